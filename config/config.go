@@ -1,0 +1,439 @@
+// Package config is the job config of `dedup run`: input sources and the
+// schema mapping (which columns feed which fields, of which kind), blocking
+// rules, comparisons, model training, the threshold, outputs and
+// survivorship. A config is YAML; Default is the Vietnamese register schema
+// written by `dedup gen`. Validate names the offending key in every error.
+package config
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+//go:embed febrl.yaml
+var febrlYAML []byte
+
+// Modes of a run.
+const (
+	ModeDedupe        = "dedupe"
+	ModeLink          = "link"
+	ModeLinkAndDedupe = "link_and_dedupe"
+)
+
+// Field kinds: each picks a normalizer.
+const (
+	KindPersonName = "person_name"
+	KindDate       = "date"
+	KindGender     = "gender"
+	KindNationalID = "national_id"
+	KindPhone      = "phone"
+	KindVNAddress  = "vn_address"
+	KindText       = "text"
+	KindTimestamp  = "timestamp"
+)
+
+// Comparison kinds that are not field kinds.
+const (
+	CompareExact = "exact"
+)
+
+// FieldParts lists, per field kind, the parts a blocking key may use
+// ("name.family"); "" is the whole normalized value ("phone").
+var FieldParts = map[string][]string{
+	KindPersonName: {"", "family", "middle", "given", "phonetic", "variant"},
+	KindDate:       {"", "year", "year_month"},
+	KindGender:     {""},
+	KindNationalID: {""},
+	KindPhone:      {""},
+	KindVNAddress:  {"", "ward_2025", "province_2025", "district", "ward_old"},
+	KindText:       {""},
+	KindTimestamp:  {},
+}
+
+// ComparisonKinds lists the comparison kinds each field kind accepts.
+var ComparisonKinds = map[string][]string{
+	KindPersonName: {KindPersonName, KindText, CompareExact},
+	KindDate:       {KindDate, CompareExact},
+	KindGender:     {CompareExact},
+	KindNationalID: {KindNationalID, CompareExact},
+	KindPhone:      {KindPhone, CompareExact},
+	KindVNAddress:  {KindVNAddress},
+	KindText:       {KindText, CompareExact},
+}
+
+// Survivorship rules.
+const (
+	SurviveMostRecent   = "most_recent"
+	SurviveMostFrequent = "most_frequent"
+	SurviveValidFirst   = "valid_first"
+)
+
+// Config is a whole job config.
+type Config struct {
+	Mode         string       `yaml:"mode"`
+	Seed         uint64       `yaml:"seed"`
+	Sources      []Source     `yaml:"sources"`
+	RecordID     string       `yaml:"record_id"`
+	Fields       []Field      `yaml:"fields"`
+	Blocking     Blocking     `yaml:"blocking"`
+	Comparisons  []Comparison `yaml:"comparisons"`
+	Model        Model        `yaml:"model"`
+	Threshold    Threshold    `yaml:"threshold"`
+	Output       Output       `yaml:"output"`
+	Survivorship Survivorship `yaml:"survivorship"`
+}
+
+// Source is a named group of input files.
+type Source struct {
+	Name  string   `yaml:"name"`
+	Paths []string `yaml:"paths"`
+}
+
+// Field is one normalized field built from input columns.
+type Field struct {
+	Name       string   `yaml:"name"`
+	Kind       string   `yaml:"kind"`
+	Columns    []string `yaml:"columns"`     // joined with a space when several
+	DateFormat string   `yaml:"date_format"` // optional hint for kind date, e.g. yyyymmdd
+}
+
+// Blocking holds the blocking rules and the caps on oversized blocks.
+type Blocking struct {
+	MaxBlockSize int            `yaml:"max_block_size"`
+	Window       int            `yaml:"window"`
+	Rules        []BlockingRule `yaml:"rules"`
+}
+
+// BlockingRule is a key made of field parts ("name.family", "dob").
+type BlockingRule struct {
+	Name string   `yaml:"name"`
+	Keys []string `yaml:"keys"`
+}
+
+// Comparison compares one field (and optionally others of the same kind,
+// taking the best level) between the two records of a pair.
+type Comparison struct {
+	Name          string    `yaml:"name"`
+	Field         string    `yaml:"field"`
+	Also          []string  `yaml:"also"`
+	Kind          string    `yaml:"kind"`
+	JWThresholds  []float64 `yaml:"jw_thresholds"`
+	TermFrequency bool      `yaml:"term_frequency"`
+}
+
+// Model configures training.
+type Model struct {
+	USamplePairs     int     `yaml:"u_sample_pairs"`
+	EMMaxIterations  int     `yaml:"em_max_iterations"`
+	EMTolerance      float64 `yaml:"em_tolerance"`
+	TermFrequencyMin float64 `yaml:"tf_min_frequency"`
+}
+
+// Threshold decides which pairs are merged: a probability, or a weight
+// when MatchWeight is set.
+type Threshold struct {
+	MatchProbability float64  `yaml:"match_probability"`
+	MatchWeight      *float64 `yaml:"match_weight"`
+}
+
+// Output configures what is written besides the clusters.
+type Output struct {
+	PairsMinWeight float64 `yaml:"pairs_min_weight"`
+}
+
+// Survivorship picks golden-record values field by field.
+type Survivorship struct {
+	Default string            `yaml:"default"`
+	Fields  map[string]string `yaml:"fields"`
+}
+
+// Default returns the embedded Vietnamese register config.
+func Default() *Config {
+	c, err := Parse(defaultYAML, "default.yaml")
+	if err != nil {
+		panic("BUG: embedded default config: " + err.Error())
+	}
+	return c
+}
+
+// DefaultYAML is the text of the embedded default config.
+func DefaultYAML() []byte { return slices.Clone(defaultYAML) }
+
+// FEBRL returns the embedded config for the FEBRL benchmark schema.
+func FEBRL() *Config {
+	c, err := Parse(febrlYAML, "febrl.yaml")
+	if err != nil {
+		panic("BUG: embedded febrl config: " + err.Error())
+	}
+	return c
+}
+
+// FEBRLYAML is the text of the embedded FEBRL config.
+func FEBRLYAML() []byte { return slices.Clone(febrlYAML) }
+
+// Load reads, parses and validates a config file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read config: %w", err)
+	}
+	return Parse(data, path)
+}
+
+// Parse parses and validates a config; name labels errors. Unknown keys
+// are errors (a typo must not silently fall back to a default).
+func Parse(data []byte, name string) (*Config, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	c := &Config{}
+	if err := dec.Decode(c); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+func (c *Config) applyDefaults() {
+	if c.Mode == "" {
+		c.Mode = ModeDedupe
+	}
+	if c.RecordID == "" {
+		c.RecordID = "record_id"
+	}
+	if c.Blocking.MaxBlockSize == 0 {
+		c.Blocking.MaxBlockSize = 1000
+	}
+	if c.Blocking.Window == 0 {
+		c.Blocking.Window = 20
+	}
+	if c.Model.USamplePairs == 0 {
+		c.Model.USamplePairs = 1_000_000
+	}
+	if c.Model.EMMaxIterations == 0 {
+		c.Model.EMMaxIterations = 50
+	}
+	if c.Model.EMTolerance == 0 {
+		c.Model.EMTolerance = 1e-4
+	}
+	if c.Model.TermFrequencyMin == 0 {
+		c.Model.TermFrequencyMin = 1e-6
+	}
+	if c.Threshold.MatchProbability == 0 && c.Threshold.MatchWeight == nil {
+		c.Threshold.MatchProbability = 0.99
+	}
+	if c.Survivorship.Default == "" {
+		c.Survivorship.Default = SurviveMostRecent
+	}
+}
+
+// Validate checks the config; each error names the key at fault.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	switch c.Mode {
+	case ModeDedupe, ModeLink, ModeLinkAndDedupe:
+	default:
+		bad("mode", "%q is not dedupe, link or link_and_dedupe", c.Mode)
+	}
+	if len(c.Sources) == 0 {
+		bad("sources", "at least one source is needed")
+	}
+	if c.Mode != ModeDedupe && len(c.Sources) < 2 {
+		bad("mode", "%s needs at least two sources", c.Mode)
+	}
+	seen := map[string]bool{}
+	for i, s := range c.Sources {
+		key := fmt.Sprintf("sources[%d].name", i)
+		if s.Name == "" {
+			bad(key, "empty")
+		} else if seen[s.Name] {
+			bad(key, "duplicate source %q", s.Name)
+		}
+		seen[s.Name] = true
+	}
+	fields := map[string]*Field{}
+	for i := range c.Fields {
+		f := &c.Fields[i]
+		key := fmt.Sprintf("fields[%d]", i)
+		if f.Name == "" || strings.ContainsAny(f.Name, ". ") {
+			bad(key+".name", "%q is not a plain name", f.Name)
+		} else if fields[f.Name] != nil {
+			bad(key+".name", "duplicate field %q", f.Name)
+		}
+		if _, ok := FieldParts[f.Kind]; !ok {
+			bad(key+".kind", "unknown kind %q (want one of %s)", f.Kind, strings.Join(sortedKeys(FieldParts), ", "))
+		}
+		if len(f.Columns) == 0 {
+			bad(key+".columns", "no input column")
+		}
+		if f.DateFormat != "" && f.Kind != KindDate {
+			bad(key+".date_format", "only for kind date")
+		}
+		fields[f.Name] = f
+	}
+	if len(c.Fields) == 0 {
+		bad("fields", "no fields")
+	}
+	if c.Blocking.MaxBlockSize < 2 {
+		bad("blocking.max_block_size", "must be at least 2")
+	}
+	if c.Blocking.Window < 1 {
+		bad("blocking.window", "must be at least 1")
+	}
+	if len(c.Blocking.Rules) == 0 {
+		bad("blocking.rules", "no blocking rules: every pair would be compared")
+	}
+	if len(c.Blocking.Rules) > 64 {
+		bad("blocking.rules", "at most 64 rules")
+	}
+	ruleNames := map[string]bool{}
+	for i, r := range c.Blocking.Rules {
+		key := fmt.Sprintf("blocking.rules[%d]", i)
+		if r.Name == "" || ruleNames[r.Name] {
+			bad(key+".name", "empty or duplicate rule name %q", r.Name)
+		}
+		ruleNames[r.Name] = true
+		if len(r.Keys) == 0 {
+			bad(key+".keys", "no key parts")
+		}
+		for j, k := range r.Keys {
+			if err := checkPart(fields, k); err != nil {
+				bad(fmt.Sprintf("%s.keys[%d]", key, j), "%v", err)
+			}
+		}
+	}
+	if len(c.Comparisons) == 0 {
+		bad("comparisons", "no comparisons")
+	}
+	compNames := map[string]bool{}
+	for i, cp := range c.Comparisons {
+		key := fmt.Sprintf("comparisons[%d]", i)
+		if cp.Name == "" || compNames[cp.Name] {
+			bad(key+".name", "empty or duplicate comparison name %q", cp.Name)
+		}
+		compNames[cp.Name] = true
+		for _, fname := range append([]string{cp.Field}, cp.Also...) {
+			f := fields[fname]
+			if f == nil {
+				bad(key+".field", "unknown field %q", fname)
+				continue
+			}
+			if !slices.Contains(ComparisonKinds[f.Kind], cp.Kind) {
+				bad(key+".kind", "%q cannot compare field %q of kind %s (want one of %s)", cp.Kind, fname, f.Kind, strings.Join(ComparisonKinds[f.Kind], ", "))
+			}
+		}
+		for j, t := range cp.JWThresholds {
+			if t <= 0 || t >= 1 || j > 0 && t >= cp.JWThresholds[j-1] {
+				bad(fmt.Sprintf("%s.jw_thresholds[%d]", key, j), "thresholds must be in (0,1) and decreasing")
+			}
+		}
+		if len(cp.JWThresholds) > 0 && cp.Kind != KindText && cp.Kind != KindPersonName {
+			bad(key+".jw_thresholds", "only for kinds text and person_name")
+		}
+	}
+	if c.Model.USamplePairs < 1000 {
+		bad("model.u_sample_pairs", "at least 1000")
+	}
+	if c.Model.EMMaxIterations < 1 {
+		bad("model.em_max_iterations", "at least 1")
+	}
+	if c.Model.EMTolerance <= 0 {
+		bad("model.em_tolerance", "must be positive")
+	}
+	if c.Threshold.MatchWeight == nil && (c.Threshold.MatchProbability <= 0 || c.Threshold.MatchProbability >= 1) {
+		bad("threshold.match_probability", "must be in (0,1)")
+	}
+	for _, rule := range append([]string{c.Survivorship.Default}, mapValues(c.Survivorship.Fields)...) {
+		switch rule {
+		case SurviveMostRecent, SurviveMostFrequent, SurviveValidFirst:
+		default:
+			bad("survivorship", "unknown rule %q (want most_recent, most_frequent or valid_first)", rule)
+		}
+	}
+	for f := range c.Survivorship.Fields {
+		if fields[f] == nil {
+			bad("survivorship.fields."+f, "unknown field")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkPart validates a blocking key part "field" or "field.part".
+func checkPart(fields map[string]*Field, part string) error {
+	name, sub, _ := strings.Cut(part, ".")
+	f := fields[name]
+	if f == nil {
+		return fmt.Errorf("unknown field %q", name)
+	}
+	if !slices.Contains(FieldParts[f.Kind], sub) {
+		parts := FieldParts[f.Kind]
+		if len(parts) == 0 {
+			return fmt.Errorf("a %s field cannot be a blocking key", f.Kind)
+		}
+		return fmt.Errorf("%q has no part %q (kind %s has: %s)", name, sub, f.Kind, strings.Join(parts, ", "))
+	}
+	return nil
+}
+
+// FieldByName returns the named field, or nil.
+func (c *Config) FieldByName(name string) *Field {
+	for i := range c.Fields {
+		if c.Fields[i].Name == name {
+			return &c.Fields[i]
+		}
+	}
+	return nil
+}
+
+// Digest is a SHA-256 of the config's canonical YAML: two runs with the
+// same digest used the same settings.
+func (c *Config) Digest() string {
+	data, err := yaml.Marshal(c)
+	if err != nil {
+		panic("BUG: config marshal: " + err.Error())
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// SurvivorshipFor returns the survivorship rule of a field.
+func (c *Config) SurvivorshipFor(field string) string {
+	if r, ok := c.Survivorship.Fields[field]; ok {
+		return r
+	}
+	return c.Survivorship.Default
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func mapValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, m[k])
+	}
+	return out
+}

@@ -1,0 +1,70 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestEmbeddedConfigsValidate(t *testing.T) {
+	for name, c := range map[string]*Config{"default": Default(), "febrl": FEBRL()} {
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if len(c.Blocking.Rules) == 0 || len(c.Comparisons) == 0 {
+			t.Errorf("%s: no rules or comparisons", name)
+		}
+	}
+	if Default().Digest() != Default().Digest() {
+		t.Error("digest is not stable")
+	}
+	if Default().Digest() == FEBRL().Digest() {
+		t.Error("different configs share a digest")
+	}
+}
+
+// TestValidationNamesTheKey: each broken config must fail with an error
+// that names the key at fault.
+func TestValidationNamesTheKey(t *testing.T) {
+	base := string(DefaultYAML())
+	f := func(old, new, wantKey string) {
+		t.Helper()
+		if !strings.Contains(base, old) {
+			t.Fatalf("default config lacks %q", old)
+		}
+		_, err := Parse([]byte(strings.Replace(base, old, new, 1)), "test.yaml")
+		if err == nil {
+			t.Fatalf("replacing %q by %q: no error", old, new)
+		}
+		if !strings.Contains(err.Error(), wantKey) {
+			t.Errorf("replacing %q by %q: error %q does not name %q", old, new, err, wantKey)
+		}
+	}
+	f("mode: dedupe", "mode: merge", "mode")
+	f("mode: dedupe", "mode: link", "mode")
+	f("kind: person_name, columns", "kind: persona, columns", "fields[0].kind")
+	f("keys: [name.family, dob]", "keys: [name.famly, dob]", "blocking.rules[2].keys[0]")
+	f("keys: [national_id]}", "keys: [nation]}", "blocking.rules[0].keys[0]")
+	f("keys: [national_id]}", "keys: [updated_at]}", "blocking.rules[0].keys[0]")
+	f("{name: dob, field: dob, kind: date}", "{name: dob, field: dob, kind: phone}", "comparisons[1].kind")
+	f("{name: dob, field: dob, kind: date}", "{name: dob, field: birth, kind: date}", "comparisons[1].field")
+	f("jw_thresholds: [0.95, 0.88, 0.80]", "jw_thresholds: [0.80, 0.88]", "comparisons[0].jw_thresholds[1]")
+	f("match_probability: 0.99", "match_probability: 1.5", "threshold.match_probability")
+	f("default: most_recent", "default: newest", "survivorship")
+	f("max_block_size: 1000", "max_block_size: 1", "blocking.max_block_size")
+	f("em_max_iterations: 50", "em_max_iterations: 50\n  em_iters: 3", "em_iters") // unknown keys are errors
+}
+
+func TestDefaultsFilled(t *testing.T) {
+	c, err := Parse([]byte(`
+sources: [{name: a}]
+fields: [{name: n, kind: text, columns: [n]}]
+blocking: {rules: [{name: r, keys: [n]}]}
+comparisons: [{name: n, field: n, kind: text}]
+`), "min.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Mode != ModeDedupe || c.RecordID != "record_id" || c.Blocking.MaxBlockSize != 1000 || c.Threshold.MatchProbability != 0.99 || c.Survivorship.Default != SurviveMostRecent {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+}
