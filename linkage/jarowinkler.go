@@ -1,0 +1,214 @@
+package linkage
+
+import (
+	"math/bits"
+	"unicode/utf8"
+)
+
+// Winkler's prefix boost: scale 0.1, at most 4 characters, applied only when
+// the Jaro similarity exceeds 0.7 (Winkler 1990).
+const (
+	winklerScale     = 0.1
+	winklerMaxPrefix = 4
+	winklerThreshold = 0.7
+)
+
+// JaroWinkler returns the Jaro-Winkler similarity of a and b compared byte
+// by byte (meant for folded ASCII forms), in [0, 1]: 0 when either is empty
+// or nothing matches, 1 when they are equal. The prefix boost counts digits
+// like letters (matchr and strcmp95 stop the prefix at a digit; for
+// identifiers a shared leading digit is evidence too).
+//
+// Strings of at most 64 bytes take a bit-parallel path with no allocation;
+// longer ones take the textbook loop (allocating only past 256 bytes).
+// Matching is greedy from a into b, as in matchr, so the result equals
+// matchr.JaroWinkler(a, b, false) whenever the common prefix has no digit.
+func JaroWinkler(a, b []byte) float64 {
+	if len(a) == len(b) && string(a) == string(b) {
+		if len(a) == 0 {
+			return 0
+		}
+		return 1
+	}
+	return winkler(Jaro(a, b), commonPrefix(a, b))
+}
+
+// Jaro returns the Jaro similarity of a and b compared byte by byte.
+func Jaro(a, b []byte) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	if len(a) <= 64 && len(b) <= 64 {
+		return jaroBits(a, b)
+	}
+	return jaroLoop(a, b)
+}
+
+// JaroWinklerRunes is [JaroWinkler] over code points, for accented forms.
+func JaroWinklerRunes(a, b []rune) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	return winkler(jaroLoop(a, b), commonPrefix(a, b))
+}
+
+// RuneScratch decodes UTF-8 into reusable rune buffers so that
+// [RuneScratch.JaroWinkler] does not allocate once the buffers have grown.
+// One per worker; not safe for concurrent use.
+type RuneScratch struct {
+	a, b []rune
+}
+
+// JaroWinkler returns the Jaro-Winkler similarity of the UTF-8 strings a and
+// b compared by code point. Invalid bytes decode as U+FFFD.
+func (s *RuneScratch) JaroWinkler(a, b []byte) float64 {
+	s.a = appendRunes(s.a[:0], a)
+	s.b = appendRunes(s.b[:0], b)
+	return JaroWinklerRunes(s.a, s.b)
+}
+
+func appendRunes(dst []rune, s []byte) []rune {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			dst = append(dst, rune(c))
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(s[i:])
+		dst = append(dst, r)
+		i += n
+	}
+	return dst
+}
+
+func winkler(j float64, prefix int) float64 {
+	if j > winklerThreshold && prefix > 0 {
+		// Same expression order as matchr so that results agree to the bit.
+		j += float64(prefix) * winklerScale * (1.0 - j)
+	}
+	return j
+}
+
+func commonPrefix[T byte | rune](a, b []T) int {
+	n := min(len(a), len(b), winklerMaxPrefix)
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// jaroWindow is the match distance: half the longer length, less one.
+func jaroWindow(la, lb int) int {
+	return max(max(la, lb)/2-1, 0)
+}
+
+// jaroBits is Jaro for len(a), len(b) in [1, 64]. For every byte value
+// present in b it needs the bitmap of its positions; a [256]uint64 table
+// would cost 2 KiB of zeroing per call, so the table is split by the low 5
+// and high 3 bits of the byte: positions equal to c are lo[c&31] & hi[c>>5],
+// exactly, for 320 bytes of zeroing. Each byte of a then takes the lowest
+// unmatched candidate inside its window, which is the greedy choice the
+// textbook loop makes, and transpositions are counted by walking the two
+// matched bitmaps in step.
+func jaroBits(a, b []byte) float64 {
+	// tab[0:32] is keyed by the low 5 bits, tab[32:40] by the high 3.
+	var tab [40]uint64
+	for j, c := range b {
+		bit := uint64(1) << uint(j)
+		tab[c&31] |= bit
+		tab[32+c>>5] |= bit
+	}
+	la, lb := len(a), len(b)
+	r := jaroWindow(la, lb)
+	// win holds the window bits [i-r, i+r] for the current i; bits at or
+	// past lb never match because b's bitmaps have none there, so only the
+	// lower edge needs tracking: the window grows by one bit per step until
+	// i passes r, then slides.
+	win := uint64(1)<<uint(r+1) - 1
+	var matchedA, matchedB uint64
+	common := 0
+	for i := 0; i < la; i++ {
+		c := a[i]
+		if cand := tab[c&31] & tab[32+c>>5] & win &^ matchedB; cand != 0 {
+			matchedB |= cand & -cand
+			matchedA |= uint64(1) << uint(i)
+			common++
+		}
+		if i < r {
+			win = win<<1 | 1
+		} else {
+			win <<= 1
+		}
+	}
+	if common == 0 {
+		return 0
+	}
+	half := 0
+	for matchedA != 0 {
+		i := bits.TrailingZeros64(matchedA)
+		j := bits.TrailingZeros64(matchedB)
+		half += b2i(a[i] != b[j])
+		matchedA &= matchedA - 1
+		matchedB &= matchedB - 1
+	}
+	return jaroFormula(common, half/2, la, lb)
+}
+
+func jaroFormula(common, trans, la, lb int) float64 {
+	m := float64(common)
+	return (m/float64(la) + m/float64(lb) + float64(common-trans)/m) / 3.0
+}
+
+// jaroLoop is the textbook Jaro (greedy from a into b) for any length.
+func jaroLoop[T byte | rune](a, b []T) float64 {
+	la, lb := len(a), len(b)
+	if la == 0 || lb == 0 {
+		return 0
+	}
+	var bufA, bufB [256]bool
+	var fa, fb []bool
+	if la <= len(bufA) && lb <= len(bufB) {
+		fa, fb = bufA[:la], bufB[:lb]
+	} else {
+		fa, fb = make([]bool, la), make([]bool, lb)
+	}
+	r := jaroWindow(la, lb)
+	common := 0
+	for i := range a {
+		start := max(i-r, 0)
+		end := min(i+r, lb-1)
+		for j := start; j <= end; j++ {
+			if !fb[j] && b[j] == a[i] {
+				fb[j], fa[i] = true, true
+				common++
+				break
+			}
+		}
+	}
+	if common == 0 {
+		return 0
+	}
+	half, k := 0, 0
+	for i := range a {
+		if !fa[i] {
+			continue
+		}
+		for !fb[k] {
+			k++
+		}
+		if a[i] != b[k] {
+			half++
+		}
+		k++
+	}
+	return jaroFormula(common, half/2, la, lb)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
