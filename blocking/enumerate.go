@@ -1,0 +1,277 @@
+package blocking
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Pair is one candidate pair: rows Left < Right, found by rule Rule (the
+// index of the rule in the order given to Build).
+type Pair struct {
+	Left, Right int32
+	Rule        uint8
+}
+
+// Chunk is one unit of enumerated pairs. Pairs is reused once the callback
+// that received the Chunk returns: copy what must outlive it.
+type Chunk struct {
+	// Index is the chunk's position in the enumeration order (0-based);
+	// chunks of rule 0 come first, then rule 1, and so on.
+	Index int
+	// Rule is the rule every pair of the chunk was found by.
+	Rule  int
+	Pairs []Pair
+}
+
+// ErrStop may be returned by a callback to end an enumeration early without
+// an error.
+var ErrStop = errors.New("blocking: stop")
+
+// AppendChunk appends chunk c's pairs to dst and returns it. Pairs come in a
+// fixed order: block by block in key order; within an uncapped block by
+// (left, right) positions, within a capped block by outer position then
+// offset. A pair that an earlier rule produces is left out. It is safe for
+// concurrent use with distinct dst.
+func (ix *Index) AppendChunk(dst []Pair, c int) []Pair {
+	ch := ix.chunks[c]
+	r := int(ch.rule)
+	ru := &ix.rules[r]
+	if ch.o1 > 0 {
+		return ix.appendBlock(dst, r, int(ch.b0), int(ch.o0), int(ch.o1))
+	}
+	for b := ch.b0; b < ch.b1; b++ {
+		size := int(ru.starts[b+1] - ru.starts[b])
+		dst = ix.appendBlock(dst, r, int(b), 0, size)
+	}
+	return dst
+}
+
+// appendBlock appends block b's pairs whose outer record is in [o0, o1).
+func (ix *Index) appendBlock(dst []Pair, r, b, o0, o1 int) []Pair {
+	ru := &ix.rules[r]
+	rows := ru.rows[ru.starts[b]:ru.starts[b+1]]
+	rule := uint8(r)
+	if len(rows) <= ix.opt.MaxBlockSize {
+		// Rows are ascending, so rows[a] < rows[c] for a < c.
+		for a := o0; a < o1; a++ {
+			i := rows[a]
+			for _, j := range rows[a+1:] {
+				if r > 0 && ix.earlier(r, i, j) {
+					continue
+				}
+				dst = append(dst, Pair{Left: i, Right: j, Rule: rule})
+			}
+		}
+		return dst
+	}
+	w := ix.opt.Window
+	for a := o0; a < o1; a++ {
+		i := rows[a]
+		end := min(a+w+1, len(rows))
+		for _, j := range rows[a+1 : end] {
+			if r > 0 && ix.earlier(r, i, j) {
+				continue
+			}
+			if i < j {
+				dst = append(dst, Pair{Left: i, Right: j, Rule: rule})
+			} else {
+				dst = append(dst, Pair{Left: j, Right: i, Rule: rule})
+			}
+		}
+	}
+	return dst
+}
+
+// earlier reports whether a rule before r produces the pair (i, j): the two
+// rows share a non-zero key under rule k, and either that block was not
+// capped or the rows are within the window of each other in it. Checking the
+// window matters: a pair merely sharing a capped block was skipped by rule k,
+// and must stay available to later rules.
+func (ix *Index) earlier(r int, i, j int32) bool {
+	w := int32(ix.opt.Window)
+	for k := 0; k < r; k++ {
+		ru := &ix.rules[k]
+		ki := ru.keys[i]
+		if ki == 0 || ki != ru.keys[j] {
+			continue
+		}
+		if ru.pos == nil {
+			return true
+		}
+		pi := ru.pos[i]
+		if pi < 0 {
+			return true // same uncapped block
+		}
+		d := pi - ru.pos[j]
+		if d < 0 {
+			d = -d
+		}
+		if d <= w {
+			return true
+		}
+	}
+	return false
+}
+
+// chunkOf returns the Chunk header for chunk c.
+func (ix *Index) chunkOf(c int, pairs []Pair) *Chunk {
+	return &Chunk{Index: c, Rule: int(ix.chunks[c].rule), Pairs: pairs}
+}
+
+// Enumerate produces every candidate pair, chunk by chunk, on workers
+// goroutines, and calls fn on the calling goroutine with the chunks in
+// chunk order, so the sequence fn sees is the same whatever workers is. At
+// most 2 × workers chunk buffers exist at once. A callback error stops the
+// enumeration and is returned (ErrStop stops it and returns nil).
+func (ix *Index) Enumerate(workers int, fn func(*Chunk) error) error {
+	if workers <= 1 {
+		var buf []Pair
+		for c := range ix.chunks {
+			buf = ix.AppendChunk(buf[:0], c)
+			if err := fn(ix.chunkOf(c, buf)); err != nil {
+				return stopErr(err)
+			}
+		}
+		return nil
+	}
+	type job struct {
+		c   int
+		buf []Pair
+	}
+	nbuf := 2 * workers
+	free := make(chan []Pair, nbuf)
+	for i := 0; i < nbuf; i++ {
+		free <- nil
+	}
+	jobs := make(chan job, workers)
+	// results never blocks: at most nbuf jobs exist.
+	results := make(chan job, nbuf)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // dispatcher: hands out chunks in order, one free buffer each
+		defer wg.Done()
+		defer close(jobs)
+		for c := range ix.chunks {
+			var buf []Pair
+			select {
+			case buf = <-free:
+			case <-done:
+				return
+			}
+			select {
+			case jobs <- job{c, buf}:
+			case <-done:
+				return
+			}
+		}
+	}()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				j.buf = ix.AppendChunk(j.buf[:0], j.c)
+				results <- j
+			}
+		}()
+	}
+	// Reorder: slot c%nbuf holds chunk c until its turn. Chunks are
+	// dispatched in order with one of nbuf buffers, so chunk next is always
+	// among the nbuf outstanding ones and the loop cannot stall.
+	slots := make([]job, nbuf)
+	ready := make([]bool, nbuf)
+	var err error
+	for next := 0; next < len(ix.chunks) && err == nil; {
+		j := <-results
+		slots[j.c%nbuf], ready[j.c%nbuf] = j, true
+		for next < len(ix.chunks) && ready[next%nbuf] && err == nil {
+			s := slots[next%nbuf]
+			ready[next%nbuf] = false
+			err = fn(ix.chunkOf(next, s.buf))
+			free <- s.buf
+			next++
+		}
+	}
+	close(done)
+	wg.Wait()
+	return stopErr(err)
+}
+
+// EnumerateParallel produces every candidate pair like Enumerate, but calls
+// fn on the worker goroutines as soon as a chunk is ready, in no particular
+// order; worker (0..workers-1) names the calling goroutine so fn can use
+// per-worker scratch. For deterministic output, write results into slots
+// indexed by Chunk.Index. On error, the error of the lowest-numbered failing
+// chunk is returned.
+func (ix *Index) EnumerateParallel(workers int, fn func(worker int, c *Chunk) error) error {
+	workers = max(workers, 1)
+	var next atomic.Int64
+	var stop atomic.Bool
+	var mu sync.Mutex
+	errChunk, firstErr := -1, error(nil)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []Pair
+			for !stop.Load() {
+				c := int(next.Add(1) - 1)
+				if c >= len(ix.chunks) {
+					return
+				}
+				buf = ix.AppendChunk(buf[:0], c)
+				if err := fn(w, ix.chunkOf(c, buf)); err != nil {
+					mu.Lock()
+					if errChunk < 0 || c < errChunk {
+						errChunk, firstErr = c, err
+					}
+					mu.Unlock()
+					stop.Store(true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return stopErr(firstErr)
+}
+
+func stopErr(err error) error {
+	if errors.Is(err, ErrStop) {
+		return nil
+	}
+	return err
+}
+
+// Plan counts, per rule, the pairs enumeration produces after cross-rule
+// deduplication, without keeping any pair: each worker reuses one chunk
+// buffer. It returns the statistics of Stats with Pairs filled in; the
+// counts do not depend on workers.
+func (ix *Index) Plan(workers int) ([]RuleStats, error) {
+	counts := make([]int64, len(ix.chunks))
+	err := ix.EnumerateParallel(workers, func(_ int, c *Chunk) error {
+		counts[c.Index] = int64(len(c.Pairs))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	st := ix.Stats()
+	for i := range st {
+		st[i].Pairs = 0
+	}
+	for c, n := range counts {
+		st[ix.chunks[c].rule].Pairs += n
+	}
+	return st, nil
+}
+
+// String formats a rule's statistics on one line (key hashes only, never
+// record values).
+func (s RuleStats) String() string {
+	return fmt.Sprintf("%s: records=%d blocks=%d singletons=%d naive_pairs=%d candidate_pairs=%d pairs=%d capped_blocks=%d capped_records=%d capped_pairs_skipped=%d largest=%v",
+		s.Name, s.Records, s.Blocks, s.Singletons, s.NaivePairs, s.CandidatePairs, s.Pairs, s.CappedBlocks, s.CappedRecords, s.CappedPairsSkipped, s.Largest)
+}

@@ -1,0 +1,77 @@
+package blocking
+
+// Entry is one (key, row) pair to sort.
+type Entry struct {
+	Key uint64
+	Row int32
+}
+
+// SortEntries sorts a by Key with an LSD radix sort, 8 bits per pass, and
+// returns the sorted slice, which is either a or scratch (the two are used as
+// ping-pong buffers). The sort is stable: entries with equal keys keep their
+// input order, so rows given in ascending order stay ascending within a key.
+// Passes whose byte is the same in every key are skipped. scratch must have
+// len >= len(a); when it is shorter a new one is allocated.
+func SortEntries(a, scratch []Entry) []Entry {
+	n := len(a)
+	if n < 2 {
+		return a
+	}
+	if len(scratch) < n {
+		scratch = make([]Entry, n)
+	}
+	scratch = scratch[:n]
+	if n <= 64 {
+		insertionSort(a)
+		return a
+	}
+	// One read pass builds all eight histograms.
+	var counts [8][256]int
+	for i := range a {
+		k := a[i].Key
+		counts[0][byte(k)]++
+		counts[1][byte(k>>8)]++
+		counts[2][byte(k>>16)]++
+		counts[3][byte(k>>24)]++
+		counts[4][byte(k>>32)]++
+		counts[5][byte(k>>40)]++
+		counts[6][byte(k>>48)]++
+		counts[7][byte(k>>56)]++
+	}
+	src, dst := a, scratch
+	for pass := 0; pass < 8; pass++ {
+		c := &counts[pass]
+		shift := uint(pass * 8)
+		// A byte that is constant over all keys leaves the order unchanged.
+		if c[byte(src[0].Key>>shift)] == n {
+			continue
+		}
+		var offs [256]int
+		sum := 0
+		for b := 0; b < 256; b++ {
+			offs[b] = sum
+			sum += c[b]
+		}
+		for i := range src {
+			e := src[i]
+			b := byte(e.Key >> shift)
+			dst[offs[b]] = e
+			offs[b]++
+		}
+		src, dst = dst, src
+	}
+	return src
+}
+
+// insertionSort is stable and beats radix on tiny inputs.
+func insertionSort(a []Entry) {
+	for i := 1; i < len(a); i++ {
+		e := a[i]
+		j := i
+		for j > 0 && a[j-1].Key > e.Key {
+			a[j] = a[j-1]
+			j--
+		}
+		a[j] = e
+	}
+}
