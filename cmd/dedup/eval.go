@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/eval"
+)
+
+func init() {
+	commands["eval"] = command{summary: "precision and recall of a run against a truth", run: runEval}
+}
+
+func runEval(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", stderr)
+	var opts eval.Options
+	fs.StringVar(&opts.Truth, "truth", "", "truth `file`: dedup gen's truth, any table with id and entity columns, or a FEBRL file")
+	fs.StringVar(&opts.RunDir, "run", "", "dedup run output `folder`")
+	fs.StringVar(&opts.TruthID, "truth-id", "record_id", "truth record id `column`")
+	fs.StringVar(&opts.TruthEntity, "truth-entity", "person_id", "truth entity id `column`")
+	febrl := fs.String("febrl", "auto", "entity from FEBRL rec ids (rec-N-org, rec-N-dup-K): auto, true or false")
+	threshold := fs.String("threshold", "", "match-weight threshold for pair-level figures (default: the run manifest's)")
+	fs.Float64Var(&opts.SweepStep, "sweep-step", 1, "match-weight step of the threshold sweep")
+	fs.IntVar(&opts.Samples, "samples", 10, "worst FP and FN pairs to show (negative: none)")
+	fs.StringVar(&opts.Verdicts, "verdicts", "", "link mode: table of (subscription_id, verdict); --truth is then the subscriber truth")
+	jsonOut := fs.String("json", "", "also write the JSON report to `file` ('-' for stdout instead of the table)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "dedup eval: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	if opts.Truth == "" || (opts.RunDir == "" && opts.Verdicts == "") {
+		fmt.Fprintln(stderr, "dedup eval: --truth and --run (or --verdicts) are required")
+		fs.Usage()
+		return errUsage
+	}
+	switch *febrl {
+	case "auto":
+		opts.FEBRL = eval.FEBRLAuto
+	case "true", "1", "yes":
+		opts.FEBRL = eval.FEBRLOn
+	case "false", "0", "no":
+		opts.FEBRL = eval.FEBRLOff
+	default:
+		fmt.Fprintf(stderr, "dedup eval: --febrl wants auto, true or false\n")
+		return errUsage
+	}
+	if *threshold != "" {
+		w, err := strconv.ParseFloat(*threshold, 64)
+		if err != nil || math.IsNaN(w) {
+			fmt.Fprintf(stderr, "dedup eval: --threshold is not a number\n")
+			return errUsage
+		}
+		opts.Threshold = &w
+	}
+	if opts.Samples == 0 {
+		opts.Samples = -1 // 0 on the command line means none; eval's zero means default
+	}
+	rep, err := eval.Run(opts)
+	if err != nil {
+		return err
+	}
+	switch *jsonOut {
+	case "":
+		return rep.WriteTable(stdout)
+	case "-":
+		return rep.WriteJSON(stdout)
+	}
+	if err := writeJSONReport(*jsonOut, rep); err != nil {
+		return err
+	}
+	return rep.WriteTable(stdout)
+}
+
+func writeJSONReport(path string, rep *eval.Report) error {
+	var buf bytes.Buffer
+	if err := rep.WriteJSON(&buf); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return dataio.WriteFileAtomic(path, buf.Bytes())
+}

@@ -1,0 +1,431 @@
+package eval
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Options say what to evaluate. The zero value of every optional field
+// picks the documented default.
+type Options struct {
+	// Truth is the truth table (Parquet or CSV).
+	Truth string
+	// RunDir is a `dedup run` output folder (clusters.parquet, and
+	// pairs.parquet and manifest.json when present). Empty with Verdicts
+	// set: link mode only.
+	RunDir string
+	// TruthID and TruthEntity name the truth's columns; defaults
+	// record_id and person_id.
+	TruthID, TruthEntity string
+	// FEBRL says whether the entity is encoded in the record id.
+	FEBRL FEBRLMode
+	// Threshold, when set, overrides the manifest's match-weight threshold
+	// for the pair-level figures and samples. Clusters are as the run made
+	// them whatever this says.
+	Threshold *float64
+	// SweepStep is the match-weight step of the threshold sweep; default 1.
+	SweepStep float64
+	// Samples is how many worst FP and FN pairs to keep; default 10,
+	// negative for none.
+	Samples int
+	// Verdicts is a table of (subscription_id, verdict); with it, Truth is
+	// the subscriber truth (subscription_id, case).
+	Verdicts string
+	// Expected maps subscriber cases to accepted verdicts; nil means
+	// DefaultExpectedVerdicts.
+	Expected map[string][]string
+}
+
+// Run evaluates a run against a truth. It streams the run's files; memory
+// is about 16 bytes per truth record for the id map plus 16 per record for
+// the contingency table, whatever the number of pairs.
+func Run(opts Options) (*Report, error) {
+	if opts.Truth == "" {
+		return nil, errors.New("no truth file")
+	}
+	if opts.Verdicts != "" {
+		return runVerdicts(opts)
+	}
+	if opts.RunDir == "" {
+		return nil, errors.New("no run folder")
+	}
+	if opts.TruthID == "" {
+		opts.TruthID = "record_id"
+	}
+	if opts.TruthEntity == "" {
+		opts.TruthEntity = "person_id"
+	}
+	if opts.SweepStep <= 0 || math.IsNaN(opts.SweepStep) || math.IsInf(opts.SweepStep, 0) {
+		opts.SweepStep = 1
+	}
+	if opts.Samples == 0 {
+		opts.Samples = 10
+	}
+	t, err := loadTruth(opts.Truth, opts.TruthID, opts.TruthEntity, opts.FEBRL)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{SchemaVersion: SchemaVersion, Truth: opts.Truth, Run: opts.RunDir, TruthEntity: "column:" + opts.TruthEntity}
+	if t.febrl {
+		rep.TruthEntity = "febrl_rec_id"
+	}
+
+	as, notInTruth, err := assign(filepath.Join(opts.RunDir, "clusters.parquet"), t)
+	if err != nil {
+		return nil, err
+	}
+	c := Contingency(as, t.nEntities)
+	rep.Records = &RecordCounts{
+		Truth: c.Records, InRun: c.Records - c.AbsentRecords, AbsentFromRun: c.AbsentRecords,
+		RunNotInTruth: notInTruth, Entities: c.Entities, Clusters: c.Clusters,
+	}
+	p, r := Precision(c.TruePositives, c.PredictedPairs), Recall(c.TruePositives, c.TruePairs)
+	rep.Pairwise = &PairMetrics{
+		TruePairs: c.TruePairs, PredictedPairs: c.PredictedPairs, TP: c.TruePositives,
+		FP: c.PredictedPairs - c.TruePositives, FN: c.TruePairs - c.TruePositives,
+		FNAbsent: c.TruePairsAbsent, Precision: p, Recall: r, F1: F1(p, r),
+	}
+	rep.Cluster = clusterStats(c)
+	rep.Errors = &ErrorAnalysis{
+		FPByHardNegative: fpByHardNegative(as, t), // as is sorted by cluster here
+		FNByCorruption:   fnByCorruption(as, t),
+	}
+	as = nil // the contingency rows are done; let the GC have them before the pairs pass
+
+	th, err := readThreshold(filepath.Join(opts.RunDir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	if opts.Threshold != nil {
+		th = &Threshold{MatchWeight: *opts.Threshold, Source: "flag"}
+	}
+	rep.Threshold = th
+	pairsPath := filepath.Join(opts.RunDir, "pairs.parquet")
+	if _, err := os.Stat(pairsPath); err == nil {
+		thr := math.Inf(1) // no threshold: every pair is "below", FN samples still useful
+		if th != nil {
+			thr = th.MatchWeight
+		}
+		s, err := scanPairs(pairsPath, t, thr, opts.SweepStep, opts.Samples)
+		if err != nil {
+			return nil, err
+		}
+		rep.Blocking = blockingStats(s, c.TruePairs)
+		if th != nil {
+			pp, pr := Precision(s.tpAt, s.tpAt+s.fpAt), Recall(s.tpAt, c.TruePairs)
+			rep.PairLevel = &PairMetrics{
+				TruePairs: c.TruePairs, PredictedPairs: s.tpAt + s.fpAt, TP: s.tpAt, FP: s.fpAt,
+				FN: c.TruePairs - s.tpAt, Precision: pp, Recall: pr, F1: F1(pp, pr),
+			}
+		}
+		rep.Sweep = sweep(s, c.TruePairs, opts.SweepStep)
+		rep.Errors.WorstFP, rep.Errors.WorstFN = s.worstFP, s.worstFN
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("cannot read %s: %w", pairsPath, err)
+	}
+	return rep, nil
+}
+
+func clusterStats(c Counts) *ClusterStats {
+	cs := &ClusterStats{
+		BCubedPrecision: Recall(0, 0), BCubedRecall: Recall(0, 0),
+		EntitiesExact: c.ExactEntities, EntitiesMulti: c.EntitiesMulti, EntitiesMultiExact: c.ExactEntitiesMulti,
+	}
+	if c.Records > 0 {
+		cs.BCubedPrecision = c.BCubedPrecisionSum / float64(c.Records)
+		cs.BCubedRecall = c.BCubedRecallSum / float64(c.Records)
+	}
+	cs.BCubedF1 = F1(cs.BCubedPrecision, cs.BCubedRecall)
+	cs.EntitiesExactShare = Recall(c.ExactEntities, c.Entities)
+	cs.EntitiesMultiShare = Recall(c.ExactEntitiesMulti, c.EntitiesMulti)
+	return cs
+}
+
+func blockingStats(s *pairStats, truePairs int64) *BlockingStats {
+	b := &BlockingStats{
+		Basis:               "pairs_file: a true pair is blocked when it appears in pairs.parquet; exact only if the run wrote every scored pair (no weight floor)",
+		PairsInFile:         s.pairs,
+		PairsUnknownRecords: s.unknown,
+		PairsNoWeight:       s.badWeight,
+		TruePairsBlocked:    s.truePairs,
+		TruePairsNotBlocked: truePairs - s.truePairs,
+		BlockingRecall:      BlockingRecall(s.truePairs, truePairs),
+		ScoringRecall:       Recall(s.tpAt, s.truePairs),
+		Rules:               []RuleStats{},
+	}
+	for name, rc := range s.rules {
+		b.Rules = append(b.Rules, RuleStats{Rule: name, Pairs: rc[0], TruePairs: rc[1]})
+	}
+	slices.SortFunc(b.Rules, func(x, y RuleStats) int {
+		if x.Rule < y.Rule {
+			return -1
+		}
+		if x.Rule > y.Rule {
+			return 1
+		}
+		return 0
+	})
+	return b
+}
+
+// assign streams clusters.parquet and returns one Assignment per truth
+// record (absent ones under AbsentKey) and the number of run records the
+// truth does not know.
+func assign(path string, t *truth) ([]Assignment, int64, error) {
+	tr, err := openTable(path, []string{"record_id", "cluster_id"}, 2)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tr.close()
+	const unset = ^uint64(0) // a real key never has AbsentBit, so never equals this
+	cl := make([]uint64, len(t.recs))
+	for i := range cl {
+		cl[i] = unset
+	}
+	var notInTruth int64
+	var id, cid []byte
+	for tr.next() {
+		for i := 0; i < tr.n; i++ {
+			id = tr.cols[0].appendText(id[:0], i)
+			k, ok := t.find(HashID(id))
+			if !ok {
+				notInTruth++
+				continue
+			}
+			if tr.cols[1].isNull(i) {
+				return nil, 0, fmt.Errorf("%s row %d column cluster_id: empty", path, tr.row+int64(i)+1)
+			}
+			if cl[k] != unset {
+				return nil, 0, fmt.Errorf("%s row %d column record_id: record appears twice in the run", path, tr.row+int64(i)+1)
+			}
+			cid = tr.cols[1].appendText(cid[:0], i)
+			cl[k] = ClusterKey(cid)
+		}
+	}
+	if tr.err != nil {
+		return nil, 0, tr.err
+	}
+	as := make([]Assignment, len(t.recs))
+	for k := range t.recs {
+		key := cl[k]
+		if key == unset {
+			key = AbsentKey(uint32(k))
+		}
+		as[k] = Assignment{Cluster: key, Entity: t.recs[k].ent, Record: uint32(k)}
+	}
+	return as, notInTruth, nil
+}
+
+// fpByHardNegative splits the false-positive pairs by planted hard-negative
+// group: within a cluster, pairs of records from one group but different
+// entities are counted under the group's label; the rest under "(none)".
+// as must be sorted by cluster. Pairs are counted, never enumerated.
+func fpByHardNegative(as []Assignment, t *truth) []LabelStats {
+	if !t.hasHN {
+		return nil
+	}
+	byLabel := make([]int64, len(t.hnLabels))
+	var total, planted int64
+	type ge struct{ g, e uint32 }
+	var scratch []ge
+	for i := 0; i < len(as); {
+		j := i + 1
+		for j < len(as) && as[j].Cluster == as[i].Cluster {
+			j++
+		}
+		if j-i > 1 && as[i].Cluster&AbsentBit == 0 {
+			fp := pairs(int64(j - i))
+			for k := i; k < j; {
+				l := k + 1
+				for l < j && as[l].Entity == as[k].Entity {
+					l++
+				}
+				fp -= pairs(int64(l - k))
+				k = l
+			}
+			total += fp
+			if fp > 0 {
+				scratch = scratch[:0]
+				for k := i; k < j; k++ {
+					if g := t.hnGroup(t.recs[as[k].Record].rec); g != 0 {
+						scratch = append(scratch, ge{g, as[k].Entity})
+					}
+				}
+				slices.SortFunc(scratch, func(a, b ge) int {
+					if a.g != b.g {
+						return int(int64(a.g) - int64(b.g))
+					}
+					return int(int64(a.e) - int64(b.e))
+				})
+				for k := 0; k < len(scratch); {
+					l := k + 1
+					for l < len(scratch) && scratch[l].g == scratch[k].g {
+						l++
+					}
+					n := pairs(int64(l - k))
+					for m := k; m < l; {
+						o := m + 1
+						for o < l && scratch[o].e == scratch[m].e {
+							o++
+						}
+						n -= pairs(int64(o - m))
+						m = o
+					}
+					byLabel[t.groupLabel[scratch[k].g-1]] += n
+					planted += n
+					k = l
+				}
+			}
+		}
+		i = j
+	}
+	out := []LabelStats{}
+	for li, n := range byLabel {
+		out = append(out, LabelStats{Label: t.hnLabels[li], FP: n})
+	}
+	slices.SortFunc(out, func(a, b LabelStats) int {
+		if a.Label < b.Label {
+			return -1
+		}
+		return 1
+	})
+	return append(out, LabelStats{Label: "(none)", FP: total - planted})
+}
+
+// fnByCorruption gives, per corruption label, the true pairs where either
+// record carries the label and how many of them the clusters missed.
+// Within an entity of k records, of which k_L carry label L, the pairs
+// touching L number C(k,2) - C(k-k_L,2); found ones are counted the same
+// way per cell. Re-sorts as by entity.
+func fnByCorruption(as []Assignment, t *truth) []LabelStats {
+	if !t.hasCorr || len(t.labels) == 0 {
+		return nil
+	}
+	sortByEntity(as)
+	nl := len(t.labels)
+	truePairs := make([]int64, nl)
+	found := make([]int64, nl)
+	kL := make([]int64, nl)
+	cellL := make([]int64, nl)
+	for i := 0; i < len(as); {
+		j := i + 1
+		for j < len(as) && as[j].Entity == as[i].Entity {
+			j++
+		}
+		k := int64(j - i)
+		if k > 1 {
+			clear(kL)
+			for m := i; m < j; m++ {
+				addBits(kL, t.corrMasks[t.recs[as[m].Record].corr])
+			}
+			for b := range kL {
+				if kL[b] > 0 {
+					truePairs[b] += pairs(k) - pairs(k-kL[b])
+				}
+			}
+			for m := i; m < j; {
+				o := m + 1
+				for o < j && as[o].Cluster == as[m].Cluster {
+					o++
+				}
+				if as[m].Cluster&AbsentBit == 0 && o-m > 1 {
+					clear(cellL)
+					for q := m; q < o; q++ {
+						addBits(cellL, t.corrMasks[t.recs[as[q].Record].corr])
+					}
+					n := int64(o - m)
+					for b := range cellL {
+						if cellL[b] > 0 {
+							found[b] += pairs(n) - pairs(n-cellL[b])
+						}
+					}
+				}
+				m = o
+			}
+		}
+		i = j
+	}
+	out := []LabelStats{}
+	for b, name := range t.labels {
+		out = append(out, LabelStats{
+			Label: name, TruePairs: truePairs[b], FN: truePairs[b] - found[b],
+			Recall: Recall(found[b], truePairs[b]),
+		})
+	}
+	slices.SortFunc(out, func(a, b LabelStats) int {
+		if a.Label < b.Label {
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+func addBits(dst []int64, m uint64) {
+	for m != 0 {
+		b := 0
+		for m&(1<<b) == 0 {
+			b++
+		}
+		if b < len(dst) {
+			dst[b]++
+		}
+		m &^= 1 << b
+	}
+}
+
+// readThreshold reads the run's threshold from manifest.json leniently:
+// a missing file or key gives nil, never an error; a malformed file does.
+func readThreshold(path string) (*Threshold, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	var m struct {
+		Threshold json.RawMessage `json:"threshold"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: not JSON: %w", path, err)
+	}
+	if len(m.Threshold) == 0 {
+		return nil, nil
+	}
+	// Either {"match_weight": W, "match_probability": P} or a bare number
+	// (taken as a match weight).
+	var obj struct {
+		MatchWeight      *float64 `json:"match_weight"`
+		MatchProbability *float64 `json:"match_probability"`
+	}
+	if err := json.Unmarshal(m.Threshold, &obj); err == nil && obj.MatchWeight != nil {
+		return &Threshold{MatchWeight: *obj.MatchWeight, MatchProbability: obj.MatchProbability, Source: "manifest"}, nil
+	}
+	var w float64
+	if err := json.Unmarshal(m.Threshold, &w); err == nil {
+		return &Threshold{MatchWeight: w, Source: "manifest"}, nil
+	}
+	return nil, nil
+}
+
+func runVerdicts(opts Options) (*Report, error) {
+	verdicts, err := readKeyValues(opts.Verdicts, "subscription_id", "verdict")
+	if err != nil {
+		return nil, err
+	}
+	truth, err := readKeyValues(opts.Truth, "subscription_id", "case")
+	if err != nil {
+		return nil, err
+	}
+	v, err := ScoreVerdicts(verdicts, truth, opts.Expected)
+	if err != nil {
+		return nil, err
+	}
+	return &Report{SchemaVersion: SchemaVersion, Truth: opts.Truth, TruthEntity: "column:case", Verdicts: v}, nil
+}
