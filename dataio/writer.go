@@ -9,7 +9,6 @@ package dataio
 import (
 	"encoding/csv"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -115,7 +114,9 @@ func CreateFormat(path string, schema *arrow.Schema, format Format) (*Writer, er
 			parquet.WithDictionaryDefault(true),
 			parquet.WithStats(true),
 		)
-		w.pq, err = pqarrow.NewFileWriter(schema, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+		// The Parquet writer closes a sink that is an io.Closer; it gets
+		// a plain io.Writer so that Commit can still sync the file.
+		w.pq, err = pqarrow.NewFileWriter(schema, writerOnly{f}, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	case ArrowIPC:
 		w.ipc, err = ipc.NewFileWriter(f, ipc.WithSchema(schema), ipc.WithZstd())
 	case CSV:
@@ -222,7 +223,7 @@ func (w *Writer) Commit() error {
 	var err error
 	switch w.format {
 	case Parquet:
-		err = w.pq.Close() // closes the file too
+		err = w.pq.Close()
 	case ArrowIPC:
 		err = w.ipc.Close()
 	case CSV:
@@ -232,11 +233,14 @@ func (w *Writer) Commit() error {
 	if err == nil {
 		err = w.file.Sync()
 	}
-	if cerr := w.file.Close(); err == nil && cerr != nil && !isAlreadyClosed(cerr) {
+	if cerr := w.file.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
 		err = os.Rename(w.tmp, w.path)
+	}
+	if err == nil {
+		syncDir(w.path)
 	}
 	w.done = true
 	if err != nil {
@@ -257,8 +261,21 @@ func (w *Writer) Abort() {
 	os.Remove(w.tmp)
 }
 
-func isAlreadyClosed(err error) bool {
-	return err != nil && strings.Contains(err.Error(), os.ErrClosed.Error())
+// writerOnly hides every method of the file but Write.
+type writerOnly struct{ f *os.File }
+
+func (w writerOnly) Write(p []byte) (int, error) { return w.f.Write(p) }
+
+// syncDir makes a rename durable by syncing the folder that holds path.
+// Failure is ignored: some file systems cannot sync a folder, and the
+// data itself is already synced.
+func syncDir(path string) {
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return
+	}
+	d.Sync()
+	d.Close()
 }
 
 // WriteFileAtomic writes data to path through a temporary file and a
@@ -290,7 +307,6 @@ func WriteFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
+	syncDir(path)
 	return nil
 }
-
-var _ io.Writer = (*os.File)(nil)

@@ -1,0 +1,73 @@
+package dataio
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// ListInputs expands paths into table files: a file is kept as it is (its
+// extension must name a table format), a folder becomes its .parquet,
+// .csv and .arrow files (not recursively), sorted by name. Hidden files and
+// writers' temporary files (".name.tmp-*") are skipped. The result keeps
+// the order of paths and drops repeats. A path that does not exist, or a
+// folder without tables, is an error.
+func ListInputs(paths []string) ([]string, error) {
+	var out []string
+	seen := make(map[string]bool)
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, &Error{File: p, Err: unwrapPath(err)}
+		}
+		if !st.IsDir() {
+			if _, err := FormatOf(p); err != nil {
+				return nil, &Error{File: p, Err: errors.New("unknown table format (want .parquet, .csv or .arrow)")}
+			}
+			add(p)
+			continue
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, &Error{File: p, Err: unwrapPath(err)}
+		}
+		var found []string
+		for _, e := range entries {
+			name := e.Name()
+			if strings.HasPrefix(name, ".") || strings.Contains(name, ".tmp-") {
+				continue
+			}
+			if !e.Type().IsRegular() {
+				// Follow symlinks to files; skip folders and devices.
+				st, err := os.Stat(filepath.Join(p, name))
+				if err != nil || !st.Mode().IsRegular() {
+					continue
+				}
+			}
+			if _, err := FormatOf(name); err != nil {
+				continue
+			}
+			found = append(found, filepath.Join(p, name))
+		}
+		if len(found) == 0 {
+			return nil, &Error{File: p, Err: fmt.Errorf("folder has no .parquet, .csv or .arrow files")}
+		}
+		slices.Sort(found)
+		for _, f := range found {
+			add(f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no input tables given")
+	}
+	return out, nil
+}

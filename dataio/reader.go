@@ -1,0 +1,589 @@
+package dataio
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// DefaultBatchSize is the number of rows per batch when ReadOptions leaves
+// BatchSize at zero.
+const DefaultBatchSize = 64 * 1024
+
+// DefaultMaxCellBytes is the largest string cell accepted when ReadOptions
+// leaves MaxCellBytes at zero. No field of a population register comes
+// near it; a bigger cell is a broken quote or a binary blob.
+const DefaultMaxCellBytes = 64 * 1024
+
+// ReadOptions configures [Open]. The zero value reads every column with
+// its stored type, in batches of DefaultBatchSize rows, and treats
+// row-level faults as errors.
+type ReadOptions struct {
+	// Columns, if set, are the only columns read, delivered in this order.
+	// A column the file lacks is an error that lists the file's columns.
+	Columns []string
+	// AsStrings delivers every column as an arrow string column: numbers,
+	// dates, timestamps, booleans, dictionaries, large strings and binary
+	// become their text; null stays null.
+	AsStrings bool
+	// BatchSize is the number of rows per batch (at most; rejected rows
+	// make a batch shorter). Zero means DefaultBatchSize. Arrow IPC batches
+	// longer than this are cut; shorter ones are delivered as written.
+	BatchSize int
+	// Delimiter is the CSV field separator; zero means ','.
+	Delimiter rune
+	// LazyQuotes lets a CSV quote appear in an unquoted field (as
+	// encoding/csv's LazyQuotes). Off, such a row is rejected as csv_syntax.
+	LazyQuotes bool
+	// MaxCellBytes is the largest string cell accepted; zero means
+	// DefaultMaxCellBytes and a negative value means no limit.
+	MaxCellBytes int
+	// OnReject, if set, receives every row that is not delivered because
+	// of a row-level fault (ragged CSV row, CSV quoting, invalid UTF-8, NUL
+	// byte, oversized cell) and reading goes on. If nil, the first such row
+	// stops the reader with an [*Error].
+	OnReject func(Reject)
+}
+
+// Reader streams record batches from one table file. Use it like
+// bufio.Scanner:
+//
+//	r, err := dataio.Open(path, opt)
+//	if err != nil { ... }
+//	defer r.Close()
+//	for r.Next() {
+//		rec := r.Batch()
+//		...
+//	}
+//	if err := r.Err(); err != nil { ... }
+//
+// A Reader is not safe for concurrent use.
+type Reader struct {
+	path    string
+	opt     ReadOptions
+	maxCell int
+	src     source
+	schema  *arrow.Schema // as delivered
+	sel     []int         // source column of each delivered column; nil: as is
+	selFor  *arrow.Schema // the source schema sel was computed for
+
+	cur   arrow.RecordBatch
+	start int64
+	rows  []int64 // file row of each row of cur when rejects left gaps; else nil
+
+	err              error
+	done             bool
+	nread, nrejected int64
+	bad              []badCell // scratch for validation
+	scratch          []byte    // scratch for coercion
+}
+
+// chunk is what a source produces: one owned record batch and where its
+// rows sit in the file.
+type chunk struct {
+	rec     arrow.RecordBatch
+	start   int64   // 0-based file row of the first row covered
+	rows    []int64 // file row of each row of rec when not start, start+1, …
+	checked bool    // cells already validated (and rows rejected) by the source
+}
+
+// source is one file format's batch stream.
+type source interface {
+	// next returns the next chunk; ok is false at the end of the file.
+	next() (c chunk, ok bool, err error)
+	close() error
+}
+
+// Open opens a table file for streaming, in the format its extension
+// names (.parquet, .csv, .arrow). Errors are [*Error]s naming the file;
+// a damaged file is an error, never a panic.
+func Open(path string, opt ReadOptions) (r *Reader, err error) {
+	format, err := FormatOf(path)
+	if err != nil {
+		return nil, &Error{File: path, Err: errors.New("unknown table format (want .parquet, .csv or .arrow)")}
+	}
+	return OpenFormat(path, format, opt)
+}
+
+// OpenFormat is [Open] with an explicit format.
+func OpenFormat(path string, format Format, opt ReadOptions) (r *Reader, err error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, &Error{File: path, Err: unwrapPath(err)}
+	}
+	if st.IsDir() {
+		return nil, &Error{File: path, Err: errors.New("is a folder, not a table file")}
+	}
+	if st.Size() == 0 {
+		return nil, &Error{File: path, Err: ErrEmptyFile}
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = DefaultBatchSize
+	}
+	if opt.Delimiter == 0 {
+		opt.Delimiter = ','
+	}
+	r = &Reader{path: path, opt: opt, maxCell: opt.MaxCellBytes}
+	if r.maxCell == 0 {
+		r.maxCell = DefaultMaxCellBytes
+	}
+	for i, c := range opt.Columns {
+		if slices.Contains(opt.Columns[:i], c) {
+			return nil, &Error{File: path, Column: c, Err: errors.New("column requested twice")}
+		}
+	}
+	// arrow-go and the Parquet decoder may panic on a damaged file; the
+	// reader's contract is an error instead.
+	defer func() {
+		if p := recover(); p != nil {
+			if r != nil && r.src != nil {
+				r.src.close()
+			}
+			r, err = nil, &Error{File: path, Err: fmt.Errorf("%w: %v", ErrCorrupt, p)}
+		}
+	}()
+	switch format {
+	case Parquet:
+		err = openParquet(r)
+	case CSV:
+		err = openCSV(r)
+	case ArrowIPC:
+		err = openIPC(r)
+	default:
+		err = fmt.Errorf("unsupported format %v", format)
+	}
+	if err != nil {
+		if r.src != nil {
+			r.src.close()
+		}
+		var de *Error
+		if errors.As(err, &de) {
+			return nil, de
+		}
+		return nil, &Error{File: path, Err: err}
+	}
+	return r, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("cannot %s: %w", pe.Op, pe.Err)
+	}
+	return err
+}
+
+// project resolves opt.Columns against the file's column names: it returns
+// the file index of each wanted column (all, in file order, when Columns
+// is empty). Duplicate names in the file are an error: a column must be
+// named unambiguously.
+func (r *Reader) project(names []string) ([]int, error) {
+	seen := make(map[string]int, len(names))
+	for i, n := range names {
+		if _, dup := seen[n]; dup {
+			return nil, &Error{File: r.path, Column: safeName(i, n), Err: ErrDuplicateColumn}
+		}
+		seen[n] = i
+	}
+	if len(r.opt.Columns) == 0 {
+		idx := make([]int, len(names))
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx, nil
+	}
+	idx := make([]int, 0, len(r.opt.Columns))
+	var missing []string
+	for _, c := range r.opt.Columns {
+		i, ok := seen[c]
+		if !ok {
+			missing = append(missing, c)
+			continue
+		}
+		idx = append(idx, i)
+	}
+	if len(missing) > 0 {
+		have := make([]string, len(names))
+		for i, n := range names {
+			have[i] = safeName(i, n)
+		}
+		return nil, &Error{File: r.path, Column: strings.Join(missing, ", "),
+			Err: fmt.Errorf("%w: the file has columns %s", ErrMissingColumn, strings.Join(have, ", "))}
+	}
+	return idx, nil
+}
+
+// setSchema fixes the delivered schema from the file's fields and the
+// projection, checking that AsStrings can render every projected type.
+func (r *Reader) setSchema(fields []arrow.Field, idx []int) error {
+	out := make([]arrow.Field, len(idx))
+	for j, i := range idx {
+		f := fields[i]
+		if r.opt.AsStrings {
+			if !textual(f.Type) {
+				return &Error{File: r.path, Column: f.Name, Err: fmt.Errorf("%w: %v cannot be read as text", ErrUnsupportedType, f.Type)}
+			}
+			f = arrow.Field{Name: f.Name, Type: arrow.BinaryTypes.String, Nullable: true}
+		}
+		out[j] = f
+	}
+	r.schema = arrow.NewSchema(out, nil)
+	return nil
+}
+
+// Schema is the schema of the delivered batches.
+func (r *Reader) Schema() *arrow.Schema { return r.schema }
+
+// Path is the file being read.
+func (r *Reader) Path() string { return r.path }
+
+// Next advances to the next batch. It returns false at the end of the file
+// or on an error (see [Reader.Err]). The previous batch is released.
+func (r *Reader) Next() (ok bool) {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur, r.rows = nil, nil
+	}
+	if r.err != nil || r.done {
+		return false
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r.err = &Error{File: r.path, Err: fmt.Errorf("%w: %v", ErrCorrupt, p)}
+			ok = false
+		}
+	}()
+	for {
+		c, more, err := r.src.next()
+		if err != nil {
+			r.fail(err)
+			return false
+		}
+		if !more {
+			r.done = true
+			return false
+		}
+		rec, rows, err := r.prepare(c)
+		if err != nil {
+			r.fail(err)
+			return false
+		}
+		if rec.NumRows() == 0 { // everything rejected, or an empty batch in the file
+			rec.Release()
+			continue
+		}
+		r.cur, r.start, r.rows = rec, c.start, rows
+		r.nread += rec.NumRows()
+		return true
+	}
+}
+
+func (r *Reader) fail(err error) {
+	var de *Error
+	if errors.As(err, &de) {
+		r.err = de
+		return
+	}
+	r.err = &Error{File: r.path, Err: err}
+}
+
+// Batch is the current batch. It is valid until the next call to Next or
+// Close; Retain it to keep it longer.
+func (r *Reader) Batch() arrow.RecordBatch { return r.cur }
+
+// BatchStart is the 0-based file row (data rows, header excluded) of the
+// first row of the current batch. When rows of the batch were rejected
+// the rows after a gap are not BatchStart+i: use [Reader.Row].
+func (r *Reader) BatchStart() int64 {
+	if r.rows != nil {
+		return r.rows[0]
+	}
+	return r.start
+}
+
+// Row is the 0-based file row of row i of the current batch.
+func (r *Reader) Row(i int) int64 {
+	if r.rows != nil {
+		return r.rows[i]
+	}
+	return r.start + int64(i)
+}
+
+// RowsRead is the number of rows delivered so far.
+func (r *Reader) RowsRead() int64 { return r.nread }
+
+// RowsRejected is the number of rows rejected so far.
+func (r *Reader) RowsRejected() int64 { return r.nrejected }
+
+// Err is the error that stopped the reader, nil at a clean end of file.
+func (r *Reader) Err() error {
+	if r.err == nil {
+		return nil
+	}
+	return r.err
+}
+
+// Close releases the current batch and closes the file.
+func (r *Reader) Close() (err error) {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	r.done = true
+	if r.src == nil {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = &Error{File: r.path, Err: fmt.Errorf("%w: %v", ErrCorrupt, p)}
+		}
+	}()
+	src := r.src
+	r.src = nil
+	if err := src.close(); err != nil {
+		return &Error{File: r.path, Err: err}
+	}
+	return nil
+}
+
+// reject reports row (0-based) as not delivered. Without an OnReject
+// handler the fault is the reader's error.
+func (r *Reader) reject(row int64, col, reason string) error {
+	r.nrejected++
+	if r.opt.OnReject == nil {
+		return &Error{File: r.path, Row: row + 1, Column: col, Err: reasonErr(reason)}
+	}
+	r.opt.OnReject(Reject{File: r.path, Row: row + 1, Column: col, Reason: reason})
+	return nil
+}
+
+// prepare turns a source chunk into the delivered batch: projection,
+// coercion to strings, cell checks and removal of rejected rows.
+func (r *Reader) prepare(c chunk) (arrow.RecordBatch, []int64, error) {
+	rec := c.rec
+	defer func() { rec.Release() }()
+	if sc := rec.Schema(); r.sel == nil || sc != r.selFor {
+		if err := r.selectFor(sc); err != nil {
+			return nil, nil, err
+		}
+	}
+	n := rec.NumRows()
+	cols := make([]arrow.Array, len(r.sel))
+	defer func() {
+		for _, a := range cols {
+			if a != nil {
+				a.Release()
+			}
+		}
+	}()
+	for j, i := range r.sel {
+		a := rec.Column(i)
+		if r.opt.AsStrings && a.DataType().ID() != arrow.STRING {
+			s, err := r.toStrings(a)
+			if err != nil {
+				return nil, nil, &Error{File: r.path, Column: r.schema.Field(j).Name, Err: err}
+			}
+			cols[j] = s
+		} else {
+			a.Retain()
+			cols[j] = a
+		}
+	}
+	rows := c.rows
+	if !c.checked {
+		keep, err := r.check(cols, c.start, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		if keep != nil {
+			filtered := filterColumns(cols, keep)
+			for j := range cols {
+				cols[j].Release()
+				cols[j] = filtered[j]
+			}
+			rows = make([]int64, len(keep))
+			for k, i := range keep {
+				rows[k] = c.start + int64(i)
+			}
+			n = int64(len(keep))
+		}
+	}
+	out := array.NewRecordBatch(r.schema, cols, n)
+	return out, rows, nil
+}
+
+// selectFor maps the delivered columns to the columns of a source schema,
+// by name (Parquet may return projected columns in file order).
+func (r *Reader) selectFor(sc *arrow.Schema) error {
+	sel := make([]int, r.schema.NumFields())
+	for j, f := range r.schema.Fields() {
+		idx := sc.FieldIndices(f.Name)
+		if len(idx) != 1 {
+			return &Error{File: r.path, Column: f.Name, Err: fmt.Errorf("%w: column not found in a batch", ErrCorrupt)}
+		}
+		sel[j] = idx[0]
+	}
+	r.sel, r.selFor = sel, sc
+	return nil
+}
+
+type badCell struct {
+	row    int
+	col    int
+	reason string
+}
+
+// check validates the string cells of a batch. It returns nil when every
+// row is fine, else the indices of the rows to keep, after reporting the
+// others (in row order, each with its first faulty column).
+func (r *Reader) check(cols []arrow.Array, start, n int64) ([]int, error) {
+	r.bad = r.bad[:0]
+	for j, a := range cols {
+		switch s := a.(type) {
+		case *array.String:
+			off := s.ValueOffsets()
+			if !cellsOK(off, s.ValueBytes(), r.maxCell) {
+				r.bad = findBad(r.bad, s, j, r.maxCell)
+			}
+		case *array.LargeString:
+			off := s.ValueOffsets()
+			if !cellsOK(off, s.ValueBytes(), r.maxCell) {
+				r.bad = findBad(r.bad, s, j, r.maxCell)
+			}
+		}
+	}
+	if len(r.bad) == 0 {
+		return nil, nil
+	}
+	slices.SortStableFunc(r.bad, func(a, b badCell) int {
+		if a.row != b.row {
+			return a.row - b.row
+		}
+		return a.col - b.col
+	})
+	keep := make([]int, 0, int(n)-len(r.bad))
+	next := 0
+	for k, b := range r.bad {
+		if k > 0 && r.bad[k-1].row == b.row {
+			continue // one reject per row: its first faulty column
+		}
+		for ; next < b.row; next++ {
+			keep = append(keep, next)
+		}
+		next = b.row + 1
+		if err := r.reject(start+int64(b.row), r.schema.Field(b.col).Name, b.reason); err != nil {
+			return nil, err
+		}
+	}
+	for ; next < int(n); next++ {
+		keep = append(keep, next)
+	}
+	return keep, nil
+}
+
+// cellsOK is the fast path of check: one pass over the whole value buffer
+// instead of one call per cell. The buffer being valid UTF-8 and every cell
+// starting on a rune boundary (not on a continuation byte) means every
+// cell is valid UTF-8.
+func cellsOK[T int32 | int64](off []T, data []byte, maxCell int) bool {
+	if len(off) < 2 {
+		return true
+	}
+	if maxCell >= 0 {
+		lim := T(maxCell)
+		for i := 1; i < len(off); i++ {
+			if off[i]-off[i-1] > lim {
+				return false
+			}
+		}
+	}
+	if bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data) {
+		return false
+	}
+	base := off[0]
+	end := off[len(off)-1]
+	for _, o := range off[1 : len(off)-1] {
+		if o < end && data[o-base]&0xC0 == 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+type stringArray interface {
+	Len() int
+	IsNull(int) bool
+	Value(int) string
+}
+
+// findBad is the slow path of check: it looks at each cell.
+func findBad(bad []badCell, a stringArray, col, maxCell int) []badCell {
+	for i := 0; i < a.Len(); i++ {
+		if a.IsNull(i) {
+			continue
+		}
+		v := a.Value(i)
+		reason := ""
+		switch {
+		case maxCell >= 0 && len(v) > maxCell:
+			reason = ReasonCellTooLarge
+		case strings.IndexByte(v, 0) >= 0:
+			reason = ReasonNULByte
+		case !utf8.ValidString(v):
+			reason = ReasonInvalidUTF8
+		}
+		if reason != "" {
+			bad = append(bad, badCell{row: i, col: col, reason: reason})
+		}
+	}
+	return bad
+}
+
+// filterColumns keeps rows keep (ascending) of every column. Rejects are
+// rare, so this copies runs of kept rows rather than being clever.
+func filterColumns(cols []arrow.Array, keep []int) []arrow.Array {
+	type run struct{ lo, hi int }
+	var runs []run
+	for _, i := range keep {
+		if len(runs) > 0 && runs[len(runs)-1].hi == i {
+			runs[len(runs)-1].hi++
+			continue
+		}
+		runs = append(runs, run{i, i + 1})
+	}
+	out := make([]arrow.Array, len(cols))
+	for j, a := range cols {
+		if len(runs) == 0 {
+			out[j] = array.NewSlice(a, 0, 0)
+			continue
+		}
+		parts := make([]arrow.Array, len(runs))
+		for k, ru := range runs {
+			parts[k] = array.NewSlice(a, int64(ru.lo), int64(ru.hi))
+		}
+		if len(parts) == 1 {
+			out[j] = parts[0]
+			continue
+		}
+		c, err := array.Concatenate(parts, memory.DefaultAllocator)
+		for _, p := range parts {
+			p.Release()
+		}
+		if err != nil {
+			// Concatenate fails only on mismatched types or offset
+			// overflow, impossible for slices of one array.
+			panic(fmt.Sprintf("dataio: BUG: cannot filter rows: %v", err))
+		}
+		out[j] = c
+	}
+	return out
+}
