@@ -1,0 +1,453 @@
+package linkage
+
+import "bytes"
+
+// Null is the level of a comparison where either side has no value: it
+// carries no evidence and contributes 0 to the match weight.
+const Null int8 = -1
+
+// DefaultBands are the Jaro-Winkler thresholds used when a comparison sets
+// none, strongest first.
+var DefaultBands = []float64{0.95, 0.88, 0.80}
+
+// bandLevel returns the level of a Jaro-Winkler similarity s among bands
+// (descending): len(bands) for s >= bands[0] down to 1 for the last band,
+// 0 below them all.
+func bandLevel(s float64, bands []float64) int8 {
+	for k, t := range bands {
+		if s >= t {
+			return int8(len(bands) - k)
+		}
+	}
+	return 0
+}
+
+// Name levels above the Jaro-Winkler bands, relative to len(bands): the
+// level of "else" is 0, bands take 1..len(bands), and these follow.
+const (
+	nameMiddle    = 1 // family and given equal, middle dropped or abbreviated
+	nameTokenSet  = 2 // same tokens, other order
+	nameVariant   = 3 // regional-variant keys equal
+	nameFolded    = 4 // exact on the folded form
+	nameCanonical = 5 // exact on the accented canonical form
+	nameExtra     = 5
+)
+
+// NameForms are the normalized forms of one person name: Canonical is the
+// accented NFC form, Folded the lower-case ASCII fold with single spaces
+// between tokens (family first), Key the regional-variant key (empty when
+// normalize gives none).
+type NameForms struct {
+	Canonical, Folded, Key []byte
+}
+
+// maxTokens bounds the tokens of a name that the token comparisons see;
+// longer names fall through to Jaro-Winkler.
+const maxTokens = 16
+
+type tokens struct {
+	n    int
+	span [maxTokens][2]uint16
+}
+
+// split records the spans of the space-separated tokens of s (dots and
+// hyphens also separate, for "v." initials). ok is false when s has more
+// than maxTokens tokens or is longer than 65535 bytes.
+func (t *tokens) split(s []byte) (ok bool) {
+	t.n = 0
+	if len(s) > 0xFFFF {
+		return false
+	}
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		sep := i == len(s) || s[i] == ' ' || s[i] == '.' || s[i] == '-'
+		switch {
+		case !sep && start < 0:
+			start = i
+		case sep && start >= 0:
+			if t.n == maxTokens {
+				return false
+			}
+			t.span[t.n] = [2]uint16{uint16(start), uint16(i)}
+			t.n++
+			start = -1
+		}
+	}
+	return true
+}
+
+func (t *tokens) get(s []byte, k int) []byte { return s[t.span[k][0]:t.span[k][1]] }
+
+// sort orders the token spans by their bytes (insertion sort: names have a
+// handful of tokens).
+func (t *tokens) sort(s []byte) {
+	for i := 1; i < t.n; i++ {
+		for j := i; j > 0 && bytes.Compare(t.get(s, j-1), t.get(s, j)) > 0; j-- {
+			t.span[j-1], t.span[j] = t.span[j], t.span[j-1]
+		}
+	}
+}
+
+// NameScratch holds the token buffers of [CompareName]; one per worker.
+type NameScratch struct {
+	ta, tb tokens
+}
+
+// CompareName compares two names and returns the level and the
+// Jaro-Winkler similarity of the folded forms (1 for the exact levels).
+// Levels, strongest first, with n = len(bands):
+//
+//	n+5  exact on the canonical (accented) form
+//	n+4  exact on the folded form
+//	n+3  regional-variant keys equal (Hoàng/Huỳnh, Vũ/Võ)
+//	n+2  same folded tokens in another order
+//	n+1  family and given equal, one middle dropped or abbreviated
+//	n..1 Jaro-Winkler of the folded forms >= bands[0], ..., >= bands[n-1]
+//	0    else
+//	-1   either folded form empty
+func CompareName(s *NameScratch, a, b NameForms, bands []float64) (int8, float32) {
+	if len(a.Folded) == 0 || len(b.Folded) == 0 {
+		return Null, 0
+	}
+	n := int8(len(bands))
+	if len(a.Canonical) > 0 && bytes.Equal(a.Canonical, b.Canonical) {
+		return n + nameCanonical, 1
+	}
+	if bytes.Equal(a.Folded, b.Folded) {
+		return n + nameFolded, 1
+	}
+	jw := JaroWinkler(a.Folded, b.Folded)
+	if len(a.Key) > 0 && bytes.Equal(a.Key, b.Key) {
+		return n + nameVariant, float32(jw)
+	}
+	if s.ta.split(a.Folded) && s.tb.split(b.Folded) && s.ta.n > 0 && s.tb.n > 0 {
+		if sameTokenSet(s, a.Folded, b.Folded) {
+			return n + nameTokenSet, float32(jw)
+		}
+		if middleCompatible(&s.ta, &s.tb, a.Folded, b.Folded) {
+			return n + nameMiddle, float32(jw)
+		}
+	}
+	return bandLevel(jw, bands), float32(jw)
+}
+
+// sameTokenSet reports whether the two token lists are equal as multisets.
+// It sorts the spans, so it runs after anything that needs token order.
+func sameTokenSet(s *NameScratch, a, b []byte) bool {
+	if s.ta.n != s.tb.n {
+		return false
+	}
+	// Copy the spans: middleCompatible needs the original order after us.
+	sa, sb := s.ta, s.tb
+	sa.sort(a)
+	sb.sort(b)
+	for k := 0; k < sa.n; k++ {
+		if !bytes.Equal(sa.get(a, k), sb.get(b, k)) {
+			return false
+		}
+	}
+	return true
+}
+
+// middleCompatible reports whether two names share family (first token)
+// and given (last token) names and the middle tokens of the shorter are an
+// in-order subsequence of the other's, each equal or an initial of it:
+// "nguyen an" ~ "nguyen van an", "nguyen v an" ~ "nguyen van an".
+func middleCompatible(ta, tb *tokens, a, b []byte) bool {
+	if ta.n < 2 || tb.n < 2 {
+		return false
+	}
+	if !bytes.Equal(ta.get(a, 0), tb.get(b, 0)) || !bytes.Equal(ta.get(a, ta.n-1), tb.get(b, tb.n-1)) {
+		return false
+	}
+	if ta.n > tb.n {
+		ta, tb, a, b = tb, ta, b, a
+	}
+	// Greedy subsequence match of a's middles into b's middles.
+	j := 1
+	for i := 1; i < ta.n-1; i++ {
+		x := ta.get(a, i)
+		for {
+			if j >= tb.n-1 {
+				return false
+			}
+			y := tb.get(b, j)
+			j++
+			if bytes.Equal(x, y) || len(x) == 1 && x[0] == y[0] || len(y) == 1 && y[0] == x[0] {
+				break
+			}
+		}
+	}
+	return true
+}
+
+// Date levels.
+const (
+	DateElse      int8 = 0
+	DateYear      int8 = 1 // same year (the most a year-only date can give)
+	DateYearMonth int8 = 2 // same year and month
+	DateOneDigit  int8 = 3 // one digit substituted or two adjacent digits swapped
+	DateSwap      int8 = 4 // day and month swapped, same year
+	DateExact     int8 = 5 // same full date
+)
+
+// CompareDate compares two dates packed as yyyymmdd with 00 for an unknown
+// month or day (19900000 is "1990", 19900500 "May 1990"); 0 or a zero year
+// is null. Partial dates compare only what both have: when either lacks the
+// month only the years count (DateYear or DateElse), when either lacks the
+// day the levels stop at DateYearMonth. The similarity is the share of equal
+// digits among those compared.
+func CompareDate(a, b int32) (int8, float32) {
+	ya, ma, da := a/10000, a/100%100, a%100
+	yb, mb, db := b/10000, b/100%100, b%100
+	if a <= 0 || b <= 0 || ya == 0 || yb == 0 {
+		return Null, 0
+	}
+	if ma == 0 || mb == 0 {
+		sim := float32(equalDigits(ya, yb, 4)) / 4
+		if ya == yb {
+			return DateYear, sim
+		}
+		return DateElse, sim
+	}
+	if da == 0 || db == 0 {
+		sim := float32(equalDigits(a/100, b/100, 6)) / 6
+		switch {
+		case ya == yb && ma == mb:
+			return DateYearMonth, sim
+		case ya == yb:
+			return DateYear, sim
+		}
+		return DateElse, sim
+	}
+	sim := float32(equalDigits(a, b, 8)) / 8
+	switch {
+	case a == b:
+		return DateExact, 1
+	case ya == yb && ma == db && da == mb:
+		return DateSwap, sim
+	case oneDigitOff(a, b):
+		return DateOneDigit, sim
+	case ya == yb && ma == mb:
+		return DateYearMonth, sim
+	case ya == yb:
+		return DateYear, sim
+	}
+	return DateElse, sim
+}
+
+// equalDigits counts the equal decimal digits of the n-digit numbers a, b.
+func equalDigits(a, b int32, n int) int {
+	k := 0
+	for range n {
+		k += b2i(a%10 == b%10)
+		a /= 10
+		b /= 10
+	}
+	return k
+}
+
+// oneDigitOff reports whether the 8-digit numbers a != b differ by one
+// substituted digit or by two adjacent digits swapped (Damerau distance 1
+// without insertions, which cannot happen at fixed width).
+func oneDigitOff(a, b int32) bool {
+	var da, db [8]int32
+	for i := 7; i >= 0; i-- {
+		da[i], db[i] = a%10, b%10
+		a /= 10
+		b /= 10
+	}
+	return digitsOneOff(da[:], db[:])
+}
+
+func digitsOneOff[T byte | int32](a, b []T) bool {
+	first, diff := -1, 0
+	for i := range a {
+		if a[i] != b[i] {
+			if diff == 0 {
+				first = i
+			}
+			diff++
+			if diff > 2 {
+				return false
+			}
+		}
+	}
+	switch diff {
+	case 1:
+		return true
+	case 2:
+		i := first
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i]
+	}
+	return false
+}
+
+// ID levels.
+const (
+	IDElse     int8 = 0
+	IDOneDigit int8 = 1 // one digit substituted or two adjacent swapped
+	IDExact    int8 = 2
+)
+
+// CompareID compares two ID numbers given as digit strings. A 9-digit CMND
+// and a 12-digit CCCD cannot be compared: the CCCD issued to a CMND holder
+// is a new number with no digits carried over, so the pair is null (no
+// evidence either way) rather than a disagreement. Other length mismatches
+// are IDElse. The similarity is the share of equal digits (0 when the
+// lengths differ).
+func CompareID(a, b []byte) (int8, float32) {
+	if len(a) == 0 || len(b) == 0 {
+		return Null, 0
+	}
+	if len(a) != len(b) {
+		if len(a)+len(b) == 21 && (len(a) == 9 || len(a) == 12) {
+			return Null, 0
+		}
+		return IDElse, 0
+	}
+	eq := 0
+	for i := range a {
+		eq += b2i(a[i] == b[i])
+	}
+	sim := float32(eq) / float32(len(a))
+	switch {
+	case eq == len(a):
+		return IDExact, 1
+	case digitsOneOff(a, b):
+		return IDOneDigit, sim
+	}
+	return IDElse, sim
+}
+
+// Phone levels.
+const (
+	PhoneElse  int8 = 0
+	PhoneExact int8 = 1 // some phone of one record is a phone of the other
+)
+
+// ComparePhones compares two lists of phone numbers, each a run of digits
+// separated by any non-digit byte ("0912345678;0987654321"): PhoneExact
+// when any number of a equals any number of b, null when either list is
+// empty.
+func ComparePhones(a, b []byte) (int8, float32) {
+	if !hasDigit(a) || !hasDigit(b) {
+		return Null, 0
+	}
+	for ia := 0; ia < len(a); {
+		x, na := nextNumber(a, ia)
+		ia = na
+		if len(x) == 0 {
+			continue
+		}
+		for ib := 0; ib < len(b); {
+			y, nb := nextNumber(b, ib)
+			ib = nb
+			if len(y) > 0 && bytes.Equal(x, y) {
+				return PhoneExact, 1
+			}
+		}
+	}
+	return PhoneElse, 0
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func hasDigit(s []byte) bool {
+	for _, c := range s {
+		if isDigit(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// nextNumber returns the digit run starting at or after i and the index
+// after it.
+func nextNumber(s []byte, i int) ([]byte, int) {
+	for i < len(s) && !isDigit(s[i]) {
+		i++
+	}
+	j := i
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	return s[i:j], j
+}
+
+// Address levels.
+const (
+	AddrElse        int8 = 0
+	AddrProvince    int8 = 1 // same 2025 province
+	AddrDistrictOld int8 = 2 // same pre-2025 district
+	AddrWard        int8 = 3 // same 2025 ward
+)
+
+// AddressCodes are the administrative units of one address, 0 where
+// unknown: the 2025 ward and province (derived by normalize also for
+// addresses written in old units, so both sides compare in 2025 units) and
+// the pre-2025 district.
+type AddressCodes struct {
+	Ward2025, DistrictOld, Province2025 int32
+}
+
+// CompareAddress returns the strongest unit both addresses share: AddrWard,
+// AddrDistrictOld, AddrProvince, else AddrElse when some unit is known on
+// both sides, and null when no unit is known on both sides. The similarity
+// is the level over AddrWard.
+func CompareAddress(a, b AddressCodes) (int8, float32) {
+	l := Null
+	switch {
+	case a.Ward2025 != 0 && a.Ward2025 == b.Ward2025:
+		l = AddrWard
+	case a.DistrictOld != 0 && a.DistrictOld == b.DistrictOld:
+		l = AddrDistrictOld
+	case a.Province2025 != 0 && a.Province2025 == b.Province2025:
+		l = AddrProvince
+	case a.Ward2025 != 0 && b.Ward2025 != 0,
+		a.DistrictOld != 0 && b.DistrictOld != 0,
+		a.Province2025 != 0 && b.Province2025 != 0:
+		l = AddrElse
+	default:
+		return Null, 0
+	}
+	return l, float32(l) / float32(AddrWard)
+}
+
+// CompareString compares two normalized strings (FEBRL-style fields):
+// len(bands)+1 when equal, the Jaro-Winkler band (len(bands)..1) otherwise,
+// 0 below every band, null when either is empty. The similarity is the
+// Jaro-Winkler similarity.
+func CompareString(a, b []byte, bands []float64) (int8, float32) {
+	if len(a) == 0 || len(b) == 0 {
+		return Null, 0
+	}
+	if bytes.Equal(a, b) {
+		return int8(len(bands)) + 1, 1
+	}
+	jw := JaroWinkler(a, b)
+	return bandLevel(jw, bands), float32(jw)
+}
+
+// CompareExact returns 1 when a and b are equal, 0 when not, null when
+// either is empty.
+func CompareExact(a, b []byte) (int8, float32) {
+	if len(a) == 0 || len(b) == 0 {
+		return Null, 0
+	}
+	if bytes.Equal(a, b) {
+		return 1, 1
+	}
+	return 0, 0
+}
+
+// CompareExactInt is [CompareExact] for integer codes, 0 being null.
+func CompareExactInt(a, b int32) (int8, float32) {
+	if a == 0 || b == 0 {
+		return Null, 0
+	}
+	if a == b {
+		return 1, 1
+	}
+	return 0, 0
+}

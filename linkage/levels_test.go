@@ -1,0 +1,167 @@
+package linkage
+
+import (
+	"testing"
+)
+
+func TestCompareName(t *testing.T) {
+	bands := DefaultBands // levels: 8 canonical, 7 folded, 6 key, 5 token set, 4 middle, 3..1 bands, 0 else
+	f := func(a, b NameForms, want int8) {
+		t.Helper()
+		var s NameScratch
+		got, sim := CompareName(&s, a, b, bands)
+		if got != want {
+			t.Errorf("CompareName(%q, %q) = %d (sim %v); want %d", a.Folded, b.Folded, got, sim, want)
+		}
+		// Symmetric in its arguments.
+		if back, _ := CompareName(&s, b, a, bands); back != got {
+			t.Errorf("CompareName(%q, %q) = %d; reversed %d", a.Folded, b.Folded, got, back)
+		}
+	}
+	n := func(canon, folded, key string) NameForms {
+		return NameForms{[]byte(canon), []byte(folded), []byte(key)}
+	}
+	// Null when either folded form is missing.
+	f(n("", "", ""), n("Nguyễn An", "nguyen an", ""), Null)
+	f(n("Nguyễn An", "nguyen an", ""), n("", "", ""), Null)
+	// Exact canonical, then folded (tones lost or changed).
+	f(n("Nguyễn Văn An", "nguyen van an", "k"), n("Nguyễn Văn An", "nguyen van an", "k"), 8)
+	f(n("Nguyễn Văn An", "nguyen van an", ""), n("Nguyen Van An", "nguyen van an", ""), 7)
+	f(n("", "nguyen van an", ""), n("", "nguyen van an", ""), 7)
+	// Regional variant: Hoàng/Huỳnh share a key.
+	f(n("Hoàng Văn An", "hoang van an", "hoang van an"), n("Huỳnh Văn An", "huynh van an", "hoang van an"), 6)
+	// Reordered tokens.
+	f(n("", "van an nguyen", ""), n("", "nguyen van an", ""), 5)
+	// Middle dropped, abbreviated, one of two middles dropped.
+	f(n("", "nguyen an", ""), n("", "nguyen van an", ""), 4)
+	f(n("", "nguyen v an", ""), n("", "nguyen van an", ""), 4)
+	f(n("", "nguyen v. an", ""), n("", "nguyen van an", ""), 4)
+	f(n("", "tran thi minh thu", ""), n("", "tran minh thu", ""), 4)
+	// Different middle: not a middle-name case; JW decides.
+	f(n("", "nguyen van an", ""), n("", "nguyen thi an", ""), 2)
+	// Different given name with the same family: JW bands.
+	f(n("", "nguyen van an", ""), n("", "nguyen van anh", ""), 3)
+	f(n("", "le thi hoa", ""), n("", "pham quoc bao", ""), 0)
+}
+
+func TestCompareDate(t *testing.T) {
+	f := func(a, b int32, want int8) {
+		t.Helper()
+		got, _ := CompareDate(a, b)
+		if got != want {
+			t.Errorf("CompareDate(%d, %d) = %d; want %d", a, b, got, want)
+		}
+		if back, _ := CompareDate(b, a); back != got {
+			t.Errorf("CompareDate(%d, %d) = %d; reversed %d", a, b, got, back)
+		}
+	}
+	f(0, 19900512, Null)
+	f(19900512, 0, Null)
+	f(-5, 19900512, Null)
+	f(512, 19900512, Null) // year 0
+	f(19900512, 19900512, DateExact)
+	f(19900512, 19901205, DateSwap)
+	f(19900512, 19900513, DateOneDigit) // substitution
+	f(19900512, 19900521, DateOneDigit) // adjacent transposition
+	f(19900512, 19090512, DateOneDigit) // transposition in the year
+	f(19900512, 19910512, DateOneDigit)
+	f(19900512, 19900528, DateYearMonth)
+	f(19900512, 19900718, DateYear)
+	f(19900512, 19850713, DateElse)
+	// Partial dates compare only what both have.
+	f(19900000, 19900512, DateYear)
+	f(19900000, 19900000, DateYear)
+	f(19900000, 19910000, DateElse)
+	f(19900500, 19900512, DateYearMonth)
+	f(19900500, 19900600, DateYear)
+	f(19900500, 19910500, DateElse)
+}
+
+func TestCompareID(t *testing.T) {
+	f := func(a, b string, want int8) {
+		t.Helper()
+		got, _ := CompareID([]byte(a), []byte(b))
+		if got != want {
+			t.Errorf("CompareID(%q, %q) = %d; want %d", a, b, got, want)
+		}
+	}
+	f("", "001090012345", Null)
+	f("001090012345", "", Null)
+	f("001090012345", "001090012345", IDExact)
+	f("001090012345", "001090012346", IDOneDigit)
+	f("001090012345", "001090013245", IDOneDigit)
+	f("001090012345", "001090032145", IDElse) // swap not adjacent
+	f("001090012345", "991090012399", IDElse)
+	// CMND vs CCCD: no relation between the numbers, no evidence.
+	f("012345678", "001090012345", Null)
+	f("001090012345", "012345678", Null)
+	f("012345678", "012345678", IDExact)
+	f("12345", "123456", IDElse)
+}
+
+func TestComparePhones(t *testing.T) {
+	f := func(a, b string, want int8) {
+		t.Helper()
+		got, _ := ComparePhones([]byte(a), []byte(b))
+		if got != want {
+			t.Errorf("ComparePhones(%q, %q) = %d; want %d", a, b, got, want)
+		}
+	}
+	f("", "0912345678", Null)
+	f(";", "0912345678", Null)
+	f("0912345678", "0912345678", PhoneExact)
+	f("0987654321;0912345678", "0912345678", PhoneExact)
+	f("0911111111", "0922222222;0933333333;0911111111", PhoneExact)
+	f("0911111111", "0922222222;0933333333", PhoneElse)
+	f("091111111", "0911111111", PhoneElse) // a prefix is not a match
+}
+
+func TestCompareAddress(t *testing.T) {
+	f := func(a, b AddressCodes, want int8) {
+		t.Helper()
+		got, _ := CompareAddress(a, b)
+		if got != want {
+			t.Errorf("CompareAddress(%+v, %+v) = %d; want %d", a, b, got, want)
+		}
+	}
+	f(AddressCodes{}, AddressCodes{1, 2, 3}, Null)
+	f(AddressCodes{Ward2025: 5}, AddressCodes{DistrictOld: 2}, Null) // nothing known on both sides
+	f(AddressCodes{10, 20, 1}, AddressCodes{10, 21, 1}, AddrWard)
+	f(AddressCodes{10, 20, 1}, AddressCodes{11, 20, 1}, AddrDistrictOld)
+	f(AddressCodes{10, 20, 1}, AddressCodes{11, 21, 1}, AddrProvince)
+	f(AddressCodes{10, 20, 1}, AddressCodes{11, 21, 2}, AddrElse)
+	f(AddressCodes{Province2025: 1}, AddressCodes{10, 21, 1}, AddrProvince)
+	f(AddressCodes{Province2025: 1}, AddressCodes{10, 21, 2}, AddrElse)
+}
+
+func TestCompareString(t *testing.T) {
+	bands := []float64{0.92, 0.80} // levels: 3 exact, 2 >=0.92, 1 >=0.80, 0 else
+	f := func(a, b string, want int8) {
+		t.Helper()
+		got, _ := CompareString([]byte(a), []byte(b), bands)
+		if got != want {
+			t.Errorf("CompareString(%q, %q) = %d; want %d", a, b, got, want)
+		}
+	}
+	f("", "smith", Null)
+	f("smith", "smith", 3)
+	f("martha", "marhta", 2)
+	f("dwayne", "duane", 1)
+	f("smith", "jones", 0)
+
+	if l, _ := CompareExact([]byte("vic"), []byte("vic")); l != 1 {
+		t.Errorf("CompareExact(vic, vic) = %d; want 1", l)
+	}
+	if l, _ := CompareExact([]byte("vic"), []byte("nsw")); l != 0 {
+		t.Errorf("CompareExact(vic, nsw) = %d; want 0", l)
+	}
+	if l, _ := CompareExact(nil, []byte("nsw")); l != Null {
+		t.Errorf("CompareExact(nil, nsw) = %d; want null", l)
+	}
+	if l, _ := CompareExactInt(1, 2); l != 0 {
+		t.Errorf("CompareExactInt(1, 2) = %d; want 0", l)
+	}
+	if l, _ := CompareExactInt(0, 2); l != Null {
+		t.Errorf("CompareExactInt(0, 2) = %d; want null", l)
+	}
+}
