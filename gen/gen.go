@@ -1,0 +1,261 @@
+package gen
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/progress"
+)
+
+// Buffer limits per output file before a row group is written: small for
+// the ~63 province files open at once, larger for the single truth files.
+const (
+	popFlushBytes   = 4 << 20
+	truthFlushBytes = 32 << 20
+	subFlushBytes   = 8 << 20
+)
+
+type job struct {
+	index int64
+	first int64
+	cores []core
+}
+
+// Generate writes a synthetic data set into o.OutDir and returns its
+// manifest (also written as manifest.json). The output depends only on the
+// options other than Workers and Quiet.
+func Generate(ctx context.Context, o Options) (*Manifest, error) {
+	if o.People <= 0 {
+		return nil, errors.New("people must be > 0")
+	}
+	if o.OutDir == "" {
+		return nil, errors.New("no output folder")
+	}
+	if o.Format == "" {
+		o.Format = "parquet"
+	}
+	if o.Format != "parquet" && o.Format != "csv" {
+		return nil, fmt.Errorf("unknown format %q (want parquet or csv)", o.Format)
+	}
+	if o.Workers <= 0 {
+		o.Workers = 1
+	}
+	prof, err := GetProfile(o.Profile)
+	if err != nil {
+		return nil, err
+	}
+	t, err := getTables()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []string{"population", "subscribers", "truth"} {
+		if err := os.MkdirAll(filepath.Join(o.OutDir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("cannot create output folder: %w", err)
+		}
+	}
+	ext := "." + o.Format
+
+	var sinks []*sink
+	abort := func() {
+		for _, s := range sinks {
+			s.abort()
+		}
+	}
+	open := func(rel string, cols []string, limit int) (*sink, error) {
+		s, err := newSink(o.OutDir, rel, o.Format, cols, limit)
+		if err != nil {
+			return nil, err
+		}
+		sinks = append(sinks, s)
+		return s, nil
+	}
+	popSinks := make([]*sink, len(t.provs))
+	for i, p := range t.provs {
+		if popSinks[i], err = open(filepath.Join("population", p.p.Code+ext), PopulationColumns, popFlushBytes); err != nil {
+			abort()
+			return nil, err
+		}
+	}
+	subSinks := make([]*sink, len(t.carriers))
+	for i, c := range t.carriers {
+		if subSinks[i], err = open(filepath.Join("subscribers", c.File+ext), SubscriberColumns, subFlushBytes); err != nil {
+			abort()
+			return nil, err
+		}
+	}
+	popTruth, err := open(filepath.Join("truth", "population"+ext), PopulationTruthColumns, truthFlushBytes)
+	if err != nil {
+		abort()
+		return nil, err
+	}
+	subTruth, err := open(filepath.Join("truth", "subscribers"+ext), SubscriberTruthColumns, truthFlushBytes)
+	if err != nil {
+		abort()
+		return nil, err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	nChunks := (o.People + ChunkSize - 1) / ChunkSize
+	inFlight := o.Workers*2 + 2
+	tokens := make(chan struct{}, inFlight)
+	jobs := make(chan job, o.Workers)
+	results := make(chan *chunkOut, inFlight)
+	var dispErr error
+
+	// The dispatcher computes the persons' cores in person order, so the
+	// rank of each person within its CCCD cell is known before the chunk
+	// is generated in parallel.
+	go func() {
+		defer close(jobs)
+		var pcg rand.PCG
+		r := rand.New(&pcg)
+		counts := make([]uint32, len(t.provs)*cellsPerProv)
+		for ci := int64(0); ci < nChunks; ci++ {
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			first := ci * ChunkSize
+			n := min(int64(ChunkSize), o.People-first)
+			cores := make([]core, n)
+			for j := range cores {
+				var prev *core
+				if j > 0 {
+					prev = &cores[j-1]
+				}
+				cores[j] = computeCore(t, prof, o.Seed, first+int64(j), prev, j%2 == 0 && int64(j+1) < n, &pcg, r)
+				c := &cores[j]
+				c.rank = counts[c.cell]
+				counts[c.cell]++
+				if c.rank >= maxRank {
+					dispErr = fmt.Errorf("too many persons for the CCCD number space of one province and birth year (limit %d)", maxRank)
+					cancel()
+					return
+				}
+			}
+			select {
+			case jobs <- job{ci, first, cores}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	for k := 0; k < o.Workers; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := newWorker(t, prof, o.Seed)
+			for j := range jobs {
+				out := w.generate(j.index, j.first, j.cores)
+				select {
+				case results <- out:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	m := &Manifest{Seed: o.Seed, People: o.People, Profile: prof.Name, Format: o.Format, ChunkSize: ChunkSize,
+		ReferenceDate: ReferenceDate.Format("2006-01-02"), Rates: prof.Rates,
+		Corruptions: map[string]int64{}, SubCases: map[string]int64{}, SubCorrupt: map[string]int64{}, HardNegatives: map[string]int64{}}
+	rep := progress.New("gen persons", o.People, progress.Options{Quiet: o.Quiet})
+	pending := map[int64]*chunkOut{}
+	next := int64(0)
+	var werr error
+	for out := range results {
+		if werr != nil {
+			continue
+		}
+		pending[out.index] = out
+		for {
+			c, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if werr = writeChunk(c, popSinks, subSinks, popTruth, subTruth, m); werr != nil {
+				cancel()
+				break
+			}
+			rep.Add(c.persons)
+			<-tokens
+		}
+	}
+	rep.Done()
+	if werr == nil && dispErr != nil {
+		werr = dispErr
+	}
+	if werr == nil && ctx.Err() != nil {
+		werr = ctx.Err()
+	}
+	if werr == nil && next != nChunks {
+		werr = fmt.Errorf("BUG: wrote %d of %d chunks", next, nChunks)
+	}
+	if werr != nil {
+		abort()
+		return nil, werr
+	}
+	for _, s := range sinks {
+		if err := s.commit(); err != nil {
+			abort()
+			return nil, err
+		}
+		m.Files = append(m.Files, FileCount{Path: filepath.ToSlash(s.rel), Rows: s.rows})
+	}
+	sortFiles(m.Files)
+	m.Records, m.Subscriptions = popTruth.rows, subTruth.rows
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := dataio.WriteFileAtomic(filepath.Join(o.OutDir, "manifest.json"), append(data, '\n')); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func writeChunk(c *chunkOut, pop, subs []*sink, popTruth, subTruth *sink, m *Manifest) error {
+	for i, b := range c.pop {
+		if err := pop[i].add(b); err != nil {
+			return err
+		}
+	}
+	if err := popTruth.add(c.popTruth); err != nil {
+		return err
+	}
+	for i, b := range c.subs {
+		if err := subs[i].add(b); err != nil {
+			return err
+		}
+	}
+	if err := subTruth.add(c.subTruth); err != nil {
+		return err
+	}
+	for k, v := range c.counts {
+		m.Corruptions[k] += v
+	}
+	for k, v := range c.subCount {
+		m.SubCorrupt[k] += v
+	}
+	for k, v := range c.cases {
+		m.SubCases[k] += v
+	}
+	for k, v := range c.hn {
+		m.HardNegatives[k] += v
+	}
+	return nil
+}
