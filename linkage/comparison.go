@@ -277,7 +277,7 @@ type boundComparison struct {
 
 // boundGroup holds the columns of one input group by role index.
 type boundGroup struct {
-	str [3]StringColumn
+	str  [3]StringColumn
 	ints [3][]int32
 }
 

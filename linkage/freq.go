@@ -13,7 +13,9 @@ func HashValue(b []byte) uint64 {
 }
 
 // HashInt is the FreqTable key of an integer code.
-func HashInt(v int32) uint64 { return HashValue([]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}) }
+func HashInt(v int32) uint64 {
+	return HashValue([]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)})
+}
 
 // FreqTable gives the relative frequency of values in a column: the count
 // of a value over the count of non-null values. It is read-only once built

@@ -63,14 +63,14 @@ type ModelLevel struct {
 // Training records how the model was trained.
 type Training struct {
 	Seed            uint64  `json:"seed"`
-	URecords        int     `json:"u_records"`         // records sampled from
-	UPairs          int64   `json:"u_pairs"`           // random pairs behind u
-	EMPairs         int64   `json:"em_pairs"`          // blocked pairs behind m
-	DistinctVectors int     `json:"distinct_vectors"`  // distinct comparison vectors in EM
-	EMIterations    int     `json:"em_iterations"`     // iterations run
-	EMConverged     bool    `json:"em_converged"`      // change fell below the tolerance
-	EMMaxChange     float64 `json:"em_max_change"`     // largest parameter change in the last iteration
-	EMTolerance     float64 `json:"em_tolerance"`      // convergence tolerance
+	URecords        int     `json:"u_records"`           // records sampled from
+	UPairs          int64   `json:"u_pairs"`             // random pairs behind u
+	EMPairs         int64   `json:"em_pairs"`            // blocked pairs behind m
+	DistinctVectors int     `json:"distinct_vectors"`    // distinct comparison vectors in EM
+	EMIterations    int     `json:"em_iterations"`       // iterations run
+	EMConverged     bool    `json:"em_converged"`        // change fell below the tolerance
+	EMMaxChange     float64 `json:"em_max_change"`       // largest parameter change in the last iteration
+	EMTolerance     float64 `json:"em_tolerance"`        // convergence tolerance
 	UFromEM         bool    `json:"u_from_em,omitempty"` // u re-estimated by EM rather than fixed
 }
 
