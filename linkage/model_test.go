@@ -149,7 +149,7 @@ func TestWeightsByHand(t *testing.T) {
 			m.Comparisons[k].Levels[l].M, m.Comparisons[k].Levels[l].U = mu[2*l], mu[2*l+1]
 		}
 	}
-	set(0, 0.1, 0.8, 0.9, 0.2)            // phone: else 0.1/0.8 = 1/8 → -3; exact 0.9/0.2 = 4.5
+	set(0, 0.1, 0.8, 0.9, 0.2)               // phone: else 0.1/0.8 = 1/8 → -3; exact 0.9/0.2 = 4.5
 	set(1, 0.05, 0.9, 0.15, 0.08, 0.8, 0.02) // surname: exact 0.8/0.02 = 40
 	m.prepare()
 	f := func(levels []int8, tf []float32, want float64) {
