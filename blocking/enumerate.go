@@ -127,7 +127,7 @@ func (ix *Index) chunkOf(c int, pairs []Pair) *Chunk {
 // enumeration and is returned (ErrStop stops it and returns nil).
 func (ix *Index) Enumerate(workers int, fn func(*Chunk) error) error {
 	if workers <= 1 {
-		var buf []Pair
+		buf := make([]Pair, 0, ix.maxChunk)
 		for c := range ix.chunks {
 			buf = ix.AppendChunk(buf[:0], c)
 			if err := fn(ix.chunkOf(c, buf)); err != nil {
@@ -173,6 +173,10 @@ func (ix *Index) Enumerate(workers int, fn func(*Chunk) error) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
+				if cap(j.buf) < ix.maxChunk {
+					// Sized once to the largest chunk: never grows after.
+					j.buf = make([]Pair, 0, ix.maxChunk)
+				}
 				j.buf = ix.AppendChunk(j.buf[:0], j.c)
 				results <- j
 			}
@@ -219,6 +223,9 @@ func (ix *Index) EnumerateParallel(workers int, fn func(worker int, c *Chunk) er
 			defer wg.Done()
 			var buf []Pair
 			for !stop.Load() {
+				if buf == nil {
+					buf = make([]Pair, 0, ix.maxChunk)
+				}
 				c := int(next.Add(1) - 1)
 				if c >= len(ix.chunks) {
 					return

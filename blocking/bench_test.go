@@ -1,0 +1,120 @@
+package blocking
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func BenchmarkHash(b *testing.B) {
+	name := []byte("nguyen thi thu thuy")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(name)) + 8)
+	var s uint64
+	for i := 0; i < b.N; i++ {
+		s += NewHasher().Bytes(name).Uint64(uint64(i)).Sum()
+	}
+	_ = s
+}
+
+func randomEntries(n int) []Entry {
+	rng := rand.New(rand.NewPCG(1, uint64(n)))
+	a := make([]Entry, n)
+	for i := range a {
+		a[i] = Entry{Key: rng.Uint64(), Row: int32(i)}
+	}
+	return a
+}
+
+func BenchmarkSortEntries(b *testing.B) {
+	for _, n := range []int{1_000_000, 10_000_000} {
+		src := randomEntries(n)
+		a := make([]Entry, n)
+		scratch := make([]Entry, n)
+		b.Run(fmt.Sprintf("radix/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				copy(a, src)
+				SortEntries(a, scratch)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
+		})
+		b.Run(fmt.Sprintf("slices.SortFunc/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				copy(a, src)
+				slices.SortFunc(a, func(x, y Entry) int {
+					if c := cmp.Compare(x.Key, y.Key); c != 0 {
+						return c
+					}
+					return cmp.Compare(x.Row, y.Row)
+				})
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
+		})
+	}
+}
+
+// zipfRules builds rules over n records whose block sizes follow a Zipf-like
+// law, as surname+birth-year keys do: a few huge blocks, many small ones.
+func zipfRules(n int) []Rule {
+	rng := rand.New(rand.NewPCG(11, 12))
+	mk := func(s float64, vals uint64, nullEvery int) Rule {
+		z := rand.NewZipf(rng, s, 1, vals)
+		keys := make([]uint64, n)
+		sec := make([]uint64, n)
+		for i := range keys {
+			if nullEvery == 0 || i%nullEvery != 0 {
+				keys[i] = NewHasher().Uint64(z.Uint64()).Sum()
+			}
+			sec[i] = rng.Uint64()
+		}
+		return Rule{Keys: keys, Secondary: sec}
+	}
+	r0 := mk(1.3, uint64(n/2), 0)  // e.g. full name + date of birth
+	r1 := mk(1.1, uint64(n/4), 10) // e.g. surname + given name + province
+	r2 := mk(1.5, uint64(n), 5)    // e.g. phone
+	r0.Name, r1.Name, r2.Name = "name_dob", "name_province", "phone"
+	return []Rule{r0, r1, r2}
+}
+
+func BenchmarkBuild1M(b *testing.B) {
+	rules := zipfRules(1_000_000)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Build(1_000_000, rules, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEnumerate1M(b *testing.B) {
+	const n = 1_000_000
+	ix, err := Build(n, zipfRules(n), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, _ := ix.Plan(1)
+	var total int64
+	for _, s := range st {
+		total += s.Pairs
+	}
+	b.Logf("stats: %v", st)
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				var got int64
+				if err := ix.Enumerate(w, func(c *Chunk) error { got += int64(len(c.Pairs)); return nil }); err != nil {
+					b.Fatal(err)
+				}
+				if got != total {
+					b.Fatalf("got %d pairs, plan %d", got, total)
+				}
+			}
+			b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
+		})
+	}
+}
