@@ -25,7 +25,7 @@ func near(a, b float64) bool { return math.Abs(a-b) < 1e-12 }
 func TestContingencyHand(t *testing.T) {
 	type want struct {
 		tp, pred, truth, absentPairs, exact, exactMulti int64
-		p, r, b3p, b3r                                   float64
+		p, r, b3p, b3r                                  float64
 	}
 	f := func(name string, clusters []int, entities []uint32, nEnt int, w want) {
 		t.Helper()

@@ -68,7 +68,9 @@ func writeTable(t testing.TB, path string, fields []arrow.Field, rows [][]any) {
 	}
 }
 
-func str(name string) arrow.Field { return arrow.Field{Name: name, Type: arrow.BinaryTypes.String, Nullable: true} }
+func str(name string) arrow.Field {
+	return arrow.Field{Name: name, Type: arrow.BinaryTypes.String, Nullable: true}
+}
 
 var pairFields = []arrow.Field{
 	str("left_id"), str("right_id"), str("left_source"), str("right_source"), str("blocking_rule"),
