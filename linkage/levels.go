@@ -47,6 +47,7 @@ const maxTokens = 16
 
 type tokens struct {
 	n    int
+	sum  int // sum of the token bytes: equal token multisets have equal sums
 	span [maxTokens][2]uint16
 }
 
@@ -54,13 +55,16 @@ type tokens struct {
 // hyphens also separate, for "v." initials). ok is false when s has more
 // than maxTokens tokens or is longer than 65535 bytes.
 func (t *tokens) split(s []byte) (ok bool) {
-	t.n = 0
+	t.n, t.sum = 0, 0
 	if len(s) > 0xFFFF {
 		return false
 	}
 	start := -1
 	for i := 0; i <= len(s); i++ {
 		sep := i == len(s) || s[i] == ' ' || s[i] == '.' || s[i] == '-'
+		if !sep {
+			t.sum += int(s[i])
+		}
 		switch {
 		case !sep && start < 0:
 			start = i
@@ -134,8 +138,8 @@ func CompareName(s *NameScratch, a, b NameForms, bands []float64) (int8, float32
 // sameTokenSet reports whether the two token lists are equal as multisets.
 // It sorts the spans, so it runs after anything that needs token order.
 func sameTokenSet(s *NameScratch, a, b []byte) bool {
-	if s.ta.n != s.tb.n {
-		return false
+	if s.ta.n != s.tb.n || s.ta.sum != s.tb.sum {
+		return false // cheap rejection of most pairs before sorting
 	}
 	// Copy the spans: middleCompatible needs the original order after us.
 	sa, sb := s.ta, s.tb

@@ -1,0 +1,79 @@
+// Package linkage compares record pairs and scores them with a
+// Fellegi-Sunter model.
+//
+// # Comparison levels
+//
+// Every comparison maps a pair of values to an ordered level, the highest
+// being the strongest evidence of a match, and to a similarity in [0, 1].
+// Level -1 ([Null]) means a value is missing on either side: it carries no
+// weight. Kernels work on primitives (byte slices of normalized forms,
+// packed int32 dates and admin codes) and do not allocate:
+//
+//   - person_name ([CompareName]), n = number of Jaro-Winkler bands
+//     (default 0.95, 0.88, 0.80): n+5 exact canonical (accented) form; n+4
+//     exact folded form; n+3 equal regional-variant keys; n+2 same tokens
+//     reordered; n+1 same family and given name with a middle name dropped
+//     or abbreviated; n..1 Jaro-Winkler of the folded forms in each band;
+//     0 else.
+//   - date ([CompareDate], yyyymmdd with 00 for unknown parts): 5 exact;
+//     4 day and month swapped; 3 one digit substituted or two adjacent
+//     digits swapped; 2 same year and month; 1 same year; 0 else. Partial
+//     dates compare only what both sides have.
+//   - national_id ([CompareID]): 2 exact; 1 one digit off or an adjacent
+//     transposition; 0 else. A 9-digit CMND against a 12-digit CCCD is null:
+//     the CCCD number is not derived from the CMND, so the pair says nothing.
+//   - phone ([ComparePhones]): 1 when any phone of one record is a phone of
+//     the other; 0 else.
+//   - vn_address ([CompareAddress]): 3 same 2025 ward; 2 same pre-2025
+//     district; 1 same 2025 province; 0 else.
+//   - text ([CompareString]): len(bands)+1 exact, Jaro-Winkler bands, 0 else;
+//     exact ([CompareExact]): 1 equal, 0 else.
+//
+// A [Comparison] spec names the kind, the input columns and the bands;
+// [Compile] validates specs and [Compiled.Bind] attaches them to the
+// columnar store, giving a [Comparer] (one per worker) whose
+// [Comparer.Compare] writes the comparison vector of a pair of rows.
+//
+// # Jaro-Winkler
+//
+// [JaroWinkler] is the standard similarity (prefix scale 0.1, prefix of at
+// most 4, boost only above 0.7), greedy from the first string into the
+// second as matchr does. For strings up to 64 bytes it keeps, per byte
+// value of the second string, a bitmap of its positions; each byte of the
+// first takes the lowest unmatched position inside its window in a few
+// word operations, and transpositions are counted by walking both matched
+// bitmaps. The prefix boost counts digits like letters.
+//
+// # Model
+//
+// For comparison k at level l, m = P(l | match) and u = P(l | non-match).
+// The match weight of a pair is
+//
+//	W = log2(λ / (1-λ)) + Σ_k log2(m_k,l / u_k,l)
+//
+// over the non-null comparisons, and its match probability is
+// 2^W / (1 + 2^W). λ is the share of matches among the scored (blocked)
+// pairs.
+//
+// u is estimated from random pairs of records ([RandomPairs],
+// [Model.EstimateU], [Model.SetU]): nearly all are non-matches, so the
+// level shares are u (with a pseudo-count of 0.5 per level). m and λ are
+// estimated by EM over the blocked pairs with u held fixed, as Splink does
+// ([Model.TrainEM]). EM runs on a [Histogram] of distinct comparison
+// vectors with their counts: the E step gives each distinct vector the
+// posterior p = λΠm / (λΠm + (1-λ)Πu), and the M step sets λ to the
+// count-weighted mean of p and m_k,l to the p-weighted share of level l
+// among the pairs where comparison k is not null. Vectors are visited in
+// sorted order so the sums, and the model bytes, do not depend on the
+// order the pairs arrived in.
+//
+// Term-frequency adjustment: on the exact levels of a comparison with
+// TermFrequency set, the level's average u is replaced by
+// max(f, TFMin), f being the frequency of the agreed value
+// ([FreqTable]): agreeing on a rare name weighs more than agreeing on a
+// common one. The weight of that comparison becomes log2(m / max(f, TFMin)).
+//
+// The model is saved as indented JSON ([Model.MarshalModel],
+// [UnmarshalModel], [LoadModel]) with levels, labels, m, u, weights, λ and
+// the training record (seed, pair counts, EM iterations, convergence).
+package linkage
