@@ -120,7 +120,9 @@ func Contingency(as []Assignment, nEntities int) Counts {
 // sortByCluster orders by (Cluster, Entity, Record). Record makes the order
 // total, so the result never depends on the input order.
 func sortByCluster(as []Assignment) {
-	slices.SortFunc(as, func(a, b Assignment) int {
+	// Cluster keys are hashes, uniform over 63 bits: bucket on the top 16
+	// (absent records, with AbsentBit, share bucket 1<<15).
+	bucketSort(as, func(a *Assignment) uint32 { return uint32(a.Cluster >> 48) }, func(a, b Assignment) int {
 		if c := cmp.Compare(a.Cluster, b.Cluster); c != 0 {
 			return c
 		}
@@ -133,7 +135,15 @@ func sortByCluster(as []Assignment) {
 
 // sortByEntity orders by (Entity, Cluster, Record).
 func sortByEntity(as []Assignment) {
-	slices.SortFunc(as, func(a, b Assignment) int {
+	var maxE uint32
+	for i := range as {
+		maxE = max(maxE, as[i].Entity)
+	}
+	shift := uint(0)
+	for maxE>>shift >= 1<<16 {
+		shift++
+	}
+	bucketSort(as, func(a *Assignment) uint32 { return a.Entity >> shift }, func(a, b Assignment) int {
 		if c := cmp.Compare(a.Entity, b.Entity); c != 0 {
 			return c
 		}
@@ -142,6 +152,50 @@ func sortByEntity(as []Assignment) {
 		}
 		return cmp.Compare(a.Record, b.Record)
 	})
+}
+
+// bucketSort is an in-place MSD radix step (American flag sort) on a 16-bit
+// bucket that must be monotone in the full order, followed by a comparison
+// sort inside each bucket. It needs no second buffer (the slice can be
+// 160 MB at 10M records) and cuts the comparisons of a plain sort by about
+// two thirds.
+func bucketSort(as []Assignment, bucket func(*Assignment) uint32, less func(a, b Assignment) int) {
+	if len(as) < 1<<12 {
+		slices.SortFunc(as, less)
+		return
+	}
+	const nb = 1 << 16
+	var start, next [nb + 1]int
+	for i := range as {
+		start[bucket(&as[i])+1]++
+	}
+	for b := 1; b <= nb; b++ {
+		start[b] += start[b-1]
+	}
+	copy(next[:], start[:])
+	for b := 0; b < nb; b++ {
+		for next[b] < start[b+1] {
+			x := as[next[b]]
+			d := bucket(&x)
+			if d == uint32(b) {
+				next[b]++
+				continue
+			}
+			// Follow the cycle: put x in its bucket, pick up what was there.
+			for d != uint32(b) {
+				as[next[d]], x = x, as[next[d]]
+				next[d]++
+				d = bucket(&x)
+			}
+			as[next[b]] = x
+			next[b]++
+		}
+	}
+	for b := 0; b < nb; b++ {
+		if start[b+1]-start[b] > 1 {
+			slices.SortFunc(as[start[b]:start[b+1]], less)
+		}
+	}
 }
 
 // BlockingRecall is the share of true pairs that blocking produced as

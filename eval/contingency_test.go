@@ -1,8 +1,10 @@
 package eval
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -196,5 +198,39 @@ func BenchmarkContingency10M(b *testing.B) {
 	for b.Loop() {
 		copy(as, base)
 		Contingency(as, nEnt)
+	}
+}
+
+// The bucket sort must give exactly the comparison sort's order, on inputs
+// big enough to take the radix path, absent keys included.
+func TestBucketSortMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	as := make([]Assignment, 50000)
+	for i := range as {
+		as[i] = Assignment{Cluster: mix64(uint64(rng.IntN(9000))) &^ AbsentBit, Entity: uint32(rng.IntN(200000)), Record: uint32(i)}
+		if rng.IntN(20) == 0 {
+			as[i].Cluster = AbsentKey(uint32(i))
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		sort func([]Assignment)
+		less func(a, b Assignment) int
+	}{
+		{"cluster", sortByCluster, func(a, b Assignment) int {
+			return cmp.Or(cmp.Compare(a.Cluster, b.Cluster), cmp.Compare(a.Entity, b.Entity), cmp.Compare(a.Record, b.Record))
+		}},
+		{"entity", sortByEntity, func(a, b Assignment) int {
+			return cmp.Or(cmp.Compare(a.Entity, b.Entity), cmp.Compare(a.Cluster, b.Cluster), cmp.Compare(a.Record, b.Record))
+		}},
+	} {
+		got := slices.Clone(as)
+		rng.Shuffle(len(got), func(i, j int) { got[i], got[j] = got[j], got[i] })
+		tc.sort(got)
+		want := slices.Clone(as)
+		slices.SortFunc(want, tc.less)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: bucket sort order differs from the comparison sort", tc.name)
+		}
 	}
 }
