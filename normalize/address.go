@@ -180,6 +180,7 @@ type AddressParser struct {
 	dc2     []int32    // saved district candidates
 	oneSeg  bool
 	inDists bool  // old ward match restricted to dc
+	wardEnd int   // end of the ward span
 	named   int32 // a 2025 ward named in the text that the old ward maps into, else -1
 }
 
@@ -570,6 +571,19 @@ func (p *AddressParser) Parse(s []byte) Address {
 			wa, wms, wok = p.match(we, lvWardOld, extOld)
 		}
 		na, nms, nok = p.match(we, lvWardNew, newMask)
+		if !wok && !nok {
+			// "Phường Thảo Điền, Quận 2, TP.HCM": a district that no
+			// longer exists; skip its segment and look for the ward before.
+			if f := p.segFirstBefore(we); f >= 0 && f+1 < we && p.districtMarkerAt(f) {
+				we, rem = f, f
+				a.Flags |= AddrDistrictUnknown
+				wa, wms, wok = p.match(we, lvWardOld, prefOld)
+				if !wok && extOld != prefOld {
+					wa, wms, wok = p.match(we, lvWardOld, extOld)
+				}
+				na, nms, nok = p.match(we, lvWardNew, newMask)
+			}
+		}
 		if !wok && !nok && provA >= 0 {
 			// "Phường 1, TP Vĩnh Long": the province name was the city
 			// (district) of the same name, and the province is implied.
@@ -588,6 +602,7 @@ func (p *AddressParser) Parse(s []byte) Address {
 		for _, c := range pcs {
 			oldOnly = oldOnly && !c.newName
 		}
+		p.wardEnd = we
 		useOld, useNew = p.pickSystem(&a, wa, na, oldOnly)
 	}
 	if useOld {
@@ -617,6 +632,9 @@ func (p *AddressParser) Parse(s []byte) Address {
 	}
 	p.resolveProvince(&a, pcs)
 	p.unknownFlags(&a, rem, dok, useOld || useNew)
+	if a.Flags&AddrDistrictUnknown != 0 {
+		a.Flags &^= AddrDistrictMissing
+	}
 	p.houseStreet(&a, rem)
 	return a
 }
@@ -644,6 +662,26 @@ func (p *AddressParser) cityAsDistrict(pa, pe int, mask uint64) bool {
 // (the new ward kept the old name) and the old one is used.
 func (p *AddressParser) pickSystem(a *Address, wa, na int, oldOnly bool) (useOld, useNew bool) {
 	ix := p.ix
+	// Written diacritics that fit only one side decide ("Thuận Hóa" is
+	// not the old "Thuận Hòa").
+	if sig := p.spanToneSig(p.src, wa, p.wardEnd); sig != 0 {
+		oldFit := false
+		for _, w := range p.wo {
+			oldFit = oldFit || ix.wOld[w].tone == sig
+		}
+		if sig2 := p.spanToneSig(p.src, na, p.wardEnd); true {
+			newFit := false
+			for _, w := range p.wn {
+				newFit = newFit || ix.wNew[w].tone == sig2
+			}
+			if oldFit != newFit {
+				if oldFit {
+					return true, false
+				}
+				return false, true
+			}
+		}
+	}
 	kept := p.wo[:0]
 	for _, w := range p.wo {
 		wi := &ix.wOld[w]
@@ -1035,6 +1073,35 @@ func (p *AddressParser) houseStreet(a *Address, rem int) {
 	if he < rem {
 		a.Street = p.src[p.toks[he].os:p.toks[rem-1].oe]
 	}
+}
+
+// segFirstBefore returns the first token of the segment that ends at
+// token e-1, or -1.
+func (p *AddressParser) segFirstBefore(e int) int {
+	if e <= 0 || e > len(p.toks) {
+		return -1
+	}
+	f := e - 1
+	for f > 0 && p.toks[f-1].seg == p.toks[e-1].seg {
+		f--
+	}
+	return f
+}
+
+// districtMarkerAt reports whether token i starts a district marker.
+func (p *AddressParser) districtMarkerAt(i int) bool {
+	if i+1 >= len(p.toks) || p.toks[i+1].seg != p.toks[i].seg {
+		return false
+	}
+	lv, _, st := p.markerBefore(i + 1)
+	if lv&lvDist != 0 && st == i {
+		return true
+	}
+	if i+2 < len(p.toks) && p.toks[i+2].seg == p.toks[i].seg {
+		lv, _, st = p.markerBefore(i + 2)
+		return lv&lvDist != 0 && st == i
+	}
+	return false
 }
 
 // hamletBefore reports whether token i follows a word for a hamlet or
