@@ -17,9 +17,9 @@ import (
 // Buffer limits per output file before a row group is written: small for
 // the ~63 province files open at once, larger for the single truth files.
 const (
-	popFlushBytes   = 4 << 20
-	truthFlushBytes = 32 << 20
-	subFlushBytes   = 8 << 20
+	popFlushBytes   = 2 << 20
+	truthFlushBytes = 16 << 20
+	subFlushBytes   = 4 << 20
 )
 
 type job struct {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 
 	"github.com/dedup-vn/dedup/gen"
 )
@@ -30,6 +31,11 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	if o.OutDir == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "dedup gen: --out DIR is required and no positional arguments are taken")
 		return errUsage
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The generator keeps about 250 MiB live (one row group's buffer
+		// per output file); a soft limit stops the GC from doubling it.
+		debug.SetMemoryLimit(600 << 20)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
