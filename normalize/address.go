@@ -178,6 +178,8 @@ type AddressParser struct {
 	wo      []int32    // old ward candidates
 	wn      []int32    // new ward candidates
 	dc2     []int32    // saved district candidates
+	woTyped bool       // the old ward candidates are of the written type
+	wnTyped bool       // the new ward candidates are of the written type
 	oneSeg  bool
 	inDists bool  // old ward match restricted to dc
 	wardEnd int   // end of the ward span
@@ -423,6 +425,7 @@ func (p *AddressParser) filter(ent *nameEntry, lv uint8, typ unitType, mask uint
 				p.wo = append(p.wo, w)
 			}
 		}
+		p.woTyped = typed
 		return len(p.wo) > 0
 	case lvWardNew:
 		p.wn = p.wn[:0]
@@ -451,6 +454,7 @@ func (p *AddressParser) filter(ent *nameEntry, lv uint8, typ unitType, mask uint
 				p.wn = append(p.wn, w)
 			}
 		}
+		p.wnTyped = typed
 		return len(p.wn) > 0
 	}
 	return false
@@ -681,6 +685,10 @@ func (p *AddressParser) pickSystem(a *Address, wa, na int, oldOnly bool) (useOld
 				return false, true
 			}
 		}
+	}
+	// "X. Thanh Xuân": a written type that fits only one side decides.
+	if p.woTyped != p.wnTyped {
+		return p.woTyped, p.wnTyped
 	}
 	kept := p.wo[:0]
 	for _, w := range p.wo {
