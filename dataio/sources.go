@@ -35,6 +35,7 @@ func openParquet(r *Reader) error {
 	}
 	src := &parquetSource{pf: pf}
 	r.src = src
+	hideStoredSchema(pf)
 	// Serial column reads (Parallel false) keep every decoder on this
 	// goroutine, where Next can recover a decoder panic.
 	props := pqarrow.ArrowReadProperties{BatchSize: int64(r.opt.BatchSize)}
@@ -68,6 +69,23 @@ func openParquet(r *Reader) error {
 		return fmt.Errorf("%w: cannot start reading: %w", ErrCorrupt, err)
 	}
 	return nil
+}
+
+// hideStoredSchema makes pqarrow ignore the Arrow schema that writers
+// store in the footer (key ARROW:schema) and derive the Arrow types from
+// the Parquet logical types instead. arrow-go decodes that schema without
+// bounds checks: a damaged one sizes a slice from garbage and kills the
+// process with an out-of-memory error that no recover can catch (found by
+// FuzzParquetReader). The cost is small: dictionary and large_string
+// columns come back as plain strings, and field metadata is dropped;
+// strings, integers, floats, booleans, dates and UTC timestamps keep
+// their types.
+func hideStoredSchema(pf *file.Reader) {
+	for _, kv := range pf.MetaData().KeyValueMetadata() {
+		if kv != nil && kv.Key == "ARROW:schema" {
+			kv.Key = "dedup:ignored-ARROW:schema"
+		}
+	}
 }
 
 func appendLeaves(dst []int, f *pqarrow.SchemaField) []int {
