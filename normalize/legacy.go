@@ -1,0 +1,373 @@
+package normalize
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/dedup-vn/dedup/refdata"
+)
+
+// Legacy Vietnamese text reaches us as mojibake: TCVN3 (ABC) or VNI-Windows
+// bytes that a program read as Windows-1252 (or Latin-1), UTF-8 bytes read
+// the same way, raw legacy bytes (invalid UTF-8, repaired to CP1252 runes by
+// Text first), or VIQR typed in ASCII. Detection maps the text back to
+// bytes, decodes each candidate and keeps one only when it reads as
+// Vietnamese (every syllable valid, no foreign letters) while the input did
+// not. Plain Vietnamese, NFD and ASCII text are never decoded: they either
+// read as Vietnamese already or cannot be mapped back to bytes.
+
+// cp1252 maps a Windows-1252 byte to its rune. The five undefined bytes map
+// to the C1 control of the same value, as Windows and Latin-1 readers do.
+var cp1252 = func() (t [256]rune) {
+	for i := range t {
+		t[i] = rune(i)
+	}
+	hi := [32]rune{'€', 0x81, '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', 0x8D, 'Ž', 0x8F,
+		0x90, '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', 0x9D, 'ž', 'Ÿ'}
+	copy(t[0x80:], hi[:])
+	return t
+}()
+
+// cp1252Byte is the inverse of cp1252 for the runes above 0xFF.
+var cp1252Byte = func() map[rune]byte {
+	m := map[rune]byte{}
+	for i := 0x80; i < 0xA0; i++ {
+		if cp1252[i] > 0xFF {
+			m[cp1252[i]] = byte(i)
+		}
+	}
+	return m
+}()
+
+// appendCP1252 appends the Windows-1252 bytes of s; ok is false when a
+// rune has no byte there (so s cannot be mojibake of 8-bit text).
+func appendCP1252(dst, s []byte) ([]byte, bool) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		i += size
+		switch {
+		case r < 0x100:
+			dst = append(dst, byte(r))
+		default:
+			b, ok := cp1252Byte[r]
+			if !ok {
+				return dst, false
+			}
+			dst = append(dst, b)
+		}
+	}
+	return dst, true
+}
+
+var (
+	// tcvn3Rune maps a TCVN3 byte to its letter (0 = not a letter).
+	tcvn3Rune [256]rune
+	// vniSingle maps a one-byte VNI letter (ư ơ đ í ì ỉ ĩ ị ỵ and capitals).
+	vniSingle [256]rune
+	// vniPair maps a base byte and a mark byte to a letter.
+	vniPair map[[2]byte]rune
+	// viqrOf maps a lower-case letter to its VIQR spelling, for tests.
+	viqrOf map[rune]string
+)
+
+func init() {
+	vniPair = map[[2]byte]rune{}
+	viqrOf = map[rune]string{}
+	for _, c := range refdata.Get().LegacyChars {
+		if len(c.TCVN3) == 1 {
+			tcvn3Rune[c.TCVN3[0]] = c.Char
+		}
+		switch len(c.VNI) {
+		case 1:
+			vniSingle[c.VNI[0]] = c.Char
+		case 2:
+			vniPair[[2]byte{c.VNI[0], c.VNI[1]}] = c.Char
+			// Text title-cased after the damage has an upper-case base with
+			// a lower-case mark ("Uùt" for Út): accept the pair too.
+			if lb, lm := c.VNI[0]|0x20, c.VNI[1]|0x20; c.VNI[0] != lb || c.VNI[1] != lm {
+				k := [2]byte{c.VNI[0], lm}
+				if _, ok := vniPair[k]; !ok && c.VNI[1] >= 0xC0 {
+					vniPair[k] = c.Char
+				}
+			}
+		}
+		viqrOf[c.Char] = c.VIQR
+	}
+}
+
+// appendDecodeTCVN3 decodes TCVN3 bytes; bytes that are no TCVN3 letter
+// keep their Windows-1252 meaning.
+func appendDecodeTCVN3(dst, b []byte) []byte {
+	for _, c := range b {
+		switch {
+		case c < utf8.RuneSelf:
+			dst = append(dst, c)
+		case tcvn3Rune[c] != 0:
+			dst = utf8.AppendRune(dst, tcvn3Rune[c])
+		default:
+			dst = utf8.AppendRune(dst, cp1252[c])
+		}
+	}
+	return dst
+}
+
+// appendDecodeVNI decodes VNI-Windows bytes: a letter is a base byte
+// followed by up to one mark byte, or one byte of its own.
+func appendDecodeVNI(dst, b []byte) []byte {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if i+1 < len(b) && b[i+1] >= 0xC0 {
+			if r, ok := vniPair[[2]byte{c, b[i+1]}]; ok {
+				dst = utf8.AppendRune(dst, r)
+				i++
+				continue
+			}
+		}
+		switch {
+		case c < utf8.RuneSelf:
+			dst = append(dst, c)
+		case vniSingle[c] != 0:
+			dst = utf8.AppendRune(dst, vniSingle[c])
+		default:
+			dst = utf8.AppendRune(dst, cp1252[c])
+		}
+	}
+	return dst
+}
+
+// VIQR marks: modifiers after the vowel, then the tone.
+func viqrMod(base, c byte) uint8 {
+	switch c {
+	case '^':
+		if base == 'a' || base == 'e' || base == 'o' {
+			return vmCirc
+		}
+	case '(':
+		if base == 'a' {
+			return vmBreve
+		}
+	case '+', '*':
+		if base == 'o' || base == 'u' {
+			return vmHorn
+		}
+	}
+	return 0
+}
+
+func viqrTone(c byte) uint8 {
+	switch c {
+	case '\'':
+		return vtAcute
+	case '`':
+		return vtGrave
+	case '?':
+		return vtHook
+	case '~':
+		return vtTilde
+	case '.':
+		return vtDot
+	}
+	return 0
+}
+
+// appendDecodeVIQR decodes VIQR in ASCII text and reports the evidence:
+// strong counts marks that cannot be ordinary punctuation (a modifier, a
+// tone mark between two letters, dd for đ); weak counts a '.', '?' or '\''
+// after a word's last vowel, which may be punctuation. The caller decodes
+// on one strong or two weak marks, so "Ha Noi." stays as it is.
+func appendDecodeVIQR(dst, b []byte) (out []byte, strong, weak int) {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		lc := asciiLower(c)
+		if lc == 'd' && i+1 < len(b) && asciiLower(b[i+1]) == 'd' && (i == 0 || !isLetter(b[i-1])) &&
+			i+2 < len(b) && vnIsVowel(asciiLower(b[i+2])) {
+			if c == 'D' {
+				dst = append(dst, "Đ"...)
+			} else {
+				dst = append(dst, "đ"...)
+			}
+			i++
+			strong++
+			continue
+		}
+		if !vnIsVowel(lc) || c >= utf8.RuneSelf {
+			if c == '\\' && i+1 < len(b) && viqrTone(b[i+1]) != 0 {
+				continue // escaped mark: literal punctuation
+			}
+			dst = append(dst, c)
+			continue
+		}
+		mod, tone := uint8(0), uint8(0)
+		j := i + 1
+		for ; j < len(b) && j <= i+2; j++ {
+			if m := viqrMod(lc, b[j]); m != 0 && mod == 0 {
+				mod = m
+				strong++
+			} else if t := viqrTone(b[j]); t != 0 && tone == 0 {
+				tone = t
+				if b[j] != '.' && b[j] != '?' && b[j] != '\'' || j+1 < len(b) && isLetter(b[j+1]) {
+					strong++
+				} else {
+					weak++
+				}
+			} else {
+				break
+			}
+		}
+		if mod == 0 && tone == 0 {
+			dst = append(dst, c)
+			continue
+		}
+		r := composeTab[lc-'a'][mod][tone]
+		if c != lc {
+			r = toUpperVN(r)
+		}
+		dst = utf8.AppendRune(dst, r)
+		i = j - 1
+	}
+	return dst, strong, weak
+}
+
+// toUpperVN upper-cases a Vietnamese letter.
+func toUpperVN(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}
+	return upperOf(r)
+}
+
+var (
+	lexiconOnce sync.Once
+	lexicon     map[string]bool
+)
+
+// knownSyllables counts the syllables of canonical text s that occur in the
+// reference names and place names. The lexicon is built on first use: only
+// text that two legacy decodings both read as Vietnamese needs it.
+func knownSyllables(s []byte) int {
+	lexiconOnce.Do(func() {
+		lexicon = map[string]bool{}
+		n := New(Options{})
+		n.noLexicon = true // the lexicon is being built
+		add := func(s string) {
+			for _, w := range strings.Fields(string(n.Text([]byte(s)).Canonical)) {
+				lexicon[w] = true
+			}
+		}
+		t := refdata.Get()
+		for _, x := range t.Surnames {
+			add(x.Name)
+		}
+		for _, x := range t.MiddleNames {
+			add(x.Name)
+		}
+		for _, x := range t.GivenNames {
+			add(x.Name)
+		}
+		for _, x := range t.ProvincesOld {
+			add(x.FullName)
+		}
+		for _, x := range t.Districts {
+			add(x.FullName)
+		}
+		for _, x := range t.WardsOld {
+			add(x.FullName)
+		}
+		for _, x := range t.WardsNew {
+			add(x.FullName)
+		}
+	})
+	k := 0
+	for _, w := range bytes.Fields(s) {
+		if lexicon[string(w)] {
+			k++
+		}
+	}
+	return k
+}
+
+// countRunesTones counts the runes of s and the letters with a tone.
+func countRunesTones(s []byte) (runes, tones int) {
+	for _, r := range string(s) {
+		runes++
+		if r < foldLimit && letterTab[r].tone != 0 {
+			tones++
+		}
+	}
+	return runes, tones
+}
+
+// detectLegacy tries the legacy decodings of s (valid UTF-8 whose scan gave
+// st) and returns the one accepted, or EncodingNone. The decoded text
+// points into n.best.
+func (n *Normalizer) detectLegacy(s []byte, st scanStats) (Encoding, []byte) {
+	if !st.suspicious() || st.plausible() && !st.viqr {
+		return EncodingNone, nil
+	}
+	best, bestScore := EncodingNone, 0
+	try := func(enc Encoding, dec []byte) {
+		var cst scanStats
+		n.tmp, cst = n.appendCanonical(n.tmp[:0], dec)
+		if !cst.plausible() {
+			return
+		}
+		// Prefer the decoding with more valid syllables, then the one with
+		// more syllables seen in reference names and places (TCVN3 LÖ is
+		// Lệ, VNI LƯ), then the shorter
+		// one (a VNI pair read as TCVN3 gives two vowels where VNI gives
+		// one: Leâ is TCVN3 lẽo, VNI lê), then the one with fewer tones
+		// (VNI's one-byte ư ơ read as TCVN3 are toned: Löu is TCVN3 lửu,
+		// VNI lưu). On a full tie keep the earlier.
+		runes, tones := countRunesTones(dec)
+		score := cst.vowelWords<<24 - runes<<8 - tones
+		if !n.noLexicon {
+			score += knownSyllables(n.tmp) << 16
+		}
+		if score > bestScore || best == EncodingNone {
+			best, bestScore = enc, score
+			n.best = append(n.best[:0], dec...)
+		}
+	}
+	if !st.nonASCII {
+		if st.viqr {
+			var strong, weak int
+			n.cand, strong, weak = appendDecodeVIQR(n.cand[:0], s)
+			if strong > 0 || weak > 1 {
+				try(EncodingVIQR, n.cand)
+			}
+		}
+		return best, n.best
+	}
+	if st.nonLatin1 {
+		return EncodingNone, nil
+	}
+	raw, ok := appendCP1252(n.cand[:0], s)
+	n.cand = raw
+	if !ok {
+		return EncodingNone, nil
+	}
+	// raw holds the bytes before the bad decoding. Latin-1 text that is
+	// also valid multi-byte UTF-8 is UTF-8 mojibake almost surely, even
+	// when it reads as Vietnamese (Hoà → HoÃ\u00a0: hõa).
+	if utf8.Valid(raw) {
+		try(EncodingUTF8, raw)
+	}
+	if best == EncodingNone && !st.plausible() {
+		n.dec = appendDecodeTCVN3(n.dec[:0], raw)
+		try(EncodingTCVN3, n.dec)
+		n.dec = appendDecodeVNI(n.dec[:0], raw)
+		try(EncodingVNI, n.dec)
+	}
+	return best, n.best
+}

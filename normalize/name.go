@@ -1,0 +1,540 @@
+package normalize
+
+import (
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/dedup-vn/dedup/refdata"
+)
+
+// Order is the order the tokens of a name were found in.
+type Order uint8
+
+// Name orders. Vietnamese is family, middle, given. GivenFirst is
+// "Lan Nguyễn Thị" (the given name moved to the front); Western is
+// "Thi Lan Nguyen" (family name last).
+const (
+	OrderVietnamese Order = iota
+	OrderGivenFirst
+	OrderWestern
+)
+
+var orderNames = [...]string{"vietnamese", "given_first", "western"}
+
+// String returns the stable name of o.
+func (o Order) String() string {
+	if int(o) < len(orderNames) {
+		return orderNames[o]
+	}
+	return "unknown"
+}
+
+// Name is a normalized person name, always in Vietnamese order (family,
+// middle, given).
+//
+// Canonical is the display form: NFC, modern tone placement, each token
+// capitalised ("Nguyễn Thị Thủy"); an abbreviated middle name keeps its
+// dot ("Nguyễn T. Lan"). Folded is the lower-case ASCII fold of it. Family,
+// Middle and Given (and their Folded forms) are sub-slices of Canonical and
+// Folded; Middle may hold several tokens or none. A single-token name is
+// taken as the given name unless it is a known surname only.
+//
+// VariantKey is the lower-case accented name with regional variants mapped
+// to one spelling (Huỳnh→hoàng, Võ→vũ, Phước→phúc … from
+// refdata.NameVariants). VariantKeyIY further merges the i/y spellings
+// (Vy/Vi, Mỹ/Mĩ, Quý/Quí: a y after a consonant or standing alone becomes
+// i); it is a weaker key. Phonetic is a blocking key: VariantKeyIY folded to
+// ASCII with the onsets that sound alike merged (k and q → c, gh → g, ngh →
+// ng). Southern d/gi/r, northern tr/ch and s/x, and final n/ng, t/c are
+// deliberately not merged: they separate too many distinct names.
+//
+// The slices point into the Normalizer's buffers and are valid until its
+// next call.
+type Name struct {
+	Canonical, Folded                       []byte
+	Family, Middle, Given                   []byte
+	FamilyFolded, MiddleFolded, GivenFolded []byte
+	VariantKey, VariantKeyIY, Phonetic      []byte
+	Tokens                                  int // tokens kept, after honorifics and noise
+	Order                                   Order
+	Encoding                                Encoding
+	Flags                                   Flags
+}
+
+// nameToken is one token of a name: a span of Text.Canonical and of the
+// scratch fold buffer.
+type nameToken struct {
+	start, end   int // in Text.Canonical (lower case, accented)
+	fstart, fend int // in nameScratch.fold
+	abbrev       bool
+}
+
+type nameScratch struct {
+	toks  []nameToken
+	order []int
+	fold  []byte
+	out   []byte
+	tmp   []byte
+}
+
+// personNameEntry is what the reference lists say about one folded token.
+type personNameEntry struct {
+	surname       bool
+	commonSurname bool // share of at least 1%
+	middle, given bool
+}
+
+type nameTables struct {
+	byFold     map[string]personNameEntry
+	variant    map[string]string // accented lower token → representative
+	honorific  map[string]uint8  // folded → honVietnamese or honForeign
+	surnameAcc map[string]bool   // accented lower surnames
+}
+
+const (
+	honVietnamese = 1 // Ông, Bà, Anh, Chị …: also names, stripped only before 3+ tokens starting with a surname
+	honForeign    = 2 // Mr, Mrs, Dr …: never names, stripped before 2+ tokens
+)
+
+var (
+	nameTabOnce sync.Once
+	nameTab     *nameTables
+)
+
+func getNameTables() *nameTables {
+	nameTabOnce.Do(func() { nameTab = buildNameTables(refdata.Get()) })
+	return nameTab
+}
+
+func buildNameTables(t *refdata.Tables) *nameTables {
+	nt := &nameTables{
+		byFold:     map[string]personNameEntry{},
+		variant:    map[string]string{},
+		honorific:  map[string]uint8{},
+		surnameAcc: map[string]bool{},
+	}
+	n := New(Options{})
+	// The reference lists hold a few VNI mojibake spellings (Buøi): Text
+	// decodes them, so they land on the right entry.
+	key := func(s string) (acc, fold string) {
+		tx := n.Text([]byte(s))
+		return string(tx.Canonical), string(tx.Folded)
+	}
+	for _, s := range t.Surnames {
+		acc, f := key(s.Name)
+		e := nt.byFold[f]
+		e.surname = true
+		share := s.NationalShare
+		if share == 0 {
+			share = s.SampleShare
+		}
+		e.commonSurname = e.commonSurname || share >= 1
+		nt.byFold[f] = e
+		nt.surnameAcc[acc] = true
+	}
+	for _, m := range t.MiddleNames {
+		_, f := key(m.Name)
+		e := nt.byFold[f]
+		e.middle = true
+		nt.byFold[f] = e
+	}
+	for _, g := range t.GivenNames {
+		_, f := key(g.Name)
+		e := nt.byFold[f]
+		e.given = true
+		nt.byFold[f] = e
+	}
+	for _, v := range t.NameVariants {
+		if v.AppliesTo == "place" {
+			continue
+		}
+		a, fa := key(v.A)
+		b, fb := key(v.B)
+		if a == b || iyFold(fa) == iyFold(fb) {
+			continue // tone placement (Canonical) or i/y (VariantKeyIY)
+		}
+		if _, ok := nt.variant[b]; !ok {
+			nt.variant[b] = a
+		}
+	}
+	for _, h := range []string{"ông", "bà", "anh", "chị", "cô", "chú", "bác", "em", "cụ", "thầy", "cậu", "dì", "mợ"} {
+		_, f := key(h)
+		nt.honorific[f] = honVietnamese
+	}
+	for _, h := range []string{"mr", "mrs", "ms", "miss", "dr", "sir", "madam", "mme", "mlle"} {
+		nt.honorific[h] = honForeign
+	}
+	return nt
+}
+
+// iyFold replaces every y by i, for telling i/y variant pairs apart.
+func iyFold(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c == 'y' {
+			b[i] = 'i'
+		}
+	}
+	return string(b)
+}
+
+// Name normalizes a person's full name (see Name). Honorifics are stripped
+// (Ông, Bà, Anh, Chị, Cô, Chú … only before a full name of 3+ tokens that
+// starts with a known surname, since Anh or Ông may be a name; Mr, Mrs, Dr
+// … before 2+ tokens), digits and punctuation dropped, a middle initial
+// ("T." "Th.") kept as an abbreviation, and a reversed order put back when
+// the reference lists make another order clearly likelier.
+func (n *Normalizer) Name(s []byte) Name {
+	nt := getNameTables()
+	t := n.Text(s)
+	var nm Name
+	nm.Encoding = t.Encoding
+	if t.Flags.Has(FlagTextInvalidUTF8) {
+		nm.Flags |= FlagNameInvalidUTF8
+	}
+	if t.Flags.Has(FlagTextLegacyEncoding) {
+		nm.Flags |= FlagNameLegacyEncoding
+	}
+	sc := &n.name
+	low := t.Canonical
+	sc.toks, nm.Flags = tokenizeName(sc.toks[:0], low, nm.Flags)
+	sc.fold = sc.fold[:0]
+	for i := range sc.toks {
+		tk := &sc.toks[i]
+		tk.fstart = len(sc.fold)
+		sc.fold = AppendFold(sc.fold, low[tk.start:tk.end])
+		tk.fend = len(sc.fold)
+	}
+	toks := sc.toks
+	entry := func(i int) personNameEntry {
+		return nt.byFold[string(sc.fold[toks[i].fstart:toks[i].fend])]
+	}
+	// Honorifics.
+	if len(toks) >= 3 {
+		switch nt.honorific[string(sc.fold[toks[0].fstart:toks[0].fend])] {
+		case honVietnamese:
+			if len(toks) >= 4 && entry(1).surname {
+				toks = toks[1:]
+				nm.Flags |= FlagNameHonorific
+			}
+		case honForeign:
+			toks = toks[1:]
+			nm.Flags |= FlagNameHonorific
+		}
+	}
+	nm.Tokens = len(toks)
+	if len(toks) == 0 {
+		nm.Flags |= FlagNameMissing
+		return nm
+	}
+	// Order.
+	sc.order = sc.order[:0]
+	for i := range toks {
+		sc.order = append(sc.order, i)
+	}
+	if len(toks) >= 2 {
+		nm.Order = detectOrder(toks, entry)
+		ord := sc.order
+		k := len(toks)
+		switch nm.Order {
+		case OrderGivenFirst: // G F M… → F M… G
+			copy(ord, ord[1:])
+			ord[k-1] = 0
+		case OrderWestern: // M… G F → F M… G
+			copy(ord[1:], ord[:k-1])
+			ord[0] = k - 1
+		}
+		if nm.Order != OrderVietnamese {
+			nm.Flags |= FlagNameReordered
+		}
+	}
+	family, given := 0, len(toks)-1 // positions in order
+	if len(toks) == 1 {
+		if e := entry(0); e.surname && !e.given && !e.middle {
+			given = -1
+		} else {
+			family = -1
+		}
+		nm.Flags |= FlagNameSingleToken
+	}
+	if family >= 0 && !entry(sc.order[family]).surname && !toks[sc.order[family]].abbrev {
+		nm.Flags |= FlagNameUnknownSurname
+	}
+	for p := 1; p < len(toks)-1; p++ {
+		if toks[sc.order[p]].abbrev {
+			nm.Flags |= FlagNameMiddleAbbrev
+		}
+	}
+	ascii := true
+	for _, c := range low {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		nm.Flags |= FlagNameNoDiacritics
+	}
+
+	// Output: canonical (title case), folded, then the keys, all in sc.out.
+	out := sc.out[:0]
+	var cs, fs [4]int // canonical and folded boundaries: start, after family, before given, end
+	emit := func(fold bool) {
+		b := &cs
+		if fold {
+			b = &fs
+		}
+		b[0] = len(out)
+		b[1], b[2] = len(out), len(out)
+		for p, i := range sc.order {
+			if p > 0 {
+				out = append(out, ' ')
+			}
+			if p == given {
+				b[2] = len(out)
+			}
+			tk := toks[i]
+			if fold {
+				out = append(out, sc.fold[tk.fstart:tk.fend]...)
+			} else {
+				out = appendTitle(out, low[tk.start:tk.end])
+			}
+			if tk.abbrev {
+				out = append(out, '.')
+			}
+			if p == family {
+				b[1] = len(out)
+			}
+		}
+		b[3] = len(out)
+		if given < 0 {
+			b[2] = b[3]
+		}
+	}
+	emit(false)
+	emit(true)
+	vk := len(out)
+	for p, i := range sc.order {
+		if p > 0 {
+			out = append(out, ' ')
+		}
+		tk := low[toks[i].start:toks[i].end]
+		if v, ok := nt.variant[string(tk)]; ok {
+			out = append(out, v...)
+		} else {
+			out = append(out, tk...)
+		}
+	}
+	iy := len(out)
+	out = appendIY(out, out[vk:iy])
+	ph := len(out)
+	sc.tmp = AppendFold(sc.tmp[:0], out[iy:ph])
+	out = appendPhonetic(out, sc.tmp)
+	end := len(out)
+	sc.out = out
+
+	nm.Canonical = out[cs[0]:cs[3]:cs[3]]
+	nm.Folded = out[fs[0]:fs[3]:fs[3]]
+	nm.VariantKey = out[vk:iy:iy]
+	nm.VariantKeyIY = out[iy:ph:ph]
+	nm.Phonetic = out[ph:end:end]
+	nm.Family, nm.FamilyFolded = out[cs[0]:cs[1]:cs[1]], out[fs[0]:fs[1]:fs[1]]
+	nm.Given, nm.GivenFolded = out[cs[2]:cs[3]:cs[3]], out[fs[2]:fs[3]:fs[3]]
+	nm.Middle, nm.MiddleFolded = middleSpan(out, cs), middleSpan(out, fs)
+	return nm
+}
+
+// middleSpan is the text between family and given, without the spaces.
+func middleSpan(out []byte, b [4]int) []byte {
+	s, e := b[1], b[2]
+	for s < e && out[s] == ' ' {
+		s++
+	}
+	for e > s && out[e-1] == ' ' {
+		e--
+	}
+	return out[s:e:e]
+}
+
+// detectOrder scores the three orders against the reference lists and
+// keeps the Vietnamese one unless another scores strictly higher.
+func detectOrder(toks []nameToken, entry func(int) personNameEntry) Order {
+	k := len(toks)
+	fam := func(i int) int {
+		if toks[i].abbrev {
+			return 0
+		}
+		e := entry(i)
+		switch {
+		case e.commonSurname:
+			return 4
+		case e.surname:
+			return 3
+		}
+		return 0
+	}
+	giv := func(i int) int {
+		if !toks[i].abbrev && entry(i).given {
+			return 2
+		}
+		return 0
+	}
+	mid := func(from, to int) int {
+		s := 0
+		for i := from; i < to; i++ {
+			if toks[i].abbrev || entry(i).middle {
+				s++
+			}
+		}
+		return s
+	}
+	best, bestScore := OrderVietnamese, fam(0)+giv(k-1)+mid(1, k-1)+1
+	if f := fam(k - 1); f > 0 && !toks[0].abbrev {
+		if s := f + giv(k-2) + mid(0, k-2); s > bestScore {
+			best, bestScore = OrderWestern, s
+		}
+	}
+	if k >= 3 {
+		if f := fam(1); f > 0 {
+			if s := giv(0) + f + mid(2, k); s > bestScore {
+				best = OrderGivenFirst
+			}
+		}
+	}
+	return best
+}
+
+// tokenizeName splits lower-case canonical text into name tokens: letters
+// (with an apostrophe between letters, as in H'Hen), a trailing dot after
+// one or two letters marking an abbreviation. Digits and other punctuation
+// separate tokens and set FlagNameNoise.
+func tokenizeName(toks []nameToken, s []byte, f Flags) ([]nameToken, Flags) {
+	start := -1
+	for i := 0; i <= len(s); {
+		var r rune = -1
+		size := 1
+		if i < len(s) {
+			if c := s[i]; c < utf8.RuneSelf {
+				r = rune(c)
+			} else {
+				r, size = utf8.DecodeRune(s[i:])
+			}
+		}
+		letter := r >= 0 && (r < utf8.RuneSelf && isLetter(byte(r)) || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.Is(unicode.Mn, r)))
+		if letter {
+			if start < 0 {
+				start = i
+			}
+			i += size
+			continue
+		}
+		if r == '\'' && start >= 0 && i+1 < len(s) && isLetter(s[i+1]) {
+			i++
+			continue
+		}
+		if start >= 0 {
+			tk := nameToken{start: start, end: i}
+			if r == '.' && utf8.RuneCount(s[start:i]) <= 2 {
+				tk.abbrev = true
+			}
+			toks = append(toks, tk)
+			start = -1
+		}
+		switch {
+		case r < 0, r == ' ', r == '-':
+		case r == '.' && len(toks) > 0 && toks[len(toks)-1].end == i && toks[len(toks)-1].abbrev:
+		default:
+			f |= FlagNameNoise
+		}
+		i += size
+	}
+	return toks, f
+}
+
+// appendTitle appends lower-case token s with its first letter upper-cased.
+func appendTitle(dst, s []byte) []byte {
+	if len(s) == 0 {
+		return dst
+	}
+	if c := s[0]; c < utf8.RuneSelf {
+		return append(append(dst, asciiUpper(c)), s[1:]...)
+	}
+	r, size := utf8.DecodeRune(s)
+	return append(utf8.AppendRune(dst, upperOf(r)), s[size:]...)
+}
+
+func asciiUpper(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+// appendIY appends s (lower-case canonical tokens) with the i/y merge: a y
+// that starts a token, follows a consonant, or follows the u of a leading
+// qu becomes i with the same tone (Vy→vi, Mỹ→mĩ, Quý→quí). The y of the
+// vowel groups uy, ay, ây, yê is a different sound and stays.
+func appendIY(dst, s []byte) []byte {
+	var prev, prev2 uint8 // bases of the two letters before, 0 at a token start
+	for i := 0; i < len(s); {
+		c := s[i]
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(s[i:])
+		}
+		i += size
+		var l vnLetter
+		if r < foldLimit {
+			l = letterTab[r]
+		}
+		if l.base == 0 {
+			dst = utf8.AppendRune(dst, r)
+			prev, prev2 = 0, 0
+			continue
+		}
+		if l.base == 'y' && l.mod == 0 && (i >= len(s) || s[i] == ' ') &&
+			(prev == 0 || !vnIsVowel(prev) || prev == 'u' && prev2 == 'q') {
+			dst = utf8.AppendRune(dst, composeTab['i'-'a'][0][l.tone])
+		} else {
+			dst = append(dst, s[i-size:i]...)
+		}
+		prev2, prev = prev, l.base
+	}
+	return dst
+}
+
+// appendPhonetic appends the phonetic key of folded ASCII tokens: per
+// token, ngh→ng, gh→g, and a leading k or q→c.
+func appendPhonetic(dst, s []byte) []byte {
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] != ' ' {
+			j++
+		}
+		tok := s[i:j]
+		switch {
+		case len(tok) >= 3 && tok[0] == 'n' && tok[1] == 'g' && tok[2] == 'h':
+			dst = append(dst, "ng"...)
+			tok = tok[3:]
+		case len(tok) >= 2 && tok[0] == 'g' && tok[1] == 'h':
+			dst = append(dst, 'g')
+			tok = tok[2:]
+		case len(tok) >= 1 && (tok[0] == 'k' || tok[0] == 'q'):
+			dst = append(dst, 'c')
+			tok = tok[1:]
+		}
+		dst = append(dst, tok...)
+		if j < len(s) {
+			dst = append(dst, ' ')
+		}
+		i = j + 1
+	}
+	return dst
+}
+
+// NameString is a convenience for tests: it normalizes s with a fresh
+// Normalizer and returns the canonical name.
+func NameString(s string) string {
+	return string(New(Options{}).Name([]byte(s)).Canonical)
+}
