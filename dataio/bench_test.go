@@ -1,12 +1,16 @@
 package dataio
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 const benchRows = 100_000
@@ -140,3 +144,38 @@ func BenchmarkCSVWrite(b *testing.B) { benchWrite(b, "csv") }
 
 // BenchmarkArrowRead: Arrow IPC (zstd) read of the same rows.
 func BenchmarkArrowRead(b *testing.B) { benchRead(b, "arrow", ReadOptions{}) }
+
+// BenchmarkParquetReadRaw is the floor under BenchmarkParquetRead: arrow-go
+// alone, without projection, checks or rejects.
+func BenchmarkParquetReadRaw(b *testing.B) {
+	recs := benchBatches(b)
+	path := filepath.Join(b.TempDir(), "r.parquet")
+	writeBench(b, path, recs)
+	b.SetBytes(batchBytes(recs))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pf, err := file.OpenParquetFile(path, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: DefaultBatchSize}, memory.DefaultAllocator)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rr, err := fr.GetRecordReader(context.Background(), nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := int64(0)
+		for rr.Next() {
+			n += rr.RecordBatch().NumRows()
+		}
+		rr.Release()
+		pf.Close()
+		if n != benchRows {
+			b.Fatalf("read %d rows", n)
+		}
+	}
+	b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}

@@ -38,7 +38,7 @@ func openParquet(r *Reader) error {
 	hideStoredSchema(pf)
 	// Serial column reads (Parallel false) keep every decoder on this
 	// goroutine, where Next can recover a decoder panic.
-	props := pqarrow.ArrowReadProperties{BatchSize: int64(r.opt.BatchSize)}
+	props := pqarrow.ArrowReadProperties{BatchSize: int64(r.opt.BatchSize), PreAllocBinaryData: true}
 	fr, err := pqarrow.NewFileReader(pf, props, memory.DefaultAllocator)
 	if err != nil {
 		return fmt.Errorf("%w: cannot read the Parquet schema: %w", ErrCorrupt, err)
