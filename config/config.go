@@ -82,17 +82,21 @@ const (
 
 // Config is a whole job config.
 type Config struct {
-	Mode         string       `yaml:"mode"`
-	Seed         uint64       `yaml:"seed"`
-	Sources      []Source     `yaml:"sources"`
-	RecordID     string       `yaml:"record_id"`
-	Fields       []Field      `yaml:"fields"`
-	Blocking     Blocking     `yaml:"blocking"`
-	Comparisons  []Comparison `yaml:"comparisons"`
-	Model        Model        `yaml:"model"`
-	Threshold    Threshold    `yaml:"threshold"`
-	Output       Output       `yaml:"output"`
-	Survivorship Survivorship `yaml:"survivorship"`
+	Mode string `yaml:"mode"`
+	Seed uint64 `yaml:"seed"`
+	// ReferenceYear is the year of the extracts: two-digit years resolve to
+	// the latest year not after it and later birth years are flagged. The
+	// engine never reads the clock, so results do not change with the date.
+	ReferenceYear int          `yaml:"reference_year"`
+	Sources       []Source     `yaml:"sources"`
+	RecordID      string       `yaml:"record_id"`
+	Fields        []Field      `yaml:"fields"`
+	Blocking      Blocking     `yaml:"blocking"`
+	Comparisons   []Comparison `yaml:"comparisons"`
+	Model         Model        `yaml:"model"`
+	Threshold     Threshold    `yaml:"threshold"`
+	Output        Output       `yaml:"output"`
+	Survivorship  Survivorship `yaml:"survivorship"`
 }
 
 // Source is a named group of input files.
@@ -290,6 +294,9 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Fields) == 0 {
 		bad("fields", "no fields")
+	}
+	if c.ReferenceYear != 0 && (c.ReferenceYear < 1900 || c.ReferenceYear > 2200) {
+		bad("reference_year", "%d is not a plausible year", c.ReferenceYear)
 	}
 	if c.Blocking.MaxBlockSize < 2 {
 		bad("blocking.max_block_size", "must be at least 2")

@@ -13,7 +13,8 @@
 //     (default 0.95, 0.88, 0.80): n+5 exact canonical (accented) form; n+4
 //     exact folded form; n+3 equal regional-variant keys; n+2 same tokens
 //     reordered; n+1 same family and given name with a middle name dropped
-//     or abbreviated; n..1 Jaro-Winkler of the folded forms in each band;
+//     or abbreviated; n..1 Jaro-Winkler in each band (the weaker of the folded
+//     full names' and given names' similarity);
 //     0 else.
 //   - date ([CompareDate], yyyymmdd with 00 for unknown parts): 5 exact;
 //     4 day and month swapped; 3 one digit substituted or two adjacent

@@ -106,7 +106,8 @@ type NameScratch struct {
 //	n+3  regional-variant keys equal (Hoàng/Huỳnh, Vũ/Võ)
 //	n+2  same folded tokens in another order
 //	n+1  family and given equal, one middle dropped or abbreviated
-//	n..1 Jaro-Winkler of the folded forms >= bands[0], ..., >= bands[n-1]
+//	n..1 Jaro-Winkler >= bands[0], ..., >= bands[n-1], taking the weaker of
+//	     the folded full names' and the given names' similarity
 //	0    else
 //	-1   either folded form empty
 func CompareName(s *NameScratch, a, b NameForms, bands []float64) (int8, float32) {
@@ -130,6 +131,15 @@ func CompareName(s *NameScratch, a, b NameForms, bands []float64) (int8, float32
 		}
 		if middleCompatible(&s.ta, &s.tb, a.Folded, b.Folded) {
 			return n + nameMiddle, float32(jw)
+		}
+		// The bands take the weaker of the full-name and the given-name
+		// similarity: Vietnamese names share a few family and middle names
+		// ("nguyen thi "), which lift the full-name score of two different
+		// people above 0.8, while the given name is what tells them apart.
+		if s.ta.n >= 2 && s.tb.n >= 2 {
+			if g := JaroWinkler(s.ta.get(a.Folded, s.ta.n-1), s.tb.get(b.Folded, s.tb.n-1)); g < jw {
+				jw = g
+			}
 		}
 	}
 	return bandLevel(jw, bands), float32(jw)

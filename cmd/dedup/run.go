@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/pipeline"
+	"github.com/dedup-vn/dedup/progress"
+)
+
+func init() {
+	commands["run"] = command{
+		summary: "block, score, cluster and write golden records with evidence",
+		run:     runRun,
+	}
+}
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", stderr)
+	cfgPath := fs.String("config", "", "job config (YAML); default: the embedded Vietnamese register config")
+	out := fs.String("out", "", "output folder (required unless --plan)")
+	workers := fs.Int("workers", 0, "worker goroutines (default: all cores)")
+	batch := fs.Int("batch-size", 0, "rows per input batch (default 65536)")
+	model := fs.String("model", "", "reuse a trained model.json instead of training")
+	plan := fs.Bool("plan", false, "print the candidate pairs per blocking rule and stop")
+	verbose := fs.Bool("verbose", false, "print stage timings")
+	quiet := fs.Bool("quiet", false, "no progress output")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: dedup run [--config C] --out DIR [flags] [INPUT...]\n\nAn INPUT is a Parquet, CSV or Arrow file or a folder of them; NAME=INPUT assigns it to a config source.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" && !*plan {
+		fs.Usage()
+		return errUsage
+	}
+	cfg := config.Default()
+	if *cfgPath != "" {
+		var err error
+		if cfg, err = config.Load(*cfgPath); err != nil {
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opt := pipeline.Options{
+		OutDir: *out, Inputs: fs.Args(), Workers: *workers, BatchSize: *batch,
+		ModelPath: *model, Plan: *plan, Progress: progress.Options{Out: stderr, Quiet: *quiet},
+	}
+	if *verbose || *plan {
+		opt.Log = stderr
+	}
+	m, err := pipeline.Run(ctx, cfg, opt)
+	if err != nil {
+		return err
+	}
+	if *plan {
+		return nil
+	}
+	fmt.Fprintf(stdout, "rows in %d: clustered %d, rejected %d; %d candidate pairs, %d accepted; %d clusters (%d golden records) in %.1fs\n",
+		m.RowsIn, m.RowsClustered, m.RowsRejected, m.Pairs.Candidates, m.Pairs.Accepted, m.Clusters.Clusters, m.Clusters.Golden, m.WallSeconds)
+	return nil
+}

@@ -1,0 +1,137 @@
+package pipeline
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/config"
+)
+
+// keyPart reads one part of a blocking key for a record: a byte string or
+// an integer; ok is false when the record has no value for it.
+type keyPart func(row int32, h blocking.Hasher) (blocking.Hasher, bool)
+
+// compilePart turns "field" or "field.part" into a keyPart over the store.
+func (r *runner) compilePart(spec string) (keyPart, error) {
+	name, sub, _ := strings.Cut(spec, ".")
+	fs := r.st.field(name)
+	if fs == nil {
+		return nil, fmt.Errorf("blocking key %q: unknown field", spec)
+	}
+	str := func(role string) keyPart {
+		col := fs.str(role)
+		return func(row int32, h blocking.Hasher) (blocking.Hasher, bool) {
+			b := col.get(row)
+			return h.Bytes(b), len(b) > 0
+		}
+	}
+	num := func(vals []int32, div int32, need func(int32) bool) keyPart {
+		return func(row int32, h blocking.Hasher) (blocking.Hasher, bool) {
+			v := vals[row]
+			if v == 0 || need != nil && !need(v) {
+				return h, false
+			}
+			return h.Uint64(uint64(v / div)), true
+		}
+	}
+	switch fs.kind {
+	case config.KindPersonName:
+		role := map[string]string{"": "folded", "family": "family", "middle": "middle", "given": "given", "phonetic": "phonetic", "variant": "variant_key"}[sub]
+		return str(role), nil
+	case config.KindDate:
+		d := fs.int32s("date")
+		switch sub {
+		case "":
+			return num(d, 1, func(v int32) bool { return v%100 != 0 && v/100%100 != 0 }), nil
+		case "year":
+			return num(d, 10000, nil), nil
+		case "year_month":
+			return num(d, 100, func(v int32) bool { return v/100%100 != 0 }), nil
+		}
+	case config.KindGender:
+		return num(fs.int32s("value"), 1, nil), nil
+	case config.KindNationalID:
+		return str("digits"), nil
+	case config.KindPhone:
+		return str("phones"), nil
+	case config.KindText:
+		return str("value"), nil
+	case config.KindVNAddress:
+		role := map[string]string{"": "ward_2025", "ward_2025": "ward_2025", "province_2025": "province_2025", "district": "district_old", "ward_old": "ward_old"}[sub]
+		return num(fs.int32s(role), 1, nil), nil
+	}
+	return nil, fmt.Errorf("blocking key %q: field kind %s has no part %q", spec, fs.kind, sub)
+}
+
+// buildIndex computes every rule's keys and builds the blocking index.
+func (r *runner) buildIndex() (*blocking.Index, error) {
+	n := r.st.n
+	secondary := r.secondaryKeys()
+	rules := make([]blocking.Rule, len(r.cfg.Blocking.Rules))
+	for k, rule := range r.cfg.Blocking.Rules {
+		parts := make([]keyPart, len(rule.Keys))
+		for j, spec := range rule.Keys {
+			p, err := r.compilePart(spec)
+			if err != nil {
+				return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)
+			}
+			parts[j] = p
+		}
+		keys := make([]uint64, n)
+		for i := 0; i < n; i++ {
+			if r.dropped[i] {
+				continue
+			}
+			// The rule index goes into the hash so that equal values under
+			// different rules never share a key.
+			h := blocking.NewHasher().Uint64(uint64(k))
+			ok := true
+			for _, p := range parts {
+				if h, ok = p(int32(i), h); !ok {
+					break
+				}
+			}
+			if ok {
+				keys[i] = h.Sum()
+			}
+		}
+		rules[k] = blocking.Rule{Name: rule.Name, Keys: keys, Secondary: secondary}
+	}
+	r.rules = rules
+	return blocking.Build(n, rules, r.blockingOptions())
+}
+
+func (r *runner) blockingOptions() blocking.Options {
+	return blocking.Options{MaxBlockSize: r.cfg.Blocking.MaxBlockSize, Window: r.cfg.Blocking.Window}
+}
+
+// secondaryKeys orders the records of an oversized block for its
+// sorted-neighbourhood window: the first eight bytes of the first name or
+// text field, big-endian, so that similar spellings sit side by side.
+func (r *runner) secondaryKeys() []uint64 {
+	var col *bytesColumn
+	for i := range r.st.fields {
+		f := &r.st.fields[i]
+		if f.kind == config.KindPersonName {
+			col = f.str("folded")
+			break
+		}
+		if f.kind == config.KindText && col == nil {
+			col = f.str("value")
+		}
+	}
+	keys := make([]uint64, r.st.n)
+	if col == nil {
+		return keys
+	}
+	var buf [8]byte
+	for i := range keys {
+		b := col.get(int32(i))
+		clear(buf[:])
+		copy(buf[:], b)
+		keys[i] = binary.BigEndian.Uint64(buf[:])
+	}
+	return keys
+}

@@ -1,0 +1,364 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/normalize"
+)
+
+// Reject reasons the pipeline adds to the readers' row-level ones.
+const (
+	ReasonMissingRecordID   = "missing_record_id"
+	ReasonDuplicateRecordID = "duplicate_record_id"
+	ReasonAllFieldsEmpty    = "all_fields_empty"
+)
+
+// rawBatch is one input batch handed to a normalize worker.
+type rawBatch struct {
+	file, source int
+	rec          arrow.RecordBatch // retained; released by the worker
+	rows         []int64           // 1-based data row of each batch row
+}
+
+// normBatch is a normalized batch: a small store plus its rejects.
+type normBatch struct {
+	st      *store
+	rejects []rejectRow
+}
+
+// rejectRow is one row of rejects.parquet.
+type rejectRow struct {
+	source, file int
+	row          int64
+	column       string
+	reason       string
+}
+
+// worker holds one normalize goroutine's scratch.
+type worker struct {
+	norm    *normalize.Normalizer
+	addr    *normalize.AddressParser
+	refYear int
+	buf     []byte
+	join    []byte
+	store   *store
+}
+
+// columnPlan maps config fields to the projected input columns.
+type columnPlan struct {
+	columns []string // projected columns; 0 is the record id
+	fields  [][]int  // per config field, indexes into columns
+}
+
+func planColumns(cfg *config.Config) columnPlan {
+	p := columnPlan{columns: []string{cfg.RecordID}}
+	index := map[string]int{cfg.RecordID: 0}
+	for _, f := range cfg.Fields {
+		var idx []int
+		for _, c := range f.Columns {
+			i, ok := index[c]
+			if !ok {
+				i = len(p.columns)
+				index[c] = i
+				p.columns = append(p.columns, c)
+			}
+			idx = append(idx, i)
+		}
+		p.fields = append(p.fields, idx)
+	}
+	return p
+}
+
+// load reads every input file, normalizes it on the worker pool and
+// appends the records, in input order, to one store. Row-level faults go
+// to the rejects sink; a file that cannot be read at all is an error.
+func (r *runner) load(ctx context.Context) error {
+	plan := planColumns(r.cfg)
+	r.st = newStore(r.cfg, 1024)
+	workers := make([]*worker, r.opt.Workers)
+	for i := range workers {
+		workers[i] = &worker{
+			norm:    normalize.New(normalize.Options{RefYear: r.cfg.ReferenceYear}),
+			addr:    normalize.NewAddressParser(),
+			refYear: r.cfg.ReferenceYear,
+		}
+	}
+	var reader *dataio.Reader
+	fileIdx := -1
+	nextFile := func() error {
+		for {
+			if reader != nil {
+				if err := reader.Err(); err != nil {
+					return err
+				}
+				// Rejected rows were read too: rows in counts both.
+				r.inputs[fileIdx].Rows = reader.RowsRead() + reader.RowsRejected()
+				reader.Close()
+				reader = nil
+			}
+			fileIdx++
+			if fileIdx >= len(r.files) {
+				return nil
+			}
+			f := r.files[fileIdx]
+			fi := fileIdx
+			rd, err := dataio.Open(f.path, dataio.ReadOptions{
+				Columns:   plan.columns,
+				AsStrings: true,
+				BatchSize: r.opt.BatchSize,
+				OnReject: func(rj dataio.Reject) {
+					r.addReject(rejectRow{source: f.source, file: fi, row: rj.Row, column: rj.Column, reason: rj.Reason})
+				},
+			})
+			if err != nil {
+				return err
+			}
+			reader = rd
+			return nil
+		}
+	}
+	if err := nextFile(); err != nil {
+		return err
+	}
+	pool := orderedPool[rawBatch, normBatch]{
+		workers: r.opt.Workers,
+		work: func(w int, in rawBatch) (normBatch, error) {
+			defer in.rec.Release()
+			return workers[w].normalizeBatch(r.cfg, plan, in)
+		},
+		consume: func(out normBatch) error {
+			for _, rj := range out.rejects {
+				r.addReject(rj)
+			}
+			if err := r.st.appendStore(out.st); err != nil {
+				return err
+			}
+			r.progress.Add(int64(out.st.n + len(out.rejects)))
+			return nil
+		},
+	}
+	err := pool.run(ctx, func() (rawBatch, bool, error) {
+		for reader != nil {
+			if reader.Next() {
+				rec := reader.Batch()
+				rec.Retain()
+				rows := make([]int64, rec.NumRows())
+				for i := range rows {
+					rows[i] = reader.Row(i) + 1 // 1-based, as rejects name rows
+				}
+				return rawBatch{file: fileIdx, source: r.files[fileIdx].source, rec: rec, rows: rows}, true, nil
+			}
+			if err := nextFile(); err != nil {
+				return rawBatch{}, false, err
+			}
+		}
+		return rawBatch{}, false, nil
+	})
+	if reader != nil {
+		reader.Close()
+	}
+	if err != nil {
+		return err
+	}
+	for i := range r.inputs {
+		r.rowsIn += r.inputs[i].Rows
+	}
+	r.markDuplicateIDs()
+	return nil
+}
+
+// normalizeBatch normalizes one batch into a fresh small store.
+func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch) (normBatch, error) {
+	n := int(in.rec.NumRows())
+	st := newStore(cfg, n)
+	out := normBatch{st: st}
+	cols := make([]*array.String, len(plan.columns))
+	for i := range cols {
+		c, ok := in.rec.Column(i).(*array.String)
+		if !ok {
+			return out, fmt.Errorf("BUG: column %s is %s, want string", plan.columns[i], in.rec.Column(i).DataType())
+		}
+		cols[i] = c
+	}
+	cell := func(col, row int) []byte {
+		c := cols[col]
+		if c.IsNull(row) {
+			return nil
+		}
+		return bytes.TrimSpace([]byte(c.Value(row))) // Value is a view; []byte conversion copies only the small cell
+	}
+	for row := 0; row < n; row++ {
+		id := cell(0, row)
+		if len(id) == 0 {
+			out.rejects = append(out.rejects, rejectRow{source: in.source, file: in.file, row: in.rows[row], column: cfg.RecordID, reason: ReasonMissingRecordID})
+			continue
+		}
+		empty := true
+		for f := range plan.fields {
+			for _, c := range plan.fields[f] {
+				if len(cell(c, row)) > 0 {
+					empty = false
+				}
+			}
+		}
+		if empty {
+			out.rejects = append(out.rejects, rejectRow{source: in.source, file: in.file, row: in.rows[row], reason: ReasonAllFieldsEmpty})
+			continue
+		}
+		if err := st.recordID.append(id); err != nil {
+			return out, err
+		}
+		st.source = append(st.source, uint16(in.source))
+		st.file = append(st.file, uint16(in.file))
+		st.row = append(st.row, in.rows[row])
+		var flags normalize.Flags
+		var idKey uint64
+		for f := range cfg.Fields {
+			w.join = w.join[:0]
+			for k, c := range plan.fields[f] {
+				if k > 0 {
+					w.join = append(w.join, ' ')
+				}
+				w.join = append(w.join, cell(c, row)...)
+			}
+			ff, key, err := w.normalizeField(&cfg.Fields[f], &st.fields[f], bytes.TrimSpace(w.join))
+			if err != nil {
+				return out, err
+			}
+			flags |= ff
+			if key != 0 {
+				idKey = key
+			}
+		}
+		st.flags = append(st.flags, uint64(flags))
+		st.idKey = append(st.idKey, idKey)
+		st.n++
+	}
+	return out, nil
+}
+
+// normalizeField appends one field's normalized roles to fs and returns its
+// quality flags and, for a valid 12-digit CCCD, its cannot-link key.
+func (w *worker) normalizeField(f *config.Field, fs *fieldStore, v []byte) (normalize.Flags, uint64, error) {
+	var err error
+	add := func(j int, b []byte) {
+		if err == nil {
+			err = fs.strs[j].append(b)
+		}
+	}
+	switch f.Kind {
+	case config.KindPersonName:
+		nm := w.norm.Name(v)
+		add(0, nm.Canonical)
+		add(1, nm.Folded)
+		add(2, nm.VariantKey)
+		add(3, nm.FamilyFolded)
+		add(4, nm.MiddleFolded)
+		add(5, nm.GivenFolded)
+		add(6, nm.Phonetic)
+		return nm.Flags, 0, err
+	case config.KindDate:
+		d := normalize.ParseDate(v, normalize.DateOptions{RefYear: w.refYear})
+		packed := int32(0)
+		if d.Valid() {
+			packed = d.Packed()
+		}
+		fs.ints[0] = append(fs.ints[0], packed)
+		return d.Flags, 0, nil
+	case config.KindGender:
+		g := normalize.ParseGender(v)
+		code := int32(0)
+		if g == normalize.GenderMale || g == normalize.GenderFemale {
+			code = int32(g)
+		}
+		fs.ints[0] = append(fs.ints[0], code)
+		return 0, 0, nil
+	case config.KindNationalID:
+		id := normalize.ParseID(v)
+		w.buf = id.AppendNumber(w.buf[:0])
+		if len(w.buf) != 9 && len(w.buf) != 12 {
+			w.buf = w.buf[:0]
+		}
+		add(0, w.buf)
+		var key uint64
+		if id.Kind == normalize.IDCCCD && id.Valid() {
+			key = blocking.HashBytes(w.buf)
+		}
+		return id.Flags, key, err
+	case config.KindPhone:
+		p := normalize.ParsePhone(v)
+		w.buf = w.buf[:0]
+		if p.Valid() {
+			w.buf = p.AppendNumber(w.buf)
+		}
+		add(0, w.buf)
+		return p.Flags, 0, err
+	case config.KindVNAddress:
+		t := w.norm.Text(v)
+		a := w.addr.Parse(t.Canonical)
+		w.buf = append(w.buf[:0], a.House...)
+		if len(a.House) > 0 && len(a.Street) > 0 {
+			w.buf = append(w.buf, ' ')
+		}
+		w.buf = append(w.buf, a.Street...)
+		add(0, w.buf)
+		fs.ints[0] = append(fs.ints[0], int32(a.NewWard))
+		fs.ints[1] = append(fs.ints[1], int32(a.OldDistrict))
+		fs.ints[2] = append(fs.ints[2], int32(a.NewProvince))
+		fs.ints[3] = append(fs.ints[3], int32(a.OldWard))
+		fs.ints[4] = append(fs.ints[4], int32(a.OldProvince))
+		return t.Flags, 0, err
+	case config.KindText:
+		t := w.norm.Text(v)
+		add(0, t.Folded)
+		add(1, t.Canonical)
+		return t.Flags, 0, err
+	case config.KindTimestamp:
+		fs.ts = append(fs.ts, parseTimestamp(v))
+		return 0, 0, nil
+	}
+	return 0, 0, fmt.Errorf("BUG: field kind %q", f.Kind)
+}
+
+// parseTimestamp reads an RFC 3339 timestamp or a yyyy-mm-dd date as Unix
+// seconds; anything else is 0 (unknown).
+func parseTimestamp(v []byte) int64 {
+	s := string(v)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Unix()
+		}
+	}
+	return 0
+}
+
+// markDuplicateIDs rejects the second and later rows with the same
+// (source, record_id): a duplicate id would make the outputs ambiguous.
+func (r *runner) markDuplicateIDs() {
+	st := r.st
+	entries := make([]blocking.Entry, st.n)
+	for i := 0; i < st.n; i++ {
+		entries[i] = blocking.Entry{Key: blocking.NewHasher().Uint64(uint64(st.source[i])).Bytes(st.recordID.get(int32(i))).Sum(), Row: int32(i)}
+	}
+	entries = blocking.SortEntries(entries, make([]blocking.Entry, len(entries)))
+	r.dropped = make([]bool, st.n)
+	for i := 1; i < len(entries); i++ {
+		a, b := entries[i-1], entries[i]
+		if a.Key != b.Key || !bytes.Equal(st.recordID.get(a.Row), st.recordID.get(b.Row)) || st.source[a.Row] != st.source[b.Row] {
+			continue
+		}
+		// Sorting is stable, so b is the later row: it goes.
+		r.dropped[b.Row] = true
+		r.addReject(rejectRow{source: int(st.source[b.Row]), file: int(st.file[b.Row]), row: st.row[b.Row], column: r.cfg.RecordID, reason: ReasonDuplicateRecordID})
+		entries[i] = a // keep comparing against the first of the run
+	}
+}

@@ -1,0 +1,122 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/dedup-vn/dedup/dataio"
+)
+
+// Manifest is manifest.json of a run: what went in, what came out, and how
+// long each stage took. Every row read is either clustered or rejected, and
+// RowsIn = RowsClustered + RowsRejected always holds.
+type Manifest struct {
+	Tool          string           `json:"tool"`
+	ConfigDigest  string           `json:"config_digest"`
+	Mode          string           `json:"mode"`
+	Workers       int              `json:"workers"`
+	Inputs        []InputStat      `json:"inputs"`
+	RowsIn        int64            `json:"rows_in"`
+	RowsClustered int64            `json:"rows_clustered"`
+	RowsRejected  int64            `json:"rows_rejected"`
+	RejectReasons map[string]int64 `json:"reject_reasons"`
+	Blocking      []RuleStat       `json:"blocking"`
+	Pairs         PairStats        `json:"pairs"`
+	Threshold     ThresholdInfo    `json:"threshold"`
+	Model         ModelInfo        `json:"model"`
+	Clusters      ClusterStats     `json:"clusters"`
+	Outputs       []string         `json:"outputs"`
+	Stages        []StageTiming    `json:"stages"`
+	WallSeconds   float64          `json:"wall_seconds"`
+	PeakHeapBytes uint64           `json:"peak_heap_bytes"`
+}
+
+// InputStat counts the rows of one input file.
+type InputStat struct {
+	Source   string `json:"source"`
+	File     string `json:"file"`
+	Rows     int64  `json:"rows"`
+	Rejected int64  `json:"rejected"`
+}
+
+// RuleStat describes one blocking rule's candidate pairs.
+type RuleStat struct {
+	Name          string  `json:"name"`
+	KeyedRecords  int64   `json:"keyed_records"`
+	Blocks        int64   `json:"blocks"`
+	LargestBlocks []int64 `json:"largest_blocks"`
+	NaivePairs    int64   `json:"naive_pairs"`
+	Pairs         int64   `json:"pairs"`
+	CappedBlocks  int64   `json:"capped_blocks"`
+	CappedRecords int64   `json:"capped_records"`
+}
+
+// PairStats counts pairs through scoring.
+type PairStats struct {
+	Candidates         int64 `json:"candidates"`
+	Written            int64 `json:"written"`
+	Accepted           int64 `json:"accepted"`
+	CannotLinkRejected int64 `json:"cannot_link_rejected"`
+}
+
+// ThresholdInfo is the merge threshold in both scales.
+type ThresholdInfo struct {
+	MatchWeight      float64 `json:"match_weight"`
+	MatchProbability float64 `json:"match_probability"`
+}
+
+// ModelInfo says where the model came from.
+type ModelInfo struct {
+	File         string `json:"file"`
+	Trained      bool   `json:"trained"`
+	USamplePairs int64  `json:"u_sample_pairs"`
+	EMIterations int    `json:"em_iterations"`
+}
+
+// ClusterStats summarizes the clusters.
+type ClusterStats struct {
+	Clusters   int64            `json:"clusters"`
+	Singletons int64            `json:"singletons"`
+	Largest    int64            `json:"largest"`
+	SizeCounts map[string]int64 `json:"size_counts"`
+	Golden     int64            `json:"golden_records"`
+}
+
+// StageTiming is the wall time of one stage.
+type StageTiming struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
+}
+
+// stageTimer records stage timings in order.
+type stageTimer struct {
+	stages []StageTiming
+	start  time.Time
+	name   string
+	log    func(format string, args ...any)
+}
+
+func (t *stageTimer) begin(name string) {
+	t.end()
+	t.name, t.start = name, time.Now()
+}
+
+func (t *stageTimer) end() {
+	if t.name == "" {
+		return
+	}
+	s := StageTiming{t.name, time.Since(t.start).Seconds()}
+	t.stages = append(t.stages, s)
+	if t.log != nil {
+		t.log("stage %-10s %8.2fs", s.Name, s.Seconds)
+	}
+	t.name = ""
+}
+
+func writeManifest(path string, m *Manifest) error {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return dataio.WriteFileAtomic(path, append(data, '\n'))
+}

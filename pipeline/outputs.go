@@ -1,0 +1,575 @@
+package pipeline
+
+import (
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/dedup-vn/dedup/cluster"
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/refdata"
+)
+
+// Output file names in the run folder.
+const (
+	FileClusters = "clusters.parquet"
+	FilePairs    = "pairs.parquet"
+	FileGolden   = "golden.parquet"
+	FileRejects  = "rejects.parquet"
+	FileModel    = "model.json"
+	FileManifest = "manifest.json"
+)
+
+const outBatchRows = 64 * 1024
+
+// outputs tracks the run's output writers. Every file is written under a
+// temporary name; commit renames them all, the manifest last, and abort
+// removes whatever is unfinished.
+type outputs struct {
+	dir     string
+	plan    bool
+	writers []*dataio.Writer
+	model   []byte
+}
+
+func newOutputs(dir string, plan bool) *outputs { return &outputs{dir: dir, plan: plan} }
+
+func (o *outputs) create(name string, schema *arrow.Schema) (*dataio.Writer, error) {
+	if o.plan {
+		return nil, nil
+	}
+	w, err := dataio.Create(outputPath(o.dir, name), schema)
+	if err != nil {
+		return nil, err
+	}
+	o.writers = append(o.writers, w)
+	return w, nil
+}
+
+func (o *outputs) abort() {
+	for _, w := range o.writers {
+		w.Abort()
+	}
+}
+
+func (o *outputs) writeModel(m *linkage.Model) error {
+	data, err := m.MarshalModel()
+	o.model = data
+	return err
+}
+
+// commit publishes every output, then the model and the manifest.
+func (o *outputs) commit(m *Manifest) error {
+	for _, w := range o.writers {
+		if err := w.Commit(); err != nil {
+			return err
+		}
+		m.Outputs = append(m.Outputs, strings.TrimPrefix(w.Path(), o.dir+string(os.PathSeparator)))
+	}
+	if o.model != nil {
+		if err := dataio.WriteFileAtomic(outputPath(o.dir, FileModel), o.model); err != nil {
+			return err
+		}
+		m.Outputs = append(m.Outputs, FileModel)
+	}
+	m.Outputs = append(m.Outputs, FileManifest)
+	return writeManifest(outputPath(o.dir, FileManifest), m)
+}
+
+// rejectSink streams rejects.parquet.
+type rejectSink struct {
+	r       *runner
+	w       *dataio.Writer
+	b       *array.RecordBuilder
+	count   int64
+	reasons map[string]int64
+	err     error
+}
+
+var rejectSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "source", Type: arrow.BinaryTypes.String},
+	{Name: "file", Type: arrow.BinaryTypes.String},
+	{Name: "row", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "column", Type: arrow.BinaryTypes.String},
+	{Name: "reason", Type: arrow.BinaryTypes.String},
+}, nil)
+
+func (o *outputs) rejectSink(r *runner) (*rejectSink, error) {
+	w, err := o.create(FileRejects, rejectSchema)
+	if err != nil {
+		return nil, err
+	}
+	s := &rejectSink{r: r, w: w, reasons: map[string]int64{}}
+	if w != nil {
+		s.b = array.NewRecordBuilder(memory.DefaultAllocator, rejectSchema)
+	}
+	return s, nil
+}
+
+func (s *rejectSink) add(rj rejectRow) {
+	s.count++
+	s.reasons[rj.reason]++
+	if s.b == nil {
+		return
+	}
+	s.b.Field(0).(*array.StringBuilder).Append(s.r.cfg.Sources[rj.source].Name)
+	s.b.Field(1).(*array.StringBuilder).Append(s.r.files[rj.file].path)
+	s.b.Field(2).(*array.Int64Builder).Append(rj.row)
+	s.b.Field(3).(*array.StringBuilder).Append(rj.column)
+	s.b.Field(4).(*array.StringBuilder).Append(rj.reason)
+	if s.b.Field(0).Len() >= outBatchRows {
+		s.flush()
+	}
+}
+
+func (s *rejectSink) flush() error {
+	if s.b == nil || s.b.Field(0).Len() == 0 {
+		return s.err
+	}
+	rec := s.b.NewRecordBatch()
+	defer rec.Release()
+	if err := s.w.Write(rec); err != nil && s.err == nil {
+		s.err = err
+	}
+	return s.err
+}
+
+// pairsWriter streams pairs.parquet.
+type pairsWriter struct {
+	r      *runner
+	sc     *scorer
+	w      *dataio.Writer
+	b      *array.RecordBuilder
+	schema *arrow.Schema
+}
+
+func (o *outputs) pairsWriter(r *runner, sc *scorer) (*pairsWriter, error) {
+	fields := []arrow.Field{
+		{Name: "left_id", Type: arrow.BinaryTypes.String},
+		{Name: "right_id", Type: arrow.BinaryTypes.String},
+		{Name: "left_source", Type: arrow.BinaryTypes.String},
+		{Name: "right_source", Type: arrow.BinaryTypes.String},
+		{Name: "blocking_rule", Type: arrow.BinaryTypes.String},
+	}
+	for k := 0; k < sc.width; k++ {
+		name := sc.compiled.Spec(k).Name
+		fields = append(fields,
+			arrow.Field{Name: name + "_level", Type: arrow.PrimitiveTypes.Int8},
+			arrow.Field{Name: name + "_sim", Type: arrow.PrimitiveTypes.Float32})
+	}
+	fields = append(fields,
+		arrow.Field{Name: "match_weight", Type: arrow.PrimitiveTypes.Float64},
+		arrow.Field{Name: "match_probability", Type: arrow.PrimitiveTypes.Float64})
+	schema := arrow.NewSchema(fields, nil)
+	w, err := o.create(FilePairs, schema)
+	if err != nil {
+		return nil, err
+	}
+	return &pairsWriter{r: r, sc: sc, w: w, schema: schema, b: array.NewRecordBuilder(memory.DefaultAllocator, schema)}, nil
+}
+
+// write appends a chunk's pairs at or above the floor; it returns how many.
+func (p *pairsWriter) write(c *scoredChunk, floor float64) (int64, error) {
+	st, b, width := p.r.st, p.b, p.sc.width
+	var n int64
+	for i, wt := range c.weights {
+		if wt < floor {
+			continue
+		}
+		l, r := c.left[i], c.right[i]
+		b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.get(l))
+		b.Field(1).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.get(r))
+		b.Field(2).(*array.StringBuilder).Append(p.r.cfg.Sources[st.source[l]].Name)
+		b.Field(3).(*array.StringBuilder).Append(p.r.cfg.Sources[st.source[r]].Name)
+		b.Field(4).(*array.StringBuilder).Append(p.r.cfg.Blocking.Rules[c.rule[i]].Name)
+		for k := 0; k < width; k++ {
+			b.Field(5 + 2*k).(*array.Int8Builder).Append(c.levels[i*width+k])
+			b.Field(6 + 2*k).(*array.Float32Builder).Append(c.sims[i*width+k])
+		}
+		b.Field(5 + 2*width).(*array.Float64Builder).Append(wt)
+		b.Field(6 + 2*width).(*array.Float64Builder).Append(linkage.Probability(wt))
+		n++
+		if b.Field(0).Len() >= outBatchRows {
+			if err := p.flush(); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func (p *pairsWriter) flush() error {
+	if p.b.Field(0).Len() == 0 {
+		return nil
+	}
+	rec := p.b.NewRecordBatch()
+	defer rec.Release()
+	return p.w.Write(rec)
+}
+
+var clusterSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "record_id", Type: arrow.BinaryTypes.String},
+	{Name: "source", Type: arrow.BinaryTypes.String},
+	{Name: "cluster_id", Type: arrow.BinaryTypes.String},
+}, nil)
+
+// writeClusters writes clusters.parquet in input order and the cluster
+// statistics; it also flushes the pairs and rejects still buffered.
+func (o *outputs) writeClusters(r *runner, res *cluster.Result) error {
+	if err := r.rejects.flush(); err != nil {
+		return err
+	}
+	w, err := o.create(FileClusters, clusterSchema)
+	if err != nil {
+		return err
+	}
+	st := r.st
+	b := array.NewRecordBuilder(memory.DefaultAllocator, clusterSchema)
+	defer b.Release()
+	var id []byte
+	stats := ClusterStats{SizeCounts: map[string]int64{}}
+	for i := 0; i < st.n; i++ {
+		if r.dropped[i] {
+			continue
+		}
+		row := int32(i)
+		b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.get(row))
+		b.Field(1).(*array.StringBuilder).Append(r.cfg.Sources[st.source[i]].Name)
+		id = res.AppendID(id[:0], row)
+		b.Field(2).(*array.StringBuilder).BinaryBuilder.Append(id)
+		r.manifest.RowsClustered++
+		if res.Rep[i] == row {
+			size := int64(res.Size(row))
+			stats.Clusters++
+			if size == 1 {
+				stats.Singletons++
+			}
+			stats.Largest = max(stats.Largest, size)
+			stats.SizeCounts[sizeBucket(size)]++
+		}
+		if b.Field(0).Len() >= outBatchRows {
+			if err := flushBuilder(w, b); err != nil {
+				return err
+			}
+		}
+	}
+	r.manifest.Clusters = stats
+	return flushBuilder(w, b)
+}
+
+func sizeBucket(n int64) string {
+	switch {
+	case n <= 5:
+		return strconv.FormatInt(n, 10)
+	case n <= 10:
+		return "6-10"
+	case n <= 100:
+		return "11-100"
+	}
+	return ">100"
+}
+
+func flushBuilder(w *dataio.Writer, b *array.RecordBuilder) error {
+	if b.Field(0).Len() == 0 {
+		return nil
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return w.Write(rec)
+}
+
+// names of administrative units by code, for golden addresses.
+var unitNames = func() (wards, provinces map[uint32]string) {
+	wards, provinces = map[uint32]string{}, map[uint32]string{}
+	t := refdata.Get()
+	for _, w := range t.WardsNew {
+		c, _ := strconv.Atoi(w.Code)
+		wards[uint32(c)] = w.FullName
+	}
+	for _, p := range t.ProvincesNew {
+		c, _ := strconv.Atoi(p.Code)
+		provinces[uint32(c)] = p.FullName
+	}
+	return
+}
+
+// writeGolden writes golden.parquet: one record per cluster, each field
+// chosen by its survivorship rule, with the record it came from and the
+// four quality criteria.
+func (o *outputs) writeGolden(r *runner, res *cluster.Result) error {
+	g := newGoldenBuilder(r)
+	w, err := o.create(FileGolden, g.schema)
+	if err != nil {
+		return err
+	}
+	starts, rows := res.Groups()
+	b := dataio.NewStringBatchBuilder(g.schema)
+	defer b.Release()
+	members := make([]int32, 0, 16)
+	for c := 0; c+1 < len(starts); c++ {
+		members = members[:0]
+		for _, row := range rows[starts[c]:starts[c+1]] {
+			if !r.dropped[row] {
+				members = append(members, row)
+			}
+		}
+		if len(members) == 0 {
+			continue
+		}
+		b.Append(g.row(res, members))
+		r.manifest.Clusters.Golden++
+		if b.Len() >= outBatchRows {
+			rec := b.NewBatch()
+			err := w.Write(rec)
+			rec.Release()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if b.Len() > 0 {
+		rec := b.NewBatch()
+		defer rec.Release()
+		if err := w.Write(rec); err != nil {
+			return err
+		}
+	}
+	if err := r.rejects.flush(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// goldenBuilder chooses the surviving values of a cluster.
+type goldenBuilder struct {
+	r         *runner
+	schema    *arrow.Schema
+	updated   *fieldStore // the first timestamp field, if any
+	wards     map[uint32]string
+	provinces map[uint32]string
+	buf       []byte
+}
+
+func newGoldenBuilder(r *runner) *goldenBuilder {
+	g := &goldenBuilder{r: r}
+	g.wards, g.provinces = unitNames()
+	names := []string{"cluster_id", "size", "member_ids"}
+	for i := range r.st.fields {
+		f := &r.st.fields[i]
+		if f.kind == config.KindTimestamp && g.updated == nil {
+			g.updated = f
+		}
+		names = append(names, f.name, f.name+"_from")
+		if f.kind == config.KindVNAddress {
+			names = append(names, f.name+"_ward_2025", f.name+"_province_2025")
+		}
+	}
+	names = append(names, "correct", "complete", "clean", "live", "quality_flags")
+	g.schema = dataio.StringSchema(names...)
+	return g
+}
+
+func (g *goldenBuilder) ts(row int32) int64 {
+	if g.updated == nil {
+		return 0
+	}
+	return g.updated.ts[row]
+}
+
+// value renders a field of a record; "" when it has none.
+func (g *goldenBuilder) value(f *fieldStore, row int32) string {
+	switch f.kind {
+	case config.KindPersonName:
+		return string(f.str("canonical").get(row))
+	case config.KindDate:
+		v := f.int32s("date")[row]
+		if v == 0 {
+			return ""
+		}
+		return string(normalize.DateFromPacked(v).AppendISO(nil))
+	case config.KindGender:
+		switch normalize.Gender(f.int32s("value")[row]) {
+		case normalize.GenderMale:
+			return "Nam"
+		case normalize.GenderFemale:
+			return "Nữ"
+		}
+		return ""
+	case config.KindNationalID:
+		return string(f.str("digits").get(row))
+	case config.KindPhone:
+		return string(f.str("phones").get(row))
+	case config.KindText:
+		return string(f.str("canonical").get(row))
+	case config.KindVNAddress:
+		ward := uint32(f.int32s("ward_2025")[row])
+		if ward == 0 {
+			return ""
+		}
+		parts := []string{}
+		if s := f.str("street").get(row); len(s) > 0 {
+			parts = append(parts, string(s))
+		}
+		parts = append(parts, g.wards[ward])
+		if p := g.provinces[uint32(f.int32s("province_2025")[row])]; p != "" {
+			parts = append(parts, p)
+		}
+		return strings.Join(parts, ", ")
+	case config.KindTimestamp:
+		if f.ts[row] == 0 {
+			return ""
+		}
+		return time.Unix(f.ts[row], 0).UTC().Format(time.RFC3339)
+	}
+	return ""
+}
+
+// choose picks the member whose value survives for field f.
+func (g *goldenBuilder) choose(f *fieldStore, members []int32) (int32, string) {
+	rule := g.r.cfg.SurvivorshipFor(f.name)
+	best, bestVal := int32(-1), ""
+	bestCount, bestValid := 0, false
+	for _, m := range members {
+		v := g.value(f, m)
+		if v == "" {
+			continue
+		}
+		better := false
+		switch {
+		case best < 0:
+			better = true
+		case f.kind == config.KindTimestamp:
+			better = g.ts(m) > g.ts(best)
+		case rule == config.SurviveMostFrequent:
+			count := 0
+			for _, o := range members {
+				if g.value(f, o) == v {
+					count++
+				}
+			}
+			better = count > bestCount || count == bestCount && g.ts(m) > g.ts(best)
+			if better {
+				bestCount = count
+			}
+		case rule == config.SurviveValidFirst:
+			valid := g.r.st.idKey[m] != 0 || f.kind != config.KindNationalID && normalize.Flags(g.r.st.flags[m])&normalize.CorrectMask == 0
+			better = valid && !bestValid || valid == bestValid && g.ts(m) > g.ts(best)
+		default: // most_recent
+			better = g.ts(m) > g.ts(best)
+		}
+		if better {
+			if best < 0 && rule == config.SurviveMostFrequent {
+				for _, o := range members {
+					if g.value(f, o) == v {
+						bestCount++
+					}
+				}
+			}
+			if rule == config.SurviveValidFirst {
+				bestValid = g.r.st.idKey[m] != 0 || f.kind != config.KindNationalID && normalize.Flags(g.r.st.flags[m])&normalize.CorrectMask == 0
+			}
+			best, bestVal = m, v
+		}
+	}
+	return best, bestVal
+}
+
+// row builds one golden record.
+func (g *goldenBuilder) row(res *cluster.Result, members []int32) []string {
+	st := g.r.st
+	out := make([]string, 0, len(g.schema.Fields()))
+	out = append(out, res.ID(members[0]), strconv.Itoa(len(members)))
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = string(st.recordID.get(m))
+	}
+	out = append(out, strings.Join(ids, ";"))
+	var (
+		flags                normalize.Flags
+		dob                  normalize.Date
+		gender               normalize.Gender
+		id                   normalize.ID
+		hasName, hasDOB      bool
+		hasID, hasGender     bool
+		hasAddr, liveAddr    bool
+		addrFields, idFields int
+		hasTimestamp         bool
+	)
+	for i := range st.fields {
+		f := &st.fields[i]
+		from, v := g.choose(f, members)
+		src := ""
+		if from >= 0 {
+			src = string(st.recordID.get(from))
+			flags |= normalize.Flags(st.flags[from])
+		}
+		out = append(out, v, src)
+		switch f.kind {
+		case config.KindPersonName:
+			hasName = hasName || v != ""
+		case config.KindDate:
+			if from >= 0 {
+				dob, hasDOB = normalize.DateFromPacked(f.int32s("date")[from]), true
+			}
+		case config.KindGender:
+			if from >= 0 {
+				gender, hasGender = normalize.Gender(f.int32s("value")[from]), true
+			}
+		case config.KindNationalID:
+			idFields++
+			if from >= 0 {
+				id, hasID = normalize.ParseID([]byte(v)), true
+			}
+		case config.KindVNAddress:
+			addrFields++
+			ward, prov := "", ""
+			if from >= 0 {
+				ward = string(normalize.AppendCode(nil, uint32(f.int32s("ward_2025")[from]), 5))
+				prov = string(normalize.AppendCode(nil, uint32(f.int32s("province_2025")[from]), 2))
+				hasAddr, liveAddr = true, true
+			}
+			out = append(out, ward, prov)
+		case config.KindTimestamp:
+			hasTimestamp = hasTimestamp || v != ""
+		}
+	}
+	// correct: the chosen values are valid and consistent with each other.
+	correct := flags&normalize.CorrectMask == 0
+	if hasID {
+		correct = correct && id.Valid() && normalize.CheckIDConsistency(id, dob, gender)&normalize.CorrectMask == 0
+	}
+	// complete: the required fields (name, date of birth, gender, ID,
+	// address, where the schema has them) have a value.
+	complete := hasName && (hasDOB || !g.hasKind(config.KindDate)) && (hasGender || !g.hasKind(config.KindGender)) &&
+		(hasID || idFields == 0) && (hasAddr || addrFields == 0)
+	// clean: normalized and deduplicated: no two valid national IDs were
+	// forced into one cluster.
+	clean := true
+	var firstID uint64
+	for _, m := range members {
+		if k := st.idKey[m]; k != 0 {
+			if firstID != 0 && k != firstID {
+				clean = false
+			}
+			firstID = k
+		}
+	}
+	// live: a current address in the 2025 units and a known update time.
+	live := liveAddr && (hasTimestamp || g.updated == nil)
+	g.buf = flags.AppendNames(g.buf[:0], ';')
+	out = append(out, strconv.FormatBool(correct), strconv.FormatBool(complete), strconv.FormatBool(clean), strconv.FormatBool(live), string(g.buf))
+	return out
+}
+
+func (g *goldenBuilder) hasKind(kind string) bool {
+	return slices.ContainsFunc(g.r.st.fields, func(f fieldStore) bool { return f.kind == kind })
+}

@@ -1,0 +1,226 @@
+// Package pipeline runs `dedup run`: it reads the input extracts, normalizes
+// them into a columnar store, blocks, compares and scores candidate pairs
+// with a Fellegi-Sunter model, clusters the accepted pairs and writes the
+// clusters, the scored pairs with their evidence, the golden records, the
+// rejects and a manifest. Every stage is a function of the inputs and the
+// config: the output bytes do not depend on the number of workers.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/cluster"
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/progress"
+)
+
+// Options are the run's settings that are not part of the job config.
+type Options struct {
+	OutDir    string
+	Inputs    []string  // INPUT arguments; empty means the config's sources
+	Workers   int       // default runtime.GOMAXPROCS(0)
+	BatchSize int       // rows per input batch; default 64k
+	ModelPath string    // a trained model to reuse instead of training
+	Plan      bool      // only print the blocking plan
+	Log       io.Writer // stage timings and plan; nil = quiet
+	Progress  progress.Options
+}
+
+// runner carries one run's state between stages.
+type runner struct {
+	cfg      *config.Config
+	opt      Options
+	files    []inputFile
+	inputs   []InputStat
+	st       *store
+	dropped  []bool // rows rejected after loading (duplicate ids)
+	rules    []blocking.Rule
+	rejects  *rejectSink
+	rowsIn   int64
+	progress *progress.Reporter
+	timer    stageTimer
+	manifest Manifest
+}
+
+func (r *runner) logf(format string, args ...any) {
+	if r.opt.Log != nil {
+		fmt.Fprintf(r.opt.Log, format+"\n", args...)
+	}
+}
+
+func (r *runner) addReject(rj rejectRow) {
+	r.rejects.add(rj)
+	r.inputs[rj.file].Rejected++
+}
+
+// Run executes a whole `dedup run`. On error no output file is left half
+// written: every output is published by rename only when complete.
+func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error) {
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 64 * 1024
+	}
+	start := time.Now()
+	r := &runner{cfg: cfg, opt: opt}
+	r.timer.log = r.logf
+	var err error
+	if r.files, err = resolveInputs(cfg, opt.Inputs); err != nil {
+		return nil, err
+	}
+	for _, f := range r.files {
+		r.inputs = append(r.inputs, InputStat{Source: cfg.Sources[f.source].Name, File: f.path})
+	}
+	if len(r.files) > 1<<16-1 {
+		return nil, fmt.Errorf("%d input files: at most 65535", len(r.files))
+	}
+	if !opt.Plan {
+		if err := os.MkdirAll(opt.OutDir, 0o700); err != nil {
+			return nil, fmt.Errorf("cannot create output folder: %w", err)
+		}
+	}
+	out := newOutputs(opt.OutDir, opt.Plan)
+	defer out.abort()
+	if r.rejects, err = out.rejectSink(r); err != nil {
+		return nil, err
+	}
+
+	r.timer.begin("read+normalize")
+	r.progress = progress.New("normalize", 0, opt.Progress)
+	err = r.load(ctx)
+	r.progress.Done()
+	if err != nil {
+		return nil, err
+	}
+	r.logf("loaded %d records from %d files (%d rejected)", r.st.n, len(r.files), r.rejects.count)
+
+	r.timer.begin("block")
+	ix, err := r.buildIndex()
+	if err != nil {
+		return nil, err
+	}
+	if opt.Plan {
+		stats, err := ix.Plan(opt.Workers)
+		if err != nil {
+			return nil, err
+		}
+		r.timer.end()
+		for _, s := range stats {
+			r.logf("%s", s.String())
+		}
+		r.manifest.Blocking = ruleStats(stats)
+		return &r.manifest, nil
+	}
+
+	r.timer.begin("train")
+	sc, err := r.newScorer(ix)
+	if err != nil {
+		return nil, err
+	}
+	if err := out.writeModel(sc.model); err != nil {
+		return nil, err
+	}
+
+	r.timer.begin("score")
+	pw, err := out.pairsWriter(r, sc)
+	if err != nil {
+		return nil, err
+	}
+	acc := &acceptedEdges{}
+	if err := r.score(ctx, ix, sc, pw, acc); err != nil {
+		return nil, err
+	}
+
+	r.timer.begin("cluster")
+	cb, err := cluster.New(r.stableKeys(), acc.clusterKeys(r.st.idKey))
+	if err != nil {
+		return nil, err
+	}
+	cb.Grow(len(acc.left))
+	for i := range acc.left {
+		if err := cb.Add(acc.left[i], acc.right[i], acc.weight[i]); err != nil {
+			return nil, err
+		}
+	}
+	acc = nil
+	var rejectedEdges int64
+	res := cb.Finish(func(cluster.Rejected) { rejectedEdges++ })
+	r.manifest.Pairs.CannotLinkRejected = rejectedEdges
+
+	r.timer.begin("write")
+	if err := out.writeClusters(r, res); err != nil {
+		return nil, err
+	}
+	if err := out.writeGolden(r, res); err != nil {
+		return nil, err
+	}
+	stats := ix.Stats()
+	r.manifest.Blocking = ruleStats(stats)
+	for i := range r.manifest.Blocking {
+		r.manifest.Blocking[i].Pairs = sc.rulePairs[i]
+	}
+	r.timer.end()
+
+	m := &r.manifest
+	m.Tool = "dedup"
+	m.ConfigDigest = cfg.Digest()
+	m.Mode = cfg.Mode
+	m.Workers = opt.Workers
+	m.Inputs = r.inputs
+	m.RowsIn = r.rowsIn
+	m.RowsRejected = r.rejects.count
+	m.RejectReasons = r.rejects.reasons
+	m.Threshold = ThresholdInfo{MatchWeight: sc.threshold, MatchProbability: linkage.Probability(sc.threshold)}
+	m.Stages = r.timer.stages
+	m.WallSeconds = time.Since(start).Seconds()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m.PeakHeapBytes = ms.HeapSys
+	if m.RowsIn != m.RowsClustered+m.RowsRejected {
+		return nil, fmt.Errorf("BUG: row accounting: %d in, %d clustered, %d rejected", m.RowsIn, m.RowsClustered, m.RowsRejected)
+	}
+	if err := out.commit(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func ruleStats(stats []blocking.RuleStats) []RuleStat {
+	out := make([]RuleStat, len(stats))
+	for i, s := range stats {
+		var largest []int64
+		for _, b := range s.Largest {
+			largest = append(largest, int64(b.Size))
+		}
+		out[i] = RuleStat{
+			Name: s.Name, KeyedRecords: int64(s.Records), Blocks: int64(s.Blocks), LargestBlocks: largest,
+			NaivePairs: s.NaivePairs, Pairs: s.Pairs, CappedBlocks: int64(s.CappedBlocks), CappedRecords: s.CappedRecords,
+		}
+	}
+	return out
+}
+
+// stableKeys gives each record a key that does not depend on run order:
+// the hash of its source name and record id. Cluster ids derive from it.
+func (r *runner) stableKeys() []uint64 {
+	keys := make([]uint64, r.st.n)
+	for i := range keys {
+		keys[i] = blocking.NewHasher().String(r.cfg.Sources[r.st.source[i]].Name).Bytes(r.st.recordID.get(int32(i))).Sum()
+	}
+	return keys
+}
+
+var errCanceled = errors.New("run canceled")
+
+// outputPath is the final path of an output file.
+func outputPath(dir, name string) string { return filepath.Join(dir, name) }

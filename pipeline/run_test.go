@@ -1,0 +1,157 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/eval"
+	"github.com/dedup-vn/dedup/gen"
+)
+
+var (
+	genOnce sync.Once
+	genDir  string
+	genErr  error
+)
+
+// generated returns a small synthetic register shared by the tests.
+func generated(t *testing.T) string {
+	t.Helper()
+	genOnce.Do(func() {
+		genDir, genErr = os.MkdirTemp("", "dedup-pipeline-test-")
+		if genErr == nil {
+			_, genErr = gen.Generate(context.Background(), gen.Options{People: 6000, Seed: 11, Workers: 2, OutDir: genDir, Quiet: true})
+		}
+	})
+	if genErr != nil {
+		t.Fatal(genErr)
+	}
+	return genDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if genDir != "" {
+		os.RemoveAll(genDir)
+	}
+	os.Exit(code)
+}
+
+func runOnce(t *testing.T, cfg *config.Config, workers int, inputs ...string) (string, *Manifest) {
+	t.Helper()
+	out := t.TempDir()
+	m, err := Run(context.Background(), cfg, Options{OutDir: out, Inputs: inputs, Workers: workers, BatchSize: 1000, Progress: quietProgress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, m
+}
+
+func fileDigest(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestDeterministicAcrossWorkers: the same input gives byte-identical
+// outputs with 1, 2 and 3 workers (and small batches, so the pool really
+// interleaves).
+func TestDeterministicAcrossWorkers(t *testing.T) {
+	in := filepath.Join(generated(t), "population")
+	var want map[string]string
+	for _, workers := range []int{1, 2, 3} {
+		out, m := runOnce(t, config.Default(), workers, in)
+		got := map[string]string{}
+		for _, f := range []string{FileClusters, FilePairs, FileGolden, FileRejects, FileModel} {
+			got[f] = fileDigest(t, filepath.Join(out, f))
+		}
+		if m.RowsIn != m.RowsClustered+m.RowsRejected {
+			t.Errorf("workers=%d: rows in %d != clustered %d + rejected %d", workers, m.RowsIn, m.RowsClustered, m.RowsRejected)
+		}
+		if want == nil {
+			want = got
+			continue
+		}
+		for f := range want {
+			if got[f] != want[f] {
+				t.Errorf("workers=%d: %s differs from the 1-worker run", workers, f)
+			}
+		}
+	}
+}
+
+// TestQualityOnGeneratedRegister checks the default config against the
+// generator's truth with the evaluator: a floor, not the target (the
+// target is measured at 1M people in benchmarks/RESULTS.md).
+func TestQualityOnGeneratedRegister(t *testing.T) {
+	dir := generated(t)
+	out, _ := runOnce(t, config.Default(), 2, filepath.Join(dir, "population"))
+	rep, err := eval.Run(eval.Options{Truth: filepath.Join(dir, "truth", "population.parquet"), RunDir: out, Samples: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, r := rep.Pairwise.Precision, rep.Pairwise.Recall
+	t.Logf("pairwise precision %.4f recall %.4f", p, r)
+	if p < 0.97 || r < 0.95 {
+		t.Errorf("pairwise precision %.4f recall %.4f; want at least 0.97 / 0.95", p, r)
+	}
+}
+
+// TestBadRowsAreAccounted: rows that cannot be used land in rejects with
+// a reason; rows in = clustered + rejected.
+func TestBadRowsAreAccounted(t *testing.T) {
+	dir := t.TempDir()
+	csv := "record_id,full_name,date_of_birth,gender,national_id,phone,permanent_address,current_address,updated_at\n" +
+		"a1,Nguyễn Văn An,01/02/1990,Nam,001090000001,0912345678,\"P. Bến Nghé, Q.1, TP.HCM\",,2024-01-01T00:00:00Z\n" +
+		"a2,Nguyen Van An,1990-02-01,nam,001090000001,+84912345678,\"Phường Bến Nghé, Quận 1, TP Hồ Chí Minh\",,2024-02-01T00:00:00Z\n" +
+		"a3,Trần Thị Bình,31/02/2024,Nữ,ABC,garbage,,,\n" +
+		"a4,too,few\n" +
+		",Lê Văn Cường,1985,Nam,,,,,\n" +
+		"a5,,,,,,,,\n" +
+		"a1,Nguyễn Văn An,01/02/1990,Nam,001090000001,0912345678,,,\n" +
+		"a6,\"Phạm \x00Văn Dũng\",1970,Nam,,,,,\n"
+	path := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Model.USamplePairs = 1000
+	out, m := runOnce(t, cfg, 2, path)
+	if m.RowsIn != 8 || m.RowsClustered != 3 || m.RowsRejected != 5 {
+		t.Errorf("rows in %d clustered %d rejected %d; want 8, 3, 5", m.RowsIn, m.RowsClustered, m.RowsRejected)
+	}
+	for _, reason := range []string{"ragged_row", ReasonMissingRecordID, ReasonAllFieldsEmpty, ReasonDuplicateRecordID, "nul_byte"} {
+		if m.RejectReasons[reason] != 1 {
+			t.Errorf("reject reason %s counted %d times, want 1 (all: %v)", reason, m.RejectReasons[reason], m.RejectReasons)
+		}
+	}
+	for _, f := range []string{FileClusters, FilePairs, FileGolden, FileRejects, FileManifest} {
+		st, err := os.Stat(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", f, st.Mode().Perm())
+		}
+	}
+	// No temporary files are left behind.
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		if bytes.HasPrefix([]byte(e.Name()), []byte(".")) {
+			t.Errorf("leftover temporary file %s", e.Name())
+		}
+	}
+}
+
+var quietProgress = progressQuiet()

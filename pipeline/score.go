@@ -1,0 +1,556 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/linkage"
+)
+
+// scorer holds the compiled comparisons, one comparer per worker and the
+// model.
+type scorer struct {
+	compiled  *linkage.Compiled
+	comparers []*linkage.Comparer
+	model     *linkage.Model
+	threshold float64 // match weight at or above which a pair is merged
+	floor     float64 // match weight at or above which a pair is written
+	rulePairs []int64
+	width     int
+	// idComparison is the index of the national ID comparison, -1 if none.
+	idComparison int
+}
+
+// columnFor names the store column a comparison role reads for a field.
+func columnFor(fs *fieldStore, kind linkage.Kind, role string) string {
+	switch fs.kind {
+	case config.KindPersonName:
+		switch role {
+		case "canonical", "folded", "variant_key":
+			return fs.name + "." + role
+		case "value":
+			return fs.name + ".folded"
+		}
+	case config.KindDate:
+		return fs.name + ".date"
+	case config.KindGender:
+		return fs.name + ".value"
+	case config.KindNationalID:
+		return fs.name + ".digits"
+	case config.KindPhone:
+		return fs.name + ".phones"
+	case config.KindText:
+		return fs.name + ".value"
+	case config.KindVNAddress:
+		return fs.name + "." + role
+	}
+	return ""
+}
+
+// compileComparisons maps the config's comparisons onto linkage specs.
+func (r *runner) compileComparisons() (*linkage.Compiled, error) {
+	specs := make([]linkage.Comparison, len(r.cfg.Comparisons))
+	for i, c := range r.cfg.Comparisons {
+		kind, err := linkage.ParseKind(c.Kind)
+		if err != nil {
+			return nil, fmt.Errorf("comparisons[%d].kind: %w", i, err)
+		}
+		spec := linkage.Comparison{Name: c.Name, Kind: kind, Bands: c.JWThresholds, TermFrequency: c.TermFrequency}
+		for _, fname := range append([]string{c.Field}, c.Also...) {
+			fs := r.st.field(fname)
+			group := make([]string, 0, 3)
+			for _, role := range kind.Roles() {
+				group = append(group, columnFor(fs, kind, role.Name))
+			}
+			spec.Inputs = append(spec.Inputs, group)
+		}
+		specs[i] = spec
+	}
+	return linkage.Compile(specs)
+}
+
+// newScorer compiles the comparisons, binds them to the store with the
+// term-frequency tables, and trains the model (or loads --model).
+func (r *runner) newScorer(ix *blocking.Index) (*scorer, error) {
+	compiled, err := r.compileComparisons()
+	if err != nil {
+		return nil, err
+	}
+	cols := r.st.linkageColumns()
+	cols.Freqs = map[string]*linkage.FreqTable{}
+	for k := 0; k < compiled.Len(); k++ {
+		spec := compiled.Spec(k)
+		if spec.TermFrequency {
+			// The table counts the values the exact levels agree on: the
+			// folded form for names, the value column otherwise.
+			col := spec.Inputs[0][0]
+			if spec.Kind == linkage.KindName {
+				col = spec.Inputs[0][1]
+			}
+			cols.Freqs[spec.Name] = linkage.FreqTableOf(cols.Strings[col])
+		}
+	}
+	base, err := compiled.Bind(cols)
+	if err != nil {
+		return nil, err
+	}
+	sc := &scorer{compiled: compiled, width: compiled.Len(), rulePairs: make([]int64, len(r.cfg.Blocking.Rules)), idComparison: -1}
+	for k := 0; k < compiled.Len(); k++ {
+		if compiled.Spec(k).Kind == linkage.KindID && sc.idComparison < 0 {
+			sc.idComparison = k
+		}
+	}
+	sc.comparers = append(sc.comparers, base)
+	for w := 1; w < r.opt.Workers; w++ {
+		sc.comparers = append(sc.comparers, base.Clone())
+	}
+	if r.opt.ModelPath != "" {
+		m, err := linkage.LoadModel(r.opt.ModelPath)
+		if err != nil {
+			return nil, err
+		}
+		if err := m.Check(compiled); err != nil {
+			return nil, fmt.Errorf("model %s does not fit the config: %w", r.opt.ModelPath, err)
+		}
+		sc.model = m
+		r.manifest.Model = ModelInfo{File: r.opt.ModelPath}
+	} else if err := r.train(ix, sc); err != nil {
+		return nil, err
+	}
+	if r.cfg.Threshold.MatchWeight != nil {
+		sc.threshold = *r.cfg.Threshold.MatchWeight
+	} else {
+		p := r.cfg.Threshold.MatchProbability
+		sc.threshold = math.Log2(p / (1 - p))
+	}
+	sc.floor = r.cfg.Output.PairsMinWeight
+	return sc, nil
+}
+
+// train estimates u from random pairs and m and λ by EM over the vectors
+// of every candidate pair, counted in per-worker histograms.
+func (r *runner) train(ix *blocking.Index, sc *scorer) error {
+	m := linkage.NewModel(sc.compiled)
+	m.TFMin = r.cfg.Model.TermFrequencyMin
+	sims := make([]float32, sc.width)
+	cm := sc.comparers[0]
+	live := r.liveRows()
+	samples := r.cfg.Model.USamplePairs
+	if len(live) < 2 {
+		return fmt.Errorf("fewer than two usable records: nothing to link")
+	}
+	err := m.EstimateU(len(live), samples, r.cfg.Seed, func(i, j int32, levels []int8) {
+		cm.Compare(live[i], live[j], levels, sims, nil)
+	})
+	if err != nil {
+		return err
+	}
+	// m is trained per blocking rule, as Splink does: inside a rule's
+	// blocks the non-matches agree on the rule's own fields far more often
+	// than random pairs, so those comparisons would look like evidence of a
+	// match and drive EM to call every blocked pair a match. For the pairs
+	// of rule r the comparisons over r's fields are set to null; each m is
+	// the mean over the rules that could estimate it.
+	rules := len(r.cfg.Blocking.Rules)
+	masked := r.ruleMasks(sc.compiled)
+	hists := make([][]*linkage.Histogram, r.opt.Workers) // [worker][rule]
+	bufs := make([][]int8, r.opt.Workers)
+	simBufs := make([][]float32, r.opt.Workers)
+	for w := range hists {
+		hists[w] = make([]*linkage.Histogram, rules)
+		for k := range hists[w] {
+			hists[w][k] = linkage.NewHistogram(sc.width)
+		}
+		bufs[w] = make([]int8, sc.width)
+		simBufs[w] = make([]float32, sc.width)
+	}
+	// Each rule is trained on all its pairs, not only those no earlier rule
+	// found: after cross-rule deduplication the later rules would never see
+	// an exact national ID, and m of that level would fall to zero.
+	for k := range r.cfg.Blocking.Rules {
+		single, err := blocking.Build(r.st.n, []blocking.Rule{r.rules[k]}, r.blockingOptions())
+		if err != nil {
+			return err
+		}
+		err = single.EnumerateParallel(r.opt.Workers, func(w int, c *blocking.Chunk) error {
+			h, lv := hists[w][k], bufs[w]
+			for _, p := range c.Pairs {
+				if r.skipPair(p.Left, p.Right) {
+					continue
+				}
+				sc.comparers[w].Compare(p.Left, p.Right, lv, simBufs[w], nil)
+				for c, mask := range masked[k] {
+					if mask {
+						lv[c] = linkage.Null
+					}
+				}
+				h.Add(lv)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	initial, err := m.MarshalModel()
+	if err != nil {
+		return err
+	}
+	sumM := make([][]float64, sc.width)
+	nM := make([]int, sc.width)
+	for k := range sumM {
+		sumM[k] = make([]float64, len(m.Comparisons[k].Levels))
+	}
+	iterations := 0
+	var total int64
+	for k := 0; k < rules; k++ {
+		h := hists[0][k]
+		for _, o := range hists[1:] {
+			h.Merge(o[k])
+		}
+		total += h.Total()
+		if h.Total() == 0 {
+			continue
+		}
+		mr, err := linkage.UnmarshalModel(initial)
+		if err != nil {
+			return err
+		}
+		if err := mr.TrainEM(h, linkage.EMOptions{MaxIterations: r.cfg.Model.EMMaxIterations, Tolerance: r.cfg.Model.EMTolerance}); err != nil {
+			return fmt.Errorf("training on rule %s: %w", r.cfg.Blocking.Rules[k].Name, err)
+		}
+		iterations += mr.Training.EMIterations
+		for c := range sumM {
+			if masked[k][c] {
+				continue
+			}
+			for l := range sumM[c] {
+				sumM[c][l] += mr.Comparisons[c].Levels[l].M
+			}
+			nM[c]++
+		}
+	}
+	if total == 0 {
+		return fmt.Errorf("blocking produced no candidate pairs: nothing to train on")
+	}
+	for c := range sumM {
+		if nM[c] == 0 {
+			continue // every rule blocks on it: keep the starting m
+		}
+		for l := range sumM[c] {
+			m.Comparisons[c].Levels[l].M = sumM[c][l] / float64(nM[c])
+		}
+	}
+	// λ, the share of matches among the blocked pairs, with m and u fixed:
+	// a few EM steps on λ alone over every candidate pair's full vector.
+	all := linkage.NewHistogram(sc.width)
+	if err := r.fullHistogram(ix, sc, all); err != nil {
+		return err
+	}
+	if m, err = withLambda(m, all, r.allPairs()); err != nil {
+		return err
+	}
+	m.Training.EMIterations = iterations
+	sc.model = m
+	r.manifest.Model = ModelInfo{File: "model.json", Trained: true, USamplePairs: int64(samples), EMIterations: m.Training.EMIterations}
+	return nil
+}
+
+// allPairs is the number of record pairs the mode compares: every pair in
+// dedupe and link_and_dedupe, pairs across sources in link.
+func (r *runner) allPairs() float64 {
+	perSource := make([]float64, len(r.cfg.Sources))
+	var n float64
+	for i := 0; i < r.st.n; i++ {
+		if !r.dropped[i] {
+			perSource[r.st.source[i]]++
+			n++
+		}
+	}
+	total := n * (n - 1) / 2
+	if r.cfg.Mode == config.ModeLink {
+		for _, k := range perSource {
+			total -= k * (k - 1) / 2
+		}
+	}
+	return max(total, 1)
+}
+
+// skipPair reports whether the mode excludes a pair: link mode compares
+// records of different sources only.
+func (r *runner) skipPair(i, j int32) bool {
+	return r.cfg.Mode == config.ModeLink && r.st.source[i] == r.st.source[j]
+}
+
+// ruleMasks tells, per blocking rule, which comparisons read a field the
+// rule blocks on.
+func (r *runner) ruleMasks(compiled *linkage.Compiled) [][]bool {
+	masks := make([][]bool, len(r.cfg.Blocking.Rules))
+	for k, rule := range r.cfg.Blocking.Rules {
+		onRule := map[string]bool{}
+		for _, part := range rule.Keys {
+			name, _, _ := strings.Cut(part, ".")
+			onRule[name] = true
+		}
+		masks[k] = make([]bool, compiled.Len())
+		for c, cmp := range r.cfg.Comparisons {
+			for _, f := range append([]string{cmp.Field}, cmp.Also...) {
+				if onRule[f] {
+					masks[k][c] = true
+				}
+			}
+		}
+	}
+	return masks
+}
+
+// fullHistogram counts the full comparison vectors of every candidate pair.
+func (r *runner) fullHistogram(ix *blocking.Index, sc *scorer, into *linkage.Histogram) error {
+	hists := make([]*linkage.Histogram, r.opt.Workers)
+	bufs := make([][]int8, r.opt.Workers)
+	sims := make([][]float32, r.opt.Workers)
+	for w := range hists {
+		hists[w], bufs[w], sims[w] = linkage.NewHistogram(sc.width), make([]int8, sc.width), make([]float32, sc.width)
+	}
+	err := ix.EnumerateParallel(r.opt.Workers, func(w int, c *blocking.Chunk) error {
+		for _, p := range c.Pairs {
+			if r.skipPair(p.Left, p.Right) {
+				continue
+			}
+			sc.comparers[w].Compare(p.Left, p.Right, bufs[w], sims[w], nil)
+			hists[w].Add(bufs[w])
+		}
+		return nil
+	})
+	for _, h := range hists {
+		into.Merge(h)
+	}
+	return err
+}
+
+// withLambda sets the prior: λ is the probability that two random
+// records match, because the Bayes factors use u from random pairs, so the
+// posterior is prior odds over all pairs times those factors. The expected
+// number of matches among the blocked pairs (whose vectors are in h), over
+// the number of all record pairs, gives λ; the posteriors depend on λ, so
+// it is found by fixed-point iteration. Matches that no blocking rule finds
+// are not counted, which biases λ down by the blocking recall, a small
+// error next to treating the blocked pairs as the population.
+func withLambda(m *linkage.Model, h *linkage.Histogram, allPairs float64) (*linkage.Model, error) {
+	m, err := refreshModel(m) // weights from the new m
+	if err != nil {
+		return nil, err
+	}
+	// Visit the distinct vectors in sorted order: the histogram lists them
+	// in order of first sight, which depends on how workers interleave, and
+	// float sums in another order would change the model's last bits.
+	order := make([]int, h.Len())
+	for v := range order {
+		order[v] = v
+	}
+	slices.SortFunc(order, func(a, b int) int { return slices.Compare(h.Vector(a), h.Vector(b)) })
+	sums := make([]float64, len(order)) // Σ log2(m/u) of each distinct vector, in sorted order
+	counts := make([]float64, len(order))
+	for i, v := range order {
+		for k, l := range h.Vector(v) {
+			sums[i] += m.LevelWeight(k, l)
+		}
+		counts[i] = float64(h.Count(v))
+	}
+	lambda := min(0.5*float64(h.Total())/allPairs, 0.5)
+	for iter := 0; iter < 500; iter++ {
+		prior := math.Log2(lambda / (1 - lambda))
+		var matches float64
+		for i, w := range sums {
+			matches += counts[i] * linkage.Probability(prior+w)
+		}
+		next := min(max(matches/allPairs, 1e-15), 0.5)
+		done := math.Abs(next-lambda) <= 1e-6*lambda
+		lambda = next
+		if done {
+			break
+		}
+	}
+	m.Lambda = lambda
+	m.PriorWeight = math.Log2(lambda / (1 - lambda))
+	return refreshModel(m)
+}
+
+// refreshModel rebuilds a model from its parameters so that its weight
+// tables follow edits of m, u or λ.
+func refreshModel(m *linkage.Model) (*linkage.Model, error) {
+	data, err := m.MarshalModel()
+	if err != nil {
+		return nil, err
+	}
+	return linkage.UnmarshalModel(data)
+}
+
+// liveRows lists the rows that were not dropped, for random-pair sampling.
+func (r *runner) liveRows() []int32 {
+	rows := make([]int32, 0, r.st.n)
+	for i := 0; i < r.st.n; i++ {
+		if !r.dropped[i] {
+			rows = append(rows, int32(i))
+		}
+	}
+	return rows
+}
+
+// scoredChunk is one chunk's pairs at or above the output floor.
+type scoredChunk struct {
+	rule    []uint8
+	left    []int32
+	right   []int32
+	levels  []int8    // width per pair
+	sims    []float32 // width per pair
+	weights []float64
+	pairs   int64 // candidate pairs scored
+	perRule []int64
+}
+
+func (c *scoredChunk) reset(rules int) {
+	c.rule, c.left, c.right = c.rule[:0], c.left[:0], c.right[:0]
+	c.levels, c.sims, c.weights = c.levels[:0], c.sims[:0], c.weights[:0]
+	c.pairs = 0
+	c.perRule = append(c.perRule[:0], make([]int64, rules)...)
+}
+
+// score compares every candidate pair on the worker pool, writes the pairs
+// above the floor in chunk order and feeds those above the threshold to
+// the clusterer.
+func (r *runner) score(ctx context.Context, ix *blocking.Index, sc *scorer, pw *pairsWriter, acc *acceptedEdges) error {
+	pool := sync.Pool{New: func() any { return &scoredChunk{} }}
+	pairBufs := make([][]blocking.Pair, r.opt.Workers)
+	tfBufs := make([][]float32, r.opt.Workers)
+	for w := range tfBufs {
+		tfBufs[w] = make([]float32, sc.width)
+	}
+	nchunks := ix.NumChunks()
+	next := 0
+	rules := len(r.cfg.Blocking.Rules)
+	p := orderedPool[int, *scoredChunk]{
+		workers: r.opt.Workers,
+		work: func(w int, c int) (*scoredChunk, error) {
+			out := pool.Get().(*scoredChunk)
+			out.reset(rules)
+			pairBufs[w] = ix.AppendChunk(pairBufs[w][:0], c)
+			cm, tf := sc.comparers[w], tfBufs[w]
+			for _, p := range pairBufs[w] {
+				if r.skipPair(p.Left, p.Right) {
+					continue
+				}
+				n := len(out.levels)
+				out.levels = append(out.levels, make([]int8, sc.width)...)
+				out.sims = append(out.sims, make([]float32, sc.width)...)
+				lv, sm := out.levels[n:], out.sims[n:]
+				cm.Compare(p.Left, p.Right, lv, sm, tf)
+				wt := sc.model.Weight(lv, tf)
+				out.pairs++
+				out.perRule[p.Rule]++
+				if wt < sc.floor && wt < sc.threshold {
+					out.levels, out.sims = out.levels[:n], out.sims[:n]
+					continue
+				}
+				out.rule = append(out.rule, p.Rule)
+				out.left = append(out.left, p.Left)
+				out.right = append(out.right, p.Right)
+				out.weights = append(out.weights, wt)
+			}
+			return out, nil
+		},
+		consume: func(c *scoredChunk) error {
+			defer pool.Put(c)
+			r.manifest.Pairs.Candidates += c.pairs
+			for k, v := range c.perRule {
+				sc.rulePairs[k] += v
+			}
+			for i, wt := range c.weights {
+				if wt >= sc.threshold {
+					acc.add(c.left[i], c.right[i], wt)
+					if sc.idComparison >= 0 && c.levels[i*sc.width+sc.idComparison] == linkage.IDOneDigit {
+						acc.idTypo = append(acc.idTypo, [2]int32{c.left[i], c.right[i]})
+					}
+					r.manifest.Pairs.Accepted++
+				}
+			}
+			written, err := pw.write(c, sc.floor)
+			r.manifest.Pairs.Written += written
+			return err
+		},
+	}
+	err := p.run(ctx, func() (int, bool, error) {
+		if next >= nchunks {
+			return 0, false, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return 0, false, err
+		}
+		next++
+		return next - 1, true, nil
+	})
+	if err != nil {
+		return err
+	}
+	return pw.flush()
+}
+
+// acceptedEdges buffers the pairs above the threshold until scoring ends:
+// the cannot-link keys of the clusterer depend on all of them.
+type acceptedEdges struct {
+	left, right []int32
+	weight      []float64
+	idTypo      [][2]int32 // accepted pairs whose IDs differ by one digit
+}
+
+func (a *acceptedEdges) add(l, r int32, w float64) {
+	a.left, a.right, a.weight = append(a.left, l), append(a.right, r), append(a.weight, w)
+}
+
+// clusterKeys returns the cannot-link key of every record. Two valid CCCD
+// numbers one digit apart on a pair accepted on the rest of its evidence
+// are one number with a typo, not two people: their keys are merged so
+// the guard does not split the person. Any other two valid numbers still
+// keep their clusters apart.
+func (a *acceptedEdges) clusterKeys(idKey []uint64) []uint64 {
+	if len(a.idTypo) == 0 {
+		return idKey
+	}
+	parent := map[uint64]uint64{}
+	var find func(k uint64) uint64
+	find = func(k uint64) uint64 {
+		p, ok := parent[k]
+		if !ok || p == k {
+			return k
+		}
+		root := find(p)
+		parent[k] = root
+		return root
+	}
+	for _, e := range a.idTypo {
+		x, y := idKey[e[0]], idKey[e[1]]
+		if x == 0 || y == 0 {
+			continue
+		}
+		rx, ry := find(x), find(y)
+		if rx != ry {
+			// The smaller key is the root, so the result does not depend
+			// on the order of the pairs.
+			parent[max(rx, ry)] = min(rx, ry)
+		}
+	}
+	keys := make([]uint64, len(idKey))
+	for i, k := range idKey {
+		if k != 0 {
+			k = find(k)
+		}
+		keys[i] = k
+	}
+	return keys
+}

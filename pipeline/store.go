@@ -1,0 +1,191 @@
+package pipeline
+
+import (
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/linkage"
+)
+
+// Roles stored per field kind. String roles hold byte arenas, int roles
+// int32 codes (0 = null). Columns are named "<field>.<role>" so that the
+// linkage comparisons bind to them by name.
+var (
+	nameRoles    = []string{"canonical", "folded", "variant_key", "family", "middle", "given", "phonetic"}
+	addressInts  = []string{"ward_2025", "district_old", "province_2025", "ward_old", "province_old"}
+	textRoles    = []string{"value", "canonical"}
+	addressTexts = []string{"street"}
+)
+
+// fieldStore holds one field's normalized columns.
+type fieldStore struct {
+	name, kind string
+	strs       []bytesColumn // by stringRoles(kind) order
+	ints       [][]int32     // by intRoles(kind) order
+	ts         []int64       // timestamp fields: Unix seconds, 0 = null
+}
+
+func stringRoles(kind string) []string {
+	switch kind {
+	case config.KindPersonName:
+		return nameRoles
+	case config.KindNationalID:
+		return []string{"digits"}
+	case config.KindPhone:
+		return []string{"phones"}
+	case config.KindText:
+		return textRoles
+	case config.KindVNAddress:
+		return addressTexts
+	}
+	return nil
+}
+
+func intRoles(kind string) []string {
+	switch kind {
+	case config.KindDate:
+		return []string{"date"}
+	case config.KindGender:
+		return []string{"value"}
+	case config.KindVNAddress:
+		return addressInts
+	}
+	return nil
+}
+
+// store is the columnar record store: record i of the run is row i of every
+// column. Records are addressed by int32 row numbers.
+type store struct {
+	n        int
+	recordID bytesColumn
+	source   []uint16 // index into Config.Sources
+	file     []uint16 // index into the input file list
+	row      []int64  // 1-based data row in its file
+	flags    []uint64 // normalize.Flags of the record
+	idKey    []uint64 // hash of a valid 12-digit CCCD, 0 if none: the cannot-link key
+	fields   []fieldStore
+}
+
+func newStore(cfg *config.Config, capacity int) *store {
+	s := &store{
+		recordID: newBytesColumn(capacity, 12),
+		source:   make([]uint16, 0, capacity),
+		file:     make([]uint16, 0, capacity),
+		row:      make([]int64, 0, capacity),
+		flags:    make([]uint64, 0, capacity),
+		idKey:    make([]uint64, 0, capacity),
+	}
+	for _, f := range cfg.Fields {
+		fs := fieldStore{name: f.Name, kind: f.Kind}
+		for range stringRoles(f.Kind) {
+			fs.strs = append(fs.strs, newBytesColumn(capacity, 8))
+		}
+		for range intRoles(f.Kind) {
+			fs.ints = append(fs.ints, make([]int32, 0, capacity))
+		}
+		s.fields = append(s.fields, fs)
+	}
+	return s
+}
+
+// reset empties the store, keeping its capacity (chunks are reused).
+func (s *store) reset() {
+	s.n = 0
+	s.recordID.reset()
+	s.source, s.file, s.row, s.flags, s.idKey = s.source[:0], s.file[:0], s.row[:0], s.flags[:0], s.idKey[:0]
+	for i := range s.fields {
+		f := &s.fields[i]
+		for j := range f.strs {
+			f.strs[j].reset()
+		}
+		for j := range f.ints {
+			f.ints[j] = f.ints[j][:0]
+		}
+		f.ts = f.ts[:0]
+	}
+}
+
+// appendStore appends every record of o (same config) to s.
+func (s *store) appendStore(o *store) error {
+	if err := s.recordID.appendColumn(&o.recordID); err != nil {
+		return err
+	}
+	s.source = append(s.source, o.source...)
+	s.file = append(s.file, o.file...)
+	s.row = append(s.row, o.row...)
+	s.flags = append(s.flags, o.flags...)
+	s.idKey = append(s.idKey, o.idKey...)
+	for i := range s.fields {
+		f, g := &s.fields[i], &o.fields[i]
+		for j := range f.strs {
+			if err := f.strs[j].appendColumn(&g.strs[j]); err != nil {
+				return err
+			}
+		}
+		for j := range f.ints {
+			f.ints[j] = append(f.ints[j], g.ints[j]...)
+		}
+		f.ts = append(f.ts, g.ts...)
+	}
+	s.n += o.n
+	return nil
+}
+
+// field returns the store of the named field, or nil.
+func (s *store) field(name string) *fieldStore {
+	for i := range s.fields {
+		if s.fields[i].name == name {
+			return &s.fields[i]
+		}
+	}
+	return nil
+}
+
+// str returns the string column of a field's role, or nil.
+func (f *fieldStore) str(role string) *bytesColumn {
+	for i, r := range stringRoles(f.kind) {
+		if r == role {
+			return &f.strs[i]
+		}
+	}
+	return nil
+}
+
+// int32s returns the int column of a field's role, or nil.
+func (f *fieldStore) int32s(role string) []int32 {
+	for i, r := range intRoles(f.kind) {
+		if r == role {
+			return f.ints[i]
+		}
+	}
+	return nil
+}
+
+// linkageColumns exposes the store to the comparisons by column name.
+func (s *store) linkageColumns() linkage.Columns {
+	cols := linkage.Columns{Rows: s.n, Strings: map[string]linkage.StringColumn{}, Ints: map[string][]int32{}}
+	for i := range s.fields {
+		f := &s.fields[i]
+		for j, role := range stringRoles(f.kind) {
+			cols.Strings[f.name+"."+role] = linkage.StringColumn{Data: f.strs[j].data, Offsets: f.strs[j].offs}
+		}
+		for j, role := range intRoles(f.kind) {
+			cols.Ints[f.name+"."+role] = f.ints[j]
+		}
+	}
+	return cols
+}
+
+// memBytes estimates the store's heap size.
+func (s *store) memBytes() int64 {
+	b := s.recordID.bytes() + int64(cap(s.source)+cap(s.file))*2 + int64(cap(s.row)+cap(s.flags)+cap(s.idKey))*8
+	for i := range s.fields {
+		f := &s.fields[i]
+		for j := range f.strs {
+			b += f.strs[j].bytes()
+		}
+		for j := range f.ints {
+			b += 4 * int64(cap(f.ints[j]))
+		}
+		b += 8 * int64(cap(f.ts))
+	}
+	return b
+}
