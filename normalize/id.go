@@ -234,6 +234,11 @@ func CheckIDConsistency(id ID, dob Date, g Gender) Flags {
 // giới", "trai", "gái", male / female, M / F. Empty input is
 // GenderUnknown; anything else GenderInvalid.
 func ParseGender(s []byte) Gender {
+	// Nữ in VNI and TCVN3 mojibake, which the fold below cannot read.
+	switch string(s) {
+	case "Nöõ", "NÖÕ", "nöõ", "N÷", "n÷":
+		return GenderFemale
+	}
 	var buf [24]byte
 	f := buf[:0]
 	for i := 0; i < len(s); {

@@ -180,7 +180,7 @@ func viqrTone(c byte) uint8 {
 
 // appendDecodeVIQR decodes VIQR in ASCII text and reports the evidence:
 // strong counts marks that cannot be ordinary punctuation (a modifier, a
-// tone mark between two letters, dd for đ); weak counts a '.', '?' or '\''
+// tone mark between two letters, dd for đ); weak counts a '.', '?' or '\”
 // after a word's last vowel, which may be punctuation. The caller decodes
 // on one strong or two weak marks, so "Ha Noi." stays as it is.
 func appendDecodeVIQR(dst, b []byte) (out []byte, strong, weak int) {

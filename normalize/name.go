@@ -76,6 +76,8 @@ type nameScratch struct {
 	fold  []byte
 	out   []byte
 	tmp   []byte
+	again []byte
+	perm  []nameToken
 }
 
 // personNameEntry is what the reference lists say about one folded token.
@@ -186,9 +188,40 @@ func iyFold(s string) string {
 // ("T." "Th.") kept as an abbreviation, and a reversed order put back when
 // the reference lists make another order clearly likelier.
 func (n *Normalizer) Name(s []byte) Name {
+	nm, suspicious := n.name1(s)
+	if nm.Tokens == 0 || !suspicious && nm.Encoding == EncodingNone && nm.Flags&FlagNameNoise == 0 {
+		return nm // the common case: one pass is a fixed point
+	}
+	// Dropping noise or brackets, or title-casing, can turn text into
+	// something a second pass reads differently (as legacy bytes, say).
+	// Iterate to the fixed point now so that Name is idempotent; the
+	// first pass's encoding and flags describe the input.
+	enc, flags, order := nm.Encoding, nm.Flags, nm.Order
+	for round := 0; round < 3; round++ {
+		n.name.again = append(n.name.again[:0], nm.Canonical...)
+		nm, _ = n.name1(n.name.again)
+		if string(nm.Canonical) == string(n.name.again) {
+			break
+		}
+		if enc == EncodingNone {
+			enc = nm.Encoding
+		}
+	}
+	nm.Flags |= flags &^ FlagNameNoDiacritics
+	if nm.Order == OrderVietnamese {
+		nm.Order = order
+	}
+	if enc != EncodingNone {
+		nm.Encoding = enc
+		nm.Flags |= FlagNameLegacyEncoding
+	}
+	return nm
+}
+
+func (n *Normalizer) name1(s []byte) (nm Name, suspicious bool) {
 	nt := getNameTables()
 	t := n.Text(s)
-	var nm Name
+	suspicious = t.suspicious
 	nm.Encoding = t.Encoding
 	if t.Flags.Has(FlagTextInvalidUTF8) {
 		nm.Flags |= FlagNameInvalidUTF8
@@ -226,7 +259,7 @@ func (n *Normalizer) Name(s []byte) Name {
 	nm.Tokens = len(toks)
 	if len(toks) == 0 {
 		nm.Flags |= FlagNameMissing
-		return nm
+		return nm, suspicious
 	}
 	// Order.
 	sc.order = sc.order[:0]
@@ -244,6 +277,22 @@ func (n *Normalizer) Name(s []byte) Name {
 		case OrderWestern: // M… G F → F M… G
 			copy(ord[1:], ord[:k-1])
 			ord[0] = k - 1
+		}
+		if nm.Order != OrderVietnamese {
+			// Keep the new order only if it reads as Vietnamese order
+			// itself, so that normalizing the result changes nothing.
+			sc.perm = sc.perm[:0]
+			for _, i := range ord {
+				sc.perm = append(sc.perm, toks[i])
+			}
+			if detectOrder(sc.perm, func(i int) personNameEntry {
+				return nt.byFold[string(sc.fold[sc.perm[i].fstart:sc.perm[i].fend])]
+			}) != OrderVietnamese {
+				nm.Order = OrderVietnamese
+				for i := range ord {
+					ord[i] = i
+				}
+			}
 		}
 		if nm.Order != OrderVietnamese {
 			nm.Flags |= FlagNameReordered
@@ -342,7 +391,7 @@ func (n *Normalizer) Name(s []byte) Name {
 	nm.Family, nm.FamilyFolded = out[cs[0]:cs[1]:cs[1]], out[fs[0]:fs[1]:fs[1]]
 	nm.Given, nm.GivenFolded = out[cs[2]:cs[3]:cs[3]], out[fs[2]:fs[3]:fs[3]]
 	nm.Middle, nm.MiddleFolded = middleSpan(out, cs), middleSpan(out, fs)
-	return nm
+	return nm, suspicious
 }
 
 // middleSpan is the text between family and given, without the spaces.
@@ -411,7 +460,24 @@ func detectOrder(toks []nameToken, entry func(int) personNameEntry) Order {
 // separate tokens and set FlagNameNoise.
 func tokenizeName(toks []nameToken, s []byte, f Flags) ([]nameToken, Flags) {
 	start := -1
+	depth := 0 // inside brackets: a remark, not the name ("(chết)")
 	for i := 0; i <= len(s); {
+		if i < len(s) && (s[i] == '(' || s[i] == '[') {
+			if start >= 0 {
+				tk := nameToken{start: start, end: i, abbrev: !hasVowel(s[start:i])}
+				toks = append(toks, tk)
+				start = -1
+			}
+			depth++
+		}
+		if depth > 0 && i < len(s) {
+			if s[i] == ')' || s[i] == ']' {
+				depth--
+			}
+			f |= FlagNameNoise
+			i++
+			continue
+		}
 		var r rune = -1
 		size := 1
 		if i < len(s) {
@@ -435,7 +501,8 @@ func tokenizeName(toks []nameToken, s []byte, f Flags) ([]nameToken, Flags) {
 		}
 		if start >= 0 {
 			tk := nameToken{start: start, end: i}
-			if r == '.' && utf8.RuneCount(s[start:i]) <= 2 {
+			if r == '.' && utf8.RuneCount(s[start:i]) <= 2 || !hasVowel(s[start:i]) {
+				// "T." "Th." or a bare consonant initial "V": an abbreviation.
 				tk.abbrev = true
 			}
 			toks = append(toks, tk)
@@ -450,6 +517,16 @@ func tokenizeName(toks []nameToken, s []byte, f Flags) ([]nameToken, Flags) {
 		i += size
 	}
 	return toks, f
+}
+
+// hasVowel reports whether the lower-case token s has a vowel letter.
+func hasVowel(s []byte) bool {
+	for _, r := range string(s) {
+		if r < foldLimit && vnIsVowel(letterTab[r].base) {
+			return true
+		}
+	}
+	return false
 }
 
 // appendTitle appends lower-case token s with its first letter upper-cased.

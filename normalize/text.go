@@ -170,6 +170,7 @@ type Text struct {
 	Canonical, Folded []byte
 	Encoding          Encoding
 	Flags             Flags
+	suspicious        bool // not plain Vietnamese, yet not decoded
 }
 
 // Options configures a Normalizer.
@@ -191,6 +192,8 @@ type Normalizer struct {
 	repair []byte     // UTF-8 repair of invalid input
 	cand   []byte     // legacy decoding candidate
 	dec    []byte     // decoded candidate
+	dec2   []byte     // re-check of a canonical form
+	tmp2   []byte     // scratch canonical for the re-check
 	tmp    []byte     // canonical form of a candidate
 	best   []byte     // accepted legacy decoding
 	word   []vnLetter // letters of the current word
@@ -226,13 +229,42 @@ func (n *Normalizer) Text(s []byte) Text {
 	}
 	var st scanStats
 	n.canon, st = n.appendCanonical(n.canon[:0], s)
-	if st.suspicious() {
-		if enc, dec := n.detectLegacy(s, st); enc != EncodingNone {
+	// Detection runs on the input as written (case matters to the legacy
+	// bytes), then again on the result until nothing more decodes, so that
+	// Text is idempotent: lower-casing garbage can make it decodable.
+	for round := 0; st.suspicious() && round < 3; round++ {
+		enc, dec := n.detectLegacy(s, st)
+		if enc == EncodingNone {
+			break
+		}
+		if t.Encoding == EncodingNone {
 			t.Encoding = enc
-			t.Flags |= FlagTextLegacyEncoding
-			n.canon, _ = n.appendCanonical(n.canon[:0], dec)
+		}
+		t.Flags |= FlagTextLegacyEncoding
+		n.repair = append(n.repair[:0], dec...)
+		s = n.repair
+		n.canon, st = n.appendCanonical(n.canon[:0], s)
+		if round < 2 {
+			// Re-check the canonical form itself.
+			n.dec2 = append(n.dec2[:0], n.canon...)
+			s = n.dec2
+			_, st = n.appendCanonical(n.tmp2[:0], s)
 		}
 	}
+	if t.Encoding == EncodingNone && (st.suspicious() || st.composed) {
+		// Not decoded as written: the lower-case canonical form must not
+		// decode either, or a second pass would change it.
+		n.dec2 = append(n.dec2[:0], n.canon...)
+		var cst scanStats
+		n.tmp2, cst = n.appendCanonical(n.tmp2[:0], n.dec2)
+		if enc, dec := n.detectLegacy(n.dec2, cst); enc != EncodingNone {
+			t.Encoding = enc
+			t.Flags |= FlagTextLegacyEncoding
+			n.repair = append(n.repair[:0], dec...)
+			n.canon, _ = n.appendCanonical(n.canon[:0], n.repair)
+		}
+	}
+	t.suspicious = t.Encoding == EncodingNone && (st.suspicious() || st.composed)
 	t.Canonical = n.canon
 	n.folded = AppendFold(n.folded[:0], n.canon)
 	t.Folded = n.folded
@@ -271,6 +303,7 @@ type scanStats struct {
 	viqr         bool // ASCII marks that VIQR uses follow a vowel
 	nonASCII     bool
 	nonLatin1    bool // a rune Windows-1252 cannot encode
+	composed     bool // non-Vietnamese combining marks went through NFC
 }
 
 // suspicious reports whether the text may be legacy-encoded: something in
@@ -325,7 +358,7 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 					last.mod = m
 					continue
 				}
-				if t := markTone[r-0x300]; t != 0 && last.tone == 0 {
+				if t := markTone[r-0x300]; t != 0 && last.tone == 0 && vnIsVowel(last.base) {
 					last.tone = t
 					continue
 				}
@@ -374,6 +407,7 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 	}
 	n.word = word[:0]
 	if needNFC {
+		st.composed = true
 		n.nfc = norm.NFC.Append(n.nfc[:0], dst[start:]...)
 		dst = append(dst[:start], n.nfc...)
 	}
