@@ -78,6 +78,7 @@ type nameScratch struct {
 	tmp   []byte
 	again []byte
 	perm  []nameToken
+	ents  []personNameEntry
 }
 
 // personNameEntry is what the reference lists say about one folded token.
@@ -240,19 +241,23 @@ func (n *Normalizer) name1(s []byte) (nm Name, suspicious bool) {
 		tk.fend = len(sc.fold)
 	}
 	toks := sc.toks
-	entry := func(i int) personNameEntry {
-		return nt.byFold[string(sc.fold[toks[i].fstart:toks[i].fend])]
+	// One lookup per token: the order scoring asks several times.
+	sc.ents = sc.ents[:0]
+	for _, tk := range toks {
+		sc.ents = append(sc.ents, nt.byFold[string(sc.fold[tk.fstart:tk.fend])])
 	}
+	ents := sc.ents
+	entry := func(i int) personNameEntry { return ents[i] }
 	// Honorifics.
 	if len(toks) >= 3 {
 		switch nt.honorific[string(sc.fold[toks[0].fstart:toks[0].fend])] {
 		case honVietnamese:
 			if len(toks) >= 4 && entry(1).surname {
-				toks = toks[1:]
+				toks, ents = toks[1:], ents[1:]
 				nm.Flags |= FlagNameHonorific
 			}
 		case honForeign:
-			toks = toks[1:]
+			toks, ents = toks[1:], ents[1:]
 			nm.Flags |= FlagNameHonorific
 		}
 	}

@@ -514,6 +514,44 @@ func vowelCode(l vnLetter) byte {
 	return l.base
 }
 
+// Nucleus properties, in nucleusTab by nucleusIndex.
+const (
+	nucValid  = 1 << iota // a vowel group of Vietnamese
+	nucClosed             // may take a final consonant
+	nucOpenBad            // needs a final consonant
+)
+
+// vowelIndex numbers the vowel codes 1..12 (0 = none).
+var vowelIndex = func() (t [256]uint8) {
+	for i, c := range []byte("a12e3io456uy") {
+		t[c] = uint8(i + 1)
+	}
+	return t
+}()
+
+// nucleusTab gives the properties of a nucleus of up to 3 vowel codes.
+var nucleusTab = func() *[13 * 13 * 13]uint8 {
+	var t [13 * 13 * 13]uint8
+	for s := range nuclei {
+		t[nucleusIndex([]byte(s))] |= nucValid
+	}
+	for s := range closedNuclei {
+		t[nucleusIndex([]byte(s))] |= nucClosed
+	}
+	for s := range openInvalid {
+		t[nucleusIndex([]byte(s))] |= nucOpenBad
+	}
+	return &t
+}()
+
+func nucleusIndex(code []byte) int {
+	i := 0
+	for _, c := range code {
+		i = i*13 + int(vowelIndex[c])
+	}
+	return i
+}
+
 // nuclei are the vowel groups of Vietnamese syllables (in vowelCode).
 var nuclei = func() map[string]bool {
 	m := map[string]bool{}
@@ -541,6 +579,22 @@ var closedNuclei = map[string]bool{
 // người, xoăn, tuân, chuyên).
 var openInvalid = map[string]bool{
 	"i3": true, "y3": true, "u4": true, "65": true, "o1": true, "u2": true, "uy3": true, "1": true, "2": true,
+}
+
+// validOnset reports whether onset (lower-case ASCII, đ handled by the
+// caller) is in onsets, without a map lookup for the common ones.
+func validOnset(o []byte) bool {
+	switch len(o) {
+	case 0:
+		return true
+	case 1:
+		switch o[0] {
+		case 'b', 'c', 'd', 'g', 'h', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'x':
+			return true
+		}
+		return false
+	}
+	return onsets[string(o)]
 }
 
 // onsets are the initial consonant clusters ("gi" and "qu" are handled in
@@ -603,7 +657,7 @@ func vnSyllable(w []vnLetter, tone uint8) (pos int, valid bool) {
 	valid = true
 	if len(onset) == 1 && onset[0] == 0xFF {
 		onset = nil
-	} else if !onsets[string(onset)] {
+	} else if !validOnset(onset) {
 		valid = false
 	}
 	if k > 3 {
@@ -613,11 +667,12 @@ func vnSyllable(w []vnLetter, tone uint8) (pos int, valid bool) {
 	for i := 0; i < k; i++ {
 		code[i] = vowelCode(w[v0+i])
 	}
-	if !nuclei[string(code[:k])] {
+	nuc := nucleusTab[nucleusIndex(code[:k])]
+	if nuc&nucValid == 0 {
 		valid = false
 	}
 	final := w[v1:]
-	if len(final) > 0 && !closedNuclei[string(code[:k])] || len(final) == 0 && openInvalid[string(code[:k])] {
+	if len(final) > 0 && nuc&nucClosed == 0 || len(final) == 0 && nuc&nucOpenBad != 0 {
 		valid = false
 	}
 	switch len(final) {
