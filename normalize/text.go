@@ -516,9 +516,9 @@ func vowelCode(l vnLetter) byte {
 
 // Nucleus properties, in nucleusTab by nucleusIndex.
 const (
-	nucValid  = 1 << iota // a vowel group of Vietnamese
-	nucClosed             // may take a final consonant
-	nucOpenBad            // needs a final consonant
+	nucValid   = 1 << iota // a vowel group of Vietnamese
+	nucClosed              // may take a final consonant
+	nucOpenBad             // needs a final consonant
 )
 
 // vowelIndex numbers the vowel codes 1..12 (0 = none).
