@@ -578,7 +578,7 @@ var closedNuclei = map[string]bool{
 // openInvalid are the nuclei that need a final consonant (tiên, muốn,
 // người, xoăn, tuân, chuyên).
 var openInvalid = map[string]bool{
-	"i3": true, "y3": true, "u4": true, "65": true, "o1": true, "u2": true, "uy3": true, "1": true, "2": true,
+	"i3": true, "y3": true, "u4": true, "65": true, "o1": true, "u2": true, "uy3": true, "1": true, "2": true, "oo": true,
 }
 
 // validOnset reports whether onset (lower-case ASCII, đ handled by the
