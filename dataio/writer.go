@@ -75,6 +75,7 @@ type Writer struct {
 	csv       *csv.Writer
 	row       []string
 	rows      int64
+	finished  bool // Finish succeeded: the temporary file is complete and closed
 	done      bool
 }
 
@@ -144,8 +145,8 @@ func (w *Writer) Rows() int64 { return w.rows }
 
 // Write appends a record batch whose schema equals the writer's.
 func (w *Writer) Write(rec arrow.RecordBatch) error {
-	if w.done {
-		return fmt.Errorf("%s: write after commit or abort", w.path)
+	if w.done || w.finished {
+		return fmt.Errorf("%s: write after finish, commit or abort", w.path)
 	}
 	if !rec.Schema().Equal(w.schema) {
 		return fmt.Errorf("%s: batch schema %v differs from file schema %v", w.path, rec.Schema(), w.schema)
@@ -215,11 +216,28 @@ func FormatValue(col arrow.Array, i int) string {
 	return col.ValueStr(i)
 }
 
-// Commit finishes the file, syncs it and renames it to its final path.
-func (w *Writer) Commit() error {
+// Finish completes and syncs the temporary file without publishing it, so
+// that a caller writing several files can finish them all (where a full
+// disk shows) before renaming any: Commit then only renames. On error the
+// temporary file is removed, as by Abort.
+func (w *Writer) Finish() error {
 	if w.done {
-		return fmt.Errorf("%s: commit after commit or abort", w.path)
+		return fmt.Errorf("%s: finish after commit or abort", w.path)
 	}
+	if w.finished {
+		return nil
+	}
+	err := w.finish()
+	if err != nil {
+		w.done = true
+		os.Remove(w.tmp)
+		return fmt.Errorf("cannot finish %s: %w", w.path, err)
+	}
+	w.finished = true
+	return nil
+}
+
+func (w *Writer) finish() error {
 	var err error
 	switch w.format {
 	case Parquet:
@@ -235,6 +253,19 @@ func (w *Writer) Commit() error {
 	}
 	if cerr := w.file.Close(); err == nil {
 		err = cerr
+	}
+	return err
+}
+
+// Commit finishes the file (unless Finish did), syncs it and renames it to
+// its final path.
+func (w *Writer) Commit() error {
+	if w.done {
+		return fmt.Errorf("%s: commit after commit or abort", w.path)
+	}
+	var err error
+	if !w.finished {
+		err = w.finish()
 	}
 	if err == nil {
 		err = os.Rename(w.tmp, w.path)
@@ -257,7 +288,9 @@ func (w *Writer) Abort() {
 		return
 	}
 	w.done = true
-	w.file.Close()
+	if !w.finished {
+		w.file.Close()
+	}
 	os.Remove(w.tmp)
 }
 
