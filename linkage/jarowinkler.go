@@ -1,6 +1,7 @@
 package linkage
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"unicode/utf8"
 )
@@ -112,46 +113,82 @@ func jaroWindow(la, lb int) int {
 // unmatched candidate inside its window, which is the greedy choice the
 // textbook loop makes, and transpositions are counted by walking the two
 // matched bitmaps in step.
+//
+// The common prefix is settled before any table work: by induction each of
+// its bytes a[i] finds every b[j<i] already taken and b[i] equal, so it
+// matches b[i], adds no transposition, and only its bits need setting. Near
+// duplicates, the pairs that matter, share long prefixes. The match loop is
+// branch-free (a mispredicted "matched?" branch per byte cost more than the
+// arithmetic), and the prefix bits are left out of the transposition walk.
 func jaroBits(a, b []byte) float64 {
-	// tab[0:32] is keyed by the low 5 bits, tab[32:40] by the high 3.
+	la, lb := len(a), len(b)
+	p := 0
+	for n := min(la, lb); p < n && a[p] == b[p]; p++ {
+	}
+	if p == la && p == lb {
+		return 1
+	}
+	// tab[0:32] is keyed by the low 5 bits, tab[32:40] by the high 3. Only
+	// b[p:] goes in: b[:p] is matched by the prefix already.
 	var tab [40]uint64
-	for j, c := range b {
-		bit := uint64(1) << uint(j)
+	bit := uint64(1) << (uint(p) & 63)
+	for _, c := range b[p:] {
 		tab[c&31] |= bit
 		tab[32+c>>5] |= bit
+		bit <<= 1
 	}
-	la, lb := len(a), len(b)
 	r := jaroWindow(la, lb)
-	// win holds the window bits [i-r, i+r] for the current i; bits at or
-	// past lb never match because b's bitmaps have none there, so only the
-	// lower edge needs tracking: the window grows by one bit per step until
-	// i passes r, then slides.
-	win := uint64(1)<<uint(r+1) - 1
-	var matchedA, matchedB uint64
-	common := 0
-	for i := 0; i < la; i++ {
-		c := a[i]
-		if cand := tab[c&31] & tab[32+c>>5] & win &^ matchedB; cand != 0 {
-			matchedB |= cand & -cand
-			matchedA |= uint64(1) << uint(i)
-			common++
-		}
-		if i < r {
-			win = win<<1 | 1
-		} else {
-			win <<= 1
-		}
+	// matchedB starts with the prefix taken. Shift counts are masked to 63
+	// (all are below 64 here) so the compiler drops its shift-by-64
+	// fix-ups, and per-byte shifts are by the constant 1.
+	prefix := uint64(1)<<(uint(p)&63) - 1
+	matchedB := prefix
+	// win is the window [i-r, i+r] for the current i; bits at or past lb
+	// never match since b's bitmaps have none there. It grows by one bit
+	// per step while i < r, then slides.
+	win := ^uint64(0)
+	if hi := p + r + 1; hi < 64 {
+		win = uint64(1)<<uint(hi) - 1
 	}
+	win &^= uint64(1)<<(uint(max(p-r, 0))&63) - 1
+	// The matched bytes of a and of b, each in string order, are gathered
+	// into ma and mb so that transpositions are counted eight at a time;
+	// every byte is stored and the index advances only on a match, which
+	// keeps both loops free of branches.
+	var ma, mb [72]byte
+	k, p0 := 0, p
+	for _, c := range a[p:] {
+		cand := tab[c&31] & tab[32+c>>5] & win &^ matchedB
+		low := cand & -cand
+		matchedB |= low
+		ma[k&63] = c
+		k += int((low | -low) >> 63)
+		win = win<<1 | uint64(uint(p-r)>>63)
+		p++
+	}
+	common := k + p0
 	if common == 0 {
 		return 0
 	}
+	if k == 0 {
+		return jaroFormula(common, 0, la, lb)
+	}
+	n := 0
+	for j, c := range b {
+		mb[n&63] = c
+		n += int(matchedB>>(uint(j)&63)) & 1
+	}
+	// The prefix's matches sit at the front of mb and not in ma: skip them.
+	mbs := mb[p0:]
 	half := 0
-	for matchedA != 0 {
-		i := bits.TrailingZeros64(matchedA)
-		j := bits.TrailingZeros64(matchedB)
-		half += b2i(a[i] != b[j])
-		matchedA &= matchedA - 1
-		matchedB &= matchedB - 1
+	for w := 0; w < k; w += 8 {
+		x := binary.LittleEndian.Uint64(ma[w:]) ^ binary.LittleEndian.Uint64(mbs[w:])
+		if rest := k - w; rest < 8 {
+			x &= uint64(1)<<(uint(rest)*8) - 1
+		}
+		// High bit of each byte set iff the byte is non-zero.
+		x = ((x & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f | x) & 0x8080808080808080
+		half += bits.OnesCount64(x)
 	}
 	return jaroFormula(common, half/2, la, lb)
 }
