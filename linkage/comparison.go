@@ -336,16 +336,30 @@ func (cm *Comparer) Compiled() *Compiled { return cm.c }
 // otherwise. levels and sims must have Len() elements. It does not
 // allocate.
 func (cm *Comparer) Compare(i, j int32, levels []int8, sims []float32, tf []float32) {
-	levels = levels[:len(cm.comps)]
-	sims = sims[:len(cm.comps)]
-	for k := range cm.comps {
-		bc := &cm.comps[k]
-		best, bestSim, bestGroup := Null, float32(0), 0
-		for ga := range bc.groups {
-			for gb := range bc.groups {
-				l, s := cm.compareGroups(bc, &bc.groups[ga], &bc.groups[gb], i, j)
-				if l > best || l == best && s > bestSim {
-					best, bestSim, bestGroup = l, s, ga
+	comps := cm.comps
+	levels = levels[:len(comps)]
+	sims = sims[:len(comps)]
+	if tf != nil {
+		tf = tf[:len(comps)]
+	}
+	for k := range comps {
+		bc := &comps[k]
+		var best int8
+		var bestSim float32
+		bestGroup := 0
+		// Most comparisons read one input group: compare it directly rather
+		// than through the all-pairs loop of multi-group comparisons.
+		if len(bc.groups) == 1 {
+			g := &bc.groups[0]
+			best, bestSim = cm.compareGroups(bc, g, g, i, j)
+		} else {
+			best = Null
+			for ga := range bc.groups {
+				for gb := range bc.groups {
+					l, s := cm.compareGroups(bc, &bc.groups[ga], &bc.groups[gb], i, j)
+					if l > best || l == best && s > bestSim {
+						best, bestSim, bestGroup = l, s, ga
+					}
 				}
 			}
 		}
