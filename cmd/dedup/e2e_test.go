@@ -1,0 +1,216 @@
+package main
+
+// End-to-end tests of the dedup command: TestMain builds the binary once,
+// the tests exec it on generated and deliberately broken inputs, and check
+// its exit code, messages, outputs and manifests.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/pipeline"
+)
+
+var (
+	binPath string // the dedup binary built by TestMain
+	workDir string // scratch shared by the tests, removed by TestMain
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "dedup-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	workDir = dir
+	binPath = filepath.Join(dir, "dedup")
+	goTool := filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	if os.Getenv("GOROOT") == "" {
+		goTool = "go"
+	}
+	build := exec.Command(goTool, "build", "-o", binPath, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building dedup:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// result is one finished dedup process.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// dedup runs the binary with args and a one-minute limit: a hang fails the
+// test instead of stalling the suite. A panic trace fails it too.
+func dedup(t *testing.T, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, args...)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("dedup %s: no answer within a minute (hang?)", strings.Join(args, " "))
+	}
+	res := result{stdout: so.String(), stderr: se.String()}
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("dedup %s: %v", strings.Join(args, " "), err)
+		}
+		res.code = ee.ExitCode()
+	}
+	checkNoPanic(t, res.stderr)
+	return res
+}
+
+func checkNoPanic(t *testing.T, stderr string) {
+	t.Helper()
+	for _, s := range []string{"panic:", "goroutine ", "runtime error", "fatal error:"} {
+		if strings.Contains(stderr, s) {
+			t.Fatalf("crash trace on stderr:\n%s", stderr)
+		}
+	}
+}
+
+// mustDedup is dedup that fails the test on a non-zero exit.
+func mustDedup(t *testing.T, args ...string) result {
+	t.Helper()
+	res := dedup(t, args...)
+	if res.code != 0 {
+		t.Fatalf("dedup %s: exit %d\n%s", strings.Join(args, " "), res.code, res.stderr)
+	}
+	return res
+}
+
+// generated data sets, made once per size and seed by `dedup gen`.
+var (
+	genMu   sync.Mutex
+	genDirs = map[string]string{}
+)
+
+func generated(t *testing.T, people int, seed int, format string) string {
+	t.Helper()
+	genMu.Lock()
+	defer genMu.Unlock()
+	key := fmt.Sprintf("%d-%d-%s", people, seed, format)
+	if d, ok := genDirs[key]; ok {
+		return d
+	}
+	d := filepath.Join(workDir, "gen-"+key)
+	mustDedup(t, "gen", "--people", fmt.Sprint(people), "--seed", fmt.Sprint(seed), "--format", format, "--quiet", "--out", d)
+	genDirs[key] = d
+	return d
+}
+
+// readManifest reads a run folder's manifest.json.
+func readManifest(t *testing.T, dir string) *pipeline.Manifest {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, pipeline.FileManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m pipeline.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("manifest.json: %v", err)
+	}
+	return &m
+}
+
+// readTable reads every row of a table file as strings, keyed by column.
+func readTable(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	r, err := dataio.Open(path, dataio.ReadOptions{AsStrings: true, MaxCellBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var rows []map[string]string
+	for r.Next() {
+		rec := r.Batch()
+		for i := 0; i < int(rec.NumRows()); i++ {
+			row := map[string]string{}
+			for c := 0; c < int(rec.NumCols()); c++ {
+				row[rec.ColumnName(c)] = dataio.FormatValue(rec.Column(c), i)
+			}
+			rows = append(rows, row)
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// tableRows counts a table file's rows.
+func tableRows(t *testing.T, path string) int64 {
+	t.Helper()
+	r, err := dataio.Open(path, dataio.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var n int64
+	for r.Next() {
+		n += r.Batch().NumRows()
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// tempFiles lists writers' temporaries (".NAME.tmp-*") in dir.
+func tempFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// checkAccounting asserts rows in = clustered + rejected, overall and per
+// file, and that the reject reasons and rejects.parquet agree with it.
+func checkAccounting(t *testing.T, dir string, m *pipeline.Manifest) {
+	t.Helper()
+	if m.RowsIn != m.RowsClustered+m.RowsRejected {
+		t.Errorf("rows_in %d != rows_clustered %d + rows_rejected %d", m.RowsIn, m.RowsClustered, m.RowsRejected)
+	}
+	var in, rej, reasons int64
+	for _, f := range m.Inputs {
+		in += f.Rows
+		rej += f.Rejected
+	}
+	for _, n := range m.RejectReasons {
+		reasons += n
+	}
+	if in != m.RowsIn || rej != m.RowsRejected || reasons != m.RowsRejected {
+		t.Errorf("per-file rows %d, rejected %d, by reason %d; manifest says %d in, %d rejected", in, rej, reasons, m.RowsIn, m.RowsRejected)
+	}
+	if n := tableRows(t, filepath.Join(dir, pipeline.FileRejects)); n != m.RowsRejected {
+		t.Errorf("rejects.parquet has %d rows, manifest says %d rejected", n, m.RowsRejected)
+	}
+	if n := tableRows(t, filepath.Join(dir, pipeline.FileClusters)); n != m.RowsClustered {
+		t.Errorf("clusters.parquet has %d rows, manifest says %d clustered", n, m.RowsClustered)
+	}
+}
