@@ -1,0 +1,36 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/dedup-vn/dedup/report"
+)
+
+func init() {
+	commands["report"] = command{summary: "one self-contained HTML page on a run (and its eval, verify)", run: runReport}
+}
+
+func runReport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("report", stderr)
+	var opt report.Options
+	fs.StringVar(&opt.RunDir, "run", "", "dedup run output `folder` (required)")
+	fs.StringVar(&opt.EvalPath, "eval", "", "`file` written by dedup eval --json: adds the evaluation section")
+	fs.StringVar(&opt.VerifyDir, "verify", "", "dedup verify output `folder` (default: look in --run)")
+	fs.StringVar(&opt.Title, "title", "", "page title")
+	fs.BoolVar(&opt.ShowPII, "show-pii", false, "show ID and phone numbers in full (default: last 3 digits)")
+	out := fs.String("html", "report.html", "output `file`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if opt.RunDir == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: dedup report --run OUT [--eval EVAL.json] [--html report.html]")
+		fs.PrintDefaults()
+		return errUsage
+	}
+	if err := report.Write(*out, opt); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", *out)
+	return nil
+}
