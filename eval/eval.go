@@ -415,7 +415,7 @@ func readThreshold(path string) (*Threshold, error) {
 }
 
 func runVerdicts(opts Options) (*Report, error) {
-	verdicts, err := readKeyValues(opts.Verdicts, "subscription_id", "verdict")
+	verdicts, err := readKeyValues(opts.Verdicts, "subscription_id", verdictColumn(opts.Verdicts))
 	if err != nil {
 		return nil, err
 	}

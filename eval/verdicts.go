@@ -12,16 +12,54 @@ import (
 // verdicts mapping is a parameter with a provisional default.
 
 // DefaultExpectedVerdicts says which verdicts count as right for each
-// subscriber-truth case. Provisional: the verify command defines its
-// verdicts later and should replace this map (or pass its own).
+// subscriber-truth case, in the vocabulary of dedup verify's verdict_code
+// column: the verdict, ":fields" for a mismatch, "/over_limit" when the
+// subscription's ID number holds more SIMs than a limit (see package verify
+// for the rules). A person's other subscriptions are right whether or not
+// the person also holds a SIM farm, so most cases accept both forms.
 var DefaultExpectedVerdicts = map[string][]string{
-	"correct":          {"match"},
-	"typo":             {"match"},
-	"wrong_dob":        {"mismatch"},
-	"other_person_id":  {"mismatch"},
-	"nonexistent_id":   {"not_found"},
-	"sim_farm":         {"too_many_sims"},
-	"phone_other_name": {"mismatch"},
+	// the citizen, name and date of birth as registered
+	"correct": withOverLimit("match"),
+	// a small typo (one edit) or no diacritics: a match allowing
+	// normalization and a typo
+	"typo": withOverLimit("match"),
+	// ID and name right, date of birth wrong
+	"wrong_dob": withOverLimit("mismatch:dob"),
+	// another real person's ID with the subscriber's own name and date of
+	// birth: that other citizen is named
+	"other_person_id": withOverLimit("other_person"),
+	// a made-up ID nobody holds
+	"nonexistent_id": {"id_not_found"},
+	// 10–100 subscriptions on one real ID: flagged over the R1/R6 limits
+	"sim_farm": {"match/over_limit", "mismatch:name/over_limit", "mismatch:dob/over_limit", "mismatch:name,dob/over_limit"},
+	// a real person's phone under a made-up identity: the phone's owner is
+	// named when the register holds the phone; when it does not, nothing
+	// tells it from a made-up ID
+	"phone_other_name": {"phone_other_name", "id_not_found"},
+}
+
+// withOverLimit returns the verdicts and their "/over_limit" forms.
+func withOverLimit(vs ...string) []string {
+	out := slices.Clone(vs)
+	for _, v := range vs {
+		out = append(out, v+"/over_limit")
+	}
+	return out
+}
+
+// verdictColumn is the column of a verdicts table that link mode scores:
+// verdict_code when the table has it (dedup verify's qualified verdict),
+// else verdict.
+func verdictColumn(path string) string {
+	tr, err := openTable(path, []string{"verdict_code"}, 0)
+	if err != nil {
+		return "verdict"
+	}
+	defer tr.close()
+	if tr.has(0) {
+		return "verdict_code"
+	}
+	return "verdict"
 }
 
 // MissingVerdict is the verdict given to a truth subscription that the

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dedup-vn/dedup/verify"
+)
+
+func init() {
+	commands["verify"] = command{summary: "check SIM-subscriber lists against a population register", run: runVerify}
+}
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func runVerify(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("verify", stderr)
+	var opts verify.Options
+	var reg, subs listFlag
+	fs.Var(&reg, "register", "population register: raw extracts (files or folders) or a dedup run golden.parquet (repeatable)")
+	fs.Var(&subs, "subscribers", "carrier subscriber lists, files or folders (repeatable)")
+	fs.StringVar(&opts.OutDir, "out", "", "output `folder`")
+	cfgPath := fs.String("config", "", "job config `file` whose verify section sets limits, columns and reference year")
+	perCarrier := fs.Int("max-per-carrier", 0, "SIM limit per ID per network (rule R1; default 3 from refdata.SIMRules; negative: off)")
+	total := fs.Int("max-total", 0, "SIM limit per ID in total (rule R6, low confidence; default 10; negative: off)")
+	fs.IntVar(&opts.Workers, "workers", 0, "worker goroutines (0: all cores)")
+	quiet := fs.Bool("quiet", false, "no progress lines")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "dedup verify: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	if len(reg) == 0 || len(subs) == 0 || opts.OutDir == "" {
+		fmt.Fprintln(stderr, "dedup verify: --register, --subscribers and --out are required")
+		fs.Usage()
+		return errUsage
+	}
+	opts.Register, opts.Subscribers = reg, subs
+	opts.Config = verify.DefaultConfig()
+	if *cfgPath != "" {
+		c, err := verify.LoadConfig(*cfgPath)
+		if err != nil {
+			return err
+		}
+		opts.Config = c
+	}
+	if *perCarrier != 0 {
+		opts.Config.MaxPerCarrier = *perCarrier
+	}
+	if *total != 0 {
+		opts.Config.MaxTotal = *total
+	}
+	opts.Progress = !*quiet
+	m, err := verify.Run(context.Background(), opts)
+	if err != nil {
+		return err
+	}
+	return verify.SummaryOf(m).WriteTable(stdout)
+}

@@ -1,0 +1,145 @@
+package verify
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/refdata"
+)
+
+// Config is the verify section of a job config:
+//
+//	verify:
+//	  reference_year: 2026
+//	  # R1 (Thông tư 04/2012/TT-BTTTT Điều 9 khoản 1): 3 prepaid numbers per network per ID
+//	  max_per_carrier: 3
+//	  # R6 (Nghị định 163/2024/NĐ-CP, as reported; low confidence): 10 numbers in total
+//	  max_total: 10
+//	  columns: {...}
+//
+// Zero values take the defaults of DefaultConfig.
+type Config struct {
+	// ReferenceYear resolves two-digit years (see normalize.Options).
+	ReferenceYear int `yaml:"reference_year"`
+	// MaxPerCarrier is rule R1 of refdata.SIMRules: at most this many
+	// subscriptions per ID number on one network. Negative: no limit.
+	MaxPerCarrier int `yaml:"max_per_carrier"`
+	// MaxTotal is rule R6 of refdata.SIMRules (low confidence: reported in
+	// the press for Decree 163/2024): at most this many subscriptions per
+	// ID number in total. Negative: no limit.
+	MaxTotal int         `yaml:"max_total"`
+	Columns  ColumnNames `yaml:"columns"`
+}
+
+// ColumnNames maps the roles to column names of the register and the
+// carrier lists. A golden.parquet register always uses cluster_id as its id.
+type ColumnNames struct {
+	RecordID   string `yaml:"record_id"`
+	Name       string `yaml:"name"`
+	DOB        string `yaml:"date_of_birth"`
+	NationalID string `yaml:"national_id"`
+	Phone      string `yaml:"phone"`
+
+	SubscriptionID string `yaml:"subscription_id"`
+	Carrier        string `yaml:"carrier"`
+	MSISDN         string `yaml:"msisdn"`
+	RegName        string `yaml:"registered_name"`
+	RegDOB         string `yaml:"registered_dob"`
+	RegID          string `yaml:"registered_id_number"`
+}
+
+// Rule ids of refdata.SIMRules behind the limits.
+const (
+	RulePerCarrier = "R1"
+	RuleTotal      = "R6"
+)
+
+// DefaultConfig returns the defaults: the column names of dedup gen, the
+// reference year of the default job config, and the limits of the SIM
+// rules R1 and R6 read from refdata.SIMRules.
+func DefaultConfig() Config {
+	c := Config{
+		ReferenceYear: config.Default().ReferenceYear,
+		MaxPerCarrier: ruleValue(RulePerCarrier, 3),
+		MaxTotal:      ruleValue(RuleTotal, 10),
+		Columns: ColumnNames{
+			RecordID: "record_id", Name: "full_name", DOB: "date_of_birth", NationalID: "national_id", Phone: "phone",
+			SubscriptionID: "subscription_id", Carrier: "carrier", MSISDN: "msisdn", RegName: "registered_name",
+			RegDOB: "registered_dob", RegID: "registered_id_number",
+		},
+	}
+	return c
+}
+
+// ruleValue reads the leading number of a SIM rule's value ("3 per
+// network", "10 (unverified)").
+func ruleValue(id string, def int) int {
+	for _, r := range refdata.Get().SIMRules {
+		if r.ID != id {
+			continue
+		}
+		f := strings.Fields(r.Value)
+		if len(f) > 0 {
+			if v, err := strconv.Atoi(f[0]); err == nil {
+				return v
+			}
+		}
+	}
+	return def
+}
+
+// withDefaults fills zero fields from DefaultConfig.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.ReferenceYear == 0 {
+		c.ReferenceYear = d.ReferenceYear
+	}
+	if c.MaxPerCarrier == 0 {
+		c.MaxPerCarrier = d.MaxPerCarrier
+	}
+	if c.MaxTotal == 0 {
+		c.MaxTotal = d.MaxTotal
+	}
+	fill := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	cc, dc := &c.Columns, d.Columns
+	fill(&cc.RecordID, dc.RecordID)
+	fill(&cc.Name, dc.Name)
+	fill(&cc.DOB, dc.DOB)
+	fill(&cc.NationalID, dc.NationalID)
+	fill(&cc.Phone, dc.Phone)
+	fill(&cc.SubscriptionID, dc.SubscriptionID)
+	fill(&cc.Carrier, dc.Carrier)
+	fill(&cc.MSISDN, dc.MSISDN)
+	fill(&cc.RegName, dc.RegName)
+	fill(&cc.RegDOB, dc.RegDOB)
+	fill(&cc.RegID, dc.RegID)
+	return c
+}
+
+// LoadConfig reads the verify section of a YAML job config; other
+// sections are ignored (they belong to dedup run). A file without a
+// verify section gives the defaults.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	var doc struct {
+		Verify Config `yaml:"verify"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		return Config{}, fmt.Errorf("%s: verify section: %w", path, err)
+	}
+	return doc.Verify.withDefaults(), nil
+}

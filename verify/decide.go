@@ -1,0 +1,525 @@
+package verify
+
+import (
+	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/normalize"
+)
+
+// Verdicts.
+const (
+	VerdictMatch          = "match"
+	VerdictMismatch       = "mismatch"
+	VerdictOtherPerson    = "other_person"
+	VerdictIDNotFound     = "id_not_found"
+	VerdictIDInvalid      = "id_invalid"
+	VerdictPhoneOtherName = "phone_other_name"
+	VerdictUnusable       = "unusable"
+)
+
+// Reasons of unusable and id_invalid verdicts.
+const (
+	ReasonNoIDNoName     = "no_id_no_name"
+	ReasonDOBUnreadable  = "dob_unreadable"
+	ReasonMSISDNMissing  = "msisdn_missing"
+	ReasonMSISDNInvalid  = "msisdn_invalid"
+	ReasonIDMissing      = "id_missing"
+	ReasonIDInvalid      = "id_invalid_structure"
+	ReasonIDDOBMismatch  = "id_dob_mismatch"
+	ReasonSubIDMissing   = "subscription_id_missing"
+	ReasonNotASubscriber = "no_subscription_columns"
+)
+
+// SubInput is one subscription's identity fields as written by the carrier.
+type SubInput struct {
+	Name, DOB, ID, MSISDN []byte
+}
+
+// Result is the verdict on one subscription with its evidence. Row numbers
+// are register rows (-1 = none); levels are the linkage kernels' levels
+// against the row the verdict names (matched, else ID holder, else phone
+// owner), -1 = null.
+type Result struct {
+	Verdict     string
+	Fields      string // mismatch fields: "name", "dob" or "name;dob"
+	Differences []byte // field:how list, ';'-separated (see the package doc)
+	Reason      string // why unusable or id_invalid
+	Matched     int32  // the citizen the subscription belongs to
+	Holder      int32  // the citizen holding the subscription's ID, when not Matched
+	PhoneOwner  int32  // the citizen whose register phone is the msisdn, under another name
+	Tie         bool   // several different citizens fit equally: none is chosen
+	Candidates  int32  // how many different citizens fit
+	NameLevel   int8
+	DOBLevel    int8
+	IDLevel     int8
+	PhoneLevel  int8
+	NameSim     float32
+	IDKey       uint64 // the subscription's packed ID (0 if none), for the SIM counts
+}
+
+// Checker decides verdicts against a Register. It holds per-worker scratch
+// and is not safe for concurrent use: one per worker.
+type Checker struct {
+	reg     *Register
+	refYear int
+	norm    *normalize.Normalizer
+	ns      linkage.NameScratch
+	bands   []float64
+
+	// the subscription being checked
+	id                    normalize.ID
+	idKey                 uint64
+	canon, folded, varKey []byte
+	fam, given            []byte
+	dob                   int32
+	phoneKey              uint64
+
+	cand  []int32
+	group []uint64
+	dist  [3][96]int32
+	idbuf [2][12]byte
+}
+
+// NewChecker returns a Checker on reg; refYear resolves two-digit years.
+func NewChecker(reg *Register, refYear int) *Checker {
+	return &Checker{reg: reg, refYear: refYear, norm: normalize.New(normalize.Options{RefYear: refYear}), bands: linkage.DefaultBands}
+}
+
+// name classes, weakest first.
+const (
+	nameDifferent = iota
+	nameNull
+	nameMinor // a small typo: see maxEdits
+	nameSame  // equal after normalization
+)
+
+// compareName compares the subscription's name with register row i.
+func (c *Checker) compareName(i int32) (cls int, level int8, sim float32, how string) {
+	r := c.reg
+	level, sim = linkage.CompareName(&c.ns, linkage.NameForms{Canonical: c.canon, Folded: c.folded, Key: c.varKey},
+		linkage.NameForms{Canonical: r.canon.get(i), Folded: r.folded.get(i), Key: r.variant.get(i)}, c.bands)
+	n := int8(len(c.bands))
+	switch {
+	case level < 0:
+		if len(c.folded) == 0 {
+			return nameNull, level, sim, "name:missing"
+		}
+		return nameNull, level, sim, "name:register_missing"
+	case level == n+5:
+		return nameSame, level, sim, ""
+	case level == n+4:
+		return nameSame, level, sim, "name:diacritics"
+	case level == n+3:
+		return nameSame, level, sim, "name:regional_variant"
+	case level == n+2:
+		return nameSame, level, sim, "name:order"
+	case level == n+1:
+		return nameSame, level, sim, "name:middle"
+	}
+	a, b := c.folded, r.folded.get(i)
+	if d := c.osa(a, b); d <= maxEdits(a, b) {
+		return nameMinor, level, sim, "name:typo"
+	}
+	return nameDifferent, level, sim, "name:different"
+}
+
+// maxEdits is the number of letter edits still called a typo: one for a
+// short name, two from 10 letters (a clerk's slip on each side).
+func maxEdits(a, b []byte) int {
+	if min(len(a), len(b)) < 10 {
+		return 1
+	}
+	return 2
+}
+
+// osa is the optimal-string-alignment distance (Levenshtein plus adjacent
+// transpositions) of two folded names, capped at 3; names too long for the
+// scratch rows count as far apart.
+func (c *Checker) osa(a, b []byte) int {
+	if len(a) >= len(c.dist[0]) || len(b) >= len(c.dist[0]) {
+		return 3
+	}
+	if d := len(a) - len(b); d > 2 || d < -2 {
+		return 3
+	}
+	p2, p1, cur := c.dist[0][:len(b)+1], c.dist[1][:len(b)+1], c.dist[2][:len(b)+1]
+	for j := range p1 {
+		p1[j] = int32(j)
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = int32(i)
+		best := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := int32(1)
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(p1[j]+1, cur[j-1]+1, p1[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, p2[j-2]+1)
+			}
+			cur[j] = v
+			best = min(best, v)
+		}
+		if best > 2 {
+			return 3
+		}
+		p2, p1, cur = p1, cur, p2
+	}
+	return int(min(p1[len(b)], 3))
+}
+
+// compareDOB compares the subscription's date of birth with register row
+// i. Agreement allows what normalization allows: a day/month swap (a
+// reading of the same written date), a partial date that agrees as far as
+// it goes, and a one-digit difference when the register's own year
+// contradicts the birth year encoded in the row's CCCD while the
+// subscription's year agrees with it (the register's date is the slip).
+func (c *Checker) compareDOB(i int32) (agree bool, level int8, how string) {
+	s, r := c.dob, c.reg.dob[i]
+	if s == 0 {
+		return false, linkage.Null, "dob:missing"
+	}
+	if r == 0 {
+		return true, linkage.Null, "dob:register_missing"
+	}
+	level, _ = linkage.CompareDate(s, r)
+	maxLevel := linkage.DateExact
+	if s/100%100 == 0 || r/100%100 == 0 {
+		maxLevel = linkage.DateYear
+	} else if s%100 == 0 || r%100 == 0 {
+		maxLevel = linkage.DateYearMonth
+	}
+	switch {
+	case maxLevel < linkage.DateExact && level == maxLevel:
+		if s%100 == 0 {
+			return true, level, "dob:partial"
+		}
+		return true, level, "dob:register_partial"
+	case level == linkage.DateExact:
+		return true, level, ""
+	case level == linkage.DateSwap:
+		return true, level, "dob:day_month_swap"
+	case level == linkage.DateOneDigit:
+		if iy := c.reg.idYear[i]; iy != 0 && int16(r/10000) != iy && int16(s/10000) == iy {
+			return true, level, "dob:register_typo"
+		}
+		return false, level, "dob:one_digit"
+	case level == linkage.DateYearMonth:
+		return false, level, "dob:day"
+	case level == linkage.DateYear:
+		return false, level, "dob:month"
+	}
+	return false, level, "dob:year"
+}
+
+// idDigits writes the digits of a packed ID key.
+func idDigits(dst *[12]byte, key uint64) []byte {
+	n := 12
+	if key>>60 == 2 {
+		n = 9
+	}
+	v := key & (1<<60 - 1)
+	for k := n - 1; k >= 0; k-- {
+		dst[k] = byte('0' + v%10)
+		v /= 10
+	}
+	return dst[:n]
+}
+
+// compareID compares the subscription's ID with register row i.
+func (c *Checker) compareID(i int32) int8 {
+	rk := c.reg.idKey[i]
+	if c.idKey == 0 || rk == 0 {
+		return linkage.Null
+	}
+	l, _ := linkage.CompareID(idDigits(&c.idbuf[0], c.idKey), idDigits(&c.idbuf[1], rk))
+	return l
+}
+
+func (c *Checker) comparePhone(i int32) int8 {
+	p := c.reg.phone[i]
+	if c.phoneKey == 0 || p == 0 {
+		return linkage.Null
+	}
+	if p == c.phoneKey {
+		return linkage.PhoneExact
+	}
+	return linkage.PhoneElse
+}
+
+func addDiff(dst []byte, how string) []byte {
+	if how == "" {
+		return dst
+	}
+	if len(dst) > 0 {
+		dst = append(dst, ';')
+	}
+	return append(dst, how...)
+}
+
+// Check decides the verdict of one subscription. res.Differences is reused
+// (append-style): pass the previous result to avoid allocation.
+func (c *Checker) Check(in SubInput, res *Result) {
+	*res = Result{Differences: res.Differences[:0], Matched: -1, Holder: -1, PhoneOwner: -1,
+		NameLevel: linkage.Null, DOBLevel: linkage.Null, IDLevel: linkage.Null, PhoneLevel: linkage.Null}
+	c.id = normalize.ParseID(in.ID)
+	c.idKey = IDKey(&c.id)
+	res.IDKey = c.idKey
+	nm := c.norm.Name(in.Name)
+	c.canon = append(c.canon[:0], nm.Canonical...)
+	c.folded = append(c.folded[:0], nm.Folded...)
+	c.varKey = append(c.varKey[:0], nm.VariantKey...)
+	c.fam = append(c.fam[:0], nm.FamilyFolded...)
+	c.given = append(c.given[:0], nm.GivenFolded...)
+	d := normalize.ParseDate(in.DOB, normalize.DateOptions{RefYear: c.refYear})
+	c.dob = 0
+	if d.Year > 0 {
+		c.dob = d.Packed()
+	}
+	ph := normalize.ParsePhone(in.MSISDN)
+	c.phoneKey = 0
+	if ph.Valid() {
+		c.phoneKey = ph.Uint64()
+	}
+
+	// Rows that cannot be verified at all.
+	switch {
+	case c.id.Kind == normalize.IDMissing && len(c.folded) == 0:
+		res.Verdict, res.Reason = VerdictUnusable, ReasonNoIDNoName
+		return
+	case c.dob == 0 && !blank(in.DOB):
+		res.Verdict, res.Reason = VerdictUnusable, ReasonDOBUnreadable
+		return
+	case blank(in.MSISDN):
+		res.Verdict, res.Reason = VerdictUnusable, ReasonMSISDNMissing
+		return
+	case c.phoneKey == 0:
+		res.Verdict, res.Reason = VerdictUnusable, ReasonMSISDNInvalid
+		return
+	}
+
+	if rows := lookup(c.reg.byID, c.idKey); len(rows) > 0 {
+		c.checkFound(rows, res)
+		return
+	}
+
+	// The ID is not on the register. The citizen may still be: a register
+	// record without the ID, with the old CMND for a CCCD (or the other way
+	// round), or with a one-digit slip in it.
+	if k, tie, n, how := c.findByNameDOB(func(i int32) (bool, string) {
+		rk := c.reg.idKey[i]
+		switch {
+		case rk == 0:
+			return true, "id:register_missing"
+		case c.idKey == 0:
+			return false, ""
+		case rk>>60 != c.idKey>>60:
+			return true, "id:register_other_kind"
+		case c.compareID(i) == linkage.IDOneDigit:
+			return true, "id:register_typo"
+		}
+		return false, ""
+	}); n > 0 {
+		res.Candidates, res.Tie = int32(n), tie
+		switch {
+		case c.id.Kind == normalize.IDMissing:
+			res.Verdict, res.Reason = VerdictIDInvalid, ReasonIDMissing
+		case !c.id.Valid():
+			res.Verdict, res.Reason = VerdictIDInvalid, ReasonIDInvalid
+		default:
+			res.Verdict = VerdictMatch
+			res.Differences = addDiff(res.Differences, how)
+		}
+		if !tie {
+			res.Matched = k
+			c.evidence(k, res, res.Verdict == VerdictMatch)
+		}
+		return
+	}
+	switch {
+	case c.id.Kind == normalize.IDMissing:
+		res.Verdict, res.Reason = VerdictIDInvalid, ReasonIDMissing
+		return
+	case !c.id.Valid():
+		res.Verdict, res.Reason = VerdictIDInvalid, ReasonIDInvalid
+		return
+	case c.dob != 0 && normalize.CheckIDConsistency(c.id, d, normalize.GenderUnknown)&normalize.CorrectMask != 0:
+		// a made-up or mistyped CCCD whose birth-year digits contradict
+		// the date of birth given with it
+		res.Verdict, res.Reason = VerdictIDInvalid, ReasonIDDOBMismatch
+		return
+	}
+	if k, tie, n := c.phoneOwner(); n > 0 {
+		res.Verdict, res.Candidates, res.Tie = VerdictPhoneOtherName, int32(n), tie
+		if !tie {
+			res.PhoneOwner = k
+			c.evidence(k, res, false)
+		}
+		return
+	}
+	res.Verdict = VerdictIDNotFound
+}
+
+func blank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// evidence fills the levels against row k, and the differences when diff.
+func (c *Checker) evidence(k int32, res *Result, diff bool) {
+	_, nl, sim, nhow := c.compareName(k)
+	_, dl, dhow := c.compareDOB(k)
+	res.NameLevel, res.NameSim, res.DOBLevel = nl, sim, dl
+	res.IDLevel, res.PhoneLevel = c.compareID(k), c.comparePhone(k)
+	if diff {
+		res.Differences = addDiff(res.Differences, nhow)
+		res.Differences = addDiff(res.Differences, dhow)
+	}
+}
+
+// checkFound decides when the subscription's ID is on the register.
+func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
+	// The rows of one ID are one citizen (duplicate records of a raw
+	// extract): compare with the best-agreeing one, the first on ties.
+	best, bestScore := int32(-1), -1
+	var bn, bd int
+	for _, e := range rows {
+		cls, _, _, _ := c.compareName(e.Row)
+		agree, dl, _ := c.compareDOB(e.Row)
+		dScore := int(dl) + 1
+		if agree {
+			dScore += 10
+		}
+		score := cls*100 + dScore
+		if score > bestScore {
+			best, bestScore, bn = e.Row, score, cls
+			bd = 0
+			if agree {
+				bd = 1
+			}
+		}
+	}
+	nameOK := bn == nameSame || bn == nameMinor
+	if nameOK && bd == 1 {
+		res.Verdict, res.Matched = VerdictMatch, best
+		c.evidence(best, res, true)
+		return
+	}
+	if bn == nameDifferent {
+		// Someone else's ID? Look for the citizen whose name and date of
+		// birth these are, holding another ID.
+		if k, tie, n, _ := c.findByNameDOB(func(i int32) (bool, string) {
+			return c.reg.idKey[i] != c.idKey, ""
+		}); n > 0 {
+			res.Verdict, res.Holder, res.Candidates, res.Tie = VerdictOtherPerson, best, int32(n), tie
+			if !tie {
+				res.Matched = k
+				c.evidence(k, res, false)
+			}
+			return
+		}
+	}
+	res.Verdict, res.Matched = VerdictMismatch, best
+	c.evidence(best, res, true)
+	switch {
+	case !nameOK && bd == 0:
+		res.Fields = "name;dob"
+	case !nameOK:
+		res.Fields = "name"
+	default:
+		res.Fields = "dob"
+	}
+}
+
+// findByNameDOB returns the register citizens whose name and date of
+// birth agree with the subscription's and whose rows pass ok (which also
+// says how the ID relates). Rows are grouped into citizens by ID: equal or
+// one-digit-apart IDs are one citizen, and rows without an ID join the
+// citizen when there is exactly one. It returns the first row of the
+// first citizen, whether several citizens fit (a tie), their number and
+// the how of the returned row.
+func (c *Checker) findByNameDOB(ok func(i int32) (bool, string)) (row int32, tie bool, n int, how string) {
+	c.cand = c.cand[:0]
+	row = -1
+	var firstHow string
+	for _, e := range lookup(c.reg.byNameYear, nameYearKey(c.fam, c.given, int(c.dob/10000))) {
+		cls, _, _, _ := c.compareName(e.Row)
+		if cls < nameMinor {
+			continue
+		}
+		if agree, _, _ := c.compareDOB(e.Row); !agree {
+			continue
+		}
+		good, h := ok(e.Row)
+		if !good {
+			continue
+		}
+		if row < 0 {
+			row, firstHow = e.Row, h
+		}
+		c.cand = append(c.cand, e.Row)
+	}
+	if row < 0 {
+		return -1, false, 0, ""
+	}
+	n = c.citizens(c.cand)
+	return row, n > 1, n, firstHow
+}
+
+// citizens counts the different citizens among register rows.
+func (c *Checker) citizens(rows []int32) int {
+	c.group = c.group[:0]
+	keyless := false
+	for _, i := range rows {
+		k := c.reg.idKey[i]
+		if k == 0 {
+			keyless = true
+			continue
+		}
+		same := false
+		for _, g := range c.group {
+			if g == k || (g>>60 == k>>60 && c.oneDigit(g, k)) {
+				same = true
+				break
+			}
+		}
+		if !same {
+			c.group = append(c.group, k)
+		}
+	}
+	if len(c.group) == 0 && keyless {
+		return 1
+	}
+	return len(c.group)
+}
+
+func (c *Checker) oneDigit(a, b uint64) bool {
+	l, _ := linkage.CompareID(idDigits(&c.idbuf[0], a), idDigits(&c.idbuf[1], b))
+	return l == linkage.IDOneDigit
+}
+
+// phoneOwner returns the citizens holding the msisdn on the register under
+// a name that is not the subscription's.
+func (c *Checker) phoneOwner() (row int32, tie bool, n int) {
+	c.cand = c.cand[:0]
+	row = -1
+	for _, e := range lookup(c.reg.byPhone, c.phoneKey) {
+		if cls, _, _, _ := c.compareName(e.Row); cls != nameDifferent {
+			continue
+		}
+		if row < 0 {
+			row = e.Row
+		}
+		c.cand = append(c.cand, e.Row)
+	}
+	if row < 0 {
+		return -1, false, 0
+	}
+	n = c.citizens(c.cand)
+	return row, n > 1, n
+}

@@ -1,0 +1,251 @@
+package verify
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/normalize"
+)
+
+// Register kinds.
+const (
+	RegisterRaw    = "raw"    // dedup gen population extracts: one row per record
+	RegisterGolden = "golden" // dedup run golden.parquet: one row per citizen
+)
+
+// arena is one string column: bytes plus offsets (n+1 of them).
+type arena struct {
+	data []byte
+	off  []uint32
+}
+
+func newArena() arena { return arena{off: []uint32{0}} }
+
+func (a *arena) add(b []byte) error {
+	if len(a.data)+len(b) > 1<<32-1 {
+		return errors.New("register too large for one string arena (4 GiB)")
+	}
+	a.data = append(a.data, b...)
+	a.off = append(a.off, uint32(len(a.data)))
+	return nil
+}
+
+func (a *arena) get(i int32) []byte { return a.data[a.off[i]:a.off[i+1]] }
+
+func (a *arena) appendArena(b *arena) error {
+	if len(a.data)+len(b.data) > 1<<32-1 {
+		return errors.New("register too large for one string arena (4 GiB)")
+	}
+	base := uint32(len(a.data))
+	a.data = append(a.data, b.data...)
+	for _, o := range b.off[1:] {
+		a.off = append(a.off, base+o)
+	}
+	return nil
+}
+
+func (a *arena) reset() {
+	a.data = a.data[:0]
+	a.off = append(a.off[:0], 0)
+}
+
+// Register is the in-memory index of a population register: per row the
+// record (or golden) id, the normalized name forms, the packed date of
+// birth, the ID number packed into a uint64 key and the phone, plus three
+// sorted (key, row) indexes: ID, (folded family + given, birth year) and
+// phone. It is read-only once built and shared by all workers.
+type Register struct {
+	Kind string // RegisterRaw or RegisterGolden
+
+	ids, canon, folded, variant arena
+	family, given               []uint8 // lengths of the folded family and given names inside folded
+	dob                         []int32 // packed yyyymmdd, 0 = missing
+	idKey                       []uint64
+	idYear                      []int16 // birth year encoded in a CCCD, 0 otherwise
+	phone                       []uint64
+
+	byID, byNameYear, byPhone []blocking.Entry
+}
+
+// Rows is the number of register rows.
+func (r *Register) Rows() int { return len(r.dob) }
+
+// ID returns the record id (raw) or golden cluster id of row i.
+func (r *Register) ID(i int32) string { return string(r.ids.get(i)) }
+
+// IDKey packs a parsed ID into a uint64: the kind in the top bits and the
+// digits below, so that a CMND and a CCCD with the same digits differ and
+// there are no hash collisions. 0 means no valid ID.
+func IDKey(id *normalize.ID) uint64 {
+	switch id.Kind {
+	case normalize.IDCCCD:
+		return 1<<60 | id.Uint64()
+	case normalize.IDCMND:
+		return 2<<60 | id.Uint64()
+	}
+	return 0
+}
+
+// nameYearKey is the blocking key of a name and a birth year: folded family
+// and given names (the middle name is the part most often dropped,
+// abbreviated or mistyped) and the year. 0 when either is missing.
+func nameYearKey(fam, given []byte, year int) uint64 {
+	if len(given) == 0 || year <= 0 {
+		return 0
+	}
+	return blocking.NewHasher().Bytes(fam).Bytes(given).Uint64(uint64(year)).Sum()
+}
+
+// regRow is one register row as read, before normalization.
+type regRow struct {
+	id, name, dob, nid, phone []byte
+}
+
+// regChunk is the normalized form of a batch of register rows, merged into
+// the Register in batch order.
+type regChunk struct {
+	ids, canon, folded, variant arena
+	family, given               []uint8
+	dob                         []int32
+	idKey                       []uint64
+	idYear                      []int16
+	phone                       []uint64
+	nameYear                    []uint64
+}
+
+func newRegChunk() *regChunk {
+	return &regChunk{ids: newArena(), canon: newArena(), folded: newArena(), variant: newArena()}
+}
+
+// add normalizes one row into the chunk.
+func (c *regChunk) add(n *normalize.Normalizer, refYear int, row regRow) error {
+	nm := n.Name(row.name)
+	if err := c.ids.add(row.id); err != nil {
+		return err
+	}
+	if err := c.canon.add(nm.Canonical); err != nil {
+		return err
+	}
+	if err := c.folded.add(nm.Folded); err != nil {
+		return err
+	}
+	if err := c.variant.add(nm.VariantKey); err != nil {
+		return err
+	}
+	c.family = append(c.family, uint8(min(len(nm.FamilyFolded), 255)))
+	c.given = append(c.given, uint8(min(len(nm.GivenFolded), 255)))
+	ny := uint64(0)
+	d := normalize.ParseDate(row.dob, normalize.DateOptions{RefYear: refYear})
+	packed := int32(0)
+	if d.Year > 0 {
+		packed = d.Packed()
+		ny = nameYearKey(nm.FamilyFolded, nm.GivenFolded, int(d.Year))
+	}
+	c.dob = append(c.dob, packed)
+	c.nameYear = append(c.nameYear, ny)
+	id := normalize.ParseID(row.nid)
+	c.idKey = append(c.idKey, IDKey(&id))
+	y := int16(0)
+	if id.Kind == normalize.IDCCCD {
+		y = id.BirthYear
+	}
+	c.idYear = append(c.idYear, y)
+	ph := normalize.ParsePhone(row.phone)
+	pk := uint64(0)
+	if ph.Valid() {
+		pk = ph.Uint64()
+	}
+	c.phone = append(c.phone, pk)
+	return nil
+}
+
+// merge appends a chunk to the register.
+func (r *Register) merge(c *regChunk, nameYear *[]uint64) error {
+	for _, p := range []struct{ dst, src *arena }{{&r.ids, &c.ids}, {&r.canon, &c.canon}, {&r.folded, &c.folded}, {&r.variant, &c.variant}} {
+		if err := p.dst.appendArena(p.src); err != nil {
+			return err
+		}
+	}
+	if len(r.dob)+len(c.dob) > 1<<31-1 {
+		return errors.New("register has more than 2^31 rows")
+	}
+	r.family = append(r.family, c.family...)
+	r.given = append(r.given, c.given...)
+	r.dob = append(r.dob, c.dob...)
+	r.idKey = append(r.idKey, c.idKey...)
+	r.idYear = append(r.idYear, c.idYear...)
+	r.phone = append(r.phone, c.phone...)
+	*nameYear = append(*nameYear, c.nameYear...)
+	return nil
+}
+
+func newRegister(kind string) *Register {
+	return &Register{Kind: kind, ids: newArena(), canon: newArena(), folded: newArena(), variant: newArena()}
+}
+
+// buildIndexes sorts the three (key, row) indexes. Rows without a key are
+// left out. The sort is stable, so rows of one key stay in row order.
+func (r *Register) buildIndexes(nameYear []uint64) {
+	build := func(key func(i int) uint64) []blocking.Entry {
+		var e []blocking.Entry
+		for i := range r.dob {
+			if k := key(i); k != 0 {
+				e = append(e, blocking.Entry{Key: k, Row: int32(i)})
+			}
+		}
+		return blocking.SortEntries(e, make([]blocking.Entry, len(e)))
+	}
+	r.byID = build(func(i int) uint64 { return r.idKey[i] })
+	r.byNameYear = build(func(i int) uint64 { return nameYear[i] })
+	r.byPhone = build(func(i int) uint64 { return r.phone[i] })
+}
+
+// lookup returns the entries of key in a sorted index.
+func lookup(idx []blocking.Entry, key uint64) []blocking.Entry {
+	if key == 0 {
+		return nil
+	}
+	lo := sort.Search(len(idx), func(i int) bool { return idx[i].Key >= key })
+	hi := lo
+	for hi < len(idx) && idx[hi].Key == key {
+		hi++
+	}
+	return idx[lo:hi]
+}
+
+// registerColumns says which columns of a register table hold what.
+type registerColumns struct {
+	kind                      string
+	id, name, dob, nid, phone string
+}
+
+// detectRegister tells a raw extract from a golden output by its columns:
+// golden.parquet has cluster_id and member_ids.
+func detectRegister(path string, cols ColumnNames) (registerColumns, error) {
+	r, err := dataio.Open(path, dataio.ReadOptions{BatchSize: 1})
+	if err != nil {
+		return registerColumns{}, err
+	}
+	defer r.Close()
+	var names []string
+	for _, f := range r.Schema().Fields() {
+		names = append(names, f.Name)
+	}
+	rc := registerColumns{kind: RegisterRaw, id: cols.RecordID, name: cols.Name, dob: cols.DOB, nid: cols.NationalID, phone: cols.Phone}
+	if slices.Contains(names, "cluster_id") && slices.Contains(names, "member_ids") {
+		rc.kind, rc.id = RegisterGolden, "cluster_id"
+	}
+	for _, c := range []string{rc.id, rc.name, rc.dob, rc.nid} {
+		if !slices.Contains(names, c) {
+			return rc, &dataio.Error{File: path, Column: c, Err: fmt.Errorf("%w: a register needs %s, %s, %s and %s", dataio.ErrMissingColumn, rc.id, rc.name, rc.dob, rc.nid)}
+		}
+	}
+	if !slices.Contains(names, rc.phone) {
+		rc.phone = "" // phone is optional: without it there is no phone evidence
+	}
+	return rc, nil
+}

@@ -1,0 +1,629 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/progress"
+)
+
+// Output file names.
+const (
+	FileVerdicts = "verdicts.parquet"
+	FileIDs      = "ids.parquet"
+	FileRejects  = "rejects.parquet"
+	FileSummary  = "summary.json"
+	FileManifest = "manifest.json"
+)
+
+// Options configures Run.
+type Options struct {
+	Register    []string // register files or folders (raw extracts or one golden.parquet)
+	Subscribers []string // carrier list files or folders
+	OutDir      string
+	Config      Config // zero fields take DefaultConfig's values
+	Workers     int    // 0: GOMAXPROCS
+	BatchSize   int    // rows per batch; 0: dataio.DefaultBatchSize
+	Progress    bool   // progress lines on stderr
+}
+
+// Run verifies the carrier lists against the register and writes
+// verdicts.parquet, ids.parquet, rejects.parquet, summary.json and
+// manifest.json into opts.OutDir.
+func Run(ctx context.Context, opts Options) (*Manifest, error) {
+	cfg := opts.Config.withDefaults()
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.OutDir == "" {
+		return nil, errors.New("verify: no output folder")
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o700); err != nil {
+		return nil, err
+	}
+	regFiles, err := dataio.ListInputs(opts.Register)
+	if err != nil {
+		return nil, fmt.Errorf("register: %w", err)
+	}
+	subFiles, err := dataio.ListInputs(opts.Subscribers)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: %w", err)
+	}
+	m := &Manifest{SchemaVersion: 1, Workers: opts.Workers, Limits: limitsOf(cfg)}
+	reg, err := LoadRegister(ctx, regFiles, cfg, opts, m)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := countSIMs(ctx, subFiles, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeVerdicts(ctx, reg, counts, subFiles, cfg, opts, m); err != nil {
+		return nil, err
+	}
+	if err := writeIDs(reg, counts, opts.OutDir, m); err != nil {
+		return nil, err
+	}
+	if err := writeSummary(m, opts.OutDir); err != nil {
+		return nil, err
+	}
+	if err := writeManifest(m, opts.OutDir); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// cell returns row i of a string column without copying; null is empty.
+func cell(a *array.String, i int) []byte {
+	if a.IsNull(i) {
+		return nil
+	}
+	off := a.ValueOffsets()
+	return a.ValueBytes()[off[i]:off[i+1]]
+}
+
+func strCol(rec arrow.RecordBatch, k int) *array.String {
+	if k < 0 {
+		return nil
+	}
+	return rec.Column(k).(*array.String)
+}
+
+func cellOf(a *array.String, i int) []byte {
+	if a == nil {
+		return nil
+	}
+	return cell(a, i)
+}
+
+// LoadRegister reads and indexes a register: raw extracts (many files) or
+// a golden.parquet, told apart by their columns; all files must be of one
+// kind.
+func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options, m *Manifest) (*Register, error) {
+	cfg = cfg.withDefaults()
+	if m == nil {
+		m = &Manifest{}
+	}
+	var cols []registerColumns
+	for _, f := range files {
+		rc, err := detectRegister(f, cfg.Columns)
+		if err != nil {
+			return nil, err
+		}
+		if len(cols) > 0 && rc.kind != cols[0].kind {
+			return nil, fmt.Errorf("%s: a %s register among %s ones: give one kind", f, rc.kind, cols[0].kind)
+		}
+		cols = append(cols, rc)
+	}
+	if len(cols) == 0 {
+		return nil, errors.New("register: no files")
+	}
+	reg := newRegister(cols[0].kind)
+	m.Register.Kind = reg.Kind
+	type item struct {
+		rec  arrow.RecordBatch
+		hasP bool
+	}
+	norms := make([]*normalize.Normalizer, opts.Workers)
+	for i := range norms {
+		norms[i] = normalize.New(normalize.Options{RefYear: cfg.ReferenceYear})
+	}
+	var nameYear []uint64
+	var bar *progress.Reporter
+	if opts.Progress {
+		bar = progress.New("register", 0, progress.Options{})
+		defer bar.Done()
+	}
+	var werr error
+	err := ordered(opts.Workers, func(emit func(item) bool) error {
+		for fi, f := range files {
+			rc := cols[fi]
+			names := []string{rc.id, rc.name, rc.dob, rc.nid}
+			if rc.phone != "" {
+				names = append(names, rc.phone)
+			}
+			r, err := dataio.Open(f, dataio.ReadOptions{Columns: names, AsStrings: true, BatchSize: opts.BatchSize,
+				OnReject: func(dataio.Reject) { m.Register.RowsRejected++ }})
+			if err != nil {
+				return err
+			}
+			m.Register.Files = append(m.Register.Files, f)
+			for r.Next() {
+				if ctx.Err() != nil {
+					r.Close()
+					return ctx.Err()
+				}
+				rec := r.Batch()
+				rec.Retain()
+				if !emit(item{rec, rc.phone != ""}) {
+					rec.Release()
+					break
+				}
+			}
+			err = r.Err()
+			r.Close()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(w int, it item) *regChunk {
+		defer it.rec.Release()
+		ch := newRegChunk()
+		ids, nm, dob, nid := strCol(it.rec, 0), strCol(it.rec, 1), strCol(it.rec, 2), strCol(it.rec, 3)
+		var ph *array.String
+		if it.hasP {
+			ph = strCol(it.rec, 4)
+		}
+		for i := 0; i < int(it.rec.NumRows()); i++ {
+			if err := ch.add(norms[w], cfg.ReferenceYear, regRow{id: cell(ids, i), name: cell(nm, i), dob: cell(dob, i), nid: cell(nid, i), phone: cellOf(ph, i)}); err != nil {
+				werr = err
+				break
+			}
+		}
+		return ch
+	}, func(ch *regChunk) error {
+		if werr != nil {
+			return werr
+		}
+		if bar != nil {
+			bar.Add(int64(len(ch.dob)))
+		}
+		return reg.merge(ch, &nameYear)
+	})
+	if err != nil {
+		return nil, err
+	}
+	reg.buildIndexes(nameYear)
+	m.Register.Rows = int64(reg.Rows())
+	return reg, nil
+}
+
+// subColumns are the indexes of the subscriber roles in a read batch.
+type subColumns struct {
+	names                                      []string
+	sid, carrier, msisdn, name, dob, nid, addr int
+}
+
+// openSubs opens a carrier list with the columns verify needs; a list
+// without a carrier column takes its file name as the carrier.
+func openSubs(path string, cfg Config, batch int, onReject func(dataio.Reject)) (*dataio.Reader, subColumns, error) {
+	c := cfg.Columns
+	probe, err := dataio.Open(path, dataio.ReadOptions{BatchSize: 1, LazyQuotes: true})
+	if err != nil {
+		return nil, subColumns{}, err
+	}
+	var have []string
+	for _, f := range probe.Schema().Fields() {
+		have = append(have, f.Name)
+	}
+	probe.Close()
+	sc := subColumns{carrier: -1}
+	for _, n := range []string{c.SubscriptionID, c.MSISDN, c.RegName, c.RegDOB, c.RegID} {
+		if !slices.Contains(have, n) {
+			return nil, sc, &dataio.Error{File: path, Column: n, Err: fmt.Errorf("%w: a carrier list needs %s, %s, %s, %s and %s", dataio.ErrMissingColumn, c.SubscriptionID, c.MSISDN, c.RegName, c.RegDOB, c.RegID)}
+		}
+	}
+	sc.names = []string{c.SubscriptionID, c.MSISDN, c.RegName, c.RegDOB, c.RegID}
+	sc.sid, sc.msisdn, sc.name, sc.dob, sc.nid = 0, 1, 2, 3, 4
+	if slices.Contains(have, c.Carrier) {
+		sc.carrier = len(sc.names)
+		sc.names = append(sc.names, c.Carrier)
+	}
+	r, err := dataio.Open(path, dataio.ReadOptions{Columns: sc.names, AsStrings: true, BatchSize: batch, LazyQuotes: false, OnReject: onReject})
+	return r, sc, err
+}
+
+// fileCarrier is the carrier of a list without a carrier column.
+func fileCarrier(path string) string {
+	b := filepath.Base(path)
+	return strings.TrimSuffix(b, filepath.Ext(b))
+}
+
+// simCounts holds the subscriptions per ID number and carrier.
+type simCounts struct {
+	carriers []string        // carrier names, sorted
+	keys     []uint64        // ID keys, sorted
+	total    []int32         // per key
+	maxCar   []int32         // largest per-carrier count per key
+	perCar   map[int][]int32 // key index → count per carrier, for IDs over a limit
+	over     []uint8         // per key: bit 0 R1, bit 1 R6
+	cfg      Config
+}
+
+const (
+	overR1 = 1 << iota
+	overR6
+)
+
+// countSIMs reads the ID and carrier columns of every list and counts
+// subscriptions per ID number, per carrier and in total. Rows rejected by
+// the reader or without a subscription id are left out, as in the verdicts.
+func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*simCounts, error) {
+	carIdx := map[string]int{}
+	var carNames []string
+	var entries []blocking.Entry
+	for _, f := range files {
+		r, sc, err := openSubs(f, cfg, opts.BatchSize, func(dataio.Reject) {})
+		if err != nil {
+			return nil, err
+		}
+		for r.Next() {
+			if ctx.Err() != nil {
+				r.Close()
+				return nil, ctx.Err()
+			}
+			rec := r.Batch()
+			sid, nid, car := strCol(rec, sc.sid), strCol(rec, sc.nid), strCol(rec, sc.carrier)
+			fc := fileCarrier(f)
+			for i := 0; i < int(rec.NumRows()); i++ {
+				if blank(cell(sid, i)) {
+					continue
+				}
+				id := normalize.ParseID(cell(nid, i))
+				k := IDKey(&id)
+				if k == 0 {
+					continue
+				}
+				name := fc
+				if car != nil {
+					if c := cell(car, i); len(c) > 0 {
+						name = string(c)
+					}
+				}
+				ci, ok := carIdx[name]
+				if !ok {
+					ci = len(carNames)
+					carIdx[name] = ci
+					carNames = append(carNames, name)
+				}
+				entries = append(entries, blocking.Entry{Key: k, Row: int32(ci)})
+			}
+		}
+		err = r.Err()
+		r.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	// carriers in name order, so output columns do not depend on file order
+	order := slices.Clone(carNames)
+	sort.Strings(order)
+	remap := make([]int32, len(carNames))
+	for i, n := range carNames {
+		remap[i] = int32(slices.Index(order, n))
+	}
+	entries = blocking.SortEntries(entries, make([]blocking.Entry, len(entries)))
+	sc := &simCounts{carriers: order, perCar: map[int][]int32{}, cfg: cfg}
+	per := make([]int32, len(order))
+	for lo := 0; lo < len(entries); {
+		hi := lo
+		clear(per)
+		for hi < len(entries) && entries[hi].Key == entries[lo].Key {
+			per[remap[entries[hi].Row]]++
+			hi++
+		}
+		mx := slices.Max(per)
+		var o uint8
+		if cfg.MaxPerCarrier >= 0 && int(mx) > cfg.MaxPerCarrier {
+			o |= overR1
+		}
+		if cfg.MaxTotal >= 0 && hi-lo > cfg.MaxTotal {
+			o |= overR6
+		}
+		if o != 0 {
+			sc.perCar[len(sc.keys)] = slices.Clone(per)
+		}
+		sc.keys = append(sc.keys, entries[lo].Key)
+		sc.total = append(sc.total, int32(hi-lo))
+		sc.maxCar = append(sc.maxCar, mx)
+		sc.over = append(sc.over, o)
+		lo = hi
+	}
+	return sc, nil
+}
+
+// find returns the index of an ID key, -1 if absent.
+func (s *simCounts) find(k uint64) int {
+	if k == 0 {
+		return -1
+	}
+	i, ok := slices.BinarySearch(s.keys, k)
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// appendRules writes the rule ids an ID breaks: "R1", "R6" or "R1;R6".
+func appendRules(dst []byte, o uint8) []byte {
+	if o&overR1 != 0 {
+		dst = append(dst, RulePerCarrier...)
+	}
+	if o&overR6 != 0 {
+		if o&overR1 != 0 {
+			dst = append(dst, ';')
+		}
+		dst = append(dst, RuleTotal...)
+	}
+	return dst
+}
+
+// verdictSchema is the schema of verdicts.parquet.
+var verdictSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "subscription_id", Type: arrow.BinaryTypes.String},
+	{Name: "carrier", Type: arrow.BinaryTypes.String},
+	{Name: "source", Type: arrow.BinaryTypes.String},
+	{Name: "row", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "verdict", Type: arrow.BinaryTypes.String},
+	{Name: "verdict_code", Type: arrow.BinaryTypes.String},
+	{Name: "mismatch_fields", Type: arrow.BinaryTypes.String},
+	{Name: "differences", Type: arrow.BinaryTypes.String},
+	{Name: "reason", Type: arrow.BinaryTypes.String},
+	{Name: "matched_id", Type: arrow.BinaryTypes.String},
+	{Name: "id_holder_id", Type: arrow.BinaryTypes.String},
+	{Name: "phone_owner_id", Type: arrow.BinaryTypes.String},
+	{Name: "tie", Type: arrow.FixedWidthTypes.Boolean},
+	{Name: "candidates", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "name_level", Type: arrow.PrimitiveTypes.Int8},
+	{Name: "name_sim", Type: arrow.PrimitiveTypes.Float32},
+	{Name: "dob_level", Type: arrow.PrimitiveTypes.Int8},
+	{Name: "id_level", Type: arrow.PrimitiveTypes.Int8},
+	{Name: "phone_level", Type: arrow.PrimitiveTypes.Int8},
+	{Name: "sims_on_id", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "sims_on_id_carrier_max", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "over_limit", Type: arrow.FixedWidthTypes.Boolean},
+	{Name: "limit_rules", Type: arrow.BinaryTypes.String},
+}, nil)
+
+var rejectSchema = dataio.StringSchema("source", "row", "column", "reason")
+
+// subItem is one batch of a carrier list.
+type subItem struct {
+	rec  arrow.RecordBatch
+	sc   subColumns
+	file int
+	rows []int64 // 1-based file rows
+}
+
+// subOut is a worker's result for one batch.
+type subOut struct {
+	rec     arrow.RecordBatch
+	rejects [][]string
+	stats   map[string]*CarrierSummary
+}
+
+func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files []string, cfg Config, opts Options, m *Manifest) error {
+	w, err := dataio.Create(filepath.Join(opts.OutDir, FileVerdicts), verdictSchema)
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	rw, err := dataio.Create(filepath.Join(opts.OutDir, FileRejects), rejectSchema)
+	if err != nil {
+		return err
+	}
+	defer rw.Abort()
+	rb := dataio.NewStringBatchBuilder(rejectSchema)
+	defer rb.Release()
+
+	checkers := make([]*Checker, opts.Workers)
+	builders := make([]*array.RecordBuilder, opts.Workers)
+	for i := range checkers {
+		checkers[i] = NewChecker(reg, cfg.ReferenceYear)
+		builders[i] = array.NewRecordBuilder(memory.DefaultAllocator, verdictSchema)
+		defer builders[i].Release()
+	}
+	m.Subscribers = make([]SubscriberFile, len(files))
+	var readerRejects [][]string
+	var bar *progress.Reporter
+	if opts.Progress {
+		bar = progress.New("subscriptions", 0, progress.Options{})
+		defer bar.Done()
+	}
+	sum := map[string]*CarrierSummary{}
+	err = ordered(opts.Workers, func(emit func(subItem) bool) error {
+		for fi, f := range files {
+			m.Subscribers[fi].File = f
+			r, sc, err := openSubs(f, cfg, opts.BatchSize, func(rj dataio.Reject) {
+				// reader rejects go through the ordered stream with the next batch
+				readerRejects = append(readerRejects, []string{rj.File, fmt.Sprint(rj.Row), rj.Column, rj.Reason})
+				m.Subscribers[fi].Rejects++
+				m.Subscribers[fi].RowsIn++
+			})
+			if err != nil {
+				return err
+			}
+			for r.Next() {
+				if ctx.Err() != nil {
+					r.Close()
+					return ctx.Err()
+				}
+				rec := r.Batch()
+				rec.Retain()
+				rows := make([]int64, rec.NumRows())
+				for i := range rows {
+					rows[i] = r.Row(i) + 1
+				}
+				m.Subscribers[fi].RowsIn += int64(len(rows))
+				if !emit(subItem{rec, sc, fi, rows}) {
+					rec.Release()
+					break
+				}
+			}
+			err = r.Err()
+			r.Close()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(wk int, it subItem) subOut {
+		return verdictBatch(checkers[wk], builders[wk], counts, files[it.file], it)
+	}, func(o subOut) error {
+		defer o.rec.Release()
+		if err := w.Write(o.rec); err != nil {
+			return err
+		}
+		for c, s := range o.stats {
+			if sum[c] == nil {
+				sum[c] = newCarrierSummary(c)
+			}
+			sum[c].merge(s)
+		}
+		for _, rj := range o.rejects {
+			rb.Append(rj)
+		}
+		if bar != nil {
+			bar.Add(o.rec.NumRows())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Reader rejects (ragged rows, bad UTF-8…) come after the row rejects;
+	// the reader reports them in file order.
+	for _, rj := range readerRejects {
+		rb.Append(rj)
+	}
+	if rb.Len() > 0 {
+		rec := rb.NewBatch()
+		err := rw.Write(rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	if err := w.Commit(); err != nil {
+		return err
+	}
+	if err := rw.Commit(); err != nil {
+		return err
+	}
+	// per-file verdict counts and the carrier summary
+	for _, s := range sum {
+		m.Carriers = append(m.Carriers, s)
+	}
+	sort.Slice(m.Carriers, func(i, j int) bool { return m.Carriers[i].Carrier < m.Carriers[j].Carrier })
+	for _, s := range m.Carriers {
+		for fi := range m.Subscribers {
+			m.Subscribers[fi].Verdicts += s.byFile[fi]
+			m.Subscribers[fi].Rejects += s.rejByFile[fi]
+		}
+	}
+	return nil
+}
+
+// verdictBatch checks the rows of one batch.
+func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file string, it subItem) subOut {
+	defer it.rec.Release()
+	sc := it.sc
+	sid, ms, nm, dob, nid, car := strCol(it.rec, sc.sid), strCol(it.rec, sc.msisdn), strCol(it.rec, sc.name), strCol(it.rec, sc.dob), strCol(it.rec, sc.nid), strCol(it.rec, sc.carrier)
+	fc := fileCarrier(file)
+	out := subOut{stats: map[string]*CarrierSummary{}}
+	f := b.Fields()
+	str := func(k int) *array.StringBuilder { return f[k].(*array.StringBuilder) }
+	var res Result
+	var buf []byte
+	reg := c.reg
+	idOf := func(k int32) string {
+		if k < 0 {
+			return ""
+		}
+		return string(reg.ids.get(k))
+	}
+	for i := 0; i < int(it.rec.NumRows()); i++ {
+		carrier := fc
+		if car != nil {
+			if v := cell(car, i); len(v) > 0 {
+				carrier = string(v)
+			}
+		}
+		st := out.stats[carrier]
+		if st == nil {
+			st = newCarrierSummary(carrier)
+			out.stats[carrier] = st
+		}
+		if blank(cell(sid, i)) {
+			out.rejects = append(out.rejects, []string{file, fmt.Sprint(it.rows[i]), sc.names[sc.sid], ReasonSubIDMissing})
+			st.addReject(it.file)
+			continue
+		}
+		c.Check(SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i)}, &res)
+		str(0).BinaryBuilder.Append(cell(sid, i))
+		str(1).Append(carrier)
+		str(2).Append(file)
+		f[3].(*array.Int64Builder).Append(it.rows[i])
+		str(4).Append(res.Verdict)
+		var over uint8
+		total, mx := int32(0), int32(0)
+		if k := counts.find(res.IDKey); k >= 0 {
+			over, total, mx = counts.over[k], counts.total[k], counts.maxCar[k]
+		}
+		buf = append(buf[:0], res.Verdict...)
+		if res.Fields != "" {
+			buf = append(buf, ':')
+			buf = append(buf, strings.ReplaceAll(res.Fields, ";", ",")...)
+		}
+		if over != 0 {
+			buf = append(buf, "/over_limit"...)
+		}
+		str(5).BinaryBuilder.Append(buf)
+		str(6).Append(res.Fields)
+		str(7).BinaryBuilder.Append(res.Differences)
+		str(8).Append(res.Reason)
+		str(9).Append(idOf(res.Matched))
+		str(10).Append(idOf(res.Holder))
+		str(11).Append(idOf(res.PhoneOwner))
+		f[12].(*array.BooleanBuilder).Append(res.Tie)
+		f[13].(*array.Int32Builder).Append(res.Candidates)
+		f[14].(*array.Int8Builder).Append(res.NameLevel)
+		f[15].(*array.Float32Builder).Append(res.NameSim)
+		f[16].(*array.Int8Builder).Append(res.DOBLevel)
+		f[17].(*array.Int8Builder).Append(res.IDLevel)
+		f[18].(*array.Int8Builder).Append(res.PhoneLevel)
+		f[19].(*array.Int32Builder).Append(total)
+		f[20].(*array.Int32Builder).Append(mx)
+		f[21].(*array.BooleanBuilder).Append(over != 0)
+		buf = appendRules(buf[:0], over)
+		str(22).BinaryBuilder.Append(buf)
+		st.add(it.file, &res, over != 0)
+	}
+	out.rec = b.NewRecordBatch()
+	return out
+}
