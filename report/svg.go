@@ -362,7 +362,7 @@ func stacked(name, label string, rows []stack, parts []string) template.HTML {
 		c := seriesColours[i%len(seriesColours)]
 		b.f(`<rect x="%s" y="6" width="12" height="12" fill="%s"/>`, ff(lx), c)
 		b.text(lx+16, 16, "start", "lbl", p)
-		lx += 24 + 7*float64(len(p))
+		lx += 36 + 7.5*float64(len([]rune(p)))
 	}
 	for i, r := range rows {
 		y := top + rowH*float64(i)
