@@ -1,6 +1,9 @@
 package verify
 
 import (
+	"bytes"
+	"slices"
+
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/normalize"
@@ -74,6 +77,9 @@ type Checker struct {
 	dob                   int32
 	phoneKey              uint64
 
+	sorted, sortedReg []byte   // folded names with their tokens sorted
+	tokens            [][]byte // scratch of appendSortedTokens
+
 	cand  []int32
 	group []uint64
 	dist  [3][96]int32
@@ -120,7 +126,46 @@ func (c *Checker) compareName(i int32) (cls int, level int8, sim float32, how st
 	if d := c.osa(a, b); d <= maxEdits(a, b) {
 		return nameMinor, level, sim, "name:typo"
 	}
+	// A typo can make the name parser take another token order (an unknown
+	// surname looks like a reversed name): compare the sorted tokens too.
+	c.sortedReg = appendSortedTokens(c.sortedReg[:0], b, &c.tokens)
+	if d := c.osa(c.sorted, c.sortedReg); d <= maxEdits(a, b) {
+		return nameMinor, level, sim, "name:typo"
+	}
 	return nameDifferent, level, sim, "name:different"
+}
+
+// appendSortedTokens appends the space-separated tokens of s in byte
+// order, joined by single spaces.
+func appendSortedTokens(dst, s []byte, tok *[][]byte) []byte {
+	t := (*tok)[:0]
+	for len(s) > 0 {
+		k := 0
+		for k < len(s) && s[k] != ' ' {
+			k++
+		}
+		if k > 0 {
+			t = append(t, s[:k])
+		}
+		if k < len(s) {
+			k++
+		}
+		s = s[k:]
+	}
+	// insertion sort: a name has a handful of tokens
+	for i := 1; i < len(t); i++ {
+		for j := i; j > 0 && bytes.Compare(t[j-1], t[j]) > 0; j-- {
+			t[j-1], t[j] = t[j], t[j-1]
+		}
+	}
+	for i, x := range t {
+		if i > 0 {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, x...)
+	}
+	*tok = t
+	return dst
 }
 
 // maxEdits is the number of letter edits still called a typo: one for a
@@ -272,6 +317,7 @@ func (c *Checker) Check(in SubInput, res *Result) {
 	c.varKey = append(c.varKey[:0], nm.VariantKey...)
 	c.fam = append(c.fam[:0], nm.FamilyFolded...)
 	c.given = append(c.given[:0], nm.GivenFolded...)
+	c.sorted = appendSortedTokens(c.sorted[:0], c.folded, &c.tokens)
 	d := normalize.ParseDate(in.DOB, normalize.DateOptions{RefYear: c.refYear})
 	c.dob = 0
 	if d.Year > 0 {
@@ -304,47 +350,78 @@ func (c *Checker) Check(in SubInput, res *Result) {
 		return
 	}
 
-	// The ID is not on the register. The citizen may still be: a register
-	// record without the ID, with the old CMND for a CCCD (or the other way
-	// round), or with a one-digit slip in it.
-	if k, tie, n, how := c.findByNameDOB(func(i int32) (bool, string) {
-		rk := c.reg.idKey[i]
+	c.checkNotFound(d, res)
+}
+
+// checkNotFound decides when the subscription's ID is not on the register
+// (or is missing or malformed).
+func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
+	idBad := ""
+	switch {
+	case c.id.Kind == normalize.IDMissing:
+		idBad = ReasonIDMissing
+	case !c.id.Valid():
+		idBad = ReasonIDInvalid
+	}
+	subYear := int(c.dob / 10000)
+
+	// 1. A citizen whose name and date of birth agree. The register may
+	// lack the ID on their records, hold the old CMND for a CCCD (or the
+	// other way round) or a one-digit slip of it: then it is a match. If
+	// the citizen holds another ID of the same kind, the subscription's ID
+	// is not theirs: other_person.
+	if cands := c.gather(subYear, func(i int32) bool { a, _, _ := c.compareDOB(i); return a }); len(cands) > 0 {
+		n := c.citizens(cands)
+		res.Candidates, res.Tie = int32(n), n > 1
+		k, how := c.compat(cands)
 		switch {
-		case rk == 0:
-			return true, "id:register_missing"
-		case c.idKey == 0:
-			return false, ""
-		case rk>>60 != c.idKey>>60:
-			return true, "id:register_other_kind"
-		case c.compareID(i) == linkage.IDOneDigit:
-			return true, "id:register_typo"
-		}
-		return false, ""
-	}); n > 0 {
-		res.Candidates, res.Tie = int32(n), tie
-		switch {
-		case c.id.Kind == normalize.IDMissing:
-			res.Verdict, res.Reason = VerdictIDInvalid, ReasonIDMissing
-		case !c.id.Valid():
-			res.Verdict, res.Reason = VerdictIDInvalid, ReasonIDInvalid
-		default:
+		case idBad != "":
+			res.Verdict, res.Reason = VerdictIDInvalid, idBad
+		case how != "":
 			res.Verdict = VerdictMatch
 			res.Differences = addDiff(res.Differences, how)
+		default:
+			res.Verdict = VerdictOtherPerson
+			res.Differences = addDiff(res.Differences, "id:not_on_register")
 		}
-		if !tie {
-			res.Matched = k
-			c.evidence(k, res, res.Verdict == VerdictMatch)
+		if n > 1 {
+			return // a tie: nobody is named
+		}
+		res.Matched = k
+		c.evidence(k, res, res.Verdict == VerdictMatch)
+		return
+	}
+	if idBad != "" {
+		res.Verdict, res.Reason = VerdictIDInvalid, idBad
+		return
+	}
+
+	// 2. The citizen with another date of birth, found through evidence
+	// that does not rest on the name alone: a one-digit slip of the ID or
+	// the same phone on the register, or the birth year the CCCD encodes
+	// when the subscription's date contradicts it (with an ID the register
+	// lacks or holds in the other kind).
+	keep := func(i int32) bool {
+		return c.compareID(i) == linkage.IDOneDigit || (c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey)
+	}
+	cands := c.gather(subYear, keep)
+	if len(cands) == 0 && c.id.Kind == normalize.IDCCCD && int(c.id.BirthYear) != subYear {
+		cands = c.gather(int(c.id.BirthYear), func(i int32) bool {
+			rk := c.reg.idKey[i]
+			return rk == 0 || rk>>60 != c.idKey>>60 || c.compareID(i) == linkage.IDOneDigit
+		})
+	}
+	if len(cands) > 0 {
+		n := c.citizens(cands)
+		res.Verdict, res.Fields, res.Candidates, res.Tie = VerdictMismatch, "dob", int32(n), n > 1
+		if n == 1 {
+			res.Matched = cands[0]
+			c.evidence(cands[0], res, true)
 		}
 		return
 	}
-	switch {
-	case c.id.Kind == normalize.IDMissing:
-		res.Verdict, res.Reason = VerdictIDInvalid, ReasonIDMissing
-		return
-	case !c.id.Valid():
-		res.Verdict, res.Reason = VerdictIDInvalid, ReasonIDInvalid
-		return
-	case c.dob != 0 && normalize.CheckIDConsistency(c.id, d, normalize.GenderUnknown)&normalize.CorrectMask != 0:
+
+	if c.dob != 0 && normalize.CheckIDConsistency(c.id, d, normalize.GenderUnknown)&normalize.CorrectMask != 0 {
 		// a made-up or mistyped CCCD whose birth-year digits contradict
 		// the date of birth given with it
 		res.Verdict, res.Reason = VerdictIDInvalid, ReasonIDDOBMismatch
@@ -359,6 +436,38 @@ func (c *Checker) Check(in SubInput, res *Result) {
 		return
 	}
 	res.Verdict = VerdictIDNotFound
+}
+
+// compat tells whether a citizen's rows are compatible with the
+// subscription's ID although not equal to it, and returns the row to name
+// (the first with an ID, else the first) and how: "" when a row holds
+// another ID of the same kind, more than one digit away.
+func (c *Checker) compat(rows []int32) (int32, string) {
+	how := "id:register_missing"
+	k := rows[0]
+	keyed := false
+	for _, i := range rows {
+		rk := c.reg.idKey[i]
+		if rk == 0 {
+			continue
+		}
+		if !keyed {
+			k, keyed = i, true
+		}
+		switch {
+		case c.idKey == 0:
+			return k, ""
+		case rk>>60 != c.idKey>>60:
+			if how == "id:register_missing" {
+				how = "id:register_other_kind"
+			}
+		case c.compareID(i) == linkage.IDOneDigit:
+			how = "id:register_typo"
+		default:
+			return k, ""
+		}
+	}
+	return k, how
 }
 
 func blank(b []byte) bool {
@@ -413,11 +522,14 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 	if bn == nameDifferent {
 		// Someone else's ID? Look for the citizen whose name and date of
 		// birth these are, holding another ID.
-		if k, tie, n, _ := c.findByNameDOB(func(i int32) (bool, string) {
-			return c.reg.idKey[i] != c.idKey, ""
-		}); n > 0 {
-			res.Verdict, res.Holder, res.Candidates, res.Tie = VerdictOtherPerson, best, int32(n), tie
-			if !tie {
+		if cands := c.gather(int(c.dob/10000), func(i int32) bool {
+			a, _, _ := c.compareDOB(i)
+			return a && c.reg.idKey[i] != c.idKey
+		}); len(cands) > 0 {
+			n := c.citizens(cands)
+			res.Verdict, res.Holder, res.Candidates, res.Tie = VerdictOtherPerson, best, int32(n), n > 1
+			if n == 1 {
+				k, _ := c.compat(cands)
 				res.Matched = k
 				c.evidence(k, res, false)
 			}
@@ -436,66 +548,59 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 	}
 }
 
-// findByNameDOB returns the register citizens whose name and date of
-// birth agree with the subscription's and whose rows pass ok (which also
-// says how the ID relates). Rows are grouped into citizens by ID: equal or
-// one-digit-apart IDs are one citizen, and rows without an ID join the
-// citizen when there is exactly one. It returns the first row of the
-// first citizen, whether several citizens fit (a tie), their number and
-// the how of the returned row.
-func (c *Checker) findByNameDOB(ok func(i int32) (bool, string)) (row int32, tie bool, n int, how string) {
+// gather returns the register rows whose name agrees with the
+// subscription's (equal after normalization, or a typo) and that pass
+// keep, blocked on (family, given, year) and on the phone (a register
+// record whose name or date was mistyped still holds the number). Rows are
+// in block order, without repeats; the slice is scratch.
+func (c *Checker) gather(year int, keep func(i int32) bool) []int32 {
 	c.cand = c.cand[:0]
-	row = -1
-	var firstHow string
-	for _, e := range lookup(c.reg.byNameYear, nameYearKey(c.fam, c.given, int(c.dob/10000))) {
-		cls, _, _, _ := c.compareName(e.Row)
-		if cls < nameMinor {
-			continue
-		}
-		if agree, _, _ := c.compareDOB(e.Row); !agree {
-			continue
-		}
-		good, h := ok(e.Row)
-		if !good {
-			continue
-		}
-		if row < 0 {
-			row, firstHow = e.Row, h
-		}
-		c.cand = append(c.cand, e.Row)
-	}
-	if row < 0 {
-		return -1, false, 0, ""
-	}
-	n = c.citizens(c.cand)
-	return row, n > 1, n, firstHow
-}
-
-// citizens counts the different citizens among register rows.
-func (c *Checker) citizens(rows []int32) int {
-	c.group = c.group[:0]
-	keyless := false
-	for _, i := range rows {
-		k := c.reg.idKey[i]
-		if k == 0 {
-			keyless = true
-			continue
-		}
-		same := false
-		for _, g := range c.group {
-			if g == k || (g>>60 == k>>60 && c.oneDigit(g, k)) {
-				same = true
-				break
+	for pass, idx := range [2][]blocking.Entry{lookup(c.reg.byNameYear, nameYearKey(c.fam, c.given, year)), lookup(c.reg.byPhone, c.phoneKey)} {
+		for _, e := range idx {
+			if pass == 1 && slices.Contains(c.cand, e.Row) {
+				continue
+			}
+			if cls, _, _, _ := c.compareName(e.Row); cls < nameMinor {
+				continue
+			}
+			if keep(e.Row) {
+				c.cand = append(c.cand, e.Row)
 			}
 		}
-		if !same {
-			c.group = append(c.group, k)
+	}
+	return c.cand
+}
+
+// citizens counts the different citizens among register rows that agree
+// with one identity: rows are one citizen unless they hold IDs of the same
+// kind more than one digit apart (a CMND and a CCCD may be one person's,
+// and rows without an ID join whoever is there). It counts the CCCD
+// groups, else the CMND groups, else 1.
+func (c *Checker) citizens(rows []int32) int {
+	best := 1
+	for _, kind := range [2]uint64{1, 2} {
+		c.group = c.group[:0]
+		for _, i := range rows {
+			k := c.reg.idKey[i]
+			if k == 0 || k>>60 != kind {
+				continue
+			}
+			same := false
+			for _, g := range c.group {
+				if g == k || c.oneDigit(g, k) {
+					same = true
+					break
+				}
+			}
+			if !same {
+				c.group = append(c.group, k)
+			}
+		}
+		if len(c.group) > 0 {
+			return len(c.group)
 		}
 	}
-	if len(c.group) == 0 && keyless {
-		return 1
-	}
-	return len(c.group)
+	return best
 }
 
 func (c *Checker) oneDigit(a, b uint64) bool {

@@ -142,7 +142,7 @@ func (c *regChunk) add(n *normalize.Normalizer, refYear int, row regRow) error {
 	d := normalize.ParseDate(row.dob, normalize.DateOptions{RefYear: refYear})
 	packed := int32(0)
 	if d.Year > 0 {
-		packed = d.Packed()
+		packed = registerDOB(d)
 		ny = nameYearKey(nm.FamilyFolded, nm.GivenFolded, int(d.Year))
 	}
 	c.dob = append(c.dob, packed)
@@ -161,6 +161,20 @@ func (c *regChunk) add(n *normalize.Normalizer, refYear int, row regRow) error {
 	}
 	c.phone = append(c.phone, pk)
 	return nil
+}
+
+// registerDOB packs a register date of birth. An impossible date (month
+// 78, 31 February) is a known slip of the register: only its possible
+// parts are kept (the year, or the year and month), so that it is compared
+// as a partial date rather than held against the subscription.
+func registerDOB(d normalize.Date) int32 {
+	if d.Flags&normalize.FlagDOBImpossible == 0 {
+		return d.Packed()
+	}
+	if d.Month >= 1 && d.Month <= 12 {
+		return int32(d.Year)*10000 + int32(d.Month)*100
+	}
+	return int32(d.Year) * 10000
 }
 
 // merge appends a chunk to the register.
