@@ -58,18 +58,22 @@ type result struct {
 	stdout, stderr string
 }
 
-// dedup runs the binary with args and a one-minute limit: a hang fails the
-// test instead of stalling the suite. A panic trace fails it too.
+// cmdTimeout bounds one dedup process: a hang fails the test instead of
+// stalling the suite.
+var cmdTimeout = time.Minute
+
+// dedup runs the binary with args within cmdTimeout. A panic trace on
+// stderr fails the test too.
 func dedup(t *testing.T, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binPath, args...)
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		t.Fatalf("dedup %s: no answer within a minute (hang?)", strings.Join(args, " "))
+		t.Fatalf("dedup %s: no answer within %v (hang?)", strings.Join(args, " "), cmdTimeout)
 	}
 	res := result{stdout: so.String(), stderr: se.String()}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/dedup-vn/dedup/dataio"
 )
@@ -57,6 +58,10 @@ func TestSkewedBlock(t *testing.T) {
 		t.Skip("skewed block of 200k records: skipped with -short")
 	}
 	n := skewRecords()
+	if n > 200000 {
+		defer func(d time.Duration) { cmdTimeout = d }(cmdTimeout)
+		cmdTimeout = 15 * time.Minute // a manual measurement, not CI
+	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "skew.parquet")
 	writeSkewed(t, in, n)
