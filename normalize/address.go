@@ -184,6 +184,13 @@ type AddressParser struct {
 	inDists bool  // old ward match restricted to dc
 	wardEnd int   // end of the ward span
 	named   int32 // a 2025 ward named in the text that the old ward maps into, else -1
+	// spans memoizes the index lookup of token spans within one Parse:
+	// entry e*(maxSpan+1)+l is for tokens [e-l, e), holding the entry
+	// index + 1, or -1 when the span's key names nothing, or 0 when not
+	// looked up yet. Parse tries the same spans for several levels (the
+	// province, the district, old and new wards, each under two masks), and
+	// the map lookup was the largest cost.
+	spans []int32
 }
 
 // NewAddressParser returns a parser; the shared indexes are built from
@@ -209,8 +216,19 @@ func (p *AddressParser) tokenize(s []byte) {
 		if c < utf8.RuneSelf {
 			f = foldTable[c]
 		} else {
-			r, n := utf8.DecodeRune(s[i:])
-			size = n
+			// Vietnamese letters are two-byte (U+00C0–U+01B0, the combining
+			// marks) or three-byte E1 sequences (U+1EA0–U+1EF9): decode
+			// those inline, as utf8.DecodeRune would, and leave anything
+			// else (and every invalid sequence) to it.
+			var r rune
+			switch {
+			case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+				r, size = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
+			case c == 0xE1 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
+				r, size = rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F)|0x1000, 3
+			default:
+				r, size = utf8.DecodeRune(s[i:])
+			}
 			if r < foldLimit {
 				f = foldTable[r]
 			}
@@ -289,15 +307,26 @@ func (p *AddressParser) markerBefore(i int) (lv uint8, typ unitType, start int) 
 		return 0, utNone, i
 	}
 	if i >= 2 && p.toks[i-2].seg == p.toks[i].seg {
-		switch string(p.word(i-2)) + " " + string(p.word(i-1)) {
-		case "thanh pho":
-			return lvProv | lvDist, utThanhPho, i - 2
-		case "thi xa":
-			return lvDist, utThiXa, i - 2
-		case "thi tran":
-			return lvWardOld, utThiTran, i - 2
-		case "dac khu":
-			return lvWardNew, utDacKhu, i - 2
+		// Two-word markers, compared word by word without copying
+		// (building "w2 w1" cost a string concatenation per call on a hot
+		// path).
+		w1 := p.word(i - 1)
+		switch string(p.word(i - 2)) {
+		case "thanh":
+			if string(w1) == "pho" {
+				return lvProv | lvDist, utThanhPho, i - 2
+			}
+		case "thi":
+			switch string(w1) {
+			case "xa":
+				return lvDist, utThiXa, i - 2
+			case "tran":
+				return lvWardOld, utThiTran, i - 2
+			}
+		case "dac":
+			if string(w1) == "khu" {
+				return lvWardNew, utDacKhu, i - 2
+			}
 		}
 	}
 	switch string(p.word(i - 1)) {
@@ -360,8 +389,7 @@ func (p *AddressParser) match(e int, lv uint8, mask uint64) (a, ms int, ok bool)
 				}
 			}
 		}
-		p.key = p.appendSpanKey(p.key[:0], a, e)
-		ei, found := p.ix.keys[string(p.key)]
+		ei, found := p.lookupSpan(a, e)
 		if !found {
 			continue
 		}
@@ -370,6 +398,23 @@ func (p *AddressParser) match(e int, lv uint8, mask uint64) (a, ms int, ok bool)
 		}
 	}
 	return 0, 0, false
+}
+
+// lookupSpan returns the index entry named by tokens [a, e), memoized per
+// Parse (see AddressParser.spans).
+func (p *AddressParser) lookupSpan(a, e int) (int32, bool) {
+	slot := e*(p.ix.maxSpan+1) + (e - a)
+	if v := p.spans[slot]; v != 0 {
+		return v - 1, v > 0
+	}
+	p.key = p.appendSpanKey(p.key[:0], a, e)
+	ei, found := p.ix.lookup(p.key)
+	if !found {
+		p.spans[slot] = -1
+		return 0, false
+	}
+	p.spans[slot] = ei + 1
+	return ei, true
 }
 
 // filter fills the candidate list of level lv from ent and reports whether
@@ -483,6 +528,12 @@ func (p *AddressParser) Parse(s []byte) Address {
 	p.src = s
 	p.named = -1
 	p.tokenize(s)
+	n := (len(p.toks) + 1) * (ix.maxSpan + 1)
+	if cap(p.spans) < n {
+		p.spans = make([]int32, n)
+	}
+	p.spans = p.spans[:n]
+	clear(p.spans)
 	e := p.stripCountry(len(p.toks))
 	p.oneSeg = e == 0 || p.toks[0].seg == p.toks[e-1].seg
 	rem := e // tokens before rem are the address line
@@ -647,12 +698,12 @@ func (p *AddressParser) Parse(s []byte) Address {
 // district of one of the masked provinces; it leaves that district in dc.
 func (p *AddressParser) cityAsDistrict(pa, pe int, mask uint64) bool {
 	p.key = p.appendSpanKey(p.key[:0], pa, pe)
-	ei, ok := p.ix.keys[string(p.key)]
+	ei, ok := p.ix.lookup(p.key)
 	if !ok {
 		// the span included its marker ("TP Vĩnh Long"): retry without
 		if lv, _, _ := p.markerBefore(pa + 1); lv != 0 && pa+1 < pe {
 			p.key = p.appendSpanKey(p.key[:0], pa+1, pe)
-			ei, ok = p.ix.keys[string(p.key)]
+			ei, ok = p.ix.lookup(p.key)
 		}
 		if !ok {
 			return false

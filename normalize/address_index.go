@@ -1,6 +1,8 @@
 package normalize
 
 import (
+	"hash/maphash"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,6 +134,57 @@ type addrIndex struct {
 	maxSpan int     // most tokens in any key
 	allOld  uint64
 	allNew  uint64
+
+	// table is keys as an open-addressing hash table, the parser's lookup
+	// path: most span keys the parser tries name nothing, and a miss here
+	// usually costs one hash and one probe of an 8-byte slot, where the Go
+	// map also compared control groups. keyOf holds each entry's key for the
+	// final check.
+	table []keySlot
+	keyOf []string
+	seed  maphash.Seed
+}
+
+// keySlot is one slot of addrIndex.table: the key's hash and its entry
+// index + 1 (0 = empty).
+type keySlot struct {
+	h  uint32
+	ei int32
+}
+
+// buildTable fills ix.table from ix.keys at a load factor of at most 1/4.
+func (ix *addrIndex) buildTable() {
+	ix.seed = maphash.MakeSeed()
+	size := 1 << bits.Len(uint(4*len(ix.keys)))
+	ix.table = make([]keySlot, size)
+	ix.keyOf = make([]string, len(ix.entries))
+	mask := uint64(size - 1)
+	for k, ei := range ix.keys {
+		ix.keyOf[ei] = k
+		h := maphash.String(ix.seed, k)
+		for i := h & mask; ; i = (i + 1) & mask {
+			if ix.table[i].ei == 0 {
+				ix.table[i] = keySlot{h: uint32(h >> 32), ei: ei + 1}
+				break
+			}
+		}
+	}
+}
+
+// lookup returns the entry index of key, as ix.keys[key] would.
+func (ix *addrIndex) lookup(key []byte) (int32, bool) {
+	h := maphash.Bytes(ix.seed, key)
+	mask := uint64(len(ix.table) - 1)
+	hi := uint32(h >> 32)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := ix.table[i]
+		if s.ei == 0 {
+			return 0, false
+		}
+		if s.h == hi && ix.keyOf[s.ei-1] == string(key) {
+			return s.ei - 1, true
+		}
+	}
 }
 
 var (
@@ -353,6 +406,7 @@ func buildAddrIndex(t *refdata.Tables) *addrIndex {
 		}
 		ix.wOld[i].linkEnd = int32(len(ix.links))
 	}
+	ix.buildTable()
 	return ix
 }
 
