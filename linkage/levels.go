@@ -132,13 +132,24 @@ func CompareName(s *NameScratch, a, b NameForms, bands []float64) (int8, float32
 		if middleCompatible(&s.ta, &s.tb, a.Folded, b.Folded) {
 			return n + nameMiddle, float32(jw)
 		}
+		// One typo: the same tokens but one, and that one a single edit
+		// away ("pyam"/"pham", "li"/"ly"). Jaro-Winkler undervalues a typo
+		// near the start of a name, so it gets the top band directly.
+		if n > 0 && oneTokenTypo(&s.ta, &s.tb, a.Folded, b.Folded) {
+			return n, float32(jw)
+		}
 		// The bands take the weaker of the full-name and the given-name
 		// similarity: Vietnamese names share a few family and middle names
 		// ("nguyen thi "), which lift the full-name score of two different
 		// people above 0.8, while the given name is what tells them apart.
+		// A typo in a short given name ("anh"/"ahn") is one edit and keeps
+		// the full-name score; Jaro-Winkler alone is harsh on short strings.
 		if s.ta.n >= 2 && s.tb.n >= 2 {
-			if g := JaroWinkler(s.ta.get(a.Folded, s.ta.n-1), s.tb.get(b.Folded, s.tb.n-1)); g < jw {
-				jw = g
+			ga, gb := s.ta.get(a.Folded, s.ta.n-1), s.tb.get(b.Folded, s.tb.n-1)
+			if !withinOneEdit(ga, gb) {
+				if g := JaroWinkler(ga, gb); g < jw {
+					jw = g
+				}
 			}
 		}
 	}
@@ -171,7 +182,12 @@ func middleCompatible(ta, tb *tokens, a, b []byte) bool {
 	if ta.n < 2 || tb.n < 2 {
 		return false
 	}
-	if !bytes.Equal(ta.get(a, 0), tb.get(b, 0)) || !bytes.Equal(ta.get(a, ta.n-1), tb.get(b, tb.n-1)) {
+	// The family names agree; the given names agree or differ by a typo
+	// (a dropped middle name and a typo often come together).
+	if !bytes.Equal(ta.get(a, 0), tb.get(b, 0)) {
+		return false
+	}
+	if ga, gb := ta.get(a, ta.n-1), tb.get(b, tb.n-1); !bytes.Equal(ga, gb) && (ta.n == tb.n || !withinOneEdit(ga, gb)) {
 		return false
 	}
 	if ta.n > tb.n {
@@ -464,4 +480,48 @@ func CompareExactInt(a, b int32) (int8, float32) {
 		return 1, 1
 	}
 	return 0, 0
+}
+
+// withinOneEdit reports whether a and b differ by at most one insertion,
+// deletion, substitution or transposition of adjacent bytes.
+func withinOneEdit(a, b []byte) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(b)-len(a) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) {
+		return true // equal, or b has one byte more at the end
+	}
+	if len(a) == len(b) {
+		if bytes.Equal(a[i+1:], b[i+1:]) {
+			return true // substitution
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && bytes.Equal(a[i+2:], b[i+2:]) // transposition
+	}
+	return bytes.Equal(a[i:], b[i+1:]) // insertion into a
+}
+
+// oneTokenTypo reports whether two token lists of the same length are equal
+// but for exactly one token, which is within one edit of its counterpart.
+func oneTokenTypo(ta, tb *tokens, a, b []byte) bool {
+	if ta.n != tb.n || ta.n < 2 {
+		return false
+	}
+	diff := 0
+	for k := 0; k < ta.n; k++ {
+		x, y := ta.get(a, k), tb.get(b, k)
+		if bytes.Equal(x, y) {
+			continue
+		}
+		if diff++; diff > 1 || !withinOneEdit(x, y) {
+			return false
+		}
+	}
+	return diff == 1
 }

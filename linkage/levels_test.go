@@ -37,17 +37,30 @@ func TestCompareName(t *testing.T) {
 	f(n("", "nguyen v an", ""), n("", "nguyen van an", ""), 4)
 	f(n("", "nguyen v. an", ""), n("", "nguyen van an", ""), 4)
 	f(n("", "tran thi minh thu", ""), n("", "tran minh thu", ""), 4)
+	// Middle dropped and a typo in the given name.
+	f(n("", "cao hoai anh", ""), n("", "cao abh", ""), 4)
+	// One token one edit away: the top band, whatever Jaro-Winkler says
+	// of a typo near the start.
+	f(n("", "pyam thi phuong", ""), n("", "pham thi phuong", ""), 3)
+	f(n("", "li thi hau", ""), n("", "ly thi hau", ""), 3)
+	f(n("", "pan minh thang", ""), n("", "phan minh thang", ""), 3)
+	// Two tokens off, or one token two edits off: no shortcut.
+	f(n("", "pyam thi phuonh", ""), n("", "pham thi phuong", ""), 1)
 	// Different middle: not a middle-name case; JW decides.
 	f(n("", "nguyen van an", ""), n("", "nguyen thi an", ""), 2)
 	// Different given name with the same family: the bands follow the
-	// weaker of the full-name and given-name similarity. An and Anh are two
-	// names (given-name JW 0.91, band 0.88); Tuyết and Thắm share nothing
-	// but "nguyen", which alone put the full names above 0.80.
-	f(n("", "nguyen van an", ""), n("", "nguyen van anh", ""), 2)
+	// weaker of the full-name and given-name similarity, unless the given
+	// names are one edit apart (a typo, or An/Anh: the other fields decide).
+	// Tuyết and Thắm share nothing but "nguyen", which alone put the full
+	// names above 0.80.
+	f(n("", "nguyen van an", ""), n("", "nguyen van anh", ""), 3)
 	f(n("", "nguyen quang tuyet", ""), n("", "nguyen thi tham", ""), 0)
 	f(n("", "nguyen thi hoa", ""), n("", "nguyen thi chau", ""), 0)
-	// A typo in the given name stays in the top band.
+	// A typo in the given name stays in the top band: one edit apart, the
+	// given-name guard does not apply.
 	f(n("", "nguyen thi phuong", ""), n("", "nguyen thi phuogn", ""), 3)
+	f(n("", "tran van anh", ""), n("", "tran van ahn", ""), 3)
+	f(n("", "le thi lan", ""), n("", "le thi lam", ""), 3)
 	f(n("", "le thi hoa", ""), n("", "pham quoc bao", ""), 0)
 }
 
@@ -171,4 +184,26 @@ func TestCompareString(t *testing.T) {
 	if l, _ := CompareExactInt(0, 2); l != Null {
 		t.Errorf("CompareExactInt(0, 2) = %d; want null", l)
 	}
+}
+
+func TestWithinOneEdit(t *testing.T) {
+	f := func(a, b string, want bool) {
+		t.Helper()
+		if got := withinOneEdit([]byte(a), []byte(b)); got != want {
+			t.Errorf("withinOneEdit(%q, %q) = %v; want %v", a, b, got, want)
+		}
+		if got := withinOneEdit([]byte(b), []byte(a)); got != want {
+			t.Errorf("withinOneEdit(%q, %q) = %v; want %v (swapped)", b, a, got, want)
+		}
+	}
+	f("", "", true)
+	f("", "a", true)
+	f("anh", "anh", true)
+	f("anh", "an", true)  // deletion at the end
+	f("anh", "nh", true)  // deletion at the start
+	f("anh", "ahn", true) // transposition
+	f("lan", "lam", true) // substitution
+	f("hung", "hai", false)
+	f("anh", "a", false)
+	f("abcd", "badc", false) // two transpositions
 }

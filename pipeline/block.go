@@ -49,6 +49,15 @@ func (r *runner) compilePart(spec string) (keyPart, error) {
 			return num(d, 10000, nil), nil
 		case "year_month":
 			return num(d, 100, func(v int32) bool { return v/100%100 != 0 }), nil
+		case "month_day":
+			// The date without its year, for typos in the year.
+			md := make([]int32, len(d))
+			for i, v := range d {
+				if v%100 != 0 && v/100%100 != 0 {
+					md[i] = v % 10000
+				}
+			}
+			return num(md, 1, nil), nil
 		}
 	case config.KindGender:
 		return num(fs.int32s("value"), 1, nil), nil

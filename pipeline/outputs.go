@@ -1,8 +1,8 @@
 package pipeline
 
 import (
+	"bytes"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -325,7 +325,7 @@ func (o *outputs) writeGolden(r *runner, res *cluster.Result) error {
 		if len(members) == 0 {
 			continue
 		}
-		b.Append(g.row(res, members))
+		g.appendRow(b, res, members)
 		r.manifest.Clusters.Golden++
 		if b.Len() >= outBatchRows {
 			rec := b.NewBatch()
@@ -343,10 +343,7 @@ func (o *outputs) writeGolden(r *runner, res *cluster.Result) error {
 			return err
 		}
 	}
-	if err := r.rejects.flush(); err != nil {
-		return err
-	}
-	return nil
+	return r.rejects.flush()
 }
 
 // goldenBuilder chooses the surviving values of a cluster.
@@ -356,15 +353,17 @@ type goldenBuilder struct {
 	updated   *fieldStore // the first timestamp field, if any
 	wards     map[uint32]string
 	provinces map[uint32]string
-	buf       []byte
+	hasKinds  map[string]bool
+	val, tmp  []byte
 }
 
 func newGoldenBuilder(r *runner) *goldenBuilder {
-	g := &goldenBuilder{r: r}
+	g := &goldenBuilder{r: r, hasKinds: map[string]bool{}}
 	g.wards, g.provinces = unitNames()
 	names := []string{"cluster_id", "size", "member_ids"}
 	for i := range r.st.fields {
 		f := &r.st.fields[i]
+		g.hasKinds[f.kind] = true
 		if f.kind == config.KindTimestamp && g.updated == nil {
 			g.updated = f
 		}
@@ -385,137 +384,165 @@ func (g *goldenBuilder) ts(row int32) int64 {
 	return g.updated.ts[row]
 }
 
-// value renders a field of a record; "" when it has none.
-func (g *goldenBuilder) value(f *fieldStore, row int32) string {
+// appendValue appends a field of a record as golden text to dst; nothing
+// when the record has no value.
+func (g *goldenBuilder) appendValue(dst []byte, f *fieldStore, row int32) []byte {
 	switch f.kind {
 	case config.KindPersonName:
-		return string(f.str("canonical").get(row))
+		return append(dst, f.str("canonical").get(row)...)
 	case config.KindDate:
-		v := f.int32s("date")[row]
-		if v == 0 {
-			return ""
+		if v := f.int32s("date")[row]; v != 0 {
+			return normalize.DateFromPacked(v).AppendISO(dst)
 		}
-		return string(normalize.DateFromPacked(v).AppendISO(nil))
 	case config.KindGender:
 		switch normalize.Gender(f.int32s("value")[row]) {
 		case normalize.GenderMale:
-			return "Nam"
+			return append(dst, "Nam"...)
 		case normalize.GenderFemale:
-			return "Nữ"
+			return append(dst, "Nữ"...)
 		}
-		return ""
 	case config.KindNationalID:
-		return string(f.str("digits").get(row))
+		return append(dst, f.str("digits").get(row)...)
 	case config.KindPhone:
-		return string(f.str("phones").get(row))
+		return append(dst, f.str("phones").get(row)...)
 	case config.KindText:
-		return string(f.str("canonical").get(row))
+		return append(dst, f.str("canonical").get(row)...)
 	case config.KindVNAddress:
 		ward := uint32(f.int32s("ward_2025")[row])
 		if ward == 0 {
-			return ""
+			return dst
 		}
-		parts := []string{}
 		if s := f.str("street").get(row); len(s) > 0 {
-			parts = append(parts, string(s))
+			dst = append(append(dst, s...), ", "...)
 		}
-		parts = append(parts, g.wards[ward])
+		dst = append(dst, g.wards[ward]...)
 		if p := g.provinces[uint32(f.int32s("province_2025")[row])]; p != "" {
-			parts = append(parts, p)
+			dst = append(append(dst, ", "...), p...)
 		}
-		return strings.Join(parts, ", ")
+		return dst
 	case config.KindTimestamp:
-		if f.ts[row] == 0 {
-			return ""
+		if t := f.ts[row]; t != 0 {
+			return time.Unix(t, 0).UTC().AppendFormat(dst, time.RFC3339)
 		}
-		return time.Unix(f.ts[row], 0).UTC().Format(time.RFC3339)
 	}
-	return ""
+	return dst
 }
 
-// choose picks the member whose value survives for field f.
-func (g *goldenBuilder) choose(f *fieldStore, members []int32) (int32, string) {
+// valid tells whether a member's value of f counts as valid for the
+// valid_first rule: a valid CCCD for national IDs, no correctness flag on
+// the record otherwise.
+func (g *goldenBuilder) valid(f *fieldStore, m int32) bool {
+	if f.kind == config.KindNationalID {
+		return g.r.st.idKey[m] != 0
+	}
+	return normalize.Flags(g.r.st.flags[m])&normalize.CorrectMask == 0
+}
+
+// choose picks the member whose value survives for field f, or -1 when no
+// member has a value. Ties go to the most recent update, then to the
+// member with the smallest stable key (members come in that order).
+func (g *goldenBuilder) choose(f *fieldStore, members []int32) int32 {
+	if len(members) == 1 {
+		if len(g.appendValue(g.tmp[:0], f, members[0])) == 0 {
+			return -1
+		}
+		return members[0]
+	}
 	rule := g.r.cfg.SurvivorshipFor(f.name)
-	best, bestVal := int32(-1), ""
-	bestCount, bestValid := 0, false
+	best, bestCount, bestValid := int32(-1), 0, false
 	for _, m := range members {
-		v := g.value(f, m)
-		if v == "" {
+		g.val = g.appendValue(g.val[:0], f, m)
+		if len(g.val) == 0 {
+			continue
+		}
+		if best < 0 {
+			best = m
+			if rule == config.SurviveMostFrequent {
+				bestCount = g.count(f, members, g.val)
+			}
+			bestValid = g.valid(f, m)
 			continue
 		}
 		better := false
 		switch {
-		case best < 0:
-			better = true
-		case f.kind == config.KindTimestamp:
+		case f.kind == config.KindTimestamp || rule == config.SurviveMostRecent:
 			better = g.ts(m) > g.ts(best)
 		case rule == config.SurviveMostFrequent:
-			count := 0
-			for _, o := range members {
-				if g.value(f, o) == v {
-					count++
-				}
-			}
+			count := g.count(f, members, g.val)
 			better = count > bestCount || count == bestCount && g.ts(m) > g.ts(best)
 			if better {
 				bestCount = count
 			}
 		case rule == config.SurviveValidFirst:
-			valid := g.r.st.idKey[m] != 0 || f.kind != config.KindNationalID && normalize.Flags(g.r.st.flags[m])&normalize.CorrectMask == 0
+			valid := g.valid(f, m)
 			better = valid && !bestValid || valid == bestValid && g.ts(m) > g.ts(best)
-		default: // most_recent
-			better = g.ts(m) > g.ts(best)
+			if better {
+				bestValid = valid
+			}
 		}
 		if better {
-			if best < 0 && rule == config.SurviveMostFrequent {
-				for _, o := range members {
-					if g.value(f, o) == v {
-						bestCount++
-					}
-				}
-			}
-			if rule == config.SurviveValidFirst {
-				bestValid = g.r.st.idKey[m] != 0 || f.kind != config.KindNationalID && normalize.Flags(g.r.st.flags[m])&normalize.CorrectMask == 0
-			}
-			best, bestVal = m, v
+			best = m
 		}
 	}
-	return best, bestVal
+	return best
 }
 
-// row builds one golden record.
-func (g *goldenBuilder) row(res *cluster.Result, members []int32) []string {
-	st := g.r.st
-	out := make([]string, 0, len(g.schema.Fields()))
-	out = append(out, res.ID(members[0]), strconv.Itoa(len(members)))
-	ids := make([]string, len(members))
-	for i, m := range members {
-		ids[i] = string(st.recordID.get(m))
+// count counts the members whose value of f equals v.
+func (g *goldenBuilder) count(f *fieldStore, members []int32, v []byte) int {
+	n := 0
+	for _, o := range members {
+		g.tmp = g.appendValue(g.tmp[:0], f, o)
+		if bytes.Equal(g.tmp, v) {
+			n++
+		}
 	}
-	out = append(out, strings.Join(ids, ";"))
+	return n
+}
+
+// appendRow appends one golden record to b.
+func (g *goldenBuilder) appendRow(b *dataio.StringBatchBuilder, res *cluster.Result, members []int32) {
+	st := g.r.st
+	col := 0
+	put := func(v []byte) {
+		b.Column(col).BinaryBuilder.Append(v)
+		col++
+	}
+	g.val = res.AppendID(g.val[:0], members[0])
+	put(g.val)
+	put(strconv.AppendInt(g.val[:0], int64(len(members)), 10))
+	g.val = g.val[:0]
+	for i, m := range members {
+		if i > 0 {
+			g.val = append(g.val, ';')
+		}
+		g.val = append(g.val, st.recordID.get(m)...)
+	}
+	put(g.val)
 	var (
-		flags                normalize.Flags
-		dob                  normalize.Date
-		gender               normalize.Gender
-		id                   normalize.ID
-		hasName, hasDOB      bool
-		hasID, hasGender     bool
-		hasAddr, liveAddr    bool
-		addrFields, idFields int
-		hasTimestamp         bool
+		flags                             normalize.Flags
+		dob                               normalize.Date
+		gender                            normalize.Gender
+		id                                normalize.ID
+		hasName, hasDOB, hasID, hasGender bool
+		hasAddr, hasTimestamp             bool
 	)
 	for i := range st.fields {
 		f := &st.fields[i]
-		from, v := g.choose(f, members)
-		src := ""
+		from := g.choose(f, members)
+		g.val = g.val[:0]
 		if from >= 0 {
-			src = string(st.recordID.get(from))
+			g.val = g.appendValue(g.val, f, from)
 			flags |= normalize.Flags(st.flags[from])
 		}
-		out = append(out, v, src)
+		put(g.val)
+		if from >= 0 {
+			put(st.recordID.get(from))
+		} else {
+			put(nil)
+		}
 		switch f.kind {
 		case config.KindPersonName:
-			hasName = hasName || v != ""
+			hasName = hasName || from >= 0
 		case config.KindDate:
 			if from >= 0 {
 				dob, hasDOB = normalize.DateFromPacked(f.int32s("date")[from]), true
@@ -525,21 +552,20 @@ func (g *goldenBuilder) row(res *cluster.Result, members []int32) []string {
 				gender, hasGender = normalize.Gender(f.int32s("value")[from]), true
 			}
 		case config.KindNationalID:
-			idFields++
 			if from >= 0 {
-				id, hasID = normalize.ParseID([]byte(v)), true
+				id, hasID = normalize.ParseID(f.str("digits").get(from)), true
 			}
 		case config.KindVNAddress:
-			addrFields++
-			ward, prov := "", ""
 			if from >= 0 {
-				ward = string(normalize.AppendCode(nil, uint32(f.int32s("ward_2025")[from]), 5))
-				prov = string(normalize.AppendCode(nil, uint32(f.int32s("province_2025")[from]), 2))
-				hasAddr, liveAddr = true, true
+				put(normalize.AppendCode(g.tmp[:0], uint32(f.int32s("ward_2025")[from]), 5))
+				put(normalize.AppendCode(g.tmp[:0], uint32(f.int32s("province_2025")[from]), 2))
+				hasAddr = true
+			} else {
+				put(nil)
+				put(nil)
 			}
-			out = append(out, ward, prov)
 		case config.KindTimestamp:
-			hasTimestamp = hasTimestamp || v != ""
+			hasTimestamp = hasTimestamp || from >= 0
 		}
 	}
 	// correct: the chosen values are valid and consistent with each other.
@@ -549,8 +575,8 @@ func (g *goldenBuilder) row(res *cluster.Result, members []int32) []string {
 	}
 	// complete: the required fields (name, date of birth, gender, ID,
 	// address, where the schema has them) have a value.
-	complete := hasName && (hasDOB || !g.hasKind(config.KindDate)) && (hasGender || !g.hasKind(config.KindGender)) &&
-		(hasID || idFields == 0) && (hasAddr || addrFields == 0)
+	complete := hasName && (hasDOB || !g.hasKinds[config.KindDate]) && (hasGender || !g.hasKinds[config.KindGender]) &&
+		(hasID || !g.hasKinds[config.KindNationalID]) && (hasAddr || !g.hasKinds[config.KindVNAddress])
 	// clean: normalized and deduplicated: no two valid national IDs were
 	// forced into one cluster.
 	clean := true
@@ -563,13 +589,10 @@ func (g *goldenBuilder) row(res *cluster.Result, members []int32) []string {
 			firstID = k
 		}
 	}
-	// live: a current address in the 2025 units and a known update time.
-	live := liveAddr && (hasTimestamp || g.updated == nil)
-	g.buf = flags.AppendNames(g.buf[:0], ';')
-	out = append(out, strconv.FormatBool(correct), strconv.FormatBool(complete), strconv.FormatBool(clean), strconv.FormatBool(live), string(g.buf))
-	return out
-}
-
-func (g *goldenBuilder) hasKind(kind string) bool {
-	return slices.ContainsFunc(g.r.st.fields, func(f fieldStore) bool { return f.kind == kind })
+	// live: an address resolved in the 2025 units and a known update time.
+	live := hasAddr && (hasTimestamp || g.updated == nil)
+	for _, v := range []bool{correct, complete, clean, live} {
+		put(strconv.AppendBool(g.val[:0], v))
+	}
+	put(flags.AppendNames(g.val[:0], ';'))
 }

@@ -256,10 +256,71 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 	if m, err = withLambda(m, all, r.allPairs()); err != nil {
 		return err
 	}
+	// u of an identifier's exact level (national ID, phone), sampled from
+	// random pairs, is mostly the true matches among them: 2M samples
+	// cannot see how rarely two different people share a number. It is
+	// computed instead over all pairs from the value counts, less the
+	// matches' share, and λ is re-estimated; two rounds settle both.
+	for round := 0; round < 2; round++ {
+		r.identifierU(m, sc.compiled)
+		if m, err = withLambda(m, all, r.allPairs()); err != nil {
+			return err
+		}
+	}
 	m.Training.EMIterations = iterations
 	sc.model = m
 	r.manifest.Model = ModelInfo{File: "model.json", Trained: true, USamplePairs: int64(samples), EMIterations: m.Training.EMIterations}
 	return nil
+}
+
+// identifierU sets u of the exact level of every national ID and phone
+// comparison to the rate at which two records of different persons agree
+// on the value: P(agree) over all pairs with a value, Σ c(c-1) / n(n-1)
+// from the value counts, less λ·m (the matching pairs), and at least one
+// pair's worth. The "else" level takes up the difference so u sums to 1.
+func (r *runner) identifierU(m *linkage.Model, compiled *linkage.Compiled) {
+	for k := 0; k < compiled.Len(); k++ {
+		spec := compiled.Spec(k)
+		if spec.Kind != linkage.KindID && spec.Kind != linkage.KindPhone {
+			continue
+		}
+		name, _, _ := strings.Cut(spec.Inputs[0][0], ".")
+		fs := r.st.field(name)
+		if fs == nil || len(fs.strs) == 0 {
+			continue
+		}
+		col := &fs.strs[0]
+		entries := make([]blocking.Entry, 0, r.st.n)
+		for i := 0; i < r.st.n; i++ {
+			if v := col.get(int32(i)); len(v) > 0 && !r.dropped[i] {
+				entries = append(entries, blocking.Entry{Key: blocking.HashBytes(v), Row: int32(i)})
+			}
+		}
+		n := float64(len(entries))
+		if n < 2 {
+			continue
+		}
+		entries = blocking.SortEntries(entries, make([]blocking.Entry, len(entries)))
+		var agree float64
+		for i := 0; i < len(entries); {
+			j := i + 1
+			for j < len(entries) && entries[j].Key == entries[i].Key {
+				j++
+			}
+			c := float64(j - i)
+			agree += c * (c - 1)
+			i = j
+		}
+		levels := m.Comparisons[k].Levels
+		top := len(levels) - 1
+		lambda := m.Lambda
+		u := max((agree/(n*(n-1))-lambda*levels[top].M)/(1-lambda), 2/(n*(n-1)))
+		// The exact and "else" levels share what they had, so u still sums
+		// to 1 (on tiny inputs the formula can exceed it).
+		pool := levels[0].U + levels[top].U
+		u = min(u, pool/2)
+		levels[0].U, levels[top].U = pool-u, u
+	}
 }
 
 // allPairs is the number of record pairs the mode compares: every pair in
