@@ -273,7 +273,7 @@ func TestExplainErrors(t *testing.T) {
 	pairs := readPairs(t, run)
 	for _, tc := range []struct {
 		name, a, b, want string
-		opt            Options
+		opt              Options
 	}{
 		{"unknown id", pairs[0].left, "P00-NOPE", "not in the run's inputs", Options{RunDir: run}},
 		{"same id", pairs[0].left, pairs[0].left, "the same", Options{RunDir: run}},
