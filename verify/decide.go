@@ -370,7 +370,7 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 	// other way round) or a one-digit slip of it: then it is a match. If
 	// the citizen holds another ID of the same kind, the subscription's ID
 	// is not theirs: other_person.
-	if cands := c.gather(subYear, func(i int32) bool { a, _, _ := c.compareDOB(i); return a }); len(cands) > 0 {
+	if cands := c.gather(subYear, c.sameCitizen); len(cands) > 0 {
 		n := c.citizens(cands)
 		res.Candidates, res.Tie = int32(n), n > 1
 		k, how := c.compat(cands)
@@ -401,13 +401,16 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 	// the same phone on the register, or the birth year the CCCD encodes
 	// when the subscription's date contradicts it (with an ID the register
 	// lacks or holds in the other kind).
-	keep := func(i int32) bool {
+	keep := func(i int32, _ int) bool {
 		return c.compareID(i) == linkage.IDOneDigit || (c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey)
 	}
 	cands := c.gather(subYear, keep)
 	if len(cands) == 0 && c.id.Kind == normalize.IDCCCD && int(c.id.BirthYear) != subYear {
-		cands = c.gather(int(c.id.BirthYear), func(i int32) bool {
+		cands = c.gather(int(c.id.BirthYear), func(i int32, cls int) bool {
 			rk := c.reg.idKey[i]
+			if cls != nameSame {
+				return false
+			}
 			return rk == 0 || rk>>60 != c.idKey>>60 || c.compareID(i) == linkage.IDOneDigit
 		})
 	}
@@ -436,6 +439,23 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 		return
 	}
 	res.Verdict = VerdictIDNotFound
+}
+
+// sameCitizen says whether register row i is the citizen the
+// subscription's name and date of birth describe, without the ID: the
+// name equal after normalization and the full date equal (or day and
+// month swapped); or the register holding the msisdn on that row, with
+// the name equal or a typo away and the date agreeing as far as both go.
+// A typo-near name or a year-only date alone would take in namesakes.
+func (c *Checker) sameCitizen(i int32, cls int) bool {
+	agree, level, _ := c.compareDOB(i)
+	if !agree {
+		return false
+	}
+	if c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey {
+		return true
+	}
+	return cls == nameSame && (level == linkage.DateExact || level == linkage.DateSwap)
 }
 
 // compat tells whether a citizen's rows are compatible with the
@@ -522,9 +542,8 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 	if bn == nameDifferent {
 		// Someone else's ID? Look for the citizen whose name and date of
 		// birth these are, holding another ID.
-		if cands := c.gather(int(c.dob/10000), func(i int32) bool {
-			a, _, _ := c.compareDOB(i)
-			return a && c.reg.idKey[i] != c.idKey
+		if cands := c.gather(int(c.dob/10000), func(i int32, cls int) bool {
+			return c.reg.idKey[i] != c.idKey && c.sameCitizen(i, cls)
 		}); len(cands) > 0 {
 			n := c.citizens(cands)
 			res.Verdict, res.Holder, res.Candidates, res.Tie = VerdictOtherPerson, best, int32(n), n > 1
@@ -553,17 +572,18 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 // keep, blocked on (family, given, year) and on the phone (a register
 // record whose name or date was mistyped still holds the number). Rows are
 // in block order, without repeats; the slice is scratch.
-func (c *Checker) gather(year int, keep func(i int32) bool) []int32 {
+func (c *Checker) gather(year int, keep func(i int32, cls int) bool) []int32 {
 	c.cand = c.cand[:0]
 	for pass, idx := range [2][]blocking.Entry{lookup(c.reg.byNameYear, nameYearKey(c.fam, c.given, year)), lookup(c.reg.byPhone, c.phoneKey)} {
 		for _, e := range idx {
 			if pass == 1 && slices.Contains(c.cand, e.Row) {
 				continue
 			}
-			if cls, _, _, _ := c.compareName(e.Row); cls < nameMinor {
+			cls, _, _, _ := c.compareName(e.Row)
+			if cls < nameMinor {
 				continue
 			}
-			if keep(e.Row) {
+			if keep(e.Row, cls) {
 				c.cand = append(c.cand, e.Row)
 			}
 		}
