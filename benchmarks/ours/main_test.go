@@ -1,0 +1,214 @@
+package main
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/linkage"
+)
+
+// testRecord is one row of the exported file; "" and 0 are NULL.
+type testRecord struct {
+	folded, family, given, phonetic, id, phone string
+	dob, year, prov                            int32
+}
+
+// TestRunMatchesSpec checks run against a direct implementation of what
+// benchmarks/README.md says both sides compute (and the DuckDB peer's SQL
+// spells out): full blocks up to maxBlock, capped blocks paired within the
+// window by (first 8 bytes of folded, row), a pair once under its first
+// rule, Jaro-Winkler on the folded names. Few distinct values and a small
+// cap make large, capped and overlapping blocks.
+func TestRunMatchesSpec(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(vals ...string) string { return vals[rng.IntN(len(vals))] }
+	var recs []testRecord
+	for range 400 {
+		fam, giv := pick("nguyen", "tran", "le", ""), pick("an", "binh", "chi", "dung", "")
+		r := testRecord{
+			family: fam, given: giv, phonetic: strings.ReplaceAll(giv, "d", "z"),
+			folded: strings.TrimSpace(fam + " " + pick("van", "thi", "") + " " + giv),
+			id:     pick("001090012345", "079185000111", "", "", ""),
+			phone:  pick("0912345678", "", "", "", "0987654321"),
+		}
+		switch rng.IntN(4) {
+		case 0:
+			r.dob, r.year = 19900512, 1990
+		case 1:
+			r.dob, r.year = 19851111, 1985
+		case 2:
+			r.year = 1990 // year only: no full date
+		}
+		if rng.IntN(5) > 0 {
+			r.prov = int32(1 + rng.IntN(3))
+		}
+		if giv == "" {
+			r.phonetic = ""
+		}
+		recs = append(recs, r)
+	}
+	path := filepath.Join(t.TempDir(), "norm.parquet")
+	writeRecords(t, path, recs)
+
+	const maxBlock, window = 12, 3
+	got, err := run(path, 2, maxBlock, window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPerRule, wantSum := spec(recs, maxBlock, window)
+	var total int64
+	for k, ru := range rules {
+		if got.PairsPerRule[ru.name] != wantPerRule[k] {
+			t.Errorf("rule %s: %d pairs; want %d", ru.name, got.PairsPerRule[ru.name], wantPerRule[k])
+		}
+		total += wantPerRule[k]
+	}
+	if got.Pairs != total || total == 0 {
+		t.Errorf("pairs = %d; want %d (> 0)", got.Pairs, total)
+	}
+	if math.Abs(got.SumJW-wantSum) > 1e-9*wantSum {
+		t.Errorf("sum of JW = %v; want %v", got.SumJW, wantSum)
+	}
+}
+
+// spec computes the pairs per rule and the sum of similarities directly.
+func spec(recs []testRecord, maxBlock, window int) ([]int64, float64) {
+	per := make([]int64, len(rules))
+	sum := 0.0
+	for pr, k := range specPairs(recs, maxBlock, window) {
+		per[k]++
+		sum += linkage.JaroWinkler([]byte(recs[pr[0]].folded), []byte(recs[pr[1]].folded))
+	}
+	return per, sum
+}
+
+// specPairs returns every candidate pair with the first rule producing it.
+func specPairs(recs []testRecord, maxBlock, window int) map[[2]int]int {
+	part := func(r testRecord, name string) (string, bool) {
+		switch name {
+		case "national_id":
+			return r.id, r.id != ""
+		case "phone":
+			return r.phone, r.phone != ""
+		case "family":
+			return r.family, r.family != ""
+		case "given":
+			return r.given, r.given != ""
+		case "phonetic":
+			return r.phonetic, r.phonetic != ""
+		case "dob_full":
+			return strconv.Itoa(int(r.dob)), r.dob != 0
+		case "dob_year":
+			return strconv.Itoa(int(r.year)), r.year != 0
+		case "province_2025":
+			return strconv.Itoa(int(r.prov)), r.prov != 0
+		}
+		panic(name)
+	}
+	first := map[[2]int]int{}
+	for k, ru := range rules {
+		blocks := map[string][]int{}
+		for i, r := range recs {
+			key, ok := "", true
+			for _, p := range ru.keys {
+				v, has := part(r, p)
+				ok = ok && has
+				key += v + "\x00"
+			}
+			if ok {
+				blocks[key] = append(blocks[key], i)
+			}
+		}
+		add := func(i, j int) {
+			pr := [2]int{min(i, j), max(i, j)}
+			if _, seen := first[pr]; !seen {
+				first[pr] = k
+			}
+		}
+		for _, rows := range blocks {
+			if len(rows) <= maxBlock {
+				for a := range rows {
+					for _, j := range rows[a+1:] {
+						add(rows[a], j)
+					}
+				}
+				continue
+			}
+			prefix := func(i int) string { f := recs[i].folded; return f[:min(8, len(f))] }
+			slices.SortFunc(rows, func(x, y int) int { return cmp.Or(strings.Compare(prefix(x), prefix(y)), cmp.Compare(x, y)) })
+			for a := range rows {
+				for _, j := range rows[a+1 : min(a+window+1, len(rows))] {
+					add(rows[a], j)
+				}
+			}
+		}
+	}
+	return first
+}
+
+func writeRecords(t *testing.T, path string, recs []testRecord) {
+	t.Helper()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "row", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "folded", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "family", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "given", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "phonetic", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "dob_full", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "dob_year", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "national_id", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "phone", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "province_2025", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	str := func(k int, v string) {
+		if v == "" {
+			b.Field(k).(*array.StringBuilder).AppendNull()
+		} else {
+			b.Field(k).(*array.StringBuilder).Append(v)
+		}
+	}
+	i32 := func(k int, v int32) {
+		if v == 0 {
+			b.Field(k).(*array.Int32Builder).AppendNull()
+		} else {
+			b.Field(k).(*array.Int32Builder).Append(v)
+		}
+	}
+	for i, r := range recs {
+		b.Field(0).(*array.Int32Builder).Append(int32(i))
+		str(1, r.folded)
+		str(2, r.family)
+		str(3, r.given)
+		str(4, r.phonetic)
+		i32(5, r.dob)
+		i32(6, r.year)
+		str(7, r.id)
+		str(8, r.phone)
+		i32(9, r.prov)
+	}
+	w, err := dataio.Create(path, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
