@@ -266,7 +266,7 @@ func TestBadRows(t *testing.T) {
 		"subscription_id,msisdn,registered_name,registered_dob,registered_id_number",
 		"S1,0912345678,Nguyễn Văn An,15/03/1990,001090123456", // match
 		"S2,0912345679,,,", // no ID, no name
-		"S3,0912345670,Nguyễn Văn An,32/13/19xx,001090123456",  // unreadable date
+		"S3,0912345670,Nguyễn Văn An,hôm qua,001090123456",     // unreadable date
 		"S4,not a phone,Nguyễn Văn An,15/03/1990,001090123456", // garbage phone
 		",0912345671,Nguyễn Văn An,15/03/1990,001090123456",    // no subscription id
 		"S6,0912345672,too,many,fields,here",                   // ragged
