@@ -56,6 +56,7 @@ const (
 	FlagPhoneForeign                         // phone_foreign
 	FlagPhoneMultiple                        // phone_multiple
 	FlagPhoneZeroRestored                    // phone_leading_zero_restored
+	FlagNameTelexRepaired                    // name_telex_repaired
 	flagEnd
 )
 
@@ -73,6 +74,7 @@ var flagNames = [...]string{
 	"id_future_birth_year",
 	"phone_missing", "phone_invalid", "phone_unknown_prefix", "phone_old_prefix",
 	"phone_landline", "phone_foreign", "phone_multiple", "phone_leading_zero_restored",
+	"name_telex_repaired",
 }
 
 // Compile-time check that every flag has a name: flagEnd == 1<<len(flagNames).

@@ -68,9 +68,9 @@ func TestGoldenNames(t *testing.T) {
 	n := New(Options{RefYear: goldenRefYear})
 	runGolden(t, "names", func(in []byte) string {
 		nm := n.Name(in)
-		return fmt.Sprintf("canonical=%s\tfolded=%s\tparts=%s|%s|%s\tvariant=%s\tiy=%s\tphonetic=%s\torder=%v\tencoding=%v\tflags=%v",
+		return fmt.Sprintf("canonical=%s\tfolded=%s\tparts=%s|%s|%s\tvariant=%s\tiy=%s\tphonetic=%s\tvariant_folded=%s\torder=%v\tencoding=%v\tflags=%v",
 			nm.Canonical, nm.Folded, nm.Family, nm.Middle, nm.Given, nm.VariantKey, nm.VariantKeyIY, nm.Phonetic,
-			nm.Order, nm.Encoding, nm.Flags)
+			nm.VariantKeyFolded, nm.Order, nm.Encoding, nm.Flags)
 	})
 }
 

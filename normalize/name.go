@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -42,7 +43,16 @@ func (o Order) String() string {
 //
 // VariantKey is the lower-case accented name with regional variants mapped
 // to one spelling (Huỳnh→hoàng, Võ→vũ, Phước→phúc … from
-// refdata.NameVariants). VariantKeyIY further merges the i/y spellings
+// refdata.NameVariants). VariantKeyFolded is the same idea on Folded, so
+// that it survives missing diacritics: "Huỳnh Văn Phước" and "Huynh Van
+// Phuoc" both give "hoang van phuc". Each folded token is mapped by
+// position, as the table's applies_to says (a surname variant only on the
+// family token, a given or middle variant only there: Châu→chu as a family
+// or given name, not as a middle name). The i/y pairs (Quý/Quí, Vy/Vi) are
+// kept out of it, as they are out of VariantKey, since families treat them
+// as different names (VariantKeyIY is the weak key for them). A variant
+// whose fold another reference name of that position shares is left out
+// too: Huê→hoa would fold Huệ, a different common name, into Hoa. VariantKeyIY further merges the i/y spellings
 // (Vy/Vi, Mỹ/Mĩ, Quý/Quí: a y after a consonant or standing alone becomes
 // i); it is a weaker key. Phonetic is a blocking key: VariantKeyIY folded to
 // ASCII with the onsets that sound alike merged (k and q → c, gh → g, ngh →
@@ -56,6 +66,7 @@ type Name struct {
 	Family, Middle, Given                   []byte
 	FamilyFolded, MiddleFolded, GivenFolded []byte
 	VariantKey, VariantKeyIY, Phonetic      []byte
+	VariantKeyFolded                        []byte
 	Tokens                                  int // tokens kept, after honorifics and noise
 	Order                                   Order
 	Encoding                                Encoding
@@ -79,6 +90,8 @@ type nameScratch struct {
 	again []byte
 	perm  []nameToken
 	ents  []personNameEntry
+	telex telexScratch
+	fixed []byte // the input with Telex tokens decoded
 }
 
 // personNameEntry is what the reference lists say about one folded token.
@@ -86,14 +99,30 @@ type personNameEntry struct {
 	surname       bool
 	commonSurname bool // share of at least 1%
 	middle, given bool
+	variant       foldVariant // the folded regional variant, for VariantKeyFolded
 }
 
 type nameTables struct {
 	byFold     map[string]personNameEntry
 	variant    map[string]string // accented lower token → representative
+	syllables  map[string]bool   // accented lower syllables of the reference names
 	honorific  map[string]uint8  // folded → honVietnamese or honForeign
 	surnameAcc map[string]bool   // accented lower surnames
 }
+
+// foldVariant maps a folded token to its representative in the positions
+// pos (posFamily, posMiddle, posGiven).
+type foldVariant struct {
+	rep string
+	pos uint8
+}
+
+// Name token positions, for foldVariant.
+const (
+	posFamily = 1 << iota
+	posMiddle
+	posGiven
+)
 
 const (
 	honVietnamese = 1 // Ông, Bà, Anh, Chị …: also names, stripped only before 3+ tokens starting with a surname
@@ -116,6 +145,7 @@ func buildNameTables(t *refdata.Tables) *nameTables {
 		variant:    map[string]string{},
 		honorific:  map[string]uint8{},
 		surnameAcc: map[string]bool{},
+		syllables:  map[string]bool{},
 	}
 	n := New(Options{})
 	// The reference lists hold a few VNI mojibake spellings (Buøi): Text
@@ -123,6 +153,31 @@ func buildNameTables(t *refdata.Tables) *nameTables {
 	key := func(s string) (acc, fold string) {
 		tx := n.Text([]byte(s))
 		return string(tx.Canonical), string(tx.Folded)
+	}
+	// byPos lists, per position and folded name, the accented spellings
+	// with diacritics of that fold (for the ambiguity of a folded variant).
+	byPos := [3]map[string]map[string]bool{{}, {}, {}}
+	addPos := func(p int, s string) {
+		acc, f := key(s)
+		for _, w := range strings.Fields(acc) {
+			nt.syllables[w] = true
+		}
+		if acc == f {
+			return // no diacritics: an unaccented copy, not a second name
+		}
+		if byPos[p][f] == nil {
+			byPos[p][f] = map[string]bool{}
+		}
+		byPos[p][f][acc] = true
+	}
+	for _, s := range t.Surnames {
+		addPos(0, s.Name)
+	}
+	for _, m := range t.MiddleNames {
+		addPos(1, m.Name)
+	}
+	for _, g := range t.GivenNames {
+		addPos(2, g.Name)
 	}
 	for _, s := range t.Surnames {
 		acc, f := key(s.Name)
@@ -160,6 +215,41 @@ func buildNameTables(t *refdata.Tables) *nameTables {
 		if _, ok := nt.variant[b]; !ok {
 			nt.variant[b] = a
 		}
+		if fa == fb {
+			continue
+		}
+		for p, name := range [3]string{"surname", "middle", "given"} {
+			if !strings.Contains(v.AppliesTo, name) && v.AppliesTo != "any" {
+				continue
+			}
+			ambiguous := false
+			for acc := range byPos[p][fb] {
+				ambiguous = ambiguous || acc != b
+			}
+			e := nt.byFold[fb]
+			if ambiguous || e.variant.pos != 0 && e.variant.rep != fa {
+				continue // first pair wins, as for VariantKey
+			}
+			e.variant = foldVariant{rep: fa, pos: e.variant.pos | 1<<p}
+			nt.byFold[fb] = e
+		}
+	}
+	// A regional variant plays the roles of its representative where the
+	// variant applies: Võ is a given name as Vũ is, so "Lê Thiên Võ" is not
+	// read as Western order with Võ as the surname.
+	for f, e := range nt.byFold {
+		v := e.variant
+		if v.pos == 0 {
+			continue
+		}
+		r := nt.byFold[v.rep]
+		if v.pos&posFamily != 0 {
+			e.surname = e.surname || r.surname
+			e.commonSurname = e.commonSurname || r.commonSurname
+		}
+		e.middle = e.middle || v.pos&posMiddle != 0 && r.middle
+		e.given = e.given || v.pos&posGiven != 0 && r.given
+		nt.byFold[f] = e
 	}
 	for _, h := range []string{"ông", "bà", "anh", "chị", "cô", "chú", "bác", "em", "cụ", "thầy", "cậu", "dì", "mợ"} {
 		_, f := key(h)
@@ -201,6 +291,7 @@ func (n *Normalizer) Name(s []byte) Name {
 	for round := 0; round < 3; round++ {
 		n.name.again = append(n.name.again[:0], nm.Canonical...)
 		nm, _ = n.name1(n.name.again)
+		flags |= nm.Flags & FlagNameTelexRepaired // a repair made in any pass
 		if string(nm.Canonical) == string(n.name.again) {
 			break
 		}
@@ -221,7 +312,15 @@ func (n *Normalizer) Name(s []byte) Name {
 
 func (n *Normalizer) name1(s []byte) (nm Name, suspicious bool) {
 	nt := getNameTables()
-	t := n.Text(s)
+	sc := &n.name
+	var t Text
+	if ok, enc, flags := n.telexRepair(s); ok {
+		t = n.Text(sc.fixed)
+		t.Encoding, t.Flags = enc, t.Flags|flags
+		nm.Flags |= FlagNameTelexRepaired
+	} else {
+		t = n.Text(s)
+	}
 	suspicious = t.suspicious
 	nm.Encoding = t.Encoding
 	if t.Flags.Has(FlagTextInvalidUTF8) {
@@ -230,7 +329,6 @@ func (n *Normalizer) name1(s []byte) (nm Name, suspicious bool) {
 	if t.Flags.Has(FlagTextLegacyEncoding) {
 		nm.Flags |= FlagNameLegacyEncoding
 	}
-	sc := &n.name
 	low := t.Canonical
 	sc.toks, nm.Flags = tokenizeName(sc.toks[:0], low, nm.Flags)
 	sc.fold = sc.fold[:0]
@@ -385,6 +483,29 @@ func (n *Normalizer) name1(s []byte) (nm Name, suspicious bool) {
 	ph := len(out)
 	sc.tmp = AppendFold(sc.tmp[:0], out[iy:ph])
 	out = appendPhonetic(out, sc.tmp)
+	vf := len(out)
+	for p, i := range sc.order {
+		if p > 0 {
+			out = append(out, ' ')
+		}
+		tk := toks[i]
+		f := sc.fold[tk.fstart:tk.fend]
+		pos := uint8(posMiddle)
+		switch p {
+		case family:
+			pos = posFamily
+		case given:
+			pos = posGiven
+		}
+		if v := ents[i].variant; v.pos&pos != 0 && !tk.abbrev {
+			out = append(out, v.rep...)
+		} else {
+			out = append(out, f...)
+		}
+		if tk.abbrev {
+			out = append(out, '.')
+		}
+	}
 	end := len(out)
 	sc.out = out
 
@@ -392,11 +513,27 @@ func (n *Normalizer) name1(s []byte) (nm Name, suspicious bool) {
 	nm.Folded = out[fs[0]:fs[3]:fs[3]]
 	nm.VariantKey = out[vk:iy:iy]
 	nm.VariantKeyIY = out[iy:ph:ph]
-	nm.Phonetic = out[ph:end:end]
+	nm.Phonetic = out[ph:vf:vf]
+	nm.VariantKeyFolded = out[vf:end:end]
 	nm.Family, nm.FamilyFolded = out[cs[0]:cs[1]:cs[1]], out[fs[0]:fs[1]:fs[1]]
 	nm.Given, nm.GivenFolded = out[cs[2]:cs[3]:cs[3]], out[fs[2]:fs[3]:fs[3]]
 	nm.Middle, nm.MiddleFolded = middleSpan(out, cs), middleSpan(out, fs)
 	return nm, suspicious
+}
+
+// telexRepair repairs the Telex-typed tokens of s (see telex.go) into
+// n.name.fixed, legacy-decoding the rest of s first, and reports whether
+// there were any, with the encoding and text flags of the rest. Text of
+// n.name.fixed then gives the canonical form.
+func (n *Normalizer) telexRepair(s []byte) (ok bool, enc Encoding, flags Flags) {
+	sc := &n.name
+	if !sc.telex.find(s, getNameTables().syllables) {
+		return false, EncodingNone, 0
+	}
+	// Text repairs invalid UTF-8 in the rest as it would have in s.
+	t := n.Text(sc.telex.mask)
+	sc.fixed, ok = sc.telex.appendUnmask(sc.fixed[:0], t.Canonical)
+	return ok, t.Encoding, t.Flags
 }
 
 // middleSpan is the text between family and given, without the spaces.

@@ -640,10 +640,12 @@ func vnSyllable(w []vnLetter, tone uint8) (pos int, valid bool) {
 	}
 	onset := on[:v0]
 	next := func(i int) bool { return i+1 < len(w) && vnIsVowel(w[i+1].base) }
+	qu := false
 	switch {
 	case v0 == 1 && w[0].base == 'q' && w[v0].base == 'u' && w[v0].mod == 0 && next(v0):
 		v0++
 		onset = nil
+		qu = true
 	case v0 == 1 && w[0].base == 'g' && w[0].mod == 0 && w[v0].base == 'i' && w[v0].mod == 0 && next(v0):
 		v0++
 		onset = nil
@@ -668,6 +670,9 @@ func vnSyllable(w []vnLetter, tone uint8) (pos int, valid bool) {
 		code[i] = vowelCode(w[v0+i])
 	}
 	nuc := nucleusTab[nucleusIndex(code[:k])]
+	if qu && k == 1 && code[0] == 'y' {
+		nuc |= nucClosed // the uy of quỳnh, quýt: u is written in the onset
+	}
 	if nuc&nucValid == 0 {
 		valid = false
 	}
