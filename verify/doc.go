@@ -1,0 +1,103 @@
+// Package verify checks SIM-subscriber lists against a population register
+// (dedup verify): a verdict per subscription with its evidence, SIM counts
+// per ID number against the legal limits, a summary per carrier.
+//
+// # Register
+//
+// The register is either raw extracts (dedup gen's population files: one
+// row per record, a person may have several) or a dedup run golden.parquet
+// (one row per citizen), told apart by its columns (cluster_id and
+// member_ids make a golden output). It is held in memory as columns: per
+// row the record (or golden cluster) id, the normalized name forms, the
+// packed date of birth, the ID number packed into a uint64 (kind in the top
+// bits, digits below: no hash collisions) and the phone, with three
+// radix-sorted (key, row) indexes: ID; (folded family + given name, birth
+// year); phone. A register date with an impossible part (month 78) keeps
+// only its possible parts and is compared as a partial date.
+//
+// # Verdicts
+//
+// Each subscription is normalized (normalize.ParseID, Normalizer.Name,
+// ParseDate, ParsePhone) and compared with the linkage kernels
+// (CompareName, CompareDate, CompareID). Field agreement:
+//
+//   - name agrees when CompareName gives one of its normalization levels
+//     (exact, no diacritics, regional variant, token order, middle name
+//     dropped or abbreviated), or when it is a typo away: at most one edit
+//     (two from 10 letters) of the folded name, letters or token-sorted
+//     (a typo can make the name parser reorder a name).
+//   - date of birth agrees when equal, day and month swapped (one written
+//     date read two ways), equal as far as a partial date goes (a
+//     year-only register record), or one digit off where the register's year
+//     contradicts the birth year its own CCCD encodes while the
+//     subscription's agrees with it. Any other difference is a mismatch: the
+//     register is the reference.
+//
+// The verdicts, decided in this order:
+//
+//   - unusable: no ID and no name, an unreadable date of birth, no msisdn
+//     or one that is not a phone number (reason column).
+//   - ID on the register (all rows with that ID are one citizen; the
+//     best-agreeing row is compared):
+//     match when name and date of birth agree; other_person when the name
+//     differs and another citizen (sameCitizen below) has this name and
+//     date of birth: that citizen is matched_id, the ID's holder
+//     id_holder_id; else mismatch, with mismatch_fields (name, dob) and
+//     differences saying how (name:typo, dob:one_digit, dob:year…).
+//   - ID not on the register, but a citizen with the subscription's name
+//     and date of birth (name equal after normalization and the full date
+//     equal, or the register holding the msisdn with the name and date
+//     agreeing): match when the citizen's records hold no ID, the other kind
+//     (old CMND for a CCCD) or the ID with a one-digit slip (differences
+//     id:register_missing, id:register_other_kind, id:register_typo);
+//     other_person when the citizen holds another ID of the same kind
+//     (id:not_on_register); id_invalid when the subscription has no ID or
+//     a malformed one.
+//   - the citizen with another date of birth, found through the ID's
+//     one-digit slip, the same phone, or the birth year the CCCD encodes:
+//     mismatch on dob.
+//   - id_invalid: no ID (id_missing), not a CCCD/CMND structure
+//     (id_invalid_structure), or a CCCD whose birth-year digits contradict
+//     the date of birth (id_dob_mismatch).
+//   - phone_other_name: the ID is nowhere, and the msisdn is a register
+//     phone of a citizen under another name (phone_owner_id).
+//   - id_not_found: a well-formed ID nobody on the register holds.
+//
+// One subscription maps to at most one citizen. Rows agreeing with the
+// identity are one citizen unless they hold IDs of one kind more than one
+// digit apart; when several citizens fit, tie is set, candidates counts
+// them and nobody is named.
+//
+// verdict_code qualifies the verdict for scoring and filtering:
+// verdict[:fields][/over_limit], e.g. mismatch:dob, match/over_limit.
+//
+// # Expected verdicts on generated data
+//
+// For dedup gen's subscriber cases (truth/subscribers.parquet), as in
+// eval.DefaultExpectedVerdicts: correct → match; typo → match (or
+// mismatch:name when the register's record has its own slip); wrong_dob →
+// mismatch:dob; other_person_id → other_person; nonexistent_id →
+// id_not_found; sim_farm → any verdict with /over_limit;
+// phone_other_name → phone_other_name when the register holds the phone,
+// id_not_found when it does not (then nothing tells it from a made-up ID).
+// Subscriptions of a person who also holds a SIM farm carry /over_limit.
+//
+// # SIM limits
+//
+// Subscriptions are counted per ID number, per carrier and in total, in a
+// first pass over the ID and carrier columns. Limits (Config, the verify
+// section of a job config, or flags) default to refdata.SIMRules: R1, 3
+// prepaid numbers per network per ID (Thông tư 04/2012/TT-BTTTT Điều 9
+// khoản 1, high confidence) and R6, 10 numbers in total (Nghị định
+// 163/2024/NĐ-CP as reported in the press, low confidence). An ID over
+// either is listed in ids.parquet with its counts per carrier and the rule
+// ids, and each of its subscriptions has over_limit and limit_rules.
+//
+// # Outputs
+//
+// verdicts.parquet (one row per subscription, in input order whatever the
+// worker count), ids.parquet, rejects.parquet (rows the reader could not
+// deliver, rows without a subscription id: source, row, column, reason),
+// summary.json and manifest.json, all written atomically with mode 0600.
+// For every carrier list, rows in = verdicts + rejects.
+package verify
