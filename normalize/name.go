@@ -277,7 +277,12 @@ func iyFold(s string) string {
 // starts with a known surname, since Anh or Ông may be a name; Mr, Mrs, Dr
 // … before 2+ tokens), digits and punctuation dropped, a middle initial
 // ("T." "Th.") kept as an abbreviation, and a reversed order put back when
-// the reference lists make another order clearly likelier.
+// the reference lists make another order clearly likelier. Words left as
+// Telex keystrokes ("Nguyeenx Thij Thuyr") are decoded first and flagged
+// name_telex_repaired (see telex.go for when a word counts as Telex). Text
+// does not do this repair: free text (addresses) holds English words and
+// abbreviations that decode to valid syllables (Bar, Bus, Max), while a
+// name's words can be checked against the reference name syllables.
 func (n *Normalizer) Name(s []byte) Name {
 	nm, suspicious := n.name1(s)
 	if nm.Tokens == 0 || !suspicious && nm.Encoding == EncodingNone && nm.Flags&FlagNameNoise == 0 {
