@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -64,10 +65,24 @@ func main() {
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "worker goroutines")
 	maxBlock := flag.Int("max-block-size", 1000, "largest block enumerated in full")
 	window := flag.Int("window", 20, "sorted-neighbourhood window of a capped block")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
 	if *in == "" {
 		fmt.Fprintln(os.Stderr, "usage: ours --in normalized.parquet")
 		os.Exit(2)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ours:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "ours:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
 	res, err := run(*in, *workers, *maxBlock, *window)
 	if err != nil {
@@ -150,17 +165,26 @@ func run(in string, workers, maxBlock, window int) (*result, error) {
 		sec[i] = binary.BigEndian.Uint64(buf[:])
 	}
 	brules := make([]blocking.Rule, len(rules))
+	type part struct {
+		str  *strCol // nil for an int column
+		ints []int32
+	}
 	for k, ru := range rules {
+		// Resolve the part columns once, not per record.
+		parts := make([]part, len(ru.keys))
+		for j, name := range ru.keys {
+			parts[j] = part{str: strs[name], ints: ints[name]}
+		}
 		keys := make([]uint64, n)
 		for i := range keys {
 			h := blocking.NewHasher().Uint64(uint64(k))
 			ok := true
-			for _, part := range ru.keys {
-				if sc, isStr := strs[part]; isStr {
-					v := sc.get(int32(i))
+			for _, pt := range parts {
+				if pt.str != nil {
+					v := pt.str.get(int32(i))
 					h, ok = h.Bytes(v), len(v) > 0
 				} else {
-					v := ints[part][i]
+					v := pt.ints[i]
 					h, ok = h.Uint64(uint64(v)), v != 0
 				}
 				if !ok {
