@@ -371,25 +371,49 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 	// the citizen holds another ID of the same kind, the subscription's ID
 	// is not theirs: other_person.
 	if cands := c.gather(subYear, c.sameCitizen); len(cands) > 0 {
+		// The register holding the msisdn on a candidate's row outweighs
+		// namesakes: keep those rows only.
+		phoned := cands[:0:0]
+		for _, i := range cands {
+			if c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey {
+				phoned = append(phoned, i)
+			}
+		}
+		if len(phoned) > 0 {
+			cands = phoned
+		}
 		n := c.citizens(cands)
-		res.Candidates, res.Tie = int32(n), n > 1
 		k, how := c.compat(cands)
+		verdict := ""
 		switch {
 		case idBad != "":
-			res.Verdict, res.Reason = VerdictIDInvalid, idBad
+			verdict = VerdictIDInvalid
 		case how != "":
-			res.Verdict = VerdictMatch
-			res.Differences = addDiff(res.Differences, how)
-		default:
-			res.Verdict = VerdictOtherPerson
-			res.Differences = addDiff(res.Differences, "id:not_on_register")
+			verdict = VerdictMatch
+		case len(phoned) > 0 || (c.id.Kind == normalize.IDCCCD && int(c.id.BirthYear) != subYear):
+			// name, date and phone are another citizen's, or the CCCD's
+			// birth year is not this person's: the ID is not theirs.
+			// Without either, a namesake born the same day is too likely
+			// in a register of millions to name anyone.
+			verdict = VerdictOtherPerson
 		}
-		if n > 1 {
-			return // a tie: nobody is named
+		if verdict != "" {
+			res.Verdict, res.Candidates, res.Tie = verdict, int32(n), n > 1
+			switch verdict {
+			case VerdictIDInvalid:
+				res.Reason = idBad
+			case VerdictMatch:
+				res.Differences = addDiff(res.Differences, how)
+			case VerdictOtherPerson:
+				res.Differences = addDiff(res.Differences, "id:not_on_register")
+			}
+			if n > 1 {
+				return // a tie: nobody is named
+			}
+			res.Matched = k
+			c.evidence(k, res, verdict == VerdictMatch)
+			return
 		}
-		res.Matched = k
-		c.evidence(k, res, res.Verdict == VerdictMatch)
-		return
 	}
 	if idBad != "" {
 		res.Verdict, res.Reason = VerdictIDInvalid, idBad
