@@ -204,8 +204,9 @@ func NewAddressParser() *AddressParser {
 // ends a token. Combining marks (NFD input) belong to the letter before
 // them. A letter followed by a digit starts a new token (Q1, P12).
 func (p *AddressParser) tokenize(s []byte) {
-	p.fb = p.fb[:0]
-	p.toks = p.toks[:0]
+	// Work on locals and store them back once: appending through p made
+	// the compiler reload p.fb and p.toks on every byte.
+	fb, toks, ft := p.fb[:0], p.toks[:0], foldTable
 	var seg int32
 	in, prevDigit := false, false
 	var cur tok
@@ -214,7 +215,7 @@ func (p *AddressParser) tokenize(s []byte) {
 		size := 1
 		var f byte
 		if c < utf8.RuneSelf {
-			f = foldTable[c]
+			f = ft[c]
 		} else {
 			// Vietnamese letters are two-byte (U+00C0–U+01B0, the combining
 			// marks) or three-byte E1 sequences (U+1EA0–U+1EF9): decode
@@ -230,7 +231,7 @@ func (p *AddressParser) tokenize(s []byte) {
 				r, size = utf8.DecodeRune(s[i:])
 			}
 			if r < foldLimit {
-				f = foldTable[r]
+				f = ft[r]
 			}
 			if f == 0 && r >= 0x300 && r < 0x370 {
 				if in {
@@ -243,22 +244,22 @@ func (p *AddressParser) tokenize(s []byte) {
 		digit := '0' <= f && f <= '9'
 		if digit || 'a' <= f && f <= 'z' {
 			if in && digit && !prevDigit {
-				cur.fe = int32(len(p.fb))
-				p.toks = append(p.toks, cur)
+				cur.fe = int32(len(fb))
+				toks = append(toks, cur)
 				in = false
 			}
 			if !in {
-				cur = tok{fs: int32(len(p.fb)), os: int32(i), seg: seg, num: true}
+				cur = tok{fs: int32(len(fb)), os: int32(i), seg: seg, num: true}
 				in = true
 			}
-			p.fb = append(p.fb, f)
+			fb = append(fb, f)
 			cur.num = cur.num && digit
 			cur.oe = int32(i + size)
 			prevDigit = digit
 		} else {
 			if in {
-				cur.fe = int32(len(p.fb))
-				p.toks = append(p.toks, cur)
+				cur.fe = int32(len(fb))
+				toks = append(toks, cur)
 				in = false
 			}
 			switch f {
@@ -269,9 +270,10 @@ func (p *AddressParser) tokenize(s []byte) {
 		i += size
 	}
 	if in {
-		cur.fe = int32(len(p.fb))
-		p.toks = append(p.toks, cur)
+		cur.fe = int32(len(fb))
+		toks = append(toks, cur)
 	}
+	p.fb, p.toks = fb, toks
 }
 
 func (p *AddressParser) word(i int) []byte {
