@@ -32,7 +32,9 @@ var DefaultExpectedVerdicts = map[string][]string{
 	// a made-up ID nobody holds
 	"nonexistent_id": {"id_not_found"},
 	// 10–100 subscriptions on one real ID: flagged over the R1/R6 limits
-	"sim_farm": {"match/over_limit", "mismatch:name/over_limit", "mismatch:dob/over_limit", "mismatch:name,dob/over_limit"},
+	// (whatever else is said of the subscription)
+	"sim_farm": {"match/over_limit", "mismatch:name/over_limit", "mismatch:dob/over_limit", "mismatch:name,dob/over_limit",
+		"other_person/over_limit", "id_not_found/over_limit", "id_invalid/over_limit", "phone_other_name/over_limit"},
 	// a real person's phone under a made-up identity: the phone's owner is
 	// named when the register holds the phone; when it does not, nothing
 	// tells it from a made-up ID
