@@ -260,7 +260,7 @@ func (w *worker) normalizeField(f *config.Field, fs *fieldStore, v []byte) (norm
 		nm := w.norm.Name(v)
 		add(0, nm.Canonical)
 		add(1, nm.Folded)
-		add(2, nm.VariantKey)
+		add(2, nm.VariantKeyFolded) // folded, so unaccented records share it
 		add(3, nm.FamilyFolded)
 		add(4, nm.MiddleFolded)
 		add(5, nm.GivenFolded)

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 )
 
@@ -23,8 +25,8 @@ type slot[Out any] struct {
 
 // run feeds items from next (which returns false when done) through the
 // pool. The first error (from next, work or consume) stops the run.
-func (p orderedPool[In, Out]) run(ctx context.Context, next func() (In, bool, error)) error {
-	ctx, cancel := context.WithCancel(ctx)
+func (p orderedPool[In, Out]) run(parent context.Context, next func() (In, bool, error)) error {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	type job struct {
 		in In
@@ -65,6 +67,10 @@ func (p orderedPool[In, Out]) run(ctx context.Context, next func() (In, bool, er
 			select {
 			case jobs <- job{in, s}:
 			case <-ctx.Done():
+				// The slot is queued already: complete it, or the
+				// consumer would wait for it forever.
+				s.err = ctx.Err()
+				close(s.done)
 				return
 			}
 		}
@@ -89,11 +95,12 @@ func (p orderedPool[In, Out]) run(ctx context.Context, next func() (In, bool, er
 	if err == nil {
 		err = prodErr
 	}
-	if err == nil {
-		err = ctx.Err()
-		if err == context.Canceled {
-			err = nil
-		}
+	if err == nil && parent.Err() != nil {
+		// The caller canceled: say so, whatever stage noticed it.
+		err = fmt.Errorf("%w: %w", errCanceled, parent.Err())
+	}
+	if errors.Is(err, context.Canceled) && parent.Err() != nil && !errors.Is(err, errCanceled) {
+		err = fmt.Errorf("%w: %w", errCanceled, err)
 	}
 	return err
 }

@@ -69,6 +69,13 @@ func (o *outputs) writeModel(m *linkage.Model) error {
 
 // commit publishes every output, then the model and the manifest.
 func (o *outputs) commit(m *Manifest) error {
+	// Finish every file before renaming any, so that a full disk leaves no
+	// output published without the others.
+	for _, w := range o.writers {
+		if err := w.Finish(); err != nil {
+			return err
+		}
+	}
 	for _, w := range o.writers {
 		if err := w.Commit(); err != nil {
 			return err

@@ -88,6 +88,11 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 		if err := os.MkdirAll(opt.OutDir, 0o700); err != nil {
 			return nil, fmt.Errorf("cannot create output folder: %w", err)
 		}
+		// A killed run leaves temporaries and perhaps an old manifest:
+		// clear them, so a manifest only stands beside a whole set.
+		if err := PrepareOutDir(opt.OutDir); err != nil {
+			return nil, err
+		}
 	}
 	out := newOutputs(opt.OutDir, opt.Plan)
 	defer out.abort()
@@ -220,6 +225,7 @@ func (r *runner) stableKeys() []uint64 {
 	return keys
 }
 
+// errCanceled reports a run stopped by its context (SIGINT, SIGTERM).
 var errCanceled = errors.New("run canceled")
 
 // outputPath is the final path of an output file.

@@ -155,3 +155,23 @@ func TestBadRowsAreAccounted(t *testing.T) {
 }
 
 var quietProgress = progressQuiet()
+
+// TestFEBRL3 runs the FEBRL3 benchmark (5,000 records, known truth) with
+// the repository's FEBRL config, unsupervised: Splink's published pairwise
+// F1 there is 0.993 at probability 0.5; the issue asks for 0.995.
+func TestFEBRL3(t *testing.T) {
+	in := filepath.Join("..", "testdata", "febrl", "dataset3.csv")
+	out, m := runOnce(t, config.FEBRL(), 2, in)
+	if m.RowsIn != 5000 || m.RowsRejected != 0 {
+		t.Fatalf("rows in %d rejected %d; want 5000, 0", m.RowsIn, m.RowsRejected)
+	}
+	rep, err := eval.Run(eval.Options{Truth: in, RunDir: out, Samples: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := rep.Pairwise
+	t.Logf("FEBRL3 pairwise precision %.4f recall %.4f F1 %.4f", pw.Precision, pw.Recall, pw.F1)
+	if pw.F1 < 0.995 {
+		t.Errorf("FEBRL3 pairwise F1 %.4f; want at least 0.995", pw.F1)
+	}
+}
