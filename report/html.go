@@ -279,7 +279,7 @@ func (v *view) model() {
 	if md == nil {
 		return
 	}
-	bars := []bar{{Label: "prior (λ)", Value: md.PriorWeight, Color: colGrey, Text: fmtNum(round2(md.PriorWeight)), Title: fmt.Sprintf("prior: λ = %.3g, weight %.2f", md.Lambda, md.PriorWeight)}}
+	bars := []bar{{Label: "prior (λ)", Value: md.PriorWeight, Color: colGrey, Text: fmt.Sprintf("%.2f", md.PriorWeight), Title: fmt.Sprintf("prior: λ = %.3g, weight %.2f", md.Lambda, md.PriorWeight)}}
 	for _, c := range md.Comparisons {
 		levels := slices.Clone(c.Levels)
 		slices.Reverse(levels) // strongest level first, as Splink draws them
@@ -288,7 +288,7 @@ func (v *view) model() {
 			if l.TF {
 				label += " (tf)"
 			}
-			bars = append(bars, bar{Label: label, Value: l.Weight, Text: fmtNum(round2(l.Weight)), Extra: fmt.Sprintf("m = %.3g · u = %.3g", l.M, l.U),
+			bars = append(bars, bar{Label: label, Value: l.Weight, Text: fmt.Sprintf("%.2f", l.Weight), Extra: fmt.Sprintf("m = %.3g · u = %.3g", l.M, l.U),
 				Title: fmt.Sprintf("%s level %d %s: m = %.4g, u = %.4g, weight %.2f", c.Name, l.Level, l.Label, l.M, l.U, l.Weight)})
 			mr := modelRow{Comparison: c.Name, Level: l.Level, Label: l.Label, M: fmt.Sprintf("%.4g", l.M), U: fmt.Sprintf("%.4g", l.U), Weight: fmt.Sprintf("%+.2f", l.Weight)}
 			if l.TF {

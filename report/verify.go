@@ -37,7 +37,9 @@ const maxOverLimitRows = 50
 // objects (keys by_carrier, carriers or verdicts_by_carrier), and the
 // over-limit IDs as a list of {"id"|"national_id"|"id_number", "sims"|
 // "subscriptions"|"count", "carriers"} (keys ids_over_limit, over_limit,
-// over_sim_limit) with sim_limit or limit; its other top-level numbers
+// over_sim_limit) with sim_limit or limit, or the count alone with the
+// IDs in ids.parquet (national_id, total, per_carrier: what dedup verify
+// writes), and "limits" as [{rule, scope, max}]; its other top-level numbers
 // and strings are listed as they are. What the summary lacks is counted
 // from verdicts.parquet (carrier, verdict columns) and ids.parquet (an ID
 // column, a SIM count column and optionally over_limit).
@@ -47,6 +49,7 @@ type Verify struct {
 	Verdicts       []string
 	Carriers       []CarrierVerdicts
 	Limit          int64
+	Limits         string        // summary.json "limits": rule, max and scope of each
 	OverLimit      []OverLimitID // masked unless ShowPII
 	OverLimitTotal int64
 }
@@ -107,6 +110,17 @@ func loadVerify(dir string, showPII bool) (*Verify, error) {
 				v.Limit = n
 				break
 			}
+		}
+		if list, ok := top["limits"].([]any); ok {
+			var parts []string
+			for _, l := range list {
+				if lm, ok := l.(map[string]any); ok {
+					if n, ok := num(lm["max"]); ok && n >= 0 {
+						parts = append(parts, fmt.Sprintf("%s: %d %s", str(lm, "rule"), n, strings.ReplaceAll(str(lm, "scope"), "_", " ")))
+					}
+				}
+			}
+			v.Limits = strings.Join(parts, "; ")
 		}
 		for _, k := range []string{"by_carrier", "carriers", "verdicts_by_carrier"} {
 			if val, ok := top[k]; ok {
@@ -318,9 +332,9 @@ func readOverLimit(path string, v *Verify) error {
 		return ""
 	}
 	idCol := pick("id_number", "national_id", "id", "registered_id_number")
-	simCol := pick("sims", "subscriptions", "sim_count", "count", "msisdns")
+	simCol := pick("sims", "total", "subscriptions", "sim_count", "count", "msisdns")
 	overCol := pick("over_limit", "over_sim_limit")
-	carrierCol := pick("carriers", "carrier")
+	carrierCol := pick("carriers", "per_carrier", "carrier")
 	if idCol == "" || simCol == "" && overCol == "" {
 		return fmt.Errorf("%s: want an ID column (id_number, national_id or id) and a SIM count or over_limit column", path)
 	}
@@ -350,16 +364,23 @@ func readOverLimit(path string, v *Verify) error {
 		for i := 0; i < int(rec.NumRows()); i++ {
 			sims, _ := strconv.ParseInt(get(simCol, i), 10, 64)
 			over := false
-			if overCol != "" {
+			switch {
+			case overCol != "":
 				over = get(overCol, i) == "true"
-			} else {
-				over = v.Limit > 0 && sims > v.Limit
+			case v.Limit > 0:
+				over = sims > v.Limit
+			default:
+				// dedup verify writes only the IDs over a limit.
+				over = true
 			}
 			if !over {
 				continue
 			}
 			v.OverLimitTotal++
-			v.OverLimit = append(v.OverLimit, OverLimitID{ID: ids.Value(i), SIMs: sims, Carriers: get(carrierCol, i)})
+			// "MobiFone:14;Viettel:32" (verify's per_carrier) reads better
+			// as "MobiFone 14, Viettel 32".
+			carriers := strings.ReplaceAll(strings.ReplaceAll(get(carrierCol, i), ";", ", "), ":", " ")
+			v.OverLimit = append(v.OverLimit, OverLimitID{ID: ids.Value(i), SIMs: sims, Carriers: carriers})
 			// Keep memory bounded on a national run: trim to the top rows
 			// whenever the buffer doubles.
 			if len(v.OverLimit) >= 4*maxOverLimitRows {

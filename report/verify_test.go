@@ -132,6 +132,22 @@ func TestVerifyFromParquet(t *testing.T) {
 	if shown.OverLimit[0].ID != "001203004569" {
 		t.Errorf("ShowPII: ID %q", shown.OverLimit[0].ID)
 	}
+	// The shape dedup verify writes: the count in summary.json, the IDs
+	// (all over a limit) in ids.parquet.
+	real := t.TempDir()
+	writeFile(t, real, FileVerifySummary, `{"limits": [{"rule": "R1", "scope": "per_carrier", "max": 3}, {"rule": "R6", "scope": "total", "max": -1}],
+	  "ids_over_limit": 2, "carriers": [{"carrier": "Viettel", "subscriptions": 3, "verdicts": {"match": 2, "mismatch": 1}}]}`)
+	writeTable(t, filepath.Join(real, FileVerifyIDs), []string{"national_id", "id_holder_id", "total", "max_per_carrier", "per_carrier", "rules"}, [][]string{
+		{"001203004567", "P01-1", "4", "4", "Viettel:4", "R1"}, {"038195001234", "", "12", "5", "MobiFone:5;Viettel:7", "R1;R6"},
+	})
+	rv, err := loadVerify(real, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rv.OverLimitTotal != 2 || len(rv.OverLimit) != 2 || rv.OverLimit[0].ID != "•••••••••234" || rv.OverLimit[0].SIMs != 12 ||
+		rv.OverLimit[0].Carriers != "MobiFone 5, Viettel 7" || rv.Limits != "R1: 3 per carrier" || len(rv.Carriers) != 1 || rv.Carriers[0].Total != 3 {
+		t.Errorf("verify's own shape: %+v", rv)
+	}
 	if none, err := loadVerify(t.TempDir(), false); none != nil || err != nil {
 		t.Errorf("empty folder: %v, %v", none, err)
 	}
