@@ -25,13 +25,19 @@ const (
 // Matching is greedy from a into b, as in matchr, so the result equals
 // matchr.JaroWinkler(a, b, false) whenever the common prefix has no digit.
 func JaroWinkler(a, b []byte) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	if len(a) <= 64 && len(b) <= 64 {
+		// jaroBits finds the common prefix anyway (and returns 1 for equal
+		// strings, which the boost leaves at 1).
+		j, p := jaroBits(a, b)
+		return winkler(j, min(p, winklerMaxPrefix))
+	}
 	if len(a) == len(b) && string(a) == string(b) {
-		if len(a) == 0 {
-			return 0
-		}
 		return 1
 	}
-	return winkler(Jaro(a, b), commonPrefix(a, b))
+	return winkler(jaroLoop(a, b), commonPrefix(a, b))
 }
 
 // Jaro returns the Jaro similarity of a and b compared byte by byte.
@@ -40,7 +46,8 @@ func Jaro(a, b []byte) float64 {
 		return 0
 	}
 	if len(a) <= 64 && len(b) <= 64 {
-		return jaroBits(a, b)
+		j, _ := jaroBits(a, b)
+		return j
 	}
 	return jaroLoop(a, b)
 }
@@ -105,84 +112,92 @@ func jaroWindow(la, lb int) int {
 	return max(max(la, lb)/2-1, 0)
 }
 
-// jaroBits is Jaro for len(a), len(b) in [1, 64]. For every byte value
+// jaroBits is Jaro for len(a), len(b) in [1, 64], with the length of the
+// common prefix. For every byte value
 // present in b it needs the bitmap of its positions; a [256]uint64 table
 // would cost 2 KiB of zeroing per call, so the table is split by the low 5
 // and high 3 bits of the byte: positions equal to c are lo[c&31] & hi[c>>5],
 // exactly, for 320 bytes of zeroing. Each byte of a then takes the lowest
 // unmatched candidate inside its window, which is the greedy choice the
-// textbook loop makes, and transpositions are counted by walking the two
-// matched bitmaps in step.
+// textbook loop makes.
 //
-// The common prefix is settled before any table work: by induction each of
-// its bytes a[i] finds every b[j<i] already taken and b[i] equal, so it
-// matches b[i], adds no transposition, and only its bits need setting. Near
-// duplicates, the pairs that matter, share long prefixes. The match loop is
-// branch-free (a mispredicted "matched?" branch per byte cost more than the
-// arithmetic), and the prefix bits are left out of the transposition walk.
-func jaroBits(a, b []byte) float64 {
+// The common prefix is settled first, eight bytes at a time: by induction
+// each of its bytes a[i] finds every b[j<i] already taken and b[i] equal, so
+// it matches b[i] and adds no transposition; only b's prefix bits need
+// setting. Near duplicates, the pairs that matter, share long prefixes. The
+// match loop is branch-free (a mispredicted "matched?" branch per byte cost
+// more than the arithmetic) and keeps few live variables, so that nothing
+// spills to the stack inside it. Transpositions are counted eight bytes at
+// a time: the matched bytes of a and of b past the prefix, each in string
+// order, are gathered into ma and mb (every byte is stored, and the index
+// advances only on a match) and compared by words.
+func jaroBits(a, b []byte) (float64, int) {
 	la, lb := len(a), len(b)
-	p := 0
-	for n := min(la, lb); p < n && a[p] == b[p]; p++ {
+	p, n := 0, min(la, lb)
+	for p+8 <= n {
+		x := binary.LittleEndian.Uint64(a[p:]) ^ binary.LittleEndian.Uint64(b[p:])
+		if x != 0 {
+			p += bits.TrailingZeros64(x) >> 3
+			n = p // the first difference is found
+			break
+		}
+		p += 8
+	}
+	for p < n && a[p] == b[p] {
+		p++
 	}
 	if p == la && p == lb {
-		return 1
+		return 1, p
 	}
-	// tab[0:32] is keyed by the low 5 bits, tab[32:40] by the high 3. Only
-	// b[p:] goes in: b[:p] is matched by the prefix already.
-	var tab [40]uint64
+	// Only b[p:] goes in the tables: b[:p] is matched by the prefix.
+	var lo [32]uint64
+	var hi [8]uint64
 	bit := uint64(1) << (uint(p) & 63)
 	for _, c := range b[p:] {
-		tab[c&31] |= bit
-		tab[32+c>>5] |= bit
+		lo[c&31] |= bit
+		hi[c>>5] |= bit
 		bit <<= 1
 	}
 	r := jaroWindow(la, lb)
 	// matchedB starts with the prefix taken. Shift counts are masked to 63
 	// (all are below 64 here) so the compiler drops its shift-by-64
 	// fix-ups, and per-byte shifts are by the constant 1.
-	prefix := uint64(1)<<(uint(p)&63) - 1
-	matchedB := prefix
+	matchedB := uint64(1)<<(uint(p)&63) - 1
 	// win is the window [i-r, i+r] for the current i; bits at or past lb
 	// never match since b's bitmaps have none there. It grows by one bit
-	// per step while i < r, then slides.
+	// per step while i < r (g = r - i > 0), then slides.
 	win := ^uint64(0)
-	if hi := p + r + 1; hi < 64 {
-		win = uint64(1)<<uint(hi) - 1
+	if h := p + r + 1; h < 64 {
+		win = uint64(1)<<uint(h) - 1
 	}
 	win &^= uint64(1)<<(uint(max(p-r, 0))&63) - 1
-	// The matched bytes of a and of b, each in string order, are gathered
-	// into ma and mb so that transpositions are counted eight at a time;
-	// every byte is stored and the index advances only on a match, which
-	// keeps both loops free of branches.
 	var ma, mb [72]byte
-	k, p0 := 0, p
+	k := 0
+	g := r - p
 	for _, c := range a[p:] {
-		cand := tab[c&31] & tab[32+c>>5] & win &^ matchedB
+		cand := lo[c&31] & hi[c>>5] & win &^ matchedB
 		low := cand & -cand
 		matchedB |= low
 		ma[k&63] = c
-		k += int((low | -low) >> 63)
-		win = win<<1 | uint64(uint(p-r)>>63)
-		p++
+		k += b2i(low != 0)
+		win = win<<1 | uint64(uint(-g)>>63)
+		g--
 	}
-	common := k + p0
+	common := k + p
 	if common == 0 {
-		return 0
+		return 0, p
 	}
 	if k == 0 {
-		return jaroFormula(common, 0, la, lb)
+		return jaroFormula(common, 0, la, lb), p
 	}
-	n := 0
-	for j, c := range b {
-		mb[n&63] = c
-		n += int(matchedB>>(uint(j)&63)) & 1
+	m := 0
+	for j := p; j < lb; j++ {
+		mb[m&63] = b[j]
+		m += int(matchedB>>(uint(j)&63)) & 1
 	}
-	// The prefix's matches sit at the front of mb and not in ma: skip them.
-	mbs := mb[p0:]
 	half := 0
 	for w := 0; w < k; w += 8 {
-		x := binary.LittleEndian.Uint64(ma[w:]) ^ binary.LittleEndian.Uint64(mbs[w:])
+		x := binary.LittleEndian.Uint64(ma[w:]) ^ binary.LittleEndian.Uint64(mb[w:])
 		if rest := k - w; rest < 8 {
 			x &= uint64(1)<<(uint(rest)*8) - 1
 		}
@@ -190,7 +205,7 @@ func jaroBits(a, b []byte) float64 {
 		x = ((x & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f | x) & 0x8080808080808080
 		half += bits.OnesCount64(x)
 	}
-	return jaroFormula(common, half/2, la, lb)
+	return jaroFormula(common, half/2, la, lb), p
 }
 
 func jaroFormula(common, trans, la, lb int) float64 {
