@@ -139,6 +139,12 @@ type Comparison struct {
 
 // Model configures training.
 type Model struct {
+	// TrainingRules are the blocks EM trains m on, one rule at a time, each
+	// with the comparisons over its own fields left out. Empty means the
+	// blocking rules. A few rules that each yield near-certain matches for
+	// the others' fields (an ID; an exact name and date of birth) train a
+	// cleaner m than rules full of namesakes.
+	TrainingRules    []BlockingRule `yaml:"training_rules"`
 	USamplePairs     int     `yaml:"u_sample_pairs"`
 	EMMaxIterations  int     `yaml:"em_max_iterations"`
 	EMTolerance      float64 `yaml:"em_tolerance"`
@@ -317,6 +323,20 @@ func (c *Config) Validate() error {
 			bad(key+".name", "empty or duplicate rule name %q", r.Name)
 		}
 		ruleNames[r.Name] = true
+		if len(r.Keys) == 0 {
+			bad(key+".keys", "no key parts")
+		}
+		for j, k := range r.Keys {
+			if err := checkPart(fields, k); err != nil {
+				bad(fmt.Sprintf("%s.keys[%d]", key, j), "%v", err)
+			}
+		}
+	}
+	for i, r := range c.Model.TrainingRules {
+		key := fmt.Sprintf("model.training_rules[%d]", i)
+		if r.Name == "" {
+			bad(key+".name", "empty")
+		}
 		if len(r.Keys) == 0 {
 			bad(key+".keys", "no key parts")
 		}

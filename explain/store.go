@@ -173,7 +173,7 @@ func (s *miniStore) normalizeField(f *config.Field, fs *fieldVals, v []byte) err
 		nm := s.norm.Name(v)
 		add(0, nm.Canonical)
 		add(1, nm.Folded)
-		add(2, nm.VariantKey)
+		add(2, nm.VariantKeyFolded)
 		add(3, nm.FamilyFolded)
 		add(4, nm.MiddleFolded)
 		add(5, nm.GivenFolded)

@@ -76,40 +76,48 @@ func (r *runner) compilePart(spec string) (keyPart, error) {
 
 // buildIndex computes every rule's keys and builds the blocking index.
 func (r *runner) buildIndex() (*blocking.Index, error) {
-	n := r.st.n
 	secondary := r.secondaryKeys()
 	rules := make([]blocking.Rule, len(r.cfg.Blocking.Rules))
 	for k, rule := range r.cfg.Blocking.Rules {
-		parts := make([]keyPart, len(rule.Keys))
-		for j, spec := range rule.Keys {
-			p, err := r.compilePart(spec)
-			if err != nil {
-				return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)
-			}
-			parts[j] = p
-		}
-		keys := make([]uint64, n)
-		for i := 0; i < n; i++ {
-			if r.dropped[i] {
-				continue
-			}
-			// The rule index goes into the hash so that equal values under
-			// different rules never share a key.
-			h := blocking.NewHasher().Uint64(uint64(k))
-			ok := true
-			for _, p := range parts {
-				if h, ok = p(int32(i), h); !ok {
-					break
-				}
-			}
-			if ok {
-				keys[i] = h.Sum()
-			}
+		keys, err := r.ruleKeys(uint64(k), rule)
+		if err != nil {
+			return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)
 		}
 		rules[k] = blocking.Rule{Name: rule.Name, Keys: keys, Secondary: secondary}
 	}
-	r.rules = rules
-	return blocking.Build(n, rules, r.blockingOptions())
+	r.secondary = secondary
+	return blocking.Build(r.st.n, rules, r.blockingOptions())
+}
+
+// ruleKeys computes one rule's key per record: 0 when a part is empty or
+// the record was dropped. salt goes into the hash so that equal values
+// under different rules never share a key.
+func (r *runner) ruleKeys(salt uint64, rule config.BlockingRule) ([]uint64, error) {
+	parts := make([]keyPart, len(rule.Keys))
+	for j, spec := range rule.Keys {
+		p, err := r.compilePart(spec)
+		if err != nil {
+			return nil, err
+		}
+		parts[j] = p
+	}
+	keys := make([]uint64, r.st.n)
+	for i := range keys {
+		if r.dropped[i] {
+			continue
+		}
+		h := blocking.NewHasher().Uint64(salt)
+		ok := true
+		for _, p := range parts {
+			if h, ok = p(int32(i), h); !ok {
+				break
+			}
+		}
+		if ok {
+			keys[i] = h.Sum()
+		}
+	}
+	return keys, nil
 }
 
 func (r *runner) blockingOptions() blocking.Options {

@@ -37,18 +37,18 @@ type Options struct {
 
 // runner carries one run's state between stages.
 type runner struct {
-	cfg      *config.Config
-	opt      Options
-	files    []inputFile
-	inputs   []InputStat
-	st       *store
-	dropped  []bool // rows rejected after loading (duplicate ids)
-	rules    []blocking.Rule
-	rejects  *rejectSink
-	rowsIn   int64
-	progress *progress.Reporter
-	timer    stageTimer
-	manifest Manifest
+	cfg       *config.Config
+	opt       Options
+	files     []inputFile
+	inputs    []InputStat
+	st        *store
+	dropped   []bool   // rows rejected after loading (duplicate ids)
+	secondary []uint64 // sort key of capped blocks
+	rejects   *rejectSink
+	rowsIn    int64
+	progress  *progress.Reporter
+	timer     stageTimer
+	manifest  Manifest
 }
 
 func (r *runner) logf(format string, args ...any) {

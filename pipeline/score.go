@@ -151,14 +151,19 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 	if err != nil {
 		return err
 	}
-	// m is trained per blocking rule, as Splink does: inside a rule's
-	// blocks the non-matches agree on the rule's own fields far more often
-	// than random pairs, so those comparisons would look like evidence of a
+	// m is trained per rule, as Splink does: inside a rule's blocks the
+	// non-matches agree on the rule's own fields far more often than
+	// random pairs, so those comparisons would look like evidence of a
 	// match and drive EM to call every blocked pair a match. For the pairs
 	// of rule r the comparisons over r's fields are set to null; each m is
-	// the mean over the rules that could estimate it.
-	rules := len(r.cfg.Blocking.Rules)
-	masked := r.ruleMasks(sc.compiled)
+	// the mean over the rules that could estimate it. The rules are the
+	// config's training rules, or else the blocking rules.
+	trainRules := r.cfg.Model.TrainingRules
+	if len(trainRules) == 0 {
+		trainRules = r.cfg.Blocking.Rules
+	}
+	rules := len(trainRules)
+	masked := r.ruleMasks(trainRules)
 	hists := make([][]*linkage.Histogram, r.opt.Workers) // [worker][rule]
 	bufs := make([][]int8, r.opt.Workers)
 	simBufs := make([][]float32, r.opt.Workers)
@@ -170,11 +175,15 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 		bufs[w] = make([]int8, sc.width)
 		simBufs[w] = make([]float32, sc.width)
 	}
-	// Each rule is trained on all its pairs, not only those no earlier rule
-	// found: after cross-rule deduplication the later rules would never see
-	// an exact national ID, and m of that level would fall to zero.
-	for k := range r.cfg.Blocking.Rules {
-		single, err := blocking.Build(r.st.n, []blocking.Rule{r.rules[k]}, r.blockingOptions())
+	// Each rule is trained on all its pairs, on its own: after cross-rule
+	// de-duplication a later rule would never see an exact national ID,
+	// and m of that level would fall to zero.
+	for k, rule := range trainRules {
+		keys, err := r.ruleKeys(uint64(1000+k), rule)
+		if err != nil {
+			return fmt.Errorf("model.training_rules[%d]: %w", k, err)
+		}
+		single, err := blocking.Build(r.st.n, []blocking.Rule{{Name: rule.Name, Keys: keys, Secondary: r.secondary}}, r.blockingOptions())
 		if err != nil {
 			return err
 		}
@@ -223,21 +232,27 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 			return err
 		}
 		if err := mr.TrainEM(h, linkage.EMOptions{MaxIterations: r.cfg.Model.EMMaxIterations, Tolerance: r.cfg.Model.EMTolerance}); err != nil {
-			return fmt.Errorf("training on rule %s: %w", r.cfg.Blocking.Rules[k].Name, err)
+			return fmt.Errorf("training on rule %s: %w", trainRules[k].Name, err)
 		}
 		iterations += mr.Training.EMIterations
+		// A level EM never saw among the matches gets m = 0 and a weight
+		// of -20 or worse: one near miss would veto any pair. One pseudo
+		// observation per level, against the rule's expected number of
+		// matches, keeps such levels strong evidence but not a veto.
+		matches := mr.Lambda * float64(h.Total())
 		for c := range sumM {
 			if masked[k][c] {
 				continue
 			}
+			levels := float64(len(sumM[c]))
 			for l := range sumM[c] {
-				sumM[c][l] += mr.Comparisons[c].Levels[l].M
+				sumM[c][l] += (mr.Comparisons[c].Levels[l].M*matches + 1) / (matches + levels)
 			}
 			nM[c]++
 		}
 	}
 	if total == 0 {
-		return fmt.Errorf("blocking produced no candidate pairs: nothing to train on")
+		return fmt.Errorf("the training rules produced no candidate pairs: nothing to train on")
 	}
 	for c := range sumM {
 		if nM[c] == 0 {
@@ -349,17 +364,17 @@ func (r *runner) skipPair(i, j int32) bool {
 	return r.cfg.Mode == config.ModeLink && r.st.source[i] == r.st.source[j]
 }
 
-// ruleMasks tells, per blocking rule, which comparisons read a field the
-// rule blocks on.
-func (r *runner) ruleMasks(compiled *linkage.Compiled) [][]bool {
-	masks := make([][]bool, len(r.cfg.Blocking.Rules))
-	for k, rule := range r.cfg.Blocking.Rules {
+// ruleMasks tells, per rule, which comparisons read a field the rule
+// blocks on.
+func (r *runner) ruleMasks(rules []config.BlockingRule) [][]bool {
+	masks := make([][]bool, len(rules))
+	for k, rule := range rules {
 		onRule := map[string]bool{}
 		for _, part := range rule.Keys {
 			name, _, _ := strings.Cut(part, ".")
 			onRule[name] = true
 		}
-		masks[k] = make([]bool, compiled.Len())
+		masks[k] = make([]bool, len(r.cfg.Comparisons))
 		for c, cmp := range r.cfg.Comparisons {
 			for _, f := range append([]string{cmp.Field}, cmp.Also...) {
 				if onRule[f] {

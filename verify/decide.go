@@ -314,7 +314,7 @@ func (c *Checker) Check(in SubInput, res *Result) {
 	nm := c.norm.Name(in.Name)
 	c.canon = append(c.canon[:0], nm.Canonical...)
 	c.folded = append(c.folded[:0], nm.Folded...)
-	c.varKey = append(c.varKey[:0], nm.VariantKey...)
+	c.varKey = append(c.varKey[:0], nm.VariantKeyFolded...)
 	c.fam = append(c.fam[:0], nm.FamilyFolded...)
 	c.given = append(c.given[:0], nm.GivenFolded...)
 	c.sorted = appendSortedTokens(c.sorted[:0], c.folded, &c.tokens)

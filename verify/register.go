@@ -133,7 +133,7 @@ func (c *regChunk) add(n *normalize.Normalizer, refYear int, row regRow) error {
 	if err := c.folded.add(nm.Folded); err != nil {
 		return err
 	}
-	if err := c.variant.add(nm.VariantKey); err != nil {
+	if err := c.variant.add(nm.VariantKeyFolded); err != nil {
 		return err
 	}
 	c.family = append(c.family, uint8(min(len(nm.FamilyFolded), 255)))
