@@ -62,6 +62,7 @@ func main() {
 	maxBlock := flag.Int("max-block-size", 1000, "largest block enumerated in full")
 	window := flag.Int("window", 20, "sorted-neighbourhood window of a capped block")
 	memLimit := flag.String("memory-limit", "", "DuckDB memory_limit (e.g. 8GB); empty: DuckDB's default")
+	flag.BoolVar(&verbose, "verbose", false, "print each statement's time on stderr")
 	flag.Parse()
 	if *in == "" {
 		fmt.Fprintln(os.Stderr, "usage: peer --in normalized.parquet")
@@ -78,6 +79,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "peer:", err)
 		os.Exit(1)
 	}
+}
+
+// verbose prints each statement's time on stderr.
+var verbose bool
+
+// execTimed runs one statement, timing it when verbose.
+func execTimed(db *sql.DB, name, q string) error {
+	t0 := time.Now()
+	_, err := db.Exec(q)
+	if verbose {
+		fmt.Fprintf(os.Stderr, "%-10s %.3f s\n", name, time.Since(t0).Seconds())
+	}
+	return err
 }
 
 func run(in string, threads, maxBlock, window int, memLimit string) (*result, error) {
@@ -129,31 +143,41 @@ func run(in string, threads, maxBlock, window int, memLimit string) (*result, er
 			notNull = append(notNull, c+" IS NOT NULL")
 		}
 		keys := strings.Join(ru.keys, ", ")
+		// Keyed records with their block size; singletons go at once. (A
+		// hash aggregate joined back is faster in DuckDB than
+		// count(*) OVER (PARTITION BY ...), which sorts.)
 		q := fmt.Sprintf(`CREATE TEMP TABLE k%[1]d AS
-			SELECT row, %[2]s,
-				count(*) OVER (PARTITION BY %[2]s) AS bsize,
-				row_number() OVER (PARTITION BY %[2]s ORDER BY substr(folded, 1, 8), row) AS pos
-			FROM r WHERE %[3]s`, k, keys, strings.Join(notNull, " AND "))
-		if _, err := db.Exec(q); err != nil {
+			SELECT r.row, %[4]s, substr(r.folded, 1, 8) AS sec, g.bsize
+			FROM r JOIN (SELECT %[2]s, count(*) AS bsize FROM r WHERE %[3]s GROUP BY %[2]s HAVING count(*) >= 2) g
+			USING (%[2]s)`, k, keys, strings.Join(notNull, " AND "), "r."+strings.Join(ru.keys, ", r."))
+		if err := execTimed(db, fmt.Sprintf("keys %d", k), q); err != nil {
 			return nil, fmt.Errorf("rule %s keys: %w", ru.name, err)
 		}
 		var on []string
 		for _, c := range ru.keys {
 			on = append(on, fmt.Sprintf("a.%[1]s = b.%[1]s", c))
 		}
-		// Full blocks: every pair. Capped blocks: each record with the next
-		// window records by position, joined on equality (key, pos + d) so
-		// that a large block never makes a quadratic join.
+		// Full blocks: every pair. Capped blocks: positions by (first 8
+		// bytes of folded, row) are numbered only there, and each record is
+		// paired with the next window records, joined on equality (key,
+		// pos + d) so that a large block never makes a quadratic join.
 		unions = append(unions, fmt.Sprintf(`SELECT a.row AS l, b.row AS rr, %[1]d AS rule
-			FROM k%[1]d a JOIN k%[1]d b ON %[2]s AND a.row < b.row
-			WHERE a.bsize >= 2 AND a.bsize <= %[3]d`, k, strings.Join(on, " AND "), maxBlock))
+			FROM (SELECT * FROM k%[1]d WHERE bsize <= %[3]d) a
+			JOIN (SELECT * FROM k%[1]d WHERE bsize <= %[3]d) b ON %[2]s AND a.row < b.row`,
+			k, strings.Join(on, " AND "), maxBlock))
 		unions = append(unions, fmt.Sprintf(`SELECT least(a.row, b.row) AS l, greatest(a.row, b.row) AS rr, %[1]d AS rule
-			FROM (SELECT * FROM k%[1]d, range(1, %[4]d + 1) t(d) WHERE bsize > %[3]d) a
-			JOIN k%[1]d b ON %[2]s AND b.pos = a.pos + a.d`, k, strings.Join(on, " AND "), maxBlock, window))
+			FROM (SELECT * FROM c%[1]d, range(1, %[3]d + 1) t(d)) a
+			JOIN c%[1]d b ON %[2]s AND b.pos = a.pos + a.d`, k, strings.Join(on, " AND "), window))
+		q = fmt.Sprintf(`CREATE TEMP TABLE c%[1]d AS
+			SELECT row, %[2]s, row_number() OVER (PARTITION BY %[2]s ORDER BY sec, row) AS pos
+			FROM k%[1]d WHERE bsize > %[3]d`, k, keys, maxBlock)
+		if err := execTimed(db, fmt.Sprintf("capped %d", k), q); err != nil {
+			return nil, fmt.Errorf("rule %s capped blocks: %w", ru.name, err)
+		}
 	}
 	// A pair is kept once, under the first rule that produces it.
-	if _, err := db.Exec(`CREATE TEMP TABLE pairs AS
-		SELECT l, rr, min(rule) AS rule FROM (` + strings.Join(unions, "\nUNION ALL\n") + `) GROUP BY l, rr`); err != nil {
+	if err := execTimed(db, "pairs", `CREATE TEMP TABLE pairs AS
+		SELECT l, rr, min(rule) AS rule FROM (`+strings.Join(unions, "\nUNION ALL\n")+`) GROUP BY l, rr`); err != nil {
 		return nil, fmt.Errorf("pairs: %w", err)
 	}
 	stage("block", t0)
