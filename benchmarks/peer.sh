@@ -43,7 +43,7 @@ $header
 
 Rows appended by \`make bench-peer\`. Both sides read the same Parquet file
 of normalized fields (benchmarks/export over GEN/population) and compute
-the default config's five blocking rules (full blocks up to 1000 records,
+the default config's blocking rules (full blocks up to 1000 records,
 larger ones capped with a 20-record sorted-neighbourhood window), each pair
 once under its first rule, and the Jaro-Winkler similarity of the folded
 names of every pair (benchmarks/README.md says exactly what). "work" is
@@ -70,15 +70,18 @@ for n in $SIZES; do
     rm -rf "$gen"
     "$BIN" gen --people "$n" --seed "$SEED" --out "$gen" --quiet
   fi
-  if [ ! -f "$norm" ]; then
+  # The export's columns follow the config's rules: redo it when they change.
+  rules=$(bin/bench-export --rules)
+  if [ ! -f "$norm" ] || [ "$(cat "$norm.rules" 2>/dev/null)" != "$rules" ]; then
     echo "== exporting normalized fields to $norm"
     bin/bench-export --out "$norm" "$gen/population"
+    echo "$rules" >"$norm.rules"
   fi
   load=$(cut -d' ' -f1 /proc/loadavg)
   echo "== dedup (load $load)"
-  /usr/bin/time -v -o "$WORK/time-ours-$n.txt" bin/bench-ours --in "$norm" --workers "$THREADS" >"$WORK/ours-$n.json"
+  /usr/bin/time -v -o "$WORK/time-ours-$n.txt" bin/bench-ours --in "$norm" --rules "$rules" --workers "$THREADS" >"$WORK/ours-$n.json"
   echo "== DuckDB"
-  /usr/bin/time -v -o "$WORK/time-peer-$n.txt" bin/bench-peer --in "$norm" --threads "$THREADS" >"$WORK/peer-$n.json"
+  /usr/bin/time -v -o "$WORK/time-peer-$n.txt" bin/bench-peer --in "$norm" --rules "$rules" --threads "$THREADS" >"$WORK/peer-$n.json"
 
   o="$WORK/ours-$n.json"
   p="$WORK/peer-$n.json"

@@ -1,12 +1,19 @@
-// Command export writes the normalized blocking and comparison fields of a
-// register, one row per record that `dedup run` keeps, to a Parquet file
-// that both sides of the peer benchmark read (benchmarks/README.md). It
-// normalizes exactly as the pipeline's loader does for the default config:
-// rows without a record id, rows with every field empty, and the second and
-// later rows with the same record id are left out, and a key part that the
-// pipeline treats as missing is written as NULL.
+// Command export writes the normalized blocking fields of a register, one
+// row per record that `dedup run` keeps, to a Parquet file that both sides
+// of the peer benchmark read (benchmarks/README.md), and prints the
+// blocking rules of the config in terms of that file's columns.
+//
+// It normalizes exactly as the pipeline's loader does (pipeline/load.go):
+// rows without a record id, rows with every field empty, and the second
+// and later rows with the same record id are left out; each key part of
+// the config's blocking rules becomes one column, computed as
+// pipeline/block.go computes it, NULL where the pipeline treats the part as
+// missing. "folded" (the first person-name field, folded) is always
+// written: it is the secondary key of capped blocks and what the
+// benchmark's Jaro-Winkler compares.
 //
 //	go run ./benchmarks/export --out norm.parquet DIR_OR_FILE...
+//	go run ./benchmarks/export --rules     # prints NAME=COL,COL;NAME=...
 package main
 
 import (
@@ -14,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -24,29 +32,33 @@ import (
 	"github.com/dedup-vn/dedup/normalize"
 )
 
-// Schema is the exported file's layout; benchmarks/peer and
-// benchmarks/ours read these names.
-var schema = arrow.NewSchema([]arrow.Field{
-	{Name: "row", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "folded", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "family", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "given", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "phonetic", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "dob_full", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-	{Name: "dob_year", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-	{Name: "national_id", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "phone", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "province_2025", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-}, nil)
-
 func main() {
 	out := flag.String("out", "", "output Parquet file")
+	cfgPath := flag.String("config", "", "job config (default: the embedded Vietnamese config)")
+	rules := flag.Bool("rules", false, "print the blocking rules as NAME=COL,COL;... and exit")
 	flag.Parse()
+	cfg := config.Default()
+	if *cfgPath != "" {
+		var err error
+		if cfg, err = config.Load(*cfgPath); err != nil {
+			fmt.Fprintln(os.Stderr, "export:", err)
+			os.Exit(1)
+		}
+	}
+	plan, err := planParts(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "export:", err)
+		os.Exit(1)
+	}
+	if *rules {
+		fmt.Println(plan.rulesSpec(cfg))
+		return
+	}
 	if *out == "" || flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: export --out norm.parquet INPUT...")
+		fmt.Fprintln(os.Stderr, "usage: export --out norm.parquet INPUT... | export --rules")
 		os.Exit(2)
 	}
-	n, err := export(*out, flag.Args())
+	n, err := export(cfg, plan, *out, flag.Args())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "export:", err)
 		os.Exit(1)
@@ -54,8 +66,99 @@ func main() {
 	fmt.Fprintf(os.Stderr, "export: %d records to %s\n", n, *out)
 }
 
-func export(out string, inputs []string) (int, error) {
-	cfg := config.Default()
+// part is one blocking key part ("name.family", "dob.year") as a column.
+type part struct {
+	spec  string // as in the config
+	col   string // column name in the exported file
+	field int    // index in cfg.Fields
+	kind  string
+	sub   string
+	isInt bool
+}
+
+type parts struct {
+	list   []part
+	byName map[string]int
+	name   int // the first person-name field: "folded" comes from it
+}
+
+// planParts lists the distinct key parts of the config's rules.
+func planParts(cfg *config.Config) (*parts, error) {
+	p := &parts{byName: map[string]int{}, name: -1}
+	for i, f := range cfg.Fields {
+		if f.Kind == config.KindPersonName {
+			p.name = i
+			break
+		}
+	}
+	if p.name < 0 {
+		return nil, fmt.Errorf("the config has no person_name field to compare")
+	}
+	for _, r := range cfg.Blocking.Rules {
+		for _, spec := range r.Keys {
+			if _, ok := p.byName[spec]; ok {
+				continue
+			}
+			name, sub, _ := strings.Cut(spec, ".")
+			fi := -1
+			for i, f := range cfg.Fields {
+				if f.Name == name {
+					fi = i
+				}
+			}
+			if fi < 0 {
+				return nil, fmt.Errorf("blocking key %q: unknown field", spec)
+			}
+			kind := cfg.Fields[fi].Kind
+			if kind == config.KindPersonName && fi != p.name {
+				// One Normalizer holds one name at a time (see export).
+				return nil, fmt.Errorf("blocking key %q: only the first person_name field is supported by the benchmark", spec)
+			}
+			ok, isInt := false, false
+			switch kind {
+			case config.KindPersonName:
+				ok = sub == "" || sub == "family" || sub == "middle" || sub == "given" || sub == "phonetic" || sub == "variant"
+			case config.KindDate:
+				ok, isInt = sub == "" || sub == "year" || sub == "year_month" || sub == "month_day", true
+			case config.KindNationalID, config.KindPhone:
+				ok = sub == ""
+			case config.KindVNAddress:
+				ok, isInt = sub == "" || sub == "ward_2025" || sub == "province_2025" || sub == "district" || sub == "ward_old", true
+			}
+			if !ok {
+				return nil, fmt.Errorf("blocking key %q: kind %s part %q is not supported by the benchmark", spec, kind, sub)
+			}
+			col := "k_" + strings.NewReplacer(".", "__", "-", "_").Replace(spec)
+			p.byName[spec] = len(p.list)
+			p.list = append(p.list, part{spec: spec, col: col, field: fi, kind: kind, sub: sub, isInt: isInt})
+		}
+	}
+	return p, nil
+}
+
+// rulesSpec is the rules as NAME=COL,COL;NAME=COL...
+func (p *parts) rulesSpec(cfg *config.Config) string {
+	var rs []string
+	for _, r := range cfg.Blocking.Rules {
+		var cols []string
+		for _, spec := range r.Keys {
+			cols = append(cols, p.list[p.byName[spec]].col)
+		}
+		rs = append(rs, r.Name+"="+strings.Join(cols, ","))
+	}
+	return strings.Join(rs, ";")
+}
+
+// fieldValue is one normalized field of the current record.
+type fieldValue struct {
+	name  normalize.Name // slices valid until the next Name call
+	date  int32
+	str   []byte
+	addr  normalize.Address
+	ready bool
+}
+
+func export(cfg *config.Config, plan *parts, out string, inputs []string) (int, error) {
 	files, err := dataio.ListInputs(inputs)
 	if err != nil {
 		return 0, err
@@ -72,14 +175,18 @@ func export(out string, inputs []string) (int, error) {
 			}
 		}
 	}
-	field := func(name string) int {
-		f := cfg.FieldByName(name)
-		if f == nil || len(f.Columns) != 1 {
-			panic("BUG: default config field " + name)
-		}
-		return colOf[f.Columns[0]]
+	fields := []arrow.Field{
+		{Name: "row", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "folded", Type: arrow.BinaryTypes.String, Nullable: true},
 	}
-	cName, cDOB, cID, cPhone, cAddr := field("name"), field("dob"), field("national_id"), field("phone"), field("address")
+	for _, pt := range plan.list {
+		typ := arrow.DataType(arrow.BinaryTypes.String)
+		if pt.isInt {
+			typ = arrow.PrimitiveTypes.Int32
+		}
+		fields = append(fields, arrow.Field{Name: pt.col, Type: typ, Nullable: true})
+	}
+	schema := arrow.NewSchema(fields, nil)
 
 	w, err := dataio.Create(out, schema)
 	if err != nil {
@@ -88,27 +195,15 @@ func export(out string, inputs []string) (int, error) {
 	defer w.Abort()
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer b.Release()
-	norm := normalize.New(normalize.Options{RefYear: cfg.ReferenceYear})
+	// One Normalizer per field kind that keeps slices: a name's slices
+	// must survive normalizing the next field.
+	nameNorm := normalize.New(normalize.Options{RefYear: cfg.ReferenceYear})
+	textNorm := normalize.New(normalize.Options{RefYear: cfg.ReferenceYear})
 	addr := normalize.NewAddressParser()
+	vals := make([]fieldValue, len(cfg.Fields))
+	var bufs = make([][]byte, len(cfg.Fields))
 	seen := map[string]bool{}
 	row := int32(0)
-	var buf []byte
-	str := func(k int, v []byte) {
-		sb := b.Field(k).(*array.StringBuilder)
-		if len(v) == 0 {
-			sb.AppendNull()
-		} else {
-			sb.BinaryBuilder.Append(v)
-		}
-	}
-	i32 := func(k int, v int32, ok bool) {
-		ib := b.Field(k).(*array.Int32Builder)
-		if ok {
-			ib.Append(v)
-		} else {
-			ib.AppendNull()
-		}
-	}
 	flush := func() error {
 		rec := b.NewRecordBatch()
 		defer rec.Release()
@@ -131,6 +226,51 @@ func export(out string, inputs []string) (int, error) {
 				}
 				return []byte(arrs[k].Value(i))
 			}
+			// value normalizes field f of row i once, as pipeline/load.go.
+			var join []byte
+			value := func(f, i int) *fieldValue {
+				v := &vals[f]
+				if v.ready {
+					return v
+				}
+				join = join[:0]
+				for k, c := range cfg.Fields[f].Columns {
+					if k > 0 {
+						join = append(join, ' ')
+					}
+					join = append(join, cell(colOf[c], i)...)
+				}
+				in := bytes.TrimSpace(join)
+				switch cfg.Fields[f].Kind {
+				case config.KindPersonName:
+					v.name = nameNorm.Name(in)
+				case config.KindDate:
+					d := normalize.ParseDate(in, normalize.DateOptions{RefYear: cfg.ReferenceYear})
+					v.date = 0
+					if d.Valid() {
+						v.date = d.Packed()
+					}
+				case config.KindNationalID:
+					id := normalize.ParseID(in)
+					bufs[f] = id.AppendNumber(bufs[f][:0])
+					if len(bufs[f]) != 9 && len(bufs[f]) != 12 {
+						bufs[f] = bufs[f][:0]
+					}
+					v.str = bufs[f]
+				case config.KindPhone:
+					ph := normalize.ParsePhone(in)
+					bufs[f] = bufs[f][:0]
+					if ph.Valid() {
+						bufs[f] = ph.AppendNumber(bufs[f])
+					}
+					v.str = bufs[f]
+				case config.KindVNAddress:
+					t := textNorm.Text(in)
+					v.addr = addr.Parse(t.Canonical)
+				}
+				v.ready = true
+				return v
+			}
 			for i := 0; i < int(rec.NumRows()); i++ {
 				id := cell(0, i)
 				if len(id) == 0 {
@@ -147,36 +287,44 @@ func export(out string, inputs []string) (int, error) {
 					continue
 				}
 				seen[string(id)] = true
-
+				for f := range vals {
+					vals[f].ready = false
+				}
+				// Names first: a later Name call would overwrite them, and
+				// only one person-name field is read per record here.
 				b.Field(0).(*array.Int32Builder).Append(row)
 				row++
-				nm := norm.Name(bytes.TrimSpace(cell(cName, i)))
-				str(1, nm.Folded)
-				str(2, nm.FamilyFolded)
-				str(3, nm.GivenFolded)
-				str(4, nm.Phonetic)
-				d := normalize.ParseDate(bytes.TrimSpace(cell(cDOB, i)), normalize.DateOptions{RefYear: cfg.ReferenceYear})
-				packed := int32(0)
-				if d.Valid() {
-					packed = d.Packed()
+				appendStr(b.Field(1), value(plan.name, i).name.Folded)
+				for k, pt := range plan.list {
+					v := value(pt.field, i)
+					fb := b.Field(2 + k)
+					switch pt.kind {
+					case config.KindPersonName:
+						nm := &v.name
+						s := map[string][]byte{"": nm.Folded, "family": nm.FamilyFolded, "middle": nm.MiddleFolded,
+							"given": nm.GivenFolded, "phonetic": nm.Phonetic, "variant": nm.VariantKeyFolded}[pt.sub]
+						appendStr(fb, s)
+					case config.KindNationalID, config.KindPhone:
+						appendStr(fb, v.str)
+					case config.KindDate:
+						d := v.date
+						switch pt.sub {
+						case "":
+							appendInt(fb, d, d%100 != 0 && d/100%100 != 0)
+						case "year":
+							appendInt(fb, d/10000, d != 0)
+						case "year_month":
+							appendInt(fb, d/100, d != 0 && d/100%100 != 0)
+						case "month_day":
+							appendInt(fb, d%10000, d%100 != 0 && d/100%100 != 0)
+						}
+					case config.KindVNAddress:
+						a := &v.addr
+						code := map[string]uint32{"": a.NewWard, "ward_2025": a.NewWard, "province_2025": a.NewProvince,
+							"district": a.OldDistrict, "ward_old": a.OldWard}[pt.sub]
+						appendInt(fb, int32(code), code != 0)
+					}
 				}
-				i32(5, packed, packed != 0 && packed%100 != 0 && packed/100%100 != 0)
-				i32(6, packed/10000, packed != 0)
-				nid := normalize.ParseID(bytes.TrimSpace(cell(cID, i)))
-				buf = nid.AppendNumber(buf[:0])
-				if len(buf) != 9 && len(buf) != 12 {
-					buf = buf[:0]
-				}
-				str(7, buf)
-				ph := normalize.ParsePhone(bytes.TrimSpace(cell(cPhone, i)))
-				buf = buf[:0]
-				if ph.Valid() {
-					buf = ph.AppendNumber(buf)
-				}
-				str(8, buf)
-				t := norm.Text(bytes.TrimSpace(cell(cAddr, i)))
-				a := addr.Parse(t.Canonical)
-				i32(9, int32(a.NewProvince), a.NewProvince != 0)
 				if b.Field(0).Len() >= 65536 {
 					if err := flush(); err != nil {
 						rd.Close()
@@ -195,4 +343,22 @@ func export(out string, inputs []string) (int, error) {
 		return 0, err
 	}
 	return int(row), w.Commit()
+}
+
+func appendStr(b array.Builder, v []byte) {
+	sb := b.(*array.StringBuilder)
+	if len(v) == 0 {
+		sb.AppendNull()
+	} else {
+		sb.BinaryBuilder.Append(v)
+	}
+}
+
+func appendInt(b array.Builder, v int32, ok bool) {
+	ib := b.(*array.Int32Builder)
+	if ok {
+		ib.Append(v)
+	} else {
+		ib.AppendNull()
+	}
 }

@@ -17,8 +17,11 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/dedup-vn/dedup/blocking"
@@ -26,16 +29,27 @@ import (
 	"github.com/dedup-vn/dedup/linkage"
 )
 
-// The default config's rules, in order, as columns of the exported file.
-var rules = []struct {
+// rule is one blocking rule as columns of the exported file.
+type rule struct {
 	name string
 	keys []string
-}{
-	{"national_id", []string{"national_id"}},
-	{"phone", []string{"phone"}},
-	{"surname_dob", []string{"family", "dob_full"}},
-	{"given_dob", []string{"given", "dob_full"}},
-	{"phonetic_year_province", []string{"phonetic", "dob_year", "province_2025"}},
+}
+
+// parseRules reads NAME=COL,COL;NAME=COL... as printed by
+// `export --rules`.
+func parseRules(spec string) ([]rule, error) {
+	var rs []rule
+	for _, r := range strings.Split(spec, ";") {
+		name, cols, ok := strings.Cut(r, "=")
+		if !ok || name == "" || cols == "" {
+			return nil, fmt.Errorf("rules: %q is not NAME=COL,COL", r)
+		}
+		rs = append(rs, rule{name: name, keys: strings.Split(cols, ",")})
+	}
+	if len(rs) > 8 {
+		return nil, fmt.Errorf("rules: at most 8")
+	}
+	return rs, nil
 }
 
 type result struct {
@@ -66,10 +80,16 @@ func main() {
 	maxBlock := flag.Int("max-block-size", 1000, "largest block enumerated in full")
 	window := flag.Int("window", 20, "sorted-neighbourhood window of a capped block")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	rulesSpec := flag.String("rules", "", "blocking rules as printed by `export --rules` (required)")
 	flag.Parse()
-	if *in == "" {
-		fmt.Fprintln(os.Stderr, "usage: ours --in normalized.parquet")
+	if *in == "" || *rulesSpec == "" {
+		fmt.Fprintln(os.Stderr, "usage: ours --in normalized.parquet --rules \"$(export --rules)\"")
 		os.Exit(2)
+	}
+	rules, err := parseRules(*rulesSpec)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ours:", err)
+		os.Exit(1)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -84,7 +104,7 @@ func main() {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	res, err := run(*in, *workers, *maxBlock, *window)
+	res, err := run(*in, rules, *workers, *maxBlock, *window)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ours:", err)
 		os.Exit(1)
@@ -97,28 +117,35 @@ func main() {
 	}
 }
 
-func run(in string, workers, maxBlock, window int) (*result, error) {
+func run(in string, rules []rule, workers, maxBlock, window int) (*result, error) {
 	res := &result{Engine: "dedup", Workers: workers, PairsPerRule: map[string]int64{}, Seconds: map[string]float64{}, MaxBlockSize: maxBlock, Window: window}
 	start := time.Now()
 	t0 := time.Now()
+	// The columns the rules read, plus folded; string or int32 as stored.
+	names := []string{"folded"}
+	for _, ru := range rules {
+		for _, c := range ru.keys {
+			if !slices.Contains(names, c) {
+				names = append(names, c)
+			}
+		}
+	}
 	strs := map[string]*strCol{}
 	ints := map[string][]int32{}
-	for _, name := range []string{"folded", "family", "given", "phonetic", "national_id", "phone"} {
-		strs[name] = &strCol{off: []uint32{0}}
-	}
-	for _, name := range []string{"dob_full", "dob_year", "province_2025"} {
-		ints[name] = nil
-	}
-	var names []string
-	for n := range strs {
-		names = append(names, n)
-	}
-	for n := range ints {
-		names = append(names, n)
-	}
 	rd, err := dataio.Open(in, dataio.ReadOptions{Columns: names})
 	if err != nil {
 		return nil, err
+	}
+	for k, name := range names {
+		switch t := rd.Schema().Field(k).Type.ID(); t {
+		case arrow.STRING:
+			strs[name] = &strCol{off: []uint32{0}}
+		case arrow.INT32:
+			ints[name] = []int32{}
+		default:
+			rd.Close()
+			return nil, fmt.Errorf("column %s: type %s, want string or int32", name, rd.Schema().Field(k).Type)
+		}
 	}
 	for rd.Next() {
 		rec := rd.Batch()
@@ -149,7 +176,7 @@ func run(in string, workers, maxBlock, window int) (*result, error) {
 		return nil, err
 	}
 	rd.Close()
-	n := len(ints["dob_full"])
+	n := len(strs["folded"].off) - 1
 	res.Records = int64(n)
 	res.Seconds["load"] = time.Since(t0).Seconds()
 

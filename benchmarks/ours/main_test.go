@@ -62,13 +62,13 @@ func TestRunMatchesSpec(t *testing.T) {
 	writeRecords(t, path, recs)
 
 	const maxBlock, window = 12, 3
-	got, err := run(path, 2, maxBlock, window)
+	got, err := run(path, testRules, 2, maxBlock, window)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantPerRule, wantSum := spec(recs, maxBlock, window)
 	var total int64
-	for k, ru := range rules {
+	for k, ru := range testRules {
 		if got.PairsPerRule[ru.name] != wantPerRule[k] {
 			t.Errorf("rule %s: %d pairs; want %d", ru.name, got.PairsPerRule[ru.name], wantPerRule[k])
 		}
@@ -82,9 +82,13 @@ func TestRunMatchesSpec(t *testing.T) {
 	}
 }
 
+// testRules are the default config's rules as written by export --rules.
+var testRules, _ = parseRules("national_id=k_national_id;phone=k_phone;surname_dob=k_name__family,k_dob;" +
+	"given_dob=k_name__given,k_dob;name_year=k_name,k_dob__year;phonetic_year_province=k_name__phonetic,k_dob__year,k_address__province_2025")
+
 // spec computes the pairs per rule and the sum of similarities directly.
 func spec(recs []testRecord, maxBlock, window int) ([]int64, float64) {
-	per := make([]int64, len(rules))
+	per := make([]int64, len(testRules))
 	sum := 0.0
 	for pr, k := range specPairs(recs, maxBlock, window) {
 		per[k]++
@@ -97,27 +101,29 @@ func spec(recs []testRecord, maxBlock, window int) ([]int64, float64) {
 func specPairs(recs []testRecord, maxBlock, window int) map[[2]int]int {
 	part := func(r testRecord, name string) (string, bool) {
 		switch name {
-		case "national_id":
+		case "k_national_id":
 			return r.id, r.id != ""
-		case "phone":
+		case "k_phone":
 			return r.phone, r.phone != ""
-		case "family":
+		case "k_name":
+			return r.folded, r.folded != ""
+		case "k_name__family":
 			return r.family, r.family != ""
-		case "given":
+		case "k_name__given":
 			return r.given, r.given != ""
-		case "phonetic":
+		case "k_name__phonetic":
 			return r.phonetic, r.phonetic != ""
-		case "dob_full":
+		case "k_dob":
 			return strconv.Itoa(int(r.dob)), r.dob != 0
-		case "dob_year":
+		case "k_dob__year":
 			return strconv.Itoa(int(r.year)), r.year != 0
-		case "province_2025":
+		case "k_address__province_2025":
 			return strconv.Itoa(int(r.prov)), r.prov != 0
 		}
 		panic(name)
 	}
 	first := map[[2]int]int{}
-	for k, ru := range rules {
+	for k, ru := range testRules {
 		blocks := map[string][]int{}
 		for i, r := range recs {
 			key, ok := "", true
@@ -159,18 +165,16 @@ func specPairs(recs []testRecord, maxBlock, window int) map[[2]int]int {
 
 func writeRecords(t *testing.T, path string, recs []testRecord) {
 	t.Helper()
-	schema := arrow.NewSchema([]arrow.Field{
-		{Name: "row", Type: arrow.PrimitiveTypes.Int32},
-		{Name: "folded", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "family", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "given", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "phonetic", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "dob_full", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-		{Name: "dob_year", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-		{Name: "national_id", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "phone", Type: arrow.BinaryTypes.String, Nullable: true},
-		{Name: "province_2025", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-	}, nil)
+	var fields []arrow.Field
+	for _, n := range []string{"row", "folded", "k_name", "k_name__family", "k_name__given", "k_name__phonetic",
+		"k_dob", "k_dob__year", "k_national_id", "k_phone", "k_address__province_2025"} {
+		typ := arrow.DataType(arrow.BinaryTypes.String)
+		if n == "row" || strings.HasPrefix(n, "k_dob") || strings.HasPrefix(n, "k_address") {
+			typ = arrow.PrimitiveTypes.Int32
+		}
+		fields = append(fields, arrow.Field{Name: n, Type: typ, Nullable: n != "row"})
+	}
+	schema := arrow.NewSchema(fields, nil)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer b.Release()
 	str := func(k int, v string) {
@@ -190,14 +194,15 @@ func writeRecords(t *testing.T, path string, recs []testRecord) {
 	for i, r := range recs {
 		b.Field(0).(*array.Int32Builder).Append(int32(i))
 		str(1, r.folded)
-		str(2, r.family)
-		str(3, r.given)
-		str(4, r.phonetic)
-		i32(5, r.dob)
-		i32(6, r.year)
-		str(7, r.id)
-		str(8, r.phone)
-		i32(9, r.prov)
+		str(2, r.folded)
+		str(3, r.family)
+		str(4, r.given)
+		str(5, r.phonetic)
+		i32(6, r.dob)
+		i32(7, r.year)
+		str(8, r.id)
+		str(9, r.phone)
+		i32(10, r.prov)
 	}
 	w, err := dataio.Create(path, schema)
 	if err != nil {

@@ -29,15 +29,29 @@ type rule struct {
 	keys []string
 }
 
-// The default config's rules, in order (config/default.yaml): the exported
-// columns hold the key parts with NULL where the part is empty, so that a
-// record with any part missing has no key, as in the pipeline.
-var rules = []rule{
-	{"national_id", []string{"national_id"}},
-	{"phone", []string{"phone"}},
-	{"surname_dob", []string{"family", "dob_full"}},
-	{"given_dob", []string{"given", "dob_full"}},
-	{"phonetic_year_province", []string{"phonetic", "dob_year", "province_2025"}},
+// parseRules reads NAME=COL,COL;NAME=COL... as printed by benchmarks/export
+// --rules: the config's rules in order, as columns of the exported file,
+// which hold the key parts with NULL where a part is empty (a record with
+// any part missing has no key, as in the pipeline).
+func parseRules(spec string) ([]rule, error) {
+	var rs []rule
+	for _, r := range strings.Split(spec, ";") {
+		name, cols, ok := strings.Cut(r, "=")
+		if !ok || name == "" || cols == "" {
+			return nil, fmt.Errorf("rules: %q is not NAME=COL,COL", r)
+		}
+		keys := strings.Split(cols, ",")
+		for _, k := range keys {
+			// Column names go into SQL: allow only what export writes.
+			for _, c := range k {
+				if !(c == '_' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+					return nil, fmt.Errorf("rules: column %q: only [a-z0-9_]", k)
+				}
+			}
+		}
+		rs = append(rs, rule{name, keys})
+	}
+	return rs, nil
 }
 
 // result is the JSON printed on stdout.
@@ -63,12 +77,18 @@ func main() {
 	window := flag.Int("window", 20, "sorted-neighbourhood window of a capped block")
 	memLimit := flag.String("memory-limit", "", "DuckDB memory_limit (e.g. 8GB); empty: DuckDB's default")
 	flag.BoolVar(&verbose, "verbose", false, "print each statement's time on stderr")
+	rulesSpec := flag.String("rules", "", "blocking rules as printed by `export --rules` (required)")
 	flag.Parse()
-	if *in == "" {
-		fmt.Fprintln(os.Stderr, "usage: peer --in normalized.parquet")
+	if *in == "" || *rulesSpec == "" {
+		fmt.Fprintln(os.Stderr, "usage: peer --in normalized.parquet --rules \"$(export --rules)\"")
 		os.Exit(2)
 	}
-	res, err := run(*in, *threads, *maxBlock, *window, *memLimit)
+	rules, err := parseRules(*rulesSpec)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "peer:", err)
+		os.Exit(1)
+	}
+	res, err := run(*in, rules, *threads, *maxBlock, *window, *memLimit)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "peer:", err)
 		os.Exit(1)
@@ -94,7 +114,7 @@ func execTimed(db *sql.DB, name, q string) error {
 	return err
 }
 
-func run(in string, threads, maxBlock, window int, memLimit string) (*result, error) {
+func run(in string, rules []rule, threads, maxBlock, window int, memLimit string) (*result, error) {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return nil, err
@@ -124,8 +144,7 @@ func run(in string, threads, maxBlock, window int, memLimit string) (*result, er
 
 	t0 := time.Now()
 	if _, err := db.Exec(fmt.Sprintf(`CREATE TEMP TABLE r AS
-		SELECT row, folded, family, given, phonetic, dob_full, dob_year, national_id, phone, province_2025
-		FROM read_parquet('%s')`, strings.ReplaceAll(in, "'", "''"))); err != nil {
+		SELECT * FROM read_parquet('%s')`, strings.ReplaceAll(in, "'", "''"))); err != nil {
 		return nil, err
 	}
 	stage("load", t0)
