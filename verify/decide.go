@@ -81,6 +81,7 @@ type Checker struct {
 	tokens            [][]byte // scratch of appendSortedTokens
 
 	cand  []int32
+	rest  []int32
 	group []uint64
 	dist  [3][96]int32
 	idbuf [2][12]byte
@@ -123,13 +124,13 @@ func (c *Checker) compareName(i int32) (cls int, level int8, sim float32, how st
 		return nameSame, level, sim, "name:middle"
 	}
 	a, b := c.folded, r.folded.get(i)
-	if d := c.osa(a, b); d <= maxEdits(a, b) {
+	if c.typo(a, b) {
 		return nameMinor, level, sim, "name:typo"
 	}
 	// A typo can make the name parser take another token order (an unknown
 	// surname looks like a reversed name): compare the sorted tokens too.
 	c.sortedReg = appendSortedTokens(c.sortedReg[:0], b, &c.tokens)
-	if d := c.osa(c.sorted, c.sortedReg); d <= maxEdits(a, b) {
+	if c.typo(c.sorted, c.sortedReg) {
 		return nameMinor, level, sim, "name:typo"
 	}
 	return nameDifferent, level, sim, "name:different"
@@ -175,6 +176,57 @@ func maxEdits(a, b []byte) int {
 		return 1
 	}
 	return 2
+}
+
+// typo says whether folded names a and b are a typo apart: at most one
+// edit, or two (see maxEdits) that do not both fall on one token when the
+// names have the same tokens count. Two edits inside one short word make
+// another word (Lý → Lâm), not a slip on each side.
+func (c *Checker) typo(a, b []byte) bool {
+	d := c.osa(a, b)
+	switch {
+	case d <= 1:
+		return true
+	case d > maxEdits(a, b):
+		return false
+	}
+	ta, tb := tokenCount(a), tokenCount(b)
+	if ta != tb {
+		return true // a split or joined word is one of the two edits
+	}
+	for len(a) > 0 && len(b) > 0 {
+		wa, ra := nextToken(a)
+		wb, rb := nextToken(b)
+		if c.osa(wa, wb) > 1 {
+			return false
+		}
+		a, b = ra, rb
+	}
+	return true
+}
+
+func tokenCount(s []byte) int {
+	n := 0
+	for len(s) > 0 {
+		var w []byte
+		w, s = nextToken(s)
+		if len(w) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// nextToken returns the first space-separated token of s and the rest.
+func nextToken(s []byte) (tok, rest []byte) {
+	for len(s) > 0 && s[0] == ' ' {
+		s = s[1:]
+	}
+	k := 0
+	for k < len(s) && s[k] != ' ' {
+		k++
+	}
+	return s[:k], s[k:]
 }
 
 // osa is the optimal-string-alignment distance (Levenshtein plus adjacent
@@ -370,7 +422,11 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 	// other way round) or a one-digit slip of it: then it is a match. If
 	// the citizen holds another ID of the same kind, the subscription's ID
 	// is not theirs: other_person.
-	if cands := c.gather(subYear, c.sameCitizen); len(cands) > 0 {
+	cands := c.gather(subYear, c.sameCitizen)
+	if len(cands) == 0 {
+		cands = c.gatherGivenDOB(c.sameCitizen)
+	}
+	if len(cands) > 0 {
 		// The register holding the msisdn on a candidate's row outweighs
 		// namesakes: keep those rows only.
 		phoned := cands[:0:0]
@@ -382,15 +438,21 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 		if len(phoned) > 0 {
 			cands = phoned
 		}
-		n := c.citizens(cands)
-		k, how := c.compat(cands)
-		verdict := ""
+		// Citizens holding another ID of the subscription's kind are not
+		// its holder; the others (no ID, the other kind, a one-digit slip)
+		// may be. A row without an ID sharing a phone with such a holder
+		// is that holder's.
+		rest := c.compatible(cands)
+		// a CCCD whose encoded birth year is not the person's is not theirs
+		cccdOther := c.id.Kind == normalize.IDCCCD && int(c.id.BirthYear) != subYear
+		verdict, how, named := "", "", cands
 		switch {
 		case idBad != "":
 			verdict = VerdictIDInvalid
-		case how != "":
-			verdict = VerdictMatch
-		case len(phoned) > 0 || (c.id.Kind == normalize.IDCCCD && int(c.id.BirthYear) != subYear):
+		case len(rest) > 0 && !cccdOther:
+			verdict, named = VerdictMatch, rest
+			_, how = c.compat(rest)
+		case len(rest) > 0 || len(phoned) > 0 || cccdOther:
 			// name, date and phone are another citizen's, or the CCCD's
 			// birth year is not this person's: the ID is not theirs.
 			// Without either, a namesake born the same day is too likely
@@ -398,6 +460,8 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 			verdict = VerdictOtherPerson
 		}
 		if verdict != "" {
+			n := c.citizens(named)
+			k, _ := c.compat(named)
 			res.Verdict, res.Candidates, res.Tie = verdict, int32(n), n > 1
 			switch verdict {
 			case VerdictIDInvalid:
@@ -428,7 +492,7 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 	keep := func(i int32, _ int) bool {
 		return c.compareID(i) == linkage.IDOneDigit || (c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey)
 	}
-	cands := c.gather(subYear, keep)
+	cands = c.gather(subYear, keep)
 	if len(cands) == 0 && c.id.Kind == normalize.IDCCCD && int(c.id.BirthYear) != subYear {
 		cands = c.gather(int(c.id.BirthYear), func(i int32, cls int) bool {
 			rk := c.reg.idKey[i]
@@ -467,10 +531,10 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 
 // sameCitizen says whether register row i is the citizen the
 // subscription's name and date of birth describe, without the ID: the
-// name equal after normalization and the full date equal (or day and
-// month swapped); or the register holding the msisdn on that row, with
-// the name equal or a typo away and the date agreeing as far as both go.
-// A typo-near name or a year-only date alone would take in namesakes.
+// name equal after normalization or a typo away (gather keeps no other)
+// and the full date equal (or day and month swapped); or the register
+// holding the msisdn on that row, with the date agreeing as far as both
+// go. A year-only date alone would take in namesakes.
 func (c *Checker) sameCitizen(i int32, cls int) bool {
 	agree, level, _ := c.compareDOB(i)
 	if !agree {
@@ -479,7 +543,36 @@ func (c *Checker) sameCitizen(i int32, cls int) bool {
 	if c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey {
 		return true
 	}
-	return cls == nameSame && (level == linkage.DateExact || level == linkage.DateSwap)
+	return cls >= nameMinor && (level == linkage.DateExact || level == linkage.DateSwap)
+}
+
+// compatible returns the rows of cands that may hold the subscription's
+// ID: not holding another ID of its kind more than one digit away, and not
+// sharing a phone with a row that does. The slice is scratch (c.rest).
+func (c *Checker) compatible(cands []int32) []int32 {
+	far := func(i int32) bool {
+		rk := c.reg.idKey[i]
+		return rk != 0 && c.idKey != 0 && rk>>60 == c.idKey>>60 && rk != c.idKey && c.compareID(i) != linkage.IDOneDigit
+	}
+	c.rest = c.rest[:0]
+	for _, i := range cands {
+		if far(i) {
+			continue
+		}
+		linked := false
+		if p := c.reg.phone[i]; p != 0 && c.reg.idKey[i] == 0 {
+			for _, j := range cands {
+				if far(j) && c.reg.phone[j] == p {
+					linked = true
+					break
+				}
+			}
+		}
+		if !linked {
+			c.rest = append(c.rest, i)
+		}
+	}
+	return c.rest
 }
 
 // compat tells whether a citizen's rows are compatible with the
@@ -536,59 +629,157 @@ func (c *Checker) evidence(k int32, res *Result, diff bool) {
 }
 
 // checkFound decides when the subscription's ID is on the register.
+//
+// All rows of the ID are one citizen (duplicate records of a raw extract)
+// and all are evidence: the name agrees when any row's name agrees, the
+// date of birth when any row's date agrees, so that a clerk's slip on one
+// record does not make a mismatch. A date agreeing only as far as a
+// partial record goes (a year-only record) does not count against another
+// record of the citizen holding a full date that disagrees: the full date
+// says more.
 func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
-	// The rows of one ID are one citizen (duplicate records of a raw
-	// extract): compare with the best-agreeing one, the first on ties.
-	best, bestScore := int32(-1), -1
-	var bn, bd int
+	bestName, bestDOB, bestBoth := int32(-1), int32(-1), int32(-1)
+	bn, bdScore, bbScore := -1, -1, -1
+	fullDisagree := false
+	for _, e := range rows {
+		if r := c.reg.dob[e.Row]; r%100 != 0 && c.dob != 0 {
+			if agree, _, _ := c.compareDOB(e.Row); !agree {
+				fullDisagree = true
+			}
+		}
+	}
 	for _, e := range rows {
 		cls, _, _, _ := c.compareName(e.Row)
 		agree, dl, _ := c.compareDOB(e.Row)
+		if agree && fullDisagree && c.reg.dob[e.Row]%100 == 0 {
+			agree = false // partial agreement against a full date that disagrees
+		}
 		dScore := int(dl) + 1
 		if agree {
-			dScore += 10
+			dScore += 100
 		}
-		score := cls*100 + dScore
-		if score > bestScore {
-			best, bestScore, bn = e.Row, score, cls
-			bd = 0
-			if agree {
-				bd = 1
-			}
+		if cls > bn {
+			bestName, bn = e.Row, cls
+		}
+		if dScore > bdScore {
+			bestDOB, bdScore = e.Row, dScore
+		}
+		if (cls == nameSame || cls == nameMinor) && agree && cls*1000+dScore > bbScore {
+			bestBoth, bbScore = e.Row, cls*1000+dScore
 		}
 	}
 	nameOK := bn == nameSame || bn == nameMinor
-	if nameOK && bd == 1 {
-		res.Verdict, res.Matched = VerdictMatch, best
-		c.evidence(best, res, true)
+	dobOK := bdScore >= 100
+	switch {
+	case bestBoth >= 0:
+		res.Verdict, res.Matched = VerdictMatch, bestBoth
+		c.evidence(bestBoth, res, true)
+		return
+	case nameOK && dobOK:
+		// name and date agree on different records of the citizen
+		res.Verdict, res.Matched = VerdictMatch, bestName
+		c.evidence(bestName, res, true)
 		return
 	}
-	if bn == nameDifferent {
+	if !nameOK {
 		// Someone else's ID? Look for the citizen whose name and date of
 		// birth these are, holding another ID.
-		if cands := c.gather(int(c.dob/10000), func(i int32, cls int) bool {
-			return c.reg.idKey[i] != c.idKey && c.sameCitizen(i, cls)
-		}); len(cands) > 0 {
-			n := c.citizens(cands)
-			res.Verdict, res.Holder, res.Candidates, res.Tie = VerdictOtherPerson, best, int32(n), n > 1
+		k, n := c.realCitizen(rows)
+		farDOB := !dobOK && !c.nearDOB(rows)
+		if n > 0 || farDOB {
+			// Found, or the ID's holder differs from the subscription in
+			// both name and date of birth (beyond a one-digit slip): the
+			// ID is not the subscriber's, whoever they are.
+			res.Verdict, res.Holder = VerdictOtherPerson, bestName
+			res.Candidates, res.Tie = int32(n), n > 1
 			if n == 1 {
-				k, _ := c.compat(cands)
 				res.Matched = k
 				c.evidence(k, res, false)
+			} else {
+				c.evidence(bestName, res, false)
 			}
+			res.Differences = addDiff(res.Differences, "id:holder_differs")
 			return
 		}
+	}
+	best := bestName
+	if nameOK {
+		best = bestDOB
 	}
 	res.Verdict, res.Matched = VerdictMismatch, best
 	c.evidence(best, res, true)
 	switch {
-	case !nameOK && bd == 0:
+	case !nameOK && !dobOK:
 		res.Fields = "name;dob"
 	case !nameOK:
 		res.Fields = "name"
 	default:
 		res.Fields = "dob"
 	}
+}
+
+// nearDOB says whether a row of the ID holds a date of birth one digit or
+// a day/month swap away from the subscription's, or no date: a holder so
+// near in date is more likely the subscriber with a mistyped name than
+// someone else.
+func (c *Checker) nearDOB(rows []blocking.Entry) bool {
+	for _, e := range rows {
+		if c.reg.dob[e.Row] == 0 || c.dob == 0 {
+			return true
+		}
+		_, dl, _ := c.compareDOB(e.Row)
+		if dl == linkage.DateOneDigit || dl == linkage.DateSwap {
+			return true
+		}
+	}
+	return false
+}
+
+// realCitizen looks for the citizen a subscription under someone else's ID
+// describes: rows outside the ID's agreeing on name and date of birth
+// (sameCitizen), first on the (family, given, year) and phone keys, then on
+// the (given, date of birth) key for a register record with a slip in the
+// family or middle name. It returns the row to name and how many
+// different citizens fit.
+func (c *Checker) realCitizen(rows []blocking.Entry) (int32, int) {
+	keep := func(i int32, cls int) bool {
+		return c.reg.idKey[i] != c.idKey && c.sameCitizen(i, cls)
+	}
+	cands := c.gather(int(c.dob/10000), keep)
+	if len(cands) == 0 {
+		cands = c.gatherGivenDOB(keep)
+	}
+	if len(cands) == 0 {
+		return -1, 0
+	}
+	n := c.citizens(cands)
+	k, _ := c.compat(cands)
+	return k, n
+}
+
+// gatherGivenDOB is the second candidate search, for a name with a slip in
+// one part on either side (the first key then misses): register rows with
+// the subscription's folded given name and full date of birth, or with
+// its family and middle names and full date, whose name is a typo or less
+// away and that pass keep. Rows are without repeats; the slice is scratch.
+func (c *Checker) gatherGivenDOB(keep func(i int32, cls int) bool) []int32 {
+	c.cand = c.cand[:0]
+	if c.dob%100 == 0 {
+		return c.cand
+	}
+	for pass, idx := range [2][]blocking.Entry{lookup(c.reg.byGivenDOB, givenDOBKey(c.given, c.dob)),
+		lookup(c.reg.byFamDOB, famDOBKey(c.folded, len(c.given), c.dob))} {
+		for _, e := range idx {
+			if pass == 1 && slices.Contains(c.cand, e.Row) {
+				continue
+			}
+			cls, _, _, _ := c.compareName(e.Row)
+			if cls >= nameMinor && keep(e.Row, cls) {
+				c.cand = append(c.cand, e.Row)
+			}
+		}
+	}
+	return c.cand
 }
 
 // gather returns the register rows whose name agrees with the

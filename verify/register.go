@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -69,6 +70,13 @@ type Register struct {
 	phone                       []uint64
 
 	byID, byNameYear, byPhone []blocking.Entry
+	// byGivenDOB is the second candidate search: folded given name and
+	// full date of birth, for a citizen whose register record has a slip
+	// in the family or middle name (the first key misses it).
+	byGivenDOB []blocking.Entry
+	// byFamDOB is the third: the folded name without its given name
+	// (family and middle) and the full date, for a slip in the given name.
+	byFamDOB []blocking.Entry
 }
 
 // Rows is the number of register rows.
@@ -171,7 +179,9 @@ func registerDOB(d normalize.Date) int32 {
 	if d.Flags&normalize.FlagDOBImpossible == 0 {
 		return d.Packed()
 	}
-	if d.Month >= 1 && d.Month <= 12 {
+	// A month read first only because the other part cannot be a month
+	// (08/82/2010) may well be the day: keep the year alone then.
+	if d.Month >= 1 && d.Month <= 12 && d.Flags&normalize.FlagDOBMonthFirst == 0 {
 		return int32(d.Year)*10000 + int32(d.Month)*100
 	}
 	return int32(d.Year) * 10000
@@ -201,7 +211,36 @@ func newRegister(kind string) *Register {
 	return &Register{Kind: kind, ids: newArena(), canon: newArena(), folded: newArena(), variant: newArena()}
 }
 
-// buildIndexes sorts the three (key, row) indexes. Rows without a key are
+// givenDOBKey is the key of the second candidate search: the folded given
+// name and the full packed date of birth. 0 when either is missing or the
+// date is partial (a year-only record has too many namesakes to block on).
+func givenDOBKey(given []byte, dob int32) uint64 {
+	if len(given) == 0 || dob%100 == 0 {
+		return 0
+	}
+	return blocking.NewHasher().Bytes(given).Uint64(uint64(dob)).Sum()
+}
+
+// famDOBKey is the key of the third candidate search: the folded name
+// without its given name (family and middle names) and the full packed
+// date of birth. 0 when the name is the given name alone or the date is
+// partial.
+func famDOBKey(folded []byte, givenLen int, dob int32) uint64 {
+	head := bytes.TrimRight(folded[:len(folded)-min(givenLen, len(folded))], " ")
+	if len(head) == 0 || dob%100 == 0 {
+		return 0
+	}
+	return blocking.NewHasher().Bytes(head).Uint64(uint64(dob)).Sum()
+}
+
+// givenOf returns the folded given name of row i (the end of its folded
+// name).
+func (r *Register) givenOf(i int32) []byte {
+	f := r.folded.get(i)
+	return f[len(f)-min(int(r.given[i]), len(f)):]
+}
+
+// buildIndexes sorts the four (key, row) indexes. Rows without a key are
 // left out. The sort is stable, so rows of one key stay in row order.
 func (r *Register) buildIndexes(nameYear []uint64) {
 	build := func(key func(i int) uint64) []blocking.Entry {
@@ -216,6 +255,8 @@ func (r *Register) buildIndexes(nameYear []uint64) {
 	r.byID = build(func(i int) uint64 { return r.idKey[i] })
 	r.byNameYear = build(func(i int) uint64 { return nameYear[i] })
 	r.byPhone = build(func(i int) uint64 { return r.phone[i] })
+	r.byGivenDOB = build(func(i int) uint64 { return givenDOBKey(r.givenOf(int32(i)), r.dob[i]) })
+	r.byFamDOB = build(func(i int) uint64 { return famDOBKey(r.folded.get(int32(i)), int(r.given[i]), r.dob[i]) })
 }
 
 // lookup returns the entries of key in a sorted index.
