@@ -18,14 +18,17 @@ import (
 // for the rules). A person's other subscriptions are right whether or not
 // the person also holds a SIM farm, so most cases accept both forms.
 var DefaultExpectedVerdicts = map[string][]string{
-	// the citizen, name and date of birth as registered
-	"correct": withOverLimit("match"),
+	// the citizen, name and date of birth as registered (match:dob_partial:
+	// the register holds only part of the date, e.g. the year)
+	"correct": withOverLimit("match", "match:dob_partial"),
 	// a small typo (one edit) or no diacritics: a match allowing
 	// normalization and a typo, or a name mismatch when the register's
 	// record of the name has its own slip on top
-	"typo": withOverLimit("match", "mismatch:name"),
-	// ID and name right, date of birth wrong
-	"wrong_dob": withOverLimit("mismatch:dob"),
+	"typo": withOverLimit("match", "match:dob_partial", "mismatch:name"),
+	// ID and name right, date of birth wrong; match:dob_partial when the
+	// register holds only the year (or year and month) of the date, which
+	// agrees: the wrong part cannot be seen, and the verdict says so
+	"wrong_dob": withOverLimit("mismatch:dob", "match:dob_partial"),
 	// another real person's ID with the subscriber's own name and date of
 	// birth: that other citizen is named
 	"other_person_id": withOverLimit("other_person"),
@@ -33,7 +36,7 @@ var DefaultExpectedVerdicts = map[string][]string{
 	"nonexistent_id": {"id_not_found"},
 	// 10–100 subscriptions on one real ID: flagged over the R1/R6 limits
 	// (whatever else is said of the subscription)
-	"sim_farm": {"match/over_limit", "mismatch:name/over_limit", "mismatch:dob/over_limit", "mismatch:name,dob/over_limit",
+	"sim_farm": {"match/over_limit", "match:dob_partial/over_limit", "mismatch:name/over_limit", "mismatch:dob/over_limit", "mismatch:name,dob/over_limit",
 		"other_person/over_limit", "id_not_found/over_limit", "id_invalid/over_limit", "phone_other_name/over_limit"},
 	// a real person's phone under a made-up identity: the phone's owner is
 	// named when the register holds the phone; when it does not, nothing

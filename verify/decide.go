@@ -47,6 +47,10 @@ type Result struct {
 	Fields      string // mismatch fields: "name", "dob" or "name;dob"
 	Differences []byte // field:how list, ';'-separated (see the package doc)
 	Reason      string // why unusable or id_invalid
+	// Partial is set on a match whose date of birth the register confirms
+	// only in part (a year-only or impossible register date, none at all,
+	// or a year-only subscription date): verdict_code match:dob_partial.
+	Partial bool
 	Matched     int32  // the citizen the subscription belongs to
 	Holder      int32  // the citizen holding the subscription's ID, when not Matched
 	PhoneOwner  int32  // the citizen whose register phone is the msisdn, under another name
@@ -622,6 +626,9 @@ func (c *Checker) evidence(k int32, res *Result, diff bool) {
 	_, dl, dhow := c.compareDOB(k)
 	res.NameLevel, res.NameSim, res.DOBLevel = nl, sim, dl
 	res.IDLevel, res.PhoneLevel = c.compareID(k), c.comparePhone(k)
+	if res.Verdict == VerdictMatch {
+		res.Partial = dhow == "dob:partial" || dhow == "dob:register_partial" || dhow == "dob:register_missing"
+	}
 	if diff {
 		res.Differences = addDiff(res.Differences, nhow)
 		res.Differences = addDiff(res.Differences, dhow)

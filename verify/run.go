@@ -600,6 +600,9 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 			buf = append(buf, ':')
 			buf = append(buf, strings.ReplaceAll(res.Fields, ";", ",")...)
 		}
+		if res.Partial {
+			buf = append(buf, ":dob_partial"...)
+		}
 		if over != 0 {
 			buf = append(buf, "/over_limit"...)
 		}
