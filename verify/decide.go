@@ -50,18 +50,18 @@ type Result struct {
 	// Partial is set on a match whose date of birth the register confirms
 	// only in part (a year-only or impossible register date, none at all,
 	// or a year-only subscription date): verdict_code match:dob_partial.
-	Partial bool
-	Matched     int32  // the citizen the subscription belongs to
-	Holder      int32  // the citizen holding the subscription's ID, when not Matched
-	PhoneOwner  int32  // the citizen whose register phone is the msisdn, under another name
-	Tie         bool   // several different citizens fit equally: none is chosen
-	Candidates  int32  // how many different citizens fit
-	NameLevel   int8
-	DOBLevel    int8
-	IDLevel     int8
-	PhoneLevel  int8
-	NameSim     float32
-	IDKey       uint64 // the subscription's packed ID (0 if none), for the SIM counts
+	Partial    bool
+	Matched    int32 // the citizen the subscription belongs to
+	Holder     int32 // the citizen holding the subscription's ID, when not Matched
+	PhoneOwner int32 // the citizen whose register phone is the msisdn, under another name
+	Tie        bool  // several different citizens fit equally: none is chosen
+	Candidates int32 // how many different citizens fit
+	NameLevel  int8
+	DOBLevel   int8
+	IDLevel    int8
+	PhoneLevel int8
+	NameSim    float32
+	IDKey      uint64 // the subscription's packed ID (0 if none), for the SIM counts
 }
 
 // Checker decides verdicts against a Register. It holds per-worker scratch
