@@ -658,10 +658,12 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 	for _, e := range rows {
 		cls, _, _, _ := c.compareName(e.Row)
 		agree, dl, _ := c.compareDOB(e.Row)
-		if agree && fullDisagree && c.reg.dob[e.Row]%100 == 0 {
-			agree = false // partial agreement against a full date that disagrees
-		}
 		dScore := int(dl) + 1
+		if agree && fullDisagree && c.reg.dob[e.Row]%100 == 0 {
+			// partial agreement against a full date that disagrees: name
+			// the full one
+			agree, dScore = false, 0
+		}
 		if agree {
 			dScore += 100
 		}

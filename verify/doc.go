@@ -24,35 +24,49 @@
 //   - name agrees when CompareName gives one of its normalization levels
 //     (exact, no diacritics, regional variant, token order, middle name
 //     dropped or abbreviated), or when it is a typo away: at most one edit
-//     (two from 10 letters) of the folded name, letters or token-sorted
-//     (a typo can make the name parser reorder a name).
+//     of the folded name, letters or token-sorted (a typo can make the
+//     name parser reorder a name), or two from 10 letters when they fall
+//     on different words (a slip on each side; two edits inside one word
+//     make another name: Lý → Lâm).
 //   - date of birth agrees when equal, day and month swapped (one written
 //     date read two ways), equal as far as a partial date goes (a
-//     year-only register record), or one digit off where the register's year
+//     year-only register record; an impossible one keeps its possible
+//     parts, and a month read first only because the other part cannot be
+//     a month is dropped), or one digit off where the register's year
 //     contradicts the birth year its own CCCD encodes while the
-//     subscription's agrees with it. Any other difference is a mismatch: the
-//     register is the reference.
+//     subscription's agrees with it. Any other difference is a mismatch:
+//     the register is the reference.
 //
 // The verdicts, decided in this order:
 //
 //   - unusable: no ID and no name, an unreadable date of birth, no msisdn
 //     or one that is not a phone number (reason column).
-//   - ID on the register (all rows with that ID are one citizen; the
-//     best-agreeing row is compared):
-//     match when name and date of birth agree; other_person when the name
-//     differs and another citizen (sameCitizen below) has this name and
-//     date of birth: that citizen is matched_id, the ID's holder
-//     id_holder_id; else mismatch, with mismatch_fields (name, dob) and
-//     differences saying how (name:typo, dob:one_digit, dob:year…).
+//   - ID on the register: all rows with that ID are one citizen and all
+//     are evidence. match when the name agrees on some row and the date of
+//     birth on some row (a clerk's slip on one record is not a mismatch);
+//     a date agreeing only as far as a partial record goes does not count
+//     when another record of the citizen holds a full date that disagrees.
+//     When the name differs, other_person when the citizen these name and
+//     date describe (sameCitizen below) holds another ID (matched_id; the
+//     ID's holder is id_holder_id), or when the holder's date also differs
+//     beyond a one-digit slip or a swap (id:holder_differs: the ID is
+//     someone else's, whoever the subscriber is). Else mismatch, with
+//     mismatch_fields (name, dob) and differences saying how (name:typo,
+//     dob:one_digit, dob:year…).
 //   - ID not on the register, but a citizen with the subscription's name
-//     and date of birth (name equal after normalization and the full date
-//     equal, or the register holding the msisdn with the name and date
-//     agreeing): match when the citizen's records hold no ID, the other kind
-//     (old CMND for a CCCD) or the ID with a one-digit slip (differences
-//     id:register_missing, id:register_other_kind, id:register_typo);
-//     other_person when the citizen holds another ID of the same kind
-//     (id:not_on_register); id_invalid when the subscription has no ID or
-//     a malformed one.
+//     and date of birth (name equal after normalization or a typo away and
+//     the full date equal or swapped, or the register holding the msisdn
+//     with the date agreeing): rows holding another ID of the
+//     subscription's kind, more than one digit away, are other citizens
+//     (and so is a row without an ID sharing a phone with one of them).
+//     match when a citizen remains, holding no ID, the other kind (old CMND
+//     for a CCCD) or the ID with a one-digit slip (differences
+//     id:register_missing, id:register_other_kind, id:register_typo) —
+//     unless the subscription's CCCD encodes another birth year: then the
+//     ID is not theirs, other_person; other_person also when only holders
+//     of other IDs fit and the phone or the CCCD's year says the ID is not
+//     theirs (id:not_on_register); id_invalid when the subscription has no
+//     ID or a malformed one.
 //   - the citizen with another date of birth, found through the ID's
 //     one-digit slip, the same phone, or the birth year the CCCD encodes:
 //     mismatch on dob.
@@ -63,20 +77,32 @@
 //     phone of a citizen under another name (phone_owner_id).
 //   - id_not_found: a well-formed ID nobody on the register holds.
 //
+// Candidates without the ID are searched on three keys: (folded family +
+// given name, birth year), the phone, and, when these find nobody, the
+// second search for a name with a slip in one part on either side:
+// (folded given name, full date) and (folded family and middle names,
+// full date).
+//
 // One subscription maps to at most one citizen. Rows agreeing with the
 // identity are one citizen unless they hold IDs of one kind more than one
 // digit apart; when several citizens fit, tie is set, candidates counts
 // them and nobody is named.
 //
 // verdict_code qualifies the verdict for scoring and filtering:
-// verdict[:fields][/over_limit], e.g. mismatch:dob, match/over_limit.
+// verdict[:fields][/over_limit], e.g. mismatch:dob, match/over_limit;
+// match:dob_partial is a match whose date of birth the register confirms
+// only in part (a year-only or impossible register date, none, or a
+// year-only subscription date): the day or month cannot be checked.
 //
 // # Expected verdicts on generated data
 //
 // For dedup gen's subscriber cases (truth/subscribers.parquet), as in
 // eval.DefaultExpectedVerdicts: correct → match; typo → match (or
 // mismatch:name when the register's record has its own slip); wrong_dob →
-// mismatch:dob; other_person_id → other_person; nonexistent_id →
+// mismatch:dob (or match:dob_partial: the register holds only the year, so
+// the wrong part cannot be seen; when the register holds neither the ID
+// nor the right date, the subscription is id_not_found: its name and the
+// CCCD's birth year alone would name namesakes); other_person_id → other_person; nonexistent_id →
 // id_not_found; sim_farm → any verdict with /over_limit;
 // phone_other_name → phone_other_name when the register holds the phone,
 // id_not_found when it does not (then nothing tells it from a made-up ID).

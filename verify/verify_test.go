@@ -57,6 +57,13 @@ var tableRegister = [][5]string{
 	{"R18", "Tạ Thị Nguyệt", "30/78/1991", "001191000999", "0999000111"},      // impossible month: year kept
 	{"R19", "Lâm Văn Tài", "12/12/1982", "001082001000", ""},                  // a citizen another ID points at
 	{"R20", "Phan Thị Thu Trang", "06/06/1996", "001196001111", "0966000222"}, //
+	{"R21", "Đinh Văn Toàn", "05/06/1957", "001075000123", ""},                // one citizen, two records: the name right on one,
+	{"R22", "Đinh Thị Hà", "05/06/1975", "001075000123", ""},                  // the date right on the other
+	{"R23", "Tô Văn Hải", "1980", "001080000234", ""},                         // a year-only record and
+	{"R24", "Tô Văn Hải", "12/03/1980", "001080000234", ""},                   // a full one of the same citizen
+	{"R25", "Hà Thị Sen", "30/08/1978", "", ""},                               // no ID on the register, and a namesake
+	{"R26", "Hà Thị Sen", "30/08/1978", "040178236844", "0911000777"},         // born the same day holding another CCCD
+	{"R27", "Kha Văn Lộc", "08/82/2010", "001210000345", ""},                  // 82 cannot be a month, so 08 may be the day
 }
 
 func TestCheckRules(t *testing.T) {
@@ -68,19 +75,29 @@ func TestCheckRules(t *testing.T) {
 		verdict, fields, reason  string
 		matched, holder, phoneOw string
 		diff                     string
-		tie                      bool
+		tie, partial             bool
 	}{
 		{what: "exact", name: "Nguyễn Văn An", dob: "15/03/1990", id: "001090123456", msisdn: "0912345678", verdict: VerdictMatch, matched: "R1"},
 		{what: "no diacritics, upper case", name: "NGUYEN VAN AN", dob: "15/03/1990", id: "001090123456", msisdn: "+84912345678", verdict: VerdictMatch, matched: "R1", diff: "name:diacritics"},
 		{what: "one-letter typo", name: "Trần Thị Bích Ngoc", dob: "02/11/1985", id: "079185000001", msisdn: "0987654321", verdict: VerdictMatch, matched: "R2"},
 		{what: "typo by a letter", name: "Trần Thị Bích Ngọx", dob: "02/11/1985", id: "079185000001", msisdn: "0987654321", verdict: VerdictMatch, matched: "R2", diff: "name:typo"},
-		{what: "register year only", name: "Lê Hoàng Long", dob: "01/02/1985", id: "079085000002", msisdn: "0911000000", verdict: VerdictMatch, matched: "R3", diff: "dob:register_partial"},
+		{what: "register year only", name: "Lê Hoàng Long", dob: "01/02/1985", id: "079085000002", msisdn: "0911000000", verdict: VerdictMatch, matched: "R3", diff: "dob:register_partial", partial: true},
+		{what: "name on one record, date on another of the same ID", name: "Đinh Văn Toàn", dob: "05/06/1975", id: "001075000123", msisdn: "0900000010", verdict: VerdictMatch, matched: "R21"},
+		{what: "a full date outweighs a year-only record", name: "Tô Văn Hải", dob: "20/07/1980", id: "001080000234", msisdn: "0900000011", verdict: VerdictMismatch, fields: "dob", matched: "R24"},
+		{what: "the full date agrees", name: "Tô Văn Hải", dob: "12/03/1980", id: "001080000234", msisdn: "0900000012", verdict: VerdictMatch, matched: "R24"},
+		{what: "month read first only because the day cannot be a month", name: "Kha Văn Lộc", dob: "08/12/2010", id: "001210000345", msisdn: "0900000013", verdict: VerdictMatch, matched: "R27", diff: "dob:register_partial", partial: true},
+		{what: "two edits in one word make another name", name: "Trần Thị Bích Ngân", dob: "02/11/1985", id: "079185000001", msisdn: "0987654321", verdict: VerdictMismatch, fields: "name", matched: "R2", diff: "name:different"},
+		{what: "two edits in two words are a slip on each side", name: "Trần Thị Bícg Ngọx", dob: "02/11/1985", id: "079185000001", msisdn: "0987654321", verdict: VerdictMatch, matched: "R2", diff: "name:typo"},
+		{what: "ID-less citizen, typo in the given name (family+middle, date key)", name: "Phạm Minh Tuấm", dob: "05/12/1979", id: "001079123123", msisdn: "0900000014", verdict: VerdictMatch, matched: "R4", diff: "id:register_missing"},
+		{what: "ID-less citizen, typo in the family name (given, date key)", name: "Phạn Minh Tuấn", dob: "05/12/1979", id: "001079123123", msisdn: "0900000015", verdict: VerdictMatch, matched: "R4", diff: "id:register_missing"},
+		{what: "a namesake holding another CCCD does not hide the ID-less citizen", name: "Hà Thị Sen", dob: "30/08/1978", id: "052178737377", msisdn: "0900000016", verdict: VerdictMatch, matched: "R25", diff: "id:register_missing"},
+		{what: "CCCD year not the ID-less citizen's: not theirs", name: "Phạm Minh Tuấn", dob: "05/12/1979", id: "001090123123", msisdn: "0900000017", verdict: VerdictOtherPerson, matched: "R4"},
 		{what: "wrong year", name: "Nguyễn Văn An", dob: "15/03/1991", id: "001090123456", msisdn: "0912345678", verdict: VerdictMismatch, fields: "dob", matched: "R1", diff: "dob:one_digit"},
 		{what: "wrong day", name: "Nguyễn Văn An", dob: "25/03/1990", id: "001090123456", msisdn: "0912345678", verdict: VerdictMismatch, fields: "dob", matched: "R1"},
 		{what: "wrong month", name: "Nguyễn Văn An", dob: "15/07/1990", id: "001090123456", msisdn: "0912345678", verdict: VerdictMismatch, fields: "dob", matched: "R1"},
 		{what: "register swapped day and month", name: "Lý Thị Hoa", dob: "05/14/1993", id: "001193000444", msisdn: "0911222333", verdict: VerdictMatch, matched: "R13"},
 		{what: "register year slip against its CCCD", name: "Mai Văn Phúc", dob: "11/11/1983", id: "001083000888", msisdn: "0988999000", verdict: VerdictMismatch, fields: "dob", matched: "R17"},
-		{what: "impossible register month", name: "Tạ Thị Nguyệt", dob: "30/07/1991", id: "001191000999", msisdn: "0999000111", verdict: VerdictMatch, matched: "R18", diff: "dob:register_partial"},
+		{what: "impossible register month", name: "Tạ Thị Nguyệt", dob: "30/07/1991", id: "001191000999", msisdn: "0999000111", verdict: VerdictMatch, matched: "R18", diff: "dob:register_partial", partial: true},
 		{what: "name and date differ, no namesake: the ID is someone else's", name: "Trương Văn Tám", dob: "01/01/1950", id: "001060000555", msisdn: "0933444555", verdict: VerdictOtherPerson, holder: "R14", diff: "id:holder_differs"},
 		{what: "name differs, date one digit off: a mistyped name, not someone else", name: "Trương Văn Tám", dob: "03/04/1961", id: "001060000555", msisdn: "0933444555", verdict: VerdictMismatch, fields: "name;dob", matched: "R14"},
 		{what: "someone else's ID", name: "Lâm Văn Tài", dob: "12/12/1982", id: "001077000666", msisdn: "0900000001", verdict: VerdictOtherPerson, matched: "R19", holder: "R15"},
@@ -112,8 +129,8 @@ func TestCheckRules(t *testing.T) {
 		}
 		got := []string{res.Verdict, res.Fields, res.Reason, id(res.Matched), id(res.Holder), id(res.PhoneOwner)}
 		want := []string{tc.verdict, tc.fields, tc.reason, tc.matched, tc.holder, tc.phoneOw}
-		if !slices.Equal(got, want) || res.Tie != tc.tie {
-			t.Errorf("%s: got %q tie=%v (differences %q), want %q tie=%v", tc.what, got, res.Tie, res.Differences, want, tc.tie)
+		if !slices.Equal(got, want) || res.Tie != tc.tie || res.Partial != tc.partial {
+			t.Errorf("%s: got %q tie=%v partial=%v (differences %q), want %q tie=%v partial=%v", tc.what, got, res.Tie, res.Partial, res.Differences, want, tc.tie, tc.partial)
 		}
 		if tc.diff != "" && !strings.Contains(string(res.Differences), tc.diff) {
 			t.Errorf("%s: differences %q lack %q", tc.what, res.Differences, tc.diff)
@@ -131,9 +148,40 @@ func TestOSA(t *testing.T) {
 			t.Errorf("osa(%q, %q) = %d, want %d", tc.a, tc.b, d, tc.d)
 		}
 	}
+	for _, tc := range []struct {
+		a, b string
+		typo bool
+	}{{"tran thi ly", "tran thi ly", true}, {"tran thi ly", "tran thi lam", false}, {"tran thi bich ngoc", "tran thi bich ngan", false},
+		{"tran thi bich ngoc", "tran thi bicg ngox", true}, {"nguyen van an", "nguyen vanan", true}, {"le an", "le anh", true}, {"le an", "le binh", false}} {
+		if got := c.typo([]byte(tc.a), []byte(tc.b)); got != tc.typo {
+			t.Errorf("typo(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.typo)
+		}
+	}
 	var tok [][]byte
 	if got := string(appendSortedTokens(nil, []byte("hoang tieu  le"), &tok)); got != "hoang le tieu" {
 		t.Errorf("sorted tokens %q", got)
+	}
+}
+
+// TestGivenSuffix checks what the second candidate search rests on: the
+// folded given name is the end of the folded name, so that the register
+// finds it from the stored lengths.
+func TestGivenSuffix(t *testing.T) {
+	n := normalize.New(normalize.Options{RefYear: 2026})
+	for _, name := range []string{"Nguyễn Văn An", "Trần Thị Bích Ngọc", "Lê Hoàng", "NGUYEN VAN AN", "Nguyễn T. Lan", "Văn An Nguyễn", "Tôn Nữ Thị Hà", "Ngyễn Văn Vấn", "An"} {
+		nm := n.Name([]byte(name))
+		if !bytes.HasSuffix(nm.Folded, nm.GivenFolded) {
+			t.Errorf("%q: folded %q does not end with given %q", name, nm.Folded, nm.GivenFolded)
+		}
+	}
+	reg := testRegister(t, tableRegister)
+	for i := range int32(reg.Rows()) {
+		if g := reg.givenOf(i); len(reg.folded.get(i)) > 0 && len(g) == 0 {
+			t.Errorf("row %d: no given name", i)
+		}
+	}
+	if famDOBKey([]byte("an"), 2, 19900101) != 0 || givenDOBKey([]byte("an"), 19900000) != 0 {
+		t.Error("a given name alone or a partial date must not be a key")
 	}
 }
 
