@@ -143,6 +143,33 @@ type ipcSource struct {
 	pos     int64
 }
 
+// maxIPCAlloc bounds one allocation of the Arrow IPC reader. arrow-go sizes
+// the output of a compressed buffer by the 8-byte length written before it
+// and trusts it: a damaged file can ask for a terabyte, and the Go runtime
+// then dies (a fatal error, not a panic) when the system refuses the memory
+// (found by FuzzIPCReader). No buffer of a readable batch comes near this:
+// string and binary values have int32 offsets (at most 2 GiB), and arrow-go
+// refuses message bodies over 256 MiB.
+const maxIPCAlloc = 4 << 30
+
+// cappedAllocator is the IPC reader's allocator: past maxIPCAlloc it panics,
+// which Open and Next turn into ErrCorrupt, instead of asking the runtime.
+type cappedAllocator struct{ *memory.GoAllocator }
+
+func (a cappedAllocator) Allocate(size int) []byte {
+	if size > maxIPCAlloc {
+		panic(fmt.Sprintf("a buffer of %d bytes", size))
+	}
+	return a.GoAllocator.Allocate(size)
+}
+
+func (a cappedAllocator) Reallocate(size int, b []byte) []byte {
+	if size > maxIPCAlloc {
+		panic(fmt.Sprintf("a buffer of %d bytes", size))
+	}
+	return a.GoAllocator.Reallocate(size, b)
+}
+
 func openIPC(r *Reader) error {
 	f, err := os.Open(r.path)
 	if err != nil {
@@ -151,15 +178,28 @@ func openIPC(r *Reader) error {
 	src := &ipcSource{f: f, batch: int64(r.opt.BatchSize)}
 	r.src = src
 	var sc *arrow.Schema
-	if src.fr, err = ipc.NewFileReader(f); err == nil {
+	opts := []ipc.Option{ipc.WithAllocator(cappedAllocator{memory.NewGoAllocator()})}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
+		if err := checkIPCSchema(f, fi.Size()); err != nil {
+			return fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		// No message is longer than the file: a damaged length in a small
+		// file then costs an error, not arrow-go's default 64 MiB + 256
+		// MiB allocation before the short read.
+		opts = append(opts, ipc.WithMetadataSizeLimit(min(fi.Size(), 64<<20)), ipc.WithBodySizeLimit(min(fi.Size(), 256<<20)))
+	}
+	if src.fr, err = ipc.NewFileReader(f, opts...); err == nil {
 		sc = src.fr.Schema()
 	} else {
 		// Not the file format: maybe the stream format under .arrow.
+		// ipc.NewReader drops the size limits (arrow-go v18.8.0), so a
+		// damaged length made it allocate up to 2 GiB of metadata; a
+		// MessageReader keeps them.
 		if _, serr := f.Seek(0, io.SeekStart); serr != nil {
 			return serr
 		}
 		var serr error
-		if src.sr, serr = ipc.NewReader(bufio.NewReaderSize(f, 1<<20)); serr != nil {
+		if src.sr, serr = ipc.NewReaderFromMessageReader(ipc.NewMessageReader(bufio.NewReaderSize(f, 1<<20), opts...), opts...); serr != nil {
 			return fmt.Errorf("%w: not an Arrow IPC file: %w", ErrCorrupt, err)
 		}
 		sc = src.sr.Schema()
