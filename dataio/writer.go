@@ -112,7 +112,7 @@ func CreateFormat(path string, schema *arrow.Schema, format Format) (*Writer, er
 			parquet.WithCompression(compress.Codecs.Zstd),
 			parquet.WithCompressionLevel(1),
 			parquet.WithMaxRowGroupLength(DefaultRowGroupRows),
-			parquet.WithDictionaryDefault(true),
+			parquet.WithDictionaryDefault(false),
 			parquet.WithStats(true),
 		)
 		// The Parquet writer closes a sink that is an io.Closer; it gets

@@ -386,11 +386,20 @@ func (g *goldenBuilder) write(w *dataio.Writer, res *cluster.Result) (int64, err
 	return golden, nil
 }
 
+// goldenCols are a field's columns the golden builder reads, resolved once
+// (looking roles up by name for every value was a tenth of the write stage).
+type goldenCols struct {
+	text                 *bytesColumn // canonical name or text, ID digits, phones
+	street               *bytesColumn
+	ints, ward, province []int32
+}
+
 // goldenBuilder chooses the surviving values of a cluster.
 type goldenBuilder struct {
 	r         *runner
 	schema    *arrow.Schema
-	updated   *fieldStore // the first timestamp field, if any
+	cols      []goldenCols // by field
+	updated   *fieldStore  // the first timestamp field, if any
 	wards     map[uint32]string
 	provinces map[uint32]string
 	hasKinds  map[string]bool
@@ -401,8 +410,24 @@ func newGoldenBuilder(r *runner) *goldenBuilder {
 	g := &goldenBuilder{r: r, hasKinds: map[string]bool{}}
 	g.wards, g.provinces = unitNames()
 	names := []string{"cluster_id", "size", "member_ids"}
+	g.cols = make([]goldenCols, len(r.st.fields))
 	for i := range r.st.fields {
 		f := &r.st.fields[i]
+		c := &g.cols[i]
+		switch f.kind {
+		case config.KindPersonName, config.KindText:
+			c.text = f.str("canonical")
+		case config.KindNationalID:
+			c.text = f.str("digits")
+		case config.KindPhone:
+			c.text = f.str("phones")
+		case config.KindDate:
+			c.ints = f.int32s("date")
+		case config.KindGender:
+			c.ints = f.int32s("value")
+		case config.KindVNAddress:
+			c.street, c.ward, c.province = f.str("street"), f.int32s("ward_2025"), f.int32s("province_2025")
+		}
 		g.hasKinds[f.kind] = true
 		if f.kind == config.KindTimestamp && g.updated == nil {
 			g.updated = f
@@ -424,39 +449,51 @@ func (g *goldenBuilder) ts(row int32) int64 {
 	return g.updated.ts[row]
 }
 
-// appendValue appends a field of a record as golden text to dst; nothing
-// when the record has no value.
-func (g *goldenBuilder) appendValue(dst []byte, f *fieldStore, row int32) []byte {
+// hasValue tells whether a record has a value for field i, without
+// rendering it.
+func (g *goldenBuilder) hasValue(i int, row int32) bool {
+	f, c := &g.r.st.fields[i], &g.cols[i]
 	switch f.kind {
-	case config.KindPersonName:
-		return append(dst, f.str("canonical").get(row)...)
+	case config.KindPersonName, config.KindText, config.KindNationalID, config.KindPhone:
+		return c.text.offs[row+1] > c.text.offs[row]
+	case config.KindDate, config.KindGender:
+		return c.ints[row] != 0
+	case config.KindVNAddress:
+		return c.ward[row] != 0
+	case config.KindTimestamp:
+		return f.ts[row] != 0
+	}
+	return false
+}
+
+// appendValue appends field i of a record as golden text to dst; nothing
+// when the record has no value.
+func (g *goldenBuilder) appendValue(dst []byte, i int, row int32) []byte {
+	f, c := &g.r.st.fields[i], &g.cols[i]
+	switch f.kind {
+	case config.KindPersonName, config.KindText, config.KindNationalID, config.KindPhone:
+		return append(dst, c.text.get(row)...)
 	case config.KindDate:
-		if v := f.int32s("date")[row]; v != 0 {
+		if v := c.ints[row]; v != 0 {
 			return normalize.DateFromPacked(v).AppendISO(dst)
 		}
 	case config.KindGender:
-		switch normalize.Gender(f.int32s("value")[row]) {
+		switch normalize.Gender(c.ints[row]) {
 		case normalize.GenderMale:
 			return append(dst, "Nam"...)
 		case normalize.GenderFemale:
 			return append(dst, "Nữ"...)
 		}
-	case config.KindNationalID:
-		return append(dst, f.str("digits").get(row)...)
-	case config.KindPhone:
-		return append(dst, f.str("phones").get(row)...)
-	case config.KindText:
-		return append(dst, f.str("canonical").get(row)...)
 	case config.KindVNAddress:
-		ward := uint32(f.int32s("ward_2025")[row])
+		ward := uint32(c.ward[row])
 		if ward == 0 {
 			return dst
 		}
-		if s := f.str("street").get(row); len(s) > 0 {
+		if s := c.street.get(row); len(s) > 0 {
 			dst = append(append(dst, s...), ", "...)
 		}
 		dst = append(dst, g.wards[ward]...)
-		if p := g.provinces[uint32(f.int32s("province_2025")[row])]; p != "" {
+		if p := g.provinces[uint32(c.province[row])]; p != "" {
 			dst = append(append(dst, ", "...), p...)
 		}
 		return dst
@@ -481,9 +518,10 @@ func (g *goldenBuilder) valid(f *fieldStore, m int32) bool {
 // choose picks the member whose value survives for field f, or -1 when no
 // member has a value. Ties go to the most recent update, then to the
 // member with the smallest stable key (members come in that order).
-func (g *goldenBuilder) choose(f *fieldStore, members []int32) int32 {
+func (g *goldenBuilder) choose(i int, members []int32) int32 {
+	f := &g.r.st.fields[i]
 	if len(members) == 1 {
-		if len(g.appendValue(g.tmp[:0], f, members[0])) == 0 {
+		if !g.hasValue(i, members[0]) {
 			return -1
 		}
 		return members[0]
@@ -491,14 +529,14 @@ func (g *goldenBuilder) choose(f *fieldStore, members []int32) int32 {
 	rule := g.r.cfg.SurvivorshipFor(f.name)
 	best, bestCount, bestValid := int32(-1), 0, false
 	for _, m := range members {
-		g.val = g.appendValue(g.val[:0], f, m)
+		g.val = g.appendValue(g.val[:0], i, m)
 		if len(g.val) == 0 {
 			continue
 		}
 		if best < 0 {
 			best = m
 			if rule == config.SurviveMostFrequent {
-				bestCount = g.count(f, members, g.val)
+				bestCount = g.count(i, members, g.val)
 			}
 			bestValid = g.valid(f, m)
 			continue
@@ -508,7 +546,7 @@ func (g *goldenBuilder) choose(f *fieldStore, members []int32) int32 {
 		case f.kind == config.KindTimestamp || rule == config.SurviveMostRecent:
 			better = g.ts(m) > g.ts(best)
 		case rule == config.SurviveMostFrequent:
-			count := g.count(f, members, g.val)
+			count := g.count(i, members, g.val)
 			better = count > bestCount || count == bestCount && g.ts(m) > g.ts(best)
 			if better {
 				bestCount = count
@@ -527,11 +565,11 @@ func (g *goldenBuilder) choose(f *fieldStore, members []int32) int32 {
 	return best
 }
 
-// count counts the members whose value of f equals v.
-func (g *goldenBuilder) count(f *fieldStore, members []int32, v []byte) int {
+// count counts the members whose value of field i equals v.
+func (g *goldenBuilder) count(i int, members []int32, v []byte) int {
 	n := 0
 	for _, o := range members {
-		g.tmp = g.appendValue(g.tmp[:0], f, o)
+		g.tmp = g.appendValue(g.tmp[:0], i, o)
 		if bytes.Equal(g.tmp, v) {
 			n++
 		}
@@ -568,10 +606,10 @@ func (g *goldenBuilder) appendRow(b *dataio.StringBatchBuilder, res *cluster.Res
 	)
 	for i := range st.fields {
 		f := &st.fields[i]
-		from := g.choose(f, members)
+		from := g.choose(i, members)
 		g.val = g.val[:0]
 		if from >= 0 {
-			g.val = g.appendValue(g.val, f, from)
+			g.val = g.appendValue(g.val, i, from)
 			flags |= normalize.Flags(st.flags[from])
 		}
 		put(g.val)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/dedup-vn/dedup/config"
@@ -30,6 +31,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	plan := fs.Bool("plan", false, "print the candidate pairs per blocking rule and stop")
 	verbose := fs.Bool("verbose", false, "print stage timings")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dedup run [--config C] --out DIR [flags] [INPUT...]\n\nAn INPUT is a Parquet, CSV or Arrow file or a folder of them; NAME=INPUT assigns it to a config source.")
 		fs.PrintDefaults()
@@ -47,6 +49,17 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		if cfg, err = config.Load(*cfgPath); err != nil {
 			return err
 		}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
