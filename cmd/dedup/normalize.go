@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -51,12 +54,63 @@ func runNormalize(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "dedup normalize:", err)
 		return errUsage
 	}
-	n, err := normalizeTable(in, *out, roles, explicit, *refYear, *quiet)
+	var rejects []dataio.Reject
+	n, err := normalizeTable(in, *out, roles, explicit, *refYear, *quiet, func(rj dataio.Reject) { rejects = append(rejects, rj) })
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "normalized %d rows to %s\n", n, *out)
+	m, err := writeNormalizeSidecars(in, *out, n, rejects)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rows in %d: normalized %d, rejected %d; output %s, rejects %s\n", m.RowsIn, m.RowsOut, m.RowsRejected, *out, m.Rejects)
 	return nil
+}
+
+// normalizeManifest is OUTPUT.manifest.json of dedup normalize: every input
+// row is either normalized or rejected, and the counts add up.
+type normalizeManifest struct {
+	Input         string           `json:"input"`
+	Output        string           `json:"output"`
+	Rejects       string           `json:"rejects"`
+	RowsIn        int64            `json:"rows_in"`
+	RowsOut       int64            `json:"rows_out"`
+	RowsRejected  int64            `json:"rows_rejected"`
+	RejectReasons map[string]int64 `json:"reject_reasons"`
+}
+
+// writeNormalizeSidecars writes the rejects table and the manifest beside
+// the output: OUT.rejects.parquet (file, row, column, reason; never cell
+// values) and OUT.manifest.json.
+func writeNormalizeSidecars(in, out string, rows int64, rejects []dataio.Reject) (*normalizeManifest, error) {
+	base := strings.TrimSuffix(out, filepath.Ext(out))
+	m := &normalizeManifest{Input: in, Output: out, Rejects: base + ".rejects.parquet", RowsOut: rows,
+		RowsRejected: int64(len(rejects)), RejectReasons: map[string]int64{}}
+	m.RowsIn = m.RowsOut + m.RowsRejected
+	b := dataio.NewStringBatchBuilder(dataio.StringSchema("file", "row", "column", "reason"))
+	defer b.Release()
+	for _, rj := range rejects {
+		b.Append([]string{rj.File, strconv.FormatInt(rj.Row, 10), rj.Column, rj.Reason})
+		m.RejectReasons[rj.Reason]++
+	}
+	w, err := dataio.Create(m.Rejects, b.Schema())
+	if err != nil {
+		return nil, err
+	}
+	defer w.Abort()
+	rec := b.NewBatch()
+	defer rec.Release()
+	if err := w.Write(rec); err != nil {
+		return nil, err
+	}
+	if err := w.Commit(); err != nil {
+		return nil, err
+	}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return m, dataio.WriteFileAtomic(base+".manifest.json", append(data, '\n'))
 }
 
 // parseRoles reads --columns; roles not named keep their default column.
@@ -89,7 +143,7 @@ type outCol struct {
 // normalizeTable streams in to out: the input columns (as strings) and the
 // normalized ones. A role whose column the input lacks is skipped unless it
 // was named in --columns.
-func normalizeTable(in, out string, roles map[string]string, explicit map[string]bool, refYear int, quiet bool) (int64, error) {
+func normalizeTable(in, out string, roles map[string]string, explicit map[string]bool, refYear int, quiet bool, onReject func(dataio.Reject)) (int64, error) {
 	probe, err := dataio.Open(in, dataio.ReadOptions{AsStrings: true, BatchSize: 1})
 	if err != nil {
 		return 0, err
@@ -156,7 +210,7 @@ func normalizeTable(in, out string, roles map[string]string, explicit map[string
 	}
 	schema := arrow.NewSchema(fields, nil)
 
-	r, err := dataio.Open(in, dataio.ReadOptions{AsStrings: true})
+	r, err := dataio.Open(in, dataio.ReadOptions{AsStrings: true, OnReject: onReject})
 	if err != nil {
 		return 0, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,5 +39,49 @@ func TestNormalizeCommand(t *testing.T) {
 	code = mainWithExit([]string{"normalize", in, "--out", out, "--quiet", "--columns", "gender=gioi_tinh"}, &stdout, &stderr)
 	if code == 0 {
 		t.Errorf("missing explicit column accepted")
+	}
+}
+
+// TestNormalizeAccounting: rows the reader cannot use land in the rejects
+// file with their reason, and rows in = normalized + rejected in the
+// manifest.
+func TestNormalizeAccounting(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	csv := "record_id,full_name,date_of_birth\n" +
+		"a1,Nguyễn Văn An,01/02/1990\n" +
+		"a2,too,many,fields\n" +
+		"a3,\"Trần \x00Bình\",1985\n" +
+		"a4,Lê Thị Cúc,31/02/2024\n"
+	if err := os.WriteFile(in, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.parquet")
+	var stdout, stderr bytes.Buffer
+	if code := mainWithExit([]string{"normalize", in, "--out", out, "--quiet"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "out.manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m normalizeManifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.RowsIn != 4 || m.RowsOut != 2 || m.RowsRejected != 2 || m.RowsIn != m.RowsOut+m.RowsRejected {
+		t.Errorf("manifest rows in %d out %d rejected %d; want 4, 2, 2", m.RowsIn, m.RowsOut, m.RowsRejected)
+	}
+	if m.RejectReasons["ragged_row"] != 1 || m.RejectReasons["nul_byte"] != 1 {
+		t.Errorf("reject reasons %v; want one ragged_row and one nul_byte", m.RejectReasons)
+	}
+	for _, f := range []string{"out.parquet", "out.rejects.parquet", "out.manifest.json"} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", f, st.Mode().Perm())
+		}
 	}
 }
