@@ -145,10 +145,10 @@ type Model struct {
 	// the others' fields (an ID; an exact name and date of birth) train a
 	// cleaner m than rules full of namesakes.
 	TrainingRules    []BlockingRule `yaml:"training_rules"`
-	USamplePairs     int     `yaml:"u_sample_pairs"`
-	EMMaxIterations  int     `yaml:"em_max_iterations"`
-	EMTolerance      float64 `yaml:"em_tolerance"`
-	TermFrequencyMin float64 `yaml:"tf_min_frequency"`
+	USamplePairs     int            `yaml:"u_sample_pairs"`
+	EMMaxIterations  int            `yaml:"em_max_iterations"`
+	EMTolerance      float64        `yaml:"em_tolerance"`
+	TermFrequencyMin float64        `yaml:"tf_min_frequency"`
 }
 
 // Threshold decides which pairs are merged: a probability, or a weight
