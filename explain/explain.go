@@ -145,30 +145,30 @@ func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 	e.Prior, e.Lambda = model.PriorWeight, model.Lambda
 
 	// Find and normalize the two records.
-	st := newMiniStore(cfg)
-	recs, raws, err := findRecords(cfg, m, []string{leftID, rightID})
+	st, err := pipeline.NewRecords(cfg)
+	if err != nil {
+		return nil, err
+	}
+	recs, raws, err := findRecords(cfg, st, m, []string{leftID, rightID})
 	if err != nil {
 		return nil, err
 	}
 	for _, raw := range raws {
-		if err := st.add(raw); err != nil {
+		if err := st.Append(raw); err != nil {
 			return nil, err
 		}
 	}
 	for k := range recs {
 		for f := range recs[k].Fields {
-			fv := &recs[k].Fields[f]
-			fv.Normalized = st.fields[f].display(k, opt.ShowPII)
-			if !opt.ShowPII && (st.fields[f].kind == config.KindNationalID || st.fields[f].kind == config.KindPhone) {
+			fv, cf := &recs[k].Fields[f], &cfg.Fields[f]
+			fv.Normalized = display(st, cf, k, opt.ShowPII)
+			if !opt.ShowPII && (cf.Kind == config.KindNationalID || cf.Kind == config.KindPhone) {
 				fv.Raw = report.Mask(fv.Raw)
 			}
 		}
 	}
 	e.Left, e.Right = recs[0], recs[1]
-	compiled, err := st.compileComparisons()
-	if err != nil {
-		return nil, err
-	}
+	compiled := st.Compiled()
 	if err := model.Check(compiled); err != nil {
 		return nil, fmt.Errorf("model.json does not fit the config: %w", err)
 	}
@@ -185,8 +185,7 @@ func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 	// Compare, first without term frequencies.
 	width := compiled.Len()
 	levels, sims, tf := make([]int8, width), make([]float32, width), make([]float32, width)
-	cols := st.linkageColumns()
-	cm, err := compiled.Bind(cols)
+	cm, err := st.Comparer(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -221,8 +220,7 @@ func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 		if err != nil {
 			return nil, err
 		}
-		cols.Freqs = freqs
-		if cm, err = compiled.Bind(cols); err != nil {
+		if cm, err = st.Comparer(freqs); err != nil {
 			return nil, err
 		}
 		cm.Compare(0, 1, levels, sims, tf)
@@ -234,7 +232,7 @@ func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 	for k := 0; k < width; k++ {
 		spec := compiled.Spec(k)
 		s := Step{Comparison: spec.Name, Kind: spec.Kind.String(), Level: levels[k], Sim: sims[k], Label: "null (a value is missing)"}
-		s.Left, s.Right = st.display(cfg.Comparisons[k], 0, opt.ShowPII), st.display(cfg.Comparisons[k], 1, opt.ShowPII)
+		s.Left, s.Right = displayComparison(st, cfg, cfg.Comparisons[k], 0, opt.ShowPII), displayComparison(st, cfg, cfg.Comparisons[k], 1, opt.ShowPII)
 		if l := levels[k]; l >= 0 {
 			lv := model.Comparisons[k].Levels[l]
 			s.Label, s.M, s.U = lv.Label, lv.M, lv.U
@@ -261,22 +259,13 @@ func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 	e.Accepted = e.Total >= e.Threshold
 
 	// Blocking.
-rules:
 	for _, rule := range cfg.Blocking.Rules {
-		agree := true
-		for _, part := range rule.Keys {
-			a, okA, err := st.keyPart(part, 0)
-			if err != nil {
-				// A key part this copy of the pipeline's code does not
-				// know: say so rather than fail the whole explanation.
-				e.warn("blocking rule %s: keys not computed: %v", rule.Name, err)
-				continue rules
-			}
-			b, okB, _ := st.keyPart(part, 1)
-			if !okA || !okB || string(a) != string(b) {
-				agree = false
-				break
-			}
+		agree, err := st.RuleAgrees(rule, 0, 1)
+		if err != nil {
+			// A key part the config names wrongly: say so rather than
+			// fail the whole explanation.
+			e.warn("blocking rule %s: keys not computed: %v", rule.Name, err)
+			continue
 		}
 		if agree {
 			e.RulesAgree = append(e.RulesAgree, rule.Name)
@@ -324,40 +313,28 @@ func readManifest(path string) (*pipeline.Manifest, error) {
 
 // rawRow returns the raw value of every config field of row i and whether
 // the row was stored by the pipeline (a record id and some field value).
-func rawRow(cfg *config.Config, plan columnPlan, cols []*array.String, i int) ([][]byte, bool) {
-	cell := func(c int) string {
-		if cols[c].IsNull(i) {
-			return ""
-		}
-		return cols[c].Value(i)
-	}
-	raw := make([][]byte, len(cfg.Fields))
-	empty := true
-	for f := range cfg.Fields {
-		cells := make([]string, len(plan.fields[f]))
-		for k, c := range plan.fields[f] {
-			cells[k] = cell(c)
-		}
-		raw[f] = joinField(cells)
-		if len(raw[f]) > 0 {
-			empty = false
+func rawRow(st *pipeline.Records, cols []*array.String, i int, cells []string) ([][]byte, bool) {
+	for c := range cols {
+		cells[c] = ""
+		if !cols[c].IsNull(i) {
+			cells[c] = cols[c].Value(i)
 		}
 	}
-	return raw, strings.TrimSpace(cell(0)) != "" && !empty
+	return st.FieldValues(cells)
 }
 
-// eachInput streams every input file of the run with the plan's columns.
-func eachInput(cfg *config.Config, m *pipeline.Manifest, fn func(in pipeline.InputStat, r *dataio.Reader, cols []*array.String) (stop bool)) error {
-	plan := planColumns(cfg)
+// eachInput streams every input file of the run with the columns a run
+// reads.
+func eachInput(columns []string, m *pipeline.Manifest, fn func(in pipeline.InputStat, r *dataio.Reader, cols []*array.String) (stop bool)) error {
 	for _, in := range m.Inputs {
-		r, err := dataio.Open(in.File, dataio.ReadOptions{Columns: plan.columns, AsStrings: true, OnReject: func(dataio.Reject) {}})
+		r, err := dataio.Open(in.File, dataio.ReadOptions{Columns: columns, AsStrings: true, OnReject: func(dataio.Reject) {}})
 		if err != nil {
 			return fmt.Errorf("input of the run: %w", err)
 		}
 		stop := false
 		for !stop && r.Next() {
 			rec := r.Batch()
-			cols := make([]*array.String, len(plan.columns))
+			cols := make([]*array.String, len(columns))
 			for i := range cols {
 				cols[i] = rec.Column(i).(*array.String)
 			}
@@ -376,19 +353,19 @@ func eachInput(cfg *config.Config, m *pipeline.Manifest, fn func(in pipeline.Inp
 }
 
 // findRecords finds the first stored row of each id in the run's inputs.
-func findRecords(cfg *config.Config, m *pipeline.Manifest, ids []string) ([]Record, [][][]byte, error) {
-	plan := planColumns(cfg)
+func findRecords(cfg *config.Config, st *pipeline.Records, m *pipeline.Manifest, ids []string) ([]Record, [][][]byte, error) {
+	cells := make([]string, len(st.InputColumns()))
 	recs := make([]Record, len(ids))
 	raws := make([][][]byte, len(ids))
 	found := 0
-	err := eachInput(cfg, m, func(in pipeline.InputStat, r *dataio.Reader, cols []*array.String) bool {
+	err := eachInput(st.InputColumns(), m, func(in pipeline.InputStat, r *dataio.Reader, cols []*array.String) bool {
 		for i := 0; i < cols[0].Len(); i++ {
 			id := strings.TrimSpace(cols[0].Value(i))
 			for k, want := range ids {
 				if raws[k] != nil || id != want {
 					continue
 				}
-				raw, ok := rawRow(cfg, plan, cols, i)
+				raw, ok := rawRow(st, cols, i, cells)
 				if !ok {
 					continue
 				}
@@ -417,35 +394,30 @@ func findRecords(cfg *config.Config, m *pipeline.Manifest, ids []string) ([]Reco
 // values of the term-frequency columns of comparisons comps, as the
 // pipeline's FreqTableOf does. It returns the tables and the record count.
 func scanFrequencies(cfg *config.Config, m *pipeline.Manifest, compiled *linkage.Compiled, comps []int) (map[string]*linkage.FreqTable, int64, error) {
-	plan := planColumns(cfg)
-	st := newMiniStore(cfg)
+	st, err := pipeline.NewRecords(cfg)
+	if err != nil {
+		return nil, 0, err
+	}
+	cells := make([]string, len(st.InputColumns()))
 	hashes := make([][]uint64, len(comps))
 	var n int64
 	var scanErr error
-	err := eachInput(cfg, m, func(_ pipeline.InputStat, _ *dataio.Reader, cols []*array.String) bool {
+	err = eachInput(st.InputColumns(), m, func(_ pipeline.InputStat, _ *dataio.Reader, cols []*array.String) bool {
 		for i := 0; i < cols[0].Len(); i++ {
-			raw, ok := rawRow(cfg, plan, cols, i)
+			raw, ok := rawRow(st, cols, i, cells)
 			if !ok {
 				continue
 			}
 			n++
+			// One record at a time, in a store reset per row.
+			st.Reset()
+			if err := st.Append(raw); err != nil {
+				scanErr = err
+				return true
+			}
 			for j, k := range comps {
-				name, role, _ := strings.Cut(tfColumn(compiled.Spec(k)), ".")
-				f := st.field(name)
-				fi := slices.IndexFunc(cfg.Fields, func(cf config.Field) bool { return cf.Name == name })
-				// Normalize only the one field, into a store reset per row.
-				for r := range f.strs {
-					f.strs[r] = f.strs[r][:0]
-				}
-				if err := st.normalizeField(&cfg.Fields[fi], f, raw[fi]); err != nil {
-					scanErr = err
-					return true
-				}
-				if v := f.str(role); len(v) > 0 && len(v[0]) > 0 {
-					hashes[j] = append(hashes[j], linkage.HashValue(v[0]))
-				}
-				for r := range f.ints {
-					f.ints[r] = f.ints[r][:0]
+				if v := st.TFValue(k, 0); len(v) > 0 {
+					hashes[j] = append(hashes[j], linkage.HashValue(v))
 				}
 			}
 		}
@@ -559,38 +531,41 @@ var unitNames = func() (wards, provinces map[int32]string) {
 
 var wardNames, provinceNames = unitNames()
 
-// display renders the normalized values a comparison reads for one row;
-// several fields (address, current address) are joined with " / ".
-func (s *miniStore) display(c config.Comparison, row int, showPII bool) string {
+// displayComparison renders the normalized values a comparison reads for
+// one row; several fields (address, current address) are joined with " / ".
+func displayComparison(st *pipeline.Records, cfg *config.Config, c config.Comparison, row int, showPII bool) string {
 	var parts []string
 	for _, name := range append([]string{c.Field}, c.Also...) {
-		f := s.field(name)
-		if f == nil {
+		i := slices.IndexFunc(cfg.Fields, func(f config.Field) bool { return f.Name == name })
+		if i < 0 {
 			continue
 		}
-		parts = append(parts, f.display(row, showPII))
+		parts = append(parts, display(st, &cfg.Fields[i], row, showPII))
 	}
 	return strings.Join(parts, " / ")
 }
 
-func (f *fieldVals) display(row int, showPII bool) string {
+// display renders field f's normalized value for one row.
+func display(st *pipeline.Records, f *config.Field, row int, showPII bool) string {
 	mask := func(b []byte) string {
 		if showPII {
 			return string(b)
 		}
 		return report.Mask(string(b))
 	}
-	switch f.kind {
+	str := func(role string) []byte { return st.Bytes(f.Name, role, row) }
+	num := func(role string) int32 { return st.Int32(f.Name, role, row) }
+	switch f.Kind {
 	case config.KindPersonName:
-		return string(f.str("canonical")[row])
+		return string(str("canonical"))
 	case config.KindDate:
-		v := f.int32s("date")[row]
+		v := num("date")
 		if v == 0 {
 			return ""
 		}
 		return string(normalize.DateFromPacked(v).AppendISO(nil))
 	case config.KindGender:
-		switch normalize.Gender(f.int32s("value")[row]) {
+		switch normalize.Gender(num("value")) {
 		case normalize.GenderMale:
 			return "Nam"
 		case normalize.GenderFemale:
@@ -598,25 +573,23 @@ func (f *fieldVals) display(row int, showPII bool) string {
 		}
 		return ""
 	case config.KindNationalID:
-		return mask(f.str("digits")[row])
+		return mask(str("digits"))
 	case config.KindPhone:
-		return mask(f.str("phones")[row])
+		return mask(str("phones"))
 	case config.KindText:
-		return string(f.str("canonical")[row])
+		return string(str("canonical"))
 	case config.KindVNAddress:
 		var parts []string
-		if st := f.str("street")[row]; len(st) > 0 {
+		if st := str("street"); len(st) > 0 {
 			parts = append(parts, string(st))
 		}
-		if w := wardNames[f.int32s("ward_2025")[row]]; w != "" {
+		if w := wardNames[num("ward_2025")]; w != "" {
 			parts = append(parts, w)
 		}
-		if p := provinceNames[f.int32s("province_2025")[row]]; p != "" {
+		if p := provinceNames[num("province_2025")]; p != "" {
 			parts = append(parts, p)
 		}
 		return strings.Join(parts, ", ")
-	case config.KindTimestamp:
-		return ""
 	}
 	return ""
 }

@@ -13,10 +13,10 @@ import (
 // an integer; ok is false when the record has no value for it.
 type keyPart func(row int32, h blocking.Hasher) (blocking.Hasher, bool)
 
-// compilePart turns "field" or "field.part" into a keyPart over the store.
-func (r *runner) compilePart(spec string) (keyPart, error) {
+// compilePart turns "field" or "field.part" into a keyPart over store st.
+func compilePart(st *store, spec string) (keyPart, error) {
 	name, sub, _ := strings.Cut(spec, ".")
-	fs := r.st.field(name)
+	fs := st.field(name)
 	if fs == nil {
 		return nil, fmt.Errorf("blocking key %q: unknown field", spec)
 	}
@@ -39,6 +39,9 @@ func (r *runner) compilePart(spec string) (keyPart, error) {
 	switch fs.kind {
 	case config.KindPersonName:
 		role := map[string]string{"": "folded", "family": "family", "middle": "middle", "given": "given", "phonetic": "phonetic", "variant": "variant_key"}[sub]
+		if role == "" {
+			break
+		}
 		return str(role), nil
 	case config.KindDate:
 		d := fs.int32s("date")
@@ -69,6 +72,9 @@ func (r *runner) compilePart(spec string) (keyPart, error) {
 		return str("value"), nil
 	case config.KindVNAddress:
 		role := map[string]string{"": "ward_2025", "ward_2025": "ward_2025", "province_2025": "province_2025", "district": "district_old", "ward_old": "ward_old"}[sub]
+		if role == "" {
+			break
+		}
 		return num(fs.int32s(role), 1, nil), nil
 	}
 	return nil, fmt.Errorf("blocking key %q: field kind %s has no part %q", spec, fs.kind, sub)
@@ -79,7 +85,7 @@ func (r *runner) buildIndex() (*blocking.Index, error) {
 	secondary := r.secondaryKeys()
 	rules := make([]blocking.Rule, len(r.cfg.Blocking.Rules))
 	for k, rule := range r.cfg.Blocking.Rules {
-		keys, err := r.ruleKeys(uint64(k), rule)
+		keys, err := ruleKeys(r.st, r.dropped, uint64(k), rule)
 		if err != nil {
 			return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)
 		}
@@ -89,21 +95,21 @@ func (r *runner) buildIndex() (*blocking.Index, error) {
 	return blocking.Build(r.st.n, rules, r.blockingOptions())
 }
 
-// ruleKeys computes one rule's key per record: 0 when a part is empty or
-// the record was dropped. salt goes into the hash so that equal values
-// under different rules never share a key.
-func (r *runner) ruleKeys(salt uint64, rule config.BlockingRule) ([]uint64, error) {
+// ruleKeys computes one rule's key per record of st: 0 when a part is
+// empty or the record was dropped (dropped may be nil). salt goes into the
+// hash so that equal values under different rules never share a key.
+func ruleKeys(st *store, dropped []bool, salt uint64, rule config.BlockingRule) ([]uint64, error) {
 	parts := make([]keyPart, len(rule.Keys))
 	for j, spec := range rule.Keys {
-		p, err := r.compilePart(spec)
+		p, err := compilePart(st, spec)
 		if err != nil {
 			return nil, err
 		}
 		parts[j] = p
 	}
-	keys := make([]uint64, r.st.n)
+	keys := make([]uint64, st.n)
 	for i := range keys {
-		if r.dropped[i] {
+		if dropped != nil && dropped[i] {
 			continue
 		}
 		h := blocking.NewHasher().Uint64(salt)

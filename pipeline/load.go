@@ -78,6 +78,19 @@ func planColumns(cfg *config.Config) columnPlan {
 	return p
 }
 
+// appendField appends a field's raw value to dst: its input cells (cell
+// returns one trimmed, nil when null) joined with one space. The caller
+// trims the result.
+func appendField(dst []byte, cols []int, cell func(col int) []byte) []byte {
+	for k, c := range cols {
+		if k > 0 {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, cell(c)...)
+	}
+	return dst
+}
+
 // load reads every input file, normalizes it on the worker pool and
 // appends the records, in input order, to one store. Row-level faults go
 // to the rejects sink; a file that cannot be read at all is an error.
@@ -223,13 +236,7 @@ func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch
 		var flags normalize.Flags
 		var idKey uint64
 		for f := range cfg.Fields {
-			w.join = w.join[:0]
-			for k, c := range plan.fields[f] {
-				if k > 0 {
-					w.join = append(w.join, ' ')
-				}
-				w.join = append(w.join, cell(c, row)...)
-			}
+			w.join = appendField(w.join[:0], plan.fields[f], func(c int) []byte { return cell(c, row) })
 			ff, key, err := w.normalizeField(&cfg.Fields[f], &st.fields[f], bytes.TrimSpace(w.join))
 			if err != nil {
 				return out, err

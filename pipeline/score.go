@@ -53,17 +53,31 @@ func columnFor(fs *fieldStore, kind linkage.Kind, role string) string {
 	return ""
 }
 
-// compileComparisons maps the config's comparisons onto linkage specs.
-func (r *runner) compileComparisons() (*linkage.Compiled, error) {
-	specs := make([]linkage.Comparison, len(r.cfg.Comparisons))
-	for i, c := range r.cfg.Comparisons {
+// tfColumn names the column whose value frequencies weigh spec's exact
+// levels: the values those levels agree on, the folded form for names and
+// the value column otherwise.
+func tfColumn(spec linkage.Comparison) string {
+	if spec.Kind == linkage.KindName {
+		return spec.Inputs[0][1]
+	}
+	return spec.Inputs[0][0]
+}
+
+// compileComparisons maps the config's comparisons onto linkage specs over
+// the columns of store st.
+func compileComparisons(cfg *config.Config, st *store) (*linkage.Compiled, error) {
+	specs := make([]linkage.Comparison, len(cfg.Comparisons))
+	for i, c := range cfg.Comparisons {
 		kind, err := linkage.ParseKind(c.Kind)
 		if err != nil {
 			return nil, fmt.Errorf("comparisons[%d].kind: %w", i, err)
 		}
 		spec := linkage.Comparison{Name: c.Name, Kind: kind, Bands: c.JWThresholds, TermFrequency: c.TermFrequency}
 		for _, fname := range append([]string{c.Field}, c.Also...) {
-			fs := r.st.field(fname)
+			fs := st.field(fname)
+			if fs == nil {
+				return nil, fmt.Errorf("comparisons[%d]: unknown field %q", i, fname)
+			}
 			group := make([]string, 0, 3)
 			for _, role := range kind.Roles() {
 				group = append(group, columnFor(fs, kind, role.Name))
@@ -78,7 +92,7 @@ func (r *runner) compileComparisons() (*linkage.Compiled, error) {
 // newScorer compiles the comparisons, binds them to the store with the
 // term-frequency tables, and trains the model (or loads --model).
 func (r *runner) newScorer(ix *blocking.Index) (*scorer, error) {
-	compiled, err := r.compileComparisons()
+	compiled, err := compileComparisons(r.cfg, r.st)
 	if err != nil {
 		return nil, err
 	}
@@ -87,13 +101,7 @@ func (r *runner) newScorer(ix *blocking.Index) (*scorer, error) {
 	for k := 0; k < compiled.Len(); k++ {
 		spec := compiled.Spec(k)
 		if spec.TermFrequency {
-			// The table counts the values the exact levels agree on: the
-			// folded form for names, the value column otherwise.
-			col := spec.Inputs[0][0]
-			if spec.Kind == linkage.KindName {
-				col = spec.Inputs[0][1]
-			}
-			cols.Freqs[spec.Name] = linkage.FreqTableOf(cols.Strings[col])
+			cols.Freqs[spec.Name] = linkage.FreqTableOf(cols.Strings[tfColumn(spec)])
 		}
 	}
 	base, err := compiled.Bind(cols)
@@ -179,7 +187,7 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 	// de-duplication a later rule would never see an exact national ID,
 	// and m of that level would fall to zero.
 	for k, rule := range trainRules {
-		keys, err := r.ruleKeys(uint64(1000+k), rule)
+		keys, err := ruleKeys(r.st, r.dropped, uint64(1000+k), rule)
 		if err != nil {
 			return fmt.Errorf("model.training_rules[%d]: %w", k, err)
 		}

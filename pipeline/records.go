@@ -1,0 +1,160 @@
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/normalize"
+)
+
+// Records is the run's columnar store for a handful of records, built by
+// the same code as a run: the input columns read, the field normalization,
+// the comparisons and the blocking keys. explain uses it to recompute one
+// pair exactly as the run scored it, so the two cannot drift apart.
+type Records struct {
+	cfg      *config.Config
+	plan     columnPlan
+	st       *store
+	w        *worker
+	compiled *linkage.Compiled
+}
+
+// NewRecords returns an empty store for cfg with its comparisons compiled.
+func NewRecords(cfg *config.Config) (*Records, error) {
+	r := &Records{
+		cfg:  cfg,
+		plan: planColumns(cfg),
+		st:   newStore(cfg, 2),
+		w: &worker{
+			norm:    normalize.New(normalize.Options{RefYear: cfg.ReferenceYear}),
+			addr:    normalize.NewAddressParser(),
+			refYear: cfg.ReferenceYear,
+		},
+	}
+	var err error
+	if r.compiled, err = compileComparisons(cfg, r.st); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// InputColumns returns the input columns a run reads for the config, the
+// record id first. The caller must not modify the slice.
+func (r *Records) InputColumns() []string { return r.plan.columns }
+
+// FieldValues joins one input row's cells, in InputColumns order (a null
+// cell is ""), into the raw value of each config field as a run does, and
+// reports whether a run stores the row: it has a record id and some field
+// value.
+func (r *Records) FieldValues(cells []string) (raw [][]byte, stored bool) {
+	cell := func(c int) []byte { return bytes.TrimSpace([]byte(cells[c])) }
+	raw = make([][]byte, 0, len(r.cfg.Fields))
+	empty := true
+	for f := range r.cfg.Fields {
+		v := bytes.TrimSpace(appendField(nil, r.plan.fields[f], cell))
+		if len(v) > 0 {
+			empty = false
+		}
+		raw = append(raw, v)
+	}
+	return raw, len(cell(0)) > 0 && !empty
+}
+
+// Append normalizes one record, given the raw value of each config field
+// (as FieldValues returns them), into the next row.
+func (r *Records) Append(raw [][]byte) error {
+	if len(raw) != len(r.cfg.Fields) {
+		return fmt.Errorf("pipeline: %d field values for %d config fields", len(raw), len(r.cfg.Fields))
+	}
+	var flags normalize.Flags
+	var idKey uint64
+	for f := range r.cfg.Fields {
+		ff, key, err := r.w.normalizeField(&r.cfg.Fields[f], &r.st.fields[f], raw[f])
+		if err != nil {
+			return err
+		}
+		flags |= ff
+		if key != 0 {
+			idKey = key
+		}
+	}
+	if err := r.st.recordID.append(nil); err != nil {
+		return err
+	}
+	r.st.source = append(r.st.source, 0)
+	r.st.file = append(r.st.file, 0)
+	r.st.row = append(r.st.row, 0)
+	r.st.flags = append(r.st.flags, uint64(flags))
+	r.st.idKey = append(r.st.idKey, idKey)
+	r.st.n++
+	return nil
+}
+
+// Reset empties the store, keeping its memory, for a scan that
+// normalizes one record at a time.
+func (r *Records) Reset() { r.st.reset() }
+
+// Len returns the number of records appended.
+func (r *Records) Len() int { return r.st.n }
+
+// Compiled returns the config's comparisons as a run compiles them.
+func (r *Records) Compiled() *linkage.Compiled { return r.compiled }
+
+// Comparer binds the comparisons to the records. freqs, keyed by
+// comparison name, weighs the exact levels by term frequency as a run
+// does; nil leaves them unweighted.
+func (r *Records) Comparer(freqs map[string]*linkage.FreqTable) (*linkage.Comparer, error) {
+	cols := r.st.linkageColumns()
+	cols.Freqs = freqs
+	return r.compiled.Bind(cols)
+}
+
+// TFValue returns the value of row whose frequency weighs comparison k's
+// exact levels in a run (linkage.HashValue of it is what FreqTables
+// count); empty when the row has none or k uses no term frequencies.
+func (r *Records) TFValue(k, row int) []byte {
+	spec := r.compiled.Spec(k)
+	if !spec.TermFrequency {
+		return nil
+	}
+	col := tfColumn(spec) // "<field>.<role>"; roles have no dot
+	i := strings.LastIndexByte(col, '.')
+	return r.Bytes(col[:i], col[i+1:], row)
+}
+
+// Bytes returns the normalized string role of a field for row, e.g.
+// ("name", "canonical") or ("address", "street"); nil when the field has
+// no such role. The roles per kind are those of the run's store.
+func (r *Records) Bytes(field, role string, row int) []byte {
+	if fs := r.st.field(field); fs != nil {
+		if c := fs.str(role); c != nil {
+			return c.get(int32(row))
+		}
+	}
+	return nil
+}
+
+// Int32 returns the normalized integer role of a field for row, e.g.
+// ("dob", "date") packed as normalize.Date.Packed or ("address",
+// "ward_2025"); 0 (null) when the field has no such role.
+func (r *Records) Int32(field, role string, row int) int32 {
+	if fs := r.st.field(field); fs != nil {
+		if c := fs.int32s(role); c != nil {
+			return c[row]
+		}
+	}
+	return 0
+}
+
+// RuleAgrees reports whether blocking rule gives rows a and b the same
+// key, every part present, as the run's blocking computes it.
+func (r *Records) RuleAgrees(rule config.BlockingRule, a, b int) (bool, error) {
+	keys, err := ruleKeys(r.st, nil, 0, rule)
+	if err != nil {
+		return false, err
+	}
+	return keys[a] != 0 && keys[a] == keys[b], nil
+}
