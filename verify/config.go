@@ -45,6 +45,11 @@ type ColumnNames struct {
 	DOB        string `yaml:"date_of_birth"`
 	NationalID string `yaml:"national_id"`
 	Phone      string `yaml:"phone"`
+	// Gender and Province (the province code of the record) are optional
+	// register columns: the last evidence checked against a CCCD's digits
+	// when the register lacks the ID (see the package doc).
+	Gender   string `yaml:"gender"`
+	Province string `yaml:"province_code"`
 
 	SubscriptionID string `yaml:"subscription_id"`
 	Carrier        string `yaml:"carrier"`
@@ -70,6 +75,7 @@ func DefaultConfig() Config {
 		MaxTotal:      ruleValue(RuleTotal, 10),
 		Columns: ColumnNames{
 			RecordID: "record_id", Name: "full_name", DOB: "date_of_birth", NationalID: "national_id", Phone: "phone",
+			Gender: "gender", Province: "province_code",
 			SubscriptionID: "subscription_id", Carrier: "carrier", MSISDN: "msisdn", RegName: "registered_name",
 			RegDOB: "registered_dob", RegID: "registered_id_number",
 		},
@@ -117,6 +123,8 @@ func (c Config) withDefaults() Config {
 	fill(&cc.DOB, dc.DOB)
 	fill(&cc.NationalID, dc.NationalID)
 	fill(&cc.Phone, dc.Phone)
+	fill(&cc.Gender, dc.Gender)
+	fill(&cc.Province, dc.Province)
 	fill(&cc.SubscriptionID, dc.SubscriptionID)
 	fill(&cc.Carrier, dc.Carrier)
 	fill(&cc.MSISDN, dc.MSISDN)

@@ -3,10 +3,12 @@ package verify
 import (
 	"bytes"
 	"slices"
+	"sync"
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/refdata"
 )
 
 // Verdicts.
@@ -515,6 +517,16 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 		}
 		return
 	}
+	// 3. Nothing but the name and the CCCD's own digits left: the one
+	// namesake of the CCCD's birth year, gender and province, holding no
+	// CCCD, is its holder with a wrong date (cccdHolder).
+	if k, ok := c.cccdHolder(); ok {
+		res.Verdict, res.Fields, res.Candidates, res.Matched = VerdictMismatch, "dob", 1, k
+		_, how := c.compat(c.rest)
+		res.Differences = addDiff(res.Differences, how)
+		c.evidence(k, res, true)
+		return
+	}
 
 	if c.dob != 0 && normalize.CheckIDConsistency(c.id, d, normalize.GenderUnknown)&normalize.CorrectMask != 0 {
 		// a made-up or mistyped CCCD whose birth-year digits contradict
@@ -871,4 +883,143 @@ func (c *Checker) phoneOwner() (row int32, tie bool, n int) {
 	}
 	n = c.citizens(c.cand)
 	return row, n > 1, n
+}
+
+// cccdHolder is the last search for the citizen a CCCD belongs to when the
+// register holds neither the ID nor the date of birth given with it (the
+// register's records of the citizen have no ID, or only the old CMND, and
+// the subscription's date is wrong). What remains is the name and what the
+// CCCD's digits encode: the province of birth registration (digits 1–3),
+// the gender with the century (digit 4) and the birth year (digits 5–6).
+//
+// The rows of the name (equal after normalization) in that birth year are
+// searched. A row holding another CCCD is another citizen (the
+// subscription's CCCD is on no row), and so are rows without one sharing
+// its full date of birth or phone (its own records with the ID left out).
+// The rows left must be one citizen: at most one CMND among them and one
+// full date of birth (two dates are two namesakes); every row giving a
+// gender gives the CCCD's, and one does; one row's province is the CCCD's
+// or the 2025 province it merged into. A made-up CCCD under a real name
+// meets all this only for a namesake of the same year, gender and
+// province with no CCCD on the register; a second such namesake names
+// nobody.
+//
+// It returns the row to name; c.rest holds the citizen's rows.
+func (c *Checker) cccdHolder() (int32, bool) {
+	if c.id.Kind != normalize.IDCCCD || !c.id.Valid() || c.id.BirthYear <= 0 ||
+		(c.id.Gender != normalize.GenderMale && c.id.Gender != normalize.GenderFemale) {
+		return -1, false
+	}
+	r := c.reg
+	c.cand = c.cand[:0]
+	for _, e := range lookup(r.byNameYear, nameYearKey(c.fam, c.given, int(c.id.BirthYear))) {
+		if c.sameSpelling(e.Row) {
+			c.cand = append(c.cand, e.Row)
+		}
+	}
+	other := func(i int32) bool {
+		if r.idKey[i]>>60 == c.idKey>>60 {
+			return true
+		}
+		for _, j := range c.cand {
+			if r.idKey[j]>>60 != c.idKey>>60 {
+				continue
+			}
+			if (r.dob[i]%100 != 0 && r.dob[i] == r.dob[j]) || (r.phone[i] != 0 && r.phone[i] == r.phone[j]) {
+				return true
+			}
+		}
+		return false
+	}
+	c.rest = c.rest[:0]
+	gender, prov := false, false
+	full := int32(0)
+	for _, i := range c.cand {
+		if other(i) {
+			continue
+		}
+		c.rest = append(c.rest, i)
+		if d := r.dob[i]; d%100 != 0 && d/100%100 != 0 {
+			if full != 0 && full != d && !daySwap(full, d) {
+				return -1, false
+			}
+			full = d
+		}
+		switch g := r.gender[i]; g {
+		case normalize.GenderUnknown:
+		case c.id.Gender:
+			gender = true
+		default:
+			return -1, false
+		}
+		if p := r.prov[i]; p != 0 && p == c.id.Province {
+			prov = true
+		}
+		if rk := r.idKey[i]; rk>>60 == 2 {
+			// A CMND's first two digits name the province that issued it,
+			// that of the permanent residence then: the CCCD's province
+			// when it is the same. Another is no contradiction (people
+			// move), only no evidence.
+			d := idDigits(&c.idbuf[0], rk)
+			if p := cmndProvince()[d[0]-'0'][d[1]-'0']; p != 0 && p == c.id.Province {
+				prov = true
+			}
+		}
+	}
+	if len(c.rest) == 0 || !gender || !prov || c.citizens(c.rest) != 1 {
+		return -1, false
+	}
+	k, _ := c.compat(c.rest)
+	return k, true
+}
+
+// daySwap says whether packed full dates a and b are one date with day and
+// month read the other way round.
+func daySwap(a, b int32) bool {
+	return a/10000 == b/10000 && a/100%100 == b%100 && a%100 == b/100%100
+}
+
+// cmndProvince maps the first two digits of a CMND to the GSO code of the
+// province that issued it, where refdata's (partial) list knows it; 0
+// otherwise.
+var cmndProvince = sync.OnceValue(func() (m *[10][10]uint8) {
+	m = new([10][10]uint8)
+	rd := refdata.Get()
+	for _, cp := range rd.CMNDPrefixes {
+		if len(cp.Prefix) != 2 || cp.Prefix[0] < '0' || cp.Prefix[0] > '9' || cp.Prefix[1] < '0' || cp.Prefix[1] > '9' {
+			continue
+		}
+		for _, p := range rd.ProvincesOld {
+			if cp.Province == p.Name || cp.Province == p.FullName || cp.Province == "TP. "+p.Name {
+				m[cp.Prefix[0]-'0'][cp.Prefix[1]-'0'] = provinceNumber([]byte(p.Code))
+			}
+		}
+	}
+	return m
+})
+
+// sameSpelling says whether register row i spells the subscription's name
+// the same: equal canonical forms, or equal folded forms where one side
+// is written without any diacritics (an ASCII record says nothing of
+// them). Where the name is the only evidence left, the looser agreements
+// of compareName (a dropped middle name, Thành against Thanh) are other
+// people as often as not.
+func (c *Checker) sameSpelling(i int32) bool {
+	r := c.reg
+	if bytes.Equal(c.canon, r.canon.get(i)) {
+		return true
+	}
+	if !bytes.Equal(c.folded, r.folded.get(i)) {
+		return false
+	}
+	return isASCII(c.canon) || isASCII(r.canon.get(i))
+}
+
+func isASCII(b []byte) bool {
+	for _, ch := range b {
+		if ch >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -10,7 +10,9 @@
 // member_ids make a golden output). It is held in memory as columns: per
 // row the record (or golden cluster) id, the normalized name forms, the
 // packed date of birth, the ID number packed into a uint64 (kind in the top
-// bits, digits below: no hash collisions) and the phone, with three
+// bits, digits below: no hash collisions), the phone, and, where the
+// register has the optional columns gender and province_code (the record's
+// pre-2025 GSO province code, as dedup gen writes it), those, with three
 // radix-sorted (key, row) indexes: ID; (folded family + given name, birth
 // year); phone. A register date with an impossible part (month 78) keeps
 // only its possible parts and is compared as a partial date.
@@ -70,6 +72,26 @@
 //   - the citizen with another date of birth, found through the ID's
 //     one-digit slip, the same phone, or the birth year the CCCD encodes:
 //     mismatch on dob.
+//   - the citizen with another date of birth, found through what the
+//     CCCD's digits encode, when nothing else is left (the register's
+//     records of the citizen hold no ID, or only the old CMND, and the
+//     date is wrong): the province of birth registration (digits 1–3,
+//     "0" + GSO code), the gender (digit 4, with the century) and the
+//     birth year (digits 5–6). The rows spelling the name the same
+//     (equal canonical forms, or equal folded ones where a side has no
+//     diacritics at all) in that birth year are searched; rows holding
+//     another CCCD are other citizens, and so are rows without an ID
+//     sharing one's full date or phone (its own records without the ID).
+//     The rest must be one citizen (at most one CMND, one full date of
+//     birth), every row giving a gender gives the CCCD's and one does, and
+//     one row's province_code, or its CMND's issuing province (first two
+//     digits, where refdata's partial list knows them), is the CCCD's: a
+//     CMND from another province is no evidence either way (people move).
+//     Then mismatch on dob (differences id:register_missing or
+//     id:register_other_kind). A made-up CCCD under a real name passes
+//     only for a namesake of the same year, gender and province holding
+//     no CCCD, the only one on the register; a second names nobody, and a
+//     register without gender and province_code leaves it id_not_found.
 //   - id_invalid: no ID (id_missing), not a CCCD/CMND structure
 //     (id_invalid_structure), or a CCCD whose birth-year digits contradict
 //     the date of birth (id_dob_mismatch).
@@ -101,8 +123,10 @@
 // mismatch:name when the register's record has its own slip); wrong_dob →
 // mismatch:dob (or match:dob_partial: the register holds only the year, so
 // the wrong part cannot be seen; when the register holds neither the ID
-// nor the right date, the subscription is id_not_found: its name and the
-// CCCD's birth year alone would name namesakes); other_person_id → other_person; nonexistent_id →
+// nor the right date, the CCCD's province, gender and year name the
+// citizen, and where they do not, the subscription is id_not_found: its
+// name and the CCCD's birth year alone would name namesakes);
+// other_person_id → other_person; nonexistent_id →
 // id_not_found; sim_farm → any verdict with /over_limit;
 // phone_other_name → phone_other_name when the register holds the phone,
 // id_not_found when it does not (then nothing tells it from a made-up ID).

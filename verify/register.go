@@ -68,6 +68,8 @@ type Register struct {
 	idKey                       []uint64
 	idYear                      []int16 // birth year encoded in a CCCD, 0 otherwise
 	phone                       []uint64
+	gender                      []normalize.Gender
+	prov                        []uint8 // province code of the record (GSO number), 0 = none
 
 	byID, byNameYear, byPhone []blocking.Entry
 	// byGivenDOB is the second candidate search: folded given name and
@@ -111,6 +113,7 @@ func nameYearKey(fam, given []byte, year int) uint64 {
 // regRow is one register row as read, before normalization.
 type regRow struct {
 	id, name, dob, nid, phone []byte
+	gender, prov              []byte
 }
 
 // regChunk is the normalized form of a batch of register rows, merged into
@@ -122,6 +125,8 @@ type regChunk struct {
 	idKey                       []uint64
 	idYear                      []int16
 	phone                       []uint64
+	gender                      []normalize.Gender
+	prov                        []uint8
 	nameYear                    []uint64
 }
 
@@ -168,7 +173,33 @@ func (c *regChunk) add(n *normalize.Normalizer, refYear int, row regRow) error {
 		pk = ph.Uint64()
 	}
 	c.phone = append(c.phone, pk)
+	g := normalize.ParseGender(row.gender)
+	if g == normalize.GenderInvalid {
+		g = normalize.GenderUnknown
+	}
+	c.gender = append(c.gender, g)
+	c.prov = append(c.prov, provinceNumber(row.prov))
 	return nil
+}
+
+// provinceNumber reads a province code as written ("01", "79", " 8 "):
+// one to three digits, 1 to 255; 0 when absent or anything else.
+func provinceNumber(b []byte) uint8 {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || len(b) > 3 {
+		return 0
+	}
+	v := 0
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0
+		}
+		v = v*10 + int(ch-'0')
+	}
+	if v > 255 {
+		return 0
+	}
+	return uint8(v)
 }
 
 // registerDOB packs a register date of birth. An impossible date (month
@@ -203,6 +234,8 @@ func (r *Register) merge(c *regChunk, nameYear *[]uint64) error {
 	r.idKey = append(r.idKey, c.idKey...)
 	r.idYear = append(r.idYear, c.idYear...)
 	r.phone = append(r.phone, c.phone...)
+	r.gender = append(r.gender, c.gender...)
+	r.prov = append(r.prov, c.prov...)
 	*nameYear = append(*nameYear, c.nameYear...)
 	return nil
 }
@@ -276,6 +309,7 @@ func lookup(idx []blocking.Entry, key uint64) []blocking.Entry {
 type registerColumns struct {
 	kind                      string
 	id, name, dob, nid, phone string
+	gender, prov              string // optional: "" when absent
 }
 
 // detectRegister tells a raw extract from a golden output by its columns:
@@ -290,7 +324,8 @@ func detectRegister(path string, cols ColumnNames) (registerColumns, error) {
 	for _, f := range r.Schema().Fields() {
 		names = append(names, f.Name)
 	}
-	rc := registerColumns{kind: RegisterRaw, id: cols.RecordID, name: cols.Name, dob: cols.DOB, nid: cols.NationalID, phone: cols.Phone}
+	rc := registerColumns{kind: RegisterRaw, id: cols.RecordID, name: cols.Name, dob: cols.DOB, nid: cols.NationalID, phone: cols.Phone,
+		gender: cols.Gender, prov: cols.Province}
 	if slices.Contains(names, "cluster_id") && slices.Contains(names, "member_ids") {
 		rc.kind, rc.id = RegisterGolden, "cluster_id"
 	}
@@ -301,6 +336,12 @@ func detectRegister(path string, cols ColumnNames) (registerColumns, error) {
 	}
 	if !slices.Contains(names, rc.phone) {
 		rc.phone = "" // phone is optional: without it there is no phone evidence
+	}
+	if !slices.Contains(names, rc.gender) {
+		rc.gender = ""
+	}
+	if !slices.Contains(names, rc.prov) {
+		rc.prov = ""
 	}
 	return rc, nil
 }

@@ -134,9 +134,11 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 	}
 	reg := newRegister(cols[0].kind)
 	m.Register.Kind = reg.Kind
+	// item is a batch with the positions of its optional columns (-1 =
+	// absent).
 	type item struct {
-		rec  arrow.RecordBatch
-		hasP bool
+		rec               arrow.RecordBatch
+		phone, gender, pv int
 	}
 	norms := make([]*normalize.Normalizer, opts.Workers)
 	for i := range norms {
@@ -153,8 +155,12 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 		for fi, f := range files {
 			rc := cols[fi]
 			names := []string{rc.id, rc.name, rc.dob, rc.nid}
-			if rc.phone != "" {
-				names = append(names, rc.phone)
+			opt := [3]int{-1, -1, -1}
+			for k, c := range [3]string{rc.phone, rc.gender, rc.prov} {
+				if c != "" {
+					opt[k] = len(names)
+					names = append(names, c)
+				}
 			}
 			r, err := dataio.Open(f, dataio.ReadOptions{Columns: names, AsStrings: true, BatchSize: opts.BatchSize,
 				OnReject: func(dataio.Reject) { m.Register.RowsRejected++ }})
@@ -169,7 +175,7 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 				}
 				rec := r.Batch()
 				rec.Retain()
-				if !emit(item{rec, rc.phone != ""}) {
+				if !emit(item{rec, opt[0], opt[1], opt[2]}) {
 					rec.Release()
 					break
 				}
@@ -185,12 +191,16 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 		defer it.rec.Release()
 		ch := newRegChunk()
 		ids, nm, dob, nid := strCol(it.rec, 0), strCol(it.rec, 1), strCol(it.rec, 2), strCol(it.rec, 3)
-		var ph *array.String
-		if it.hasP {
-			ph = strCol(it.rec, 4)
+		optCol := func(k int) *array.String {
+			if k < 0 {
+				return nil
+			}
+			return strCol(it.rec, k)
 		}
+		ph, gd, pv := optCol(it.phone), optCol(it.gender), optCol(it.pv)
 		for i := 0; i < int(it.rec.NumRows()); i++ {
-			if err := ch.add(norms[w], cfg.ReferenceYear, regRow{id: cell(ids, i), name: cell(nm, i), dob: cell(dob, i), nid: cell(nid, i), phone: cellOf(ph, i)}); err != nil {
+			if err := ch.add(norms[w], cfg.ReferenceYear, regRow{id: cell(ids, i), name: cell(nm, i), dob: cell(dob, i), nid: cell(nid, i), phone: cellOf(ph, i),
+				gender: cellOf(gd, i), prov: cellOf(pv, i)}); err != nil {
 				werr = err
 				break
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,14 +18,26 @@ import (
 )
 
 // testRegister builds a register from rows of (record id, name, dob,
-// national id, phone).
+// national id, phone), without gender or province.
 func testRegister(t testing.TB, rows [][5]string) *Register {
+	t.Helper()
+	full := make([][7]string, len(rows))
+	for i, r := range rows {
+		copy(full[i][:], r[:])
+	}
+	return testRegisterFull(t, full)
+}
+
+// testRegisterFull builds a register from rows of (record id, name, dob,
+// national id, phone, gender, province code).
+func testRegisterFull(t testing.TB, rows [][7]string) *Register {
 	t.Helper()
 	reg := newRegister(RegisterRaw)
 	ch := newRegChunk()
 	n := normalize.New(normalize.Options{RefYear: 2026})
 	for _, r := range rows {
-		if err := ch.add(n, 2026, regRow{id: []byte(r[0]), name: []byte(r[1]), dob: []byte(r[2]), nid: []byte(r[3]), phone: []byte(r[4])}); err != nil {
+		if err := ch.add(n, 2026, regRow{id: []byte(r[0]), name: []byte(r[1]), dob: []byte(r[2]), nid: []byte(r[3]), phone: []byte(r[4]),
+			gender: []byte(r[5]), prov: []byte(r[6])}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -134,6 +147,71 @@ func TestCheckRules(t *testing.T) {
 		}
 		if tc.diff != "" && !strings.Contains(string(res.Differences), tc.diff) {
 			t.Errorf("%s: differences %q lack %q", tc.what, res.Differences, tc.diff)
+		}
+	}
+}
+
+// TestCCCDHolder covers the last search (cccdHolder): a CCCD nobody holds,
+// a date nobody has, and a register whose records of the citizen hold no
+// ID or only a CMND; the CCCD's province, gender and year decide.
+func TestCCCDHolder(t *testing.T) {
+	reg := testRegisterFull(t, [][7]string{
+		{"G1", "Võ Thị Lựu", "12/05/1984", "", "", "Nữ", "52"},              // no ID
+		{"G2", "Đoàn Văn Khải", "03/03/1971", "211234567", "", "Nam", "01"}, // old CMND only
+		{"G3", "Kiều Văn Bảo", "01/01/1990", "", "", "Nam", "01"},           // two namesakes born
+		{"G4", "Kiều Văn Bảo", "02/02/1990", "", "", "Nam", "01"},           // the same year
+		{"G5", "La Thị Xuân", "07/07/1966", "", "", "Nữ", "01"},             // the holder, and a namesake
+		{"G6", "La Thị Xuân", "09/09/1966", "001166000321", "", "Nữ", "01"}, // holding another CCCD
+		{"G7", "La Thị Xuân", "09/09/1966", "", "", "Nữ", "79"},             // whose record lacks it
+		{"G8", "Quách Văn Đạt", "10/10/1980", "", "", "Nam", "79"},          // another province
+		{"G9", "Lưu Minh Châu", "04/04/1995", "", "", "Nữ", "01"},           // another gender
+		{"G10", "Từ Văn Thanh", "05/05/1975", "", "", "Nam", "01"},          // Thanh, not Thành
+		{"G11", "Khổng Văn Nam", "06/06/1977", "", "", "", "01"},            // no gender
+		{"G12", "Ông Văn Lợi", "08/08/1968", "020123456", "", "Nam", "56"},  // CMND issued in
+		{"G13", "Lò Thị Bay", "08/08/1968", "", "", "", ""},                 // HCMC (02); no gender, no province
+	})
+	c := NewChecker(reg, 2026)
+	tests := []struct {
+		what, name, dob, id string
+		verdict, matched    string
+		diff                string
+	}{
+		{"ID-less namesake of the CCCD's year, gender and province", "Võ Thị Lựu", "12/06/1984", "052184000111", VerdictMismatch, "G1", "id:register_missing"},
+		{"CMND-only namesake", "Đoàn Văn Khải", "03/08/1971", "001071000222", VerdictMismatch, "G2", "id:register_other_kind"},
+		{"two namesakes: nobody", "Kiều Văn Bảo", "05/05/1990", "001090000333", VerdictIDNotFound, "", ""},
+		{"a namesake's own records do not count", "La Thị Xuân", "07/08/1966", "001166000444", VerdictMismatch, "G5", "id:register_missing"},
+		{"province not the CCCD's", "Quách Văn Đạt", "11/10/1980", "001080000555", VerdictIDNotFound, "", ""},
+		{"gender not the CCCD's", "Lưu Minh Châu", "04/05/1995", "001095000666", VerdictIDNotFound, "", ""},
+		{"name spelled otherwise", "Từ Văn Thành", "05/06/1975", "001075000777", VerdictIDNotFound, "", ""},
+		{"an ASCII name says nothing of diacritics", "TU VAN THANH", "05/06/1975", "001075000777", VerdictMismatch, "G10", ""},
+		{"no gender on the register", "Khổng Văn Nam", "06/07/1977", "001077000888", VerdictIDNotFound, "", ""},
+		{"the CMND's issuing province is the CCCD's", "Ông Văn Lợi", "08/09/1968", "079068000999", VerdictMismatch, "G12", "id:register_other_kind"},
+		{"no gender, no province: nothing but the name", "Lò Thị Bay", "08/09/1968", "001168000123", VerdictIDNotFound, "", ""},
+	}
+	var res Result
+	for i, tc := range tests {
+		c.Check(SubInput{Name: []byte(tc.name), DOB: []byte(tc.dob), ID: []byte(tc.id), MSISDN: []byte(fmt.Sprintf("09120000%02d", i))}, &res)
+		got := ""
+		if res.Matched >= 0 {
+			got = reg.ID(res.Matched)
+		}
+		wantFields := ""
+		if tc.verdict == VerdictMismatch {
+			wantFields = "dob"
+		}
+		if res.Verdict != tc.verdict || got != tc.matched || res.Fields != wantFields {
+			t.Errorf("%s: got %s %q matched %q (differences %q), want %s matched %q", tc.what, res.Verdict, res.Fields, got, res.Differences, tc.verdict, tc.matched)
+		}
+		if tc.diff != "" && !strings.Contains(string(res.Differences), tc.diff) {
+			t.Errorf("%s: differences %q lack %q", tc.what, res.Differences, tc.diff)
+		}
+	}
+}
+
+func TestProvinceNumber(t *testing.T) {
+	for in, want := range map[string]uint8{"01": 1, " 79 ": 79, "8": 8, "": 0, "7a": 0, "1000": 0, "256": 0, "096": 96} {
+		if got := provinceNumber([]byte(in)); got != want {
+			t.Errorf("provinceNumber(%q) = %d, want %d", in, got, want)
 		}
 	}
 }
