@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -345,6 +346,16 @@ func (o *outputs) writeResults(r *runner, res *cluster.Result) error {
 	return nil
 }
 
+// goldenBatchRows is how many member rows the golden builder gathers at a
+// time. Clusters come in cluster key order, which is random with respect
+// to the store's row order, so reading the members where they lie costs a
+// cache and TLB miss per column per member; at 10M rows (an 8 GiB heap,
+// page tables larger than the cache) each miss costs more again, which
+// made the stage superlinear. Gathering a batch column by column issues
+// independent loads the CPU overlaps, and the survivorship logic then
+// reads small dense arrays.
+const goldenBatchRows = 32 * 1024
+
 // write writes golden.parquet: one record per cluster, each field chosen
 // by its survivorship rule, with the record it came from and the four
 // quality criteria. It returns the number of golden records.
@@ -354,27 +365,51 @@ func (g *goldenBuilder) write(w *dataio.Writer, res *cluster.Result) (int64, err
 	starts, rows := res.Groups()
 	b := dataio.NewStringBatchBuilder(g.schema)
 	defer b.Release()
-	members := make([]int32, 0, 16)
-	for c := 0; c+1 < len(starts); c++ {
-		members = members[:0]
-		for _, row := range rows[starts[c]:starts[c+1]] {
-			if !r.dropped[row] {
-				members = append(members, row)
+	var (
+		sel    []int32  // the batch's non-dropped member rows, cluster by cluster
+		bounds []int32  // cluster c of the batch holds sel[bounds[c]:bounds[c+1]]
+		keys   []uint64 // cluster key by cluster of the batch
+		iota   []int32  // 0, 1, 2, ...: local member indices
+	)
+	for c0 := 0; c0+1 < len(starts); {
+		c1 := c0 + 1
+		for c1+1 < len(starts) && starts[c1+1]-starts[c0] <= goldenBatchRows {
+			c1++
+		}
+		sel, bounds, keys = sel[:0], bounds[:0], keys[:0]
+		for c := c0; c < c1; c++ {
+			bounds = append(bounds, int32(len(sel)))
+			// The first member has the smallest stable key: it is the
+			// representative, whose key names the cluster.
+			keys = append(keys, res.Key(rows[starts[c]]))
+			for _, row := range rows[starts[c]:starts[c+1]] {
+				if !r.dropped[row] {
+					sel = append(sel, row)
+				}
 			}
 		}
-		if len(members) == 0 {
-			continue
+		bounds = append(bounds, int32(len(sel)))
+		g.local.gather(&g.full, sel)
+		for len(iota) < len(sel) {
+			iota = append(iota, int32(len(iota)))
 		}
-		g.appendRow(b, res, members)
-		golden++
-		if b.Len() >= outBatchRows {
-			rec := b.NewBatch()
-			err := w.Write(rec)
-			rec.Release()
-			if err != nil {
-				return golden, err
+		for c := 0; c+1 < len(bounds); c++ {
+			members := iota[bounds[c]:bounds[c+1]]
+			if len(members) == 0 {
+				continue
+			}
+			g.appendRow(b, keys[c], members)
+			golden++
+			if b.Len() >= outBatchRows {
+				rec := b.NewBatch()
+				err := w.Write(rec)
+				rec.Release()
+				if err != nil {
+					return golden, err
+				}
 			}
 		}
+		c0 = c1
 	}
 	if b.Len() > 0 {
 		rec := b.NewBatch()
@@ -389,17 +424,92 @@ func (g *goldenBuilder) write(w *dataio.Writer, res *cluster.Result) (int64, err
 // goldenCols are a field's columns the golden builder reads, resolved once
 // (looking roles up by name for every value was a tenth of the write stage).
 type goldenCols struct {
-	text                 *bytesColumn // canonical name or text, ID digits, phones
-	street               *bytesColumn
+	kind                 string
+	text                 bytesColumn // canonical name or text, ID digits, phones
+	street               bytesColumn
 	ints, ward, province []int32
+	ts                   []int64
+}
+
+// goldenView is every column the golden builder reads. The full view is
+// the store's columns, indexed by store row; the local view holds a
+// gathered batch, indexed by position in the batch.
+type goldenView struct {
+	recordID bytesColumn
+	flags    []uint64
+	idKey    []uint64
+	cols     []goldenCols // by field
+	spans    [][2]uint32  // gather scratch
+}
+
+// gather fills v with rows of src, in that order.
+func (v *goldenView) gather(src *goldenView, rows []int32) {
+	v.spans = gatherBytes(&v.recordID, &src.recordID, rows, v.spans)
+	v.flags = gatherInts(v.flags, src.flags, rows)
+	v.idKey = gatherInts(v.idKey, src.idKey, rows)
+	if v.cols == nil {
+		v.cols = make([]goldenCols, len(src.cols))
+	}
+	for i := range src.cols {
+		s, d := &src.cols[i], &v.cols[i]
+		d.kind = s.kind
+		if s.text.offs != nil {
+			v.spans = gatherBytes(&d.text, &s.text, rows, v.spans)
+		}
+		if s.street.offs != nil {
+			v.spans = gatherBytes(&d.street, &s.street, rows, v.spans)
+		}
+		if s.ints != nil {
+			d.ints = gatherInts(d.ints, s.ints, rows)
+		}
+		if s.ward != nil {
+			d.ward = gatherInts(d.ward, s.ward, rows)
+		}
+		if s.province != nil {
+			d.province = gatherInts(d.province, s.province, rows)
+		}
+		if s.ts != nil {
+			d.ts = gatherInts(d.ts, s.ts, rows)
+		}
+	}
+}
+
+// gatherInts sets dst to src[rows[0]], src[rows[1]], ...
+func gatherInts[T any](dst, src []T, rows []int32) []T {
+	dst = slices.Grow(dst[:0], len(rows))[:len(rows)]
+	for j, r := range rows {
+		dst[j] = src[r]
+	}
+	return dst
+}
+
+// gatherBytes sets dst to the values of src at rows, in two passes (the
+// offsets, then the bytes) so that each pass's loads are independent.
+func gatherBytes(dst, src *bytesColumn, rows []int32, spans [][2]uint32) [][2]uint32 {
+	spans = slices.Grow(spans[:0], len(rows))[:len(rows)]
+	size := 0
+	for j, r := range rows {
+		s, e := src.offs[r], src.offs[r+1]
+		spans[j] = [2]uint32{s, e}
+		size += int(e - s)
+	}
+	dst.data = slices.Grow(dst.data[:0], size)
+	dst.offs = append(slices.Grow(dst.offs[:0], len(rows)+1), 0)
+	for _, sp := range spans {
+		dst.data = append(dst.data, src.data[sp[0]:sp[1]]...)
+		dst.offs = append(dst.offs, uint32(len(dst.data)))
+	}
+	return spans
 }
 
 // goldenBuilder chooses the surviving values of a cluster.
 type goldenBuilder struct {
 	r         *runner
 	schema    *arrow.Schema
-	cols      []goldenCols // by field
-	updated   *fieldStore  // the first timestamp field, if any
+	full      goldenView // the store
+	local     goldenView // the batch being written: what the methods below read
+	rules     []string   // survivorship rule by field
+	updated   int        // the first timestamp field, or -1
 	wards     map[uint32]string
 	provinces map[uint32]string
 	hasKinds  map[string]bool
@@ -407,31 +517,36 @@ type goldenBuilder struct {
 }
 
 func newGoldenBuilder(r *runner) *goldenBuilder {
-	g := &goldenBuilder{r: r, hasKinds: map[string]bool{}}
+	st := r.st
+	g := &goldenBuilder{r: r, hasKinds: map[string]bool{}, updated: -1}
 	g.wards, g.provinces = unitNames()
 	names := []string{"cluster_id", "size", "member_ids"}
-	g.cols = make([]goldenCols, len(r.st.fields))
-	for i := range r.st.fields {
-		f := &r.st.fields[i]
-		c := &g.cols[i]
+	g.full = goldenView{recordID: st.recordID, flags: st.flags, idKey: st.idKey, cols: make([]goldenCols, len(st.fields))}
+	for i := range st.fields {
+		f := &st.fields[i]
+		c := &g.full.cols[i]
+		c.kind = f.kind
 		switch f.kind {
 		case config.KindPersonName, config.KindText:
-			c.text = f.str("canonical")
+			c.text = *f.str("canonical")
 		case config.KindNationalID:
-			c.text = f.str("digits")
+			c.text = *f.str("digits")
 		case config.KindPhone:
-			c.text = f.str("phones")
+			c.text = *f.str("phones")
 		case config.KindDate:
 			c.ints = f.int32s("date")
 		case config.KindGender:
 			c.ints = f.int32s("value")
 		case config.KindVNAddress:
-			c.street, c.ward, c.province = f.str("street"), f.int32s("ward_2025"), f.int32s("province_2025")
+			c.street, c.ward, c.province = *f.str("street"), f.int32s("ward_2025"), f.int32s("province_2025")
+		case config.KindTimestamp:
+			c.ts = f.ts
+			if g.updated < 0 {
+				g.updated = i
+			}
 		}
+		g.rules = append(g.rules, r.cfg.SurvivorshipFor(f.name))
 		g.hasKinds[f.kind] = true
-		if f.kind == config.KindTimestamp && g.updated == nil {
-			g.updated = f
-		}
 		names = append(names, f.name, f.name+"_from")
 		if f.kind == config.KindVNAddress {
 			names = append(names, f.name+"_ward_2025", f.name+"_province_2025")
@@ -442,91 +557,91 @@ func newGoldenBuilder(r *runner) *goldenBuilder {
 	return g
 }
 
-func (g *goldenBuilder) ts(row int32) int64 {
-	if g.updated == nil {
+func (g *goldenBuilder) ts(m int32) int64 {
+	if g.updated < 0 {
 		return 0
 	}
-	return g.updated.ts[row]
+	return g.local.cols[g.updated].ts[m]
 }
 
-// hasValue tells whether a record has a value for field i, without
+// hasValue tells whether a member has a value for field i, without
 // rendering it.
-func (g *goldenBuilder) hasValue(i int, row int32) bool {
-	f, c := &g.r.st.fields[i], &g.cols[i]
-	switch f.kind {
+func (g *goldenBuilder) hasValue(i int, m int32) bool {
+	c := &g.local.cols[i]
+	switch c.kind {
 	case config.KindPersonName, config.KindText, config.KindNationalID, config.KindPhone:
-		return c.text.offs[row+1] > c.text.offs[row]
+		return c.text.offs[m+1] > c.text.offs[m]
 	case config.KindDate, config.KindGender:
-		return c.ints[row] != 0
+		return c.ints[m] != 0
 	case config.KindVNAddress:
-		return c.ward[row] != 0
+		return c.ward[m] != 0
 	case config.KindTimestamp:
-		return f.ts[row] != 0
+		return c.ts[m] != 0
 	}
 	return false
 }
 
-// appendValue appends field i of a record as golden text to dst; nothing
-// when the record has no value.
-func (g *goldenBuilder) appendValue(dst []byte, i int, row int32) []byte {
-	f, c := &g.r.st.fields[i], &g.cols[i]
-	switch f.kind {
+// appendValue appends field i of a member as golden text to dst; nothing
+// when the member has no value.
+func (g *goldenBuilder) appendValue(dst []byte, i int, m int32) []byte {
+	c := &g.local.cols[i]
+	switch c.kind {
 	case config.KindPersonName, config.KindText, config.KindNationalID, config.KindPhone:
-		return append(dst, c.text.get(row)...)
+		return append(dst, c.text.get(m)...)
 	case config.KindDate:
-		if v := c.ints[row]; v != 0 {
+		if v := c.ints[m]; v != 0 {
 			return normalize.DateFromPacked(v).AppendISO(dst)
 		}
 	case config.KindGender:
-		switch normalize.Gender(c.ints[row]) {
+		switch normalize.Gender(c.ints[m]) {
 		case normalize.GenderMale:
 			return append(dst, "Nam"...)
 		case normalize.GenderFemale:
 			return append(dst, "Nữ"...)
 		}
 	case config.KindVNAddress:
-		ward := uint32(c.ward[row])
+		ward := uint32(c.ward[m])
 		if ward == 0 {
 			return dst
 		}
-		if s := c.street.get(row); len(s) > 0 {
+		if s := c.street.get(m); len(s) > 0 {
 			dst = append(append(dst, s...), ", "...)
 		}
 		dst = append(dst, g.wards[ward]...)
-		if p := g.provinces[uint32(c.province[row])]; p != "" {
+		if p := g.provinces[uint32(c.province[m])]; p != "" {
 			dst = append(append(dst, ", "...), p...)
 		}
 		return dst
 	case config.KindTimestamp:
-		if t := f.ts[row]; t != 0 {
+		if t := c.ts[m]; t != 0 {
 			return time.Unix(t, 0).UTC().AppendFormat(dst, time.RFC3339)
 		}
 	}
 	return dst
 }
 
-// valid tells whether a member's value of f counts as valid for the
+// valid tells whether a member's value of field i counts as valid for the
 // valid_first rule: a valid CCCD for national IDs, no correctness flag on
 // the record otherwise.
-func (g *goldenBuilder) valid(f *fieldStore, m int32) bool {
-	if f.kind == config.KindNationalID {
-		return g.r.st.idKey[m] != 0
+func (g *goldenBuilder) valid(i int, m int32) bool {
+	if g.local.cols[i].kind == config.KindNationalID {
+		return g.local.idKey[m] != 0
 	}
-	return normalize.Flags(g.r.st.flags[m])&normalize.CorrectMask == 0
+	return normalize.Flags(g.local.flags[m])&normalize.CorrectMask == 0
 }
 
-// choose picks the member whose value survives for field f, or -1 when no
+// choose picks the member whose value survives for field i, or -1 when no
 // member has a value. Ties go to the most recent update, then to the
 // member with the smallest stable key (members come in that order).
 func (g *goldenBuilder) choose(i int, members []int32) int32 {
-	f := &g.r.st.fields[i]
+	kind := g.local.cols[i].kind
 	if len(members) == 1 {
 		if !g.hasValue(i, members[0]) {
 			return -1
 		}
 		return members[0]
 	}
-	rule := g.r.cfg.SurvivorshipFor(f.name)
+	rule := g.rules[i]
 	best, bestCount, bestValid := int32(-1), 0, false
 	for _, m := range members {
 		g.val = g.appendValue(g.val[:0], i, m)
@@ -538,12 +653,12 @@ func (g *goldenBuilder) choose(i int, members []int32) int32 {
 			if rule == config.SurviveMostFrequent {
 				bestCount = g.count(i, members, g.val)
 			}
-			bestValid = g.valid(f, m)
+			bestValid = g.valid(i, m)
 			continue
 		}
 		better := false
 		switch {
-		case f.kind == config.KindTimestamp || rule == config.SurviveMostRecent:
+		case kind == config.KindTimestamp || rule == config.SurviveMostRecent:
 			better = g.ts(m) > g.ts(best)
 		case rule == config.SurviveMostFrequent:
 			count := g.count(i, members, g.val)
@@ -552,7 +667,7 @@ func (g *goldenBuilder) choose(i int, members []int32) int32 {
 				bestCount = count
 			}
 		case rule == config.SurviveValidFirst:
-			valid := g.valid(f, m)
+			valid := g.valid(i, m)
 			better = valid && !bestValid || valid == bestValid && g.ts(m) > g.ts(best)
 			if better {
 				bestValid = valid
@@ -577,15 +692,16 @@ func (g *goldenBuilder) count(i int, members []int32, v []byte) int {
 	return n
 }
 
-// appendRow appends one golden record to b.
-func (g *goldenBuilder) appendRow(b *dataio.StringBatchBuilder, res *cluster.Result, members []int32) {
-	st := g.r.st
+// appendRow appends one golden record to b: the cluster with key key and
+// the given members (indices into the local view, in stable key order).
+func (g *goldenBuilder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []int32) {
+	v := &g.local
 	col := 0
-	put := func(v []byte) {
-		b.Column(col).BinaryBuilder.Append(v)
+	put := func(x []byte) {
+		b.Column(col).BinaryBuilder.Append(x)
 		col++
 	}
-	g.val = res.AppendID(g.val[:0], members[0])
+	g.val = cluster.AppendKeyID(g.val[:0], key)
 	put(g.val)
 	put(strconv.AppendInt(g.val[:0], int64(len(members)), 10))
 	g.val = g.val[:0]
@@ -593,7 +709,7 @@ func (g *goldenBuilder) appendRow(b *dataio.StringBatchBuilder, res *cluster.Res
 		if i > 0 {
 			g.val = append(g.val, ';')
 		}
-		g.val = append(g.val, st.recordID.get(m)...)
+		g.val = append(g.val, v.recordID.get(m)...)
 	}
 	put(g.val)
 	var (
@@ -604,39 +720,39 @@ func (g *goldenBuilder) appendRow(b *dataio.StringBatchBuilder, res *cluster.Res
 		hasName, hasDOB, hasID, hasGender bool
 		hasAddr, hasTimestamp             bool
 	)
-	for i := range st.fields {
-		f := &st.fields[i]
+	for i := range v.cols {
+		c := &v.cols[i]
 		from := g.choose(i, members)
 		g.val = g.val[:0]
 		if from >= 0 {
 			g.val = g.appendValue(g.val, i, from)
-			flags |= normalize.Flags(st.flags[from])
+			flags |= normalize.Flags(v.flags[from])
 		}
 		put(g.val)
 		if from >= 0 {
-			put(st.recordID.get(from))
+			put(v.recordID.get(from))
 		} else {
 			put(nil)
 		}
-		switch f.kind {
+		switch c.kind {
 		case config.KindPersonName:
 			hasName = hasName || from >= 0
 		case config.KindDate:
 			if from >= 0 {
-				dob, hasDOB = normalize.DateFromPacked(f.int32s("date")[from]), true
+				dob, hasDOB = normalize.DateFromPacked(c.ints[from]), true
 			}
 		case config.KindGender:
 			if from >= 0 {
-				gender, hasGender = normalize.Gender(f.int32s("value")[from]), true
+				gender, hasGender = normalize.Gender(c.ints[from]), true
 			}
 		case config.KindNationalID:
 			if from >= 0 {
-				id, hasID = normalize.ParseID(f.str("digits").get(from)), true
+				id, hasID = normalize.ParseID(c.text.get(from)), true
 			}
 		case config.KindVNAddress:
 			if from >= 0 {
-				put(normalize.AppendCode(g.tmp[:0], uint32(f.int32s("ward_2025")[from]), 5))
-				put(normalize.AppendCode(g.tmp[:0], uint32(f.int32s("province_2025")[from]), 2))
+				put(normalize.AppendCode(g.tmp[:0], uint32(c.ward[from]), 5))
+				put(normalize.AppendCode(g.tmp[:0], uint32(c.province[from]), 2))
 				hasAddr = true
 			} else {
 				put(nil)
@@ -660,7 +776,7 @@ func (g *goldenBuilder) appendRow(b *dataio.StringBatchBuilder, res *cluster.Res
 	clean := true
 	var firstID uint64
 	for _, m := range members {
-		if k := st.idKey[m]; k != 0 {
+		if k := v.idKey[m]; k != 0 {
 			if firstID != 0 && k != firstID {
 				clean = false
 			}
@@ -668,9 +784,9 @@ func (g *goldenBuilder) appendRow(b *dataio.StringBatchBuilder, res *cluster.Res
 		}
 	}
 	// live: an address resolved in the 2025 units and a known update time.
-	live := hasAddr && (hasTimestamp || g.updated == nil)
-	for _, v := range []bool{correct, complete, clean, live} {
-		put(strconv.AppendBool(g.val[:0], v))
+	live := hasAddr && (hasTimestamp || g.updated < 0)
+	for _, x := range []bool{correct, complete, clean, live} {
+		put(strconv.AppendBool(g.val[:0], x))
 	}
 	put(flags.AppendNames(g.val[:0], ';'))
 }
