@@ -358,8 +358,41 @@ const goldenBatchRows = 32 * 1024
 
 // write writes golden.parquet: one record per cluster, each field chosen
 // by its survivorship rule, with the record it came from and the four
-// quality criteria. It returns the number of golden records.
+// quality criteria. It returns the number of golden records. Choosing the
+// values and encoding Parquet overlap: a goroutine builds the batches and
+// the caller writes them, in order.
 func (g *goldenBuilder) write(w *dataio.Writer, res *cluster.Result) (int64, error) {
+	batches := make(chan arrow.RecordBatch, 1)
+	stop := make(chan struct{})
+	var golden int64
+	go func() {
+		defer close(batches)
+		golden = g.build(res, func(rec arrow.RecordBatch) bool {
+			select {
+			case batches <- rec:
+				return true
+			case <-stop:
+				rec.Release()
+				return false
+			}
+		})
+	}()
+	var err error
+	for rec := range batches {
+		if err == nil {
+			if err = w.Write(rec); err != nil {
+				close(stop) // the builder stops at its next batch
+			}
+		}
+		rec.Release()
+	}
+	return golden, err
+}
+
+// build makes the golden records in cluster key order and hands them to
+// emit a batch at a time; it stops early when emit returns false. It
+// returns the number of golden records.
+func (g *goldenBuilder) build(res *cluster.Result, emit func(arrow.RecordBatch) bool) int64 {
 	r := g.r
 	var golden int64
 	starts, rows := res.Groups()
@@ -400,25 +433,16 @@ func (g *goldenBuilder) write(w *dataio.Writer, res *cluster.Result) (int64, err
 			}
 			g.appendRow(b, keys[c], members)
 			golden++
-			if b.Len() >= outBatchRows {
-				rec := b.NewBatch()
-				err := w.Write(rec)
-				rec.Release()
-				if err != nil {
-					return golden, err
-				}
+			if b.Len() >= outBatchRows && !emit(b.NewBatch()) {
+				return golden
 			}
 		}
 		c0 = c1
 	}
 	if b.Len() > 0 {
-		rec := b.NewBatch()
-		defer rec.Release()
-		if err := w.Write(rec); err != nil {
-			return golden, err
-		}
+		emit(b.NewBatch())
 	}
-	return golden, nil
+	return golden
 }
 
 // goldenCols are a field's columns the golden builder reads, resolved once
