@@ -776,17 +776,18 @@ func (p *AddressParser) pickSystem(a *Address, wa, na int, oldOnly bool) (useOld
 	return false, true
 }
 
-// toneFilter keeps, among cands, those whose name has the diacritics
-// written in tokens [sa, se); it applies only when the input has some
+// keepByTone keeps, among the ward candidates *cands, the one whose
+// official name has the diacritics written in tokens [sa, se) (tone(w) is a
+// candidate's tone signature); it applies only when the input has some
 // diacritics and exactly one candidate agrees.
-func (p *AddressParser) toneFilterOld(sa, se int) bool {
+func (p *AddressParser) keepByTone(cands *[]int32, sa, se int, tone func(w int32) uint64) bool {
 	sig := p.spanToneSig(p.src, sa, se)
 	if sig == 0 {
 		return false
 	}
 	var hit int32 = -1
-	for _, w := range p.wo {
-		if p.ix.wOld[w].tone == sig {
+	for _, w := range *cands {
+		if tone(w) == sig {
 			if hit >= 0 {
 				return false
 			}
@@ -796,28 +797,7 @@ func (p *AddressParser) toneFilterOld(sa, se int) bool {
 	if hit < 0 {
 		return false
 	}
-	p.wo = append(p.wo[:0], hit)
-	return true
-}
-
-func (p *AddressParser) toneFilterNew(sa, se int) bool {
-	sig := p.spanToneSig(p.src, sa, se)
-	if sig == 0 {
-		return false
-	}
-	var hit int32 = -1
-	for _, w := range p.wn {
-		if p.ix.wNew[w].tone == sig {
-			if hit >= 0 {
-				return false
-			}
-			hit = w
-		}
-	}
-	if hit < 0 {
-		return false
-	}
-	p.wn = append(p.wn[:0], hit)
+	*cands = append((*cands)[:0], hit)
 	return true
 }
 
@@ -825,7 +805,7 @@ func (p *AddressParser) toneFilterNew(sa, se int) bool {
 // matched on tokens [wa, we).
 func (p *AddressParser) resolveOldWard(a *Address, wa, we int, dok, pok bool) {
 	ix := p.ix
-	if len(p.wo) > 1 && p.toneFilterOld(wa, we) {
+	if len(p.wo) > 1 && p.keepByTone(&p.wo, wa, we, func(w int32) uint64 { return p.ix.wOld[w].tone }) {
 		a.Flags |= AddrToneDecided
 	}
 	if !dok {
@@ -909,7 +889,7 @@ func (p *AddressParser) newFromOld(a *Address, w *wardOldInfo, conf Confidence) 
 // matched on tokens [na, we).
 func (p *AddressParser) resolveNewWard(a *Address, na, we int, pok bool) {
 	ix := p.ix
-	if len(p.wn) > 1 && p.toneFilterNew(na, we) {
+	if len(p.wn) > 1 && p.keepByTone(&p.wn, na, we, func(w int32) uint64 { return p.ix.wNew[w].tone }) {
 		a.Flags |= AddrToneDecided
 	}
 	conf := Resolved
