@@ -57,6 +57,9 @@ type ColumnNames struct {
 	RegName        string `yaml:"registered_name"`
 	RegDOB         string `yaml:"registered_dob"`
 	RegID          string `yaml:"registered_id_number"`
+	// RegAddress is optional: the province of the registered address is
+	// evidence for a citizen whose register records lack the ID.
+	RegAddress string `yaml:"registered_address"`
 }
 
 // Rule ids of refdata.SIMRules behind the limits.
@@ -77,7 +80,7 @@ func DefaultConfig() Config {
 			RecordID: "record_id", Name: "full_name", DOB: "date_of_birth", NationalID: "national_id", Phone: "phone",
 			Gender: "gender", Province: "province_code",
 			SubscriptionID: "subscription_id", Carrier: "carrier", MSISDN: "msisdn", RegName: "registered_name",
-			RegDOB: "registered_dob", RegID: "registered_id_number",
+			RegDOB: "registered_dob", RegID: "registered_id_number", RegAddress: "registered_address",
 		},
 	}
 	return c
@@ -131,6 +134,7 @@ func (c Config) withDefaults() Config {
 	fill(&cc.RegName, dc.RegName)
 	fill(&cc.RegDOB, dc.RegDOB)
 	fill(&cc.RegID, dc.RegID)
+	fill(&cc.RegAddress, dc.RegAddress)
 	return c
 }
 

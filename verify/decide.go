@@ -38,6 +38,10 @@ const (
 // SubInput is one subscription's identity fields as written by the carrier.
 type SubInput struct {
 	Name, DOB, ID, MSISDN []byte
+	// Address is the registered address (optional). Its province is
+	// evidence for a citizen whose register records lack the ID: see
+	// structureAgrees.
+	Address []byte
 }
 
 // Result is the verdict on one subscription with its evidence. Row numbers
@@ -82,15 +86,19 @@ type Checker struct {
 	fam, given            []byte
 	dob                   int32
 	phoneKey              uint64
+	addr                  []byte
+	addrOld, addrNew      int16 // provinces of addr (old GSO code, 2025 code); -1: not parsed yet
+	ap                    *normalize.AddressParser
 
 	sorted, sortedReg []byte   // folded names with their tokens sorted
 	tokens            [][]byte // scratch of appendSortedTokens
 
-	cand  []int32
-	rest  []int32
-	group []uint64
-	dist  [3][96]int32
-	idbuf [2][12]byte
+	cand   []int32
+	rest   []int32
+	backed []int32
+	group  []uint64
+	dist   [3][96]int32
+	idbuf  [2][12]byte
 }
 
 // NewChecker returns a Checker on reg; refYear resolves two-digit years.
@@ -381,6 +389,8 @@ func (c *Checker) Check(in SubInput, res *Result) {
 	if d.Year > 0 {
 		c.dob = d.Packed()
 	}
+	c.addr = append(c.addr[:0], in.Address...)
+	c.addrOld, c.addrNew = -1, -1
 	ph := normalize.ParsePhone(in.MSISDN)
 	c.phoneKey = 0
 	if ph.Valid() {
@@ -451,13 +461,27 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 		rest := c.compatible(cands)
 		// a CCCD whose encoded birth year is not the person's is not theirs
 		cccdOther := c.id.Kind == normalize.IDCCCD && int(c.id.BirthYear) != subYear
+		// Name and date of birth alone do not make a match: a register of
+		// millions holds namesakes born the same day, and a made-up ID
+		// under a real name would become theirs. The rows must also be
+		// backed by the msisdn, a one-digit slip of the ID, or what the
+		// ID's own digits encode (corroborates).
+		backed := c.backed[:0]
+		for _, i := range rest {
+			if c.corroborates(i) {
+				backed = append(backed, i)
+			}
+		}
+		c.backed = backed
 		verdict, how, named := "", "", cands
 		switch {
 		case idBad != "":
 			verdict = VerdictIDInvalid
+		case len(backed) > 0 && !cccdOther:
+			verdict, named = VerdictMatch, backed
+			_, how = c.compat(backed)
 		case len(rest) > 0 && !cccdOther:
-			verdict, named = VerdictMatch, rest
-			_, how = c.compat(rest)
+			// namesakes the evidence does not back: nobody is named here
 		case len(rest) > 0 || len(phoned) > 0 || cccdOther:
 			// name, date and phone are another citizen's, or the CCCD's
 			// birth year is not this person's: the ID is not theirs.
@@ -496,7 +520,13 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 	// when the subscription's date contradicts it (with an ID the register
 	// lacks or holds in the other kind).
 	keep := func(i int32, _ int) bool {
-		return c.compareID(i) == linkage.IDOneDigit || (c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey)
+		if c.compareID(i) == linkage.IDOneDigit {
+			return true
+		}
+		// The same phone under the same name: the citizen, unless the row
+		// holds another ID of the subscription's kind or a gender its CCCD
+		// contradicts (a namesake in the family sharing the line).
+		return c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey && !c.far(i) && !c.genderContradicts(i)
 	}
 	cands = c.gather(subYear, keep)
 	if len(cands) == 0 && c.id.Kind == normalize.IDCCCD && int(c.id.BirthYear) != subYear {
@@ -566,10 +596,7 @@ func (c *Checker) sameCitizen(i int32, cls int) bool {
 // ID: not holding another ID of its kind more than one digit away, and not
 // sharing a phone with a row that does. The slice is scratch (c.rest).
 func (c *Checker) compatible(cands []int32) []int32 {
-	far := func(i int32) bool {
-		rk := c.reg.idKey[i]
-		return rk != 0 && c.idKey != 0 && rk>>60 == c.idKey>>60 && rk != c.idKey && c.compareID(i) != linkage.IDOneDigit
-	}
+	far := c.far
 	c.rest = c.rest[:0]
 	for _, i := range cands {
 		if far(i) {
@@ -590,6 +617,118 @@ func (c *Checker) compatible(cands []int32) []int32 {
 	}
 	return c.rest
 }
+
+// far says whether register row i holds another ID of the subscription's
+// kind, more than one digit away from it: then the row is another citizen.
+func (c *Checker) far(i int32) bool {
+	rk := c.reg.idKey[i]
+	return rk != 0 && c.idKey != 0 && rk>>60 == c.idKey>>60 && rk != c.idKey && c.compareID(i) != linkage.IDOneDigit
+}
+
+// genderContradicts says whether register row i gives a gender other than
+// the one the subscription's CCCD encodes (digit 4).
+func (c *Checker) genderContradicts(i int32) bool {
+	if c.id.Kind != normalize.IDCCCD || !c.id.Valid() {
+		return false
+	}
+	g := c.reg.gender[i]
+	return (g == normalize.GenderMale || g == normalize.GenderFemale) && g != c.id.Gender
+}
+
+// corroborates says whether register row i, which agrees with the
+// subscription's name and date of birth but does not hold its ID, is
+// backed by evidence beyond them: the msisdn on the row, the ID with a
+// one-digit slip, or the ID's own structure (structureAgrees).
+func (c *Checker) corroborates(i int32) bool {
+	if c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey {
+		return true
+	}
+	if c.idKey != 0 && c.compareID(i) == linkage.IDOneDigit {
+		return true
+	}
+	return c.structureAgrees(i)
+}
+
+// structureAgrees says whether what the subscription's ID encodes agrees
+// with register row i: for a CCCD the gender (digit 4; a row giving
+// another is another person) and the province of birth registration
+// (digits 1–3); for a CMND the issuing province (digits 1–2, where
+// refdata's partial list knows it). The province agrees when it is the
+// row's province_code or the issuing province of the CMND the row holds.
+// The province of the subscription's own address agreeing with the row's
+// counts too: people register where they live, and a CCCD's province is
+// where they were born (for a made-up identity the two are drawn
+// together, so this adds no way in for it). Without gender and province
+// columns on the register only the address is left.
+func (c *Checker) structureAgrees(i int32) bool {
+	r := c.reg
+	var idProv uint8
+	switch {
+	case !c.id.Valid():
+		return false
+	case c.id.Kind == normalize.IDCCCD:
+		if c.genderContradicts(i) {
+			return false
+		}
+		idProv = c.id.Province
+	case c.id.Kind == normalize.IDCMND:
+		d := idDigits(&c.idbuf[0], c.idKey)
+		idProv = cmndProvince()[d[0]-'0'][d[1]-'0']
+	default:
+		return false
+	}
+	if p := r.prov[i]; p != 0 && ((idProv != 0 && p == idProv) || c.addressIn(p)) {
+		return true
+	}
+	if rk := r.idKey[i]; rk>>60 == 2 && idProv != 0 {
+		d := idDigits(&c.idbuf[1], rk)
+		if cmndProvince()[d[0]-'0'][d[1]-'0'] == idProv {
+			return true
+		}
+	}
+	return false
+}
+
+// addressIn says whether the subscription's registered address lies in
+// old province p (GSO code), or in the 2025 province p merged into when
+// the address names only 2025 units. The address is parsed on first use:
+// most subscriptions never need it.
+func (c *Checker) addressIn(p uint8) bool {
+	if c.addrOld < 0 {
+		c.addrOld, c.addrNew = 0, 0
+		if len(c.addr) > 0 {
+			if c.ap == nil {
+				c.ap = normalize.NewAddressParser()
+			}
+			a := c.ap.Parse(c.addr)
+			if a.OldProvinceConf >= normalize.Low && a.OldProvince < 256 {
+				c.addrOld = int16(a.OldProvince)
+			}
+			if a.NewProvinceConf >= normalize.Low && a.NewProvince < 256 {
+				c.addrNew = int16(a.NewProvince)
+			}
+		}
+	}
+	switch {
+	case c.addrOld > 0:
+		return int16(p) == c.addrOld
+	case c.addrNew > 0:
+		return int16(newProvince()[p]) == c.addrNew
+	}
+	return false
+}
+
+// newProvince maps an old GSO province code to the code of the 2025
+// province it merged into (0 where unknown).
+var newProvince = sync.OnceValue(func() (m *[256]uint8) {
+	m = new([256]uint8)
+	for _, p := range refdata.Get().ProvincesOld {
+		if o := provinceNumber([]byte(p.Code)); o != 0 {
+			m[o] = provinceNumber([]byte(p.NewCode))
+		}
+	}
+	return m
+})
 
 // compat tells whether a citizen's rows are compatible with the
 // subscription's ID although not equal to it, and returns the row to name
@@ -952,7 +1091,7 @@ func (c *Checker) cccdHolder() (int32, bool) {
 		default:
 			return -1, false
 		}
-		if p := r.prov[i]; p != 0 && p == c.id.Province {
+		if p := r.prov[i]; p != 0 && (p == c.id.Province || c.addressIn(p)) {
 			prov = true
 		}
 		if rk := r.idKey[i]; rk>>60 == 2 {
@@ -969,8 +1108,35 @@ func (c *Checker) cccdHolder() (int32, bool) {
 	if len(c.rest) == 0 || !gender || !prov || c.citizens(c.rest) != 1 {
 		return -1, false
 	}
+	// A wrong date of birth is one slip: the year, the month or the day
+	// (of the date as written, or with day and month read the other way).
+	// A date wholly unlike the citizen's (only the year, searched on,
+	// agreeing) is a made-up identity's as likely as theirs; a register
+	// holding no full date cannot tell.
+	if full == 0 || !(onePartOff(full, c.dob) || onePartOff(full/10000*10000+full%100*100+full/100%100, c.dob)) {
+		return -1, false
+	}
 	k, _ := c.compat(c.rest)
 	return k, true
+}
+
+// onePartOff says whether full packed dates a and b (yyyymmdd) differ in
+// at most one of year, month and day; false when b is partial.
+func onePartOff(a, b int32) bool {
+	if b%100 == 0 || b/100%100 == 0 {
+		return false
+	}
+	n := 0
+	if a/10000 != b/10000 {
+		n++
+	}
+	if a/100%100 != b/100%100 {
+		n++
+	}
+	if a%100 != b%100 {
+		n++
+	}
+	return n <= 1
 }
 
 // daySwap says whether packed full dates a and b are one date with day and

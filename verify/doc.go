@@ -63,15 +63,26 @@
 //     (and so is a row without an ID sharing a phone with one of them).
 //     match when a citizen remains, holding no ID, the other kind (old CMND
 //     for a CCCD) or the ID with a one-digit slip (differences
-//     id:register_missing, id:register_other_kind, id:register_typo) —
-//     unless the subscription's CCCD encodes another birth year: then the
+//     id:register_missing, id:register_other_kind, id:register_typo), and
+//     something beyond the name and date backs the row: the msisdn on it,
+//     the one-digit slip, or the ID's own digits — for a CCCD the gender
+//     (digit 4: a row giving the other one is another person) and the
+//     province (digits 1–3) being the row's province_code or its CMND's
+//     issuing province, or the province of the subscription's registered
+//     address (optional column registered_address) being the row's. Name
+//     and date alone name nobody: at 10M people, namesakes born the same
+//     day abound, and a made-up ID under a real name would become theirs.
+//     Unless the subscription's CCCD encodes another birth year: then the
 //     ID is not theirs, other_person; other_person also when only holders
 //     of other IDs fit and the phone or the CCCD's year says the ID is not
 //     theirs (id:not_on_register); id_invalid when the subscription has no
-//     ID or a malformed one.
+//     ID or a malformed one. Several citizens so backed (rows holding
+//     different IDs of one kind) are a tie: tie is set, nobody is named.
 //   - the citizen with another date of birth, found through the ID's
-//     one-digit slip, the same phone, or the birth year the CCCD encodes:
-//     mismatch on dob.
+//     one-digit slip, the same phone (on a row not holding another ID of
+//     the subscription's kind nor a gender its CCCD contradicts: a
+//     namesake sharing a family line), or the birth year the CCCD
+//     encodes: mismatch on dob.
 //   - the citizen with another date of birth, found through what the
 //     CCCD's digits encode, when nothing else is left (the register's
 //     records of the citizen hold no ID, or only the old CMND, and the
@@ -85,8 +96,12 @@
 //     The rest must be one citizen (at most one CMND, one full date of
 //     birth), every row giving a gender gives the CCCD's and one does, and
 //     one row's province_code, or its CMND's issuing province (first two
-//     digits, where refdata's partial list knows them), is the CCCD's: a
-//     CMND from another province is no evidence either way (people move).
+//     digits, where refdata's partial list knows them), is the CCCD's (or
+//     the province of the subscription's address): a CMND from another
+//     province is no evidence either way (people move). The dates must
+//     then differ in one part only (year, month or day: a slip), the
+//     register holding a full date: a made-up identity's date agrees with
+//     a namesake's only in the year searched on.
 //     Then mismatch on dob (differences id:register_missing or
 //     id:register_other_kind). A made-up CCCD under a real name passes
 //     only for a namesake of the same year, gender and province holding

@@ -242,7 +242,7 @@ func openSubs(path string, cfg Config, batch int, onReject func(dataio.Reject)) 
 		have = append(have, f.Name)
 	}
 	probe.Close()
-	sc := subColumns{carrier: -1}
+	sc := subColumns{carrier: -1, addr: -1}
 	for _, n := range []string{c.SubscriptionID, c.MSISDN, c.RegName, c.RegDOB, c.RegID} {
 		if !slices.Contains(have, n) {
 			return nil, sc, &dataio.Error{File: path, Column: n, Err: fmt.Errorf("%w: a carrier list needs %s, %s, %s, %s and %s", dataio.ErrMissingColumn, c.SubscriptionID, c.MSISDN, c.RegName, c.RegDOB, c.RegID)}
@@ -253,6 +253,10 @@ func openSubs(path string, cfg Config, batch int, onReject func(dataio.Reject)) 
 	if slices.Contains(have, c.Carrier) {
 		sc.carrier = len(sc.names)
 		sc.names = append(sc.names, c.Carrier)
+	}
+	if slices.Contains(have, c.RegAddress) {
+		sc.addr = len(sc.names)
+		sc.names = append(sc.names, c.RegAddress)
 	}
 	r, err := dataio.Open(path, dataio.ReadOptions{Columns: sc.names, AsStrings: true, BatchSize: batch, LazyQuotes: false, OnReject: onReject})
 	return r, sc, err
@@ -564,6 +568,7 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 	defer it.rec.Release()
 	sc := it.sc
 	sid, ms, nm, dob, nid, car := strCol(it.rec, sc.sid), strCol(it.rec, sc.msisdn), strCol(it.rec, sc.name), strCol(it.rec, sc.dob), strCol(it.rec, sc.nid), strCol(it.rec, sc.carrier)
+	addr := strCol(it.rec, sc.addr)
 	fc := fileCarrier(file)
 	out := subOut{stats: map[string]*CarrierSummary{}}
 	f := b.Fields()
@@ -594,7 +599,11 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 			st.addReject(it.file)
 			continue
 		}
-		c.Check(SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i)}, &res)
+		in := SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i)}
+		if addr != nil {
+			in.Address = cell(addr, i)
+		}
+		c.Check(in, &res)
 		str(0).BinaryBuilder.Append(cell(sid, i))
 		str(1).Append(carrier)
 		str(2).Append(file)

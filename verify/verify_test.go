@@ -80,7 +80,16 @@ var tableRegister = [][5]string{
 }
 
 func TestCheckRules(t *testing.T) {
-	reg := testRegister(t, tableRegister)
+	full := make([][7]string, len(tableRegister))
+	for i, r := range tableRegister {
+		copy(full[i][:], r[:])
+	}
+	// Gender and province back R4 and R25 when the subscriptions' CCCDs
+	// (001…: Hà Nội, a man born in the 1900s; 052…: Bình Định, a woman)
+	// are not on the register: name and date alone make no match.
+	full[3][5], full[3][6] = "Nam", "01"
+	full[24][5], full[24][6] = "Nữ", "52"
+	reg := testRegisterFull(t, full)
 	c := NewChecker(reg, 2026)
 	tests := []struct {
 		what                     string
@@ -147,6 +156,78 @@ func TestCheckRules(t *testing.T) {
 		}
 		if tc.diff != "" && !strings.Contains(string(res.Differences), tc.diff) {
 			t.Errorf("%s: differences %q lack %q", tc.what, res.Differences, tc.diff)
+		}
+	}
+}
+
+// TestNameDOBAloneIsNoMatch covers the rows found by name and date of
+// birth when the subscription's ID is on no row: a register of millions
+// holds namesakes born the same day, so these rows must be backed by the
+// msisdn, the ID's own digits (province, gender) or the province of the
+// subscription's address before anyone is matched; several citizens so
+// backed are a tie.
+func TestNameDOBAloneIsNoMatch(t *testing.T) {
+	reg := testRegisterFull(t, [][7]string{
+		{"N1", "Trương Thị Mỹ", "14/02/1991", "", "0911111001", "Nữ", "79"},            // no ID, lives in HCMC
+		{"N2", "Lạc Văn Hùng", "20/10/1985", "", "", "Nam", "01"},                      // no ID, Hà Nội
+		{"N3", "Mạc Văn Tín", "03/03/1975", "012000111", "", "Nam", "01"},              // two namesakes born the same day,
+		{"N4", "Mạc Văn Tín", "03/03/1975", "013999222", "", "Nam", "01"},              // each holding another CMND
+		{"N5", "Hứa Thị Gấm", "05/05/1990", "", "", "Nữ", "01"},                        // no ID: the last search's namesake
+		{"N6", "Kim Văn Sáu", "01/01/1950", "001050000001", "0922000001", "Nam", "01"}, // a father's line
+	})
+	c := NewChecker(reg, 2026)
+	const hcmc = "12 đường Lê Lợi, Phường Bến Thành, Quận 1, Thành phố Hồ Chí Minh"
+	tests := []struct {
+		what                       string
+		name, dob, id, msisdn, adr string
+		verdict, fields, matched   string
+		diff                       string
+		tie                        bool
+	}{
+		{what: "made-up CCCD of another province under an ID-less namesake", name: "Trương Thị Mỹ", dob: "14/02/1991", id: "036191000777", msisdn: "0900000101",
+			verdict: VerdictIDNotFound},
+		{what: "the subscription's address in the namesake's province", name: "Trương Thị Mỹ", dob: "14/02/1991", id: "036191000777", msisdn: "0900000102", adr: hcmc,
+			verdict: VerdictMatch, matched: "N1", diff: "id:register_missing"},
+		{what: "the msisdn on the namesake's record", name: "Trương Thị Mỹ", dob: "14/02/1991", id: "036191000777", msisdn: "0911111001",
+			verdict: VerdictMatch, matched: "N1", diff: "id:register_missing"},
+		{what: "CCCD of the namesake's province, other gender", name: "Lạc Văn Hùng", dob: "20/10/1985", id: "001185000888", msisdn: "0900000103",
+			verdict: VerdictIDNotFound},
+		{what: "CCCD of the namesake's province and gender", name: "Lạc Văn Hùng", dob: "20/10/1985", id: "001085000888", msisdn: "0900000104",
+			verdict: VerdictMatch, matched: "N2", diff: "id:register_missing"},
+		{what: "two backed namesakes holding other CMNDs: a tie, nobody named", name: "Mạc Văn Tín", dob: "03/03/1975", id: "001075123456", msisdn: "0900000105",
+			verdict: VerdictMatch, tie: true},
+		{what: "last search: a date one slip off names the namesake", name: "Hứa Thị Gấm", dob: "05/11/1990", id: "001190555666", msisdn: "0900000106",
+			verdict: VerdictMismatch, fields: "dob", matched: "N5", diff: "id:register_missing"},
+		{what: "last search: a wholly other date names nobody", name: "Hứa Thị Gấm", dob: "17/11/1990", id: "001190555666", msisdn: "0900000107",
+			verdict: VerdictIDNotFound},
+		{what: "a namesake holding another CCCD on the same line is not the ID's holder", name: "Kim Văn Sáu", dob: "01/01/1980", id: "001080000002", msisdn: "0922000001",
+			verdict: VerdictIDNotFound},
+	}
+	var res Result
+	for _, tc := range tests {
+		c.Check(SubInput{Name: []byte(tc.name), DOB: []byte(tc.dob), ID: []byte(tc.id), MSISDN: []byte(tc.msisdn), Address: []byte(tc.adr)}, &res)
+		got := ""
+		if res.Matched >= 0 {
+			got = reg.ID(res.Matched)
+		}
+		if res.Verdict != tc.verdict || res.Fields != tc.fields || got != tc.matched || res.Tie != tc.tie {
+			t.Errorf("%s: got %s %q matched %q tie=%v (differences %q), want %s %q matched %q tie=%v", tc.what, res.Verdict, res.Fields, got, res.Tie, res.Differences,
+				tc.verdict, tc.fields, tc.matched, tc.tie)
+		}
+		if tc.diff != "" && !strings.Contains(string(res.Differences), tc.diff) {
+			t.Errorf("%s: differences %q lack %q", tc.what, res.Differences, tc.diff)
+		}
+	}
+}
+
+func TestOnePartOff(t *testing.T) {
+	for _, tc := range []struct {
+		a, b int32
+		want bool
+	}{{19900505, 19900505, true}, {19900505, 19911105, false}, {19900505, 19920505, true}, {19900505, 19901105, true},
+		{19900505, 19900517, true}, {19900505, 19901117, false}, {19900505, 19900500, false}, {19900505, 19900000, false}} {
+		if got := onePartOff(tc.a, tc.b); got != tc.want {
+			t.Errorf("onePartOff(%d, %d) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
 	}
 }
