@@ -3,6 +3,7 @@ package linkage
 import (
 	"encoding/binary"
 	"math/bits"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -113,24 +114,20 @@ func jaroWindow(la, lb int) int {
 }
 
 // jaroBits is Jaro for len(a), len(b) in [1, 64], with the length of the
-// common prefix. For every byte value
-// present in b it needs the bitmap of its positions; a [256]uint64 table
-// would cost 2 KiB of zeroing per call, so the table is split by the low 5
-// and high 3 bits of the byte: positions equal to c are lo[c&31] & hi[c>>5],
-// exactly, for 320 bytes of zeroing. Each byte of a then takes the lowest
-// unmatched candidate inside its window, which is the greedy choice the
-// textbook loop makes.
+// common prefix. It is bit-parallel: for every byte of b a bitmap of its
+// positions, and each byte of a takes the lowest unmatched position of its
+// byte inside its window, which is the greedy choice the textbook loop
+// makes.
 //
 // The common prefix is settled first, eight bytes at a time: by induction
 // each of its bytes a[i] finds every b[j<i] already taken and b[i] equal, so
-// it matches b[i] and adds no transposition; only b's prefix bits need
-// setting. Near duplicates, the pairs that matter, share long prefixes. The
-// match loop is branch-free (a mispredicted "matched?" branch per byte cost
-// more than the arithmetic) and keeps few live variables, so that nothing
-// spills to the stack inside it. Transpositions are counted eight bytes at
-// a time: the matched bytes of a and of b past the prefix, each in string
-// order, are gathered into ma and mb (every byte is stored, and the index
-// advances only on a match) and compared by words.
+// it matches b[i] and adds no transposition. What remains is matching
+// a[p:] into b[p:] with the same window r, in positions relative to p.
+// Near duplicates, the pairs that matter, share long prefixes.
+//
+// The loops are in small functions kept out of line: inlined here, with
+// a, b and p live across them, they spilled registers on every byte, which
+// cost more than the calls.
 func jaroBits(a, b []byte) (float64, int) {
 	la, lb := len(a), len(b)
 	p, n := 0, min(la, lb)
@@ -149,63 +146,159 @@ func jaroBits(a, b []byte) (float64, int) {
 	if p == la && p == lb {
 		return 1, p
 	}
-	// Only b[p:] goes in the tables: b[:p] is matched by the prefix.
+	ra, rb := a[p:], b[p:]
+	if len(ra) == 0 || len(rb) == 0 {
+		return jaroQuot(p, 0, la, lb), p
+	}
+	r := jaroWindow(la, lb)
+	common, half, ok := jaroClasses(ra, rb, r)
+	if !ok {
+		common, half = jaroSplit(ra, rb, r)
+	}
+	return jaroQuot(p+common, half/2, la, lb), p
+}
+
+// rareClass marks the bytes that byteClass does not tell apart.
+const rareClass = 32
+
+// byteClass gives classes 1 to 31 to the bytes of folded names: the
+// lower-case letters, space and .-', (32 bitmaps zero in 256 bytes; 64 for
+// digits too cost 3 ns more per pair). Every other byte is rareClass and
+// sends a pair whose b holds one to jaroSplit, which is exact for all
+// bytes.
+var byteClass = func() (t [256]uint8) {
+	for c := range t {
+		t[c] = rareClass
+	}
+	k := uint8(1)
+	for c := byte(' '); c <= '~'; c++ {
+		if !('a' <= c && c <= 'z' || strings.IndexByte(" .-',", c) >= 0) {
+			continue
+		}
+		t[c] = k
+		k++
+	}
+	if k != 32 {
+		panic("linkage: byteClass needs 31 classes")
+	}
+	return t
+}()
+
+// jaroClasses matches each byte of a to the lowest unmatched position of
+// b holding the same byte inside the window [i-r, i+r], and returns the
+// number of matches and of half-transpositions; ok is false (and nothing
+// computed) when b holds a rareClass byte. len(a), len(b) <= 64.
+//
+// For every byte class of b it sets the bitmap of its positions: one per
+// class costs 256 bytes of zeroing, where one per byte value would cost
+// 2 KiB. A rareClass byte of a needs no care: class 0 is never filled, so
+// it finds no match. It is kept out of line so that its loops have the
+// registers to themselves: inlined into jaroBits, with a, b and p live
+// across them, they spilled on every byte.
+//
+//go:noinline
+func jaroClasses(a, b []byte, r int) (common, half int, ok bool) {
+	var pos [32]uint64
+	var seen uint8
+	bit := uint64(1)
+	for _, c := range b {
+		k := byteClass[c]
+		seen |= k
+		pos[k&31] |= bit
+		bit <<= 1
+	}
+	if seen&rareClass != 0 {
+		return 0, 0, false
+	}
+	// win is the window for the current i; bits at or past len(b) never
+	// match since the bitmaps have none there. avail holds the positions
+	// of b not yet matched.
+	win := ^uint64(0)
+	if r < 63 {
+		win = uint64(1)<<(uint(r+1)&63) - 1
+	}
+	avail := ^uint64(0)
+	// matched gets a's "found a partner" flags shifted in from the top:
+	// after n bytes, bit 64-n+i is a[i]'s flag. The flag is the top bit of
+	// cand|-cand, set exactly when cand != 0. The loops are branch-free (a
+	// mispredicted "matched?" branch per byte cost more than the
+	// arithmetic) and split where the window stops growing.
+	var matched uint64
+	grow := a[:min(r, len(a))]
+	for _, c := range grow {
+		cand := pos[byteClass[c]&31] & win & avail
+		avail ^= cand & -cand
+		matched = matched>>1 | uint64(b2i(cand != 0))<<63
+		win = win<<1 | 1
+	}
+	for _, c := range a[len(grow):] {
+		cand := pos[byteClass[c]&31] & win & avail
+		avail ^= cand & -cand
+		matched = matched>>1 | uint64(b2i(cand != 0))<<63
+		win <<= 1
+	}
+	common, half = jaroTranspositions(a, b, matched>>(uint(64-len(a))&63), ^avail)
+	return common, half, true
+}
+
+// jaroTranspositions returns the number of matches and of
+// half-transpositions, given the matched positions of a and b: the k-th
+// matched byte of a against the k-th matched byte of b, walking both bit
+// sets upwards.
+func jaroTranspositions(a, b []byte, ma, mb uint64) (common, half int) {
+	for ; ma != 0; ma &= ma - 1 {
+		half += b2i(a[bits.TrailingZeros64(ma)] != b[bits.TrailingZeros64(mb)])
+		mb &= mb - 1
+		common++
+	}
+	return common, half
+}
+
+// jaroSplit is jaroClasses for any bytes: the bitmaps are split by the low
+// 5 and high 3 bits of the byte, so that the positions equal to c are
+// lo[c&31] & hi[c>>5], exactly, for 320 bytes of zeroing.
+//
+//go:noinline
+func jaroSplit(a, b []byte, r int) (common, half int) {
 	var lo [32]uint64
 	var hi [8]uint64
-	bit := uint64(1) << (uint(p) & 63)
-	for _, c := range b[p:] {
+	bit := uint64(1)
+	for _, c := range b {
 		lo[c&31] |= bit
 		hi[c>>5] |= bit
 		bit <<= 1
 	}
-	r := jaroWindow(la, lb)
-	// matchedB starts with the prefix taken. Shift counts are masked to 63
-	// (all are below 64 here) so the compiler drops its shift-by-64
-	// fix-ups, and per-byte shifts are by the constant 1.
-	matchedB := uint64(1)<<(uint(p)&63) - 1
-	// win is the window [i-r, i+r] for the current i; bits at or past lb
-	// never match since b's bitmaps have none there. It grows by one bit
-	// per step while i < r (g = r - i > 0), then slides.
 	win := ^uint64(0)
-	if h := p + r + 1; h < 64 {
-		win = uint64(1)<<uint(h) - 1
+	if r < 63 {
+		win = uint64(1)<<(uint(r+1)&63) - 1
 	}
-	win &^= uint64(1)<<(uint(max(p-r, 0))&63) - 1
-	var ma, mb [72]byte
-	k := 0
-	g := r - p
-	for _, c := range a[p:] {
-		cand := lo[c&31] & hi[c>>5] & win &^ matchedB
-		low := cand & -cand
-		matchedB |= low
-		ma[k&63] = c
-		k += b2i(low != 0)
-		win = win<<1 | uint64(uint(-g)>>63)
-		g--
+	avail := ^uint64(0)
+	var matched uint64
+	for i, c := range a {
+		cand := lo[c&31] & hi[c>>5] & win & avail
+		avail ^= cand & -cand
+		matched = matched>>1 | uint64(b2i(cand != 0))<<63
+		win = win<<1 | uint64(b2i(i < r))
 	}
-	common := k + p
-	if common == 0 {
-		return 0, p
-	}
-	if k == 0 {
-		return jaroFormula(common, 0, la, lb), p
-	}
-	m := 0
-	for j := p; j < lb; j++ {
-		mb[m&63] = b[j]
-		m += int(matchedB>>(uint(j)&63)) & 1
-	}
-	half := 0
-	for w := 0; w < k; w += 8 {
-		x := binary.LittleEndian.Uint64(ma[w:]) ^ binary.LittleEndian.Uint64(mb[w:])
-		if rest := k - w; rest < 8 {
-			x &= uint64(1)<<(uint(rest)*8) - 1
+	return jaroTranspositions(a, b, matched>>(uint(64-len(a))&63), ^avail)
+}
+
+// quotients[d][n] is float64(n)/float64(d) for d, n <= 64: the three
+// divisions of the Jaro formula become loads giving the same float64, as
+// IEEE division is correctly rounded.
+var quotients = func() (q [65][65]float64) {
+	for d := 1; d <= 64; d++ {
+		for n := 0; n <= 64; n++ {
+			q[d][n] = float64(n) / float64(d)
 		}
-		// High bit of each byte set iff the byte is non-zero.
-		x = ((x & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f | x) & 0x8080808080808080
-		half += bits.OnesCount64(x)
 	}
-	return jaroFormula(common, half/2, la, lb), p
+	return q
+}()
+
+// jaroQuot is jaroFormula for la, lb <= 64 (and so common <= 64), with the
+// quotients from the table and the same order of additions.
+func jaroQuot(common, trans, la, lb int) float64 {
+	return (quotients[la&127][common&127] + quotients[lb&127][common&127] + quotients[common&127][(common-trans)&127]) / 3.0
 }
 
 func jaroFormula(common, trans, la, lb int) float64 {
