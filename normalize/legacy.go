@@ -1,7 +1,6 @@
 package normalize
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -249,20 +248,45 @@ func toUpperVN(r rune) rune {
 
 var (
 	lexiconOnce sync.Once
-	lexicon     map[string]bool
+	lexicon     map[string]uint8 // canonical word → lexKnown | lexInvalid
 )
 
-// knownSyllables counts the syllables of canonical text s that occur in the
-// reference names and place names. The lexicon is built on first use: only
-// text that two legacy decodings both read as Vietnamese needs it.
-func knownSyllables(s []byte) int {
+const (
+	lexKnown   = 1 << iota
+	lexInvalid // not a Vietnamese syllable by the spelling rules (Đắk, Lắk)
+)
+
+// addressWords are the words that address lines repeat and the reference
+// tables do not hold (they name units, not streets and hamlets).
+const addressWords = "số nhà đường phố ngõ ngách hẻm kiệt thôn ấp xóm bản làng tổ khu khóm đội " +
+	"phường xã quận huyện thị trấn thành tỉnh đặc dân chung cư lô tầng căn hộ tòa đ " +
+	"cách mạng tháng tám"
+
+// knownSyllables counts the words of canonical text s that occur in the
+// reference names and place names, and of those the ones that break the
+// syllable rules (minority place names: Đắk Lắk, Krông). The lexicon is
+// built on first use: only text that needs a legacy decision needs it.
+func knownSyllables(s []byte) (known, knownInvalid int) {
 	lexiconOnce.Do(func() {
-		lexicon = map[string]bool{}
+		lexicon = map[string]uint8{}
 		n := New(Options{})
 		n.noLexicon = true // the lexicon is being built
+		var canon []byte
 		add := func(s string) {
-			for _, w := range strings.Fields(string(n.Text([]byte(s)).Canonical)) {
-				lexicon[w] = true
+			// Split as knownSyllables does: M'Đrắk is m and đrắk.
+			for _, w := range strings.FieldsFunc(string(n.Text([]byte(s)).Canonical), func(r rune) bool {
+				return r < utf8.RuneSelf && !isLetter(byte(r))
+			}) {
+				if lexicon[w] != 0 {
+					continue
+				}
+				f := uint8(lexKnown)
+				var st scanStats
+				canon, st = n.appendCanonical(canon[:0], []byte(w))
+				if st.invalidMarked > 0 {
+					f |= lexInvalid
+				}
+				lexicon[w] = f
 			}
 		}
 		t := refdata.Get()
@@ -287,14 +311,34 @@ func knownSyllables(s []byte) int {
 		for _, x := range t.WardsNew {
 			add(x.FullName)
 		}
+		for _, x := range t.Abbreviations {
+			add(x.Expansion)
+		}
+		for _, x := range t.ProvinceAliases {
+			add(x.Alias)
+		}
+		add(addressWords)
 	})
-	k := 0
-	for _, w := range bytes.Fields(s) {
-		if lexicon[string(w)] {
-			k++
+	// Words end at spaces and ASCII punctuation ("nghé," is nghé).
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && (s[i] >= utf8.RuneSelf || isLetter(s[i])) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			if f := lexicon[string(s[start:i])]; f != 0 {
+				known++
+				if f&lexInvalid != 0 {
+					knownInvalid++
+				}
+			}
+			start = -1
 		}
 	}
-	return k
+	return known, knownInvalid
 }
 
 // countRunesTones counts the runes of s and the letters with a tone.
@@ -311,29 +355,89 @@ func countRunesTones(s []byte) (runes, tones int) {
 // detectLegacy tries the legacy decodings of s (valid UTF-8 whose scan gave
 // st) and returns the one accepted, or EncodingNone. The decoded text
 // points into n.best.
-func (n *Normalizer) detectLegacy(s []byte, st scanStats) (Encoding, []byte) {
-	if !st.suspicious() || st.plausible() && !st.viqr {
+//
+// A decoding is accepted when it reads as Vietnamese: no foreign letters,
+// and every word it decoded (a word with a mark) a valid syllable. Words
+// of plain letters read the same in every decoding ("Hanoi", "Pasteur", a
+// name left in Telex keys), so they neither block nor help. Two cases need
+// the lexicon of reference names and places as well:
+//   - a decoded word that is no syllable (a typo made before the text was
+//     encoded: "Hooaøng" is hooàng) is allowed when most decoded words are
+//     valid and the decoding has more known syllables than the input;
+//   - input that already reads as Vietnamese in Latin-1 letters only
+//     ("Mai Thò Minh", VNI for Mai Thị Minh; "Lý Thanh TuÊn", TCVN3 for Lý
+//     Thanh Tuấn) is decoded only into a valid reading with more known
+//     syllables than it has.
+func (n *Normalizer) detectLegacy(s []byte, st scanStats, hint Encoding) (Encoding, []byte) {
+	if !st.suspicious() {
 		return EncodingNone, nil
 	}
-	best, bestScore := EncodingNone, 0
+	inKnown, inKnownInvalid := -1, 0
+	inputKnown := func() int {
+		if inKnown < 0 {
+			n.inCanon, _ = n.appendCanonical(n.inCanon[:0], s)
+			inKnown, inKnownInvalid = knownSyllables(n.inCanon)
+		}
+		return inKnown
+	}
+	// Text that reads as Vietnamese: no foreign letter, and the words with
+	// a mark syllables, or places the lexicon knows, but for a minority (a
+	// typo). A plain-letter word that is none, "Hanoi" or a name left in
+	// Telex keys, reads the same whatever the encoding. This is also what
+	// a decoding must read as: the result of one is plain, so that Text
+	// does not decode it again.
+	invalidIn := st.invalidMarked
+	if invalidIn > 0 && !st.foreign && !n.noLexicon {
+		inputKnown()
+		invalidIn -= inKnownInvalid
+	}
+	// (VIQR marks matter to ASCII text only: "A. Hoài" is plain.)
+	plain := !st.foreign && 2*invalidIn <= st.markedWords && st.vowelWords > 0 && !(st.viqr && !st.nonASCII)
+	if plain && (!st.nonASCII || st.nonLatin1 || n.noLexicon) {
+		return EncodingNone, nil
+	}
+	if enc, dec := n.decodeHint(s, st, hint, inputKnown); enc != EncodingNone {
+		return enc, dec
+	}
+	best, bestScore := EncodingNone, int64(0)
 	try := func(enc Encoding, dec []byte) {
 		var cst scanStats
 		n.tmp, cst = n.appendCanonical(n.tmp[:0], dec)
-		if !cst.plausible() {
+		if cst.foreign || cst.vowelWords == 0 {
 			return
 		}
-		// Prefer the decoding with more valid syllables, then the one with
-		// more syllables seen in reference names and places (TCVN3 LÖ is
-		// Lệ, VNI LƯ), then the shorter
-		// one (a VNI pair read as TCVN3 gives two vowels where VNI gives
-		// one: Leâ is TCVN3 lẽo, VNI lê), then the one with fewer tones
-		// (VNI's one-byte ư ơ read as TCVN3 are toned: Löu is TCVN3 lửu,
-		// VNI lưu). On a full tie keep the earlier.
-		runes, tones := countRunesTones(dec)
-		score := cst.vowelWords<<24 - runes<<8 - tones
+		known, invalid := 0, cst.invalidMarked
 		if !n.noLexicon {
-			score += knownSyllables(n.tmp) << 16
+			var knownInvalid int
+			known, knownInvalid = knownSyllables(n.tmp)
+			invalid -= knownInvalid // Đắk, Lắk: place names, not typos
 		}
+		strict := invalid == 0
+		if !strict && (n.noLexicon || plain || 2*invalid > cst.markedWords) {
+			return
+		}
+		// A decoding never loses known words; where it keeps a word it
+		// cannot read, or replaces text that reads as Vietnamese, it must
+		// find more of them. (Latin-1 that is valid multi-byte UTF-8 is
+		// evidence enough; VIQR's marks split its input into fragments
+		// that prove nothing, and it has its own test.)
+		if !n.noLexicon && enc != EncodingUTF8 && enc != EncodingVIQR {
+			if in := inputKnown(); known < in || (!strict || plain) && known == in {
+				return
+			}
+		}
+		// Prefer the decoding with more syllables seen in reference names
+		// and places, less the decoded words that are none (TCVN3 LÖ is
+		// Lệ, VNI LƯ; VNI Leâ Thò Taâ is lê thị tâ with a letter lost,
+		// TCVN3 the valid but unknown lẽo thũ tão), then the one with more
+		// valid syllables, then the shorter one (a VNI pair read as TCVN3
+		// gives two vowels where VNI gives one: Leâ is TCVN3 lẽo, VNI lê),
+		// then the one with fewer tones (VNI's one-byte ư ơ read as TCVN3
+		// are toned: Löu is TCVN3 lửu, VNI lưu). On a full tie keep the
+		// earlier.
+		runes, tones := countRunesTones(dec)
+		score := int64(known-2*invalid)<<40 + int64(cst.vowelWords-cst.invalidWords)<<24 -
+			int64(runes)<<8 - int64(tones)
 		if score > bestScore || best == EncodingNone {
 			best, bestScore = enc, score
 			n.best = append(n.best[:0], dec...)
@@ -363,11 +467,55 @@ func (n *Normalizer) detectLegacy(s []byte, st scanStats) (Encoding, []byte) {
 	if utf8.Valid(raw) {
 		try(EncodingUTF8, raw)
 	}
-	if best == EncodingNone && !st.plausible() {
+	if best == EncodingNone {
 		n.dec = appendDecodeTCVN3(n.dec[:0], raw)
 		try(EncodingTCVN3, n.dec)
 		n.dec = appendDecodeVNI(n.dec[:0], raw)
 		try(EncodingVNI, n.dec)
 	}
 	return best, n.best
+}
+
+// decodeHint decodes s in the encoding another field of the same row was
+// found in (the row was typed in one system). Such a decoding is taken on
+// weaker evidence than detectLegacy asks of text alone: no foreign letter
+// left, and no fewer known syllables than the input. It settles the text
+// that reads as Vietnamese in either form (VNI Hoà Trung Bình is Hồ Trung
+// Bình, TCVN3 Vò is Vũ) and keeps a typo made before the encoding
+// (VNI Hoaøngg is hoàngg).
+func (n *Normalizer) decodeHint(s []byte, st scanStats, hint Encoding, inputKnown func() int) (Encoding, []byte) {
+	if hint != EncodingTCVN3 && hint != EncodingVNI && hint != EncodingUTF8 || !st.nonASCII || st.nonLatin1 {
+		return EncodingNone, nil
+	}
+	raw, ok := appendCP1252(n.cand[:0], s)
+	n.cand = raw
+	if !ok {
+		return EncodingNone, nil
+	}
+	switch hint {
+	case EncodingTCVN3:
+		n.dec = appendDecodeTCVN3(n.dec[:0], raw)
+	case EncodingVNI:
+		n.dec = appendDecodeVNI(n.dec[:0], raw)
+	default:
+		if !utf8.Valid(raw) {
+			return EncodingNone, nil
+		}
+		n.dec = append(n.dec[:0], raw...)
+	}
+	if string(n.dec) == string(s) {
+		return EncodingNone, nil
+	}
+	var cst scanStats
+	n.tmp, cst = n.appendCanonical(n.tmp[:0], n.dec)
+	if cst.foreign || cst.vowelWords == 0 {
+		return EncodingNone, nil
+	}
+	if !n.noLexicon {
+		if known, _ := knownSyllables(n.tmp); known < inputKnown() {
+			return EncodingNone, nil
+		}
+	}
+	n.best = append(n.best[:0], n.dec...)
+	return hint, n.best
 }

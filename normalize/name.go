@@ -283,8 +283,15 @@ func iyFold(s string) string {
 // does not do this repair: free text (addresses) holds English words and
 // abbreviations that decode to valid syllables (Bar, Bus, Max), while a
 // name's words can be checked against the reference name syllables.
-func (n *Normalizer) Name(s []byte) Name {
-	nm, suspicious := n.name1(s)
+func (n *Normalizer) Name(s []byte) Name { return n.nameHint(s, EncodingNone) }
+
+// NameHint is Name for a name whose row has another field (an address)
+// found in legacy encoding hint; see TextHint. The result is a fixed point
+// of Name.
+func (n *Normalizer) NameHint(s []byte, hint Encoding) Name { return n.nameHint(s, hint) }
+
+func (n *Normalizer) nameHint(s []byte, hint Encoding) Name {
+	nm, suspicious := n.name1(s, hint)
 	if nm.Tokens == 0 || !suspicious && nm.Encoding == EncodingNone && nm.Flags&FlagNameNoise == 0 {
 		return nm // the common case: one pass is a fixed point
 	}
@@ -295,7 +302,7 @@ func (n *Normalizer) Name(s []byte) Name {
 	enc, flags, order := nm.Encoding, nm.Flags, nm.Order
 	for round := 0; round < 3; round++ {
 		n.name.again = append(n.name.again[:0], nm.Canonical...)
-		nm, _ = n.name1(n.name.again)
+		nm, _ = n.name1(n.name.again, EncodingNone)
 		flags |= nm.Flags & FlagNameTelexRepaired // a repair made in any pass
 		if string(nm.Canonical) == string(n.name.again) {
 			break
@@ -315,16 +322,16 @@ func (n *Normalizer) Name(s []byte) Name {
 	return nm
 }
 
-func (n *Normalizer) name1(s []byte) (nm Name, suspicious bool) {
+func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 	nt := getNameTables()
 	sc := &n.name
 	var t Text
-	if ok, enc, flags := n.telexRepair(s); ok {
-		t = n.Text(sc.fixed)
+	if ok, enc, flags := n.telexRepair(s, hint); ok {
+		t = n.text(sc.fixed, hint)
 		t.Encoding, t.Flags = enc, t.Flags|flags
 		nm.Flags |= FlagNameTelexRepaired
 	} else {
-		t = n.Text(s)
+		t = n.text(s, hint)
 	}
 	suspicious = t.suspicious
 	nm.Encoding = t.Encoding
@@ -530,13 +537,13 @@ func (n *Normalizer) name1(s []byte) (nm Name, suspicious bool) {
 // n.name.fixed, legacy-decoding the rest of s first, and reports whether
 // there were any, with the encoding and text flags of the rest. Text of
 // n.name.fixed then gives the canonical form.
-func (n *Normalizer) telexRepair(s []byte) (ok bool, enc Encoding, flags Flags) {
+func (n *Normalizer) telexRepair(s []byte, hint Encoding) (ok bool, enc Encoding, flags Flags) {
 	sc := &n.name
 	if !sc.telex.find(s, getNameTables().syllables) {
 		return false, EncodingNone, 0
 	}
 	// Text repairs invalid UTF-8 in the rest as it would have in s.
-	t := n.Text(sc.telex.mask)
+	t := n.text(sc.telex.mask, hint)
 	sc.fixed, ok = sc.telex.appendUnmask(sc.fixed[:0], t.Canonical)
 	return ok, t.Encoding, t.Flags
 }

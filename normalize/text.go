@@ -189,17 +189,18 @@ type Options struct {
 type Normalizer struct {
 	opt Options
 
-	repair []byte     // UTF-8 repair of invalid input
-	cand   []byte     // legacy decoding candidate
-	dec    []byte     // decoded candidate
-	dec2   []byte     // re-check of a canonical form
-	tmp2   []byte     // scratch canonical for the re-check
-	tmp    []byte     // canonical form of a candidate
-	best   []byte     // accepted legacy decoding
-	word   []vnLetter // letters of the current word
-	canon  []byte     // Text.Canonical
-	folded []byte     // Text.Folded
-	nfc    []byte     // rare NFC fallback
+	repair  []byte     // UTF-8 repair of invalid input
+	cand    []byte     // legacy decoding candidate
+	dec     []byte     // decoded candidate
+	dec2    []byte     // re-check of a canonical form
+	tmp2    []byte     // scratch canonical for the re-check
+	tmp     []byte     // canonical form of a candidate
+	best    []byte     // accepted legacy decoding
+	inCanon []byte     // canonical form of detectLegacy's input
+	word    []vnLetter // letters of the current word
+	canon   []byte     // Text.Canonical
+	folded  []byte     // Text.Folded
+	nfc     []byte     // rare NFC fallback
 
 	noLexicon bool // set while building the lexicon itself
 
@@ -220,7 +221,19 @@ func New(opt Options) *Normalizer {
 // Text normalizes s: invalid UTF-8 is repaired (stray bytes read as
 // Windows-1252 and flagged), legacy encodings are detected and decoded
 // (see DetectLegacy), then the canonical and folded forms are built.
-func (n *Normalizer) Text(s []byte) Text {
+func (n *Normalizer) Text(s []byte) Text { return n.text(s, EncodingNone) }
+
+// TextHint is Text for a value whose row has another field found in legacy
+// encoding hint (TCVN3, VNI or UTF-8 read as Windows-1252; other values
+// are ignored): a row is typed in one system, so the value is decoded in
+// that encoding on weaker evidence than Text asks of it alone (see
+// decodeHint). Use the encoding Text reported for the row's addresses as
+// the name's hint, and the name's for an address Text left undecoded.
+// The hint applies to the raw value: the result is a fixed point of Text,
+// not of TextHint.
+func (n *Normalizer) TextHint(s []byte, hint Encoding) Text { return n.text(s, hint) }
+
+func (n *Normalizer) text(s []byte, hint Encoding) Text {
 	var t Text
 	if !utf8.Valid(s) {
 		t.Flags |= FlagTextInvalidUTF8
@@ -233,7 +246,8 @@ func (n *Normalizer) Text(s []byte) Text {
 	// bytes), then again on the result until nothing more decodes, so that
 	// Text is idempotent: lower-casing garbage can make it decodable.
 	for round := 0; st.suspicious() && round < 3; round++ {
-		enc, dec := n.detectLegacy(s, st)
+		enc, dec := n.detectLegacy(s, st, hint)
+		hint = EncodingNone // later rounds re-check the result alone
 		if enc == EncodingNone {
 			break
 		}
@@ -257,7 +271,7 @@ func (n *Normalizer) Text(s []byte) Text {
 		n.dec2 = append(n.dec2[:0], n.canon...)
 		var cst scanStats
 		n.tmp2, cst = n.appendCanonical(n.tmp2[:0], n.dec2)
-		if enc, dec := n.detectLegacy(n.dec2, cst); enc != EncodingNone {
+		if enc, dec := n.detectLegacy(n.dec2, cst, EncodingNone); enc != EncodingNone {
 			t.Encoding = enc
 			t.Flags |= FlagTextLegacyEncoding
 			n.repair = append(n.repair[:0], dec...)
@@ -297,13 +311,17 @@ func appendRepairUTF8(dst, s []byte) []byte {
 
 // scanStats says what appendCanonical saw, for legacy detection.
 type scanStats struct {
-	vowelWords   int  // words with at least one vowel
-	invalidWords int  // of which not a valid Vietnamese syllable
-	foreign      bool // a letter or Latin-1 symbol that Vietnamese text does not use
-	viqr         bool // ASCII marks that VIQR uses follow a vowel
-	nonASCII     bool
-	nonLatin1    bool // a rune Windows-1252 cannot encode
-	composed     bool // non-Vietnamese combining marks went through NFC
+	vowelWords   int // words with at least one vowel
+	invalidWords int // of which not a valid Vietnamese syllable
+	// Words with a modifier or tone (what a legacy decoding produces): the
+	// plain-letter words read the same in every decoding, so only these
+	// weigh in choosing one.
+	markedWords, invalidMarked int
+	foreign                    bool // a letter or Latin-1 symbol that Vietnamese text does not use
+	viqr                       bool // ASCII marks that VIQR uses follow a vowel
+	nonASCII                   bool
+	nonLatin1                  bool // a rune Windows-1252 cannot encode
+	composed                   bool // non-Vietnamese combining marks went through NFC
 }
 
 // suspicious reports whether the text may be legacy-encoded: something in
@@ -450,11 +468,14 @@ func isCP1252Special(r rune) bool {
 // appendWord appends the lower-case letters of one word with its tone
 // moved to the canonical vowel, and records its validity in st.
 func appendWord(dst []byte, w []vnLetter, st *scanStats) []byte {
-	tone, toned, vowels := uint8(0), 0, false
+	tone, toned, vowels, marked := uint8(0), 0, false, false
 	for _, l := range w {
 		if l.tone != 0 {
 			tone = l.tone
 			toned++
+		}
+		if l.mod != 0 {
+			marked = true
 		}
 		if vnIsVowel(l.base) {
 			vowels = true
@@ -463,9 +484,16 @@ func appendWord(dst []byte, w []vnLetter, st *scanStats) []byte {
 	if vowels {
 		st.vowelWords++
 	}
+	marked = marked || toned > 0
+	if marked {
+		st.markedWords++
+	}
 	pos, valid := vnSyllable(w, tone)
 	if vowels && (!valid || toned > 1) {
 		st.invalidWords++
+		if marked {
+			st.invalidMarked++
+		}
 	}
 	// Only a valid syllable has its tone moved: José and Renée keep theirs.
 	if toned == 1 && pos >= 0 && valid {
