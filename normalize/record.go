@@ -4,6 +4,10 @@ package normalize
 // empty (missing).
 type RecordInput struct {
 	FullName, DOB, Gender, NationalID, Phone []byte
+	// Encoding is the legacy encoding Text found in another field of the
+	// row (its addresses), or EncodingNone: the name is read with it as
+	// a hint (see NameHint).
+	Encoding Encoding
 }
 
 // Record is a normalized person record with its combined quality flags.
@@ -24,7 +28,7 @@ type Record struct {
 // the buffers have grown.
 func (n *Normalizer) Record(in RecordInput) *Record {
 	r := &n.rec
-	r.Name = n.Name(in.FullName)
+	r.Name = n.nameHint(in.FullName, in.Encoding)
 	r.DOB = ParseDate(in.DOB, DateOptions{RefYear: n.opt.RefYear})
 	r.Gender = ParseGender(in.Gender)
 	r.ID = ParseID(in.NationalID)

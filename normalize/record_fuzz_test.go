@@ -50,16 +50,16 @@ func canonicalInput(in RecordInput, r *Record) RecordInput {
 // with the same completeness and consistency flags and no new error.
 func FuzzRecord(f *testing.F) {
 	seeds := []RecordInput{
-		{[]byte("Nguyễn Thị Thủy"), []byte("05/04/1990"), []byte("Nữ"), []byte("001190012345"), []byte("0912345678")},
-		{[]byte("Tran Van Binh"), []byte("5/4/90"), []byte("nam"), []byte("79 090 012 345"), []byte("+84 912 345 678")},
-		{[]byte("Bà Nguyễn T. Lan"), []byte("31/02/2024"), []byte("female"), []byte("123456789"), []byte("0162.345.6789")},
-		{[]byte("NguyÔn ThÞ Thñy"), []byte("1990"), []byte("Nöõ"), []byte("0010900A2345"), []byte("024 3825 1234")},
-		{[]byte("Nguyeenx Thij Thuyr"), []byte("ngày 5 tháng 4 năm 1990"), []byte("x"), []byte("001090012345"), []byte("0912345678 / 0987")},
-		{[]byte("Lan Nguyễn Thị"), []byte("19900405"), []byte(""), []byte("001299012345"), []byte("84")},
-		{[]byte("\xff\xfe\x00"), []byte("99999999999"), []byte("\xc3"), []byte("\x00"), []byte("+")},
-		{nil, nil, nil, nil, nil},
-		{[]byte("Mr. A (x) 12"), []byte("04/25/1990"), []byte("Nam"), []byte("001090012345"), []byte("0912345678")},
-		{[]byte("H'Hen Niê"), []byte("12/2030"), []byte("NAM"), []byte("001230012345"), []byte("0912 345 678")},
+		{[]byte("Nguyễn Thị Thủy"), []byte("05/04/1990"), []byte("Nữ"), []byte("001190012345"), []byte("0912345678"), EncodingNone},
+		{[]byte("Tran Van Binh"), []byte("5/4/90"), []byte("nam"), []byte("79 090 012 345"), []byte("+84 912 345 678"), EncodingNone},
+		{[]byte("Bà Nguyễn T. Lan"), []byte("31/02/2024"), []byte("female"), []byte("123456789"), []byte("0162.345.6789"), EncodingNone},
+		{[]byte("NguyÔn ThÞ Thñy"), []byte("1990"), []byte("Nöõ"), []byte("0010900A2345"), []byte("024 3825 1234"), EncodingNone},
+		{[]byte("Nguyeenx Thij Thuyr"), []byte("ngày 5 tháng 4 năm 1990"), []byte("x"), []byte("001090012345"), []byte("0912345678 / 0987"), EncodingNone},
+		{[]byte("Lan Nguyễn Thị"), []byte("19900405"), []byte(""), []byte("001299012345"), []byte("84"), EncodingNone},
+		{[]byte("\xff\xfe\x00"), []byte("99999999999"), []byte("\xc3"), []byte("\x00"), []byte("+"), EncodingNone},
+		{nil, nil, nil, nil, nil, EncodingNone},
+		{[]byte("Mr. A (x) 12"), []byte("04/25/1990"), []byte("Nam"), []byte("001090012345"), []byte("0912345678"), EncodingNone},
+		{[]byte("H'Hen Niê"), []byte("12/2030"), []byte("NAM"), []byte("001230012345"), []byte("0912 345 678"), EncodingNone},
 	}
 	for _, s := range seeds {
 		f.Add(s.FullName, s.DOB, s.Gender, s.NationalID, s.Phone)

@@ -26,6 +26,9 @@ func init() {
 // dedup gen population schema).
 var normalizeRoles = []string{"full_name", "date_of_birth", "gender", "national_id", "phone", "permanent_address", "current_address"}
 
+// addrRoles are the address roles, in output order.
+var addrRoles = [2]string{"permanent_address", "current_address"}
+
 func runNormalize(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("normalize", stderr)
 	out := fs.String("out", "", "output table (.parquet, .csv or .arrow; required)")
@@ -190,7 +193,7 @@ func normalizeTable(in, out string, roles map[string]string, explicit map[string
 			add(c, str)
 		}
 	}
-	for _, r := range []string{"permanent_address", "current_address"} {
+	for _, r := range addrRoles {
 		if _, ok := src[r]; ok {
 			for _, c := range []string{"old_province", "old_district", "old_ward", "new_province", "new_ward", "flags"} {
 				add(r+"_"+c, str)
@@ -262,8 +265,25 @@ func normalizeTable(in, out string, roles map[string]string, explicit map[string
 					sb.Append(cols[i].Value(row))
 				}
 			}
+			// Addresses first: a row is typed in one system, so the
+			// legacy encoding found in an address is the name's hint,
+			// and the name's the hint of an address that alone did not
+			// decode.
+			var addrs [2]normalize.Address
+			var addrEnc [2]normalize.Encoding
+			hint := normalize.EncodingNone
+			for i, role := range addrRoles {
+				if _, ok := src[role]; ok {
+					t := nz.Text(get(role, row))
+					addrEnc[i] = t.Encoding
+					addrs[i] = ap.Parse(t.Canonical)
+					if hint == normalize.EncodingNone && t.Encoding != normalize.EncodingVIQR {
+						hint = t.Encoding
+					}
+				}
+			}
 			rec := nz.Record(normalize.RecordInput{FullName: get("full_name", row), DOB: get("date_of_birth", row),
-				Gender: get("gender", row), NationalID: get("national_id", row), Phone: get("phone", row)})
+				Gender: get("gender", row), NationalID: get("national_id", row), Phone: get("phone", row), Encoding: hint})
 			k := nin
 			s := func(v string) { b.Field(k).(*array.StringBuilder).Append(v); k++ }
 			if _, ok := src["full_name"]; ok {
@@ -300,11 +320,15 @@ func normalizeTable(in, out string, roles map[string]string, explicit map[string
 				s(rec.Phone.Kind.String())
 				s(rec.Phone.Carrier)
 			}
-			for _, role := range []string{"permanent_address", "current_address"} {
+			nameEnc := rec.Name.Encoding // rec is overwritten by the next call of nz
+			for i, role := range addrRoles {
 				if _, ok := src[role]; !ok {
 					continue
 				}
-				a := ap.Parse(get(role, row))
+				a := addrs[i]
+				if addrEnc[i] == normalize.EncodingNone && nameEnc != normalize.EncodingNone {
+					a = ap.Parse(nz.TextHint(get(role, row), nameEnc).Canonical)
+				}
 				for _, c := range []struct {
 					code   uint32
 					digits int

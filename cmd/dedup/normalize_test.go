@@ -42,6 +42,40 @@ func TestNormalizeCommand(t *testing.T) {
 	}
 }
 
+// TestNormalizeRowEncoding: a row is typed in one system. The VNI name
+// "Hoà Trung Bình" reads as plain Vietnamese (Hòa Trung Bình) alone; its
+// VNI address says it is Hồ Trung Bình. The address is decoded before it
+// is parsed (Phường Bến Nghé, Quận 1: ward 26740).
+func TestNormalizeRowEncoding(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	out := filepath.Join(dir, "out.csv")
+	data := "full_name,permanent_address\n" +
+		"Hoà Trung Bình,\"Phöôøng Beán Ngheù, Quaän 1, TP. Hoà Chí Minh\"\n" +
+		"Hoà Trung Bình,\"Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh\"\n"
+	if err := os.WriteFile(in, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := mainWithExit([]string{"normalize", in, "--out", out, "--quiet"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(got)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want header and 2 rows:\n%s", got)
+	}
+	if !strings.Contains(lines[1], "Hồ Trung Bình,") || !strings.Contains(lines[1], ",vni,") || !strings.Contains(lines[1], "26740") {
+		t.Errorf("VNI row: want Hồ Trung Bình, vni, ward 26740:\n%s", lines[1])
+	}
+	if !strings.Contains(lines[2], "Hòa Trung Bình,") || !strings.Contains(lines[2], "26740") {
+		t.Errorf("Unicode row: want Hòa Trung Bình, ward 26740:\n%s", lines[2])
+	}
+}
+
 // TestNormalizeAccounting: rows the reader cannot use land in the rejects
 // file with their reason, and rows in = normalized + rejected in the
 // manifest.
