@@ -352,6 +352,22 @@ func (cm *Comparer) Compare(i, j int32, levels []int8, sims []float32, tf []floa
 		if len(bc.groups) == 1 {
 			g := &bc.groups[0]
 			best, bestSim = cm.compareGroups(bc, g, g, i, j)
+		} else if bc.kind == KindAddress && len(bc.groups) <= maxAddressGroups {
+			// Read each side's codes once, not once per pair of groups.
+			var ca, cb [maxAddressGroups]AddressCodes
+			for g := range bc.groups {
+				ca[g] = addressOf(&bc.groups[g], i)
+				cb[g] = addressOf(&bc.groups[g], j)
+			}
+			best = Null
+			for ga := range bc.groups {
+				for gb := range bc.groups {
+					l, s := CompareAddress(ca[ga], cb[gb])
+					if l > best || l == best && s > bestSim {
+						best, bestSim, bestGroup = l, s, ga
+					}
+				}
+			}
 		} else {
 			best = Null
 			for ga := range bc.groups {
@@ -401,6 +417,13 @@ func intOf(c []int32, i int32) int32 {
 	return c[i]
 }
 
+// maxAddressGroups bounds the address groups Compare reads up front.
+const maxAddressGroups = 4
+
+func addressOf(g *boundGroup, i int32) AddressCodes {
+	return AddressCodes{intOf(g.ints[0], i), intOf(g.ints[1], i), intOf(g.ints[2], i)}
+}
+
 func (cm *Comparer) compareGroups(bc *boundComparison, a, b *boundGroup, i, j int32) (int8, float32) {
 	switch bc.kind {
 	case KindName:
@@ -414,9 +437,7 @@ func (cm *Comparer) compareGroups(bc *boundComparison, a, b *boundGroup, i, j in
 	case KindPhone:
 		return ComparePhones(strOf(&a.str[0], i), strOf(&b.str[0], j))
 	case KindAddress:
-		return CompareAddress(
-			AddressCodes{intOf(a.ints[0], i), intOf(a.ints[1], i), intOf(a.ints[2], i)},
-			AddressCodes{intOf(b.ints[0], j), intOf(b.ints[1], j), intOf(b.ints[2], j)})
+		return CompareAddress(addressOf(a, i), addressOf(b, j))
 	case KindText:
 		return CompareString(strOf(&a.str[0], i), strOf(&b.str[0], j), bc.bands)
 	case KindExact:
