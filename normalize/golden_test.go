@@ -102,6 +102,28 @@ func TestGoldenGenders(t *testing.T) {
 	})
 }
 
+// TestGoldenLegacy: Text on legacy-encoded names and addresses in the
+// shapes the generator's dirty profile showed (a plain-letter word among
+// the decoded ones, a typo or Telex keys made before the encoding, capitals,
+// minority place names, text that reads as Vietnamese either way) and on
+// text that must stay as it is. An input "vni|…" (or tcvn3|, utf8_cp1252|)
+// is read with that encoding as the row's hint (TextHint).
+func TestGoldenLegacy(t *testing.T) {
+	n := New(Options{RefYear: goldenRefYear})
+	runGolden(t, "legacy", func(in []byte) string {
+		hint := EncodingNone
+		if h, rest, ok := bytes.Cut(in, []byte("|")); ok {
+			for e := EncodingTCVN3; e <= EncodingUTF8; e++ {
+				if string(h) == e.String() {
+					hint, in = e, rest
+				}
+			}
+		}
+		tx := n.TextHint(in, hint)
+		return fmt.Sprintf("canonical=%s\tencoding=%v\tflags=%v", tx.Canonical, tx.Encoding, tx.Flags)
+	})
+}
+
 // Fuzz tests: every parser never panics, gives valid UTF-8 and is
 // idempotent on its own canonical output.
 

@@ -436,7 +436,7 @@ func (n *Normalizer) detectLegacy(s []byte, st scanStats, hint Encoding) (Encodi
 		// are toned: Löu is TCVN3 lửu, VNI lưu). On a full tie keep the
 		// earlier.
 		runes, tones := countRunesTones(dec)
-		score := int64(known-2*invalid)<<40 + int64(cst.vowelWords-cst.invalidWords)<<24 -
+		score := int64(known-invalid)<<40 + int64(cst.vowelWords-cst.invalidWords)<<24 -
 			int64(runes)<<8 - int64(tones)
 		if score > bestScore || best == EncodingNone {
 			best, bestScore = enc, score
