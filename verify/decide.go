@@ -481,7 +481,7 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 			verdict, named = VerdictMatch, backed
 			_, how = c.compat(backed)
 		case len(rest) > 0 && !cccdOther:
-			// namesakes the evidence does not back: nobody is named here
+			// ID-less namesakes nothing backs: nobody is named here
 		case len(rest) > 0 || len(phoned) > 0 || cccdOther:
 			// name, date and phone are another citizen's, or the CCCD's
 			// birth year is not this person's: the ID is not theirs.
@@ -1035,13 +1035,16 @@ func (c *Checker) phoneOwner() (row int32, tie bool, n int) {
 // searched. A row holding another CCCD is another citizen (the
 // subscription's CCCD is on no row), and so are rows without one sharing
 // its full date of birth or phone (its own records with the ID left out).
-// The rows left must be one citizen: at most one CMND among them and one
-// full date of birth (two dates are two namesakes); every row giving a
-// gender gives the CCCD's, and one does; one row's province is the CCCD's
-// or the 2025 province it merged into. A made-up CCCD under a real name
-// meets all this only for a namesake of the same year, gender and
-// province with no CCCD on the register; a second such namesake names
-// nobody.
+// Of the rows left, only those whose full date of birth is one slip from
+// the subscription's (one of year, month and day differs) count: a wrong
+// date is one slip, and a made-up identity's date agrees with a
+// namesake's only in the year searched on. They must be one citizen: at
+// most one CMND among them and one full date of birth (two dates are two
+// namesakes: a tie names nobody); every row giving a gender gives the
+// CCCD's, and one does; one row's province is the CCCD's (or that of the
+// subscription's address). A made-up CCCD under a real name meets all
+// this only for a namesake of the same year, gender and province with no
+// CCCD on the register and a date one slip from the made-up one.
 //
 // It returns the row to name; c.rest holds the citizen's rows.
 func (c *Checker) cccdHolder() (int32, bool) {
@@ -1077,13 +1080,19 @@ func (c *Checker) cccdHolder() (int32, bool) {
 		if other(i) {
 			continue
 		}
-		c.rest = append(c.rest, i)
-		if d := r.dob[i]; d%100 != 0 && d/100%100 != 0 {
-			if full != 0 && full != d && !daySwap(full, d) {
-				return -1, false
-			}
-			full = d
+		// A wrong date of birth is one slip: the year, the month or the
+		// day (of the date as written, or with day and month read the
+		// other way). A namesake whose date is wholly unlike is someone
+		// else; a row without a full date cannot be checked.
+		d := r.dob[i]
+		if d%100 == 0 || d/100%100 == 0 || !(onePartOff(d, c.dob) || onePartOff(d/10000*10000+d%100*100+d/100%100, c.dob)) {
+			continue
 		}
+		c.rest = append(c.rest, i)
+		if full != 0 && full != d && !daySwap(full, d) {
+			return -1, false // two namesakes a slip away: a tie
+		}
+		full = d
 		switch g := r.gender[i]; g {
 		case normalize.GenderUnknown:
 		case c.id.Gender:
@@ -1106,14 +1115,6 @@ func (c *Checker) cccdHolder() (int32, bool) {
 		}
 	}
 	if len(c.rest) == 0 || !gender || !prov || c.citizens(c.rest) != 1 {
-		return -1, false
-	}
-	// A wrong date of birth is one slip: the year, the month or the day
-	// (of the date as written, or with day and month read the other way).
-	// A date wholly unlike the citizen's (only the year, searched on,
-	// agreeing) is a made-up identity's as likely as theirs; a register
-	// holding no full date cannot tell.
-	if full == 0 || !(onePartOff(full, c.dob) || onePartOff(full/10000*10000+full%100*100+full/100%100, c.dob)) {
 		return -1, false
 	}
 	k, _ := c.compat(c.rest)

@@ -93,20 +93,21 @@
 //     diacritics at all) in that birth year are searched; rows holding
 //     another CCCD are other citizens, and so are rows without an ID
 //     sharing one's full date or phone (its own records without the ID).
-//     The rest must be one citizen (at most one CMND, one full date of
-//     birth), every row giving a gender gives the CCCD's and one does, and
-//     one row's province_code, or its CMND's issuing province (first two
-//     digits, where refdata's partial list knows them), is the CCCD's (or
-//     the province of the subscription's address): a CMND from another
-//     province is no evidence either way (people move). The dates must
-//     then differ in one part only (year, month or day: a slip), the
-//     register holding a full date: a made-up identity's date agrees with
-//     a namesake's only in the year searched on.
-//     Then mismatch on dob (differences id:register_missing or
-//     id:register_other_kind). A made-up CCCD under a real name passes
-//     only for a namesake of the same year, gender and province holding
-//     no CCCD, the only one on the register; a second names nobody, and a
-//     register without gender and province_code leaves it id_not_found.
+//     Of the rest, the rows whose full date is one slip from the
+//     subscription's (one of year, month and day differs: a made-up
+//     identity's date agrees with a namesake's only in the year searched
+//     on) must be one citizen (at most one CMND, one full date of birth:
+//     two are a tie, and name nobody), every row giving a gender gives the
+//     CCCD's and one does, and one row's province_code, or its CMND's
+//     issuing province (first two digits, where refdata's partial list
+//     knows them), is the CCCD's (or the province of the subscription's
+//     address): a CMND from another province is no evidence either way
+//     (people move). Then mismatch on dob (differences
+//     id:register_missing or id:register_other_kind). A made-up CCCD
+//     under a real name passes only for a namesake of the same year,
+//     gender and province holding no CCCD, with a date one slip from the
+//     made-up one, the only one on the register; a register without
+//     gender and province_code leaves it id_not_found.
 //   - id_invalid: no ID (id_missing), not a CCCD/CMND structure
 //     (id_invalid_structure), or a CCCD whose birth-year digits contradict
 //     the date of birth (id_dob_mismatch).

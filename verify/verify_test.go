@@ -173,6 +173,7 @@ func TestNameDOBAloneIsNoMatch(t *testing.T) {
 		{"N3", "Mạc Văn Tín", "03/03/1975", "012000111", "", "Nam", "01"},              // two namesakes born the same day,
 		{"N4", "Mạc Văn Tín", "03/03/1975", "013999222", "", "Nam", "01"},              // each holding another CMND
 		{"N5", "Hứa Thị Gấm", "05/05/1990", "", "", "Nữ", "01"},                        // no ID: the last search's namesake
+		{"N7", "Hứa Thị Gấm", "22/12/1990", "", "", "Nữ", "01"},                        // a namesake of another date
 		{"N6", "Kim Văn Sáu", "01/01/1950", "001050000001", "0922000001", "Nam", "01"}, // a father's line
 	})
 	c := NewChecker(reg, 2026)
@@ -196,7 +197,7 @@ func TestNameDOBAloneIsNoMatch(t *testing.T) {
 			verdict: VerdictMatch, matched: "N2", diff: "id:register_missing"},
 		{what: "two backed namesakes holding other CMNDs: a tie, nobody named", name: "Mạc Văn Tín", dob: "03/03/1975", id: "001075123456", msisdn: "0900000105",
 			verdict: VerdictMatch, tie: true},
-		{what: "last search: a date one slip off names the namesake", name: "Hứa Thị Gấm", dob: "05/11/1990", id: "001190555666", msisdn: "0900000106",
+		{what: "last search: a date one slip off names the namesake (the one of a wholly other date is someone else)", name: "Hứa Thị Gấm", dob: "05/11/1990", id: "001190555666", msisdn: "0900000106",
 			verdict: VerdictMismatch, fields: "dob", matched: "N5", diff: "id:register_missing"},
 		{what: "last search: a wholly other date names nobody", name: "Hứa Thị Gấm", dob: "17/11/1990", id: "001190555666", msisdn: "0900000107",
 			verdict: VerdictIDNotFound},
