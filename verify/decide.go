@@ -438,7 +438,7 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 	// other way round) or a one-digit slip of it: then it is a match. If
 	// the citizen holds another ID of the same kind, the subscription's ID
 	// is not theirs: other_person.
-	cands := c.gather(subYear, c.sameCitizen)
+	cands := c.gather(subYear, c.dobAgrees, c.sameCitizen)
 	if len(cands) == 0 {
 		cands = c.gatherGivenDOB(c.sameCitizen)
 	}
@@ -519,7 +519,7 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 	// the same phone on the register, or the birth year the CCCD encodes
 	// when the subscription's date contradicts it (with an ID the register
 	// lacks or holds in the other kind).
-	keep := func(i int32, _ int) bool {
+	keep := func(i int32) bool {
 		if c.compareID(i) == linkage.IDOneDigit {
 			return true
 		}
@@ -528,15 +528,12 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 		// contradicts (a namesake in the family sharing the line).
 		return c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey && !c.far(i) && !c.genderContradicts(i)
 	}
-	cands = c.gather(subYear, keep)
+	cands = c.gather(subYear, keep, nil)
 	if len(cands) == 0 && c.id.Kind == normalize.IDCCCD && int(c.id.BirthYear) != subYear {
-		cands = c.gather(int(c.id.BirthYear), func(i int32, cls int) bool {
+		cands = c.gather(int(c.id.BirthYear), func(i int32) bool {
 			rk := c.reg.idKey[i]
-			if cls != nameSame {
-				return false
-			}
 			return rk == 0 || rk>>60 != c.idKey>>60 || c.compareID(i) == linkage.IDOneDigit
-		})
+		}, func(_ int32, cls int) bool { return cls == nameSame })
 	}
 	if len(cands) > 0 {
 		n := c.citizens(cands)
@@ -590,6 +587,14 @@ func (c *Checker) sameCitizen(i int32, cls int) bool {
 		return true
 	}
 	return cls >= nameMinor && (level == linkage.DateExact || level == linkage.DateSwap)
+}
+
+// dobAgrees says whether the subscription's date of birth agrees with
+// register row i's (compareDOB): a condition of sameCitizen that needs no
+// name comparison.
+func (c *Checker) dobAgrees(i int32) bool {
+	agree, _, _ := c.compareDOB(i)
+	return agree
 }
 
 // compatible returns the rows of cands that may hold the subscription's
@@ -905,7 +910,7 @@ func (c *Checker) realCitizen(rows []blocking.Entry) (int32, int) {
 	keep := func(i int32, cls int) bool {
 		return c.reg.idKey[i] != c.idKey && c.sameCitizen(i, cls)
 	}
-	cands := c.gather(int(c.dob/10000), keep)
+	cands := c.gather(int(c.dob/10000), func(i int32) bool { return c.reg.idKey[i] != c.idKey && c.dobAgrees(i) }, keep)
 	if len(cands) == 0 {
 		cands = c.gatherGivenDOB(keep)
 	}
@@ -943,14 +948,21 @@ func (c *Checker) gatherGivenDOB(keep func(i int32, cls int) bool) []int32 {
 }
 
 // gather returns the register rows whose name agrees with the
-// subscription's (equal after normalization, or a typo) and that pass
-// keep, blocked on (family, given, year) and on the phone (a register
-// record whose name or date was mistyped still holds the number). Rows are
-// in block order, without repeats; the slice is scratch.
-func (c *Checker) gather(year int, keep func(i int32, cls int) bool) []int32 {
+// subscription's (equal after normalization, or a typo) and that pass pre
+// and keep (nil: any), blocked on (family, given, year) and on the phone
+// (a register record whose name or date was mistyped still holds the
+// number). pre holds the conditions that do not need the name: it is
+// tested first, because a (family, given, year) block of a common name
+// runs to thousands of rows in a register of millions, and comparing
+// names is the costly part. Rows are in block order, without repeats; the
+// slice is scratch.
+func (c *Checker) gather(year int, pre func(i int32) bool, keep func(i int32, cls int) bool) []int32 {
 	c.cand = c.cand[:0]
 	for pass, idx := range [2][]blocking.Entry{lookup(c.reg.byNameYear, nameYearKey(c.fam, c.given, year)), lookup(c.reg.byPhone, c.phoneKey)} {
 		for _, e := range idx {
+			if pre != nil && !pre(e.Row) {
+				continue
+			}
 			if pass == 1 && slices.Contains(c.cand, e.Row) {
 				continue
 			}
@@ -958,7 +970,7 @@ func (c *Checker) gather(year int, keep func(i int32, cls int) bool) []int32 {
 			if cls < nameMinor {
 				continue
 			}
-			if keep(e.Row, cls) {
+			if keep == nil || keep(e.Row, cls) {
 				c.cand = append(c.cand, e.Row)
 			}
 		}

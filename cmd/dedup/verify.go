@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/dedup-vn/dedup/verify"
@@ -31,6 +33,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	total := fs.Int("max-total", 0, "SIM limit per ID in total (rule R6, low confidence; default 10; negative: off)")
 	fs.IntVar(&opts.Workers, "workers", 0, "worker goroutines (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this `file`")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -59,6 +62,17 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		opts.Config.MaxTotal = *total
 	}
 	opts.Progress = !*quiet
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	m, err := verify.Run(context.Background(), opts)
 	if err != nil {
 		return err
