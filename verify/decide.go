@@ -488,6 +488,15 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 			// Without either, a namesake born the same day is too likely
 			// in a register of millions to name anyone.
 			verdict = VerdictOtherPerson
+			if cccdOther && len(phoned) == 0 {
+				// Unless the CCCD's holder is there with the date one slip
+				// off: then the date is the slip, and the namesake born on
+				// the written date a coincidence (slipHolder).
+				if rows := c.slipHolder(); len(rows) > 0 {
+					c.dobMismatch(rows, res)
+					return
+				}
+			}
 		}
 		if verdict != "" {
 			n := c.citizens(named)
@@ -536,12 +545,7 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 		}, func(_ int32, cls int) bool { return cls == nameSame })
 	}
 	if len(cands) > 0 {
-		n := c.citizens(cands)
-		res.Verdict, res.Fields, res.Candidates, res.Tie = VerdictMismatch, "dob", int32(n), n > 1
-		if n == 1 {
-			res.Matched = cands[0]
-			c.evidence(cands[0], res, true)
-		}
+		c.dobMismatch(cands, res)
 		return
 	}
 	// 3. Nothing but the name and the CCCD's own digits left: the one
@@ -570,6 +574,39 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 		return
 	}
 	res.Verdict = VerdictIDNotFound
+}
+
+// dobMismatch gives the verdict mismatch on dob against the citizen of
+// rows, or a tie when they are several.
+func (c *Checker) dobMismatch(rows []int32, res *Result) {
+	n := c.citizens(rows)
+	res.Verdict, res.Fields, res.Candidates, res.Tie = VerdictMismatch, "dob", int32(n), n > 1
+	if n == 1 {
+		res.Matched = rows[0]
+		c.evidence(rows[0], res, true)
+	}
+}
+
+// slipHolder looks for the holder of a CCCD whose birth-year digits are
+// not the subscription's year, when a namesake born on the written date
+// holds another ID: register rows of the CCCD's birth year spelling the
+// name the same (after normalization), holding no ID, the other kind or a
+// one-digit slip of it, whose full date is one slip (year, month or day)
+// from the written one and that the ID's digits or the msisdn back
+// (corroborates). A wrong year of birth leaves day and month: the
+// holder's; someone else's CCCD names nobody so close.
+func (c *Checker) slipHolder() []int32 {
+	return c.gather(int(c.id.BirthYear), func(i int32) bool {
+		rk := c.reg.idKey[i]
+		if rk != 0 && rk>>60 == c.idKey>>60 && c.compareID(i) != linkage.IDOneDigit {
+			return false
+		}
+		d := c.reg.dob[i]
+		if d%100 == 0 || d/100%100 == 0 || !(onePartOff(d, c.dob) || onePartOff(d/10000*10000+d%100*100+d/100%100, c.dob)) {
+			return false
+		}
+		return c.corroborates(i)
+	}, func(_ int32, cls int) bool { return cls == nameSame })
 }
 
 // sameCitizen says whether register row i is the citizen the

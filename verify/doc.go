@@ -73,7 +73,12 @@
 //     and date alone name nobody: at 10M people, namesakes born the same
 //     day abound, and a made-up ID under a real name would become theirs.
 //     Unless the subscription's CCCD encodes another birth year: then the
-//     ID is not theirs, other_person; other_person also when only holders
+//     ID is not theirs, other_person — or, when a citizen of the CCCD's
+//     birth year spelling the name the same, holding no ID (or the other
+//     kind, or a one-digit slip), has a full date one slip (year, month
+//     or day) from the written one and is backed as above, mismatch on
+//     dob naming them: a wrong year of birth, and the namesake born on
+//     the written date a coincidence. other_person also when only holders
 //     of other IDs fit and the phone or the CCCD's year says the ID is not
 //     theirs (id:not_on_register); id_invalid when the subscription has no
 //     ID or a malformed one. Several citizens so backed (rows holding

@@ -174,6 +174,9 @@ func TestNameDOBAloneIsNoMatch(t *testing.T) {
 		{"N4", "Mạc Văn Tín", "03/03/1975", "013999222", "", "Nam", "01"},              // each holding another CMND
 		{"N5", "Hứa Thị Gấm", "05/05/1990", "", "", "Nữ", "01"},                        // no ID: the last search's namesake
 		{"N7", "Hứa Thị Gấm", "22/12/1990", "", "", "Nữ", "01"},                        // a namesake of another date
+		{"N8", "Đào Văn Tiến", "10/10/1990", "001090777111", "", "Nam", "01"},          // a namesake born on the written date,
+		{"N9", "Đào Văn Tiến", "10/10/1988", "", "", "Nam", "01"},                      // the CCCD's holder (1988), no ID on record
+		{"N10", "Lục Văn Hòa", "04/04/1992", "001092000111", "", "Nam", "01"},          // uses another's CCCD
 		{"N6", "Kim Văn Sáu", "01/01/1950", "001050000001", "0922000001", "Nam", "01"}, // a father's line
 	})
 	c := NewChecker(reg, 2026)
@@ -201,6 +204,10 @@ func TestNameDOBAloneIsNoMatch(t *testing.T) {
 			verdict: VerdictMismatch, fields: "dob", matched: "N5", diff: "id:register_missing"},
 		{what: "last search: a wholly other date names nobody", name: "Hứa Thị Gấm", dob: "17/11/1990", id: "001190555666", msisdn: "0900000107",
 			verdict: VerdictIDNotFound},
+		{what: "wrong year: the CCCD's holder one slip off outweighs a namesake born on the written date", name: "Đào Văn Tiến", dob: "10/10/1990", id: "001088123456", msisdn: "0900000108",
+			verdict: VerdictMismatch, fields: "dob", matched: "N9", diff: "dob:year"},
+		{what: "another's CCCD (its year not the date's), no holder one slip off: other person", name: "Lục Văn Hòa", dob: "04/04/1992", id: "079065555555", msisdn: "0900000109",
+			verdict: VerdictOtherPerson, matched: "N10"},
 		{what: "a namesake holding another CCCD on the same line is not the ID's holder", name: "Kim Văn Sáu", dob: "01/01/1980", id: "001080000002", msisdn: "0922000001",
 			verdict: VerdictIDNotFound},
 	}
