@@ -144,11 +144,17 @@ type Model struct {
 	// blocking rules. A few rules that each yield near-certain matches for
 	// the others' fields (an ID; an exact name and date of birth) train a
 	// cleaner m than rules full of namesakes.
-	TrainingRules    []BlockingRule `yaml:"training_rules"`
-	USamplePairs     int            `yaml:"u_sample_pairs"`
-	EMMaxIterations  int            `yaml:"em_max_iterations"`
-	EMTolerance      float64        `yaml:"em_tolerance"`
-	TermFrequencyMin float64        `yaml:"tf_min_frequency"`
+	TrainingRules []BlockingRule `yaml:"training_rules"`
+	USamplePairs  int            `yaml:"u_sample_pairs"`
+	// SamplePairsPerRule caps the candidate pairs of one rule that EM and
+	// the prior estimate see: a rule with more pairs is sampled by whole
+	// blocks (deterministically) and its counts scaled back. Millions of
+	// pairs pin m and λ down; comparing every one of a 10M register's 234M
+	// candidates twice more would not move them. 0 means the default.
+	SamplePairsPerRule int64   `yaml:"sample_pairs_per_rule"`
+	EMMaxIterations    int     `yaml:"em_max_iterations"`
+	EMTolerance        float64 `yaml:"em_tolerance"`
+	TermFrequencyMin   float64 `yaml:"tf_min_frequency"`
 }
 
 // Threshold decides which pairs are merged: a probability, or a weight
@@ -233,6 +239,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Model.USamplePairs == 0 {
 		c.Model.USamplePairs = 1_000_000
+	}
+	if c.Model.SamplePairsPerRule == 0 {
+		c.Model.SamplePairsPerRule = 5_000_000
 	}
 	if c.Model.EMMaxIterations == 0 {
 		c.Model.EMMaxIterations = 50
@@ -374,6 +383,9 @@ func (c *Config) Validate() error {
 		if len(cp.JWThresholds) > 0 && cp.Kind != KindText && cp.Kind != KindPersonName {
 			bad(key+".jw_thresholds", "only for kinds text and person_name")
 		}
+	}
+	if c.Model.SamplePairsPerRule < 10_000 {
+		bad("model.sample_pairs_per_rule", "at least 10000")
 	}
 	if c.Model.USamplePairs < 1000 {
 		bad("model.u_sample_pairs", "at least 1000")

@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -141,26 +143,52 @@ func (m *Model) SetU(h *Histogram, seed uint64, records int) error {
 }
 
 // EstimateU samples pairs random pairs of distinct rows among records with
-// the given seed, computes their vectors with vec, and sets u from them
-// (see SetU). vec is called in a deterministic order from one goroutine.
-func (m *Model) EstimateU(records, pairs int, seed uint64, vec func(i, j int32, levels []int8)) error {
+// the given seed, computes their vectors with vec on workers goroutines (vec
+// gets the worker's index, from 0, and must write only that worker's
+// state), and sets u from them (see SetU). The pairs, and so u, depend on
+// the seed only, never on workers.
+func (m *Model) EstimateU(records, pairs int, seed uint64, workers int, vec func(w int, i, j int32, levels []int8)) error {
 	if records < 2 {
 		return errors.New("linkage: fewer than 2 records: no random pairs to estimate u from")
 	}
-	h := NewHistogram(len(m.Comparisons))
-	levels := make([]int8, len(m.Comparisons))
+	workers = max(workers, 1)
 	const chunk = 1 << 16
-	buf := make([]Pair, 0, chunk)
+	// Every chunk's seed is drawn up front, in order, so that a chunk's
+	// pairs do not depend on which worker draws them.
 	rng := rand.New(rand.NewPCG(seed, 0x5851f42d4c957f2d))
-	for done := 0; done < pairs; done += chunk {
-		n := min(chunk, pairs-done)
-		buf = RandomPairs(buf[:0], records, n, rng.Uint64())
-		for _, p := range buf {
-			vec(p.I, p.J, levels)
-			h.Add(levels)
-		}
+	seeds := make([]uint64, (pairs+chunk-1)/chunk)
+	for c := range seeds {
+		seeds[c] = rng.Uint64()
 	}
-	return m.SetU(h, seed, records)
+	hists := make([]*Histogram, workers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		hists[w] = NewHistogram(len(m.Comparisons))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			levels := make([]int8, len(m.Comparisons))
+			buf := make([]Pair, 0, chunk)
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= len(seeds) {
+					return
+				}
+				n := min(chunk, pairs-c*chunk)
+				buf = RandomPairs(buf[:0], records, n, seeds[c])
+				for _, p := range buf {
+					vec(w, p.I, p.J, levels)
+					hists[w].Add(levels)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, o := range hists[1:] {
+		hists[0].Merge(o)
+	}
+	return m.SetU(hists[0], seed, records)
 }
 
 // EMOptions tune TrainEM; zero values take the defaults.

@@ -86,29 +86,38 @@ type ClusterStats struct {
 type StageTiming struct {
 	Name    string  `json:"name"`
 	Seconds float64 `json:"seconds"`
+	// CPUSeconds is the process's user+system CPU time in the stage: near
+	// Seconds × workers when the stage keeps every core busy.
+	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
+	// PeakRSSBytes is the process's peak resident memory so far, at the
+	// end of the stage: the first stage where it jumps is the one to shrink.
+	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
 }
 
 // stageTimer records stage timings in order.
 type stageTimer struct {
-	stages []StageTiming
-	start  time.Time
-	name   string
-	log    func(format string, args ...any)
+	stages   []StageTiming
+	start    time.Time
+	startCPU float64
+	name     string
+	log      func(format string, args ...any)
 }
 
 func (t *stageTimer) begin(name string) {
 	t.end()
 	t.name, t.start = name, time.Now()
+	t.startCPU, _ = processUsage()
 }
 
 func (t *stageTimer) end() {
 	if t.name == "" {
 		return
 	}
-	s := StageTiming{t.name, time.Since(t.start).Seconds()}
+	cpu, rss := processUsage()
+	s := StageTiming{Name: t.name, Seconds: time.Since(t.start).Seconds(), CPUSeconds: cpu - t.startCPU, PeakRSSBytes: rss}
 	t.stages = append(t.stages, s)
 	if t.log != nil {
-		t.log("stage %-10s %8.2fs", s.Name, s.Seconds)
+		t.log("stage %-14s %8.2fs wall %8.2fs CPU  peak RSS %6d MiB", s.Name, s.Seconds, s.CPUSeconds, s.PeakRSSBytes>>20)
 	}
 	t.name = ""
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
@@ -146,15 +147,17 @@ func (r *runner) newScorer(ix *blocking.Index) (*scorer, error) {
 func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 	m := linkage.NewModel(sc.compiled)
 	m.TFMin = r.cfg.Model.TermFrequencyMin
-	sims := make([]float32, sc.width)
-	cm := sc.comparers[0]
 	live := r.liveRows()
 	samples := r.cfg.Model.USamplePairs
 	if len(live) < 2 {
 		return fmt.Errorf("fewer than two usable records: nothing to link")
 	}
-	err := m.EstimateU(len(live), samples, r.cfg.Seed, func(i, j int32, levels []int8) {
-		cm.Compare(live[i], live[j], levels, sims, nil)
+	uSims := make([][]float32, r.opt.Workers)
+	for w := range uSims {
+		uSims[w] = make([]float32, sc.width)
+	}
+	err := m.EstimateU(len(live), samples, r.cfg.Seed, r.opt.Workers, func(w int, i, j int32, levels []int8) {
+		sc.comparers[w].Compare(live[i], live[j], levels, uSims[w], nil)
 	})
 	if err != nil {
 		return err
@@ -183,9 +186,11 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 		bufs[w] = make([]int8, sc.width)
 		simBufs[w] = make([]float32, sc.width)
 	}
-	// Each rule is trained on all its pairs, on its own: after cross-rule
+	// Each rule is trained on its own pairs: after cross-rule
 	// de-duplication a later rule would never see an exact national ID,
-	// and m of that level would fall to zero.
+	// and m of that level would fall to zero. A rule with more pairs than
+	// the cap is sampled by whole blocks; scale turns its counts back.
+	scales := make([]float64, rules)
 	for k, rule := range trainRules {
 		keys, err := ruleKeys(r.st, r.dropped, uint64(1000+k), rule)
 		if err != nil {
@@ -195,25 +200,21 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 		if err != nil {
 			return err
 		}
-		err = single.EnumerateParallel(r.opt.Workers, func(w int, c *blocking.Chunk) error {
-			h, lv := hists[w][k], bufs[w]
-			for _, p := range c.Pairs {
-				if r.skipPair(p.Left, p.Right) {
-					continue
-				}
-				sc.comparers[w].Compare(p.Left, p.Right, lv, simBufs[w], nil)
-				for c, mask := range masked[k] {
-					if mask {
-						lv[c] = linkage.Null
-					}
-				}
-				h.Add(lv)
+		sample := single.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed+uint64(k))
+		kept := sampledPairs(single, &sample, r.opt.Workers, func(w int, p blocking.Pair) {
+			if r.skipPair(p.Left, p.Right) {
+				return
 			}
-			return nil
+			lv := bufs[w]
+			sc.comparers[w].Compare(p.Left, p.Right, lv, simBufs[w], nil)
+			for c, mask := range masked[k] {
+				if mask {
+					lv[c] = linkage.Null
+				}
+			}
+			hists[w][k].Add(lv)
 		})
-		if err != nil {
-			return err
-		}
+		scales[k] = single.Scale(0, kept[0])
 	}
 	initial, err := m.MarshalModel()
 	if err != nil {
@@ -247,7 +248,7 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 		// of -20 or worse: one near miss would veto any pair. One pseudo
 		// observation per level, against the rule's expected number of
 		// matches, keeps such levels strong evidence but not a veto.
-		matches := mr.Lambda * float64(h.Total())
+		matches := mr.Lambda * float64(h.Total()) * scales[k]
 		for c := range sumM {
 			if masked[k][c] {
 				continue
@@ -272,10 +273,7 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 	}
 	// λ, the share of matches among the blocked pairs, with m and u fixed:
 	// a few EM steps on λ alone over every candidate pair's full vector.
-	all := linkage.NewHistogram(sc.width)
-	if err := r.fullHistogram(ix, sc, all); err != nil {
-		return err
-	}
+	all := r.candidateVectors(ix, sc)
 	if m, err = withLambda(m, all, r.allPairs()); err != nil {
 		return err
 	}
@@ -394,28 +392,110 @@ func (r *runner) ruleMasks(rules []config.BlockingRule) [][]bool {
 	return masks
 }
 
-// fullHistogram counts the full comparison vectors of every candidate pair.
-func (r *runner) fullHistogram(ix *blocking.Index, sc *scorer, into *linkage.Histogram) error {
-	hists := make([]*linkage.Histogram, r.opt.Workers)
+// weightedVectors are distinct comparison vectors, sorted, each with the
+// estimated number of candidate pairs that have it.
+type weightedVectors struct {
+	vectors [][]int8
+	counts  []float64
+	total   float64
+}
+
+// candidateVectors counts the full comparison vectors of the candidate
+// pairs: every pair of a rule within the sample cap, else a sample of its
+// blocks with the counts scaled to the rule.
+func (r *runner) candidateVectors(ix *blocking.Index, sc *scorer) *weightedVectors {
+	rules := len(r.cfg.Blocking.Rules)
+	hists := make([][]*linkage.Histogram, r.opt.Workers) // [worker][rule]
 	bufs := make([][]int8, r.opt.Workers)
 	sims := make([][]float32, r.opt.Workers)
 	for w := range hists {
-		hists[w], bufs[w], sims[w] = linkage.NewHistogram(sc.width), make([]int8, sc.width), make([]float32, sc.width)
-	}
-	err := ix.EnumerateParallel(r.opt.Workers, func(w int, c *blocking.Chunk) error {
-		for _, p := range c.Pairs {
-			if r.skipPair(p.Left, p.Right) {
-				continue
-			}
-			sc.comparers[w].Compare(p.Left, p.Right, bufs[w], sims[w], nil)
-			hists[w].Add(bufs[w])
+		hists[w] = make([]*linkage.Histogram, rules)
+		for k := range hists[w] {
+			hists[w][k] = linkage.NewHistogram(sc.width)
 		}
-		return nil
-	})
-	for _, h := range hists {
-		into.Merge(h)
+		bufs[w], sims[w] = make([]int8, sc.width), make([]float32, sc.width)
 	}
-	return err
+	sample := ix.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed)
+	kept := sampledPairs(ix, &sample, r.opt.Workers, func(w int, p blocking.Pair) {
+		if r.skipPair(p.Left, p.Right) {
+			return
+		}
+		sc.comparers[w].Compare(p.Left, p.Right, bufs[w], sims[w], nil)
+		hists[w][p.Rule].Add(bufs[w])
+	})
+	counts := map[string]float64{}
+	for k := 0; k < rules; k++ {
+		scale := ix.Scale(k, kept[k])
+		for _, wh := range hists {
+			h := wh[k]
+			for v := 0; v < h.Len(); v++ {
+				counts[vectorKey(h.Vector(v))] += float64(h.Count(v)) * scale
+			}
+		}
+	}
+	out := &weightedVectors{}
+	for k := range counts {
+		v := make([]int8, len(k))
+		for i := range v {
+			v[i] = int8(k[i])
+		}
+		out.vectors = append(out.vectors, v)
+	}
+	// Sorted, so that float sums over them do not depend on which worker
+	// saw a vector first.
+	slices.SortFunc(out.vectors, slices.Compare)
+	for _, v := range out.vectors {
+		c := counts[vectorKey(v)]
+		out.counts = append(out.counts, c)
+		out.total += c
+	}
+	return out
+}
+
+// vectorKey is a comparison vector as a map key.
+func vectorKey(v []int8) string {
+	b := make([]byte, len(v))
+	for i, l := range v {
+		b[i] = byte(l)
+	}
+	return string(b)
+}
+
+// sampledPairs calls fn on every pair of the blocks s keeps, chunk by chunk
+// on workers goroutines (fn gets the worker's index), and returns per rule
+// the candidate pairs of the kept blocks, for Index.Scale.
+func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, fn func(w int, p blocking.Pair)) []int64 {
+	var next atomic.Int64
+	kept := make([][]int64, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		kept[w] = make([]int64, len(s.Keep))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []blocking.Pair
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= ix.NumChunks() {
+					return
+				}
+				var k int64
+				buf, k = ix.AppendChunkSample(buf[:0], c, s)
+				kept[w][ix.ChunkRule(c)] += k
+				for _, p := range buf {
+					fn(w, p)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sum := make([]int64, len(s.Keep))
+	for _, k := range kept {
+		for r, v := range k {
+			sum[r] += v
+		}
+	}
+	return sum
 }
 
 // withLambda sets the prior: λ is the probability that two random
@@ -426,28 +506,19 @@ func (r *runner) fullHistogram(ix *blocking.Index, sc *scorer, into *linkage.His
 // it is found by fixed-point iteration. Matches that no blocking rule finds
 // are not counted, which biases λ down by the blocking recall, a small
 // error next to treating the blocked pairs as the population.
-func withLambda(m *linkage.Model, h *linkage.Histogram, allPairs float64) (*linkage.Model, error) {
+func withLambda(m *linkage.Model, h *weightedVectors, allPairs float64) (*linkage.Model, error) {
 	m, err := refreshModel(m) // weights from the new m
 	if err != nil {
 		return nil, err
 	}
-	// Visit the distinct vectors in sorted order: the histogram lists them
-	// in order of first sight, which depends on how workers interleave, and
-	// float sums in another order would change the model's last bits.
-	order := make([]int, h.Len())
-	for v := range order {
-		order[v] = v
-	}
-	slices.SortFunc(order, func(a, b int) int { return slices.Compare(h.Vector(a), h.Vector(b)) })
-	sums := make([]float64, len(order)) // Σ log2(m/u) of each distinct vector, in sorted order
-	counts := make([]float64, len(order))
-	for i, v := range order {
-		for k, l := range h.Vector(v) {
+	sums := make([]float64, len(h.vectors)) // Σ log2(m/u) of each distinct vector, in sorted order
+	counts := h.counts
+	for i, v := range h.vectors {
+		for k, l := range v {
 			sums[i] += m.LevelWeight(k, l)
 		}
-		counts[i] = float64(h.Count(v))
 	}
-	lambda := min(0.5*float64(h.Total())/allPairs, 0.5)
+	lambda := min(0.5*h.total/allPairs, 0.5)
 	for iter := 0; iter < 500; iter++ {
 		prior := math.Log2(lambda / (1 - lambda))
 		var matches float64

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package pipeline
+
+// processUsage is unknown off Unix: zeros, which the manifest omits.
+func processUsage() (cpuSeconds float64, peakRSS int64) { return 0, 0 }
