@@ -201,6 +201,8 @@ type Normalizer struct {
 	canon   []byte     // Text.Canonical
 	folded  []byte     // Text.Folded
 	nfc     []byte     // rare NFC fallback
+	nfc2    []byte     // its input to the second scan
+	inNFC   bool       // appendCanonical is scanning composed text
 
 	noLexicon bool // set while building the lexicon itself
 
@@ -265,17 +267,27 @@ func (n *Normalizer) text(s []byte, hint Encoding) Text {
 			_, st = n.appendCanonical(n.tmp2[:0], s)
 		}
 	}
-	if t.Encoding == EncodingNone && (st.suspicious() || st.composed) {
+	if t.Encoding == EncodingNone && (st.suspicious() || st.composed || st.marks) {
 		// Not decoded as written: the lower-case canonical form must not
-		// decode either, or a second pass would change it.
+		// decode either, or a second pass would change it (NFD A\u0303
+		// is no Latin-1 text, its canonical ã is).
+		// Its decoding is re-checked in turn, as above.
 		n.dec2 = append(n.dec2[:0], n.canon...)
 		var cst scanStats
 		n.tmp2, cst = n.appendCanonical(n.tmp2[:0], n.dec2)
-		if enc, dec := n.detectLegacy(n.dec2, cst, EncodingNone); enc != EncodingNone {
-			t.Encoding = enc
+		for round := 0; cst.suspicious() && round < 3; round++ {
+			enc, dec := n.detectLegacy(n.dec2, cst, EncodingNone)
+			if enc == EncodingNone {
+				break
+			}
+			if t.Encoding == EncodingNone {
+				t.Encoding = enc
+			}
 			t.Flags |= FlagTextLegacyEncoding
 			n.repair = append(n.repair[:0], dec...)
-			n.canon, _ = n.appendCanonical(n.canon[:0], n.repair)
+			n.canon, st = n.appendCanonical(n.canon[:0], n.repair)
+			n.dec2 = append(n.dec2[:0], n.canon...)
+			n.tmp2, cst = n.appendCanonical(n.tmp2[:0], n.dec2)
 		}
 	}
 	t.suspicious = t.Encoding == EncodingNone && (st.suspicious() || st.composed)
@@ -322,6 +334,7 @@ type scanStats struct {
 	nonASCII                   bool
 	nonLatin1                  bool // a rune Windows-1252 cannot encode
 	composed                   bool // non-Vietnamese combining marks went through NFC
+	marks                      bool // combining marks joined their letters (NFD input)
 }
 
 // suspicious reports whether the text may be legacy-encoded: something in
@@ -374,10 +387,12 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 				last := &word[len(word)-1]
 				if m := markMod[r-0x300]; m != 0 && last.mod == 0 && vnModFits(last.base, m) {
 					last.mod = m
+					st.marks = true
 					continue
 				}
 				if t := markTone[r-0x300]; t != 0 && last.tone == 0 && vnIsVowel(last.base) {
 					last.tone = t
+					st.marks = true
 					continue
 				}
 			}
@@ -408,7 +423,9 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 				// what legacy bytes look like when read as CP1252.
 				st.foreign = true
 			}
-			if unicode.Is(unicode.Mn, r) {
+			// Marks, and the runes NFC replaces alone (CJK compatibility
+			// ideographs, Ω for the ohm sign).
+			if unicode.Is(unicode.Mn, r) || r >= 0x300 && norm.NFC.QuickSpan(s[i-size:i]) < size {
 				needNFC = true
 			}
 		}
@@ -425,9 +442,19 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 	}
 	n.word = word[:0]
 	if needNFC {
-		st.composed = true
 		n.nfc = norm.NFC.Append(n.nfc[:0], dst[start:]...)
-		dst = append(dst[:start], n.nfc...)
+		if !n.inNFC {
+			// Composing can join what the scan split (A and U+0308 are
+			// Ä, no Vietnamese letter, which ends the word before it):
+			// scan the composed text once more, for a fixed point.
+			n.inNFC = true
+			n.nfc2 = append(n.nfc2[:0], n.nfc...)
+			dst, st = n.appendCanonical(dst[:start], n.nfc2)
+			n.inNFC = false
+		} else {
+			dst = append(dst[:start], n.nfc...)
+		}
+		st.composed = true
 	}
 	return dst, st
 }

@@ -280,3 +280,31 @@ func FuzzText(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTextHint: TextHint never panics, gives valid NFC UTF-8, and its
+// result is a fixed point of Text (the hint applies to the raw value only).
+func FuzzTextHint(f *testing.F) {
+	for _, s := range []string{"Hoà Trung Bình", "Vò LÖ", "Hoaøngg Anh", "Ph¹m YÊn Duy", "PHAN BAÙ DUY", "Nguyá»…n VÄƒn An",
+		"Lê Thu Hà", "Café Hòa", "TP. Hoà Chí Minh", "Th«n 3, X. Ea Pil, H. M'§r¾k, §¾kL¾k", "\xff\xfe", ""} {
+		for h := EncodingNone; h <= EncodingUTF8; h++ {
+			f.Add(s, uint8(h))
+		}
+	}
+	n := New(Options{})
+	f.Fuzz(func(t *testing.T, s string, h uint8) {
+		tx := n.TextHint([]byte(s), Encoding(h))
+		once := string(tx.Canonical)
+		if !utf8.ValidString(once) || !utf8.ValidString(string(tx.Folded)) {
+			t.Fatalf("TextHint(%q, %d) not valid UTF-8: %q", s, h, once)
+		}
+		if !norm.NFC.IsNormalString(once) {
+			t.Fatalf("TextHint(%q, %d) = %q not NFC", s, h, once)
+		}
+		if tx.Encoding != EncodingNone && tx.Flags&FlagTextLegacyEncoding == 0 {
+			t.Fatalf("TextHint(%q, %d): encoding %v without the flag", s, h, tx.Encoding)
+		}
+		if again := string(n.Text([]byte(once)).Canonical); again != once {
+			t.Fatalf("TextHint(%q, %d) = %q, not a fixed point of Text: %q", s, h, once, again)
+		}
+	})
+}
