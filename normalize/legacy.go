@@ -369,7 +369,11 @@ func countRunesTones(s []byte) (runes, tones int) {
 //     Thanh Tuấn) is decoded only into a valid reading with more known
 //     syllables than it has.
 func (n *Normalizer) detectLegacy(s []byte, st scanStats, hint Encoding) (Encoding, []byte) {
-	if !st.suspicious() {
+	// Unicode beyond Windows-1252 (ă, ư, ạ …) is no 8-bit mojibake, and
+	// ASCII without VIQR marks has nothing to decode: the common cases,
+	// settled before any lexicon work (an address with "Hanoi" in it is
+	// suspicious, not legacy).
+	if !st.suspicious() || st.nonLatin1 || !st.nonASCII && !st.viqr {
 		return EncodingNone, nil
 	}
 	inKnown, inKnownInvalid := -1, 0
