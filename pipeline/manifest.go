@@ -11,24 +11,26 @@ import (
 // long each stage took. Every row read is either clustered or rejected, and
 // RowsIn = RowsClustered + RowsRejected always holds.
 type Manifest struct {
-	Tool          string           `json:"tool"`
-	ConfigDigest  string           `json:"config_digest"`
-	Mode          string           `json:"mode"`
-	Workers       int              `json:"workers"`
-	Inputs        []InputStat      `json:"inputs"`
-	RowsIn        int64            `json:"rows_in"`
-	RowsClustered int64            `json:"rows_clustered"`
-	RowsRejected  int64            `json:"rows_rejected"`
-	RejectReasons map[string]int64 `json:"reject_reasons"`
-	Blocking      []RuleStat       `json:"blocking"`
-	Pairs         PairStats        `json:"pairs"`
-	Threshold     ThresholdInfo    `json:"threshold"`
-	Model         ModelInfo        `json:"model"`
-	Clusters      ClusterStats     `json:"clusters"`
-	Outputs       []string         `json:"outputs"`
-	Stages        []StageTiming    `json:"stages"`
-	WallSeconds   float64          `json:"wall_seconds"`
-	PeakHeapBytes uint64           `json:"peak_heap_bytes"`
+	Tool         string `json:"tool"`
+	ConfigDigest string `json:"config_digest"`
+	Mode         string `json:"mode"`
+	Workers      int    `json:"workers"`
+	// MemoryBudgetBytes is the --memory budget the run kept its heap under.
+	MemoryBudgetBytes int64            `json:"memory_budget_bytes"`
+	Inputs            []InputStat      `json:"inputs"`
+	RowsIn            int64            `json:"rows_in"`
+	RowsClustered     int64            `json:"rows_clustered"`
+	RowsRejected      int64            `json:"rows_rejected"`
+	RejectReasons     map[string]int64 `json:"reject_reasons"`
+	Blocking          []RuleStat       `json:"blocking"`
+	Pairs             PairStats        `json:"pairs"`
+	Threshold         ThresholdInfo    `json:"threshold"`
+	Model             ModelInfo        `json:"model"`
+	Clusters          ClusterStats     `json:"clusters"`
+	Outputs           []string         `json:"outputs"`
+	Stages            []StageTiming    `json:"stages"`
+	WallSeconds       float64          `json:"wall_seconds"`
+	PeakHeapBytes     uint64           `json:"peak_heap_bytes"`
 }
 
 // InputStat counts the rows of one input file.

@@ -26,13 +26,16 @@ import (
 // Options are the run's settings that are not part of the job config.
 type Options struct {
 	OutDir    string
-	Inputs    []string  // INPUT arguments; empty means the config's sources
-	Workers   int       // default runtime.GOMAXPROCS(0)
-	BatchSize int       // rows per input batch; default 64k
-	ModelPath string    // a trained model to reuse instead of training
-	Plan      bool      // only print the blocking plan
-	Log       io.Writer // stage timings and plan; nil = quiet
-	Progress  progress.Options
+	Inputs    []string // INPUT arguments; empty means the config's sources
+	Workers   int      // default runtime.GOMAXPROCS(0)
+	BatchSize int      // rows per input batch; default 64k
+	ModelPath string   // a trained model to reuse instead of training
+	// MemoryLimit is the run's memory budget in bytes (--memory); 0 means
+	// DefaultMemoryLimit. The garbage collector keeps the heap under it.
+	MemoryLimit int64
+	Plan        bool      // only print the blocking plan
+	Log         io.Writer // stage timings and plan; nil = quiet
+	Progress    progress.Options
 }
 
 // runner carries one run's state between stages.
@@ -71,6 +74,10 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 64 * 1024
 	}
+	if opt.MemoryLimit <= 0 {
+		opt.MemoryLimit = DefaultMemoryLimit()
+	}
+	defer setMemoryLimit(opt.MemoryLimit)()
 	start := time.Now()
 	r := &runner{cfg: cfg, opt: opt}
 	r.timer.log = r.logf
@@ -107,7 +114,8 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	if err != nil {
 		return nil, err
 	}
-	r.logf("loaded %d records from %d files (%d rejected)", r.st.n, len(r.files), r.rejects.count)
+	r.logf("loaded %d records from %d files (%d rejected); record store %d MiB of a %d MiB budget",
+		r.st.n, len(r.files), r.rejects.count, r.st.memBytes()>>20, opt.MemoryLimit>>20)
 
 	r.timer.begin("block")
 	ix, err := r.buildIndex()
@@ -146,6 +154,15 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 		return nil, err
 	}
 
+	// What only blocking and scoring read is let go before the last
+	// stages, so that the write stage's buffers fit the memory budget.
+	stats := ix.Stats()
+	ix, r.secondary = nil, nil
+	rulePairs := sc.rulePairs
+	threshold := sc.threshold
+	sc = nil
+	r.st.releaseForOutput()
+
 	r.timer.begin("cluster")
 	cb, err := cluster.New(r.stableKeys(), acc.clusterKeys(r.st.idKey))
 	if err != nil {
@@ -166,10 +183,9 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	if err := out.writeResults(r, res); err != nil {
 		return nil, err
 	}
-	stats := ix.Stats()
 	r.manifest.Blocking = ruleStats(stats)
 	for i := range r.manifest.Blocking {
-		r.manifest.Blocking[i].Pairs = sc.rulePairs[i]
+		r.manifest.Blocking[i].Pairs = rulePairs[i]
 	}
 	r.timer.end()
 
@@ -178,11 +194,12 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	m.ConfigDigest = cfg.Digest()
 	m.Mode = cfg.Mode
 	m.Workers = opt.Workers
+	m.MemoryBudgetBytes = opt.MemoryLimit
 	m.Inputs = r.inputs
 	m.RowsIn = r.rowsIn
 	m.RowsRejected = r.rejects.count
 	m.RejectReasons = r.rejects.reasons
-	m.Threshold = ThresholdInfo{MatchWeight: sc.threshold, MatchProbability: linkage.Probability(sc.threshold)}
+	m.Threshold = ThresholdInfo{MatchWeight: threshold, MatchProbability: linkage.Probability(threshold)}
 	m.Stages = r.timer.stages
 	m.WallSeconds = time.Since(start).Seconds()
 	var ms runtime.MemStats

@@ -174,6 +174,37 @@ func (s *store) linkageColumns() linkage.Columns {
 	return cols
 }
 
+// releaseForOutput drops the columns only blocking and scoring read (the
+// folded, variant, part and phonetic name keys, a text field's folded
+// form, an address's old-unit codes), keeping what the golden records and
+// the clusters file read: at 10M records that is about a gigabyte the
+// write stage no longer holds.
+func (s *store) releaseForOutput() {
+	for i := range s.fields {
+		f := &s.fields[i]
+		switch f.kind {
+		case config.KindPersonName:
+			for j, role := range nameRoles {
+				if role != "canonical" {
+					f.strs[j] = bytesColumn{}
+				}
+			}
+		case config.KindText:
+			for j, role := range textRoles {
+				if role != "canonical" {
+					f.strs[j] = bytesColumn{}
+				}
+			}
+		case config.KindVNAddress:
+			for j, role := range addressInts {
+				if role != "ward_2025" && role != "province_2025" {
+					f.ints[j] = nil
+				}
+			}
+		}
+	}
+}
+
 // memBytes estimates the store's heap size.
 func (s *store) memBytes() int64 {
 	b := s.recordID.bytes() + int64(cap(s.source)+cap(s.file))*2 + int64(cap(s.row)+cap(s.flags)+cap(s.idKey))*8

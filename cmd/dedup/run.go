@@ -31,6 +31,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	plan := fs.Bool("plan", false, "print the candidate pairs per blocking rule and stop")
 	verbose := fs.Bool("verbose", false, "print stage timings")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	memory := fs.String("memory", "", "memory budget the run keeps under, e.g. 6GiB (default: a quarter of the machine's memory)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dedup run [--config C] --out DIR [flags] [INPUT...]\n\nAn INPUT is a Parquet, CSV or Arrow file or a folder of them; NAME=INPUT assigns it to a config source.")
@@ -42,6 +43,16 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if *out == "" && !*plan {
 		fs.Usage()
 		return errUsage
+	}
+	var memLimit int64
+	if *memory != "" {
+		var err error
+		if memLimit, err = parseSize(*memory); err != nil {
+			return fmt.Errorf("--memory: %w", err)
+		}
+		if memLimit < 256<<20 {
+			return fmt.Errorf("--memory: %s is under the 256 MiB a run needs at least", *memory)
+		}
 	}
 	cfg := config.Default()
 	if *cfgPath != "" {
@@ -65,7 +76,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	opt := pipeline.Options{
 		OutDir: *out, Inputs: fs.Args(), Workers: *workers, BatchSize: *batch,
-		ModelPath: *model, Plan: *plan, Progress: progress.Options{Out: stderr, Quiet: *quiet},
+		ModelPath: *model, Plan: *plan, MemoryLimit: memLimit, Progress: progress.Options{Out: stderr, Quiet: *quiet},
 	}
 	if *verbose || *plan {
 		opt.Log = stderr

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// sizeUnits are the suffixes parseSize accepts, longest first so that
+// "GiB" is not read as "G" followed by junk. Decimal and binary prefixes
+// both mean powers of 1024: memory is counted in binary units.
+var sizeUnits = []struct {
+	suffix string
+	bytes  int64
+}{
+	{"tib", 1 << 40}, {"gib", 1 << 30}, {"mib", 1 << 20}, {"kib", 1 << 10},
+	{"tb", 1 << 40}, {"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10},
+	{"t", 1 << 40}, {"g", 1 << 30}, {"m", 1 << 20}, {"k", 1 << 10},
+	{"b", 1},
+}
+
+// parseSize reads a memory size such as "6GiB", "6g", "1.5 GiB", "512M"
+// or a plain number of bytes.
+func parseSize(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.bytes
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("size %q: want a number with an optional unit (6GiB, 512M)", s)
+	}
+	b := v * float64(mult)
+	if b < 0 || b >= math.MaxInt64/2 {
+		return 0, fmt.Errorf("size %q: out of range", s)
+	}
+	return int64(b), nil
+}
