@@ -65,6 +65,10 @@ type worker struct {
 	recK  uint64
 	subK  uint64
 	chunk int64
+	// nChunks is the number of chunks of the run; fakeK counts the made-up
+	// numbers of this chunk per carrier (see fakeNumber).
+	nChunks int64
+	fakeK   []uint64
 	// subMode routes labels to the subscriber counts.
 	subMode bool
 }
@@ -139,13 +143,51 @@ func (w *worker) newWardOf(ward int) int {
 	return l[w.r.IntN(len(l))]
 }
 
-// phoneNumber writes the 10-digit number of phone sequence q on carrier c:
-// a keyed bijection of the carrier's number space, so the numbers of
-// distinct q never collide while q stays below the space (10^7 per prefix).
+// Each carrier's number space (its prefixes × 10^7 numbers) is split
+// before the keyed permutation: sequences below realCap are the phones of
+// the register's persons, the top 1/fakeSpaceDiv is reserved for made-up
+// numbers (the SIMs of fake identities and SIM farms). The permutation is
+// a bijection, so a made-up msisdn can never be a real person's phone, at
+// any size. Real sequences wrap modulo realCap, as they wrapped modulo the
+// whole space before the split: up to 3.1M persons (3 phones a person
+// under the smallest carrier's 9.375M real sequences) no real number moved.
+const fakeSpaceDiv = 16
+
+// carrierSpace returns carrier c's number space and its real part.
+func (w *worker) carrierSpace(c int) (space, realCap uint64) {
+	space = uint64(len(w.t.carriers[c].prefixes)) * 10_000_000
+	return space, space - space/fakeSpaceDiv
+}
+
+// phoneNumber writes the 10-digit number of a person's phone sequence q
+// on carrier c: a keyed bijection of the carrier's real sequences, so the
+// numbers of distinct q never collide while q stays below them.
 func (w *worker) phoneNumber(dst *[10]byte, c int, q uint64) int16 {
+	_, realCap := w.carrierSpace(c)
+	return w.numberAt(dst, c, q%realCap)
+}
+
+// fakeNumber writes the next made-up number of carrier c in this chunk.
+// Each chunk owns an equal block of the carrier's made-up sequences and
+// numbers its own from the block's start, so the result does not depend
+// on the workers, and made-up numbers are distinct while no chunk
+// outgrows its block (blocks of 51 numbers for the smallest carriers at
+// 100M persons, where a chunk makes about 2 with the dirty profile); past it they wrap onto
+// other made-up numbers, never onto real ones.
+func (w *worker) fakeNumber(dst *[10]byte, c int) int16 {
+	space, realCap := w.carrierSpace(c)
+	fake := space - realCap
+	block := max(fake/uint64(max(w.nChunks, 1)), 1)
+	k := w.fakeK[c]
+	w.fakeK[c]++
+	return w.numberAt(dst, c, realCap+(uint64(w.chunk)*block+k)%fake)
+}
+
+// numberAt writes the number at sequence v of carrier c's whole space.
+func (w *worker) numberAt(dst *[10]byte, c int, v uint64) int16 {
 	cr := w.t.carriers[c]
 	space := uint64(len(cr.prefixes)) * 10_000_000
-	x := permN(w.seed^0x70686f6e65^uint64(c)<<32, q%space, space)
+	x := permN(w.seed^0x70686f6e65^uint64(c)<<32, v, space)
 	pi := cr.prefixes[x/10_000_000]
 	copy(dst[:3], w.t.prefixes[pi].prefix)
 	appendPad(dst[:3], x%10_000_000, 7)
@@ -263,6 +305,7 @@ func (w *worker) generate(ci int64, first int64, cores []core) *chunkOut {
 		counts: map[string]int64{}, subCount: map[string]int64{}, cases: map[string]int64{}, hn: map[string]int64{},
 		persons: int64(len(cores))}
 	w.chunk, w.recK, w.subK = ci, 0, 0
+	w.fakeK = append(w.fakeK[:0], make([]uint64, len(w.t.carriers))...)
 	if cap(w.ppl) < len(cores) {
 		w.ppl = make([]person, len(cores))
 	}

@@ -156,6 +156,7 @@ func Generate(ctx context.Context, o Options) (*Manifest, error) {
 		go func() {
 			defer wg.Done()
 			w := newWorker(t, prof, o.Seed)
+			w.nChunks = nChunks
 			for j := range jobs {
 				out := w.generate(j.index, j.first, j.cores)
 				select {

@@ -470,3 +470,136 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestFakeNumbersNeverReal: every number a real person's phone can take on
+// the smallest carrier (all its real sequences) is marked, then the
+// made-up numbers of a 100M-person run's chunks are drawn: none may be
+// marked, and within the blocks they are all distinct.
+func TestFakeNumbersNeverReal(t *testing.T) {
+	tb, err := getTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorker(tb, mustProfile(t, "default"), 7)
+	c := 0
+	for i := range tb.carriers {
+		if len(tb.carriers[i].prefixes) < len(tb.carriers[c].prefixes) {
+			c = i
+		}
+	}
+	space, realCap := w.carrierSpace(c)
+	if realCap >= space {
+		t.Fatalf("carrier %s: no made-up sequences (space %d, real %d)", tb.carriers[c].Name, space, realCap)
+	}
+	// Numbers of one carrier index by prefix position and 7 digits.
+	prefixPos := map[string]uint64{}
+	for k, pi := range tb.carriers[c].prefixes {
+		prefixPos[tb.prefixes[pi].prefix] = uint64(k)
+	}
+	index := func(num *[10]byte) uint64 {
+		var v uint64
+		for _, d := range num[3:] {
+			v = v*10 + uint64(d-'0')
+		}
+		return prefixPos[string(num[:3])]*10_000_000 + v
+	}
+	real := make([]uint64, (space+63)/64)
+	var num [10]byte
+	for q := uint64(0); q < realCap; q++ {
+		w.phoneNumber(&num, c, q)
+		x := index(&num)
+		real[x/64] |= 1 << (x % 64)
+	}
+	w.nChunks = (100_000_000 + ChunkSize - 1) / ChunkSize
+	seen := map[uint64]bool{}
+	for _, ci := range []int64{0, 1, 2, 777, w.nChunks / 2, w.nChunks - 1} {
+		w.chunk = ci
+		w.fakeK = make([]uint64, len(tb.carriers))
+		for k := 0; k < 40; k++ {
+			w.fakeNumber(&num, c)
+			x := index(&num)
+			if real[x/64]&(1<<(x%64)) != 0 {
+				t.Fatalf("chunk %d made-up number %d is a real sequence's number", ci, k)
+			}
+			if seen[x] {
+				t.Fatalf("chunk %d made-up number %d repeats another", ci, k)
+			}
+			seen[x] = true
+		}
+	}
+}
+
+// mustProfile returns a named profile or fails the test.
+func mustProfile(t *testing.T, name string) Profile {
+	t.Helper()
+	p, err := GetProfile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestGeneratedFakeMSISDNs: on a generated dirty set, no SIM of a fake
+// identity (nonexistent_id) or SIM farm carries a number that is a
+// person's phone (true_phone of the register, or the msisdn of a real
+// phone's subscription), and no msisdn is held twice on one carrier.
+func TestGeneratedFakeMSISDNs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 50,000 persons")
+	}
+	dir := t.TempDir()
+	m, err := Generate(context.Background(), Options{People: 50000, Seed: 3, Workers: 2, OutDir: dir, Quiet: true, Profile: "dirty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	canon := func(ms string) string {
+		if strings.HasPrefix(ms, "+84") {
+			return "0" + ms[3:]
+		}
+		return ms
+	}
+	realPhones := map[string]bool{}
+	for _, p := range readParquet(t, filepath.Join(dir, "truth", "population.parquet"))["true_phone"] {
+		if p != "" {
+			realPhones[p] = true
+		}
+	}
+	st := readParquet(t, filepath.Join(dir, "truth", "subscribers.parquet"))
+	caseOf := map[string]string{}
+	for i, id := range st["subscription_id"] {
+		caseOf[id] = st["case"][i]
+	}
+	type sub struct{ carrier, msisdn, cas string }
+	var subs []sub
+	for _, f := range m.Files {
+		if !strings.HasPrefix(f.Path, "subscribers/") {
+			continue
+		}
+		tb := readParquet(t, filepath.Join(dir, f.Path))
+		for i, id := range tb["subscription_id"] {
+			s := sub{tb["carrier"][i], canon(tb["msisdn"][i]), caseOf[id]}
+			subs = append(subs, s)
+			if s.cas != CaseNonexistentID && s.cas != CaseSIMFarm {
+				realPhones[s.msisdn] = true
+			}
+		}
+	}
+	fakes, held := map[string]int{}, map[string]string{}
+	for _, s := range subs {
+		if s.cas == CaseNonexistentID || s.cas == CaseSIMFarm {
+			fakes[s.cas]++
+			if realPhones[s.msisdn] {
+				t.Errorf("a %s subscription on %s carries a real person's phone", s.cas, s.carrier)
+			}
+			if prev, ok := held[s.carrier+s.msisdn]; ok {
+				t.Errorf("a %s subscription on %s repeats the msisdn of a %s one", s.cas, s.carrier, prev)
+			}
+			held[s.carrier+s.msisdn] = s.cas
+		}
+	}
+	// The test means something only if both kinds were drawn.
+	if fakes[CaseNonexistentID] < 100 || fakes[CaseSIMFarm] < 100 {
+		t.Fatalf("only %d nonexistent_id and %d sim_farm subscriptions", fakes[CaseNonexistentID], fakes[CaseSIMFarm])
+	}
+	t.Logf("%d made-up SIMs, %d real phones", len(held), len(realPhones))
+}

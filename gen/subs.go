@@ -158,13 +158,12 @@ func (w *worker) emitSubs(j int) {
 		}
 		w.subscription(int(p.phoneCar[k]), p.phones[k][:], &who, pid, cas)
 	}
-	seq := uint64(p.idx)
 	var num [10]byte
 	if w.chance(RateSubNonexistent) {
 		w.lbl = w.lbl[:0]
 		w.fakeIdentity(&who)
 		car := w.t.carrierP.pick(r)
-		w.phoneNumber(&num, car, 1<<40+seq*128)
+		w.fakeNumber(&num, car)
 		w.subscription(car, num[:], &who, nil, CaseNonexistentID)
 	}
 	if p.c.y <= int16(ReferenceDate.Year()-18) && w.chance(RateSubFarm) {
@@ -173,7 +172,7 @@ func (w *worker) emitSubs(j int) {
 		for k := 0; k < n; k++ {
 			w.lbl = w.lbl[:0]
 			car := w.t.carrierP.pick(r)
-			w.phoneNumber(&num, car, 1<<41+seq*128+uint64(k))
+			w.fakeNumber(&num, car)
 			w.subscription(car, num[:], &who, pid, CaseSIMFarm)
 		}
 	}
