@@ -51,12 +51,19 @@ type worker struct {
 	buf     []byte
 	join    []byte
 	store   *store
+	// rowEncoding is the legacy encoding found in the current row's
+	// addresses: a row is typed in one system, so it decides a name that
+	// reads plausibly either way (VNI "Hoà" is Hồ).
+	rowEncoding normalize.Encoding
 }
 
 // columnPlan maps config fields to the projected input columns.
 type columnPlan struct {
 	columns []string // projected columns; 0 is the record id
 	fields  [][]int  // per config field, indexes into columns
+	// order is the order fields are normalized in: addresses first, so
+	// that their legacy encoding can inform the names.
+	order []int
 }
 
 func planColumns(cfg *config.Config) columnPlan {
@@ -74,6 +81,13 @@ func planColumns(cfg *config.Config) columnPlan {
 			idx = append(idx, i)
 		}
 		p.fields = append(p.fields, idx)
+	}
+	for pass := 0; pass < 2; pass++ {
+		for i, f := range cfg.Fields {
+			if (f.Kind == config.KindVNAddress) == (pass == 0) {
+				p.order = append(p.order, i)
+			}
+		}
 	}
 	return p
 }
@@ -235,7 +249,8 @@ func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch
 		st.row = append(st.row, in.rows[row])
 		var flags normalize.Flags
 		var idKey uint64
-		for f := range cfg.Fields {
+		w.rowEncoding = normalize.EncodingNone
+		for _, f := range plan.order {
 			w.join = appendField(w.join[:0], plan.fields[f], func(c int) []byte { return cell(c, row) })
 			ff, key, err := w.normalizeField(&cfg.Fields[f], &st.fields[f], bytes.TrimSpace(w.join))
 			if err != nil {
@@ -264,7 +279,7 @@ func (w *worker) normalizeField(f *config.Field, fs *fieldStore, v []byte) (norm
 	}
 	switch f.Kind {
 	case config.KindPersonName:
-		nm := w.norm.Name(v)
+		nm := w.norm.NameHint(v, w.rowEncoding)
 		add(0, nm.Canonical)
 		add(1, nm.Folded)
 		add(2, nm.VariantKeyFolded) // folded, so unaccented records share it
@@ -311,6 +326,9 @@ func (w *worker) normalizeField(f *config.Field, fs *fieldStore, v []byte) (norm
 		return p.Flags, 0, err
 	case config.KindVNAddress:
 		t := w.norm.Text(v)
+		if w.rowEncoding == normalize.EncodingNone {
+			w.rowEncoding = t.Encoding
+		}
 		a := w.addr.Parse(t.Canonical)
 		w.buf = append(w.buf[:0], a.House...)
 		if len(a.House) > 0 && len(a.Street) > 0 {
