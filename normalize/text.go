@@ -205,6 +205,7 @@ type Normalizer struct {
 	inNFC   bool       // appendCanonical is scanning composed text
 
 	noLexicon bool // set while building the lexicon itself
+	refScan   bool // use appendCanonicalRef (tests compare the two)
 
 	name nameScratch
 	rec  Record
@@ -349,9 +350,11 @@ func (st scanStats) plausible() bool {
 	return !st.foreign && st.invalidWords == 0 && st.vowelWords > 0
 }
 
-// appendCanonical appends the canonical form of valid UTF-8 s (see Text)
-// and reports what it saw.
-func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
+// appendCanonicalRef appends the canonical form of valid UTF-8 s (see Text)
+// and reports what it saw. It is the reference implementation: the
+// straightforward scan that appendCanonical (text_fast.go) must match byte
+// for byte, kept for the tests and for Normalizer.refScan.
+func (n *Normalizer) appendCanonicalRef(dst, s []byte) ([]byte, scanStats) {
 	var st scanStats
 	start := len(dst)
 	word := n.word[:0]
@@ -449,7 +452,7 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 			// scan the composed text once more, for a fixed point.
 			n.inNFC = true
 			n.nfc2 = append(n.nfc2[:0], n.nfc...)
-			dst, st = n.appendCanonical(dst[:start], n.nfc2)
+			dst, st = n.appendCanonicalRef(dst[:start], n.nfc2)
 			n.inNFC = false
 		} else {
 			dst = append(dst[:start], n.nfc...)

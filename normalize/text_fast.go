@@ -1,0 +1,354 @@
+package normalize
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// The fast scan. appendCanonical gives the same bytes and scanStats as
+// appendCanonicalRef for every input (FuzzAppendCanonical, the output
+// digests); it differs only in how a word is judged: instead of a second
+// pass over its letters and the syllable analysis, the word's key (its
+// letters without tones) and its tone are gathered while it is scanned,
+// and the tone-independent part of vnSyllable is looked up in sylTab, a
+// table of every valid toneless syllable built from vnSyllable itself.
+// Words the table does not hold (foreign words, more than sylMaxLetters
+// letters) go through appendWord as before.
+
+// letterCode numbers a letter's base and modifier 1..33 (a..z, then â ă ê
+// ô ơ ư đ, the only pairs letterTab holds), 6 bits in a syllable key.
+var letterCode [vmCount][26]uint8
+
+// sylMaxLetters is the longest word a 64-bit key holds (6 bits a letter).
+const sylMaxLetters = 10
+
+// sylEntry is the tone-independent analysis of a valid toneless syllable:
+// where the tone goes, where the vowel nucleus starts (after the u of qu
+// and the i of gi) and ends, whether the onset counts as empty (qu, gi, đ),
+// and whether the final is a stop (c, ch, p, t: only sắc and nặng).
+type sylEntry struct {
+	key         uint64
+	pos, v0, v1 int8
+	flags       uint8
+}
+
+const (
+	sylOnsetNil = 1 << iota
+	sylStop
+)
+
+const sylBits = 14
+
+var sylTab [1 << sylBits]sylEntry
+
+func sylHash(key uint64) uint32 { return uint32((key * 0x9E3779B97F4A7C15) >> (64 - sylBits)) }
+
+func sylLookup(key uint64) (*sylEntry, bool) {
+	for h := sylHash(key); ; h = (h + 1) & (1<<sylBits - 1) {
+		e := &sylTab[h]
+		if e.key == key {
+			return e, true
+		}
+		if e.key == 0 {
+			return nil, false
+		}
+	}
+}
+
+func init() {
+	for b := range 26 {
+		letterCode[vmNone][b] = uint8(b + 1)
+	}
+	code := uint8(27)
+	for _, p := range []struct {
+		b byte
+		m uint8
+	}{{'a', vmCirc}, {'a', vmBreve}, {'e', vmCirc}, {'o', vmCirc}, {'o', vmHorn}, {'u', vmHorn}, {'d', vmStroke}} {
+		letterCode[p.m][p.b-'a'] = code
+		code++
+	}
+	letters := func(s string) []vnLetter {
+		var w []vnLetter
+		for _, r := range s {
+			w = append(w, letterTab[r])
+		}
+		return w
+	}
+	onsetList := []string{"", "b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng", "ngh",
+		"nh", "p", "ph", "qu", "r", "s", "t", "th", "tr", "v", "x"}
+	finalList := []string{"", "c", "ch", "m", "n", "ng", "nh", "p", "t"}
+	vowelOf := map[byte]string{'1': "ă", '2': "â", '3': "ê", '4': "ô", '5': "ơ", '6': "ư"}
+	used := 0
+	for nuc := range nuclei {
+		var ns []byte
+		for i := 0; i < len(nuc); i++ {
+			if v, ok := vowelOf[nuc[i]]; ok {
+				ns = append(ns, v...)
+			} else {
+				ns = append(ns, nuc[i])
+			}
+		}
+		for _, on := range onsetList {
+			for _, fi := range finalList {
+				w := letters(on + string(ns) + fi)
+				if len(w) > sylMaxLetters {
+					continue
+				}
+				pos, valid := vnSyllable(w, vtNone)
+				if !valid {
+					continue // not cached: appendWord judges it
+				}
+				var key uint64
+				for _, l := range w {
+					key = key<<6 | uint64(letterCode[l.mod][l.base-'a'])
+				}
+				e := sylEntry{key: key, pos: int8(pos)}
+				v0, v1, onsetNil, stop := sylShape(w)
+				e.v0, e.v1 = int8(v0), int8(v1)
+				if onsetNil {
+					e.flags |= sylOnsetNil
+				}
+				if stop {
+					e.flags |= sylStop
+				}
+				h := sylHash(key)
+				for sylTab[h].key != 0 && sylTab[h].key != key {
+					h = (h + 1) & (1<<sylBits - 1)
+				}
+				if sylTab[h].key == 0 {
+					used++
+				}
+				sylTab[h] = e
+			}
+		}
+	}
+	if used > len(sylTab)*3/4 {
+		panic("normalize: syllable table too full")
+	}
+}
+
+// sylShape is the part of vnSyllable's analysis that the tone checks need,
+// for a word vnSyllable found valid: the nucleus bounds v0, v1, whether the
+// onset counts as empty, and whether the final is a stop.
+func sylShape(w []vnLetter) (v0, v1 int, onsetNil, stop bool) {
+	for v0 < len(w) && !vnIsVowel(w[v0].base) {
+		v0++
+	}
+	next := v0+1 < len(w) && vnIsVowel(w[v0+1].base)
+	switch {
+	case v0 == 1 && w[0].base == 'q' && w[1].base == 'u' && w[1].mod == 0 && next,
+		v0 == 1 && w[0].base == 'g' && w[0].mod == 0 && w[1].base == 'i' && w[1].mod == 0 && next:
+		v0++
+		onsetNil = true
+	case v0 == 1 && w[0].mod == vmStroke:
+		onsetNil = true
+	}
+	v1 = v0
+	for v1 < len(w) && vnIsVowel(w[v1].base) {
+		v1++
+	}
+	if f := w[v1:]; len(f) > 0 {
+		switch last := f[len(f)-1].base; last {
+		case 'c', 'p', 't', 'h':
+			stop = !(last == 'h' && f[0].base == 'n')
+		}
+	}
+	return v0, v1, onsetNil, stop
+}
+
+// wordState is what the fast scan gathers about the current word.
+type wordState struct {
+	key     uint64 // letterCode of each letter, 6 bits each (the first sylMaxLetters)
+	toned   int    // letters with a tone
+	tonePos int    // the last of them
+	tone    uint8  // its tone
+	mod     bool   // a letter has a modifier
+	vowel   bool   // a letter is a vowel
+}
+
+// appendWordFast is appendWord for a word whose state the scan gathered.
+func appendWordFast(dst []byte, w []vnLetter, ws *wordState, st *scanStats) []byte {
+	marked := ws.mod || ws.toned > 0
+	if !ws.vowel {
+		// No vowel: no syllable, nothing to judge or move.
+		if marked {
+			st.markedWords++
+		}
+		return appendLetters(dst, w)
+	}
+	if len(w) > sylMaxLetters {
+		return appendWord(dst, w, st)
+	}
+	e, ok := sylLookup(ws.key)
+	if !ok {
+		return appendWord(dst, w, st)
+	}
+	st.vowelWords++
+	if marked {
+		st.markedWords++
+	}
+	valid := true
+	if ws.toned == 1 {
+		ti := ws.tonePos
+		v0, v1 := int(e.v0), int(e.v1)
+		if ti >= v1 || ti < v0 && !(ti == v0-1 && e.flags&sylOnsetNil != 0) ||
+			e.flags&sylStop != 0 && ws.tone != vtAcute && ws.tone != vtDot {
+			valid = false
+		}
+	}
+	if !valid || ws.toned > 1 {
+		st.invalidWords++
+		if marked {
+			st.invalidMarked++
+		}
+	}
+	if ws.toned == 1 && valid {
+		pos := int(e.pos)
+		if pos == ws.tonePos {
+			return appendLetters(dst, w)
+		}
+		for i, l := range w {
+			t := uint8(0)
+			if i == pos {
+				t = ws.tone
+			}
+			dst = appendLetter(dst, l.base, l.mod, t)
+		}
+		return dst
+	}
+	return appendLetters(dst, w)
+}
+
+// appendLetters appends the lower-case letters of w as they are.
+func appendLetters(dst []byte, w []vnLetter) []byte {
+	for _, l := range w {
+		if l.mod == 0 && l.tone == 0 {
+			dst = append(dst, l.base)
+		} else {
+			dst = utf8.AppendRune(dst, composeTab[l.base-'a'][l.mod][l.tone])
+		}
+	}
+	return dst
+}
+
+// appendCanonical appends the canonical form of valid UTF-8 s (see Text)
+// and reports what it saw: appendCanonicalRef's result, faster.
+func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
+	if n.refScan {
+		return n.appendCanonicalRef(dst, s)
+	}
+	var st scanStats
+	start := len(dst)
+	word := n.word[:0]
+	var ws wordState
+	space := false // a space is pending
+	needNFC := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		var r rune
+		size := 1
+		if c < utf8.RuneSelf {
+			r = rune(c)
+		} else {
+			st.nonASCII = true
+			r, size = utf8.DecodeRune(s[i:])
+			if r >= 0x100 && !isCP1252Rune(r) {
+				st.nonLatin1 = true
+			}
+		}
+		i += size
+		if r < foldLimit {
+			if l := letterTab[r]; l.base != 0 {
+				if len(word) == 0 {
+					if space {
+						if len(dst) > start {
+							dst = append(dst, ' ')
+						}
+						space = false
+					}
+					ws = wordState{}
+				}
+				ws.key = ws.key<<6 | uint64(letterCode[l.mod][l.base-'a'])
+				if l.tone != 0 {
+					ws.toned++
+					ws.tone, ws.tonePos = l.tone, len(word)
+				}
+				ws.mod = ws.mod || l.mod != 0
+				ws.vowel = ws.vowel || vnIsVowel(l.base)
+				word = append(word, l)
+				continue
+			}
+			if r >= 0x300 && r < 0x370 && len(word) > 0 {
+				// A combining mark (NFD input) modifies the letter before it.
+				last := &word[len(word)-1]
+				if m := markMod[r-0x300]; m != 0 && last.mod == 0 && vnModFits(last.base, m) {
+					last.mod = m
+					ws.key = ws.key&^63 | uint64(letterCode[m][last.base-'a'])
+					ws.mod = true
+					st.marks = true
+					continue
+				}
+				if t := markTone[r-0x300]; t != 0 && last.tone == 0 && vnIsVowel(last.base) {
+					last.tone = t
+					ws.toned++
+					ws.tone, ws.tonePos = t, len(word)-1
+					st.marks = true
+					continue
+				}
+			}
+		}
+		// Not a Vietnamese letter: the word ends here.
+		if len(word) > 0 {
+			dst = appendWordFast(dst, word, &ws, &st)
+			word = word[:0]
+		}
+		if r < utf8.RuneSelf {
+			if c == '\'' || c == '`' || c == '^' || c == '~' || c == '?' || c == '(' || c == '+' || c == '.' {
+				if i >= 2 && vnIsVowel(asciiLower(s[i-2])) {
+					st.viqr = true
+				}
+			}
+			if c <= ' ' || c == 0x7f {
+				space = true
+				continue
+			}
+		} else {
+			if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || r == 0xFEFF || r == 0x200B {
+				space = true
+				continue
+			}
+			if r < 0x100 || unicode.IsLetter(r) || isCP1252Special(r) {
+				st.foreign = true
+			}
+			if unicode.Is(unicode.Mn, r) || r >= 0x300 && norm.NFC.QuickSpan(s[i-size:i]) < size {
+				needNFC = true
+			}
+		}
+		if space {
+			if len(dst) > start {
+				dst = append(dst, ' ')
+			}
+			space = false
+		}
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
+	}
+	if len(word) > 0 {
+		dst = appendWordFast(dst, word, &ws, &st)
+	}
+	n.word = word[:0]
+	if needNFC {
+		n.nfc = norm.NFC.Append(n.nfc[:0], dst[start:]...)
+		if !n.inNFC {
+			n.inNFC = true
+			n.nfc2 = append(n.nfc2[:0], n.nfc...)
+			dst, st = n.appendCanonical(dst[:start], n.nfc2)
+			n.inNFC = false
+		} else {
+			dst = append(dst[:start], n.nfc...)
+		}
+		st.composed = true
+	}
+	return dst, st
+}

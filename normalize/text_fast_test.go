@@ -1,0 +1,138 @@
+package normalize
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"unicode/utf8"
+)
+
+// codeLetter inverts letterCode.
+func codeLetter(c uint8) vnLetter {
+	for m := range uint8(vmCount) {
+		for b := range 26 {
+			if letterCode[m][b] == c {
+				return vnLetter{base: byte('a' + b), mod: m}
+			}
+		}
+	}
+	panic("no letter for code")
+}
+
+// wordStateOf is what the fast scan gathers for w.
+func wordStateOf(w []vnLetter) wordState {
+	var ws wordState
+	for i, l := range w {
+		ws.key = ws.key<<6 | uint64(letterCode[l.mod][l.base-'a'])
+		if l.tone != 0 {
+			ws.toned++
+			ws.tone, ws.tonePos = l.tone, i
+		}
+		ws.mod = ws.mod || l.mod != 0
+		ws.vowel = ws.vowel || vnIsVowel(l.base)
+	}
+	return ws
+}
+
+// TestSyllableTable checks every entry of sylTab against appendWord (the
+// reference) with no tone, each tone on each letter, and two tones: the
+// bytes and the statistics must be the same.
+func TestSyllableTable(t *testing.T) {
+	entries, cases := 0, 0
+	check := func(w []vnLetter) {
+		cases++
+		ws := wordStateOf(w)
+		var st1, st2 scanStats
+		got := appendWordFast(nil, w, &ws, &st1)
+		want := appendWord(nil, w, &st2)
+		if !bytes.Equal(got, want) || st1 != st2 {
+			t.Fatalf("word %q: fast %q %+v, reference %q %+v", appendLetters(nil, w), got, st1, want, st2)
+		}
+	}
+	for _, e := range sylTab {
+		if e.key == 0 {
+			continue
+		}
+		entries++
+		var w []vnLetter
+		for k := e.key; k != 0; k >>= 6 {
+			w = append([]vnLetter{codeLetter(uint8(k & 63))}, w...)
+		}
+		check(w)
+		for i := range w {
+			for tone := uint8(1); tone < vtCount; tone++ {
+				w[i].tone = tone
+				check(w)
+				if j := (i + 1) % len(w); j != i {
+					w[j].tone = vtAcute
+					check(w)
+					w[j].tone = 0
+				}
+				w[i].tone = 0
+			}
+		}
+	}
+	if entries < 1000 {
+		t.Fatalf("only %d syllables in the table", entries)
+	}
+	t.Logf("%d syllables, %d cases", entries, cases)
+}
+
+// sameText compares the fast and the reference scan on s: appendCanonical
+// against appendCanonicalRef for valid UTF-8, and Text, TextHint and Name
+// of a Normalizer on each path.
+func sameText(t *testing.T, fast, ref *Normalizer, s []byte) {
+	t.Helper()
+	if utf8.Valid(s) {
+		got, st1 := fast.appendCanonical(nil, s)
+		want, st2 := ref.appendCanonicalRef(nil, s)
+		if !bytes.Equal(got, want) || st1 != st2 {
+			t.Fatalf("appendCanonical(%q) = %q %+v, reference %q %+v", s, got, st1, want, st2)
+		}
+	}
+	for h := EncodingNone; h <= EncodingUTF8; h++ {
+		a, b := fast.TextHint(s, h), ref.TextHint(s, h)
+		if fa, fb := fmt.Sprintf("%q %q %v %v %v", a.Canonical, a.Folded, a.Encoding, a.Flags, a.suspicious),
+			fmt.Sprintf("%q %q %v %v %v", b.Canonical, b.Folded, b.Encoding, b.Flags, b.suspicious); fa != fb {
+			t.Fatalf("TextHint(%q, %v) = %s, reference %s", s, h, fa, fb)
+		}
+	}
+	var da, db bytes.Buffer
+	digestWriter{&da}.name("name", fast.Name(s))
+	digestWriter{&db}.name("name", ref.Name(s))
+	if da.String() != db.String() {
+		t.Fatalf("Name(%q) = %s, reference %s", s, da.String(), db.String())
+	}
+}
+
+func refNormalizer() *Normalizer {
+	n := New(Options{})
+	n.refScan = true
+	return n
+}
+
+// TestFastScanMatchesRef runs sameText over the golden inputs and
+// trickyInputs.
+func TestFastScanMatchesRef(t *testing.T) {
+	fast, ref := New(Options{}), refNormalizer()
+	ins := goldenInputs(t)
+	for _, s := range trickyInputs {
+		ins = append(ins, []byte(s))
+	}
+	for _, s := range ins {
+		sameText(t, fast, ref, s)
+	}
+}
+
+// FuzzAppendCanonical: the fast scan gives the reference scan's bytes and
+// statistics, and Text, TextHint and Name the same results on both paths,
+// for any input.
+func FuzzAppendCanonical(f *testing.F) {
+	for _, s := range trickyInputs {
+		f.Add(s)
+	}
+	fast, ref := New(Options{}), refNormalizer()
+	f.Fuzz(func(t *testing.T, s string) {
+		sameText(t, fast, ref, []byte(s))
+	})
+}
