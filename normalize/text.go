@@ -238,13 +238,18 @@ func (n *Normalizer) TextHint(s []byte, hint Encoding) Text { return n.text(s, h
 
 func (n *Normalizer) text(s []byte, hint Encoding) Text {
 	var t Text
-	if !utf8.Valid(s) {
+	// The first scan validates the input and builds the fold too; the
+	// fold is made again below only if the canonical form is replaced.
+	var st scanStats
+	var valid bool
+	n.canon, st, valid = n.scanFold(n.canon[:0], s)
+	foldOK := valid
+	if !valid {
 		t.Flags |= FlagTextInvalidUTF8
 		n.repair = appendRepairUTF8(n.repair[:0], s)
 		s = n.repair
+		n.canon, st, foldOK = n.scanFold(n.canon[:0], s)
 	}
-	var st scanStats
-	n.canon, st = n.appendCanonical(n.canon[:0], s)
 	// Detection runs on the input as written (case matters to the legacy
 	// bytes), then again on the result until nothing more decodes, so that
 	// Text is idempotent: lower-casing garbage can make it decodable.
@@ -261,6 +266,7 @@ func (n *Normalizer) text(s []byte, hint Encoding) Text {
 		n.repair = append(n.repair[:0], dec...)
 		s = n.repair
 		n.canon, st = n.appendCanonical(n.canon[:0], s)
+		foldOK = false
 		if round < 2 {
 			// Re-check the canonical form itself.
 			n.dec2 = append(n.dec2[:0], n.canon...)
@@ -287,13 +293,16 @@ func (n *Normalizer) text(s []byte, hint Encoding) Text {
 			t.Flags |= FlagTextLegacyEncoding
 			n.repair = append(n.repair[:0], dec...)
 			n.canon, st = n.appendCanonical(n.canon[:0], n.repair)
+			foldOK = false
 			n.dec2 = append(n.dec2[:0], n.canon...)
 			n.tmp2, cst = n.appendCanonical(n.tmp2[:0], n.dec2)
 		}
 	}
 	t.suspicious = t.Encoding == EncodingNone && (st.suspicious() || st.composed)
 	t.Canonical = n.canon
-	n.folded = AppendFold(n.folded[:0], n.canon)
+	if !foldOK {
+		n.folded = AppendFold(n.folded[:0], n.canon)
+	}
 	t.Folded = n.folded
 	return t
 }

@@ -239,7 +239,32 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 	if n.refScan {
 		return n.appendCanonicalRef(dst, s)
 	}
+	dst, st, _ := n.scan(dst, s, false)
+	return dst, st
+}
+
+// scanFold is appendCanonical for Text's first scan of its input, which
+// it need not have validated: it also reports whether s is valid UTF-8
+// (when not, the result is to be discarded) and, when valid, leaves the
+// fold of the canonical form in n.folded, as AppendFold would make it.
+func (n *Normalizer) scanFold(dst, s []byte) ([]byte, scanStats, bool) {
+	if n.refScan {
+		if !utf8.Valid(s) {
+			return dst, scanStats{}, false
+		}
+		dst, st := n.appendCanonicalRef(dst, s)
+		n.folded = AppendFold(n.folded[:0], dst)
+		return dst, st, true
+	}
+	return n.scan(dst, s, true)
+}
+
+// scan is the fast scan; with fold it also builds n.folded (the letters'
+// bases, the other runes through foldTable).
+func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 	var st scanStats
+	valid := true
+	fd := n.folded[:0]
 	start := len(dst)
 	word := n.word[:0]
 	var ws wordState
@@ -253,7 +278,19 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 			r = rune(c)
 		} else {
 			st.nonASCII = true
-			r, size = utf8.DecodeRune(s[i:])
+			// The two- and three-byte forms of the Vietnamese letters
+			// (U+00C0..U+01B0, U+1EA0..U+1EF9) inline; the rest as usual.
+			switch {
+			case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+				r, size = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
+			case c == 0xE1 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
+				r, size = 0x1000|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F), 3
+			default:
+				r, size = utf8.DecodeRune(s[i:])
+				if size == 1 {
+					valid = false
+				}
+			}
 			if r >= 0x100 && !isCP1252Rune(r) {
 				st.nonLatin1 = true
 			}
@@ -265,6 +302,9 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 					if space {
 						if len(dst) > start {
 							dst = append(dst, ' ')
+							if fold {
+								fd = append(fd, ' ')
+							}
 						}
 						space = false
 					}
@@ -302,6 +342,9 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 		// Not a Vietnamese letter: the word ends here.
 		if len(word) > 0 {
 			dst = appendWordFast(dst, word, &ws, &st)
+			if fold {
+				fd = appendBases(fd, word)
+			}
 			word = word[:0]
 		}
 		if r < utf8.RuneSelf {
@@ -329,13 +372,32 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 		if space {
 			if len(dst) > start {
 				dst = append(dst, ' ')
+				if fold {
+					fd = append(fd, ' ')
+				}
 			}
 			space = false
 		}
-		dst = utf8.AppendRune(dst, unicode.ToLower(r))
+		if r < utf8.RuneSelf {
+			dst = append(dst, c) // not a letter: ToLower leaves it
+			if fold {
+				fd = append(fd, foldTable[c])
+			}
+			continue
+		}
+		lr := unicode.ToLower(r)
+		dst = utf8.AppendRune(dst, lr)
+		if fold && lr < foldLimit {
+			if f := foldTable[lr]; f != 0 {
+				fd = append(fd, f)
+			}
+		}
 	}
 	if len(word) > 0 {
 		dst = appendWordFast(dst, word, &ws, &st)
+		if fold {
+			fd = appendBases(fd, word)
+		}
 	}
 	n.word = word[:0]
 	if needNFC {
@@ -349,6 +411,21 @@ func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
 			dst = append(dst[:start], n.nfc...)
 		}
 		st.composed = true
+		if fold {
+			fd = AppendFold(fd[:0], dst[start:])
+		}
 	}
-	return dst, st
+	if fold {
+		n.folded = fd
+	}
+	return dst, st, valid
+}
+
+// appendBases appends the base letters of w: the fold of its canonical
+// form, since every letter Vietnamese composes folds to its base (đ to d).
+func appendBases(dst []byte, w []vnLetter) []byte {
+	for _, l := range w {
+		dst = append(dst, l.base)
+	}
+	return dst
 }
