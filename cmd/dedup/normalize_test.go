@@ -2,11 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/gen"
 )
 
 func TestNormalizeCommand(t *testing.T) {
@@ -117,5 +124,283 @@ func TestNormalizeAccounting(t *testing.T) {
 		if st.Mode().Perm() != 0o600 {
 			t.Errorf("%s has mode %v, want 0600", f, st.Mode().Perm())
 		}
+	}
+}
+
+// legacyNormalizeHeader is the header dedup normalize wrote for the dedup
+// gen population schema before --config: the default config must keep it.
+const legacyNormalizeHeader = "record_id,full_name,date_of_birth,gender,national_id,phone,permanent_address,current_address,province_code,updated_at," +
+	"name_canonical,name_folded,name_family,name_middle,name_given,name_variant_key,name_variant_key_iy,name_phonetic,name_order,name_encoding," +
+	"dob,dob_packed,dob_precision,gender_norm,id_number,id_kind,id_province,id_gender,id_birth_year,phone_number,phone_kind,phone_carrier," +
+	"permanent_address_old_province,permanent_address_old_district,permanent_address_old_ward,permanent_address_new_province,permanent_address_new_ward,permanent_address_flags," +
+	"current_address_old_province,current_address_old_district,current_address_old_ward,current_address_new_province,current_address_new_ward,current_address_flags," +
+	"flags,correct,complete"
+
+// runNormalizeCmd runs dedup normalize and returns its output file.
+func runNormalizeCmd(t *testing.T, args ...string) []byte {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := mainWithExit(append(append([]string{"normalize"}, args...), "--quiet"), &stdout, &stderr); code != 0 {
+		t.Fatalf("normalize %v: exit %d: %s", args, code, stderr.String())
+	}
+	out := ""
+	for i, a := range args {
+		if a == "--out" {
+			out = args[i+1]
+		}
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// readCSVTable parses a CSV output into its header and rows.
+func readCSVTable(t *testing.T, data []byte) ([]string, []map[string]string) {
+	t.Helper()
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("output is not CSV: %v", err)
+	}
+	var rows []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, c := range recs[0] {
+			m[c] = r[i]
+		}
+		rows = append(rows, m)
+	}
+	return recs[0], rows
+}
+
+// TestNormalizeDefaultConfig: with no flag, with the default config given
+// as --config and with every role named in --columns, dedup normalize
+// writes the same bytes, under the header it wrote before --config, on a
+// generated dirty province file.
+func TestNormalizeDefaultConfig(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := gen.Generate(context.Background(), gen.Options{People: 3000, Seed: 4, Workers: 1, OutDir: dir, Quiet: true,
+		Profile: "dirty", Format: "csv"}); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "population", "01.csv")
+	cfg := filepath.Join(dir, "default.yaml")
+	if err := os.WriteFile(cfg, config.DefaultYAML(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var roles []string
+	for _, r := range normalizeRoles {
+		roles = append(roles, r+"="+r)
+	}
+	base := runNormalizeCmd(t, in, "--out", filepath.Join(dir, "a.csv"))
+	header, rows := readCSVTable(t, base)
+	if got := strings.Join(header, ","); got != legacyNormalizeHeader {
+		t.Errorf("header changed:\n got %s\nwant %s", got, legacyNormalizeHeader)
+	}
+	if len(rows) < 100 {
+		t.Fatalf("only %d rows", len(rows))
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"--config default.yaml", []string{"--config", cfg, "--ref-year", "0"}},
+		{"--columns all roles", []string{"--columns", strings.Join(roles, ",")}},
+	} {
+		got := runNormalizeCmd(t, append([]string{in, "--out", filepath.Join(dir, "b.csv")}, c.args...)...)
+		if !bytes.Equal(got, base) {
+			t.Errorf("%s: output differs from the default's", c.name)
+		}
+	}
+	// The config's reference year applies unless --ref-year is given.
+	withRef := runNormalizeCmd(t, in, "--out", filepath.Join(dir, "c.csv"), "--ref-year", "2026")
+	if got := runNormalizeCmd(t, in, "--out", filepath.Join(dir, "d.csv"), "--config", cfg); !bytes.Equal(got, withRef) {
+		t.Errorf("--config default.yaml without --ref-year differs from --ref-year 2026 (its reference_year)")
+	}
+}
+
+// TestNormalizeFEBRLConfig: the FEBRL schema has no person name, gender,
+// ID or phone; its fields are text and a yyyymmdd date, named after the
+// fields, and the record flags hold no missing-value reason of the absent
+// kinds.
+func TestNormalizeFEBRLConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "febrl.yaml")
+	if err := os.WriteFile(cfg, config.FEBRLYAML(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The first 200 rows of FEBRL3; its header and cells have spaces
+	// after the commas.
+	full, err := os.ReadFile(filepath.Join("..", "..", "testdata", "febrl", "dataset3.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(full), "\n")
+	in := filepath.Join(dir, "febrl.csv")
+	if err := os.WriteFile(in, []byte(strings.Join(lines[:201], "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	header, rows := readCSVTable(t, runNormalizeCmd(t, in, "--out", filepath.Join(dir, "out.csv"), "--config", cfg))
+	want := "rec_id,given_name,surname,street_number,address_1,address_2,suburb,postcode,state,date_of_birth,soc_sec_id," +
+		"given_name_canonical,given_name_folded,surname_canonical,surname_folded,dob,dob_packed,dob_precision," +
+		"soc_sec_id_canonical,soc_sec_id_folded,street_number_canonical,street_number_folded,address_1_canonical,address_1_folded," +
+		"address_2_canonical,address_2_folded,suburb_canonical,suburb_folded,postcode_canonical,postcode_folded," +
+		"state_canonical,state_folded,flags,correct,complete"
+	if got := strings.Join(header, ","); got != want {
+		t.Fatalf("header:\n got %s\nwant %s", got, want)
+	}
+	if len(rows) != 200 {
+		t.Fatalf("%d rows, want 200", len(rows))
+	}
+	// rec-1496-org, mitchell, green, 7, wallaby place, delmar, cleveland, 2119, sa, 19560409, 1804974
+	r := rows[0]
+	for col, v := range map[string]string{"rec_id": "rec-1496-org", "given_name_folded": "mitchell", "surname_folded": "green",
+		"dob": "1956-04-09", "dob_packed": "19560409", "dob_precision": "day", "address_1_folded": "wallaby place",
+		"postcode_canonical": "2119", "soc_sec_id_folded": "1804974", "flags": "", "correct": "true", "complete": "true"} {
+		if r[col] != v {
+			t.Errorf("row 1 %s = %q, want %q", col, r[col], v)
+		}
+	}
+	for i, r := range rows {
+		for _, absent := range []string{"name_missing", "gender_missing", "id_missing", "phone_missing"} {
+			if strings.Contains(r["flags"], absent) {
+				t.Fatalf("row %d flags %q: %s for a kind the config does not have", i+1, r["flags"], absent)
+			}
+		}
+	}
+}
+
+// TestNormalizeCustomConfig: a config that renames every input column,
+// builds the name from two columns (joined with a space, as dedup run
+// does) and renames the phone field gives the same normalized values as
+// the default config on the dedup gen column names, under the field's
+// own column names.
+func TestNormalizeCustomConfig(t *testing.T) {
+	dir := t.TempDir()
+	yml := string(config.DefaultYAML())
+	for _, r := range []struct {
+		old, new string
+		n        int
+	}{
+		{"columns: [full_name]", "columns: [ho_dem, ten]", 1},
+		{"columns: [date_of_birth]", "columns: [ngay_sinh]", 1},
+		{"columns: [gender]", "columns: [gioi_tinh]", 1},
+		{"columns: [national_id]", "columns: [so_giay_to]", 1},
+		{"{name: phone, kind: phone, columns: [phone]}", "{name: dien_thoai, kind: phone, columns: [sdt]}", 1},
+		{"keys: [phone]", "keys: [dien_thoai]", 1},
+		{"field: phone,", "field: dien_thoai,", 1},
+		{"columns: [permanent_address]", "columns: [thuong_tru]", 1},
+		{"columns: [current_address]", "columns: [tam_tru]", 1},
+		{"columns: [updated_at]", "columns: [cap_nhat]", 1},
+	} {
+		if c := strings.Count(yml, r.old); c != r.n {
+			t.Fatalf("default.yaml has %q %d times, want %d", r.old, c, r.n)
+		}
+		yml = strings.ReplaceAll(yml, r.old, r.new)
+	}
+	cfg := filepath.Join(dir, "vn.yaml")
+	if err := os.WriteFile(cfg, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type person struct{ family, given, dob, gender, id, phone, perm, cur string }
+	people := []person{
+		{"Nguyễn Văn", "An", "05/04/1990", "Nam", "001090001234", "0912 345 678", "Số 5 Phố Huế, Phường Hàng Bài, Quận Hoàn Kiếm, Hà Nội", "Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh"},
+		{"Trần Thị", "Bình", "1985", "Nữ", "", "+84 98 765 4321", "Xã Tân Hội, Huyện Đan Phượng, Hà Nội", ""},
+		{"", "Lan", "31/02/2024", "x", "12345", "abc", "", " Phường Hàng Bài,  Quận Hoàn Kiếm "},
+	}
+	var std, ren strings.Builder
+	std.WriteString("record_id,full_name,date_of_birth,gender,national_id,phone,permanent_address,current_address,updated_at\n")
+	ren.WriteString("record_id,ho_dem,ten,ngay_sinh,gioi_tinh,so_giay_to,sdt,thuong_tru,tam_tru,cap_nhat\n")
+	for i, p := range people {
+		full := strings.TrimSpace(p.family + " " + p.given)
+		fmt.Fprintf(&std, "r%d,%s,%s,%s,%s,%s,\"%s\",\"%s\",2024-01-01\n", i, full, p.dob, p.gender, p.id, p.phone, p.perm, p.cur)
+		fmt.Fprintf(&ren, "r%d,%s,%s,%s,%s,%s,%s,\"%s\",\"%s\",2024-01-01\n", i, p.family, p.given, p.dob, p.gender, p.id, p.phone, p.perm, p.cur)
+	}
+	stdIn, renIn := filepath.Join(dir, "std.csv"), filepath.Join(dir, "ren.csv")
+	if err := os.WriteFile(stdIn, []byte(std.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(renIn, []byte(ren.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdHeader, stdRows := readCSVTable(t, runNormalizeCmd(t, stdIn, "--out", filepath.Join(dir, "std.out.csv"), "--ref-year", "2026"))
+	renHeader, renRows := readCSVTable(t, runNormalizeCmd(t, renIn, "--out", filepath.Join(dir, "ren.out.csv"), "--config", cfg))
+	if len(renHeader) != len(stdHeader)+1 {
+		t.Fatalf("renamed schema has %d columns, default %d; want one more input column", len(renHeader), len(stdHeader))
+	}
+	rename := map[string]string{"phone_number": "dien_thoai_number", "phone_kind": "dien_thoai_kind", "phone_carrier": "dien_thoai_carrier"}
+	compared := 0
+	for _, c := range stdHeader[9:] { // the normalized columns
+		rc := c
+		if r, ok := rename[c]; ok {
+			rc = r
+		}
+		if !slices.Contains(renHeader, rc) {
+			t.Errorf("custom config output lacks %s", rc)
+			continue
+		}
+		for i := range stdRows {
+			if stdRows[i][c] != renRows[i][rc] {
+				t.Errorf("row %d: %s = %q with the default config, %s = %q with the custom one", i+1, c, stdRows[i][c], rc, renRows[i][rc])
+			}
+		}
+		compared++
+	}
+	if compared != 37 || renRows[0]["name_canonical"] != "Nguyễn Văn An" || renRows[0]["dien_thoai_number"] != "0912345678" {
+		t.Errorf("compared %d columns; row 1 name %q phone %q", compared, renRows[0]["name_canonical"], renRows[0]["dien_thoai_number"])
+	}
+}
+
+// TestNormalizeConfigErrors: a bad config, a column the input lacks, an
+// output name clash and --config with --columns fail, naming the key.
+func TestNormalizeConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte("record_id,full_name,date_of_birth\nr1,Nguyễn Văn An,1990\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, yml string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(yml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	minimal := func(fields string) string {
+		return "sources: [{name: a, paths: []}]\nfields:\n" + fields +
+			"blocking: {rules: [{name: n, keys: [name]}]}\ncomparisons: [{name: n, field: name, kind: person_name}]\n"
+	}
+	ok := write("ok.yaml", minimal("  - {name: name, kind: person_name, columns: [full_name]}\n"))
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown kind", []string{"--config", write("kind.yaml", minimal("  - {name: name, kind: person_name, columns: [full_name]}\n  - {name: dob, kind: birthday, columns: [date_of_birth]}\n"))}, 1, "fields[1].kind"},
+		{"unknown key", []string{"--config", write("key.yaml", minimal("  - {name: name, kind: person_name, colums: [full_name]}\n"))}, 1, "colums"},
+		{"missing column", []string{"--config", write("col.yaml", minimal("  - {name: name, kind: person_name, columns: [full_name]}\n  - {name: dob, kind: date, columns: [ngay_sinh]}\n"))}, 1, "fields[1].columns[0]"},
+		{"name clash", []string{"--config", write("clash.yaml", minimal("  - {name: name, kind: person_name, columns: [full_name]}\n  - {name: date_of_birth, kind: date, columns: [date_of_birth]}\n"))}, 1, "fields[1].name"},
+		{"no such file", []string{"--config", filepath.Join(dir, "none.yaml")}, 1, "cannot read config"},
+		{"config and columns", []string{"--config", ok, "--columns", "full_name=full_name"}, 2, "--config and --columns"},
+		{"bad role", []string{"--columns", "fullname=full_name"}, 2, "--columns"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := mainWithExit(append([]string{"normalize", in, "--out", filepath.Join(dir, "out.csv"), "--quiet"}, c.args...), &stdout, &stderr)
+		if code != c.code || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d naming %q", c.name, code, stderr.String(), c.code, c.want)
+		}
+		if strings.Contains(stderr.String(), "Nguyễn") {
+			t.Errorf("%s: error shows a cell value", c.name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out.csv")); !os.IsNotExist(err) {
+		t.Errorf("a failed run left an output (%v)", err)
+	}
+	// The minimal config is fine: only its fields are written.
+	header, _ := readCSVTable(t, runNormalizeCmd(t, in, "--out", filepath.Join(dir, "out.csv"), "--config", ok))
+	if slices.Contains(header, "dob") || !slices.Contains(header, "name_canonical") {
+		t.Errorf("minimal config header %v", header)
 	}
 }
