@@ -53,7 +53,7 @@ const (
 // ("name.family"); "" is the whole normalized value ("phone").
 var FieldParts = map[string][]string{
 	KindPersonName: {"", "family", "middle", "given", "phonetic", "variant"},
-	KindDate:       {"", "year", "year_month", "month_day"},
+	KindDate:       {"", "year", "year_month", "year_day", "year_unordered", "month_day"},
 	KindGender:     {""},
 	KindNationalID: {""},
 	KindPhone:      {""},

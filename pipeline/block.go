@@ -52,6 +52,26 @@ func compilePart(st *store, spec string) (keyPart, error) {
 			return num(d, 10000, nil), nil
 		case "year_month":
 			return num(d, 100, func(v int32) bool { return v/100%100 != 0 }), nil
+		case "year_day":
+			// The date without its month, for typos in the month.
+			yd := make([]int32, len(d))
+			for i, v := range d {
+				if v%100 != 0 && v/100%100 != 0 {
+					yd[i] = v/10000*100 + v%100
+				}
+			}
+			return num(yd, 1, nil), nil
+		case "year_unordered":
+			// The year with the day and month as a set: a date and its
+			// day/month swap (03/07 and 07/03) share it.
+			yu := make([]int32, len(d))
+			for i, v := range d {
+				day, month := v%100, v/100%100
+				if day != 0 && month != 0 {
+					yu[i] = v/10000*10000 + min(day, month)*100 + max(day, month)
+				}
+			}
+			return num(yu, 1, nil), nil
 		case "month_day":
 			// The date without its year, for typos in the year.
 			md := make([]int32, len(d))

@@ -119,7 +119,7 @@ func planParts(cfg *config.Config) (*parts, error) {
 			case config.KindPersonName:
 				ok = sub == "" || sub == "family" || sub == "middle" || sub == "given" || sub == "phonetic" || sub == "variant"
 			case config.KindDate:
-				ok, isInt = sub == "" || sub == "year" || sub == "year_month" || sub == "month_day", true
+				ok, isInt = sub == "" || sub == "year" || sub == "year_month" || sub == "year_day" || sub == "year_unordered" || sub == "month_day", true
 			case config.KindNationalID, config.KindPhone:
 				ok = sub == ""
 			case config.KindVNAddress:
@@ -315,6 +315,11 @@ func export(cfg *config.Config, plan *parts, out string, inputs []string) (int, 
 							appendInt(fb, d/10000, d != 0)
 						case "year_month":
 							appendInt(fb, d/100, d != 0 && d/100%100 != 0)
+						case "year_day":
+							appendInt(fb, d/10000*100+d%100, d%100 != 0 && d/100%100 != 0)
+						case "year_unordered":
+							day, month := d%100, d/100%100
+							appendInt(fb, d/10000*10000+min(day, month)*100+max(day, month), day != 0 && month != 0)
 						case "month_day":
 							appendInt(fb, d%10000, d%100 != 0 && d/100%100 != 0)
 						}
