@@ -1,7 +1,7 @@
 package normalize
 
 import (
-	"hash/maphash"
+	"encoding/binary"
 	"math/bits"
 	"sort"
 	"strconv"
@@ -142,7 +142,6 @@ type addrIndex struct {
 	// final check.
 	table []keySlot
 	keyOf []string
-	seed  maphash.Seed
 }
 
 // keySlot is one slot of addrIndex.table: the key's hash and its entry
@@ -154,14 +153,13 @@ type keySlot struct {
 
 // buildTable fills ix.table from ix.keys at a load factor of at most 1/4.
 func (ix *addrIndex) buildTable() {
-	ix.seed = maphash.MakeSeed()
 	size := 1 << bits.Len(uint(4*len(ix.keys)))
 	ix.table = make([]keySlot, size)
 	ix.keyOf = make([]string, len(ix.entries))
 	mask := uint64(size - 1)
 	for k, ei := range ix.keys {
 		ix.keyOf[ei] = k
-		h := maphash.String(ix.seed, k)
+		h := keyHash([]byte(k))
 		for i := h & mask; ; i = (i + 1) & mask {
 			if ix.table[i].ei == 0 {
 				ix.table[i] = keySlot{h: uint32(h >> 32), ei: ei + 1}
@@ -173,7 +171,7 @@ func (ix *addrIndex) buildTable() {
 
 // lookup returns the entry index of key, as ix.keys[key] would.
 func (ix *addrIndex) lookup(key []byte) (int32, bool) {
-	h := maphash.Bytes(ix.seed, key)
+	h := keyHash(key)
 	mask := uint64(len(ix.table) - 1)
 	hi := uint32(h >> 32)
 	for i := h & mask; ; i = (i + 1) & mask {
@@ -185,6 +183,27 @@ func (ix *addrIndex) lookup(key []byte) (int32, bool) {
 			return s.ei - 1, true
 		}
 	}
+}
+
+// keyHash hashes a span key for addrIndex.table. The keys are short (a
+// few folded words), and an inlined multiply-xorshift over 8-byte words
+// costs a fraction of maphash's call; the table holds fixed reference keys
+// and is only probed, so a fixed function is as good as a seeded one.
+func keyHash(b []byte) uint64 {
+	h := uint64(len(b)) * 0x9E3779B97F4A7C15
+	for len(b) >= 8 {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xBF58476D1CE4E5B9
+		h ^= h >> 31
+		b = b[8:]
+	}
+	var t uint64
+	for i, c := range b {
+		t |= uint64(c) << (8 * uint(i))
+	}
+	h = (h ^ t) * 0x94D049BB133111EB
+	h ^= h >> 29
+	h *= 0xBF58476D1CE4E5B9
+	return h ^ h>>32
 }
 
 var (

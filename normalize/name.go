@@ -614,11 +614,12 @@ func detectOrder(toks []nameToken, entry func(int) personNameEntry) Order {
 // separate tokens and set FlagNameNoise.
 func tokenizeName(toks []nameToken, s []byte, f Flags) ([]nameToken, Flags) {
 	start := -1
-	depth := 0 // inside brackets: a remark, not the name ("(chết)")
+	vowel := false // the current token has a vowel (a vowel letter, as letterTab decomposes it)
+	depth := 0     // inside brackets: a remark, not the name ("(chết)")
 	for i := 0; i <= len(s); {
 		if i < len(s) && (s[i] == '(' || s[i] == '[') {
 			if start >= 0 {
-				tk := nameToken{start: start, end: i, abbrev: !hasVowel(s[start:i])}
+				tk := nameToken{start: start, end: i, abbrev: !vowel}
 				toks = append(toks, tk)
 				start = -1
 			}
@@ -641,10 +642,16 @@ func tokenizeName(toks []nameToken, s []byte, f Flags) ([]nameToken, Flags) {
 				r, size = utf8.DecodeRune(s[i:])
 			}
 		}
-		letter := r >= 0 && (r < utf8.RuneSelf && isLetter(byte(r)) || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.Is(unicode.Mn, r)))
+		// letterTab holds every letter Vietnamese writes (all of them
+		// unicode.IsLetter): settle those without the Unicode tables.
+		letter := r >= 0 && (r < utf8.RuneSelf && isLetter(byte(r)) ||
+			r >= utf8.RuneSelf && (r < foldLimit && letterTab[r].base != 0 || unicode.IsLetter(r) || unicode.Is(unicode.Mn, r)))
 		if letter {
 			if start < 0 {
-				start = i
+				start, vowel = i, false
+			}
+			if r < foldLimit && vnIsVowel(letterTab[r].base) {
+				vowel = true
 			}
 			i += size
 			continue
@@ -655,7 +662,7 @@ func tokenizeName(toks []nameToken, s []byte, f Flags) ([]nameToken, Flags) {
 		}
 		if start >= 0 {
 			tk := nameToken{start: start, end: i}
-			if r == '.' && utf8.RuneCount(s[start:i]) <= 2 || !hasVowel(s[start:i]) {
+			if r == '.' && utf8.RuneCount(s[start:i]) <= 2 || !vowel {
 				// "T." "Th." or a bare consonant initial "V": an abbreviation.
 				tk.abbrev = true
 			}
@@ -671,16 +678,6 @@ func tokenizeName(toks []nameToken, s []byte, f Flags) ([]nameToken, Flags) {
 		i += size
 	}
 	return toks, f
-}
-
-// hasVowel reports whether the lower-case token s has a vowel letter.
-func hasVowel(s []byte) bool {
-	for _, r := range string(s) {
-		if r < foldLimit && vnIsVowel(letterTab[r].base) {
-			return true
-		}
-	}
-	return false
 }
 
 // appendTitle appends lower-case token s with its first letter upper-cased.
