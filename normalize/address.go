@@ -191,6 +191,16 @@ type AddressParser struct {
 	// province, the district, old and new wards, each under two masks), and
 	// the map lookup was the largest cost.
 	spans []int32
+
+	// The last Parse, for the next one on the same text (a row's current
+	// address is most often its permanent one, typed again): its input,
+	// its result, and where House and Street start and end in the input
+	// (-1 for none), so that a repeat returns them as slices of its own
+	// input. Parse is a function of the input's bytes alone.
+	lastIn              []byte
+	last                Address
+	lastOK              bool
+	lastHouse, lastStrt [2]int32
 }
 
 // NewAddressParser returns a parser; the shared indexes are built from
@@ -525,6 +535,26 @@ func (p *AddressParser) stripCountry(e int) int {
 // NFD, any case, with or without diacritics); invalid bytes are treated as
 // separators. The result's House and Street alias s.
 func (p *AddressParser) Parse(s []byte) Address {
+	if p.lastOK && string(p.lastIn) == string(s) {
+		a := p.last
+		p.src = s
+		if h := p.lastHouse; h[0] >= 0 {
+			a.House = s[h[0]:h[1]]
+		}
+		if st := p.lastStrt; st[0] >= 0 {
+			a.Street = s[st[0]:st[1]]
+		}
+		return a
+	}
+	p.lastOK = false
+	p.lastHouse, p.lastStrt = [2]int32{-1, -1}, [2]int32{-1, -1}
+	a := p.parse(s)
+	p.lastIn = append(p.lastIn[:0], s...)
+	p.last, p.lastOK = a, true
+	return a
+}
+
+func (p *AddressParser) parse(s []byte) Address {
 	var a Address
 	ix := p.ix
 	p.src = s
@@ -1107,11 +1137,13 @@ func (p *AddressParser) houseStreet(a *Address, rem int) {
 		break
 	}
 	if hs >= 0 {
+		p.lastHouse = [2]int32{p.toks[hs].os, p.toks[he-1].oe}
 		a.House = p.src[p.toks[hs].os:p.toks[he-1].oe]
 	} else {
 		he = 0
 	}
 	if he < rem {
+		p.lastStrt = [2]int32{p.toks[he].os, p.toks[rem-1].oe}
 		a.Street = p.src[p.toks[he].os:p.toks[rem-1].oe]
 	}
 }

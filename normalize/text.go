@@ -209,6 +209,16 @@ type Normalizer struct {
 
 	name nameScratch
 	rec  Record
+
+	// The last text call, for a repeat of its input (a row's current
+	// address is most often its permanent one): the input, hint and scan
+	// mode, and the result, whose slices still hold it as long as no other
+	// text call ran, since only text writes canon and folded.
+	lastIn   []byte
+	lastHint Encoding
+	lastRef  bool
+	lastOK   bool
+	last     Text
 }
 
 // New returns a Normalizer with the given options.
@@ -237,6 +247,25 @@ func (n *Normalizer) Text(s []byte) Text { return n.text(s, EncodingNone) }
 func (n *Normalizer) TextHint(s []byte, hint Encoding) Text { return n.text(s, hint) }
 
 func (n *Normalizer) text(s []byte, hint Encoding) Text {
+	if n.lastOK && n.lastHint == hint && n.lastRef == n.refScan && string(n.lastIn) == string(s) {
+		return n.last
+	}
+	// The key is copied first: s may alias canon (Text of a Canonical),
+	// which text1 overwrites. A nested call (the lexicon's) must not leave
+	// its entry behind.
+	n.lastOK = false
+	n.lastIn = append(n.lastIn[:0], s...)
+	t := n.text1(s, hint)
+	n.lastOK = false
+	if string(n.lastIn) != string(s) {
+		return t // s changed under text1 (it aliased canon): not cacheable
+	}
+	n.lastHint, n.lastRef = hint, n.refScan
+	n.last, n.lastOK = t, true
+	return t
+}
+
+func (n *Normalizer) text1(s []byte, hint Encoding) Text {
 	var t Text
 	// The first scan validates the input and builds the fold too; the
 	// fold is made again below only if the canonical form is replaced.
