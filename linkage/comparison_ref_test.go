@@ -106,7 +106,10 @@ func TestCompareReference(t *testing.T) {
 		Freqs: map[string]*FreqTable{},
 	}
 	cols.Freqs["name"] = FreqTableOf(cols.Strings["name_fold"])
-	specs := append(vnSpecs(), Comparison{Name: "text", Kind: KindText, Inputs: [][]string{{"text"}}})
+	specs := append(vnSpecs(), Comparison{Name: "text", Kind: KindText, Inputs: [][]string{{"text"}}},
+		// Absent optional name columns, and a second name group.
+		Comparison{Name: "name_bare", Kind: KindName, Inputs: [][]string{{"", "name_fold", ""}}},
+		Comparison{Name: "name_two", Kind: KindName, Inputs: [][]string{{"name_canon", "name_fold", ""}, {"", "name_key", "name_fold"}}})
 	c, err := Compile(specs)
 	if err != nil {
 		t.Fatal(err)

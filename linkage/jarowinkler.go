@@ -29,16 +29,46 @@ func JaroWinkler(a, b []byte) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
 	}
-	if len(a) <= 64 && len(b) <= 64 {
-		// jaroBits finds the common prefix anyway (and returns 1 for equal
-		// strings, which the boost leaves at 1).
-		j, p := jaroBits(a, b)
-		return winkler(j, min(p, winklerMaxPrefix))
+	la, lb := len(a), len(b)
+	if la > 64 || lb > 64 {
+		if la == lb && string(a) == string(b) {
+			return 1
+		}
+		return winkler(jaroLoop(a, b), commonPrefix(a, b))
 	}
-	if len(a) == len(b) && string(a) == string(b) {
+	// This is jaroBits written out: one call less per pair was worth 3 ns
+	// of the 50.
+	p := commonPrefixBits(a, b)
+	if p == la && p == lb {
 		return 1
 	}
-	return winkler(jaroLoop(a, b), commonPrefix(a, b))
+	ra, rb := a[p:], b[p:]
+	if len(ra) == 0 || len(rb) == 0 {
+		return winkler(jaroQuot(p, 0, la, lb), min(p, winklerMaxPrefix))
+	}
+	r := jaroWindow(la, lb)
+	common, half, ok := jaroClasses(ra, rb, r)
+	if !ok {
+		common, half = jaroSplit(ra, rb, r)
+	}
+	return winkler(jaroQuot(p+common, half/2, la, lb), min(p, winklerMaxPrefix))
+}
+
+// commonPrefixBits returns the length of the common prefix of a and b,
+// comparing eight bytes at a time.
+func commonPrefixBits(a, b []byte) int {
+	p, n := 0, min(len(a), len(b))
+	for p+8 <= n {
+		x := binary.LittleEndian.Uint64(a[p:]) ^ binary.LittleEndian.Uint64(b[p:])
+		if x != 0 {
+			return p + bits.TrailingZeros64(x)>>3
+		}
+		p += 8
+	}
+	for p < n && a[p] == b[p] {
+		p++
+	}
+	return p
 }
 
 // Jaro returns the Jaro similarity of a and b compared byte by byte.
@@ -130,19 +160,7 @@ func jaroWindow(la, lb int) int {
 // cost more than the calls.
 func jaroBits(a, b []byte) (float64, int) {
 	la, lb := len(a), len(b)
-	p, n := 0, min(la, lb)
-	for p+8 <= n {
-		x := binary.LittleEndian.Uint64(a[p:]) ^ binary.LittleEndian.Uint64(b[p:])
-		if x != 0 {
-			p += bits.TrailingZeros64(x) >> 3
-			n = p // the first difference is found
-			break
-		}
-		p += 8
-	}
-	for p < n && a[p] == b[p] {
-		p++
-	}
+	p := commonPrefixBits(a, b)
 	if p == la && p == lb {
 		return 1, p
 	}
