@@ -303,7 +303,12 @@ func (n *Normalizer) text1(s []byte, hint Encoding) Text {
 			_, st = n.appendCanonical(n.tmp2[:0], s)
 		}
 	}
-	if t.Encoding == EncodingNone && (st.suspicious() || st.composed || st.marks) {
+	// The re-check is skipped where it cannot decode anything: ASCII
+	// without VIQR marks lower-cases to the same (detectLegacy settles both
+	// at once), and a canonical form equal to the input was just checked
+	// (a hint that failed leaves the plain detection, which failed too).
+	if t.Encoding == EncodingNone && (st.suspicious() || st.composed || st.marks) &&
+		(st.nonASCII || st.viqr) && string(n.canon) != string(s) {
 		// Not decoded as written: the lower-case canonical form must not
 		// decode either, or a second pass would change it (NFD A\u0303
 		// is no Latin-1 text, its canonical ã is).
