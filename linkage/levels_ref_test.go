@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -379,6 +380,25 @@ func TestCompareDateReference(t *testing.T) {
 		rl, rsim := compareDateRef(a, b)
 		if l != rl || math.Float32bits(sim) != math.Float32bits(rsim) {
 			t.Fatalf("CompareDate(%d, %d) = %d, %v; reference %d, %v", a, b, l, sim, rl, rsim)
+		}
+	}
+}
+
+// TestTokensReference checks the tokenizer (the word-at-a-time scan up to
+// 64 bytes, the byte loop above) against the reference loop: same result,
+// token count, byte sum and spans, over random strings of letters and
+// separators of every length to 70, and the edge bytes next to the
+// separators' values.
+func TestTokensReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	alphabets := []string{"ab ", "abc .-", "a-", "  .", "\x00\x1f!,/-.\xa0\xad\xae\xff"}
+	var tk tokens
+	var tr tokensRef
+	for range 200000 {
+		s := []byte(randString(rng, rng.IntN(71), alphabets[rng.IntN(len(alphabets))]))
+		ok, rok := tk.split(s), tr.split(s)
+		if ok != rok || ok && (tk.n != tr.n || tk.sum != tr.sum || !slices.Equal(tk.span[:tk.n], tr.span[:tr.n])) {
+			t.Fatalf("split(%q) = %v, %d tokens, sum %d, %v; reference %v, %d, %d, %v", s, ok, tk.n, tk.sum, tk.span[:tk.n], rok, tr.n, tr.sum, tr.span[:tr.n])
 		}
 	}
 }

@@ -207,3 +207,20 @@ func TestWithinOneEdit(t *testing.T) {
 	f("anh", "a", false)
 	f("abcd", "badc", false) // two transpositions
 }
+
+// BenchmarkTokensSplit tokenizes folded Vietnamese full names, as
+// CompareName does for both sides of most pairs.
+func BenchmarkTokensSplit(b *testing.B) {
+	pairs := benchPairs()
+	var t tokens
+	b.ReportAllocs()
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		p := pairs[i&1023]
+		t.split(p[0])
+		n += t.n
+		t.split(p[1])
+		n += t.n
+	}
+	_ = n
+}
