@@ -3,6 +3,7 @@ package blocking
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -280,6 +281,19 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 		got, _ := collect(t, ix, w)
 		if !slices.Equal(got, ref) {
 			t.Fatalf("workers=%d: different pair sequence", w)
+		}
+	}
+	// Sorting the rules on several workers builds the same index.
+	for _, w := range []int{2, 3, 8} {
+		par, err := Build(n, rules, Options{MaxBlockSize: 40, Window: 5, ChunkPairs: 500, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := collect(t, par, 2); !slices.Equal(got, ref) {
+			t.Fatalf("Build with %d workers: different pair sequence", w)
+		}
+		if !reflect.DeepEqual(par.Stats(), ix.Stats()) {
+			t.Fatalf("Build with %d workers: different stats", w)
 		}
 	}
 	// EnumerateParallel delivers the same chunks, in some order.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 )
 
 // Defaults for Options fields left at zero.
@@ -30,6 +32,10 @@ type Options struct {
 	// single record of an uncapped block has more partners than ChunkPairs
 	// (possible only with MaxBlockSize > ChunkPairs).
 	ChunkPairs int
+	// Workers is how many rules Build sorts at once (default 1). Each
+	// needs its own 32 bytes per keyed record of sort space; the index is
+	// the same whatever the number.
+	Workers int
 }
 
 func (o Options) withDefaults() Options {
@@ -149,10 +155,25 @@ func Build(n int, rules []Rule, opt Options) (*Index, error) {
 		}
 	}
 	ix := &Index{n: n, opt: opt.withDefaults(), rules: make([]ruleIndex, len(rules))}
-	var ents, scratch []Entry
-	for i, r := range rules {
-		ents, scratch = ix.buildRule(i, r, ents, scratch)
+	// Rules are independent: each worker takes the next rule and keeps its
+	// own sort buffers.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(max(opt.Workers, 1), len(rules)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var ents, scratch []Entry
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(rules) {
+					return
+				}
+				ents, scratch = ix.buildRule(i, rules[i], ents, scratch)
+			}
+		}()
 	}
+	wg.Wait()
 	ix.plan()
 	return ix, nil
 }

@@ -2,8 +2,11 @@ package pipeline
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
@@ -104,12 +107,33 @@ func compilePart(st *store, spec string) (keyPart, error) {
 func (r *runner) buildIndex() (*blocking.Index, error) {
 	secondary := r.secondaryKeys()
 	rules := make([]blocking.Rule, len(r.cfg.Blocking.Rules))
-	for k, rule := range r.cfg.Blocking.Rules {
-		keys, err := ruleKeys(r.st, r.dropped, uint64(k), rule)
-		if err != nil {
-			return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)
-		}
-		rules[k] = blocking.Rule{Name: rule.Name, Keys: keys, Secondary: secondary}
+	errs := make([]error, len(rules))
+	// Each rule's keys are independent of the others': hash them on all
+	// workers, a rule at a time each.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(r.opt.Workers, len(rules)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= len(rules) {
+					return
+				}
+				rule := r.cfg.Blocking.Rules[k]
+				keys, err := ruleKeys(r.st, r.dropped, uint64(k), rule)
+				if err != nil {
+					errs[k] = fmt.Errorf("blocking.rules[%d]: %w", k, err)
+					continue
+				}
+				rules[k] = blocking.Rule{Name: rule.Name, Keys: keys, Secondary: secondary}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	r.secondary = secondary
 	return blocking.Build(r.st.n, rules, r.blockingOptions())
@@ -147,7 +171,7 @@ func ruleKeys(st *store, dropped []bool, salt uint64, rule config.BlockingRule) 
 }
 
 func (r *runner) blockingOptions() blocking.Options {
-	return blocking.Options{MaxBlockSize: r.cfg.Blocking.MaxBlockSize, Window: r.cfg.Blocking.Window}
+	return blocking.Options{MaxBlockSize: r.cfg.Blocking.MaxBlockSize, Window: r.cfg.Blocking.Window, Workers: r.opt.Workers}
 }
 
 // secondaryKeys orders the records of an oversized block for its
