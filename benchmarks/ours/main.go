@@ -46,8 +46,8 @@ func parseRules(spec string) ([]rule, error) {
 		}
 		rs = append(rs, rule{name: name, keys: strings.Split(cols, ",")})
 	}
-	if len(rs) > 8 {
-		return nil, fmt.Errorf("rules: at most 8")
+	if len(rs) > blocking.MaxRules {
+		return nil, fmt.Errorf("rules: at most %d", blocking.MaxRules)
 	}
 	return rs, nil
 }
@@ -235,7 +235,7 @@ func run(in string, rules []rule, workers, maxBlock, window int) (*result, error
 	// Enumerate and score: per worker sums, merged in worker order.
 	t0 = time.Now()
 	type acc struct {
-		pairs [8]int64
+		pairs [blocking.MaxRules]int64
 		sum   float64
 		ge088 int64
 		_     [64]byte // keep workers' counters on separate cache lines
