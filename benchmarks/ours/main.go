@@ -226,7 +226,7 @@ func run(in string, rules []rule, workers, maxBlock, window int) (*result, error
 	}
 	res.Seconds["keys"] = time.Since(t0).Seconds()
 	t0 = time.Now()
-	ix, err := blocking.Build(n, brules, blocking.Options{MaxBlockSize: maxBlock, Window: window})
+	ix, err := blocking.Build(n, brules, blocking.Options{MaxBlockSize: maxBlock, Window: window, Workers: workers})
 	if err != nil {
 		return nil, err
 	}
