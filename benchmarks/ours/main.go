@@ -19,6 +19,8 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -192,38 +194,24 @@ func run(in string, rules []rule, workers, maxBlock, window int) (*result, error
 		sec[i] = binary.BigEndian.Uint64(buf[:])
 	}
 	brules := make([]blocking.Rule, len(rules))
-	type part struct {
-		str  *strCol // nil for an int column
-		ints []int32
-	}
-	for k, ru := range rules {
-		// Resolve the part columns once, not per record.
-		parts := make([]part, len(ru.keys))
-		for j, name := range ru.keys {
-			parts[j] = part{str: strs[name], ints: ints[name]}
-		}
-		keys := make([]uint64, n)
-		for i := range keys {
-			h := blocking.NewHasher().Uint64(uint64(k))
-			ok := true
-			for _, pt := range parts {
-				if pt.str != nil {
-					v := pt.str.get(int32(i))
-					h, ok = h.Bytes(v), len(v) > 0
-				} else {
-					v := pt.ints[i]
-					h, ok = h.Uint64(uint64(v)), v != 0
+	// Rules are independent: hash them on all workers, a rule at a time
+	// each, as dedup run does.
+	var nextRule atomic.Int64
+	var kwg sync.WaitGroup
+	for range min(workers, len(rules)) {
+		kwg.Add(1)
+		go func() {
+			defer kwg.Done()
+			for {
+				k := int(nextRule.Add(1) - 1)
+				if k >= len(rules) {
+					return
 				}
-				if !ok {
-					break
-				}
+				brules[k] = ruleKeys(k, rules[k], n, strs, ints, sec)
 			}
-			if ok {
-				keys[i] = h.Sum()
-			}
-		}
-		brules[k] = blocking.Rule{Name: ru.name, Keys: keys, Secondary: sec}
+		}()
 	}
+	kwg.Wait()
 	res.Seconds["keys"] = time.Since(t0).Seconds()
 	t0 = time.Now()
 	ix, err := blocking.Build(n, brules, blocking.Options{MaxBlockSize: maxBlock, Window: window, Workers: workers})
@@ -270,4 +258,40 @@ func run(in string, rules []rule, workers, maxBlock, window int) (*result, error
 		res.PairsJW088 += a.ge088
 	}
 	return res, nil
+}
+
+// ruleKeys hashes rule k's parts for every record: the hash of the rule
+// index and its parts, 0 when a part is missing, as pipeline/block.go
+// computes them.
+func ruleKeys(k int, ru rule, n int, strs map[string]*strCol, ints map[string][]int32, sec []uint64) blocking.Rule {
+	type part struct {
+		str  *strCol // nil for an int column
+		ints []int32
+	}
+	// Resolve the part columns once, not per record.
+	parts := make([]part, len(ru.keys))
+	for j, name := range ru.keys {
+		parts[j] = part{str: strs[name], ints: ints[name]}
+	}
+	keys := make([]uint64, n)
+	for i := range keys {
+		h := blocking.NewHasher().Uint64(uint64(k))
+		ok := true
+		for _, pt := range parts {
+			if pt.str != nil {
+				v := pt.str.get(int32(i))
+				h, ok = h.Bytes(v), len(v) > 0
+			} else {
+				v := pt.ints[i]
+				h, ok = h.Uint64(uint64(v)), v != 0
+			}
+			if !ok {
+				break
+			}
+		}
+		if ok {
+			keys[i] = h.Sum()
+		}
+	}
+	return blocking.Rule{Name: ru.name, Keys: keys, Secondary: sec}
 }
