@@ -164,6 +164,7 @@ type wordState struct {
 	toned   int    // letters with a tone
 	tonePos int    // the last of them
 	tone    uint8  // its tone
+	n       int    // letters
 	mod     bool   // a letter has a modifier
 	vowel   bool   // a letter is a vowel
 }
@@ -261,17 +262,52 @@ func (n *Normalizer) scanFold(dst, s []byte) ([]byte, scanStats, bool) {
 
 // scan is the fast scan; with fold it also builds n.folded (the letters'
 // bases, the other runes through foldTable).
+//
+// A word's letters are written to dst as they come, each with its own
+// tone (what appendWordFast writes for every word but a valid syllable
+// whose tone sits on another vowel), and their bases to the fold; at the
+// word's end, endWord judges it and rewrites it in the rare cases that
+// need it, from the letters it reads back from dst.
 func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 	var st scanStats
 	valid := true
 	fd := n.folded[:0]
 	start := len(dst)
-	word := n.word[:0]
 	var ws wordState
-	space := false // a space is pending
+	inWord := false
+	wordAt, lastAt := 0, 0 // where the word and its last letter start in dst
+	space := false         // a space is pending
 	needNFC := false
 	for i := 0; i < len(s); {
 		c := s[i]
+		if c < utf8.RuneSelf {
+			if lc := asciiLetter[c]; lc != 0 {
+				// An ASCII letter, the common case.
+				i++
+				if !inWord {
+					if space {
+						if len(dst) > start {
+							dst = append(dst, ' ')
+							if fold {
+								fd = append(fd, ' ')
+							}
+						}
+						space = false
+					}
+					ws = wordState{}
+					inWord, wordAt = true, len(dst)
+				}
+				ws.key = ws.key<<6 | uint64(lc-'a'+1)
+				ws.vowel = ws.vowel || vowelMask>>(lc-'a')&1 != 0
+				ws.n++
+				lastAt = len(dst)
+				dst = append(dst, lc)
+				if fold {
+					fd = append(fd, lc)
+				}
+				continue
+			}
+		}
 		var r rune
 		size := 1
 		if c < utf8.RuneSelf {
@@ -298,7 +334,7 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 		i += size
 		if r < foldLimit {
 			if l := letterTab[r]; l.base != 0 {
-				if len(word) == 0 {
+				if !inWord {
 					if space {
 						if len(dst) > start {
 							dst = append(dst, ' ')
@@ -309,43 +345,46 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 						space = false
 					}
 					ws = wordState{}
+					inWord, wordAt = true, len(dst)
 				}
 				ws.key = ws.key<<6 | uint64(letterCode[l.mod][l.base-'a'])
 				if l.tone != 0 {
 					ws.toned++
-					ws.tone, ws.tonePos = l.tone, len(word)
+					ws.tone, ws.tonePos = l.tone, ws.n
 				}
 				ws.mod = ws.mod || l.mod != 0
 				ws.vowel = ws.vowel || vnIsVowel(l.base)
-				word = append(word, l)
+				ws.n++
+				lastAt = len(dst)
+				dst = appendLetter(dst, l.base, l.mod, l.tone)
+				if fold {
+					fd = append(fd, l.base)
+				}
 				continue
 			}
-			if r >= 0x300 && r < 0x370 && len(word) > 0 {
+			if r >= 0x300 && r < 0x370 && inWord {
 				// A combining mark (NFD input) modifies the letter before it.
-				last := &word[len(word)-1]
+				last := readLetter(dst[lastAt:])
 				if m := markMod[r-0x300]; m != 0 && last.mod == 0 && vnModFits(last.base, m) {
-					last.mod = m
 					ws.key = ws.key&^63 | uint64(letterCode[m][last.base-'a'])
 					ws.mod = true
 					st.marks = true
+					dst = appendLetter(dst[:lastAt], last.base, m, last.tone)
 					continue
 				}
 				if t := markTone[r-0x300]; t != 0 && last.tone == 0 && vnIsVowel(last.base) {
-					last.tone = t
 					ws.toned++
-					ws.tone, ws.tonePos = t, len(word)-1
+					ws.tone, ws.tonePos = t, ws.n-1
 					st.marks = true
+					dst = appendLetter(dst[:lastAt], last.base, last.mod, t)
 					continue
 				}
 			}
 		}
 		// Not a Vietnamese letter: the word ends here.
-		if len(word) > 0 {
-			dst = appendWordFast(dst, word, &ws, &st)
-			if fold {
-				fd = appendBases(fd, word)
-			}
-			word = word[:0]
+		if inWord {
+			dst = n.endWord(dst, wordAt, &ws, &st)
+			inWord = false
 		}
 		if r < utf8.RuneSelf {
 			if c == '\'' || c == '`' || c == '^' || c == '~' || c == '?' || c == '(' || c == '+' || c == '.' {
@@ -393,13 +432,9 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 			}
 		}
 	}
-	if len(word) > 0 {
-		dst = appendWordFast(dst, word, &ws, &st)
-		if fold {
-			fd = appendBases(fd, word)
-		}
+	if inWord {
+		dst = n.endWord(dst, wordAt, &ws, &st)
 	}
-	n.word = word[:0]
 	if needNFC {
 		n.nfc = norm.NFC.Append(n.nfc[:0], dst[start:]...)
 		if !n.inNFC {
@@ -419,6 +454,105 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 		n.folded = fd
 	}
 	return dst, st, valid
+}
+
+// asciiLetter maps an ASCII letter to its lower case, anything else to 0.
+var asciiLetter = func() (t [utf8.RuneSelf]uint8) {
+	for c := range utf8.RuneSelf {
+		if isLetter(byte(c)) {
+			t[c] = asciiLower(byte(c))
+		}
+	}
+	return t
+}()
+
+// vowelMask has bit c-'a' set for the vowels a e i o u y.
+const vowelMask = 1<<('a'-'a') | 1<<('e'-'a') | 1<<('i'-'a') | 1<<('o'-'a') | 1<<('u'-'a') | 1<<('y'-'a')
+
+// readLetter decodes the lower-case letter at the start of b, as
+// appendLetter wrote it.
+func readLetter(b []byte) vnLetter {
+	if b[0] < utf8.RuneSelf {
+		return vnLetter{base: b[0]}
+	}
+	r, _ := utf8.DecodeRune(b)
+	return letterTab[r]
+}
+
+// endWord ends the word that scan wrote to dst[at:] as it came, letter by
+// letter with its own tone: it records the word in st as appendWordFast
+// does and, where appendWordFast would write it otherwise (a tone moved
+// to its canonical vowel, or the word left to appendWord), writes it again
+// from its letters read back from dst.
+func (n *Normalizer) endWord(dst []byte, at int, ws *wordState, st *scanStats) []byte {
+	marked := ws.mod || ws.toned > 0
+	if !ws.vowel {
+		// No vowel: no syllable, nothing to judge or move.
+		if marked {
+			st.markedWords++
+		}
+		return dst
+	}
+	if ws.n > sylMaxLetters {
+		return appendWord(dst[:at], n.readWord(dst[at:]), st)
+	}
+	e, ok := sylLookup(ws.key)
+	if !ok {
+		return appendWord(dst[:at], n.readWord(dst[at:]), st)
+	}
+	st.vowelWords++
+	if marked {
+		st.markedWords++
+	}
+	valid := true
+	if ws.toned == 1 {
+		ti := ws.tonePos
+		v0, v1 := int(e.v0), int(e.v1)
+		if ti >= v1 || ti < v0 && !(ti == v0-1 && e.flags&sylOnsetNil != 0) ||
+			e.flags&sylStop != 0 && ws.tone != vtAcute && ws.tone != vtDot {
+			valid = false
+		}
+	}
+	if !valid || ws.toned > 1 {
+		st.invalidWords++
+		if marked {
+			st.invalidMarked++
+		}
+	}
+	if ws.toned == 1 && valid {
+		pos := int(e.pos)
+		if pos == ws.tonePos {
+			return dst
+		}
+		w := n.readWord(dst[at:])
+		dst = dst[:at]
+		for i, l := range w {
+			t := uint8(0)
+			if i == pos {
+				t = ws.tone
+			}
+			dst = appendLetter(dst, l.base, l.mod, t)
+		}
+	}
+	return dst
+}
+
+// readWord decodes the lower-case letters of b (as appendLetter wrote
+// them) into n.word.
+func (n *Normalizer) readWord(b []byte) []vnLetter {
+	w := n.word[:0]
+	for i := 0; i < len(b); {
+		l := readLetter(b[i:])
+		w = append(w, l)
+		if b[i] < utf8.RuneSelf {
+			i++
+		} else {
+			_, size := utf8.DecodeRune(b[i:])
+			i += size
+		}
+	}
+	n.word = w[:0]
+	return w
 }
 
 // appendBases appends the base letters of w: the fold of its canonical
