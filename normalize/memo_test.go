@@ -2,6 +2,9 @@ package normalize
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
 	"testing"
 )
 
@@ -49,5 +52,55 @@ func TestParseRepeat(t *testing.T) {
 	}
 	if got := p.Parse([]byte("Thôn 6, Xã Uy Nỗ, Huyện Đông Anh, Thành phố Hà Nội")); got.NewWard == a1.NewWard {
 		t.Fatal("a different address returned the memo")
+	}
+}
+
+// TestTokenMemoColdWarm: Name gives the same results from a Normalizer
+// whose token memo is warm (and full of colliding entries) as from a
+// fresh one, over the golden inputs, trickyInputs, names made of more
+// distinct syllables than the memo has entries, and, with DEDUP_GEN_DIR,
+// the first rows of a generated population.
+func TestTokenMemoColdWarm(t *testing.T) {
+	var ins []string
+	for _, s := range goldenInputs(t) {
+		ins = append(ins, string(s))
+	}
+	ins = append(ins, trickyInputs...)
+	onsets := []string{"", "b", "ch", "đ", "gh", "gi", "kh", "ngh", "nh", "ph", "qu", "th", "tr", "x"}
+	rhymes := []string{"a", "ai", "anh", "ăng", "âu", "ê", "iêng", "oa", "oai", "uy", "uyên", "ươi", "ưng", "y", "yêu"}
+	tones := []string{"", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
+	var syl []string
+	for _, o := range onsets {
+		for _, r := range rhymes {
+			for _, tn := range tones {
+				syl = append(syl, o+r+tn)
+			}
+		}
+	}
+	if len(syl) <= tokenMemoSize {
+		t.Fatalf("%d syllables: too few to overflow the memo", len(syl))
+	}
+	for i := range syl {
+		ins = append(ins, "Nguyễn "+syl[i]+" "+syl[(i*7+3)%len(syl)])
+	}
+	if dir := os.Getenv("DEDUP_GEN_DIR"); dir != "" {
+		files, _ := filepath.Glob(filepath.Join(dir, "population", "*.parquet"))
+		if len(files) > 0 {
+			sort.Strings(files)
+			cols := readStringColumns(t, files[0], "full_name")
+			ins = append(ins, cols[0][:min(len(cols[0]), 20000)]...)
+		}
+	}
+	warm := New(Options{})
+	for _, s := range ins { // fill the memo
+		warm.Name([]byte(s))
+	}
+	for _, s := range ins {
+		var got, want bytes.Buffer
+		digestWriter{&got}.name("name", warm.Name([]byte(s)))
+		digestWriter{&want}.name("name", New(Options{}).Name([]byte(s)))
+		if got.String() != want.String() {
+			t.Fatalf("warm Name(%q):\n%s\ncold:\n%s", s, got.String(), want.String())
+		}
 	}
 }

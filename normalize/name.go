@@ -78,6 +78,10 @@ type Name struct {
 type nameToken struct {
 	start, end   int // in Text.Canonical (lower case, accented)
 	fstart, fend int // in nameScratch.fold
+	istart, iend int // its VariantKeyIY form, in nameScratch.iy
+	pstart, pend int // its Phonetic form, in nameScratch.ph
+	variant      string
+	hasVariant   bool // variant is the token's representative (nameTables.variant)
 	abbrev       bool
 }
 
@@ -90,8 +94,95 @@ type nameScratch struct {
 	again []byte
 	perm  []nameToken
 	ents  []personNameEntry
+	iy    []byte // the tokens' VariantKeyIY forms
+	ph    []byte // the tokens' Phonetic forms
 	telex telexScratch
 	fixed []byte // the input with Telex tokens decoded
+	memo  *[tokenMemoSize]tokenMemo
+}
+
+// tokenMemoSize is the number of entries of nameScratch.memo (a power of
+// two); tokenMemoKey the longest token it keeps (a Vietnamese syllable
+// takes at most 10 bytes), tokenMemoForm the longest IY and phonetic form.
+const (
+	tokenMemoSize = 1024
+	tokenMemoKey  = 16
+	tokenMemoForm = 24
+)
+
+// tokenMemo is what name1 derives from one canonical token alone: its
+// fold, the reference lists' entry for it, its honorific class, its
+// representative and the VariantKeyIY and Phonetic forms of the variant
+// key token. Every one is a pure function of the token, and names are
+// drawn from a few thousand tokens, so a small direct-mapped memo per
+// Normalizer saves the map lookups and the per-token passes; a result
+// never depends on what the memo holds.
+type tokenMemo struct {
+	ent                    personNameEntry
+	variant                string
+	hasVariant, ok         bool
+	hon                    uint8
+	klen, flen, ilen, plen uint8
+	key, fold              [tokenMemoKey]byte
+	iy, ph                 [tokenMemoForm]byte
+}
+
+// tokenHash hashes a token for the memo (FNV-1a).
+func tokenHash(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return h ^ h>>16
+}
+
+// addToken fills in the derived forms of token tk of canonical text low:
+// its fold in sc.fold, its IY and phonetic forms in sc.iy and sc.ph, its
+// representative, and returns its entry and honorific class, from the
+// memo where it holds the token.
+func (sc *nameScratch) addToken(nt *nameTables, tk *nameToken, low []byte) (personNameEntry, uint8) {
+	tok := low[tk.start:tk.end]
+	tk.fstart, tk.istart, tk.pstart = len(sc.fold), len(sc.iy), len(sc.ph)
+	var e *tokenMemo
+	if len(tok) <= tokenMemoKey {
+		if sc.memo == nil {
+			sc.memo = new([tokenMemoSize]tokenMemo)
+		}
+		e = &sc.memo[tokenHash(tok)&(tokenMemoSize-1)]
+		if e.ok && string(e.key[:e.klen]) == string(tok) {
+			sc.fold = append(sc.fold, e.fold[:e.flen]...)
+			sc.iy = append(sc.iy, e.iy[:e.ilen]...)
+			sc.ph = append(sc.ph, e.ph[:e.plen]...)
+			tk.fend, tk.iend, tk.pend = len(sc.fold), len(sc.iy), len(sc.ph)
+			tk.variant, tk.hasVariant = e.variant, e.hasVariant
+			return e.ent, e.hon
+		}
+	}
+	sc.fold = AppendFold(sc.fold, tok)
+	tk.fend = len(sc.fold)
+	f := sc.fold[tk.fstart:tk.fend]
+	ent := nt.byFold[string(f)]
+	hon := nt.honorific[string(f)]
+	tk.variant, tk.hasVariant = nt.variant[string(tok)]
+	vk := tok
+	if tk.hasVariant {
+		sc.tmp = append(sc.tmp[:0], tk.variant...)
+		vk = sc.tmp
+	}
+	sc.iy = appendIY(sc.iy, vk)
+	tk.iend = len(sc.iy)
+	sc.tmp = AppendFold(sc.tmp[:0], sc.iy[tk.istart:tk.iend])
+	sc.ph = appendPhonetic(sc.ph, sc.tmp)
+	tk.pend = len(sc.ph)
+	if e != nil && tk.iend-tk.istart <= tokenMemoForm && tk.pend-tk.pstart <= tokenMemoForm {
+		e.ok = true
+		e.ent, e.hon, e.variant, e.hasVariant = ent, hon, tk.variant, tk.hasVariant
+		e.klen = uint8(copy(e.key[:], tok))
+		e.flen = uint8(copy(e.fold[:], f))
+		e.ilen = uint8(copy(e.iy[:], sc.iy[tk.istart:tk.iend]))
+		e.plen = uint8(copy(e.ph[:], sc.ph[tk.pstart:tk.pend]))
+	}
+	return ent, hon
 }
 
 // personNameEntry is what the reference lists say about one folded token.
@@ -343,24 +434,23 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 	}
 	low := t.Canonical
 	sc.toks, nm.Flags = tokenizeName(sc.toks[:0], low, nm.Flags)
-	sc.fold = sc.fold[:0]
+	// What each token says alone, once: the order scoring asks several
+	// times.
+	sc.fold, sc.iy, sc.ph, sc.ents = sc.fold[:0], sc.iy[:0], sc.ph[:0], sc.ents[:0]
+	hon0 := uint8(0)
 	for i := range sc.toks {
-		tk := &sc.toks[i]
-		tk.fstart = len(sc.fold)
-		sc.fold = AppendFold(sc.fold, low[tk.start:tk.end])
-		tk.fend = len(sc.fold)
+		ent, hon := sc.addToken(nt, &sc.toks[i], low)
+		sc.ents = append(sc.ents, ent)
+		if i == 0 {
+			hon0 = hon
+		}
 	}
 	toks := sc.toks
-	// One lookup per token: the order scoring asks several times.
-	sc.ents = sc.ents[:0]
-	for _, tk := range toks {
-		sc.ents = append(sc.ents, nt.byFold[string(sc.fold[tk.fstart:tk.fend])])
-	}
 	ents := sc.ents
 	entry := func(i int) personNameEntry { return ents[i] }
 	// Honorifics.
 	if len(toks) >= 3 {
-		switch nt.honorific[string(sc.fold[toks[0].fstart:toks[0].fend])] {
+		switch hon0 {
 		case honVietnamese:
 			if len(toks) >= 4 && entry(1).surname {
 				toks, ents = toks[1:], ents[1:]
@@ -400,9 +490,7 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 			for _, i := range ord {
 				sc.perm = append(sc.perm, toks[i])
 			}
-			if detectOrder(sc.perm, func(i int) personNameEntry {
-				return nt.byFold[string(sc.fold[sc.perm[i].fstart:sc.perm[i].fend])]
-			}) != OrderVietnamese {
+			if detectOrder(sc.perm, func(i int) personNameEntry { return ents[ord[i]] }) != OrderVietnamese {
 				nm.Order = OrderVietnamese
 				for i := range ord {
 					ord[i] = i
@@ -483,18 +571,28 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 		if p > 0 {
 			out = append(out, ' ')
 		}
-		tk := low[toks[i].start:toks[i].end]
-		if v, ok := nt.variant[string(tk)]; ok {
-			out = append(out, v...)
+		if tk := &toks[i]; tk.hasVariant {
+			out = append(out, tk.variant...)
 		} else {
-			out = append(out, tk...)
+			out = append(out, low[tk.start:tk.end]...)
 		}
 	}
+	// appendIY and appendPhonetic work token by token (a space starts
+	// afresh), so the keys are the tokens' own forms joined by spaces.
 	iy := len(out)
-	out = appendIY(out, out[vk:iy])
+	for p, i := range sc.order {
+		if p > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, sc.iy[toks[i].istart:toks[i].iend]...)
+	}
 	ph := len(out)
-	sc.tmp = AppendFold(sc.tmp[:0], out[iy:ph])
-	out = appendPhonetic(out, sc.tmp)
+	for p, i := range sc.order {
+		if p > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, sc.ph[toks[i].pstart:toks[i].pend]...)
+	}
 	vf := len(out)
 	for p, i := range sc.order {
 		if p > 0 {
