@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -40,6 +42,7 @@ func runNormalize(args []string, stdout, stderr io.Writer) error {
 	cols := fs.String("columns", "", "role=column,... to map the default config to another schema; roles: "+strings.Join(normalizeRoles, ", "))
 	refYear := fs.Int("ref-year", 0, "reference year for two-digit years and future birth dates (0: none; with --config, default the config's reference_year)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	workers := fs.Int("workers", 0, "worker goroutines (default: all cores); the output is the same for any number")
 	// Accept the input before or after the flags: dedup normalize IN --out OUT.
 	var in string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -83,7 +86,7 @@ func runNormalize(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	var rejects []dataio.Reject
-	n, err := normalizeTable(in, *out, m, *refYear, *quiet, func(rj dataio.Reject) { rejects = append(rejects, rj) })
+	n, err := normalizeTable(in, *out, m, *refYear, *workers, *quiet, func(rj dataio.Reject) { rejects = append(rejects, rj) })
 	if err != nil {
 		return err
 	}
@@ -298,9 +301,19 @@ func planNormalize(in string, inSchema *arrow.Schema, m normalizeMapping) ([]nor
 	return plan, arrow.NewSchema(fields, nil), nil
 }
 
+// normalizeBatchRows is the rows per input batch; 0 is the reader's
+// default. Tests lower it to exercise many batches on small inputs.
+var normalizeBatchRows = 0
+
 // normalizeTable streams in to out: the input columns (as strings) and the
-// normalized columns of the mapped fields (see planNormalize).
-func normalizeTable(in, out string, m normalizeMapping, refYear int, quiet bool, onReject func(dataio.Reject)) (int64, error) {
+// normalized columns of the mapped fields (see planNormalize). Batches are
+// normalized on workers goroutines, each with its own normalizer, and
+// written in input order, so the output does not depend on workers; at
+// most 2 × workers batches are in memory.
+func normalizeTable(in, out string, m normalizeMapping, refYear, workers int, quiet bool, onReject func(dataio.Reject)) (int64, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	probe, err := dataio.Open(in, dataio.ReadOptions{AsStrings: true, BatchSize: 1})
 	if err != nil {
 		return 0, err
@@ -312,7 +325,7 @@ func normalizeTable(in, out string, m normalizeMapping, refYear int, quiet bool,
 		return 0, err
 	}
 
-	r, err := dataio.Open(in, dataio.ReadOptions{AsStrings: true, OnReject: onReject})
+	r, err := dataio.Open(in, dataio.ReadOptions{AsStrings: true, OnReject: onReject, BatchSize: normalizeBatchRows})
 	if err != nil {
 		return 0, err
 	}
@@ -331,47 +344,82 @@ func normalizeTable(in, out string, m normalizeMapping, refYear int, quiet bool,
 	if !quiet {
 		rep = progress.New("normalize", 0, progress.Options{})
 	}
-	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
-	defer b.Release()
-	rn := newRowNormalizer(plan, refYear)
+
+	// An ordered pool: the reader hands batches to the workers and queues
+	// their slots in input order; the writer takes the slots in that order.
+	type job struct {
+		in   arrow.RecordBatch
+		out  arrow.RecordBatch
+		rows int64
+		err  error
+		done chan struct{}
+	}
+	jobs := make(chan *job)
+	order := make(chan *job, 2*workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+			defer b.Release()
+			rn := newRowNormalizer(plan, refYear)
+			for j := range jobs {
+				j.rows = j.in.NumRows()
+				j.out, j.err = normalizeBatch(in, b, rn, j.in)
+				j.in.Release()
+				close(j.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if !r.Next() {
+				return
+			}
+			batch := r.Batch()
+			batch.Retain()
+			j := &job{in: batch, done: make(chan struct{})}
+			select {
+			case order <- j:
+			case <-stop:
+				batch.Release()
+				return
+			}
+			jobs <- j
+		}
+	}()
 	var rows int64
-	for r.Next() {
-		batch := r.Batch()
-		nin := int(batch.NumCols())
-		cols := make([]*array.String, nin)
-		for i := range cols {
-			c, ok := batch.Column(i).(*array.String)
-			if !ok {
-				return rows, errors.New(in + ": reader did not deliver strings")
-			}
-			cols[i] = c
-		}
-		for row := 0; row < int(batch.NumRows()); row++ {
-			for i := 0; i < nin; i++ {
-				sb := b.Field(i).(*array.StringBuilder)
-				if cols[i].IsNull(row) {
-					sb.AppendNull()
-				} else {
-					sb.Append(cols[i].Value(row))
+	var werr error
+	for j := range order {
+		<-j.done
+		if werr == nil {
+			if werr = j.err; werr == nil {
+				werr = w.Write(j.out)
+				rows += j.rows
+				if rep != nil {
+					rep.Add(j.rows)
 				}
 			}
-			rn.row(b, func(col int) []byte {
-				if cols[col].IsNull(row) {
-					return nil
-				}
-				return bytes.TrimSpace([]byte(cols[col].Value(row)))
-			})
+			if werr != nil {
+				close(stop) // the reader stops; the queued batches drain
+			}
 		}
-		out := b.NewRecordBatch()
-		err := w.Write(out)
-		out.Release()
-		if err != nil {
-			return rows, err
+		if j.out != nil {
+			j.out.Release()
 		}
-		rows += batch.NumRows()
-		if rep != nil {
-			rep.Add(batch.NumRows())
-		}
+	}
+	wg.Wait()
+	if werr != nil {
+		return rows, werr
 	}
 	if err := r.Err(); err != nil {
 		return rows, err
@@ -384,6 +432,37 @@ func normalizeTable(in, out string, m normalizeMapping, refYear int, quiet bool,
 	}
 	committed = true
 	return rows, nil
+}
+
+// normalizeBatch builds the output batch of one input batch with b and rn
+// (one of each per worker).
+func normalizeBatch(in string, b *array.RecordBuilder, rn *rowNormalizer, batch arrow.RecordBatch) (arrow.RecordBatch, error) {
+	nin := int(batch.NumCols())
+	cols := make([]*array.String, nin)
+	for i := range cols {
+		c, ok := batch.Column(i).(*array.String)
+		if !ok {
+			return nil, errors.New(in + ": reader did not deliver strings")
+		}
+		cols[i] = c
+	}
+	for row := 0; row < int(batch.NumRows()); row++ {
+		for i := 0; i < nin; i++ {
+			sb := b.Field(i).(*array.StringBuilder)
+			if cols[i].IsNull(row) {
+				sb.AppendNull()
+			} else {
+				sb.Append(cols[i].Value(row))
+			}
+		}
+		rn.row(b, func(col int) []byte {
+			if cols[col].IsNull(row) {
+				return nil
+			}
+			return bytes.TrimSpace([]byte(cols[col].Value(row)))
+		})
+	}
+	return b.NewRecordBatch(), nil
 }
 
 // rowNormalizer normalizes the fields of one row into the output columns;

@@ -404,3 +404,56 @@ func TestNormalizeConfigErrors(t *testing.T) {
 		t.Errorf("minimal config header %v", header)
 	}
 }
+
+// TestNormalizeWorkers: batches are normalized in parallel and written in
+// input order, so the output and the rejects are the same bytes for any
+// number of workers, on dirty data with legacy encodings and bad rows.
+func TestNormalizeWorkers(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := gen.Generate(context.Background(), gen.Options{People: 3000, Seed: 8, Workers: 1, OutDir: dir, Quiet: true,
+		Profile: "dirty", Format: "csv"}); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "population", "01.csv")
+	// A row the reader rejects (ragged) in the middle of the batches.
+	data, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	lines = append(lines[:len(lines)/2], append([]string{"only,three,cells\n"}, lines[len(lines)/2:]...)...)
+	if err := os.WriteFile(in, []byte(strings.Join(lines, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { normalizeBatchRows = n }(normalizeBatchRows)
+	normalizeBatchRows = 17
+	var want, wantRejects []byte
+	for _, w := range []string{"1", "2", "5"} {
+		out := filepath.Join(dir, "out"+w+".parquet")
+		got := runNormalizeCmd(t, in, "--out", out, "--workers", w)
+		rejects, err := os.ReadFile(filepath.Join(dir, "out"+w+".rejects.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want == nil {
+			want, wantRejects = got, rejects
+			if len(lines) < 10*17 {
+				t.Fatalf("only %d lines: too few batches to test", len(lines))
+			}
+			man, err := os.ReadFile(filepath.Join(dir, "out1.manifest.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(man), `"rows_rejected": 1`) {
+				t.Fatalf("the ragged row was not rejected: %s", man)
+			}
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("--workers %s: output differs from --workers 1", w)
+		}
+		if !bytes.Equal(rejects, wantRejects) {
+			t.Errorf("--workers %s: rejects differ from --workers 1", w)
+		}
+	}
+}
