@@ -156,6 +156,13 @@ func (r *runner) load(ctx context.Context) error {
 	if err := nextFile(); err != nil {
 		return err
 	}
+	// A register too big for the machine stops here with a clear error
+	// instead of being killed by the kernel later, hours in.
+	physical := physicalMemory()
+	if memoryOverride > 0 {
+		physical = memoryOverride
+	}
+	ceiling := physical * storeCeilingPercent / 100
 	pool := orderedPool[rawBatch, normBatch]{
 		workers: r.opt.Workers,
 		work: func(w int, in rawBatch) (normBatch, error) {
@@ -168,6 +175,12 @@ func (r *runner) load(ctx context.Context) error {
 			}
 			if err := r.st.appendStore(out.st); err != nil {
 				return err
+			}
+			if ceiling > 0 && r.st.memBytes() > ceiling {
+				return fmt.Errorf("the register does not fit in memory: after %d records the record store holds %d MiB, "+
+					"more than %d%% of the machine's %d MiB, and the later stages need as much again; "+
+					"spilling to disk is not implemented yet: split the input (for example by province) or use a larger machine",
+					r.st.n, r.st.memBytes()>>20, storeCeilingPercent, physical>>20)
 			}
 			r.progress.Add(int64(out.st.n + len(out.rejects)))
 			return nil

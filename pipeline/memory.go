@@ -61,3 +61,11 @@ func setMemoryLimit(budget int64) (restore func()) {
 	prev := debug.SetMemoryLimit(limit)
 	return func() { debug.SetMemoryLimit(prev) }
 }
+
+// storeCeilingPercent is the share of the machine's memory the record
+// store may reach while loading: blocking, scoring and writing need about
+// as much again on top of it (10M records: a 2.8 GiB store, 5.7 GiB peak).
+const storeCeilingPercent = 45
+
+// memoryOverride replaces the machine's memory size in tests (0: none).
+var memoryOverride int64

@@ -1,9 +1,15 @@
 package pipeline
 
 import (
+	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
+
+	"github.com/dedup-vn/dedup/config"
 )
 
 func TestMemoryLimit(t *testing.T) {
@@ -30,5 +36,26 @@ func TestMemoryLimit(t *testing.T) {
 	restore()
 	if before != math.MaxInt64 && before <= 0 {
 		t.Fatalf("odd previous limit %d", before)
+	}
+}
+
+// TestRegisterTooBigForMachine: when the record store outgrows its share of
+// the machine's memory the run stops with an error that says so (and what
+// to do), instead of growing until the kernel kills it; no output appears.
+func TestRegisterTooBigForMachine(t *testing.T) {
+	in := filepath.Join(generated(t), "population")
+	defer func(v int64) { memoryOverride = v }(memoryOverride)
+	memoryOverride = 64 << 10 // 64 KiB "machine": the store passes 45% of it at once
+	out := t.TempDir()
+	_, err := Run(context.Background(), config.Default(), Options{OutDir: out, Inputs: []string{in}, Workers: 2, Progress: quietProgress})
+	if err == nil || !strings.Contains(err.Error(), "does not fit in memory") || !strings.Contains(err.Error(), "spilling") {
+		t.Fatalf("err = %v, want a does-not-fit error", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Fatalf("outputs left behind: %v", entries)
+	}
+	memoryOverride = 0
+	if _, err := Run(context.Background(), config.Default(), Options{OutDir: out, Inputs: []string{in}, Workers: 2, Progress: quietProgress}); err != nil {
+		t.Fatalf("same register on this machine: %v", err)
 	}
 }
