@@ -169,71 +169,6 @@ type wordState struct {
 	vowel   bool   // a letter is a vowel
 }
 
-// appendWordFast is appendWord for a word whose state the scan gathered.
-func appendWordFast(dst []byte, w []vnLetter, ws *wordState, st *scanStats) []byte {
-	marked := ws.mod || ws.toned > 0
-	if !ws.vowel {
-		// No vowel: no syllable, nothing to judge or move.
-		if marked {
-			st.markedWords++
-		}
-		return appendLetters(dst, w)
-	}
-	if len(w) > sylMaxLetters {
-		return appendWord(dst, w, st)
-	}
-	e, ok := sylLookup(ws.key)
-	if !ok {
-		return appendWord(dst, w, st)
-	}
-	st.vowelWords++
-	if marked {
-		st.markedWords++
-	}
-	valid := true
-	if ws.toned == 1 {
-		ti := ws.tonePos
-		v0, v1 := int(e.v0), int(e.v1)
-		if ti >= v1 || ti < v0 && !(ti == v0-1 && e.flags&sylOnsetNil != 0) ||
-			e.flags&sylStop != 0 && ws.tone != vtAcute && ws.tone != vtDot {
-			valid = false
-		}
-	}
-	if !valid || ws.toned > 1 {
-		st.invalidWords++
-		if marked {
-			st.invalidMarked++
-		}
-	}
-	if ws.toned == 1 && valid {
-		pos := int(e.pos)
-		if pos == ws.tonePos {
-			return appendLetters(dst, w)
-		}
-		for i, l := range w {
-			t := uint8(0)
-			if i == pos {
-				t = ws.tone
-			}
-			dst = appendLetter(dst, l.base, l.mod, t)
-		}
-		return dst
-	}
-	return appendLetters(dst, w)
-}
-
-// appendLetters appends the lower-case letters of w as they are.
-func appendLetters(dst []byte, w []vnLetter) []byte {
-	for _, l := range w {
-		if l.mod == 0 && l.tone == 0 {
-			dst = append(dst, l.base)
-		} else {
-			dst = utf8.AppendRune(dst, composeTab[l.base-'a'][l.mod][l.tone])
-		}
-	}
-	return dst
-}
-
 // appendCanonical appends the canonical form of valid UTF-8 s (see Text)
 // and reports what it saw: appendCanonicalRef's result, faster.
 func (n *Normalizer) appendCanonical(dst, s []byte) ([]byte, scanStats) {
@@ -264,8 +199,8 @@ func (n *Normalizer) scanFold(dst, s []byte) ([]byte, scanStats, bool) {
 // bases, the other runes through foldTable).
 //
 // A word's letters are written to dst as they come, each with its own
-// tone (what appendWordFast writes for every word but a valid syllable
-// whose tone sits on another vowel), and their bases to the fold; at the
+// tone (what the judgement of the word keeps for every word but a valid
+// syllable whose tone sits on another vowel), and their bases to the fold; at the
 // word's end, endWord judges it and rewrites it in the rare cases that
 // need it, from the letters it reads back from dst.
 func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
@@ -480,10 +415,11 @@ func readLetter(b []byte) vnLetter {
 }
 
 // endWord ends the word that scan wrote to dst[at:] as it came, letter by
-// letter with its own tone: it records the word in st as appendWordFast
-// does and, where appendWordFast would write it otherwise (a tone moved
-// to its canonical vowel, or the word left to appendWord), writes it again
-// from its letters read back from dst.
+// letter with its own tone: it records the word in st as appendWord does
+// and, where that changes the letters (a tone moved to its canonical
+// vowel) or appendWord must judge the word (more than sylMaxLetters
+// letters, not in sylTab), writes it again from its letters read back
+// from dst. The tone-independent part of vnSyllable comes from sylTab.
 func (n *Normalizer) endWord(dst []byte, at int, ws *wordState, st *scanStats) []byte {
 	marked := ws.mod || ws.toned > 0
 	if !ws.vowel {

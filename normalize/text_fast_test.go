@@ -19,6 +19,18 @@ func codeLetter(c uint8) vnLetter {
 	panic("no letter for code")
 }
 
+// appendLetters appends the lower-case letters of w as they are.
+func appendLetters(dst []byte, w []vnLetter) []byte {
+	for _, l := range w {
+		if l.mod == 0 && l.tone == 0 {
+			dst = append(dst, l.base)
+		} else {
+			dst = utf8.AppendRune(dst, composeTab[l.base-'a'][l.mod][l.tone])
+		}
+	}
+	return dst
+}
+
 // wordStateOf is what the fast scan gathers for w.
 func wordStateOf(w []vnLetter) wordState {
 	var ws wordState
@@ -30,20 +42,27 @@ func wordStateOf(w []vnLetter) wordState {
 		}
 		ws.mod = ws.mod || l.mod != 0
 		ws.vowel = ws.vowel || vnIsVowel(l.base)
+		ws.n++
 	}
 	return ws
 }
 
-// TestSyllableTable checks every entry of sylTab against appendWord (the
+// TestSyllableTable checks every entry of sylTab, through endWord, against appendWord (the
 // reference) with no tone, each tone on each letter, and two tones: the
 // bytes and the statistics must be the same.
 func TestSyllableTable(t *testing.T) {
 	entries, cases := 0, 0
+	n := New(Options{})
 	check := func(w []vnLetter) {
+		for _, l := range w {
+			if composeTab[l.base-'a'][l.mod][l.tone] == 0 {
+				return // a toned đ: no rune, so no scan meets it
+			}
+		}
 		cases++
 		ws := wordStateOf(w)
 		var st1, st2 scanStats
-		got := appendWordFast(nil, w, &ws, &st1)
+		got := n.endWord(appendLetters(nil, w), 0, &ws, &st1)
 		want := appendWord(nil, w, &st2)
 		if !bytes.Equal(got, want) || st1 != st2 {
 			t.Fatalf("word %q: fast %q %+v, reference %q %+v", appendLetters(nil, w), got, st1, want, st2)
