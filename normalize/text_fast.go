@@ -418,8 +418,7 @@ func readLetter(b []byte) vnLetter {
 // letter with its own tone: it records the word in st as appendWord does
 // and, where that changes the letters (a tone moved to its canonical
 // vowel) or appendWord must judge the word (more than sylMaxLetters
-// letters, not in sylTab), writes it again from its letters read back
-// from dst. The tone-independent part of vnSyllable comes from sylTab.
+// letters), writes it again from its letters read back from dst. The tone-independent part of vnSyllable comes from sylTab.
 func (n *Normalizer) endWord(dst []byte, at int, ws *wordState, st *scanStats) []byte {
 	marked := ws.mod || ws.toned > 0
 	if !ws.vowel {
@@ -433,12 +432,19 @@ func (n *Normalizer) endWord(dst []byte, at int, ws *wordState, st *scanStats) [
 		return appendWord(dst[:at], n.readWord(dst[at:]), st)
 	}
 	e, ok := sylLookup(ws.key)
-	if !ok {
-		return appendWord(dst[:at], n.readWord(dst[at:]), st)
-	}
 	st.vowelWords++
 	if marked {
 		st.markedWords++
+	}
+	if !ok {
+		// No valid syllable without its tones (sylTab holds them all, see
+		// TestSyllableTableComplete), so none with them: tones only add
+		// checks. appendWord would count it invalid and keep its letters.
+		st.invalidWords++
+		if marked {
+			st.invalidMarked++
+		}
+		return dst
 	}
 	valid := true
 	if ws.toned == 1 {

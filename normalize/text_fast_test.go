@@ -47,9 +47,9 @@ func wordStateOf(w []vnLetter) wordState {
 	return ws
 }
 
-// TestSyllableTable checks every entry of sylTab, through endWord, against appendWord (the
-// reference) with no tone, each tone on each letter, and two tones: the
-// bytes and the statistics must be the same.
+// TestSyllableTable checks every entry of sylTab, through endWord,
+// against appendWord (the reference) with no tone, each tone on each
+// letter, and two tones: the bytes and the statistics must be the same.
 func TestSyllableTable(t *testing.T) {
 	entries, cases := 0, 0
 	n := New(Options{})
@@ -170,4 +170,64 @@ func FuzzAppendCanonical(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		sameText(t, fast, ref, []byte(s))
 	})
+}
+
+// TestSyllableTableComplete: endWord takes a word that sylTab lacks for
+// no syllable, so the table must hold every word vnSyllable finds valid
+// without tones: all words of up to four letters, and random words of
+// five to sylMaxLetters letters drawn from the onsets, vowels and finals.
+func TestSyllableTableComplete(t *testing.T) {
+	var alpha []vnLetter
+	for c := uint8(1); c <= 33; c++ {
+		alpha = append(alpha, codeLetter(c))
+	}
+	checked := 0
+	check := func(w []vnLetter) {
+		checked++
+		_, valid := vnSyllable(w, vtNone)
+		_, inTab := sylLookup(wordStateOf(w).key)
+		if valid != inTab {
+			t.Fatalf("word %q: vnSyllable valid %v, in sylTab %v", appendLetters(nil, w), valid, inTab)
+		}
+	}
+	var rec func(w []vnLetter, k int)
+	rec = func(w []vnLetter, k int) {
+		if len(w) > 0 {
+			check(w)
+		}
+		if len(w) == k {
+			return
+		}
+		for _, l := range alpha {
+			rec(append(w, l), k)
+		}
+	}
+	rec(nil, 4)
+	parts := [][]string{
+		{"", "b", "ch", "đ", "g", "gh", "gi", "kh", "ng", "ngh", "nh", "ph", "qu", "q", "th", "tr", "x", "đh", "ghi"},
+		{"a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y"},
+		{"", "c", "ch", "m", "n", "ng", "nh", "p", "t", "g", "h", "k", "đ", "ngh"},
+	}
+	letters := func(s string) (w []vnLetter) {
+		for _, r := range s {
+			w = append(w, letterTab[r])
+		}
+		return w
+	}
+	seed := uint64(1)
+	next := func(n int) int {
+		seed = seed*6364136223846793005 + 1442695040888963407
+		return int(seed>>33) % n
+	}
+	for range 300000 {
+		s := parts[0][next(len(parts[0]))]
+		for range 1 + next(4) {
+			s += parts[1][next(len(parts[1]))]
+		}
+		s += parts[2][next(len(parts[2]))]
+		if w := letters(s); len(w) >= 5 && len(w) <= sylMaxLetters {
+			check(w)
+		}
+	}
+	t.Logf("%d words", checked)
 }
