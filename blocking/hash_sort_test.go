@@ -73,11 +73,21 @@ func TestHashAllocs(t *testing.T) {
 func TestSortEntries(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, n := range []int{0, 1, 2, 63, 64, 65, 1000, 50000} {
-		for _, keyBits := range []uint{3, 16, 64} {
+		// 3 and 16 bits: few varying bytes, all sorted on. 64: hashes,
+		// sorted on the top four bytes and fixed up within runs. 65 stands
+		// for keys whose top bytes take few values while five or more bytes
+		// vary, so that runs sharing the sorted bytes are long and unsorted.
+		for _, keyBits := range []uint{3, 16, 64, 65} {
 			a := make([]Entry, n)
 			for i := range a {
 				k := rng.Uint64()
-				if keyBits < 64 {
+				switch {
+				case keyBits == 65:
+					// A random lowest byte under four bytes of 0 or 1:
+					// after the shift, five varying bytes, the top four
+					// taking 16 values.
+					k = k&0xff | uint64(rng.IntN(2))<<8 | uint64(rng.IntN(2))<<16 | uint64(rng.IntN(2))<<24 | uint64(rng.IntN(2))<<48
+				case keyBits < 64:
 					k &= 1<<keyBits - 1
 				}
 				a[i] = Entry{Key: k << 8, Row: int32(i)} // low byte constant: skipped pass

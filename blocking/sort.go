@@ -1,5 +1,10 @@
 package blocking
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Entry is one (key, row) pair to sort.
 type Entry struct {
 	Key uint64
@@ -38,14 +43,29 @@ func SortEntries(a, scratch []Entry) []Entry {
 		counts[6][byte(k>>48)]++
 		counts[7][byte(k>>56)]++
 	}
-	src, dst := a, scratch
+	// A byte that is constant over all keys leaves the order unchanged.
+	var vary [8]int
+	nv := 0
 	for pass := 0; pass < 8; pass++ {
+		if counts[pass][byte(a[0].Key>>uint(pass*8))] != n {
+			vary[nv] = pass
+			nv++
+		}
+	}
+	varying := vary[:nv]
+	// Keys that vary in more than four bytes (hashes) are sorted on their
+	// four highest varying bytes only, which already groups almost every
+	// distinct key apart; the rare runs that share those bytes but not the
+	// whole key are then sorted within. Half the scatter passes, same
+	// result.
+	partial := len(varying) > 4
+	if partial {
+		varying = varying[len(varying)-4:]
+	}
+	src, dst := a, scratch
+	for _, pass := range varying {
 		c := &counts[pass]
 		shift := uint(pass * 8)
-		// A byte that is constant over all keys leaves the order unchanged.
-		if c[byte(src[0].Key>>shift)] == n {
-			continue
-		}
 		var offs [256]int
 		sum := 0
 		for b := 0; b < 256; b++ {
@@ -60,7 +80,35 @@ func SortEntries(a, scratch []Entry) []Entry {
 		}
 		src, dst = dst, src
 	}
+	if partial {
+		fixRuns(src, ^uint64(0)<<uint(varying[0]*8))
+	}
 	return src
+}
+
+// fixRuns sorts, stably by the whole key, every run of a whose keys agree
+// on the bits of high (the bytes the radix passes sorted on). A run of one
+// key is already in order and costs one comparison per entry.
+func fixRuns(a []Entry, high uint64) {
+	for s := 0; s < len(a); {
+		e := s + 1
+		sorted := true
+		for e < len(a) && a[e].Key&high == a[s].Key&high {
+			if a[e].Key < a[e-1].Key {
+				sorted = false
+			}
+			e++
+		}
+		if !sorted {
+			run := a[s:e]
+			if len(run) <= 64 {
+				insertionSort(run)
+			} else {
+				slices.SortStableFunc(run, func(x, y Entry) int { return cmp.Compare(x.Key, y.Key) })
+			}
+		}
+		s = e
+	}
 }
 
 // insertionSort is stable and beats radix on tiny inputs.
