@@ -143,7 +143,8 @@ func (r *runner) newScorer(ix *blocking.Index) (*scorer, error) {
 }
 
 // train estimates u from random pairs and m and λ by EM over the vectors
-// of every candidate pair, counted in per-worker histograms.
+// of the candidate pairs (at most model.sample_pairs_per_rule of a rule,
+// sampled by whole blocks), counted in per-worker histograms.
 func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 	m := linkage.NewModel(sc.compiled)
 	m.TFMin = r.cfg.Model.TermFrequencyMin
@@ -272,7 +273,8 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 		}
 	}
 	// λ, the share of matches among the blocked pairs, with m and u fixed:
-	// a few EM steps on λ alone over every candidate pair's full vector.
+	// a few EM steps on λ alone over the candidate pairs' full vectors
+	// (each rule's pairs, or its block sample scaled back).
 	all := r.candidateVectors(ix, sc)
 	if m, err = withLambda(m, all, r.allPairs()); err != nil {
 		return err
