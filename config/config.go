@@ -384,8 +384,8 @@ func (c *Config) Validate() error {
 			bad(key+".jw_thresholds", "only for kinds text and person_name")
 		}
 	}
-	if c.Model.SamplePairsPerRule < 10_000 {
-		bad("model.sample_pairs_per_rule", "at least 10000")
+	if c.Model.SamplePairsPerRule < 1000 {
+		bad("model.sample_pairs_per_rule", "at least 1000")
 	}
 	if c.Model.USamplePairs < 1000 {
 		bad("model.u_sample_pairs", "at least 1000")

@@ -13,6 +13,7 @@ import (
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/eval"
 	"github.com/dedup-vn/dedup/gen"
+	"github.com/dedup-vn/dedup/linkage"
 )
 
 var (
@@ -173,5 +174,60 @@ func TestFEBRL3(t *testing.T) {
 	t.Logf("FEBRL3 pairwise precision %.4f recall %.4f F1 %.4f", pw.Precision, pw.Recall, pw.F1)
 	if pw.F1 < 0.995 {
 		t.Errorf("FEBRL3 pairwise F1 %.4f; want at least 0.995", pw.F1)
+	}
+}
+
+// TestTrainingSample: with a per-rule cap far below the rules' pair
+// counts, EM and the prior train on a block sample scaled back: the run
+// stays byte-identical across worker counts, the prior stays within a
+// factor of two of the full run's, and the merges nearly all agree.
+func TestTrainingSample(t *testing.T) {
+	in := filepath.Join(generated(t), "population")
+	fullOut, full := runOnce(t, config.Default(), 2, in)
+	const cap = 20 // under the validated minimum: the test register is small
+	over := 0
+	for _, r := range full.Blocking {
+		if r.Pairs > cap {
+			over++
+		}
+	}
+	if over < 2 {
+		t.Fatalf("only %d rules over %d pairs: the register is too small to sample", over, cap)
+	}
+	fullModel, err := linkage.LoadModel(filepath.Join(fullOut, FileModel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Model.SamplePairsPerRule = cap
+	var want map[string]string
+	for _, workers := range []int{1, 2} {
+		out, m := runOnce(t, cfg, workers, in)
+		got := map[string]string{}
+		for _, f := range []string{FileClusters, FilePairs, FileModel} {
+			got[f] = fileDigest(t, filepath.Join(out, f))
+		}
+		if want != nil {
+			for f := range want {
+				if got[f] != want[f] {
+					t.Errorf("workers=%d: %s differs from the 1-worker run under sampling", workers, f)
+				}
+			}
+			continue
+		}
+		want = got
+		sampled, err := linkage.LoadModel(filepath.Join(out, FileModel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[FileModel] == fileDigest(t, filepath.Join(fullOut, FileModel)) {
+			t.Error("the sampled model equals the full one: nothing was sampled")
+		}
+		if r := sampled.Lambda / fullModel.Lambda; r < 0.5 || r > 2 {
+			t.Errorf("sampled λ %g, full %g", sampled.Lambda, fullModel.Lambda)
+		}
+		if r := float64(m.Pairs.Accepted) / float64(full.Pairs.Accepted); r < 0.97 || r > 1.03 {
+			t.Errorf("sampled training accepts %d pairs, full %d", m.Pairs.Accepted, full.Pairs.Accepted)
+		}
 	}
 }
