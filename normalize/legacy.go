@@ -368,7 +368,10 @@ func countRunesTones(s []byte) (runes, tones int) {
 //     ("Mai Thò Minh", VNI for Mai Thị Minh; "Lý Thanh TuÊn", TCVN3 for Lý
 //     Thanh Tuấn) is decoded only into a valid reading with more known
 //     syllables than it has.
-func (n *Normalizer) detectLegacy(s []byte, st scanStats, hint Encoding) (Encoding, []byte) {
+//
+// canon is the canonical form of s where the caller has it (nil if not),
+// which spares the lexicon check a scan of s.
+func (n *Normalizer) detectLegacy(s, canon []byte, st scanStats, hint Encoding) (Encoding, []byte) {
 	// Unicode beyond Windows-1252 (ă, ư, ạ …) is no 8-bit mojibake, and
 	// ASCII without VIQR marks has nothing to decode: the common cases,
 	// settled before any lexicon work (an address with "Hanoi" in it is
@@ -379,8 +382,11 @@ func (n *Normalizer) detectLegacy(s []byte, st scanStats, hint Encoding) (Encodi
 	inKnown, inKnownInvalid := -1, 0
 	inputKnown := func() int {
 		if inKnown < 0 {
-			n.inCanon, _ = n.appendCanonical(n.inCanon[:0], s)
-			inKnown, inKnownInvalid = knownSyllables(n.inCanon)
+			if canon == nil {
+				n.inCanon, _ = n.appendCanonical(n.inCanon[:0], s)
+				canon = n.inCanon
+			}
+			inKnown, inKnownInvalid = knownSyllables(canon)
 		}
 		return inKnown
 	}

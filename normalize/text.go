@@ -282,8 +282,10 @@ func (n *Normalizer) text1(s []byte, hint Encoding) Text {
 	// Detection runs on the input as written (case matters to the legacy
 	// bytes), then again on the result until nothing more decodes, so that
 	// Text is idempotent: lower-casing garbage can make it decodable.
+	canon := n.canon // the canonical form of s, in the first round
 	for round := 0; st.suspicious() && round < 3; round++ {
-		enc, dec := n.detectLegacy(s, st, hint)
+		enc, dec := n.detectLegacy(s, canon, st, hint)
+		canon = nil
 		hint = EncodingNone // later rounds re-check the result alone
 		if enc == EncodingNone {
 			break
@@ -317,7 +319,7 @@ func (n *Normalizer) text1(s []byte, hint Encoding) Text {
 		var cst scanStats
 		n.tmp2, cst = n.appendCanonical(n.tmp2[:0], n.dec2)
 		for round := 0; cst.suspicious() && round < 3; round++ {
-			enc, dec := n.detectLegacy(n.dec2, cst, EncodingNone)
+			enc, dec := n.detectLegacy(n.dec2, n.tmp2, cst, EncodingNone)
 			if enc == EncodingNone {
 				break
 			}

@@ -291,7 +291,13 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 				ws.vowel = ws.vowel || vnIsVowel(l.base)
 				ws.n++
 				lastAt = len(dst)
-				dst = appendLetter(dst, l.base, l.mod, l.tone)
+				if l.upper {
+					dst = appendLetter(dst, l.base, l.mod, l.tone)
+				} else {
+					// A lower-case letter is its own composition
+					// (TestLowerLettersCompose): copy its bytes.
+					dst = append(dst, s[i-size:i]...)
+				}
 				if fold {
 					fd = append(fd, l.base)
 				}

@@ -231,3 +231,23 @@ func TestSyllableTableComplete(t *testing.T) {
 	}
 	t.Logf("%d words", checked)
 }
+
+// TestLowerLettersCompose: the scan copies a lower-case letter's bytes
+// instead of composing it from letterTab's decomposition, so the two must
+// agree for every letter letterTab holds.
+func TestLowerLettersCompose(t *testing.T) {
+	lower := 0
+	for r := rune(0); r < foldLimit; r++ {
+		l := letterTab[r]
+		if l.base == 0 || l.upper {
+			continue
+		}
+		lower++
+		if got := appendLetter(nil, l.base, l.mod, l.tone); string(got) != string(r) {
+			t.Errorf("%U %c: composes to %q", r, r, got)
+		}
+	}
+	if lower < 26+67 { // a..z, and the 67 lower-case Vietnamese letters beyond them
+		t.Fatalf("only %d lower-case letters", lower)
+	}
+}
