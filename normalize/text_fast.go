@@ -242,29 +242,54 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 				}
 				continue
 			}
-		}
-		var r rune
-		size := 1
-		if c < utf8.RuneSelf {
-			r = rune(c)
-		} else {
-			st.nonASCII = true
-			// The two- and three-byte forms of the Vietnamese letters
-			// (U+00C0..U+01B0, U+1EA0..U+1EF9) inline; the rest as usual.
-			switch {
-			case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
-				r, size = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
-			case c == 0xE1 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
-				r, size = 0x1000|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F), 3
-			default:
-				r, size = utf8.DecodeRune(s[i:])
-				if size == 1 {
-					valid = false
+			// Any other ASCII byte ends the word: what the general path
+			// below does with it, without its rune tests.
+			i++
+			if inWord {
+				dst = n.endWord(dst, wordAt, &ws, &st)
+				inWord = false
+			}
+			if viqrMark[c] && i >= 2 && vnIsVowel(asciiLower(s[i-2])) {
+				st.viqr = true
+			}
+			if c <= ' ' || c == 0x7f {
+				space = true
+				continue
+			}
+			if space {
+				if len(dst) > start {
+					dst = append(dst, ' ')
+					if fold {
+						fd = append(fd, ' ')
+					}
 				}
+				space = false
 			}
-			if r >= 0x100 && !isCP1252Rune(r) {
-				st.nonLatin1 = true
+			dst = append(dst, c)
+			if fold {
+				fd = append(fd, foldTable[c])
 			}
+			continue
+		}
+		// Not ASCII (so r >= 0x80 below, RuneError for a bad byte).
+		st.nonASCII = true
+		var r rune
+		var size int
+		// The two- and three-byte forms of the Vietnamese letters
+		// (U+00C0..U+01B0, U+1EA0..U+1EF9) inline; the rest as usual.
+		switch {
+		case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+			r, size = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
+		case c == 0xE1 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
+			r, size = 0x1000|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F), 3
+		default:
+			r, size = utf8.DecodeRune(s[i:])
+			if size == 1 {
+				valid = false
+			}
+		}
+		if r >= 0x100 && !isCP1252Rune(r) {
+			st.nonLatin1 = true
 		}
 		i += size
 		if r < foldLimit {
@@ -327,27 +352,15 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 			dst = n.endWord(dst, wordAt, &ws, &st)
 			inWord = false
 		}
-		if r < utf8.RuneSelf {
-			if c == '\'' || c == '`' || c == '^' || c == '~' || c == '?' || c == '(' || c == '+' || c == '.' {
-				if i >= 2 && vnIsVowel(asciiLower(s[i-2])) {
-					st.viqr = true
-				}
-			}
-			if c <= ' ' || c == 0x7f {
-				space = true
-				continue
-			}
-		} else {
-			if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || r == 0xFEFF || r == 0x200B {
-				space = true
-				continue
-			}
-			if r < 0x100 || unicode.IsLetter(r) || isCP1252Special(r) {
-				st.foreign = true
-			}
-			if unicode.Is(unicode.Mn, r) || r >= 0x300 && norm.NFC.QuickSpan(s[i-size:i]) < size {
-				needNFC = true
-			}
+		if unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError || r == 0xFEFF || r == 0x200B {
+			space = true
+			continue
+		}
+		if r < 0x100 || unicode.IsLetter(r) || isCP1252Special(r) {
+			st.foreign = true
+		}
+		if unicode.Is(unicode.Mn, r) || r >= 0x300 && norm.NFC.QuickSpan(s[i-size:i]) < size {
+			needNFC = true
 		}
 		if space {
 			if len(dst) > start {
@@ -357,13 +370,6 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 				}
 			}
 			space = false
-		}
-		if r < utf8.RuneSelf {
-			dst = append(dst, c) // not a letter: ToLower leaves it
-			if fold {
-				fd = append(fd, foldTable[c])
-			}
-			continue
 		}
 		lr := unicode.ToLower(r)
 		dst = utf8.AppendRune(dst, lr)
@@ -403,6 +409,14 @@ var asciiLetter = func() (t [utf8.RuneSelf]uint8) {
 		if isLetter(byte(c)) {
 			t[c] = asciiLower(byte(c))
 		}
+	}
+	return t
+}()
+
+// viqrMark marks the ASCII bytes VIQR writes after a vowel.
+var viqrMark = func() (t [utf8.RuneSelf]bool) {
+	for _, c := range []byte("'`^~?(+.") {
+		t[c] = true
 	}
 	return t
 }()
