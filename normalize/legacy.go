@@ -267,6 +267,12 @@ const addressWords = "số nhà đường phố ngõ ngách hẻm kiệt thôn �
 // syllable rules (minority place names: Đắk Lắk, Krông). The lexicon is
 // built on first use: only text that needs a legacy decision needs it.
 func knownSyllables(s []byte) (known, knownInvalid int) {
+	known, knownInvalid, _ = knownWords(s)
+	return known, knownInvalid
+}
+
+// knownWords is knownSyllables that also counts the words of s.
+func knownWords(s []byte) (known, knownInvalid, words int) {
 	lexiconOnce.Do(func() {
 		lexicon = map[string]uint8{}
 		n := New(Options{})
@@ -329,6 +335,7 @@ func knownSyllables(s []byte) (known, knownInvalid int) {
 			continue
 		}
 		if start >= 0 {
+			words++
 			if f := lexicon[string(s[start:i])]; f != 0 {
 				known++
 				if f&lexInvalid != 0 {
@@ -338,7 +345,7 @@ func knownSyllables(s []byte) (known, knownInvalid int) {
 			start = -1
 		}
 	}
-	return known, knownInvalid
+	return known, knownInvalid, words
 }
 
 // countRunesTones counts the runes of s and the letters with a tone.
@@ -379,14 +386,14 @@ func (n *Normalizer) detectLegacy(s, canon []byte, st scanStats, hint Encoding) 
 	if !st.suspicious() || st.nonLatin1 || !st.nonASCII && !st.viqr {
 		return EncodingNone, nil
 	}
-	inKnown, inKnownInvalid := -1, 0
+	inKnown, inKnownInvalid, inWords := -1, 0, 0
 	inputKnown := func() int {
 		if inKnown < 0 {
 			if canon == nil {
 				n.inCanon, _ = n.appendCanonical(n.inCanon[:0], s)
 				canon = n.inCanon
 			}
-			inKnown, inKnownInvalid = knownSyllables(canon)
+			inKnown, inKnownInvalid, inWords = knownWords(canon)
 		}
 		return inKnown
 	}
@@ -476,6 +483,16 @@ func (n *Normalizer) detectLegacy(s, canon []byte, st scanStats, hint Encoding) 
 	// when it reads as Vietnamese (Hoà → HoÃ\u00a0: hõa).
 	if utf8.Valid(raw) {
 		try(EncodingUTF8, raw)
+	}
+	// Text that reads as Vietnamese with every word known (Lê Thành
+	// Công, the common case here) decodes into no more known words: TCVN3
+	// and VNI keep the ASCII bytes, where knownWords splits, and turn no
+	// other byte into one (a letter, or the same Windows-1252 rune), so
+	// a decoding has at most the input's words. Plain text needs more
+	// known words than it has, so neither is tried (n.fullLegacy makes
+	// the tests try them).
+	if best == EncodingNone && plain && !n.noLexicon && !n.fullLegacy && inputKnown() == inWords {
+		return EncodingNone, nil
 	}
 	if best == EncodingNone {
 		n.dec = appendDecodeTCVN3(n.dec[:0], raw)

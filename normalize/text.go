@@ -204,8 +204,9 @@ type Normalizer struct {
 	nfc2    []byte     // its input to the second scan
 	inNFC   bool       // appendCanonical is scanning composed text
 
-	noLexicon bool // set while building the lexicon itself
-	refScan   bool // use appendCanonicalRef (tests compare the two)
+	noLexicon  bool // set while building the lexicon itself
+	fullLegacy bool // detectLegacy tries every decoding (tests check its shortcut)
+	refScan    bool // use appendCanonicalRef (tests compare the two)
 
 	name nameScratch
 	rec  Record
