@@ -734,9 +734,16 @@ func tokenizeName(toks []nameToken, s []byte, f Flags) ([]nameToken, Flags) {
 		var r rune = -1
 		size := 1
 		if i < len(s) {
-			if c := s[i]; c < utf8.RuneSelf {
+			// Vietnamese letters are two-byte or E1 three-byte sequences:
+			// decoded inline, as in the scan.
+			switch c := s[i]; {
+			case c < utf8.RuneSelf:
 				r = rune(c)
-			} else {
+			case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+				r, size = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
+			case c == 0xE1 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
+				r, size = 0x1000|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F), 3
+			default:
 				r, size = utf8.DecodeRune(s[i:])
 			}
 		}
