@@ -303,7 +303,7 @@ func (n *Normalizer) text1(s []byte, hint Encoding) Text {
 			// Re-check the canonical form itself.
 			n.dec2 = append(n.dec2[:0], n.canon...)
 			s = n.dec2
-			_, st = n.appendCanonical(n.tmp2[:0], s)
+			n.tmp2, st = n.appendCanonical(n.tmp2[:0], s) // kept: it grows once
 		}
 	}
 	// The re-check is skipped where it cannot decode anything: ASCII
