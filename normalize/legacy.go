@@ -350,7 +350,13 @@ func knownWords(s []byte) (known, knownInvalid, words int) {
 
 // countRunesTones counts the runes of s and the letters with a tone.
 func countRunesTones(s []byte) (runes, tones int) {
-	for _, r := range string(s) {
+	// Decoded by hand: ranging over string(s) copied long texts.
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(s[i:])
+		}
+		i += size
 		runes++
 		if r < foldLimit && letterTab[r].tone != 0 {
 			tones++
