@@ -232,14 +232,24 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 					ws = wordState{}
 					inWord, wordAt = true, len(dst)
 				}
-				ws.key = ws.key<<6 | uint64(lc-'a'+1)
-				ws.vowel = ws.vowel || vowelMask>>(lc-'a')&1 != 0
-				ws.n++
-				lastAt = len(dst)
-				dst = append(dst, lc)
-				if fold {
-					fd = append(fd, lc)
+				// This letter and the ASCII letters after it, in one loop.
+				key, n0, vowel := ws.key, i-1, ws.vowel
+				for {
+					key = key<<6 | uint64(lc-'a'+1)
+					vowel = vowel || vowelMask>>(lc-'a')&1 != 0
+					dst = append(dst, lc)
+					if fold {
+						fd = append(fd, lc)
+					}
+					if i == len(s) || s[i] >= utf8.RuneSelf || asciiLetter[s[i]] == 0 {
+						break
+					}
+					lc = asciiLetter[s[i]]
+					i++
 				}
+				ws.key, ws.vowel = key, vowel
+				ws.n += i - n0
+				lastAt = len(dst) - 1
 				continue
 			}
 			// Any other ASCII byte ends the word: what the general path
