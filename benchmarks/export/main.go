@@ -155,6 +155,7 @@ type fieldValue struct {
 	date  int32
 	str   []byte
 	addr  normalize.Address
+	enc   normalize.Encoding // an address's legacy encoding, if any
 	ready bool
 }
 
@@ -228,10 +229,22 @@ func export(cfg *config.Config, plan *parts, out string, inputs []string) (int, 
 			}
 			// value normalizes field f of row i once, as pipeline/load.go.
 			var join []byte
-			value := func(f, i int) *fieldValue {
+			var value func(f, i int) *fieldValue
+			value = func(f, i int) *fieldValue {
 				v := &vals[f]
 				if v.ready {
 					return v
+				}
+				// As pipeline/load.go: the first legacy encoding found in
+				// the row's addresses decides a name that reads plausibly
+				// either way. The addresses go first: they reuse join.
+				hint := normalize.EncodingNone
+				if cfg.Fields[f].Kind == config.KindPersonName {
+					for g := range cfg.Fields {
+						if cfg.Fields[g].Kind == config.KindVNAddress && hint == normalize.EncodingNone {
+							hint = value(g, i).enc
+						}
+					}
 				}
 				join = join[:0]
 				for k, c := range cfg.Fields[f].Columns {
@@ -243,7 +256,7 @@ func export(cfg *config.Config, plan *parts, out string, inputs []string) (int, 
 				in := bytes.TrimSpace(join)
 				switch cfg.Fields[f].Kind {
 				case config.KindPersonName:
-					v.name = nameNorm.Name(in)
+					v.name = nameNorm.NameHint(in, hint)
 				case config.KindDate:
 					d := normalize.ParseDate(in, normalize.DateOptions{RefYear: cfg.ReferenceYear})
 					v.date = 0
@@ -267,6 +280,7 @@ func export(cfg *config.Config, plan *parts, out string, inputs []string) (int, 
 				case config.KindVNAddress:
 					t := textNorm.Text(in)
 					v.addr = addr.Parse(t.Canonical)
+					v.enc = t.Encoding
 				}
 				v.ready = true
 				return v
