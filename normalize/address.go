@@ -215,67 +215,107 @@ func NewAddressParser() *AddressParser {
 // them. A letter followed by a digit starts a new token (Q1, P12).
 func (p *AddressParser) tokenize(s []byte) {
 	// Work on locals and store them back once: appending through p made
-	// the compiler reload p.fb and p.toks on every byte.
+	// the compiler reload p.fb and p.toks on every byte. Runs of ASCII
+	// letters and of digits are taken in inner loops, so that the
+	// per-byte work inside a word is a table lookup and a copy.
 	fb, toks, ft := p.fb[:0], p.toks[:0], foldTable
 	var seg int32
 	in, prevDigit := false, false
 	var cur tok
 	for i := 0; i < len(s); {
 		c := s[i]
-		size := 1
-		var f byte
 		if c < utf8.RuneSelf {
-			f = ft[c]
-		} else {
-			// Vietnamese letters are two-byte (U+00C0–U+01B0, the combining
-			// marks) or three-byte E1 sequences (U+1EA0–U+1EF9): decode
-			// those inline, as utf8.DecodeRune would, and leave anything
-			// else (and every invalid sequence) to it.
-			var r rune
+			f := ft[c]
 			switch {
-			case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
-				r, size = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
-			case c == 0xE1 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
-				r, size = rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F)|0x1000, 3
-			default:
-				r, size = utf8.DecodeRune(s[i:])
-			}
-			if r < foldLimit {
-				f = ft[r]
-			}
-			if f == 0 && r >= 0x300 && r < 0x370 {
-				if in {
-					cur.oe = int32(i + size)
+			case 'a' <= f && f <= 'z':
+				if !in {
+					cur = tok{fs: int32(len(fb)), os: int32(i), seg: seg}
+					in = true
 				}
-				i += size
-				continue
+				cur.num = false
+				fb = append(fb, f)
+				for i++; i < len(s); i++ {
+					c = s[i]
+					if c >= utf8.RuneSelf {
+						break
+					}
+					f = ft[c]
+					if f < 'a' || f > 'z' {
+						break
+					}
+					fb = append(fb, f)
+				}
+				cur.oe = int32(i)
+				prevDigit = false
+			case '0' <= f && f <= '9':
+				// A letter followed by a digit starts a new token.
+				if in && !prevDigit {
+					cur.fe = int32(len(fb))
+					toks = append(toks, cur)
+					in = false
+				}
+				if !in {
+					cur = tok{fs: int32(len(fb)), os: int32(i), seg: seg, num: true}
+					in = true
+				}
+				fb = append(fb, f)
+				for i++; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
+					fb = append(fb, s[i])
+				}
+				cur.oe = int32(i)
+				prevDigit = true
+			default:
+				if in {
+					cur.fe = int32(len(fb))
+					toks = append(toks, cur)
+					in = false
+				}
+				switch f {
+				case ',', ';', '|', '(', ')', '\n', '\r':
+					seg++
+				}
+				i++
 			}
+			continue
 		}
-		digit := '0' <= f && f <= '9'
-		if digit || 'a' <= f && f <= 'z' {
-			if in && digit && !prevDigit {
-				cur.fe = int32(len(fb))
-				toks = append(toks, cur)
-				in = false
-			}
+		// Vietnamese letters are two-byte (U+00C0–U+01B0, the combining
+		// marks) or three-byte E1 sequences (U+1EA0–U+1EF9): decode those
+		// inline, as utf8.DecodeRune would, and leave anything else (and
+		// every invalid sequence) to it. A non-ASCII rune folds to a
+		// letter or to nothing, never to a digit or a separator.
+		var r rune
+		var size int
+		switch {
+		case c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
+			r, size = rune(c&0x1F)<<6|rune(s[i+1]&0x3F), 2
+		case c == 0xE1 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80:
+			r, size = rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F)|0x1000, 3
+		default:
+			r, size = utf8.DecodeRune(s[i:])
+		}
+		var f byte
+		if r < foldLimit {
+			f = ft[r]
+		}
+		switch {
+		case f != 0:
 			if !in {
-				cur = tok{fs: int32(len(fb)), os: int32(i), seg: seg, num: true}
+				cur = tok{fs: int32(len(fb)), os: int32(i), seg: seg}
 				in = true
 			}
+			cur.num = false
 			fb = append(fb, f)
-			cur.num = cur.num && digit
 			cur.oe = int32(i + size)
-			prevDigit = digit
-		} else {
+			prevDigit = false
+		case r >= 0x300 && r < 0x370:
+			// a combining mark belongs to the letter before it
 			if in {
-				cur.fe = int32(len(fb))
-				toks = append(toks, cur)
-				in = false
+				cur.oe = int32(i + size)
 			}
-			switch f {
-			case ',', ';', '|', '(', ')', '\n', '\r':
-				seg++
-			}
+		case in:
+			cur.fe = int32(len(fb))
+			toks = append(toks, cur)
+			in = false
 		}
 		i += size
 	}
