@@ -221,7 +221,11 @@ func (p *AddressParser) tokenize(s []byte) {
 	fb, toks, ft := p.fb[:0], p.toks[:0], foldTable
 	var seg int32
 	in, prevDigit := false, false
-	var cur tok
+	// The open token's fields live in separate locals: a tok struct
+	// written field by field and then copied whole into toks stalled on
+	// store forwarding (the largest cost of this loop).
+	var fs, os, oe int32
+	num := false
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -229,10 +233,10 @@ func (p *AddressParser) tokenize(s []byte) {
 			switch {
 			case 'a' <= f && f <= 'z':
 				if !in {
-					cur = tok{fs: int32(len(fb)), os: int32(i), seg: seg}
+					fs, os = int32(len(fb)), int32(i)
 					in = true
 				}
-				cur.num = false
+				num = false
 				fb = append(fb, f)
 				for i++; i < len(s); i++ {
 					c = s[i]
@@ -245,29 +249,27 @@ func (p *AddressParser) tokenize(s []byte) {
 					}
 					fb = append(fb, f)
 				}
-				cur.oe = int32(i)
+				oe = int32(i)
 				prevDigit = false
 			case '0' <= f && f <= '9':
 				// A letter followed by a digit starts a new token.
 				if in && !prevDigit {
-					cur.fe = int32(len(fb))
-					toks = append(toks, cur)
+					toks = pushTok(toks, fs, int32(len(fb)), os, oe, seg, num)
 					in = false
 				}
 				if !in {
-					cur = tok{fs: int32(len(fb)), os: int32(i), seg: seg, num: true}
+					fs, os, num = int32(len(fb)), int32(i), true
 					in = true
 				}
 				fb = append(fb, f)
 				for i++; i < len(s) && '0' <= s[i] && s[i] <= '9'; i++ {
 					fb = append(fb, s[i])
 				}
-				cur.oe = int32(i)
+				oe = int32(i)
 				prevDigit = true
 			default:
 				if in {
-					cur.fe = int32(len(fb))
-					toks = append(toks, cur)
+					toks = pushTok(toks, fs, int32(len(fb)), os, oe, seg, num)
 					in = false
 				}
 				switch f {
@@ -300,30 +302,38 @@ func (p *AddressParser) tokenize(s []byte) {
 		switch {
 		case f != 0:
 			if !in {
-				cur = tok{fs: int32(len(fb)), os: int32(i), seg: seg}
+				fs, os = int32(len(fb)), int32(i)
 				in = true
 			}
-			cur.num = false
+			num = false
 			fb = append(fb, f)
-			cur.oe = int32(i + size)
+			oe = int32(i + size)
 			prevDigit = false
 		case r >= 0x300 && r < 0x370:
 			// a combining mark belongs to the letter before it
 			if in {
-				cur.oe = int32(i + size)
+				oe = int32(i + size)
 			}
 		case in:
-			cur.fe = int32(len(fb))
-			toks = append(toks, cur)
+			toks = pushTok(toks, fs, int32(len(fb)), os, oe, seg, num)
 			in = false
 		}
 		i += size
 	}
 	if in {
-		cur.fe = int32(len(fb))
-		toks = append(toks, cur)
+		toks = pushTok(toks, fs, int32(len(fb)), os, oe, seg, num)
 	}
 	p.fb, p.toks = fb, toks
+}
+
+// pushTok appends a token field by field: a tok literal is built on the
+// stack and copied in 16-byte moves, whose loads stall on forwarding from
+// the 4-byte stores that built it.
+func pushTok(toks []tok, fs, fe, os, oe, seg int32, num bool) []tok {
+	toks = append(toks, tok{})
+	t := &toks[len(toks)-1]
+	t.fs, t.fe, t.os, t.oe, t.seg, t.num = fs, fe, os, oe, seg, num
+	return toks
 }
 
 func (p *AddressParser) word(i int) []byte {
