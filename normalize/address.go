@@ -1,6 +1,8 @@
 package normalize
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -191,6 +193,12 @@ type AddressParser struct {
 	// province, the district, old and new wards, each under two masks), and
 	// the map lookup was the largest cost.
 	spans []int32
+	// runeOff is set when tokenizeFolded made the tokens: their os and oe
+	// are then rune indices into src, which off turns into byte offsets
+	// (walking src from the cursor offR, offB) for the few tokens whose
+	// bytes are read.
+	runeOff    bool
+	offR, offB int32
 
 	// The last Parse, for the next one on the same text (a row's current
 	// address is most often its permanent one, typed again): its input,
@@ -219,6 +227,7 @@ func (p *AddressParser) tokenize(s []byte) {
 	// letters and of digits are taken in inner loops, so that the
 	// per-byte work inside a word is a table lookup and a copy.
 	fb, toks, ft := p.fb[:0], p.toks[:0], foldTable
+	p.runeOff = false
 	var seg int32
 	in, prevDigit := false, false
 	// The open token's fields live in separate locals: a tok struct
@@ -604,12 +613,151 @@ func (p *AddressParser) Parse(s []byte) Address {
 	return a
 }
 
+// ParseText is Parse(t.Canonical) for t returned by Text or TextHint (its
+// Folded the fold of its valid UTF-8 Canonical): the same Address,
+// House and Street aliasing t.Canonical. When every rune of Canonical
+// folds to one letter of t.Folded (the fold drops nothing), the tokens are
+// read from Folded, one byte a rune, instead of decoding and folding
+// Canonical again; otherwise it reads Canonical as Parse does.
+func (p *AddressParser) ParseText(t Text) Address {
+	s := t.Canonical
+	if p.lastOK && string(p.lastIn) == string(s) {
+		return p.Parse(s)
+	}
+	p.lastOK = false
+	p.lastHouse, p.lastStrt = [2]int32{-1, -1}, [2]int32{-1, -1}
+	var a Address
+	if oneFoldEach(t.Folded, s) {
+		p.src = s
+		p.tokenizeFolded(t.Folded)
+		a = p.parseTokens(s)
+	} else {
+		a = p.parse(s)
+	}
+	p.lastIn = append(p.lastIn[:0], s...)
+	p.last, p.lastOK = a, true
+	return a
+}
+
+// oneFoldEach reports whether fd has one byte for each rune of s: s starts
+// a rune and has as many bytes that start one as fd has bytes.
+func oneFoldEach(fd, s []byte) bool {
+	if len(s) > 0 && s[0]&0xC0 == 0x80 {
+		return false
+	}
+	// Count the continuation bytes (10xxxxxx) eight at a time: bit 7 set
+	// and bit 6 clear in each byte, then a population count.
+	cont, b := 0, s
+	for len(b) >= 8 {
+		w := binary.LittleEndian.Uint64(b)
+		cont += bits.OnesCount64(w &^ (w << 1) & 0x8080808080808080)
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c&0xC0 == 0x80 {
+			cont++
+		}
+	}
+	return len(s)-cont == len(fd)
+}
+
+// tokenizeFolded is tokenize(s) for s whose fold fd has one byte for each
+// rune of s (see oneFoldEach): every byte of fd is then the fold of its
+// rune, a letter, digit or other ASCII byte, and the tokens and folded
+// bytes are those tokenize makes, save that os and oe are rune indices
+// (see AddressParser.off). Reading fd alone, it skips decoding s.
+func (p *AddressParser) tokenizeFolded(fd []byte) {
+	fb, toks, ft := p.fb[:0], p.toks[:0], foldTable
+	p.runeOff, p.offR, p.offB = true, 0, 0
+	var seg, fs, os, oe int32
+	in, prevDigit, num := false, false, false
+	for i := 0; i < len(fd); {
+		f := ft[fd[i]]
+		switch {
+		case 'a' <= f && f <= 'z':
+			if !in {
+				fs, os = int32(len(fb)), int32(i)
+				in = true
+			}
+			num = false
+			fb = append(fb, f)
+			for i++; i < len(fd); i++ {
+				f = ft[fd[i]]
+				if f < 'a' || f > 'z' {
+					break
+				}
+				fb = append(fb, f)
+			}
+			oe = int32(i)
+			prevDigit = false
+		case '0' <= f && f <= '9':
+			// A letter followed by a digit starts a new token.
+			if in && !prevDigit {
+				toks = pushTok(toks, fs, int32(len(fb)), os, oe, seg, num)
+				in = false
+			}
+			if !in {
+				fs, os, num = int32(len(fb)), int32(i), true
+				in = true
+			}
+			fb = append(fb, f)
+			for i++; i < len(fd) && '0' <= fd[i] && fd[i] <= '9'; i++ {
+				fb = append(fb, fd[i])
+			}
+			oe = int32(i)
+			prevDigit = true
+		default:
+			if in {
+				toks = pushTok(toks, fs, int32(len(fb)), os, oe, seg, num)
+				in = false
+			}
+			switch f {
+			case ',', ';', '|', '(', ')', '\n', '\r':
+				seg++
+			}
+			i++
+		}
+	}
+	if in {
+		toks = pushTok(toks, fs, int32(len(fb)), os, oe, seg, num)
+	}
+	p.fb, p.toks = fb, toks
+}
+
+// off returns the byte offset in src of a token offset (os or oe): the
+// offset itself, or after tokenizeFolded the byte where rune x starts
+// (len(src) past the last). Callers ask in mostly rising order, so the
+// walk goes on from the last answer; it never leaves src.
+func (p *AddressParser) off(x int32) int32 {
+	if !p.runeOff {
+		return x
+	}
+	if x < p.offR {
+		p.offR, p.offB = 0, 0
+	}
+	s, r, b := p.src, p.offR, int(p.offB)
+	for r < x && b < len(s) {
+		b++
+		for b < len(s) && s[b]&0xC0 == 0x80 {
+			b++
+		}
+		r++
+	}
+	p.offR, p.offB = r, int32(b)
+	return int32(b)
+}
+
 func (p *AddressParser) parse(s []byte) Address {
+	p.tokenize(s)
+	return p.parseTokens(s)
+}
+
+// parseTokens parses s from the tokens tokenize made of it.
+func (p *AddressParser) parseTokens(s []byte) Address {
 	var a Address
 	ix := p.ix
 	p.src = s
 	p.named = -1
-	p.tokenize(s)
 	n := (len(p.toks) + 1) * (ix.maxSpan + 1)
 	if cap(p.spans) < n {
 		p.spans = make([]int32, n)
@@ -1179,7 +1327,7 @@ func (p *AddressParser) houseStreet(a *Address, rem int) {
 			continue
 		}
 		// one letter glued to a house number: "12 A", "12B" is one token
-		if hs >= 0 && he == i && len(w) == 1 && p.toks[i].os == p.toks[i-1].oe {
+		if hs >= 0 && he == i && len(w) == 1 && p.toks[i].os == p.toks[i-1].oe { // the same in runes as in bytes
 			he = i + 1
 			i++
 			continue
@@ -1187,14 +1335,14 @@ func (p *AddressParser) houseStreet(a *Address, rem int) {
 		break
 	}
 	if hs >= 0 {
-		p.lastHouse = [2]int32{p.toks[hs].os, p.toks[he-1].oe}
-		a.House = p.src[p.toks[hs].os:p.toks[he-1].oe]
+		p.lastHouse = [2]int32{p.off(p.toks[hs].os), p.off(p.toks[he-1].oe)}
+		a.House = p.src[p.lastHouse[0]:p.lastHouse[1]]
 	} else {
 		he = 0
 	}
 	if he < rem {
-		p.lastStrt = [2]int32{p.toks[he].os, p.toks[rem-1].oe}
-		a.Street = p.src[p.toks[he].os:p.toks[rem-1].oe]
+		p.lastStrt = [2]int32{p.off(p.toks[he].os), p.off(p.toks[rem-1].oe)}
+		a.Street = p.src[p.lastStrt[0]:p.lastStrt[1]]
 	}
 }
 

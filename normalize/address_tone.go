@@ -94,12 +94,13 @@ func toneSig(name string) uint64 {
 	return p.spanToneSig([]byte(name), 0, len(p.toks))
 }
 
-// spanToneSig is the signature of tokens [a, b) of the input s.
+// spanToneSig is the signature of tokens [a, b) of the input s (p.src
+// when the tokens are from tokenizeFolded, whose offsets off converts).
 func (p *AddressParser) spanToneSig(s []byte, a, b int) uint64 {
 	var sig uint64
 	for i, j := a, 0; i < b && j < 64/sigPerSyll; i, j = i+1, j+1 {
 		t := &p.toks[i]
-		sig |= uint64(syllableBits(s[t.os:t.oe])) << (sigPerSyll * j)
+		sig |= uint64(syllableBits(s[p.off(t.os):p.off(t.oe)])) << (sigPerSyll * j)
 	}
 	return sig
 }

@@ -79,7 +79,7 @@ func (d digestWriter) record(tag string, r *Record) {
 func dumpValue(d digestWriter, n *Normalizer, p *AddressParser, v []byte) {
 	t := n.Text(v)
 	d.text("text", t)
-	d.address("addr", p.Parse(t.Canonical))
+	d.address("addr", p.ParseText(t))
 	for _, h := range []Encoding{EncodingTCVN3, EncodingVNI, EncodingUTF8} {
 		d.text("hint"+h.String(), n.TextHint(v, h))
 	}
@@ -97,7 +97,7 @@ func dumpRow(d digestWriter, n *Normalizer, p *AddressParser, in RecordInput, ad
 		if hint == EncodingNone {
 			hint = t.Encoding
 		}
-		d.address("addr"+strconv.Itoa(i), p.Parse(t.Canonical))
+		d.address("addr"+strconv.Itoa(i), p.ParseText(t))
 	}
 	d.name("name", n.Name(in.FullName))
 	in.Encoding = hint

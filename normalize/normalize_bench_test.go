@@ -151,7 +151,7 @@ func normalizeRow(n *Normalizer, p *AddressParser, in RecordInput, addrs [2][]by
 		if hint == EncodingNone {
 			hint = t.Encoding
 		}
-		p.Parse(t.Canonical)
+		p.ParseText(t)
 	}
 	in.Encoding = hint
 	return n.Record(in)
