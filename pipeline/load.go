@@ -342,7 +342,7 @@ func (w *worker) normalizeField(f *config.Field, fs *fieldStore, v []byte) (norm
 		if w.rowEncoding == normalize.EncodingNone {
 			w.rowEncoding = t.Encoding
 		}
-		a := w.addr.Parse(t.Canonical)
+		a := w.addr.ParseText(t)
 		w.buf = append(w.buf[:0], a.House...)
 		if len(a.House) > 0 && len(a.Street) > 0 {
 			w.buf = append(w.buf, ' ')

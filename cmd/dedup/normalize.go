@@ -518,7 +518,7 @@ func (rn *rowNormalizer) row(b *array.RecordBuilder, cell func(col int) []byte) 
 		if f.kind == config.KindVNAddress && f.src != nil {
 			t := rn.nz.Text(rn.vals[i])
 			rn.addrEnc[i] = t.Encoding
-			rn.addrs[i] = rn.ap.Parse(t.Canonical)
+			rn.addrs[i] = rn.ap.ParseText(t)
 			if hint == normalize.EncodingNone && t.Encoding != normalize.EncodingVIQR {
 				hint = t.Encoding
 			}
@@ -618,7 +618,7 @@ func (rn *rowNormalizer) row(b *array.RecordBuilder, cell func(col int) []byte) 
 		}
 		a := rn.addrs[i]
 		if rn.addrEnc[i] == normalize.EncodingNone && nameEnc != normalize.EncodingNone {
-			a = rn.ap.Parse(rn.nz.TextHint(rn.vals[i], nameEnc).Canonical)
+			a = rn.ap.ParseText(rn.nz.TextHint(rn.vals[i], nameEnc))
 		}
 		k := f.col
 		for j, c := range []struct {
