@@ -478,8 +478,17 @@ func (p *AddressParser) lookupSpan(a, e int) (int32, bool) {
 	if v := p.spans[slot]; v != 0 {
 		return v - 1, v > 0
 	}
-	p.key = p.appendSpanKey(p.key[:0], a, e)
-	ei, found := p.ix.lookup(p.key)
+	// The folded words lie end to end in fb, so the key is a slice of it
+	// unless a number in the span has a leading zero to drop.
+	key := p.fb[p.toks[a].fs:p.toks[e-1].fe]
+	for i := a; i < e; i++ {
+		if t := &p.toks[i]; t.num && t.fe-t.fs > 1 && p.fb[t.fs] == '0' {
+			p.key = p.appendSpanKey(p.key[:0], a, e)
+			key = p.key
+			break
+		}
+	}
+	ei, found := p.ix.lookup(key)
 	if !found {
 		p.spans[slot] = -1
 		return 0, false
