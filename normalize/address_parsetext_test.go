@@ -82,3 +82,22 @@ func FuzzParseText(f *testing.F) {
 		}
 	})
 }
+
+// TestAddrIndexLookup checks the open-addressing table and its presence
+// bits against the map they are built from: every key is found with its
+// entry, and keys not in the map are not.
+func TestAddrIndexLookup(t *testing.T) {
+	ix := getAddrIndex()
+	for k, ei := range ix.keys {
+		if got, ok := ix.lookup([]byte(k)); !ok || got != ei {
+			t.Fatalf("lookup(%q) = %d, %v; want %d", k, got, ok, ei)
+		}
+		for _, miss := range []string{k + "x", "0" + k, k[1:]} {
+			if want, in := ix.keys[miss]; true {
+				if got, ok := ix.lookup([]byte(miss)); ok != in || ok && got != want {
+					t.Fatalf("lookup(%q) = %d, %v; want %d, %v", miss, got, ok, want, in)
+				}
+			}
+		}
+	}
+}
