@@ -93,10 +93,9 @@ func TestAddrIndexLookup(t *testing.T) {
 			t.Fatalf("lookup(%q) = %d, %v; want %d", k, got, ok, ei)
 		}
 		for _, miss := range []string{k + "x", "0" + k, k[1:]} {
-			if want, in := ix.keys[miss]; true {
-				if got, ok := ix.lookup([]byte(miss)); ok != in || ok && got != want {
-					t.Fatalf("lookup(%q) = %d, %v; want %d, %v", miss, got, ok, want, in)
-				}
+			want, in := ix.keys[miss]
+			if got, ok := ix.lookup([]byte(miss)); ok != in || ok && got != want {
+				t.Fatalf("lookup(%q) = %d, %v; want %d, %v", miss, got, ok, want, in)
 			}
 		}
 	}
