@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"math/bits"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -249,7 +250,55 @@ func toUpperVN(r rune) rune {
 var (
 	lexiconOnce sync.Once
 	lexicon     map[string]uint8 // canonical word → lexKnown | lexInvalid
+	// lexTable is lexicon as an open-addressing table probed with keyHash
+	// (as addrIndex.table): knownWords looks up every word of every
+	// suspicious text, and the Go map's string hash and group match were
+	// most of its cost.
+	lexTable []lexSlot
+	lexKeys  []string
 )
+
+// lexSlot is one slot of lexTable: the word's hash, and the index of the
+// word in lexKeys + 1 (0 = empty) shifted left by two over its lexicon
+// flags (lexKnown | lexInvalid).
+type lexSlot struct {
+	h, v uint32
+}
+
+// buildLexTable fills lexTable from lexicon at a load factor of at most
+// 1/4.
+func buildLexTable() {
+	size := 1 << bits.Len(uint(4*len(lexicon)))
+	lexTable = make([]lexSlot, size)
+	lexKeys = make([]string, 0, len(lexicon))
+	mask := uint64(size - 1)
+	for w, f := range lexicon {
+		lexKeys = append(lexKeys, w)
+		h := keyHash([]byte(w))
+		for i := h & mask; ; i = (i + 1) & mask {
+			if lexTable[i].v == 0 {
+				lexTable[i] = lexSlot{h: uint32(h >> 32), v: uint32(len(lexKeys))<<2 | uint32(f)}
+				break
+			}
+		}
+	}
+}
+
+// lexLookup returns lexicon[string(w)].
+func lexLookup(w []byte) uint8 {
+	h := keyHash(w)
+	mask := uint64(len(lexTable) - 1)
+	hi := uint32(h >> 32)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := lexTable[i]
+		if sl.v == 0 {
+			return 0
+		}
+		if sl.h == hi && lexKeys[sl.v>>2-1] == string(w) {
+			return uint8(sl.v & 3)
+		}
+	}
+}
 
 const (
 	lexKnown   = 1 << iota
@@ -324,6 +373,7 @@ func knownWords(s []byte) (known, knownInvalid, words int) {
 			add(x.Alias)
 		}
 		add(addressWords)
+		buildLexTable()
 	})
 	// Words end at spaces and ASCII punctuation ("nghé," is nghé).
 	start := -1
@@ -336,7 +386,7 @@ func knownWords(s []byte) (known, knownInvalid, words int) {
 		}
 		if start >= 0 {
 			words++
-			if f := lexicon[string(s[start:i])]; f != 0 {
+			if f := lexLookup(s[start:i]); f != 0 {
 				known++
 				if f&lexInvalid != 0 {
 					knownInvalid++
