@@ -625,7 +625,7 @@ func (p *AddressParser) Parse(s []byte) Address {
 // ParseText is Parse(t.Canonical) for t returned by Text or TextHint (its
 // Folded the fold of its valid UTF-8 Canonical): the same Address,
 // House and Street aliasing t.Canonical. When every rune of Canonical
-// folds to one letter of t.Folded (the fold drops nothing), the tokens are
+// folds to one byte of t.Folded (the fold drops nothing), the tokens are
 // read from Folded, one byte a rune, instead of decoding and folding
 // Canonical again; otherwise it reads Canonical as Parse does.
 func (p *AddressParser) ParseText(t Text) Address {
