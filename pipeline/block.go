@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
@@ -110,28 +108,15 @@ func (r *runner) buildIndex() (*blocking.Index, error) {
 	errs := make([]error, len(rules))
 	// Each rule's keys are independent of the others': hash them on all
 	// workers, a rule at a time each.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(r.opt.Workers, len(rules)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(rules) {
-					return
-				}
-				rule := r.cfg.Blocking.Rules[k]
-				keys, err := ruleKeys(r.st, r.dropped, uint64(k), rule)
-				if err != nil {
-					errs[k] = fmt.Errorf("blocking.rules[%d]: %w", k, err)
-					continue
-				}
-				rules[k] = blocking.Rule{Name: rule.Name, Keys: keys, Secondary: secondary}
-			}
-		}()
-	}
-	wg.Wait()
+	parallelFor(r.opt.Workers, len(rules), func(_, k int) {
+		rule := r.cfg.Blocking.Rules[k]
+		keys, err := ruleKeys(r.st, r.dropped, uint64(k), rule)
+		if err != nil {
+			errs[k] = fmt.Errorf("blocking.rules[%d]: %w", k, err)
+			return
+		}
+		rules[k] = blocking.Rule{Name: rule.Name, Keys: keys, Secondary: secondary}
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

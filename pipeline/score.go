@@ -467,30 +467,19 @@ func vectorKey(v []int8) string {
 // on workers goroutines (fn gets the worker's index), and returns per rule
 // the candidate pairs of the kept blocks, for Index.Scale.
 func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, fn func(w int, p blocking.Pair)) []int64 {
-	var next atomic.Int64
 	kept := make([][]int64, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
+	bufs := make([][]blocking.Pair, workers)
+	for w := range kept {
 		kept[w] = make([]int64, len(s.Keep))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []blocking.Pair
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= ix.NumChunks() {
-					return
-				}
-				var k int64
-				buf, k = ix.AppendChunkSample(buf[:0], c, s)
-				kept[w][ix.ChunkRule(c)] += k
-				for _, p := range buf {
-					fn(w, p)
-				}
-			}
-		}()
 	}
-	wg.Wait()
+	parallelFor(workers, ix.NumChunks(), func(w, c int) {
+		var k int64
+		bufs[w], k = ix.AppendChunkSample(bufs[w][:0], c, s)
+		kept[w][ix.ChunkRule(c)] += k
+		for _, p := range bufs[w] {
+			fn(w, p)
+		}
+	})
 	sum := make([]int64, len(s.Keep))
 	for _, k := range kept {
 		for r, v := range k {
@@ -498,6 +487,28 @@ func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, fn func(w
 		}
 	}
 	return sum
+}
+
+// parallelFor calls fn(w, i) for every i in [0, n) on up to workers
+// goroutines, each taking the next i as it finishes one; w is the
+// goroutine's index, for per-worker state. It returns when all are done.
+func parallelFor(workers, n int, fn func(w, i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range min(max(workers, 1), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				fn(w, i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // withLambda sets the prior: λ is the probability that two random
