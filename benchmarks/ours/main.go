@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -66,6 +67,11 @@ type result struct {
 	SecondsTotal float64            `json:"seconds_total"`
 	MaxBlockSize int                `json:"max_block_size"`
 	Window       int                `json:"window"`
+	// CPUWork is the process's user+system CPU time over the timed work
+	// (keys, block, score), from getrusage.
+	CPUWork float64 `json:"cpu_seconds_work"`
+	// Repeats holds every run's seconds and CPU when --repeat > 1.
+	Repeats []map[string]float64 `json:"repeats,omitempty"`
 }
 
 // strCol is a string column: value i is data[off[i]:off[i+1]], null = empty.
@@ -81,7 +87,8 @@ func main() {
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "worker goroutines")
 	maxBlock := flag.Int("max-block-size", 1000, "largest block enumerated in full")
 	window := flag.Int("window", 20, "sorted-neighbourhood window of a capped block")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed work (keys, block, score) to this file")
+	repeat := flag.Int("repeat", 1, "do the timed work this many times on the loaded file (for measurements; the figures are the last run's, every run's are in repeats)")
 	rulesSpec := flag.String("rules", "", "blocking rules as printed by `export --rules` (required)")
 	flag.Parse()
 	if *in == "" || *rulesSpec == "" {
@@ -93,20 +100,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ours:", err)
 		os.Exit(1)
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "ours:", err)
-			os.Exit(1)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(os.Stderr, "ours:", err)
-			os.Exit(1)
-		}
-		defer f.Close()
-		defer pprof.StopCPUProfile()
-	}
-	res, err := run(*in, rules, *workers, *maxBlock, *window)
+	res, err := runRepeat(*in, rules, *workers, *maxBlock, *window, max(*repeat, 1), *cpuProfile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ours:", err)
 		os.Exit(1)
@@ -119,9 +113,67 @@ func main() {
 	}
 }
 
+// loaded is the file's columns in memory.
+type loaded struct {
+	n       int
+	strs    map[string]*strCol
+	ints    map[string][]int32
+	seconds float64
+}
+
+// run loads in and does the timed work once.
 func run(in string, rules []rule, workers, maxBlock, window int) (*result, error) {
-	res := &result{Engine: "dedup", Workers: workers, PairsPerRule: map[string]int64{}, Seconds: map[string]float64{}, MaxBlockSize: maxBlock, Window: window}
-	start := time.Now()
+	return runRepeat(in, rules, workers, maxBlock, window, 1, "")
+}
+
+// runRepeat loads in once and does the timed work repeat times, profiling
+// the work into cpuProfile when it is not empty. The result is the last
+// run's, with every run's figures in Repeats when repeat > 1.
+func runRepeat(in string, rules []rule, workers, maxBlock, window, repeat int, cpuProfile string) (*result, error) {
+	d, err := load(in, rules)
+	if err != nil {
+		return nil, err
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var res *result
+	var reps []map[string]float64
+	for range repeat {
+		if res, err = work(d, rules, workers, maxBlock, window); err != nil {
+			return nil, err
+		}
+		rep := map[string]float64{"cpu": res.CPUWork}
+		for k, v := range res.Seconds {
+			rep[k] = v
+		}
+		reps = append(reps, rep)
+	}
+	if repeat > 1 {
+		res.Repeats = reps
+	}
+	return res, nil
+}
+
+// cpuNow is the process's user+system CPU time in seconds.
+func cpuNow() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// load reads the columns the rules use, plus folded, into memory.
+func load(in string, rules []rule) (*loaded, error) {
 	t0 := time.Now()
 	// The columns the rules read, plus folded; string or int32 as stored.
 	names := []string{"folded"}
@@ -178,14 +230,23 @@ func run(in string, rules []rule, workers, maxBlock, window int) (*result, error
 		return nil, err
 	}
 	rd.Close()
-	n := len(strs["folded"].off) - 1
+	return &loaded{n: len(strs["folded"].off) - 1, strs: strs, ints: ints, seconds: time.Since(t0).Seconds()}, nil
+}
+
+// work computes the keys, builds the index, enumerates and scores every
+// pair: the timed part of the benchmark.
+func work(d *loaded, rules []rule, workers, maxBlock, window int) (*result, error) {
+	res := &result{Engine: "dedup", Workers: workers, PairsPerRule: map[string]int64{}, Seconds: map[string]float64{}, MaxBlockSize: maxBlock, Window: window}
+	n, strs, ints := d.n, d.strs, d.ints
 	res.Records = int64(n)
-	res.Seconds["load"] = time.Since(t0).Seconds()
+	res.Seconds["load"] = d.seconds
+	start := time.Now()
+	cpu0 := cpuNow()
 
 	// Keys: per rule, the hash of the rule index and its parts, 0 when a
 	// part is missing, as pipeline/block.go computes them; the secondary
 	// key is the first eight bytes of the folded name, big-endian.
-	t0 = time.Now()
+	t0 := time.Now()
 	folded := strs["folded"]
 	sec := make([]uint64, n)
 	for i := range sec {
@@ -248,7 +309,8 @@ func run(in string, rules []rule, workers, maxBlock, window int) (*result, error
 		return nil, err
 	}
 	res.Seconds["score"] = time.Since(t0).Seconds()
-	res.SecondsTotal = time.Since(start).Seconds()
+	res.CPUWork = cpuNow() - cpu0
+	res.SecondsTotal = d.seconds + time.Since(start).Seconds()
 	for _, a := range accs {
 		for k, ru := range rules {
 			res.PairsPerRule[ru.name] += a.pairs[k]
