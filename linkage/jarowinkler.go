@@ -65,6 +65,13 @@ func commonPrefixBits(a, b []byte) int {
 		}
 		p += 8
 	}
+	if n >= 8 {
+		// The last eight bytes, overlapping those compared: the first
+		// difference among them is at or past p, and none means n
+		// (TrailingZeros64(0) is 64). No byte loop to mispredict.
+		x := binary.LittleEndian.Uint64(a[n-8:]) ^ binary.LittleEndian.Uint64(b[n-8:])
+		return n - 8 + bits.TrailingZeros64(x)>>3
+	}
 	for p < n && a[p] == b[p] {
 		p++
 	}
@@ -177,7 +184,7 @@ func jaroBits(a, b []byte) (float64, int) {
 }
 
 // rareClass marks the bytes that byteClass does not tell apart.
-const rareClass = 32
+const rareClass = 0
 
 // byteClass gives classes 1 to 31 to the bytes of folded names: the
 // lower-case letters, space and .-', (32 bitmaps zero in 256 bytes; 64 for
@@ -185,9 +192,6 @@ const rareClass = 32
 // sends a pair whose b holds one to jaroSplit, which is exact for all
 // bytes.
 var byteClass = func() (t [256]uint8) {
-	for c := range t {
-		t[c] = rareClass
-	}
 	k := uint8(1)
 	for c := byte(' '); c <= '~'; c++ {
 		if !('a' <= c && c <= 'z' || strings.IndexByte(" .-',", c) >= 0) {
@@ -205,57 +209,50 @@ var byteClass = func() (t [256]uint8) {
 // jaroClasses matches each byte of a to the lowest unmatched position of
 // b holding the same byte inside the window [i-r, i+r], and returns the
 // number of matches and of half-transpositions; ok is false (and nothing
-// computed) when b holds a rareClass byte. len(a), len(b) <= 64.
+// computed) when b holds a rareClass byte or len(b)+r > 64. len(a),
+// len(b) <= 64.
 //
 // For every byte class of b it sets the bitmap of its positions: one per
 // class costs 256 bytes of zeroing, where one per byte value would cost
-// 2 KiB. A rareClass byte of a needs no care: class 0 is never filled, so
-// it finds no match. It is kept out of line so that its loops have the
-// registers to themselves: inlined into jaroBits, with a, b and p live
-// across them, they spilled on every byte.
+// 2 KiB (stores are what this kernel is short of). A rareClass byte of a
+// needs no care: b has none, so that bitmap is empty and the byte finds no
+// match. Position j of b is bit j+r, so that the window of a[i] is bits
+// [i, i+2r], a mask that only shifts: no clipping at 0, and one loop over
+// a where there were two (a loop exit is a likely misprediction). It is
+// kept out of line so that its loops have the registers to themselves:
+// inlined into JaroWinkler they spilled on every byte.
 //
 //go:noinline
 func jaroClasses(a, b []byte, r int) (common, half int, ok bool) {
-	var pos [32]uint64
-	var seen uint8
-	bit := uint64(1)
-	for _, c := range b {
-		k := byteClass[c]
-		seen |= k
-		pos[k&31] |= bit
-		bit <<= 1
-	}
-	if seen&rareClass != 0 {
+	if len(b)+r > 64 {
 		return 0, 0, false
 	}
-	// win is the window for the current i; bits at or past len(b) never
-	// match since the bitmaps have none there. avail holds the positions
-	// of b not yet matched.
-	win := ^uint64(0)
-	if r < 63 {
-		win = uint64(1)<<(uint(r+1)&63) - 1
+	var pos [32]uint64
+	bit := uint64(1) << (uint(r) & 63)
+	for _, c := range b {
+		pos[byteClass[c]&31] |= bit
+		bit <<= 1
 	}
+	if pos[rareClass] != 0 {
+		return 0, 0, false
+	}
+	// r <= 31 as len(a), len(b) <= 64, so the shift is below 64. avail
+	// holds the positions of b not yet matched.
+	win := uint64(1)<<(uint(2*r+1)&63) - 1
 	avail := ^uint64(0)
 	// matched gets a's "found a partner" flags shifted in from the top:
 	// after n bytes, bit 64-n+i is a[i]'s flag. The flag is the top bit of
-	// cand|-cand, set exactly when cand != 0. The loops are branch-free (a
+	// cand|-cand, set exactly when cand != 0. The loop is branch-free (a
 	// mispredicted "matched?" branch per byte cost more than the
-	// arithmetic) and split where the window stops growing.
+	// arithmetic).
 	var matched uint64
-	grow := a[:min(r, len(a))]
-	for _, c := range grow {
-		cand := pos[byteClass[c]&31] & win & avail
-		avail ^= cand & -cand
-		matched = matched>>1 | uint64(b2i(cand != 0))<<63
-		win = win<<1 | 1
-	}
-	for _, c := range a[len(grow):] {
+	for _, c := range a {
 		cand := pos[byteClass[c]&31] & win & avail
 		avail ^= cand & -cand
 		matched = matched>>1 | uint64(b2i(cand != 0))<<63
 		win <<= 1
 	}
-	common, half = jaroTranspositions(a, b, matched>>(uint(64-len(a))&63), ^avail)
+	common, half = jaroTranspositions(a, b, matched>>(uint(64-len(a))&63), ^avail>>(uint(r)&63))
 	return common, half, true
 }
 
