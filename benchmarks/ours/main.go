@@ -68,8 +68,9 @@ type result struct {
 	MaxBlockSize int                `json:"max_block_size"`
 	Window       int                `json:"window"`
 	// CPUWork is the process's user+system CPU time over the timed work
-	// (keys, block, score), from getrusage.
-	CPUWork float64 `json:"cpu_seconds_work"`
+	// (keys, block, score), from getrusage; CPU splits it by stage.
+	CPUWork float64            `json:"cpu_seconds_work"`
+	CPU     map[string]float64 `json:"cpu_seconds"`
 	// Repeats holds every run's seconds and CPU when --repeat > 1.
 	Repeats []map[string]float64 `json:"repeats,omitempty"`
 }
@@ -87,6 +88,8 @@ func main() {
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "worker goroutines")
 	maxBlock := flag.Int("max-block-size", 1000, "largest block enumerated in full")
 	window := flag.Int("window", 20, "sorted-neighbourhood window of a capped block")
+	flag.IntVar(&chunkPairs, "chunk-pairs", 0, "candidate pairs per enumeration chunk (0: blocking's default)")
+	flag.BoolVar(&printStats, "stats", false, "print each rule's blocking statistics (key hashes and counts only) to stderr")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed work (keys, block, score) to this file")
 	repeat := flag.Int("repeat", 1, "do the timed work this many times on the loaded file (for measurements; the figures are the last run's, every run's are in repeats)")
 	rulesSpec := flag.String("rules", "", "blocking rules as printed by `export --rules` (required)")
@@ -112,6 +115,13 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// Measurement knobs: blocking.Options.ChunkPairs (--chunk-pairs) and
+// whether to print the rules' statistics (--stats).
+var (
+	chunkPairs int
+	printStats bool
+)
 
 // loaded is the file's columns in memory.
 type loaded struct {
@@ -152,6 +162,9 @@ func runRepeat(in string, rules []rule, workers, maxBlock, window, repeat int, c
 			return nil, err
 		}
 		rep := map[string]float64{"cpu": res.CPUWork}
+		for k, v := range res.CPU {
+			rep["cpu_"+k] = v
+		}
 		for k, v := range res.Seconds {
 			rep[k] = v
 		}
@@ -236,7 +249,7 @@ func load(in string, rules []rule) (*loaded, error) {
 // work computes the keys, builds the index, enumerates and scores every
 // pair: the timed part of the benchmark.
 func work(d *loaded, rules []rule, workers, maxBlock, window int) (*result, error) {
-	res := &result{Engine: "dedup", Workers: workers, PairsPerRule: map[string]int64{}, Seconds: map[string]float64{}, MaxBlockSize: maxBlock, Window: window}
+	res := &result{Engine: "dedup", Workers: workers, PairsPerRule: map[string]int64{}, Seconds: map[string]float64{}, CPU: map[string]float64{}, MaxBlockSize: maxBlock, Window: window}
 	n, strs, ints := d.n, d.strs, d.ints
 	res.Records = int64(n)
 	res.Seconds["load"] = d.seconds
@@ -255,31 +268,45 @@ func work(d *loaded, rules []rule, workers, maxBlock, window int) (*result, erro
 		sec[i] = binary.BigEndian.Uint64(buf[:])
 	}
 	brules := make([]blocking.Rule, len(rules))
-	// Rules are independent: hash them on all workers, a rule at a time
-	// each, as dedup run does.
-	var nextRule atomic.Int64
+	for k, ru := range rules {
+		brules[k] = blocking.Rule{Name: ru.name, Keys: make([]uint64, n), Secondary: sec}
+	}
+	// Rules and rows are independent: hash them on all workers, a range of
+	// rows of one rule at a time, so that the workers finish together.
+	const keyRows = 1 << 17
+	ranges := (n + keyRows - 1) / keyRows
+	var nextTask atomic.Int64
 	var kwg sync.WaitGroup
-	for range min(workers, len(rules)) {
+	for range min(workers, len(rules)*ranges) {
 		kwg.Add(1)
 		go func() {
 			defer kwg.Done()
 			for {
-				k := int(nextRule.Add(1) - 1)
-				if k >= len(rules) {
+				t := int(nextTask.Add(1) - 1)
+				if t >= len(rules)*ranges {
 					return
 				}
-				brules[k] = ruleKeys(k, rules[k], n, strs, ints, sec)
+				k, r0 := t/ranges, t%ranges*keyRows
+				ruleKeys(brules[k].Keys[r0:min(r0+keyRows, n)], r0, k, rules[k], strs, ints)
 			}
 		}()
 	}
 	kwg.Wait()
 	res.Seconds["keys"] = time.Since(t0).Seconds()
+	c := cpuNow()
+	res.CPU["keys"] = c - cpu0
 	t0 = time.Now()
-	ix, err := blocking.Build(n, brules, blocking.Options{MaxBlockSize: maxBlock, Window: window, Workers: workers})
+	ix, err := blocking.Build(n, brules, blocking.Options{MaxBlockSize: maxBlock, Window: window, Workers: workers, ChunkPairs: chunkPairs})
 	if err != nil {
 		return nil, err
 	}
 	res.Seconds["block"] = time.Since(t0).Seconds()
+	res.CPU["block"], c = cpuNow()-c, cpuNow()
+	if printStats {
+		for _, st := range ix.Stats() {
+			fmt.Fprintln(os.Stderr, st)
+		}
+	}
 
 	// Enumerate and score: per worker sums, merged in worker order.
 	t0 = time.Now()
@@ -309,6 +336,7 @@ func work(d *loaded, rules []rule, workers, maxBlock, window int) (*result, erro
 		return nil, err
 	}
 	res.Seconds["score"] = time.Since(t0).Seconds()
+	res.CPU["score"] = cpuNow() - c
 	res.CPUWork = cpuNow() - cpu0
 	res.SecondsTotal = d.seconds + time.Since(start).Seconds()
 	for _, a := range accs {
@@ -322,10 +350,10 @@ func work(d *loaded, rules []rule, workers, maxBlock, window int) (*result, erro
 	return res, nil
 }
 
-// ruleKeys hashes rule k's parts for every record: the hash of the rule
-// index and its parts, 0 when a part is missing, as pipeline/block.go
-// computes them.
-func ruleKeys(k int, ru rule, n int, strs map[string]*strCol, ints map[string][]int32, sec []uint64) blocking.Rule {
+// ruleKeys hashes rule k's parts for rows [r0, r0+len(keys)) into keys:
+// the hash of the rule index and its parts, 0 when a part is missing, as
+// pipeline/block.go computes them.
+func ruleKeys(keys []uint64, r0, k int, ru rule, strs map[string]*strCol, ints map[string][]int32) {
 	type part struct {
 		str  *strCol // nil for an int column
 		ints []int32
@@ -335,9 +363,11 @@ func ruleKeys(k int, ru rule, n int, strs map[string]*strCol, ints map[string][]
 	for j, name := range ru.keys {
 		parts[j] = part{str: strs[name], ints: ints[name]}
 	}
-	keys := make([]uint64, n)
-	for i := range keys {
-		h := blocking.NewHasher().Uint64(uint64(k))
+	// The rule index is every key's first part: hash it once.
+	h0 := blocking.NewHasher().Uint64(uint64(k))
+	for x := range keys {
+		i := r0 + x
+		h := h0
 		ok := true
 		for _, pt := range parts {
 			if pt.str != nil {
@@ -352,8 +382,7 @@ func ruleKeys(k int, ru rule, n int, strs map[string]*strCol, ints map[string][]
 			}
 		}
 		if ok {
-			keys[i] = h.Sum()
+			keys[x] = h.Sum()
 		}
 	}
-	return blocking.Rule{Name: ru.name, Keys: keys, Secondary: sec}
 }
