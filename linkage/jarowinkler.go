@@ -38,7 +38,25 @@ func JaroWinkler(a, b []byte) float64 {
 	}
 	// This is jaroBits written out: one call less per pair was worth 3 ns
 	// of the 50.
-	p := commonPrefixBits(a, b)
+	// commonPrefixBits written out: it is over the inlining budget.
+	p, n := 0, min(la, lb)
+	for p+8 <= n {
+		x := binary.LittleEndian.Uint64(a[p:]) ^ binary.LittleEndian.Uint64(b[p:])
+		if x != 0 {
+			p += bits.TrailingZeros64(x) >> 3
+			goto found
+		}
+		p += 8
+	}
+	if n >= 8 {
+		x := binary.LittleEndian.Uint64(a[n-8:]) ^ binary.LittleEndian.Uint64(b[n-8:])
+		p = n - 8 + bits.TrailingZeros64(x)>>3
+	} else {
+		for p < n && a[p] == b[p] {
+			p++
+		}
+	}
+found:
 	if p == la && p == lb {
 		return 1
 	}

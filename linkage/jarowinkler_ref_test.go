@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -220,4 +221,58 @@ func TestByteClass(t *testing.T) {
 	if common != 31 {
 		t.Errorf("%d common classes; want 31", common)
 	}
+}
+
+// TestJaroWinklerPaths walks the kernel's branches on purpose, each case
+// against the reference to the bit: prefixes ending before, at and past
+// the eight-byte words (and the overlapping last word), a remainder empty
+// on one side, b's remainder too long for the offset window (len(b)+r >
+// 64, the exact fallback), and rare bytes in a only or in b only.
+func TestJaroWinklerPaths(t *testing.T) {
+	ascii := func(s string) bool {
+		return strings.IndexFunc(s, func(r rune) bool { return r >= 0x80 }) < 0
+	}
+	f := func(a, b string) {
+		t.Helper()
+		for _, p := range [][2]string{{a, b}, {b, a}} {
+			got := JaroWinkler([]byte(p[0]), []byte(p[1]))
+			want := jaroWinklerRef([]byte(p[0]), []byte(p[1]))
+			if math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("JaroWinkler(%q, %q) = %v; reference %v", p[0], p[1], got, want)
+			}
+			// matchr compares code points: the oracle only for ASCII.
+			if !ascii(a) || !ascii(b) {
+				continue
+			}
+			if o := oracleJW(p[0], p[1]); math.Abs(got-o) > 1e-12 {
+				t.Fatalf("JaroWinkler(%q, %q) = %v; oracle %v", p[0], p[1], got, o)
+			}
+		}
+	}
+	// Prefix lengths 0 to 17 around the word boundaries, n from 7 to 17.
+	base := "nguyen thi thu huong"
+	for n := 7; n <= 17; n++ {
+		for p := 0; p <= n; p++ {
+			a := []byte(base[:n])
+			b := []byte(base[:n])
+			if p < n {
+				b[p] = 'x'
+			}
+			f(string(a), string(b))
+			f(string(a), string(b)+"ng")
+		}
+	}
+	// One remainder empty: a is a prefix of b.
+	f("nguyen van", "nguyen van an")
+	f("le", "le thi")
+	// len(b)+r > 64 sends the pair to jaroSplit.
+	long := strings.Repeat("tran van binh ", 5)[:64]
+	f(long[:40], long)
+	f("x"+long[1:], long)
+	f(long[:5]+"x"+long[6:50], long)
+	// Rare bytes: in b only (fallback) and in a only (no match).
+	f("nguyen van an", "nguyen van An")
+	f("nguyen van An", "nguyen van an")
+	f("pham 2 hung", "pham hung")
+	f("đinh", "dinh")
 }
