@@ -110,7 +110,11 @@ func appendField(dst []byte, cols []int, cell func(col int) []byte) []byte {
 // to the rejects sink; a file that cannot be read at all is an error.
 func (r *runner) load(ctx context.Context) error {
 	plan := planColumns(r.cfg)
-	r.st = newStore(r.cfg, 1024)
+	// Batches are kept as they come and joined at the end into columns of
+	// their exact size: appending to one growing store peaked at twice the
+	// records' bytes.
+	var chunks []*store
+	var loaded, storeBytes int64
 	workers := make([]*worker, r.opt.Workers)
 	for i := range workers {
 		workers[i] = &worker{
@@ -173,14 +177,14 @@ func (r *runner) load(ctx context.Context) error {
 			for _, rj := range out.rejects {
 				r.addReject(rj)
 			}
-			if err := r.st.appendStore(out.st); err != nil {
-				return err
-			}
-			if ceiling > 0 && r.st.memBytes() > ceiling {
+			chunks = append(chunks, out.st)
+			loaded += int64(out.st.n)
+			storeBytes += out.st.memBytes()
+			if ceiling > 0 && storeBytes > ceiling {
 				return fmt.Errorf("the register does not fit in memory: after %d records the record store holds %d MiB, "+
 					"more than %d%% of the machine's %d MiB, and the later stages need as much again; "+
 					"spilling to disk is not implemented yet: split the input (for example by province) or use a larger machine",
-					r.st.n, r.st.memBytes()>>20, storeCeilingPercent, physical>>20)
+					loaded, storeBytes>>20, storeCeilingPercent, physical>>20)
 			}
 			r.progress.Add(int64(out.st.n + len(out.rejects)))
 			return nil
@@ -209,6 +213,10 @@ func (r *runner) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if r.st, err = concatStores(r.cfg, chunks); err != nil {
+		return err
+	}
+	chunks = nil
 	for i := range r.inputs {
 		r.rowsIn += r.inputs[i].Rows
 	}
@@ -219,8 +227,12 @@ func (r *runner) load(ctx context.Context) error {
 // normalizeBatch normalizes one batch into a fresh small store.
 func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch) (normBatch, error) {
 	n := int(in.rec.NumRows())
-	st := newStore(cfg, n)
-	out := normBatch{st: st}
+	if w.store == nil {
+		w.store = newStore(cfg, n)
+	}
+	st := w.store
+	st.reset()
+	out := normBatch{}
 	cols := make([]*array.String, len(plan.columns))
 	for i := range cols {
 		c, ok := in.rec.Column(i).(*array.String)
@@ -278,7 +290,10 @@ func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch
 		st.idKey = append(st.idKey, idKey)
 		st.n++
 	}
-	return out, nil
+	// The batch's own copy, exact in size: the scratch store is reused.
+	var err error
+	out.st, err = st.compact(cfg)
+	return out, err
 }
 
 // normalizeField appends one field's normalized roles to fs and returns its

@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"fmt"
+	"math"
+
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/linkage"
 )
@@ -103,30 +106,94 @@ func (s *store) reset() {
 	}
 }
 
-// appendStore appends every record of o (same config) to s.
-func (s *store) appendStore(o *store) error {
-	if err := s.recordID.appendColumn(&o.recordID); err != nil {
-		return err
+// concatStores joins chunks (same config, in order) into one store whose
+// columns are allocated at their exact final size. Each chunk column is let
+// go as soon as it is copied, so the peak is about the records' bytes plus
+// one column, where growing one store by appending peaked at twice that.
+// The chunks are emptied.
+func concatStores(cfg *config.Config, chunks []*store) (*store, error) {
+	return joinStores(cfg, chunks, true)
+}
+
+// joinStores is concatStores; release says whether the chunks' columns are
+// let go as they are copied.
+func joinStores(cfg *config.Config, chunks []*store, release bool) (*store, error) {
+	s := newStore(cfg, 0)
+	for _, c := range chunks {
+		s.n += c.n
 	}
-	s.source = append(s.source, o.source...)
-	s.file = append(s.file, o.file...)
-	s.row = append(s.row, o.row...)
-	s.flags = append(s.flags, o.flags...)
-	s.idKey = append(s.idKey, o.idKey...)
+	if s.n > math.MaxInt32 {
+		return nil, fmt.Errorf("%d records: at most %d in one run", s.n, math.MaxInt32)
+	}
+	var err error
+	if s.recordID, err = concatBytes(chunks, release, func(c *store) *bytesColumn { return &c.recordID }); err != nil {
+		return nil, err
+	}
+	s.source = concatInts(chunks, release, func(c *store) *[]uint16 { return &c.source })
+	s.file = concatInts(chunks, release, func(c *store) *[]uint16 { return &c.file })
+	s.row = concatInts(chunks, release, func(c *store) *[]int64 { return &c.row })
+	s.flags = concatInts(chunks, release, func(c *store) *[]uint64 { return &c.flags })
+	s.idKey = concatInts(chunks, release, func(c *store) *[]uint64 { return &c.idKey })
 	for i := range s.fields {
-		f, g := &s.fields[i], &o.fields[i]
+		f := &s.fields[i]
 		for j := range f.strs {
-			if err := f.strs[j].appendColumn(&g.strs[j]); err != nil {
-				return err
+			if f.strs[j], err = concatBytes(chunks, release, func(c *store) *bytesColumn { return &c.fields[i].strs[j] }); err != nil {
+				return nil, fmt.Errorf("field %s: %w", f.name, err)
 			}
 		}
 		for j := range f.ints {
-			f.ints[j] = append(f.ints[j], g.ints[j]...)
+			f.ints[j] = concatInts(chunks, release, func(c *store) *[]int32 { return &c.fields[i].ints[j] })
 		}
-		f.ts = append(f.ts, g.ts...)
+		f.ts = concatInts(chunks, release, func(c *store) *[]int64 { return &c.fields[i].ts })
 	}
-	s.n += o.n
-	return nil
+	return s, nil
+}
+
+// concatBytes copies one string column of every chunk into an exact-size
+// column, releasing each chunk's copy.
+func concatBytes(chunks []*store, release bool, col func(*store) *bytesColumn) (bytesColumn, error) {
+	var size uint64
+	rows := 0
+	for _, c := range chunks {
+		size += uint64(len(col(c).data))
+		rows += col(c).rows()
+	}
+	if size > 1<<32-1 {
+		return bytesColumn{}, errColumnFull
+	}
+	out := bytesColumn{data: make([]byte, 0, size), offs: make([]uint32, 1, rows+1)}
+	for _, c := range chunks {
+		cc := col(c)
+		if err := out.appendColumn(cc); err != nil {
+			return bytesColumn{}, err
+		}
+		if release {
+			*cc = bytesColumn{}
+		}
+	}
+	return out, nil
+}
+
+// concatInts is concatBytes for a fixed-width column.
+func concatInts[T any](chunks []*store, release bool, col func(*store) *[]T) []T {
+	n := 0
+	for _, c := range chunks {
+		n += len(*col(c))
+	}
+	out := make([]T, 0, n)
+	for _, c := range chunks {
+		out = append(out, *col(c)...)
+		if release {
+			*col(c) = nil
+		}
+	}
+	return out
+}
+
+// compact returns a copy of s with every column at its exact size, for a
+// batch store that outlives its worker's reused scratch store.
+func (s *store) compact(cfg *config.Config) (*store, error) {
+	return joinStores(cfg, []*store{s}, false)
 }
 
 // field returns the store of the named field, or nil.
