@@ -205,10 +205,12 @@ func BenchmarkRecordGenerated(b *testing.B) {
 		normalizeRow(n, p, ins[i], addrs[i])
 	}
 	b.ReportAllocs()
+	cpu := cpuTime()
 	i := 0
 	for b.Loop() {
 		k := i % rows
 		normalizeRow(n, p, ins[k], addrs[k])
 		i++
 	}
+	reportCPU(b, cpu)
 }
