@@ -36,6 +36,12 @@ type Options struct {
 	// needs its own 32 bytes per keyed record of sort space; the index is
 	// the same whatever the number.
 	Workers int
+
+	// filterBits is log2 of the singleton filter's slots (see filter.go):
+	// 0 sizes it from the rows, < 0 turns the filter off. Tests set it to
+	// compare the filtered build with the plain one and to force slot
+	// sharing with tiny tables.
+	filterBits int
 }
 
 func (o Options) withDefaults() Options {
@@ -163,13 +169,13 @@ func Build(n int, rules []Rule, opt Options) (*Index, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var ents, scratch []Entry
+			var buf buildBuf
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(rules) {
 					return
 				}
-				ents, scratch = ix.buildRule(i, rules[i], ents, scratch)
+				ix.buildRule(i, rules[i], &buf)
 			}
 		}()
 	}
@@ -178,21 +184,46 @@ func Build(n int, rules []Rule, opt Options) (*Index, error) {
 	return ix, nil
 }
 
-// buildRule sorts one rule's keyed rows and cuts them into blocks. ents and
-// scratch are reused across rules and returned for the next.
-func (ix *Index) buildRule(ri int, r Rule, ents, scratch []Entry) ([]Entry, []Entry) {
+// buildBuf is one Build worker's buffers, reused from rule to rule.
+type buildBuf struct {
+	ents, scratch []Entry
+	table         []uint64 // the singleton filter's counters
+}
+
+// buildRule sorts one rule's keyed rows and cuts them into blocks.
+func (ix *Index) buildRule(ri int, r Rule, buf *buildBuf) {
 	ru := &ix.rules[ri]
 	ru.keys = r.Keys
 	st := &ru.stats
 	st.Name = r.Name
 	st.Pairs = -1
-	ents = ents[:0]
-	for row, k := range r.Keys {
-		if k != 0 {
-			ents = append(ents, Entry{Key: k, Row: int32(row)})
+	// dropped records are singletons the filter kept out of the sort.
+	dropped := 0
+	ents := buf.ents[:0]
+	filtered := false
+	if tb := filterBitsFor(ix.n, ix.opt.filterBits); tb > 0 {
+		if words := 2 << max(tb-6, 0); cap(buf.table) < words {
+			buf.table = make([]uint64, words)
+		}
+		keyed, alone := filterCount(buf.table, tb, r.Keys)
+		st.Records = keyed
+		if alone > 0 && alone >= keyed/filterMinDrop {
+			if kept := keyed - alone; cap(ents) < kept+1 {
+				ents = make([]Entry, kept+1)
+			}
+			ents = filterKeep(ents[:cap(ents)], buf.table, tb, r.Keys)
+			dropped, filtered = alone, true
 		}
 	}
-	st.Records = len(ents)
+	if !filtered {
+		for row, k := range r.Keys {
+			if k != 0 {
+				ents = append(ents, Entry{Key: k, Row: int32(row)})
+			}
+		}
+		st.Records = len(ents)
+	}
+	scratch := buf.scratch
 	if cap(scratch) < len(ents) {
 		scratch = make([]Entry, len(ents))
 	}
@@ -201,7 +232,9 @@ func (ix *Index) buildRule(ri int, r Rule, ents, scratch []Entry) ([]Entry, []En
 		// The sorted data ended in scratch: swap roles so both stay reusable.
 		ents, scratch = scratch, ents
 	}
+	buf.ents, buf.scratch = ents, scratch
 	ents = sorted
+	st.Singletons = dropped
 
 	// First pass: count blocks and their rows to size the arrays exactly.
 	nBlocks, nRows := 0, 0
@@ -279,7 +312,6 @@ func (ix *Index) buildRule(ri int, r Rule, ents, scratch []Entry) ([]Entry, []En
 	}
 	ru.starts = append(ru.starts, int32(len(ru.rows)))
 	st.Largest = top.sorted()
-	return ents, scratch
 }
 
 // windowPairs is the number of pairs a window of w gives on a block of n:
