@@ -37,16 +37,35 @@
 // bytes (float32 weight key and two int32 ranks); Finish radix-sorts them
 // with a scratch copy, so 24 bytes per edge at peak. At N = 100M and
 // E = 200M: 2.4 GB for records, 4.8 GB at the edge sort's peak, plus the
-// caller's two uint64 columns (1.6 GB). The Result keeps 8 bytes per record.
+// caller's two uint64 columns (1.6 GB). Finish's last passes hold 4 more
+// bytes per record (each record's root). The Result keeps 8 bytes per
+// record.
+//
+// # Workers
+//
+// With Options.Workers above one, the key sort (sorted ranges merged
+// pairwise) and Finish's passes over the records (initialising, finding
+// each record's root, naming representatives) run on that many goroutines;
+// the unions themselves stay in edge order on one. The result does not
+// depend on the number of workers.
 package cluster
 
 import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/dedup-vn/dedup/blocking"
 )
+
+// Options tune how the work is done, never its result.
+type Options struct {
+	// Workers is how many goroutines New's key sort and Finish's passes
+	// over the records use; 0 or 1 means one. The result is the same for
+	// any number.
+	Workers int
+}
 
 // edge is one accepted pair in rank space: w is the weight's order key
 // (ascending w = descending weight), a < b are the endpoints' ranks.
@@ -58,13 +77,14 @@ type edge struct {
 // Builder collects accepted edges and clusters them. It is not safe for
 // concurrent use.
 type Builder struct {
-	n      int
-	keys   []uint64 // stable key per row (the caller's slice)
-	ids    []uint64 // ID per row, or nil (the caller's slice)
-	rank   []int32  // row → rank in stable key order
-	byRank []int32  // rank → row
-	edges  []edge
-	stats  Stats
+	n       int
+	workers int
+	keys    []uint64 // stable key per row (the caller's slice)
+	ids     []uint64 // ID per row, or nil (the caller's slice)
+	rank    []int32  // row → rank in stable key order
+	byRank  []int32  // rank → row
+	edges   []edge
+	stats   Stats
 }
 
 // Stats counts what Finish did with the edges.
@@ -81,7 +101,7 @@ type Stats struct {
 // New prepares a Builder for len(stableKeys) records. ids is nil (no guard)
 // or holds one ID per record, 0 meaning none. Both slices are kept by
 // reference until Finish returns.
-func New(stableKeys, ids []uint64) (*Builder, error) {
+func New(stableKeys, ids []uint64, opt Options) (*Builder, error) {
 	n := len(stableKeys)
 	if n > math.MaxInt32 {
 		return nil, fmt.Errorf("cluster: %d records: at most %d", n, math.MaxInt32)
@@ -89,18 +109,107 @@ func New(stableKeys, ids []uint64) (*Builder, error) {
 	if ids != nil && len(ids) != n {
 		return nil, fmt.Errorf("cluster: %d IDs for %d records: want one per record", len(ids), n)
 	}
-	b := &Builder{n: n, keys: stableKeys, ids: ids, rank: make([]int32, n), byRank: make([]int32, n)}
-	ents := make([]blocking.Entry, n)
-	for i, k := range stableKeys {
-		ents[i] = blocking.Entry{Key: k, Row: int32(i)}
-	}
-	// Stable radix sort: equal keys stay in row order.
-	sorted := blocking.SortEntries(ents, nil)
-	for r, e := range sorted {
-		b.rank[e.Row] = int32(r)
-		b.byRank[r] = e.Row
-	}
+	b := &Builder{n: n, workers: max(1, opt.Workers), keys: stableKeys, ids: ids, rank: make([]int32, n), byRank: make([]int32, n)}
+	sorted := sortKeys(stableKeys, b.workers)
+	forRanges(b.workers, n, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			e := sorted[r]
+			b.rank[e.Row] = int32(r)
+			b.byRank[r] = e.Row
+		}
+	})
 	return b, nil
+}
+
+// minParallel is the fewest records worth splitting across goroutines.
+// It is a variable so that tests can drive the parallel paths with small
+// inputs.
+var minParallel = 1 << 16
+
+// forRanges calls fn on consecutive ranges of [0, n), one per worker, and
+// waits for them.
+func forRanges(workers, n int, fn func(lo, hi int)) {
+	if workers <= 1 || n < minParallel {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Go(func() { fn(lo, hi) })
+	}
+	wg.Wait()
+}
+
+// sortKeys returns (key, row) entries sorted by key, equal keys in row
+// order. With several workers each sorts a consecutive range of rows and
+// the runs are merged pairwise, the earlier range winning ties: the order
+// one stable sort gives.
+func sortKeys(keys []uint64, workers int) []blocking.Entry {
+	n := len(keys)
+	if workers <= 1 || n < minParallel {
+		workers = 1
+	}
+	src := make([]blocking.Entry, n)
+	dst := make([]blocking.Entry, n)
+	bounds := make([]int, workers+1)
+	for w := range bounds {
+		bounds[w] = n * w / workers
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := bounds[w], bounds[w+1]
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				src[i] = blocking.Entry{Key: keys[i], Row: int32(i)}
+			}
+			if hi-lo < 2 {
+				return
+			}
+			// SortEntries leaves its result in the input or the scratch.
+			if s := blocking.SortEntries(src[lo:hi], dst[lo:hi]); &s[0] != &src[lo] {
+				copy(src[lo:hi], s)
+			}
+		})
+	}
+	wg.Wait()
+	for len(bounds) > 2 {
+		next := []int{0}
+		for i := 0; i+1 < len(bounds); i += 2 {
+			lo := bounds[i]
+			if i+2 >= len(bounds) { // the odd run out moves as it is
+				hi := bounds[i+1]
+				wg.Go(func() { copy(dst[lo:hi], src[lo:hi]) })
+				next = append(next, hi)
+				continue
+			}
+			mid, hi := bounds[i+1], bounds[i+2]
+			wg.Go(func() { mergeEntries(dst[lo:hi], src[lo:mid], src[mid:hi]) })
+			next = append(next, hi)
+		}
+		wg.Wait()
+		src, dst = dst, src
+		bounds = next
+	}
+	return src
+}
+
+// mergeEntries merges sorted runs a and b into dst (len(a)+len(b)), a's
+// entry first among equal keys.
+func mergeEntries(dst, a, b []blocking.Entry) {
+	i, j, k := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		if b[j].Key < a[i].Key {
+			dst[k] = b[j]
+			j++
+		} else {
+			dst[k] = a[i]
+			i++
+		}
+		k++
+	}
+	k += copy(dst[k:], a[i:])
+	copy(dst[k:], b[j:])
 }
 
 // Grow makes room for n more edges, avoiding the transient doubling of
@@ -181,14 +290,16 @@ func (b *Builder) Finish(onReject func(Rejected)) *Result {
 	var comp []uint64
 	if b.ids != nil {
 		comp = make([]uint64, n)
-		for r := range comp {
-			comp[r] = b.ids[b.byRank[r]]
+	}
+	forRanges(b.workers, n, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			parent[r] = int32(r)
+			size[r] = 1
+			if comp != nil {
+				comp[r] = b.ids[b.byRank[r]]
+			}
 		}
-	}
-	for r := range parent {
-		parent[r] = int32(r)
-		size[r] = 1
-	}
+	})
 	find := func(x int32) int32 {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]] // path halving
@@ -227,24 +338,42 @@ func (b *Builder) Finish(onReject func(Rejected)) *Result {
 		st.Unions++
 	}
 	edges, comp = nil, nil // let the GC take them before the result arrays
+	// Every rank's root, found on all workers: the unions are done, so
+	// the walks only read parent.
+	roots := make([]int32, n)
+	forRanges(b.workers, n, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			x := int32(r)
+			for parent[x] != x {
+				x = parent[x]
+			}
+			roots[r] = x
+		}
+	})
+	parent = nil
 	// Representative = smallest rank of the component: walking ranks
 	// ascending, the first met for a root is its minimum.
 	first := make([]int32, n)
-	for i := range first {
-		first[i] = -1
-	}
+	forRanges(b.workers, n, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			first[r] = -1
+		}
+	})
 	res := &Result{Rep: make([]int32, n), keys: b.keys, byRank: b.byRank, size: make([]int32, n)}
 	for r := 0; r < n; r++ {
-		root := find(int32(r))
+		root := roots[r]
 		if first[root] < 0 {
 			first[root] = int32(r)
-			rep := b.byRank[r]
-			res.size[rep] = size[root]
+			res.size[b.byRank[r]] = size[root]
 			st.Clusters++
 			st.Largest = max(st.Largest, int(size[root]))
 		}
-		res.Rep[b.byRank[r]] = b.byRank[first[root]]
 	}
+	forRanges(b.workers, n, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			res.Rep[b.byRank[r]] = b.byRank[first[roots[r]]]
+		}
+	})
 	res.Stats = *st
 	b.rank, b.byRank, b.ids = nil, nil, nil
 	return res

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/dedup-vn/dedup/blocking"
 )
 
 type testEdge struct {
@@ -13,8 +15,12 @@ type testEdge struct {
 }
 
 func run(t testing.TB, keys, ids []uint64, edges []testEdge) (*Result, []Rejected) {
+	return runWorkers(t, keys, ids, edges, 1)
+}
+
+func runWorkers(t testing.TB, keys, ids []uint64, edges []testEdge, workers int) (*Result, []Rejected) {
 	t.Helper()
-	b, err := New(keys, ids)
+	b, err := New(keys, ids, Options{Workers: workers})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +92,7 @@ func TestCannotLink(t *testing.T) {
 }
 
 func TestAddErrors(t *testing.T) {
-	b, err := New(seqKeys(3), nil)
+	b, err := New(seqKeys(3), nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +107,7 @@ func TestAddErrors(t *testing.T) {
 	if res := b.Finish(nil); res.Stats.SelfLoops != 1 || res.Stats.Edges != 0 || res.Stats.Clusters != 3 {
 		t.Fatalf("stats %+v", res.Stats)
 	}
-	if _, err := New(seqKeys(3), make([]uint64, 2)); err == nil {
+	if _, err := New(seqKeys(3), make([]uint64, 2), Options{}); err == nil {
 		t.Fatal("New accepted ids of the wrong length")
 	}
 }
@@ -348,6 +354,60 @@ func TestOrderIndependence(t *testing.T) {
 		}
 		if ref.Stats != got.Stats || len(refRej) != len(gotRej) {
 			t.Fatalf("iter %d: stats %+v vs %+v", iter, ref.Stats, got.Stats)
+		}
+	}
+}
+
+// TestWorkersSameResult runs the parallel paths (the threshold lowered to
+// one record) with several worker counts: every record's representative,
+// the stats, the rejections and the groups equal the one-worker result.
+func TestWorkersSameResult(t *testing.T) {
+	defer func(v int) { minParallel = v }(minParallel)
+	minParallel = 1
+	rng := rand.New(rand.NewPCG(6, 7))
+	for iter := 0; iter < 100; iter++ {
+		n := 1 + rng.IntN(500)
+		keys, ids, edges := randomCase(rng, n, rng.IntN(3*n), iter%2 == 0)
+		if iter%3 == 0 { // duplicate stable keys: ties broken by row
+			for i := range keys {
+				keys[i] %= uint64(1 + n/4)
+			}
+		}
+		want, wantRej := runWorkers(t, keys, ids, edges, 1)
+		wantStarts, wantRows := want.Groups()
+		for _, w := range []int{2, 3, 5, 8} {
+			got, gotRej := runWorkers(t, keys, ids, edges, w)
+			if !slices.Equal(got.Rep, want.Rep) || got.Stats != want.Stats || !slices.Equal(gotRej, wantRej) {
+				t.Fatalf("iter %d, %d workers: result differs from one worker", iter, w)
+			}
+			starts, rows := got.Groups()
+			if !slices.Equal(starts, wantStarts) || !slices.Equal(rows, wantRows) {
+				t.Fatalf("iter %d, %d workers: groups differ", iter, w)
+			}
+		}
+	}
+}
+
+// TestSortKeys checks the split-and-merge sort against a stable sort,
+// with many equal keys and run counts that leave an odd run out.
+func TestSortKeys(t *testing.T) {
+	defer func(v int) { minParallel = v }(minParallel)
+	minParallel = 1
+	rng := rand.New(rand.NewPCG(8, 9))
+	for _, n := range []int{0, 1, 2, 3, 7, 100, 1000, 5000} {
+		keys := make([]uint64, n)
+		for i := range keys {
+			keys[i] = rng.Uint64N(uint64(1 + n/3))
+		}
+		var want []blocking.Entry
+		for i, k := range keys {
+			want = append(want, blocking.Entry{Key: k, Row: int32(i)})
+		}
+		slices.SortStableFunc(want, func(a, b blocking.Entry) int { return cmpInt(int64(a.Key), int64(b.Key)) })
+		for _, w := range []int{1, 2, 3, 4, 7} {
+			if got := sortKeys(keys, w); !slices.Equal(got, want) && n > 0 {
+				t.Fatalf("n=%d workers=%d: order differs from a stable sort", n, w)
+			}
 		}
 	}
 }

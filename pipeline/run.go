@@ -164,7 +164,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	r.st.releaseForOutput()
 
 	r.timer.begin("cluster")
-	cb, err := cluster.New(r.stableKeys(), acc.clusterKeys(r.st.idKey))
+	cb, err := cluster.New(r.stableKeys(), acc.clusterKeys(r.st.idKey), cluster.Options{Workers: r.opt.Workers})
 	if err != nil {
 		return nil, err
 	}
@@ -233,9 +233,12 @@ func ruleStats(stats []blocking.RuleStats) []RuleStat {
 // the hash of its source name and record id. Cluster ids derive from it.
 func (r *runner) stableKeys() []uint64 {
 	keys := make([]uint64, r.st.n)
-	for i := range keys {
-		keys[i] = blocking.NewHasher().String(r.cfg.Sources[r.st.source[i]].Name).Bytes(r.st.recordID.get(int32(i))).Sum()
-	}
+	const span = 1 << 16
+	parallelFor(r.opt.Workers, (len(keys)+span-1)/span, func(_, c int) {
+		for i := c * span; i < min(len(keys), (c+1)*span); i++ {
+			keys[i] = blocking.NewHasher().String(r.cfg.Sources[r.st.source[i]].Name).Bytes(r.st.recordID.get(int32(i))).Sum()
+		}
+	})
 	return keys
 }
 
