@@ -2,9 +2,12 @@ package blocking
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -115,6 +118,59 @@ func BenchmarkEnumerate1M(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
+		})
+	}
+}
+
+// BenchmarkBuildDumped builds the index of real keys written by
+// `benchmarks/ours --dump-keys FILE`, named by $BLOCKING_KEYS (skipped
+// without it), with the singleton filter (filter) and without (plain),
+// on $BLOCKING_WORKERS workers (default 2). Run the two alternately
+// (-count) to compare them in the same conditions.
+func BenchmarkBuildDumped(b *testing.B) {
+	path := os.Getenv("BLOCKING_KEYS")
+	if path == "" {
+		b.Skip("BLOCKING_KEYS not set")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	u := func(i int) uint64 { return binary.LittleEndian.Uint64(data[8*i:]) }
+	n, nr := int(u(0)), int(u(1))
+	if len(data) != 8*(2+n*(nr+1)) {
+		b.Fatalf("%s: %d bytes, want %d for %d rows and %d rules", path, len(data), 8*(2+n*(nr+1)), n, nr)
+	}
+	col := func(c int) []uint64 {
+		out := make([]uint64, n)
+		for i := range out {
+			out[i] = u(2 + c*n + i)
+		}
+		return out
+	}
+	sec := col(nr)
+	rules := make([]Rule, nr)
+	for r := range rules {
+		rules[r] = Rule{Name: fmt.Sprint("r", r), Keys: col(r), Secondary: sec}
+	}
+	workers := 2
+	if w, err := strconv.Atoi(os.Getenv("BLOCKING_WORKERS")); err == nil && w > 0 {
+		workers = w
+	}
+	for _, c := range []struct {
+		name string
+		bits int
+	}{{"filter", 0}, {"plain", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0 := cpuSeconds()
+			for i := 0; i < b.N; i++ {
+				if _, err := Build(n, rules, Options{Workers: workers, filterBits: c.bits}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			// CPU time, not wall: the machine is shared.
+			b.ReportMetric((cpuSeconds()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

@@ -89,6 +89,7 @@ func main() {
 	maxBlock := flag.Int("max-block-size", 1000, "largest block enumerated in full")
 	window := flag.Int("window", 20, "sorted-neighbourhood window of a capped block")
 	flag.IntVar(&chunkPairs, "chunk-pairs", 0, "candidate pairs per enumeration chunk (0: blocking's default)")
+	flag.StringVar(&dumpKeys, "dump-keys", "", "write the rules' keys and the secondary key to this file (raw little-endian uint64: n, rules, each rule's keys, the secondary keys hashed) for blocking's BenchmarkBuildDumped")
 	flag.BoolVar(&printStats, "stats", false, "print each rule's blocking statistics (key hashes and counts only) to stderr")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed work (keys, block, score) to this file")
 	repeat := flag.Int("repeat", 1, "do the timed work this many times on the loaded file (for measurements; the figures are the last run's, every run's are in repeats)")
@@ -121,6 +122,7 @@ func main() {
 var (
 	chunkPairs int
 	printStats bool
+	dumpKeys   string
 )
 
 // loaded is the file's columns in memory.
@@ -295,6 +297,12 @@ func work(d *loaded, rules []rule, workers, maxBlock, window int) (*result, erro
 	res.Seconds["keys"] = time.Since(t0).Seconds()
 	c := cpuNow()
 	res.CPU["keys"] = c - cpu0
+	if dumpKeys != "" {
+		if err := writeKeys(dumpKeys, n, brules, sec); err != nil {
+			return nil, err
+		}
+		c = cpuNow()
+	}
 	t0 = time.Now()
 	ix, err := blocking.Build(n, brules, blocking.Options{MaxBlockSize: maxBlock, Window: window, Workers: workers, ChunkPairs: chunkPairs})
 	if err != nil {
@@ -385,4 +393,25 @@ func ruleKeys(keys []uint64, r0, k int, ru rule, strs map[string]*strCol, ints m
 			keys[x] = h.Sum()
 		}
 	}
+}
+
+// writeKeys writes n, the number of rules, every rule's keys and the
+// secondary keys as little-endian uint64s (the layout blocking's
+// BenchmarkBuildDumped reads). Rule keys are hashes already; the secondary
+// key (the start of a folded name) is written hashed, so that no name
+// leaves the process: it orders capped blocks differently, at the same
+// cost.
+func writeKeys(path string, n int, rules []blocking.Rule, sec []uint64) error {
+	buf := make([]byte, 0, 8*(2+n*(len(rules)+1)))
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(n))
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(len(rules)))
+	for _, r := range rules {
+		for _, k := range r.Keys {
+			buf = binary.LittleEndian.AppendUint64(buf, k)
+		}
+	}
+	for _, k := range sec {
+		buf = binary.LittleEndian.AppendUint64(buf, blocking.NewHasher().Uint64(k).Sum())
+	}
+	return dataio.WriteFileAtomic(path, buf)
 }
