@@ -11,3 +11,5 @@ import (
 func cpuTime() time.Duration { return 0 }
 
 func reportCPU(b *testing.B, start time.Duration) {}
+
+func threadCPUTime() time.Duration { return 0 }

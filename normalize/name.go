@@ -99,6 +99,9 @@ type nameScratch struct {
 	telex telexScratch
 	fixed []byte // the input with Telex tokens decoded
 	memo  *[tokenMemoSize]tokenMemo
+
+	bounds  nameBounds // of the last name1 result with tokens
+	memoKey []byte     // the name memo's copy of its key
 }
 
 // tokenMemoSize is the number of entries of nameScratch.memo (a power of
@@ -374,12 +377,12 @@ func iyFold(s string) string {
 // does not do this repair: free text (addresses) holds English words and
 // abbreviations that decode to valid syllables (Bar, Bus, Max), while a
 // name's words can be checked against the reference name syllables.
-func (n *Normalizer) Name(s []byte) Name { return n.nameHint(s, EncodingNone) }
+func (n *Normalizer) Name(s []byte) Name { return n.nameMemoized(s, EncodingNone) }
 
 // NameHint is Name for a name whose row has another field (an address)
 // found in legacy encoding hint; see TextHint. The result is a fixed point
 // of Name.
-func (n *Normalizer) NameHint(s []byte, hint Encoding) Name { return n.nameHint(s, hint) }
+func (n *Normalizer) NameHint(s []byte, hint Encoding) Name { return n.nameMemoized(s, hint) }
 
 func (n *Normalizer) nameHint(s []byte, hint Encoding) Name {
 	nm, suspicious := n.name1(s, hint)
@@ -463,6 +466,7 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 	}
 	nm.Tokens = len(toks)
 	if len(toks) == 0 {
+		sc.bounds = nameBounds{}
 		nm.Flags |= FlagNameMissing
 		return nm, suspicious
 	}
@@ -616,9 +620,23 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 			out = append(out, '.')
 		}
 	}
-	end := len(out)
 	sc.out = out
+	sc.bounds = nameBounds{cs: cs, fs: fs, vk: vk, iy: iy, ph: ph, vf: vf, end: len(out)}
+	sc.bounds.slice(&nm, out)
+	return nm, suspicious
+}
 
+// nameBounds are the offsets of a Name's slices in nameScratch.out, as
+// name1 lays them out: Canonical, Folded, then the keys. The name memo
+// keeps them to rebuild the same slices from a copy of out.
+type nameBounds struct {
+	cs, fs              [4]int // canonical and folded: start, after family, before given, end
+	vk, iy, ph, vf, end int
+}
+
+// slice sets the slices of nm to their spans of out.
+func (b *nameBounds) slice(nm *Name, out []byte) {
+	cs, fs, vk, iy, ph, vf, end := b.cs, b.fs, b.vk, b.iy, b.ph, b.vf, b.end
 	nm.Canonical = out[cs[0]:cs[3]:cs[3]]
 	nm.Folded = out[fs[0]:fs[3]:fs[3]]
 	nm.VariantKey = out[vk:iy:iy]
@@ -628,7 +646,6 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 	nm.Family, nm.FamilyFolded = out[cs[0]:cs[1]:cs[1]], out[fs[0]:fs[1]:fs[1]]
 	nm.Given, nm.GivenFolded = out[cs[2]:cs[3]:cs[3]], out[fs[2]:fs[3]:fs[3]]
 	nm.Middle, nm.MiddleFolded = middleSpan(out, cs), middleSpan(out, fs)
-	return nm, suspicious
 }
 
 // telexRepair repairs the Telex-typed tokens of s (see telex.go) into

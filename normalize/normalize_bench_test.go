@@ -213,4 +213,7 @@ func BenchmarkRecordGenerated(b *testing.B) {
 		i++
 	}
 	reportCPU(b, cpu)
+	var st memoStats
+	st.add(n, p)
+	st.report(b)
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/dedup-vn/dedup/dataio"
@@ -104,6 +105,7 @@ func BenchmarkRecordColdPass(b *testing.B) {
 	g := loadGenRows(b)
 	var n *Normalizer
 	var p *AddressParser
+	var st memoStats
 	runtime.GC()
 	b.ReportAllocs()
 	cpu := cpuTime()
@@ -111,6 +113,9 @@ func BenchmarkRecordColdPass(b *testing.B) {
 	for b.Loop() {
 		k := i % g.n
 		if k == 0 {
+			if n != nil {
+				st.add(n, p)
+			}
 			n = New(Options{RefYear: 2025})
 			p = NewAddressParser()
 		}
@@ -119,4 +124,79 @@ func BenchmarkRecordColdPass(b *testing.B) {
 		i++
 	}
 	reportCPU(b, cpu)
+	st.add(n, p)
+	st.report(b)
+}
+
+// BenchmarkRecordColdPassAB is BenchmarkRecordColdPass twice over, with
+// and without the name memo, in alternating chunks of rows on one locked
+// thread, so that both see the same load (on a shared machine the CPU time
+// of a run varies by a fifth from one run to the next). It reports the
+// thread CPU time a row of each, memo-cpu-ns/op and plain-cpu-ns/op
+// (ns/op counts both).
+func BenchmarkRecordColdPassAB(b *testing.B) {
+	g := loadGenRows(b)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const chunk = 5000
+	var objs [2]struct {
+		n   *Normalizer
+		p   *AddressParser
+		cpu time.Duration
+	}
+	var st memoStats
+	runtime.GC()
+	b.ReportAllocs()
+	i, done := 0, 0
+	for b.Loop() {
+		k := i % g.n
+		if k == 0 {
+			if objs[0].n != nil {
+				st.add(objs[0].n, objs[0].p)
+			}
+			for v := range objs {
+				objs[v].n, objs[v].p = New(Options{RefYear: 2025}), NewAddressParser()
+				objs[v].n.noMemo = v == 1
+			}
+		}
+		if k%chunk == 0 {
+			end := min(k+chunk, g.n)
+			for v := range objs {
+				o := &objs[v]
+				t0 := threadCPUTime()
+				for r := k; r < end; r++ {
+					in, addrs := g.row(r)
+					normalizeRow(o.n, o.p, in, addrs)
+				}
+				o.cpu += threadCPUTime() - t0
+			}
+			done += end - k
+		}
+		i++
+	}
+	st.add(objs[0].n, objs[0].p)
+	b.ReportMetric(float64(objs[0].cpu)/float64(done), "memo-cpu-ns/op")
+	b.ReportMetric(float64(objs[1].cpu)/float64(done), "plain-cpu-ns/op")
+	st.report(b)
+}
+
+// memoStats sums the name memo counters of the Normalizers of a
+// benchmark.
+type memoStats struct {
+	name memoTags
+}
+
+func (s *memoStats) add(n *Normalizer, _ *AddressParser) {
+	if n.nmemo != nil {
+		s.name.hits += n.nmemo.hits
+		s.name.misses += n.nmemo.misses
+		s.name.kept += n.nmemo.kept
+	}
+}
+
+// report gives the name memo's hit rate, in percent of its lookups.
+func (s *memoStats) report(b *testing.B) {
+	if t := s.name.hits + s.name.misses; t > 0 {
+		b.ReportMetric(100*float64(s.name.hits)/float64(t), "name-hit%")
+	}
 }

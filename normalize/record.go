@@ -28,7 +28,7 @@ type Record struct {
 // the buffers have grown.
 func (n *Normalizer) Record(in RecordInput) *Record {
 	r := &n.rec
-	r.Name = n.nameHint(in.FullName, in.Encoding)
+	r.Name = n.nameMemoized(in.FullName, in.Encoding)
 	r.DOB = ParseDate(in.DOB, DateOptions{RefYear: n.opt.RefYear})
 	r.Gender = ParseGender(in.Gender)
 	r.ID = ParseID(in.NationalID)

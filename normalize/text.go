@@ -185,7 +185,8 @@ type Options struct {
 // Normalizer normalizes values with reusable scratch buffers. It is not
 // safe for concurrent use: make one per worker goroutine. Slices in the
 // results it returns point into its buffers and are valid only until the
-// next call of any of its methods; copy what must be kept.
+// next call of any of its methods; copy what must be kept. A long-lived
+// Normalizer keeps a memo of recent names (about 7 MiB, see memo.go).
 type Normalizer struct {
 	opt Options
 
@@ -220,6 +221,12 @@ type Normalizer struct {
 	lastRef  bool
 	lastOK   bool
 	last     Text
+
+	// The memo of Name results (memo.go), allocated after memoWarmup
+	// calls counted in calls.
+	calls  int
+	noMemo bool // tests compare results with and without the memo
+	nmemo  *nameMemo
 }
 
 // New returns a Normalizer with the given options.
