@@ -77,11 +77,21 @@ func TestSortEntries(t *testing.T) {
 		// sorted on the top four bytes and fixed up within runs. 65 stands
 		// for keys whose top bytes take few values while five or more bytes
 		// vary, so that runs sharing the sorted bytes are long and unsorted.
-		for _, keyBits := range []uint{3, 16, 64, 65} {
+		// 66: hashes drawn from a pool a third as large, so equal keys
+		// (whose rows must stay in order) are split by the skipped low
+		// bytes' passes and fixRuns; hashed keys up to 2^20 entries are
+		// sorted on three bytes only.
+		for _, keyBits := range []uint{3, 16, 64, 65, 66} {
 			a := make([]Entry, n)
+			pool := make([]uint64, n/3+1)
+			for i := range pool {
+				pool[i] = rng.Uint64()
+			}
 			for i := range a {
 				k := rng.Uint64()
 				switch {
+				case keyBits == 66:
+					k = pool[rng.IntN(len(pool))]
 				case keyBits == 65:
 					// A random lowest byte under four bytes of 0 or 1:
 					// after the shift, five varying bytes, the top four

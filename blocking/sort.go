@@ -57,10 +57,15 @@ func SortEntries(a, scratch []Entry) []Entry {
 	// four highest varying bytes only, which already groups almost every
 	// distinct key apart; the rare runs that share those bytes but not the
 	// whole key are then sorted within. Half the scatter passes, same
-	// result.
+	// result. Up to 2^20 evenly spread keys, three bytes (2^24 values)
+	// still leave few keys sharing a run: one pass fewer (Build's sorts of
+	// the records its singleton filter keeps are that size).
 	partial := len(varying) > 4
 	if partial {
 		varying = varying[len(varying)-4:]
+		if n <= 1<<20 && uniformBytes(&counts, varying[1:], n) {
+			varying = varying[1:]
+		}
 	}
 	src, dst := a, scratch
 	for _, pass := range varying {
@@ -122,4 +127,19 @@ func insertionSort(a []Entry) {
 		}
 		a[j] = e
 	}
+}
+
+// uniformBytes reports whether every byte position in passes is spread
+// evenly over its 256 values (no value more than twice its share), as
+// hashed keys are.
+func uniformBytes(counts *[8][256]int, passes []int, n int) bool {
+	limit := 2*n/256 + 16
+	for _, p := range passes {
+		for _, c := range counts[p] {
+			if c > limit {
+				return false
+			}
+		}
+	}
+	return true
 }
