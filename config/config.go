@@ -105,12 +105,30 @@ type Source struct {
 	Paths []string `yaml:"paths"`
 }
 
+// DateOrders maps the accepted date_format values to the order in which a
+// field's full dates give day, month and year: "dmy" (the default, as
+// Vietnamese clerks write), "mdy" (month first, as in US-style extracts)
+// or "ymd". A value in a layout that says its order itself (a four-digit
+// year first, a year alone, month/year) reads the same under any order.
+var DateOrders = map[string]string{
+	"":           "dmy",
+	"dmy":        "dmy",
+	"dd/mm/yyyy": "dmy",
+	"ddmmyyyy":   "dmy",
+	"mdy":        "mdy",
+	"mm/dd/yyyy": "mdy",
+	"mmddyyyy":   "mdy",
+	"ymd":        "ymd",
+	"yyyy-mm-dd": "ymd",
+	"yyyymmdd":   "ymd",
+}
+
 // Field is one normalized field built from input columns.
 type Field struct {
 	Name       string   `yaml:"name"`
 	Kind       string   `yaml:"kind"`
 	Columns    []string `yaml:"columns"`     // joined with a space when several
-	DateFormat string   `yaml:"date_format"` // optional hint for kind date, e.g. yyyymmdd
+	DateFormat string   `yaml:"date_format"` // kind date: the order of day, month and year (see DateOrders)
 }
 
 // Blocking holds the blocking rules and the caps on oversized blocks.
@@ -304,6 +322,8 @@ func (c *Config) Validate() error {
 		}
 		if f.DateFormat != "" && f.Kind != KindDate {
 			bad(key+".date_format", "only for kind date")
+		} else if _, ok := DateOrders[f.DateFormat]; !ok {
+			bad(key+".date_format", "unknown format %q (want one of %s)", f.DateFormat, strings.Join(sortedKeys(DateOrders)[1:], ", "))
 		}
 		fields[f.Name] = f
 	}

@@ -52,6 +52,8 @@ func TestValidationNamesTheKey(t *testing.T) {
 	f("default: most_recent", "default: newest", "survivorship")
 	f("max_block_size: 1000", "max_block_size: 1", "blocking.max_block_size")
 	f("em_max_iterations: 50", "em_max_iterations: 50\n  em_iters: 3", "em_iters") // unknown keys are errors
+	f("{name: dob, kind: date, columns: [date_of_birth]}", "{name: dob, kind: date, columns: [date_of_birth], date_format: dd-mm-yy}", "fields[1].date_format")
+	f("{name: dob, kind: date, columns: [date_of_birth]}", "{name: dob, kind: gender, columns: [date_of_birth], date_format: dmy}", "fields[1].date_format")
 }
 
 func TestDefaultsFilled(t *testing.T) {

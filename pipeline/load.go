@@ -50,6 +50,7 @@ type worker struct {
 	refYear int
 	buf     []byte
 	join    []byte
+	date    []byte // a date value in day-first order
 	store   *store
 	// rowEncoding is the legacy encoding found in the current row's
 	// addresses: a row is typed in one system, so it decides a name that
@@ -317,6 +318,10 @@ func (w *worker) normalizeField(f *config.Field, fs *fieldStore, v []byte) (norm
 		add(6, nm.Phonetic)
 		return nm.Flags, 0, err
 	case config.KindDate:
+		if f.DateFormat != "" {
+			w.date = reorderDate(w.date[:0], v, config.DateOrders[f.DateFormat])
+			v = w.date
+		}
 		d := normalize.ParseDate(v, normalize.DateOptions{RefYear: w.refYear})
 		packed := int32(0)
 		if d.Valid() {

@@ -122,3 +122,34 @@ func TestRecords(t *testing.T) {
 		t.Error("Append of no field values: no error")
 	}
 }
+
+// TestRecordsDateFormat: a field's date_format decides how an ambiguous
+// date reads; the default reads day first.
+func TestRecordsDateFormat(t *testing.T) {
+	for _, tc := range []struct {
+		format string
+		want   int32
+	}{{"", 19900504}, {"dmy", 19900504}, {"mdy", 19900405}, {"mm/dd/yyyy", 19900405}} {
+		cfg := config.Default()
+		for i := range cfg.Fields {
+			if cfg.Fields[i].Kind == config.KindDate {
+				cfg.Fields[i].DateFormat = tc.format
+			}
+		}
+		st, err := NewRecords(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cells := make([]string, len(st.InputColumns()))
+		for i, c := range st.InputColumns() {
+			cells[i] = map[string]string{"record_id": "a", "date_of_birth": "04/05/1990"}[c]
+		}
+		raw, _ := st.FieldValues(cells)
+		if err := st.Append(raw); err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Int32("dob", "date", 0); got != tc.want {
+			t.Errorf("date_format %q: 04/05/1990 read as %d, want %d", tc.format, got, tc.want)
+		}
+	}
+}
