@@ -276,3 +276,75 @@ func TestJaroWinklerPaths(t *testing.T) {
 	f("pham 2 hung", "pham hung")
 	f("đinh", "dinh")
 }
+
+// TestJaroWinklerRemainders crosses every length of the remainders past the
+// common prefix, odd and even (b's bitmaps take two bytes a turn and the
+// last byte once more), from 1 to the 64-byte limit (the found flags of a
+// are reversed and shifted by 64-len(a), b's matched positions shifted by
+// the prefix up to bit 63), with prefixes ending on and off the 8-byte
+// words, each pair against the reference to the bit.
+func TestJaroWinklerRemainders(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const alpha = "aeinhtg "
+	check := func(a, b string) {
+		t.Helper()
+		got := JaroWinkler([]byte(a), []byte(b))
+		want := jaroWinklerRef([]byte(a), []byte(b))
+		if math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("JaroWinkler(%q, %q) = %v; reference %v", a, b, got, want)
+		}
+		if j, l := Jaro([]byte(a), []byte(b)), jaroLoop([]byte(a), []byte(b)); math.Float64bits(j) != math.Float64bits(l) {
+			t.Fatalf("Jaro(%q, %q) = %v; textbook loop %v", a, b, j, l)
+		}
+	}
+	for _, p := range []int{0, 1, 7, 8, 9, 16, 23} {
+		prefix := randString(rng, p, alpha)
+		for na := 1; p+na <= 64; na++ {
+			for nb := 1; p+nb <= 64; nb++ {
+				// The remainders differ in their first byte, so that the
+				// common prefix is exactly p.
+				ra := "x" + randString(rng, na-1, alpha)
+				rb := "y" + randString(rng, nb-1, alpha)
+				if nb > 1 && rng.IntN(2) == 0 {
+					rb = "y" + mutate(rng, ra[1:]+"a", nb-1, alpha)
+				}
+				check(prefix+ra, prefix+rb)
+				check(prefix+rb, prefix+ra)
+			}
+		}
+	}
+	// The last byte of b matched at bit 63, with and without a prefix.
+	full := strings.Repeat("ab", 32)
+	check(full[:63]+"z", full[:62]+"za")
+	check("z"+full[1:], "y"+full[1:])
+}
+
+// FuzzJaroWinklerPrefix builds pairs that share a prefix, which random
+// bytes seldom do, so that the fuzzer drives the kernel past the prefix:
+// a = prefix+x, b = prefix+y, cut to at most 64 bytes (the bit-parallel
+// path) or not (the textbook loop). The kernel must equal the reference
+// kernel to the bit, and Jaro the textbook loop.
+func FuzzJaroWinklerPrefix(f *testing.F) {
+	f.Add([]byte("nguyen "), []byte("van an"), []byte("avn an"), true)
+	f.Add([]byte("tran thi "), []byte("thu huong"), []byte("huong"), true)
+	f.Add([]byte(""), []byte("le minh"), []byte("pham minh"), true)
+	f.Add([]byte("abcdefgh"), []byte("x"), []byte("yz"), true)
+	f.Add([]byte("a"), []byte("Bc.d"), []byte("b\xc3\xa1cd"), false)
+	f.Add([]byte(strings.Repeat("ab", 30)), []byte("xyz"), []byte("zyx"), true)
+	f.Fuzz(func(t *testing.T, prefix, x, y []byte, cut bool) {
+		a := append(append([]byte{}, prefix...), x...)
+		b := append(append([]byte{}, prefix...), y...)
+		if cut {
+			a, b = a[:min(len(a), 64)], b[:min(len(b), 64)]
+		}
+		got := JaroWinkler(a, b)
+		if want := jaroWinklerRef(a, b); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("JaroWinkler(%q, %q) = %v; reference %v", a, b, got, want)
+		}
+		if len(a) > 0 && len(b) > 0 {
+			if j, l := Jaro(a, b), jaroLoop(a, b); math.Float64bits(j) != math.Float64bits(l) {
+				t.Fatalf("Jaro(%q, %q) = %v; textbook loop %v", a, b, j, l)
+			}
+		}
+	})
+}
