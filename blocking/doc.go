@@ -12,8 +12,10 @@
 // Memory: Build keeps, per rule, the rows of blocks of two or more records
 // (4 bytes each) and one offset per block; a rule with capped blocks also
 // keeps a position per row (4·N bytes). The key columns are kept by reference
-// (not copied) because the cross-rule duplicate test reads them. Sorting needs
-// 32 bytes per keyed record transiently (entries and scratch), reused from one
-// rule to the next. Enumeration never holds all pairs: at most about
+// (not copied) because the cross-rule duplicate test reads them. Before
+// sorting, a table of 2-bit counters per key slot (at most 2 MiB per Build
+// worker) drops most records whose key occurs once; sorting then needs 32
+// bytes per remaining record transiently (entries and scratch), reused from
+// one rule to the next. Enumeration never holds all pairs: at most about
 // 2 × workers chunks of Options.ChunkPairs pairs are alive at once.
 package blocking

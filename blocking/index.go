@@ -33,8 +33,9 @@ type Options struct {
 	// (possible only with MaxBlockSize > ChunkPairs).
 	ChunkPairs int
 	// Workers is how many rules Build sorts at once (default 1). Each
-	// needs its own 32 bytes per keyed record of sort space; the index is
-	// the same whatever the number.
+	// needs its own singleton filter table (at most 2 MiB) and 32 bytes of
+	// sort space per record the filter keeps; the index is the same
+	// whatever the number.
 	Workers int
 
 	// filterBits is log2 of the singleton filter's slots (see filter.go):
