@@ -208,9 +208,11 @@ type Normalizer struct {
 	noLexicon  bool // set while building the lexicon itself
 	fullLegacy bool // detectLegacy tries every decoding (tests check its shortcut)
 	refScan    bool // use appendCanonicalRef (tests compare the two)
+	noQuick    bool // scan skips scanQuick (tests compare the two)
 
-	name nameScratch
-	rec  Record
+	name  nameScratch
+	rec   Record
+	quick quickScratch // scanQuick's output
 
 	// The last text call, for a repeat of its input (a row's current
 	// address is most often its permanent one): the input, hint and scan
