@@ -204,8 +204,8 @@ func (n *Normalizer) scanFold(dst, s []byte) ([]byte, scanStats, bool) {
 // word's end, endWord judges it and rewrites it in the rare cases that
 // need it, from the letters it reads back from dst.
 func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
-	if fold && !n.noQuick {
-		if d, st, ok := n.scanQuick(dst, s); ok {
+	if !n.noQuick {
+		if d, st, ok := n.scanQuick(dst, s, fold); ok {
 			return d, st, true
 		}
 	}

@@ -105,13 +105,14 @@ const (
 	quickFoldMask = quickMaxIn
 )
 
-// scanQuick is scan(dst, s, true) for s of at most quickMaxIn bytes made
+// scanQuick is scan(dst, s, fold) for s of at most quickMaxIn bytes made
 // of ASCII and precomposed Vietnamese letters only; ok is false (and
-// n.folded is to be discarded) for any other s.
+// n.folded, when fold, is to be discarded) for any other s. Without fold
+// it leaves n.folded alone (the fold it makes is its own scratch).
 //
 // A word is read in an inner loop of its own, with its syllable key and
 // vowel flag in locals, its tones and modifiers (rarer) in ws.
-func (n *Normalizer) scanQuick(dst, s []byte) (_ []byte, st scanStats, ok bool) {
+func (n *Normalizer) scanQuick(dst, s []byte, fold bool) (_ []byte, st scanStats, ok bool) {
 	if len(s) > quickMaxIn {
 		return dst, st, false
 	}
@@ -172,7 +173,9 @@ func (n *Normalizer) scanQuick(dst, s []byte) (_ []byte, st scanStats, ok bool) 
 		}
 		d = len(out)
 	}
-	n.folded = append(n.folded[:0], q.fold[:f]...)
+	if fold {
+		n.folded = append(n.folded[:0], q.fold[:f]...)
+	}
 	return append(dst, q.out[:d]...), st, true
 }
 

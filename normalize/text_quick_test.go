@@ -13,7 +13,7 @@ import (
 func sameQuick(t *testing.T, quick, plain *Normalizer, s []byte) bool {
 	t.Helper()
 	prefix := []byte("prefix ")
-	got, st1, ok := quick.scanQuick(append([]byte(nil), prefix...), s)
+	got, st1, ok := quick.scanQuick(append([]byte(nil), prefix...), s, true)
 	if !ok {
 		return false
 	}
@@ -22,6 +22,15 @@ func sameQuick(t *testing.T, quick, plain *Normalizer, s []byte) bool {
 	if !valid || !bytes.Equal(got, want) || st1 != st2 || !bytes.Equal(gotFold, plain.folded) {
 		t.Fatalf("scanQuick(%q) = %q fold %q %+v, scan %q fold %q %+v valid %v",
 			s, got, gotFold, st1, want, plain.folded, st2, valid)
+	}
+	// Without the fold: the same, and n.folded left as it was.
+	kept := quick.folded
+	got2, st3, ok2 := quick.scanQuick(nil, s, false)
+	want2, st4 := plain.appendCanonical(nil, s)
+	if !ok2 || !bytes.Equal(got2, want2) || st3 != st4 || !bytes.Equal(quick.folded, gotFold) ||
+		len(kept) != len(quick.folded) || len(kept) > 0 && &kept[0] != &quick.folded[0] {
+		t.Fatalf("scanQuick(%q, no fold) = %q %+v %v, folded %q; appendCanonical %q %+v",
+			s, got2, st3, ok2, quick.folded, want2, st4)
 	}
 	return true
 }
@@ -127,7 +136,7 @@ func TestQuickScanTakes(t *testing.T) {
 		{string(bytes.Repeat([]byte("a"), quickMaxIn)), true},
 		{string(bytes.Repeat([]byte("a"), quickMaxIn+1)), false},
 	} {
-		_, _, ok := quick.scanQuick(nil, []byte(tc.s))
+		_, _, ok := quick.scanQuick(nil, []byte(tc.s), true)
 		if ok != tc.want {
 			t.Errorf("scanQuick(%q) ok = %v, want %v", tc.s, ok, tc.want)
 		}
