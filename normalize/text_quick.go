@@ -88,37 +88,40 @@ var quickASCII = func() (t [utf8.RuneSelf]uint8) {
 
 // quickScratch holds scanQuick's output and fold, written by masked
 // index: an index masked to the array's size needs no bounds check, and
-// with no growslice call in the loop either, the compiler keeps the
-// loop's values in registers (with append it kept them on the stack).
+// with no growslice call in the loop either, the compiler keeps more of
+// the loop's values in registers.
 type quickScratch struct {
-	out  [2 * (quickMaxIn + 1)]byte
+	out  [quickMaxIn + 1]byte
 	fold [quickMaxIn + 1]byte
 }
 
 // quickMaxIn is the longest input scanQuick takes: each input byte gives
-// at most one byte of output and one of fold, except where endWord moves
-// a tone, which can lengthen a word, so out has room for twice as much.
+// at most one byte of output and one of fold (a word whose letters would
+// change is left to scan), so neither index wraps.
 const quickMaxIn = 255
 
 const (
-	quickOutMask  = 2*quickMaxIn + 1
+	quickOutMask  = quickMaxIn
 	quickFoldMask = quickMaxIn
 )
 
 // scanQuick is scan(dst, s, fold) for s of at most quickMaxIn bytes made
-// of ASCII and precomposed Vietnamese letters only; ok is false (and
-// n.folded, when fold, is to be discarded) for any other s. Without fold
-// it leaves n.folded alone (the fold it makes is its own scratch).
+// of ASCII and precomposed Vietnamese letters only, whose words keep
+// their letters (no tone to move to its canonical vowel, no more than
+// sylMaxLetters letters in a word with a vowel); ok is false (and
+// n.folded, when fold, is to be discarded) for any other s, which scan's
+// general path then reads. Without fold it leaves n.folded alone (the
+// fold it makes is its own scratch).
 //
-// A word is read in an inner loop of its own, with its syllable key and
-// vowel flag in locals, its tones and modifiers (rarer) in ws.
+// It calls nothing in its loop (a call made the compiler keep the loop's
+// values on the stack): it judges each word as endWord does, inline, and
+// gives up where endWord would rewrite the word.
 func (n *Normalizer) scanQuick(dst, s []byte, fold bool) (_ []byte, st scanStats, ok bool) {
 	if len(s) > quickMaxIn {
 		return dst, st, false
 	}
 	q := &n.quick
 	d, f := 0, 0
-	var ws wordState
 	space := false // a space is pending
 	i := 0
 	for i < len(s) {
@@ -159,88 +162,103 @@ func (n *Normalizer) scanQuick(dst, s []byte, fold bool) (_ []byte, st scanStats
 			}
 			space = false
 		}
-		wordAt := d
-		var ok bool
-		if i, d, f, ok = q.word(s, i, d, f, &ws, &st); !ok {
-			return dst, st, false
+		foldAt := f
+		var key uint64
+		// The word's state but its key, packed: bit 7 a vowel, bit 8 a
+		// modifier, bits 9.. the count of toned letters (4 bits: a word
+		// past sylMaxLetters letters is given up before it counts), bits
+		// 13..15 the last tone, bits 16.. its letter's index.
+		var meta uint32
+		for i < len(s) {
+			c = s[i]
+			if c < utf8.RuneSelf {
+				lc := quickASCII[c]
+				if lc == 0 {
+					break
+				}
+				i++
+				meta |= uint32(lc) // bit 7; the lower bits are ignored
+				lc &= 0x7F
+				key = key<<6 | uint64(lc-'a'+1)
+				q.out[d&quickOutMask] = lc
+				q.fold[f&quickFoldMask] = lc
+				d++
+				f++
+				continue
+			}
+			var e *quickLetter
+			if c-0xC3 < 4 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+				e = &quickTab[int(c-0xC3)<<6|int(s[i+1]&0x3F)]
+				i += 2
+			} else if c == 0xE1 && i+2 < len(s) && s[i+1]-0xBA < 2 && s[i+2]&0xC0 == 0x80 {
+				e = &quickTab[256+(int(s[i+1]-0xBA)<<6|int(s[i+2]&0x3F))]
+				i += 3
+			} else {
+				return dst, st, false
+			}
+			if e.n == 0 {
+				return dst, st, false
+			}
+			if e.flags&qlNonLatin1 != 0 {
+				st.nonLatin1 = true
+			}
+			meta |= uint32(e.vowel) | uint32(e.flags&qlMod)<<8
+			if e.tone != 0 {
+				meta = meta&0x1FF + (meta>>9&15+1)<<9 | uint32(e.tone)<<13 | uint32(f-foldAt)<<16
+			}
+			st.nonASCII = true
+			key = key<<6 | uint64(e.code)
+			q.out[d&quickOutMask] = e.b[0]
+			q.out[(d+1)&quickOutMask] = e.b[1]
+			q.out[(d+2)&quickOutMask] = e.b[2] // overwritten next when n is 2
+			d += int(e.n)
+			q.fold[f&quickFoldMask] = e.base
+			f++
 		}
-		out := n.endWord(q.out[:d], wordAt, &ws, &st)
-		// endWord rewrites a word in place, within out's capacity; a word
-		// it had to move elsewhere (never seen) or a lengthening that
-		// leaves too little room for the rest is left to scan.
-		if len(out) == 0 || &out[0] != &q.out[0] || len(out)+len(s)-i > len(q.out) {
-			return dst, st, false
+		// The word's end: endWord's judgement, for a word it keeps.
+		toned := int(meta >> 9 & 15)
+		marked := meta&(1<<8) != 0 || toned > 0
+		if meta&0x80 == 0 {
+			if marked {
+				st.markedWords++
+			}
+			continue
 		}
-		d = len(out)
+		if f-foldAt > sylMaxLetters {
+			return dst, st, false // appendWord's
+		}
+		st.vowelWords++
+		if marked {
+			st.markedWords++
+		}
+		e, found := sylLookup(key)
+		if !found {
+			st.invalidWords++
+			if marked {
+				st.invalidMarked++
+			}
+			continue
+		}
+		valid := true
+		if toned == 1 {
+			ti, tone := int(meta>>16), uint8(meta>>13&7)
+			v0, v1 := int(e.v0), int(e.v1)
+			if ti >= v1 || ti < v0 && !(ti == v0-1 && e.flags&sylOnsetNil != 0) ||
+				e.flags&sylStop != 0 && tone != vtAcute && tone != vtDot {
+				valid = false
+			} else if int(e.pos) != ti {
+				return dst, st, false // the tone moves
+			}
+		}
+		if !valid || toned > 1 {
+			st.invalidWords++
+			if marked {
+				st.invalidMarked++
+			}
+		}
 	}
 	if fold {
 		n.folded = append(n.folded[:0], q.fold[:f]...)
 	}
 	return append(dst, q.out[:d]...), st, true
-}
-
-// word reads the letters of s from i on into q.out from d and q.fold
-// from f, up to the next byte that is no letter, and returns where it
-// stopped, with the word's state in ws; ok is false on a non-ASCII rune
-// that is no precomposed Vietnamese letter. It calls nothing, so that its
-// loop's values stay in registers.
-func (q *quickScratch) word(s []byte, i, d, f int, ws *wordState, st *scanStats) (_, _, _ int, ok bool) {
-	*ws = wordState{}
-	foldAt := f
-	var key uint64
-	var vowel uint8 // bit 7: a vowel was seen
-	for i < len(s) {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			lc := quickASCII[c]
-			if lc == 0 {
-				break
-			}
-			i++
-			vowel |= lc
-			lc &= 0x7F
-			key = key<<6 | uint64(lc-'a'+1)
-			q.out[d&quickOutMask] = lc
-			q.fold[f&quickFoldMask] = lc
-			d++
-			f++
-			continue
-		}
-		var e *quickLetter
-		if c-0xC3 < 4 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
-			e = &quickTab[int(c-0xC3)<<6|int(s[i+1]&0x3F)]
-			i += 2
-		} else if c == 0xE1 && i+2 < len(s) && s[i+1]-0xBA < 2 && s[i+2]&0xC0 == 0x80 {
-			e = &quickTab[256+(int(s[i+1]-0xBA)<<6|int(s[i+2]&0x3F))]
-			i += 3
-		} else {
-			return i, d, f, false
-		}
-		if e.n == 0 {
-			return i, d, f, false
-		}
-		if e.flags != 0 {
-			if e.flags&qlNonLatin1 != 0 {
-				st.nonLatin1 = true
-			}
-			if e.flags&qlMod != 0 {
-				ws.mod = true
-			}
-		}
-		if e.tone != 0 {
-			ws.toned++
-			ws.tone, ws.tonePos = e.tone, f-foldAt
-		}
-		st.nonASCII = true
-		key = key<<6 | uint64(e.code)
-		vowel |= e.vowel
-		q.out[d&quickOutMask] = e.b[0]
-		q.out[(d+1)&quickOutMask] = e.b[1]
-		q.out[(d+2)&quickOutMask] = e.b[2] // overwritten next when n is 2
-		d += int(e.n)
-		q.fold[f&quickFoldMask] = e.base
-		f++
-	}
-	ws.key, ws.n, ws.vowel = key, f-foldAt, vowel&0x80 != 0
-	return i, d, f, true
 }
