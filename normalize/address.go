@@ -676,48 +676,66 @@ func oneFoldEach(fd, s []byte) bool {
 // bytes are those tokenize makes, save that os and oe are rune indices
 // (see AddressParser.off). Reading fd alone, it skips decoding s.
 func (p *AddressParser) tokenizeFolded(fd []byte) {
+	// Each byte of fd gives at most one folded byte and starts at most one
+	// token: with room for that made first, the loop writes by index and
+	// calls nothing (growslice calls made the compiler keep its values on
+	// the stack).
 	fb, toks, ft := p.fb[:0], p.toks[:0], foldTable
+	if cap(fb) < len(fd) {
+		fb = make([]byte, 0, 2*len(fd))
+	}
+	if cap(toks) < len(fd) {
+		toks = make([]tok, 0, 2*len(fd))
+	}
+	fb, toks = fb[:len(fd)], toks[:len(fd)]
 	p.runeOff, p.offR, p.offB = true, 0, 0
 	var seg, fs, os, oe int32
+	nb, nt := 0, 0 // bytes in fb, tokens in toks
 	in, prevDigit, num := false, false, false
 	for i := 0; i < len(fd); {
 		f := ft[fd[i]]
 		switch {
 		case 'a' <= f && f <= 'z':
 			if !in {
-				fs, os = int32(len(fb)), int32(i)
+				fs, os = int32(nb), int32(i)
 				in = true
 			}
 			num = false
-			fb = append(fb, f)
+			fb[nb] = f
+			nb++
 			for i++; i < len(fd); i++ {
 				f = ft[fd[i]]
 				if f < 'a' || f > 'z' {
 					break
 				}
-				fb = append(fb, f)
+				fb[nb] = f
+				nb++
 			}
 			oe = int32(i)
 			prevDigit = false
 		case '0' <= f && f <= '9':
 			// A letter followed by a digit starts a new token.
 			if in && !prevDigit {
-				toks = pushTok(toks, fs, int32(len(fb)), os, oe, seg, num)
+				toks[nt] = tok{fs: fs, fe: int32(nb), os: os, oe: oe, seg: seg, num: num}
+				nt++
 				in = false
 			}
 			if !in {
-				fs, os, num = int32(len(fb)), int32(i), true
+				fs, os, num = int32(nb), int32(i), true
 				in = true
 			}
-			fb = append(fb, f)
+			fb[nb] = f
+			nb++
 			for i++; i < len(fd) && '0' <= fd[i] && fd[i] <= '9'; i++ {
-				fb = append(fb, fd[i])
+				fb[nb] = fd[i]
+				nb++
 			}
 			oe = int32(i)
 			prevDigit = true
 		default:
 			if in {
-				toks = pushTok(toks, fs, int32(len(fb)), os, oe, seg, num)
+				toks[nt] = tok{fs: fs, fe: int32(nb), os: os, oe: oe, seg: seg, num: num}
+				nt++
 				in = false
 			}
 			switch f {
@@ -728,9 +746,10 @@ func (p *AddressParser) tokenizeFolded(fd []byte) {
 		}
 	}
 	if in {
-		toks = pushTok(toks, fs, int32(len(fb)), os, oe, seg, num)
+		toks[nt] = tok{fs: fs, fe: int32(nb), os: os, oe: oe, seg: seg, num: num}
+		nt++
 	}
-	p.fb, p.toks = fb, toks
+	p.fb, p.toks = fb[:nb], toks[:nt]
 }
 
 // off returns the byte offset in src of a token offset (os or oe): the
