@@ -36,7 +36,7 @@ func testRun(t *testing.T) (string, *pipeline.Manifest) {
 			return
 		}
 		g := filepath.Join(fixDir, "gen")
-		if _, fixErr = gen.Generate(context.Background(), gen.Options{People: 3000, Seed: 9, Workers: 2, OutDir: g, Quiet: true}); fixErr != nil {
+		if _, fixErr = gen.Generate(context.Background(), gen.Options{People: 5000, Seed: 9, Workers: 2, OutDir: g, Quiet: true}); fixErr != nil {
 			return
 		}
 		fixRun = filepath.Join(fixDir, "run")

@@ -200,7 +200,7 @@ func levelsOf(s Comparison) levelInfo {
 	case KindDate:
 		li.labels = []string{"else", "year", "year_month", "one_digit", "day_month_swap", "exact"}
 	case KindID:
-		li.labels = []string{"else", "one_digit", "exact"}
+		li.labels = []string{"else", "cross_differs", "cross_agrees", "one_digit", "exact"}
 	case KindPhone:
 		li.labels = []string{"else", "exact"}
 	case KindAddress:

@@ -20,9 +20,11 @@
 //     4 day and month swapped; 3 one digit substituted or two adjacent
 //     digits swapped; 2 same year and month; 1 same year; 0 else. Partial
 //     dates compare only what both sides have.
-//   - national_id ([CompareID]): 2 exact; 1 one digit off or an adjacent
-//     transposition; 0 else. A 9-digit CMND against a 12-digit CCCD is null:
-//     the CCCD number is not derived from the CMND, so the pair says nothing.
+//   - national_id ([CompareID]): 4 exact; 3 one digit off or an adjacent
+//     transposition; a 9-digit CMND against a 12-digit CCCD (no digits in
+//     common: the CCCD is a new number) 2 when the CMND's prefix was issued
+//     by the CCCD's province, 1 when not, null when the partial prefix list
+//     does not know the province; 0 else.
 //   - phone ([ComparePhones]): 1 when any phone of one record is a phone of
 //     the other; 0 else.
 //   - vn_address ([CompareAddress]): 3 same 2025 ward; 2 same pre-2025

@@ -4,6 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+	"strings"
+	"sync"
+
+	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/refdata"
 )
 
 // Null is the level of a comparison where either side has no value: it
@@ -446,24 +451,92 @@ func digitsOneOff[T byte | int32](a, b []T) bool {
 
 // ID levels.
 const (
-	IDElse     int8 = 0
-	IDOneDigit int8 = 1 // one digit substituted or two adjacent swapped
-	IDExact    int8 = 2
+	IDElse int8 = 0
+	// IDCrossDiffers: a 9-digit CMND against a 12-digit CCCD whose
+	// province code is not one the CMND's prefix was issued by.
+	IDCrossDiffers int8 = 1
+	// IDCrossAgrees: a CMND whose prefix is one of the CCCD's province's.
+	IDCrossAgrees int8 = 2
+	IDOneDigit    int8 = 3 // one digit substituted or two adjacent swapped
+	IDExact       int8 = 4
 )
 
+// cmndPrefixes lists, per 3-digit CCCD province code, the CMND prefixes
+// (2 or 3 digits) issued in that province, from refdata's partial list.
+var cmndPrefixes = sync.OnceValue(func() *[1000][]string {
+	rd := refdata.Get()
+	var out [1000][]string
+	// The list names provinces as they were written then ("TP. Hồ Chí
+	// Minh", "Bắc Kạn (Bắc Cạn)", "Hòa Bình" for Hoà Bình): names join
+	// folded, without a parenthesis or a "TP." before them.
+	key := func(name string) string {
+		name, _, _ = strings.Cut(name, " (")
+		name = strings.TrimPrefix(name, "TP. ")
+		return string(normalize.AppendFold(nil, []byte(name)))
+	}
+	byName := map[string][]string{}
+	for _, c := range rd.CMNDPrefixes {
+		if len(c.Prefix) < 2 || len(c.Prefix) > 3 || !allDigits(c.Prefix) {
+			continue // ranges and notes, not prefixes
+		}
+		byName[key(c.Province)] = append(byName[key(c.Province)], c.Prefix)
+	}
+	for _, p := range rd.ProvincesOld {
+		if len(p.CCCDPrefix) != 3 || !allDigits(p.CCCDPrefix) {
+			continue
+		}
+		code := int(p.CCCDPrefix[0]-'0')*100 + int(p.CCCDPrefix[1]-'0')*10 + int(p.CCCDPrefix[2]-'0')
+		out[code] = byName[key(p.Name)]
+	}
+	return &out
+})
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// crossLevel compares a 9-digit CMND with a 12-digit CCCD: the CMND's
+// prefix names the province that issued it, the CCCD's first three digits
+// the province of birth registration. Most people hold both from one
+// province, so agreement is evidence for a match and disagreement against;
+// the model learns how much from the data. A CCCD province the partial
+// prefix list does not cover gives null.
+func crossLevel(cmnd, cccd []byte) int8 {
+	if !isDigit(cccd[0]) || !isDigit(cccd[1]) || !isDigit(cccd[2]) {
+		return Null
+	}
+	ps := cmndPrefixes()[int(cccd[0]-'0')*100+int(cccd[1]-'0')*10+int(cccd[2]-'0')]
+	if len(ps) == 0 {
+		return Null
+	}
+	for _, p := range ps {
+		if string(cmnd[:len(p)]) == p {
+			return IDCrossAgrees
+		}
+	}
+	return IDCrossDiffers
+}
+
 // CompareID compares two ID numbers given as digit strings. A 9-digit CMND
-// and a 12-digit CCCD cannot be compared: the CCCD issued to a CMND holder
-// is a new number with no digits carried over, so the pair is null (no
-// evidence either way) rather than a disagreement. Other length mismatches
-// are IDElse. The similarity is the share of equal digits (0 when the
-// lengths differ).
+// against a 12-digit CCCD shares no digits (the CCCD is a new number), so
+// it is compared on provinces only (see crossLevel). Other length
+// mismatches are IDElse. The similarity is the share of equal digits (0
+// when the lengths differ).
 func CompareID(a, b []byte) (int8, float32) {
 	if len(a) == 0 || len(b) == 0 {
 		return Null, 0
 	}
 	if len(a) != len(b) {
-		if len(a)+len(b) == 21 && (len(a) == 9 || len(a) == 12) {
-			return Null, 0
+		switch {
+		case len(a) == 9 && len(b) == 12:
+			return crossLevel(a, b), 0
+		case len(a) == 12 && len(b) == 9:
+			return crossLevel(b, a), 0
 		}
 		return IDElse, 0
 	}

@@ -1,7 +1,10 @@
 package linkage
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/dedup-vn/dedup/refdata"
 )
 
 func TestCompareName(t *testing.T) {
@@ -112,9 +115,17 @@ func TestCompareID(t *testing.T) {
 	f("001090012345", "001090013245", IDOneDigit)
 	f("001090012345", "001090032145", IDElse) // swap not adjacent
 	f("001090012345", "991090012399", IDElse)
-	// CMND vs CCCD: no relation between the numbers, no evidence.
-	f("012345678", "001090012345", Null)
-	f("001090012345", "012345678", Null)
+	// CMND vs CCCD: no digits in common; the provinces are compared. 01 is
+	// Hà Nội's CMND prefix, 001 its CCCD code; 02 is Hồ Chí Minh City's.
+	f("012345678", "001090012345", IDCrossAgrees)
+	f("001090012345", "012345678", IDCrossAgrees)
+	f("022345678", "001090012345", IDCrossDiffers)
+	f("022345678", "079090012345", IDCrossAgrees)
+	f("231234567", "064090012345", IDCrossAgrees) // a 3-digit prefix (Gia Lai)
+	f("232345678", "064090012345", IDCrossDiffers)
+	f("111234567", "017090012345", IDCrossAgrees) // Hòa Bình, written Hoà Bình in the province table
+	f("012345678", "004090012345", Null)          // Cao Bằng: not in the partial prefix list
+	f("012345678", "9x1090012345", Null)
 	f("012345678", "012345678", IDExact)
 	f("12345", "123456", IDElse)
 }
@@ -223,4 +234,31 @@ func BenchmarkTokensSplit(b *testing.B) {
 		n += t.n
 	}
 	_ = n
+}
+
+// TestCMNDPrefixTable checks the join of the partial CMND prefix list to
+// the CCCD province codes: every digit prefix of a province that still
+// existed in 2025 lands under its province's code, and nothing else does.
+func TestCMNDPrefixTable(t *testing.T) {
+	tab := cmndPrefixes()
+	joined := map[string]bool{}
+	n := 0
+	for _, ps := range tab {
+		for _, p := range ps {
+			joined[p] = true
+			n++
+		}
+	}
+	for _, c := range refdata.Get().CMNDPrefixes {
+		historical := strings.Contains(c.Province, "former") || strings.Contains(c.Province, "/")
+		if joined[c.Prefix] == historical && !(historical && c.Prefix == "11") { // 11 is Hòa Bình's too
+			t.Errorf("prefix %s (%s): joined %v", c.Prefix, c.Province, joined[c.Prefix])
+		}
+	}
+	if n < 35 {
+		t.Errorf("%d prefixes joined, want the list's 35 province prefixes", n)
+	}
+	if got := tab[1]; len(got) != 1 || got[0] != "01" {
+		t.Errorf("Hà Nội (001): %v, want [01]", got)
+	}
 }
