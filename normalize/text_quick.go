@@ -9,10 +9,10 @@ import (
 // handles exactly that with one table lookup a letter (quickTab gives its
 // lower-case bytes, fold, syllable-key code, tone and class) and gives up
 // on anything else (another non-ASCII rune, a combining mark, invalid
-// UTF-8), and scan then starts over on its general path. For what it
-// takes it returns the general path's bytes, fold and scanStats exactly
-// (TestQuickScanMatchesScan, FuzzQuickScan): it judges words through the
-// same endWord.
+// UTF-8, a word whose tone moves), and scan then starts over on its
+// general path. For what it takes it returns the general path's bytes,
+// fold and scanStats exactly (TestQuickScanMatchesScan, FuzzQuickScan):
+// it judges words as endWord does, with the same syllable table.
 
 // quickLetter is a precomposed Vietnamese letter of quickTab.
 type quickLetter struct {
