@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -46,6 +47,7 @@ type chunkOut struct {
 	cases    map[string]int64 // subscriber cases
 	hn       map[string]int64 // hard-negative labels (persons)
 	persons  int64
+	err      error // the chunk could not be made (number space exhausted)
 }
 
 // worker holds the scratch state of one generating goroutine.
@@ -69,6 +71,12 @@ type worker struct {
 	// numbers of this chunk per carrier (see fakeNumber).
 	nChunks int64
 	fakeK   []uint64
+	// phoneK counts the real numbers this chunk took from each carrier's
+	// block of phoneB sequences (see phoneNumber); err is set when they
+	// ran out.
+	phoneK []uint64
+	phoneB []uint64
+	err    error
 	// subMode routes labels to the subscriber counts.
 	subMode bool
 }
@@ -148,10 +156,38 @@ func (w *worker) newWardOf(ward int) int {
 // the register's persons, the top 1/fakeSpaceDiv is reserved for made-up
 // numbers (the SIMs of fake identities and SIM farms). The permutation is
 // a bijection, so a made-up msisdn can never be a real person's phone, at
-// any size. Real sequences wrap modulo realCap, as they wrapped modulo the
-// whole space before the split: up to 3.1M persons (3 phones a person
-// under the smallest carrier's 9.375M real sequences) no real number moved.
+// any size.
 const fakeSpaceDiv = 16
+
+// Real phones are numbered in two ways (see phoneNumber):
+//
+//   - Legacy: in the first phoneLegacyChunks chunks, phone j of person idx
+//     is sequence 3*idx+j of its carrier, as in the first generator, so
+//     registers of up to phoneLegacyChunks*ChunkSize (2,097,152) persons
+//     keep their bytes. These sequences, below phoneLegacySeqs, are
+//     distinct per carrier (3*idx+j is) and stay under the smallest
+//     carrier's 9,375,000 real sequences.
+//   - Per chunk: later chunks split the rest of each carrier's real
+//     sequences, [phoneLegacySeqs, realCap), into equal blocks, one per
+//     chunk, and number their phones on a carrier from their block's
+//     start in person order. A carrier keeps 1.05 phones a person × its
+//     share, so even the smallest carrier (0.4%, 3.08M sequences left)
+//     needs about 34 of a block of 258 a chunk at 100M persons, but a
+//     chunk whose block is full takes the next free sequence of the
+//     carrier whose block has most room (a number kept when moving to
+//     another network, as mobile number portability allows). A chunk has
+//     at most 3 × 8192 phones and its blocks hold about 24,000 at 100M
+//     persons, 8,900 at 270M; a chunk that still runs out stops the run
+//     with an error.
+//
+// Distinct (chunk, carrier, k) give distinct sequences, and the sequences
+// of each carrier are a bijection of its numbers, so no two phones of the
+// register share a number. The former q mod realCap wrapped above 3.1M
+// persons and gave 483 shared numbers at 10M.
+const (
+	phoneLegacyChunks = 256
+	phoneLegacySeqs   = phoneLegacyChunks * ChunkSize * 3
+)
 
 // carrierSpace returns carrier c's number space and its real part.
 func (w *worker) carrierSpace(c int) (space, realCap uint64) {
@@ -159,12 +195,41 @@ func (w *worker) carrierSpace(c int) (space, realCap uint64) {
 	return space, space - space/fakeSpaceDiv
 }
 
-// phoneNumber writes the 10-digit number of a person's phone sequence q
-// on carrier c: a keyed bijection of the carrier's real sequences, so the
-// numbers of distinct q never collide while q stays below them.
-func (w *worker) phoneNumber(dst *[10]byte, c int, q uint64) int16 {
-	_, realCap := w.carrierSpace(c)
-	return w.numberAt(dst, c, q%realCap)
+// phoneBlocks sets phoneB: the sequences each carrier gives a chunk.
+func (w *worker) phoneBlocks() {
+	w.phoneB = w.phoneB[:0]
+	for c := range w.t.carriers {
+		_, realCap := w.carrierSpace(c)
+		var b uint64
+		if w.nChunks > phoneLegacyChunks {
+			b = (realCap - phoneLegacySeqs) / uint64(w.nChunks-phoneLegacyChunks)
+		}
+		w.phoneB = append(w.phoneB, b)
+	}
+}
+
+// phoneNumber writes the number of phone j of person idx, on carrier c,
+// and returns its prefix index; false if this chunk's blocks are full.
+func (w *worker) phoneNumber(dst *[10]byte, c int, idx int64, j int) (int16, bool) {
+	if w.chunk < phoneLegacyChunks {
+		return w.numberAt(dst, c, uint64(idx)*3+uint64(j)), true
+	}
+	h := c
+	if w.phoneK[h] >= w.phoneB[h] {
+		h = -1
+		var room uint64
+		for o := range w.phoneB {
+			if r := w.phoneB[o] - min(w.phoneK[o], w.phoneB[o]); r > room {
+				h, room = o, r
+			}
+		}
+		if h < 0 {
+			return 0, false
+		}
+	}
+	k := w.phoneK[h]
+	w.phoneK[h]++
+	return w.numberAt(dst, h, phoneLegacySeqs+uint64(w.chunk-phoneLegacyChunks)*w.phoneB[h]+k), true
 }
 
 // fakeNumber writes the next made-up number of carrier c in this chunk.
@@ -200,16 +265,6 @@ func (w *worker) makeCCCD(dst *[12]byte, birthProv int, y int16, female bool, ce
 	b = append(b, byte('0'+cgDigit(y, female)))
 	b = appendDate2(b, int(y%100))
 	appendPad(b, uint64(serial(w.seed, cell, rank)), 6)
-}
-
-func (w *worker) makeCMND(dst *[9]byte, birthProv int, idx int64) {
-	pre := w.t.provs[birthProv].cmnd
-	if pre == "" {
-		pre = w.t.cmndPrefs[birthProv%len(w.t.cmndPrefs)]
-	}
-	copy(dst[:2], pre)
-	// unique while persons number under 10^7; beyond, rare repeats
-	appendPad(dst[:2], permN(w.seed^0x636d6e64, uint64(idx)%10_000_000, 10_000_000), 7)
 }
 
 // genPerson fills p from its core and its own random stream.
@@ -276,7 +331,7 @@ func (w *worker) genPerson(p *person, idx int64, c core, prev *person) {
 	if !c.cmndOnly {
 		w.makeCCCD(&p.cccd, bp, c.y, c.female, c.cell, c.rank)
 	}
-	w.makeCMND(&p.cmnd, bp, idx)
+	w.makeCMND(&p.cmnd, bp, idx, &p.c)
 	switch u := r.Float64(); {
 	case u < 0.12:
 		p.nPhones = 0
@@ -293,7 +348,11 @@ func (w *worker) genPerson(p *person, idx int64, c core, prev *person) {
 	for j := 0; j < p.nPhones; j++ {
 		car := t.carrierP.pick(r)
 		p.phoneCar[j] = int8(car)
-		p.phonePref[j] = w.phoneNumber(&p.phones[j], car, uint64(idx)*3+uint64(j))
+		pre, ok := w.phoneNumber(&p.phones[j], car, idx, j)
+		if !ok && w.err == nil {
+			w.err = fmt.Errorf("chunk %d: more phones than its share of the carriers' number space (too many persons)", w.chunk)
+		}
+		p.phonePref[j] = pre
 	}
 	p.updated = ReferenceDate.Unix() - int64(r.IntN(9*365*86400))
 }
@@ -306,6 +365,9 @@ func (w *worker) generate(ci int64, first int64, cores []core) *chunkOut {
 		persons: int64(len(cores))}
 	w.chunk, w.recK, w.subK = ci, 0, 0
 	w.fakeK = append(w.fakeK[:0], make([]uint64, len(w.t.carriers))...)
+	w.phoneK = append(w.phoneK[:0], make([]uint64, len(w.t.carriers))...)
+	w.phoneBlocks()
+	w.err = nil
 	if cap(w.ppl) < len(cores) {
 		w.ppl = make([]person, len(cores))
 	}
@@ -316,6 +378,10 @@ func (w *worker) generate(ci int64, first int64, cores []core) *chunkOut {
 			prev = &w.ppl[j-1]
 		}
 		w.genPerson(&w.ppl[j], first+int64(j), cores[j], prev)
+	}
+	if w.err != nil {
+		w.out.err = w.err
+		return w.out
 	}
 	for j := range w.ppl {
 		w.emitPerson(j)

@@ -32,6 +32,15 @@ type job struct {
 // manifest (also written as manifest.json). The output depends only on the
 // options other than Workers and Quiet.
 func Generate(ctx context.Context, o Options) (*Manifest, error) {
+	t, err := getTables()
+	if err != nil {
+		return nil, err
+	}
+	return generate(ctx, o, t)
+}
+
+// generate is Generate on the given tables (tests vary them).
+func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 	if o.People <= 0 {
 		return nil, errors.New("people must be > 0")
 	}
@@ -48,10 +57,6 @@ func Generate(ctx context.Context, o Options) (*Manifest, error) {
 		o.Workers = 1
 	}
 	prof, err := GetProfile(o.Profile)
-	if err != nil {
-		return nil, err
-	}
-	t, err := getTables()
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +123,7 @@ func Generate(ctx context.Context, o Options) (*Manifest, error) {
 		var pcg rand.PCG
 		r := rand.New(&pcg)
 		counts := make([]uint32, len(t.provs)*cellsPerProv)
+		cmnd := newCMNDAlloc(t)
 		for ci := int64(0); ci < nChunks; ci++ {
 			select {
 			case tokens <- struct{}{}:
@@ -138,6 +144,11 @@ func Generate(ctx context.Context, o Options) (*Manifest, error) {
 				counts[c.cell]++
 				if c.rank >= maxRank {
 					dispErr = fmt.Errorf("too many persons for the CCCD number space of one province and birth year (limit %d)", maxRank)
+					cancel()
+					return
+				}
+				if err := cmnd.assign(c, first+int64(j)); err != nil {
+					dispErr = err
 					cancel()
 					return
 				}
@@ -184,6 +195,11 @@ func Generate(ctx context.Context, o Options) (*Manifest, error) {
 		for {
 			c, ok := pending[next]
 			if !ok {
+				break
+			}
+			if c.err != nil {
+				werr = c.err
+				cancel()
 				break
 			}
 			delete(pending, next)

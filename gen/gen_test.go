@@ -506,7 +506,7 @@ func TestFakeNumbersNeverReal(t *testing.T) {
 	real := make([]uint64, (space+63)/64)
 	var num [10]byte
 	for q := uint64(0); q < realCap; q++ {
-		w.phoneNumber(&num, c, q)
+		w.numberAt(&num, c, q)
 		x := index(&num)
 		real[x/64] |= 1 << (x % 64)
 	}

@@ -44,6 +44,10 @@ type core struct {
 	m, d      int8
 	cell      int32
 	rank      uint32 // rank of the person in its CCCD cell
+	// cmndPre and cmndSer are the ranked CMND prefix (index into
+	// tables.cmndPrefixes) and serial; cmndPre -1 for a legacy CMND.
+	cmndPre int16
+	cmndSer uint32
 }
 
 // cells: province × century/gender digit (0–3) × two-digit year.

@@ -59,14 +59,16 @@ type wardInfo struct {
 
 // provInfo is a pre-2025 province with its wards and 2025 successor.
 type provInfo struct {
-	p       *refdata.ProvinceOld
-	newIdx  int   // index into tables.provsNew
-	wards   []int // indexes into tables.wards
-	region  int   // 0 north, 1 centre, 2 south
-	alias   []string
-	cmnd    string // CMND prefix of the issuing province, "" if unknown
-	weight  float64
-	cellOff int
+	p      *refdata.ProvinceOld
+	newIdx int   // index into tables.provsNew
+	wards  []int // indexes into tables.wards
+	region int   // 0 north, 1 centre, 2 south
+	alias  []string
+	cmnd   string // 2-digit CMND prefix (own or borrowed); "" for a 3-digit province
+	// cmndGroup is the province's CMND serial counter (see ids.go).
+	cmndGroup int
+	weight    float64
+	cellOff   int
 }
 
 // tables is the reference data prepared for drawing: pickers, indexes.
@@ -95,10 +97,10 @@ type tables struct {
 	provByCode    map[string]int
 	newProvByCode map[string]int
 
-	carriers  []carrier
-	carrierP  picker
-	prefixes  []mobile
-	cmndPrefs []string
+	carriers []carrier
+	carrierP picker
+	prefixes []mobile
+	cmndTables
 }
 
 var (
@@ -168,16 +170,6 @@ func buildTables(rd *refdata.Tables) (*tables, error) {
 		dist[rd.Districts[i].Code] = &rd.Districts[i]
 	}
 	provIdx := map[string]int{}
-	cmndByName := map[string]string{}
-	for _, c := range rd.CMNDPrefixes {
-		if len(c.Prefix) == 2 {
-			cmndByName[c.Province] = c.Prefix
-			t.cmndPrefs = append(t.cmndPrefs, c.Prefix)
-		}
-	}
-	if len(t.cmndPrefs) == 0 {
-		return nil, fmt.Errorf("refdata: no 2-digit CMND prefixes")
-	}
 	for i := range rd.ProvincesOld {
 		p := &rd.ProvincesOld[i]
 		ni, ok := newProv[p.NewCode]
@@ -185,14 +177,12 @@ func buildTables(rd *refdata.Tables) (*tables, error) {
 			return nil, fmt.Errorf("refdata: province %s: unknown 2025 province %s", p.Code, p.NewCode)
 		}
 		pi := provInfo{p: p, newIdx: ni, region: regionOf(p.Code)}
-		for _, n := range []string{p.Name, p.FullName, "TP. " + p.Name} {
-			if c, ok := cmndByName[n]; ok {
-				pi.cmnd = c
-			}
-		}
 		provIdx[p.Code] = i
 		t.provByCode[p.Code] = i
 		t.provs = append(t.provs, pi)
+	}
+	if err := t.buildCMND(rd); err != nil {
+		return nil, err
 	}
 	for _, a := range rd.ProvinceAliases {
 		if a.Ambiguous || a.Kind == "initials" {
