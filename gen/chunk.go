@@ -163,7 +163,7 @@ const fakeSpaceDiv = 16
 //
 //   - Legacy: in the first phoneLegacyChunks chunks, phone j of person idx
 //     is sequence 3*idx+j of its carrier, as in the first generator, so
-//     registers of up to phoneLegacyChunks*ChunkSize (2,097,152) persons
+//     registers of up to phoneLegacyChunks*ChunkSize (2,048,000) persons
 //     keep their bytes. These sequences, below phoneLegacySeqs, are
 //     distinct per carrier (3*idx+j is) and stay under the smallest
 //     carrier's 9,375,000 real sequences.
@@ -171,21 +171,23 @@ const fakeSpaceDiv = 16
 //     sequences, [phoneLegacySeqs, realCap), into equal blocks, one per
 //     chunk, and number their phones on a carrier from their block's
 //     start in person order. A carrier keeps 1.05 phones a person × its
-//     share, so even the smallest carrier (0.4%, 3.08M sequences left)
-//     needs about 34 of a block of 258 a chunk at 100M persons, but a
+//     share, so even the smallest carrier (0.4%, 3.23M sequences left)
+//     needs about 34 of a block of 270 a chunk at 100M persons, but a
 //     chunk whose block is full takes the next free sequence of the
 //     carrier whose block has most room (a number kept when moving to
 //     another network, as mobile number portability allows). A chunk has
-//     at most 3 × 8192 phones and its blocks hold about 24,000 at 100M
-//     persons, 8,900 at 270M; a chunk that still runs out stops the run
-//     with an error.
+//     at most 3 × 8192 = 24,576 phones and its blocks hold 24,620 at 100M
+//     persons (so up to 100M nothing can run out), about 9,700 at 250M
+//     (a chunk has about 8,600); a chunk that still runs out stops the
+//     run with an error. phoneLegacyChunks is the largest round number
+//     that keeps the 100M guarantee: 256 would leave 24,549.
 //
 // Distinct (chunk, carrier, k) give distinct sequences, and the sequences
 // of each carrier are a bijection of its numbers, so no two phones of the
 // register share a number. The former q mod realCap wrapped above 3.1M
 // persons and gave 483 shared numbers at 10M.
 const (
-	phoneLegacyChunks = 256
+	phoneLegacyChunks = 250
 	phoneLegacySeqs   = phoneLegacyChunks * ChunkSize * 3
 )
 

@@ -98,7 +98,7 @@ func compareDigests(t *testing.T, got, golden string) {
 
 // legacyCMND3Tables returns tables where the provinces with 3-digit CMND
 // prefixes borrow a 2-digit one, as before they were read: the only
-// deliberate change to registers below 2,097,152 persons.
+// deliberate change to registers of up to 2,048,000 persons.
 func legacyCMND3Tables(t *testing.T) *tables {
 	t.Helper()
 	tb, err := buildTables(refdata.Get())
@@ -371,5 +371,105 @@ func TestPermNBijection(t *testing.T) {
 			}
 			seen[y/64] |= 1 << (y % 64)
 		}
+	}
+}
+
+// phoneValue reads a 10-digit number.
+func phoneValue(b *[10]byte) uint64 {
+	var v uint64
+	for _, d := range b {
+		v = v*10 + uint64(d-'0')
+	}
+	return v
+}
+
+// TestPhoneNumbersUnique: for registers of 10M, 100M and 250M persons,
+// the blocks of the per-chunk numbering fit in each carrier's real
+// sequences above the legacy ones; a few chunks (the first after the
+// legacy ones, the last) then fill every block through phoneNumber,
+// spilling to other carriers, until it reports the chunk full; with the
+// legacy numbers (every 11th sequence and all near the boundary) none
+// repeats, and no made-up number of those chunks is any of them.
+func TestPhoneNumbersUnique(t *testing.T) {
+	tb, err := getTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorker(tb, mustProfile(t, "default"), 1)
+	var num [10]byte
+	var legacy []uint64
+	for c := range tb.carriers {
+		for q := uint64(0); q < phoneLegacySeqs; q++ {
+			if q%11 == 0 || q >= phoneLegacySeqs-2000 {
+				w.numberAt(&num, c, q)
+				legacy = append(legacy, phoneValue(&num))
+			}
+		}
+	}
+	// The legacy path is the first generator's sequence 3*idx+j.
+	w.chunk = phoneLegacyChunks - 1
+	idx := int64(phoneLegacyChunks*ChunkSize - 1)
+	if _, ok := w.phoneNumber(&num, 2, idx, 2); !ok {
+		t.Fatal("legacy phone refused")
+	}
+	var want [10]byte
+	w.numberAt(&want, 2, uint64(idx)*3+2)
+	if num != want {
+		t.Fatal("last legacy phone is not sequence 3*idx+j")
+	}
+	for _, persons := range []int64{10_000_000, 100_000_000, 250_000_000} {
+		real := slices.Clone(legacy)
+		var fakes []uint64
+		w.nChunks = (persons + ChunkSize - 1) / ChunkSize
+		w.phoneBlocks()
+		var room uint64
+		for c := range tb.carriers {
+			_, realCap := w.carrierSpace(c)
+			b := w.phoneB[c]
+			if b == 0 || phoneLegacySeqs+uint64(w.nChunks-phoneLegacyChunks)*b > realCap {
+				t.Fatalf("%d persons, %s: blocks of %d do not fit", persons, tb.carriers[c].Name, b)
+			}
+			room += b
+		}
+		// A chunk of 8192 persons has about 8,600 phones, at most 24,576:
+		// up to 100M persons even that fits.
+		if room < 3*ChunkSize && persons <= 100_000_000 || room < 9000 {
+			t.Errorf("%d persons: blocks hold %d phones a chunk", persons, room)
+		}
+		for _, ci := range []int64{phoneLegacyChunks, phoneLegacyChunks + 1, w.nChunks - 1} {
+			w.chunk = ci
+			w.phoneK = make([]uint64, len(tb.carriers))
+			w.fakeK = make([]uint64, len(tb.carriers))
+			n := uint64(0)
+			for k := 0; ; k++ {
+				c := len(tb.carriers) - 1 - k%2 // the smallest carriers: they spill first
+				if _, ok := w.phoneNumber(&num, c, ci*ChunkSize, 0); !ok {
+					break
+				}
+				real = append(real, phoneValue(&num))
+				n++
+			}
+			if n != room {
+				t.Fatalf("%d persons, chunk %d: %d phones placed, blocks hold %d", persons, ci, n, room)
+			}
+			for c := range tb.carriers {
+				for k := 0; k < 20; k++ {
+					w.fakeNumber(&num, c)
+					fakes = append(fakes, phoneValue(&num))
+				}
+			}
+		}
+		slices.Sort(real)
+		for i := 1; i < len(real); i++ {
+			if real[i] == real[i-1] {
+				t.Fatalf("%d persons: a number given to two phones", persons)
+			}
+		}
+		for _, f := range fakes {
+			if _, found := slices.BinarySearch(real, f); found {
+				t.Fatalf("%d persons: a made-up number is a real phone's number", persons)
+			}
+		}
+		t.Logf("%d persons: %d real numbers, %d made-up", persons, len(real), len(fakes))
 	}
 }
