@@ -155,19 +155,44 @@ func newSink(dir, rel, format string, cols []string, maxBytes int) (*sink, error
 		s.abort()
 		return nil, fmt.Errorf("cannot set mode of %s: %w", s.path, err)
 	}
-	props := parquet.NewWriterProperties(
-		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithCompressionLevel(1),
-		parquet.WithMaxRowGroupLength(int64(dataio.DefaultRowGroupRows)),
-		parquet.WithDictionaryDefault(true),
-		parquet.WithStats(true),
-	)
-	s.pq, err = pqarrow.NewFileWriter(s.schema, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	s.pq, err = pqarrow.NewFileWriter(s.schema, f, writerProperties(cols), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		s.abort()
 		return nil, fmt.Errorf("cannot start %s: %w", s.path, err)
 	}
 	return s, nil
+}
+
+// dictionaryColumns are the columns with few distinct values, written
+// dictionary-encoded. The rest are written plain: a dictionary that
+// outgrows its page falls back to plain mid-chunk, and arrow-go then lists
+// the chunk's page encodings in map order, so the same rows would not
+// always give the same bytes. Under the 16 MiB dictionary limit below none
+// of these columns can fall back (a row group holds at most 128k values of
+// a few dozen bytes).
+var dictionaryColumns = map[string]bool{
+	"date_of_birth": true, "gender": true, "province_code": true,
+	"corruptions": true, "hard_negative": true, "true_date_of_birth": true, "true_gender": true,
+	"true_permanent_ward_old": true, "true_permanent_ward_2025": true, "true_permanent_province_2025": true,
+	"true_current_ward_old": true, "true_current_ward_2025": true, "true_current_province_2025": true, "true_encoding": true,
+	"carrier": true, "registered_dob": true, "case": true,
+}
+
+func writerProperties(cols []string) *parquet.WriterProperties {
+	opts := []parquet.WriterProperty{
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithCompressionLevel(1),
+		parquet.WithMaxRowGroupLength(int64(dataio.DefaultRowGroupRows)),
+		parquet.WithDictionaryDefault(false),
+		parquet.WithDictionaryPageSizeLimit(16 << 20),
+		parquet.WithStats(true),
+	}
+	for _, c := range cols {
+		if dictionaryColumns[c] {
+			opts = append(opts, parquet.WithDictionaryFor(c, true))
+		}
+	}
+	return parquet.NewWriterProperties(opts...)
 }
 
 // add takes the rows of b.
