@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -202,6 +203,11 @@ type nameTables struct {
 	syllables  map[string]bool   // accented lower syllables of the reference names
 	honorific  map[string]uint8  // folded → honVietnamese or honForeign
 	surnameAcc map[string]bool   // accented lower surnames
+	// longSurnames are the folded surnames of at least typoSurnameMin
+	// letters, for nearSurname, and whether each is written with
+	// diacritics (Trần, not Giang).
+	longSurnames []string
+	longAccented []bool
 }
 
 // foldVariant maps a folded token to its representative in the positions
@@ -284,6 +290,19 @@ func buildNameTables(t *refdata.Tables) *nameTables {
 		e.commonSurname = e.commonSurname || share >= 1
 		nt.byFold[f] = e
 		nt.surnameAcc[acc] = true
+	}
+	for f, e := range nt.byFold {
+		if e.surname && len(f) >= typoSurnameMin {
+			nt.longSurnames = append(nt.longSurnames, f)
+		}
+	}
+	sort.Strings(nt.longSurnames) // deterministic order (the result does not depend on it)
+	for _, f := range nt.longSurnames {
+		acc := false
+		for a := range nt.surnameAcc {
+			acc = acc || a != f && FoldString(a) == f
+		}
+		nt.longAccented = append(nt.longAccented, acc)
 	}
 	for _, m := range t.MiddleNames {
 		_, f := key(m.Name)
@@ -476,7 +495,21 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 		sc.order = append(sc.order, i)
 	}
 	if len(toks) >= 2 {
-		nm.Order = detectOrder(toks, entry)
+		// nearSurname is asked only when a reversal outscores the
+		// written order, which is rare.
+		near := func(i int) bool {
+			tk := &toks[i]
+			if tk.abbrev {
+				return false
+			}
+			f := sc.fold[tk.fstart:tk.fend]
+			// An unaccented word in an accented name is a foreign or
+			// unknown word rather than a misspelt Trần or Phạm: a typo
+			// rarely takes the diacritics away too.
+			plain := string(low[tk.start:tk.end]) == string(f) && !isASCII(low)
+			return nt.nearSurname(ents[i], f, plain)
+		}
+		nm.Order = detectOrder(toks, entry, near)
 		ord := sc.order
 		k := len(toks)
 		switch nm.Order {
@@ -494,7 +527,8 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 			for _, i := range ord {
 				sc.perm = append(sc.perm, toks[i])
 			}
-			if detectOrder(sc.perm, func(i int) personNameEntry { return ents[ord[i]] }) != OrderVietnamese {
+			if detectOrder(sc.perm, func(i int) personNameEntry { return ents[ord[i]] },
+				func(i int) bool { return near(ord[i]) }) != OrderVietnamese {
 				nm.Order = OrderVietnamese
 				for i := range ord {
 					ord[i] = i
@@ -676,8 +710,14 @@ func middleSpan(out []byte, b [4]int) []byte {
 }
 
 // detectOrder scores the three orders against the reference lists and
-// keeps the Vietnamese one unless another scores strictly higher.
-func detectOrder(toks []nameToken, entry func(int) personNameEntry) Order {
+// keeps the Vietnamese one unless another scores strictly higher. A first
+// token that is no known name but one edit from a long surname (near, see
+// nameTables.nearSurname) scores typoSurnameScore as the family name: it is
+// a misspelt surname far more often than a given name written first, and a
+// known surname standing last ("Nguễn Thị Thái": Thái is a surname and a given name) is no longer
+// enough to reverse the name. near is asked only when a reversal outscores
+// the written order without it, which is rare.
+func detectOrder(toks []nameToken, entry func(int) personNameEntry, near func(int) bool) Order {
 	k := len(toks)
 	fam := func(i int) int {
 		if toks[i].abbrev {
@@ -707,7 +747,9 @@ func detectOrder(toks []nameToken, entry func(int) personNameEntry) Order {
 		}
 		return s
 	}
-	best, bestScore := OrderVietnamese, fam(0)+giv(k-1)+mid(1, k-1)+1
+	f0 := fam(0)
+	vn := f0 + giv(k-1) + mid(1, k-1) + 1
+	best, bestScore := OrderVietnamese, vn
 	if f := fam(k - 1); f > 0 && !toks[0].abbrev {
 		if s := f + giv(k-2) + mid(0, k-2); s > bestScore {
 			best, bestScore = OrderWestern, s
@@ -716,11 +758,48 @@ func detectOrder(toks []nameToken, entry func(int) personNameEntry) Order {
 	if k >= 3 {
 		if f := fam(1); f > 0 {
 			if s := giv(0) + f + mid(2, k); s > bestScore {
-				best = OrderGivenFirst
+				best, bestScore = OrderGivenFirst, s
 			}
 		}
 	}
+	// A misspelt surname first: the written order stands when the
+	// reversal's lead is no more than what a surname would have added.
+	if best != OrderVietnamese && f0 == 0 && bestScore <= vn+typoSurnameScore && near(0) {
+		return OrderVietnamese
+	}
 	return best
+}
+
+// typoSurnameMin is the shortest folded surname nearSurname compares
+// with: one edit of a two- or three-letter surname (Lê, Lý, Hồ, Vũ, Tô,
+// Đào) reaches too many given names and foreign words. typoSurnameScore is
+// what a misspelt surname first adds to the written order's score.
+const (
+	typoSurnameMin   = 4
+	typoSurnameScore = 3
+)
+
+// nearSurname reports whether folded token f, whose reference entry is e,
+// reads as a misspelt surname: it is no known surname, middle or given
+// name (a known name is taken as written: Trang is a given name, not a
+// misspelt Tran), and it is one edit (a substitution, an insertion, a
+// deletion or an adjacent transposition, on the fold, so a tone or a
+// diacritic is no edit) after the same first letter from a surname of at
+// least typoSurnameMin letters. The first letter is the one people get
+// right most often; on the generated truth asking for it kept a few more
+// true reversals (a misspelt given name written first) and lost no fix.
+// plain says the token lacks the diacritics the rest of the name has: it
+// is then near only surnames written without them (Giang, Trang).
+func (nt *nameTables) nearSurname(e personNameEntry, f []byte, plain bool) bool {
+	if e.surname || e.middle || e.given || len(f) < typoSurnameMin-1 {
+		return false
+	}
+	for k, s := range nt.longSurnames {
+		if s[0] == f[0] && !(plain && nt.longAccented[k]) && withinOneEdit(f[1:], []byte(s[1:])) {
+			return true
+		}
+	}
+	return false
 }
 
 // tokenizeName splits lower-case canonical text into name tokens: letters
@@ -887,4 +966,41 @@ func appendPhonetic(dst, s []byte) []byte {
 // Normalizer and returns the canonical name.
 func NameString(s string) string {
 	return string(New(Options{}).Name([]byte(s)).Canonical)
+}
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s []byte) bool {
+	for _, c := range s {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// withinOneEdit reports whether a and b differ by at most one edit: a
+// substitution, an insertion, a deletion or a transposition of two
+// adjacent bytes (the optimal string alignment distance is at most 1).
+// Used on folded ASCII tokens.
+func withinOneEdit(a, b []byte) bool {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if len(a)-len(b) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if i == len(b) {
+		return true // equal, or a has one byte more at the end
+	}
+	if len(a) > len(b) {
+		return string(a[i+1:]) == string(b[i:]) // a deletion
+	}
+	if string(a[i+1:]) == string(b[i+1:]) {
+		return true // a substitution
+	}
+	return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && string(a[i+2:]) == string(b[i+2:])
 }
