@@ -807,6 +807,15 @@ func (nt *nameTables) nearSurname(e personNameEntry, f []byte, plain bool) bool 
 // one or two letters marking an abbreviation. Digits and other punctuation
 // separate tokens and set FlagNameNoise.
 func tokenizeName(toks []nameToken, s []byte, f Flags) ([]nameToken, Flags) {
+	if q, ok := tokenizeNameQuick(toks, s); ok {
+		return q, f
+	}
+	return tokenizeNameGeneral(toks, s, f)
+}
+
+// tokenizeNameGeneral is tokenizeName for any text; tokenizeNameQuick
+// serves the plain names.
+func tokenizeNameGeneral(toks []nameToken, s []byte, f Flags) ([]nameToken, Flags) {
 	start := -1
 	vowel := false // the current token has a vowel (a vowel letter, as letterTab decomposes it)
 	depth := 0     // inside brackets: a remark, not the name ("(chết)")
