@@ -584,7 +584,7 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 			if p == given {
 				b[2] = len(out)
 			}
-			tk := toks[i]
+			tk := &toks[i]
 			if fold {
 				out = append(out, sc.fold[tk.fstart:tk.fend]...)
 			} else {
@@ -636,7 +636,7 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 		if p > 0 {
 			out = append(out, ' ')
 		}
-		tk := toks[i]
+		tk := &toks[i]
 		f := sc.fold[tk.fstart:tk.fend]
 		pos := uint8(posMiddle)
 		switch p {
