@@ -31,6 +31,7 @@ type Manifest struct {
 	Stages            []StageTiming    `json:"stages"`
 	WallSeconds       float64          `json:"wall_seconds"`
 	PeakHeapBytes     uint64           `json:"peak_heap_bytes"`
+	Warnings          []string         `json:"warnings,omitempty"`
 }
 
 // InputStat counts the rows of one input file.

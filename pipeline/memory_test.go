@@ -59,3 +59,26 @@ func TestRegisterTooBigForMachine(t *testing.T) {
 		t.Fatalf("same register on this machine: %v", err)
 	}
 }
+
+// TestStoreOverBudgetWarns: a record store larger than the memory budget
+// (but within the machine) is a warning, once, in the manifest and on the
+// warning writer; the run completes.
+func TestStoreOverBudgetWarns(t *testing.T) {
+	in := filepath.Join(generated(t), "population")
+	var warn strings.Builder
+	m, err := Run(context.Background(), config.Default(), Options{OutDir: t.TempDir(), Inputs: []string{in}, Workers: 2,
+		MemoryLimit: 64 << 10, Warn: &warn, Progress: quietProgress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Warnings) != 1 || !strings.Contains(m.Warnings[0], "memory budget") {
+		t.Fatalf("warnings %q, want one about the memory budget", m.Warnings)
+	}
+	if got := strings.Count(warn.String(), "warning:"); got != 1 {
+		t.Fatalf("%d warnings written, want 1: %q", got, warn.String())
+	}
+	m, err = Run(context.Background(), config.Default(), Options{OutDir: t.TempDir(), Inputs: []string{in}, Workers: 2, Progress: quietProgress})
+	if err != nil || len(m.Warnings) != 0 {
+		t.Fatalf("default budget: err %v, warnings %q", err, m.Warnings)
+	}
+}

@@ -35,7 +35,10 @@ type Options struct {
 	MemoryLimit int64
 	Plan        bool      // only print the blocking plan
 	Log         io.Writer // stage timings and plan; nil = quiet
-	Progress    progress.Options
+	// Warn receives warnings as they happen (also kept in the manifest);
+	// nil: the manifest only.
+	Warn     io.Writer
+	Progress progress.Options
 }
 
 // runner carries one run's state between stages.
@@ -57,6 +60,16 @@ type runner struct {
 func (r *runner) logf(format string, args ...any) {
 	if r.opt.Log != nil {
 		fmt.Fprintf(r.opt.Log, format+"\n", args...)
+	}
+}
+
+// warnf records a warning in the manifest and writes it to Options.Warn.
+// Warnings never name a person's values.
+func (r *runner) warnf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.manifest.Warnings = append(r.manifest.Warnings, msg)
+	if r.opt.Warn != nil {
+		fmt.Fprintf(r.opt.Warn, "dedup run: warning: %s\n", msg)
 	}
 }
 

@@ -77,6 +77,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	opt := pipeline.Options{
 		OutDir: *out, Inputs: fs.Args(), Workers: *workers, BatchSize: *batch,
 		ModelPath: *model, Plan: *plan, MemoryLimit: memLimit, Progress: progress.Options{Out: stderr, Quiet: *quiet},
+		Warn: stderr,
 	}
 	if *verbose || *plan {
 		opt.Log = stderr
