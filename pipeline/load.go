@@ -235,7 +235,8 @@ func (r *runner) load(ctx context.Context) error {
 	return nil
 }
 
-// normalizeBatch normalizes one batch into a fresh small store.
+// normalizeBatch normalizes one batch in the worker's scratch store and
+// returns an exact-size copy of it.
 func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch) (normBatch, error) {
 	n := int(in.rec.NumRows())
 	if w.store == nil {
