@@ -35,6 +35,20 @@ func NewFreqTable(hashes []uint64) *FreqTable {
 	return t
 }
 
+// AddColumn counts the non-empty values of col into t, so a table can be
+// built from a column that comes in batches.
+func (t *FreqTable) AddColumn(col StringColumn) {
+	if t.counts == nil {
+		t.counts = make(map[uint64]uint32)
+	}
+	for i := range col.Rows() {
+		if v := col.Value(int32(i)); len(v) > 0 {
+			t.counts[HashValue(v)]++
+			t.total++
+		}
+	}
+}
+
 // FreqTableOf counts the non-empty values of a string column.
 func FreqTableOf(col StringColumn) *FreqTable {
 	t := &FreqTable{counts: make(map[uint64]uint32)}

@@ -152,14 +152,7 @@ func (m *Model) EstimateU(records, pairs int, seed uint64, workers int, vec func
 		return errors.New("linkage: fewer than 2 records: no random pairs to estimate u from")
 	}
 	workers = max(workers, 1)
-	const chunk = 1 << 16
-	// Every chunk's seed is drawn up front, in order, so that a chunk's
-	// pairs do not depend on which worker draws them.
-	rng := rand.New(rand.NewPCG(seed, 0x5851f42d4c957f2d))
-	seeds := make([]uint64, (pairs+chunk-1)/chunk)
-	for c := range seeds {
-		seeds[c] = rng.Uint64()
-	}
+	seeds := uChunkSeeds(pairs, seed)
 	hists := make([]*Histogram, workers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -169,13 +162,13 @@ func (m *Model) EstimateU(records, pairs int, seed uint64, workers int, vec func
 		go func() {
 			defer wg.Done()
 			levels := make([]int8, len(m.Comparisons))
-			buf := make([]Pair, 0, chunk)
+			buf := make([]Pair, 0, uChunk)
 			for {
 				c := int(next.Add(1) - 1)
 				if c >= len(seeds) {
 					return
 				}
-				n := min(chunk, pairs-c*chunk)
+				n := min(uChunk, pairs-c*uChunk)
 				buf = RandomPairs(buf[:0], records, n, seeds[c])
 				for _, p := range buf {
 					vec(w, p.I, p.J, levels)
@@ -189,6 +182,33 @@ func (m *Model) EstimateU(records, pairs int, seed uint64, workers int, vec func
 		hists[0].Merge(o)
 	}
 	return m.SetU(hists[0], seed, records)
+}
+
+// uChunk is how many random pairs EstimateU draws from one seed.
+const uChunk = 1 << 16
+
+// uChunkSeeds draws every chunk's seed up front, in order, so that a
+// chunk's pairs do not depend on which worker draws them.
+func uChunkSeeds(pairs int, seed uint64) []uint64 {
+	rng := rand.New(rand.NewPCG(seed, 0x5851f42d4c957f2d))
+	seeds := make([]uint64, (pairs+uChunk-1)/uChunk)
+	for c := range seeds {
+		seeds[c] = rng.Uint64()
+	}
+	return seeds
+}
+
+// EachUPair calls fn on every random pair EstimateU(records, pairs, seed,
+// ...) compares, in a fixed order: a caller whose records are not all in
+// memory reads the ones these pairs need first.
+func EachUPair(records, pairs int, seed uint64, fn func(i, j int32)) {
+	var buf []Pair
+	for c, s := range uChunkSeeds(pairs, seed) {
+		buf = RandomPairs(buf[:0], records, min(uChunk, pairs-c*uChunk), s)
+		for _, p := range buf {
+			fn(p.I, p.J)
+		}
+	}
 }
 
 // EMOptions tune TrainEM; zero values take the defaults.

@@ -162,10 +162,13 @@ func (r *runner) blockingOptions() blocking.Options {
 // secondaryKeys orders the records of an oversized block for its
 // sorted-neighbourhood window: the first eight bytes of the first name or
 // text field, big-endian, so that similar spellings sit side by side.
-func (r *runner) secondaryKeys() []uint64 {
+func (r *runner) secondaryKeys() []uint64 { return secondaryKeysOf(r.st) }
+
+// secondaryKeysOf is secondaryKeys for the records of st.
+func secondaryKeysOf(st *store) []uint64 {
 	var col *bytesColumn
-	for i := range r.st.fields {
-		f := &r.st.fields[i]
+	for i := range st.fields {
+		f := &st.fields[i]
 		if f.kind == config.KindPersonName {
 			col = f.str("folded")
 			break
@@ -174,7 +177,7 @@ func (r *runner) secondaryKeys() []uint64 {
 			col = f.str("value")
 		}
 	}
-	keys := make([]uint64, r.st.n)
+	keys := make([]uint64, st.n)
 	if col == nil {
 		return keys
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -179,8 +180,25 @@ func (r *runner) load(ctx context.Context) error {
 			for _, rj := range out.rejects {
 				r.addReject(rj)
 			}
-			chunks = append(chunks, out.st)
+			// Auto spills before the store passes its share of the budget
+			// or of the machine.
+			if next := storeBytes + out.st.memBytes(); r.sp == nil && r.opt.Spill != SpillNever &&
+				(r.opt.Spill == SpillAlways || next > r.opt.MemoryLimit*spillPercent/100 || ceiling > 0 && next > ceiling) {
+				if err := r.startSpill(chunks); err != nil {
+					return err
+				}
+				chunks = nil
+				r.logf("spilling the records to disk after %d of them (%s)", loaded, r.sp.dir.path)
+			}
 			loaded += int64(out.st.n)
+			if r.sp != nil {
+				if err := r.spillBatch(out.st); err != nil {
+					return err
+				}
+				r.progress.Add(int64(out.st.n + len(out.rejects)))
+				return nil
+			}
+			chunks = append(chunks, out.st)
 			storeBytes += out.st.memBytes()
 			if !overBudget && storeBytes > r.opt.MemoryLimit {
 				// The heap limit now sits under the live data: the
@@ -191,10 +209,10 @@ func (r *runner) load(ctx context.Context) error {
 					"the run goes on above the budget and slower; give it more with --memory (up to about half "+
 					"the machine) or split the input", loaded, storeBytes>>20, r.opt.MemoryLimit>>20)
 			}
-			if ceiling > 0 && storeBytes > ceiling {
+			if ceiling > 0 && storeBytes > ceiling && r.opt.Spill == SpillNever {
 				return fmt.Errorf("the register does not fit in memory: after %d records the record store holds %d MiB, "+
 					"more than %d%% of the machine's %d MiB, and the later stages need as much again; "+
-					"spilling to disk is not implemented yet: split the input (for example by province) or use a larger machine",
+					"and --spill never forbids spilling to disk: split the input (for example by province) or use a larger machine",
 					loaded, storeBytes>>20, storeCeilingPercent, physical>>20)
 			}
 			r.progress.Add(int64(out.st.n + len(out.rejects)))
@@ -224,12 +242,20 @@ func (r *runner) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.st, err = concatStores(r.cfg, chunks); err != nil {
+	if r.sp != nil {
+		err = r.finishSpill()
+	} else {
+		r.st, err = concatStores(r.cfg, chunks)
+	}
+	if err != nil {
 		return err
 	}
 	chunks = nil
 	for i := range r.inputs {
 		r.rowsIn += r.inputs[i].Rows
+	}
+	if r.sp != nil {
+		return r.markSpilledDuplicateIDs(ctx)
 	}
 	r.markDuplicateIDs()
 	return nil
@@ -414,15 +440,48 @@ func parseTimestamp(v []byte) int64 {
 // (source, record_id): a duplicate id would make the outputs ambiguous.
 func (r *runner) markDuplicateIDs() {
 	st := r.st
-	entries := make([]blocking.Entry, st.n)
-	for i := 0; i < st.n; i++ {
-		entries[i] = blocking.Entry{Key: blocking.NewHasher().Uint64(uint64(st.source[i])).Bytes(st.recordID.get(int32(i))).Sum(), Row: int32(i)}
+	keys := make([]uint64, st.n)
+	for i := range keys {
+		keys[i] = duplicateKey(st.source[i], st.recordID.get(int32(i)))
+	}
+	// Cannot fail: the ids are in memory.
+	_ = r.markDuplicates(keys, func([]int32) (func(int32) []byte, error) { return st.recordID.get, nil })
+}
+
+// duplicateKey is the hash markDuplicates sorts records by.
+func duplicateKey(source uint16, id []byte) uint64 {
+	return blocking.NewHasher().Uint64(uint64(source)).Bytes(id).Sum()
+}
+
+// markDuplicates sets r.dropped and rejects the later rows of every
+// (source, record id) seen twice. keys are the rows' duplicateKey; ids
+// returns the record ids of the rows that share a key with another (a
+// spilled run reads them back from disk).
+func (r *runner) markDuplicates(keys []uint64, ids func(rows []int32) (func(int32) []byte, error)) error {
+	st := r.st
+	entries := make([]blocking.Entry, len(keys))
+	for i, k := range keys {
+		entries[i] = blocking.Entry{Key: k, Row: int32(i)}
 	}
 	entries = blocking.SortEntries(entries, make([]blocking.Entry, len(entries)))
-	r.dropped = make([]bool, st.n)
+	r.dropped = make([]bool, len(keys))
+	var shared []int32
+	for i := 1; i < len(entries); i++ {
+		if entries[i].Key == entries[i-1].Key {
+			shared = append(shared, entries[i-1].Row, entries[i].Row)
+		}
+	}
+	if len(shared) == 0 {
+		return nil
+	}
+	slices.Sort(shared)
+	idOf, err := ids(slices.Compact(shared))
+	if err != nil {
+		return err
+	}
 	for i := 1; i < len(entries); i++ {
 		a, b := entries[i-1], entries[i]
-		if a.Key != b.Key || !bytes.Equal(st.recordID.get(a.Row), st.recordID.get(b.Row)) || st.source[a.Row] != st.source[b.Row] {
+		if a.Key != b.Key || !bytes.Equal(idOf(a.Row), idOf(b.Row)) || st.source[a.Row] != st.source[b.Row] {
 			continue
 		}
 		// Sorting is stable, so b is the later row: it goes.
@@ -430,4 +489,5 @@ func (r *runner) markDuplicateIDs() {
 		r.addReject(rejectRow{source: int(st.source[b.Row]), file: int(st.file[b.Row]), row: st.row[b.Row], column: r.cfg.RecordID, reason: ReasonDuplicateRecordID})
 		entries[i] = a // keep comparing against the first of the run
 	}
+	return nil
 }

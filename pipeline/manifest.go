@@ -32,6 +32,20 @@ type Manifest struct {
 	WallSeconds       float64          `json:"wall_seconds"`
 	PeakHeapBytes     uint64           `json:"peak_heap_bytes"`
 	Warnings          []string         `json:"warnings,omitempty"`
+	// Spill is set when the records were kept on disk.
+	Spill *SpillStat `json:"spill,omitempty"`
+}
+
+// SpillStat describes a spilled run's use of the disk.
+type SpillStat struct {
+	// RecordBytes is the size of the records' spill file (compressed).
+	RecordBytes int64 `json:"record_bytes"`
+	// PartitionRows is the most records one partition holds.
+	PartitionRows int `json:"partition_rows"`
+	// Partitions is the number of partitions of each blocking rule.
+	Partitions []int `json:"partitions"`
+	// PartitionBytes is what the partitions of all rules wrote to disk.
+	PartitionBytes int64 `json:"partition_bytes"`
 }
 
 // InputStat counts the rows of one input file.

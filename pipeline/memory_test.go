@@ -47,12 +47,17 @@ func TestRegisterTooBigForMachine(t *testing.T) {
 	defer func(v int64) { memoryOverride = v }(memoryOverride)
 	memoryOverride = 64 << 10 // 64 KiB "machine": the store passes 45% of it at once
 	out := t.TempDir()
-	_, err := Run(context.Background(), config.Default(), Options{OutDir: out, Inputs: []string{in}, Workers: 2, Progress: quietProgress})
-	if err == nil || !strings.Contains(err.Error(), "does not fit in memory") || !strings.Contains(err.Error(), "spilling") {
+	_, err := Run(context.Background(), config.Default(), Options{OutDir: out, Inputs: []string{in}, Workers: 2, Progress: quietProgress, Spill: SpillNever})
+	if err == nil || !strings.Contains(err.Error(), "does not fit in memory") || !strings.Contains(err.Error(), "--spill never") {
 		t.Fatalf("err = %v, want a does-not-fit error", err)
 	}
 	if entries, _ := os.ReadDir(out); len(entries) != 0 {
 		t.Fatalf("outputs left behind: %v", entries)
+	}
+	// By default the run spills its records to disk instead.
+	m, err := Run(context.Background(), config.Default(), Options{OutDir: out, Inputs: []string{in}, Workers: 2, Progress: quietProgress})
+	if err != nil || m.Spill == nil {
+		t.Fatalf("default spill mode: err %v, spill %+v; want a spilled run", err, m.Spill)
 	}
 	memoryOverride = 0
 	if _, err := Run(context.Background(), config.Default(), Options{OutDir: out, Inputs: []string{in}, Workers: 2, Progress: quietProgress}); err != nil {
@@ -60,14 +65,14 @@ func TestRegisterTooBigForMachine(t *testing.T) {
 	}
 }
 
-// TestStoreOverBudgetWarns: a record store larger than the memory budget
-// (but within the machine) is a warning, once, in the manifest and on the
+// TestStoreOverBudgetWarns: with spilling off, a record store larger than
+// the memory budget (but within the machine) is a warning, once, in the manifest and on the
 // warning writer; the run completes.
 func TestStoreOverBudgetWarns(t *testing.T) {
 	in := filepath.Join(generated(t), "population")
 	var warn strings.Builder
 	m, err := Run(context.Background(), config.Default(), Options{OutDir: t.TempDir(), Inputs: []string{in}, Workers: 2,
-		MemoryLimit: 64 << 10, Warn: &warn, Progress: quietProgress})
+		MemoryLimit: 64 << 10, Warn: &warn, Progress: quietProgress, Spill: SpillNever})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"slices"
 	"strconv"
@@ -188,13 +189,13 @@ func (o *outputs) pairsWriter(r *runner, sc *scorer) (*pairsWriter, error) {
 
 // write appends a chunk's pairs at or above the floor; it returns how many.
 func (p *pairsWriter) write(c *scoredChunk, floor float64) (int64, error) {
-	st, b, width := p.r.st, p.b, p.sc.width
+	st, b, width := c.st, p.b, p.sc.width
 	var n int64
 	for i, wt := range c.weights {
 		if wt < floor {
 			continue
 		}
-		l, r := c.left[i], c.right[i]
+		l, r := c.localLeft[i], c.localRight[i]
 		b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.get(l))
 		b.Field(1).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.get(r))
 		b.Field(2).(*array.StringBuilder).Append(p.r.cfg.Sources[st.source[l]].Name)
@@ -234,37 +235,49 @@ var clusterSchema = arrow.NewSchema([]arrow.Field{
 // writeClusters writes clusters.parquet in input order and returns the
 // cluster statistics and the rows written. It runs beside writeGolden, so
 // it touches no shared state but its own writer.
-func writeClusters(r *runner, w *dataio.Writer, res *cluster.Result) (ClusterStats, int64, error) {
-	st := r.st
+func writeClusters(ctx context.Context, r *runner, w *dataio.Writer, res *cluster.Result) (ClusterStats, int64, error) {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, clusterSchema)
 	defer b.Release()
 	var id []byte
 	var rows int64
 	stats := ClusterStats{SizeCounts: map[string]int64{}}
-	for i := 0; i < st.n; i++ {
-		if r.dropped[i] {
-			continue
-		}
-		row := int32(i)
-		b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.get(row))
-		b.Field(1).(*array.StringBuilder).Append(r.cfg.Sources[st.source[i]].Name)
-		id = res.AppendID(id[:0], row)
-		b.Field(2).(*array.StringBuilder).BinaryBuilder.Append(id)
-		rows++
-		if res.Rep[i] == row {
-			size := int64(res.Size(row))
-			stats.Clusters++
-			if size == 1 {
-				stats.Singletons++
+	// add writes the rows of st, which are the run's rows first, first+1, ...
+	add := func(first int, st *store) error {
+		for i := 0; i < st.n; i++ {
+			row := int32(first + i)
+			if r.dropped[row] {
+				continue
 			}
-			stats.Largest = max(stats.Largest, size)
-			stats.SizeCounts[sizeBucket(size)]++
-		}
-		if b.Field(0).Len() >= outBatchRows {
-			if err := flushBuilder(w, b); err != nil {
-				return stats, rows, err
+			b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.get(int32(i)))
+			b.Field(1).(*array.StringBuilder).Append(r.cfg.Sources[st.source[i]].Name)
+			id = res.AppendID(id[:0], row)
+			b.Field(2).(*array.StringBuilder).BinaryBuilder.Append(id)
+			rows++
+			if res.Rep[row] == row {
+				size := int64(res.Size(row))
+				stats.Clusters++
+				if size == 1 {
+					stats.Singletons++
+				}
+				stats.Largest = max(stats.Largest, size)
+				stats.SizeCounts[sizeBucket(size)]++
+			}
+			if b.Field(0).Len() >= outBatchRows {
+				if err := flushBuilder(w, b); err != nil {
+					return err
+				}
 			}
 		}
+		return nil
+	}
+	var err error
+	if r.sp != nil {
+		err = r.scan(ctx, nil, nil, add)
+	} else {
+		err = add(0, r.st)
+	}
+	if err != nil {
+		return stats, rows, err
 	}
 	return stats, rows, flushBuilder(w, b)
 }
@@ -308,7 +321,7 @@ var unitNames = func() (wards, provinces map[uint32]string) {
 // writeResults writes clusters.parquet and golden.parquet side by side
 // (each is mostly Parquet encoding, one core apiece) and records their
 // counts in the manifest.
-func (o *outputs) writeResults(r *runner, res *cluster.Result) error {
+func (o *outputs) writeResults(ctx context.Context, r *runner, res *cluster.Result) error {
 	if err := r.rejects.flush(); err != nil {
 		return err
 	}
@@ -330,9 +343,9 @@ func (o *outputs) writeResults(r *runner, res *cluster.Result) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		stats, rows, cerr = writeClusters(r, cw, res)
+		stats, rows, cerr = writeClusters(ctx, r, cw, res)
 	}()
-	golden, gerr = g.write(gw, res)
+	golden, gerr = g.write(ctx, gw, res)
 	wg.Wait()
 	if cerr != nil {
 		return cerr
@@ -361,13 +374,14 @@ const goldenBatchRows = 32 * 1024
 // quality criteria. It returns the number of golden records. Choosing the
 // values and encoding Parquet overlap: a goroutine builds the batches and
 // the caller writes them, in order.
-func (g *goldenBuilder) write(w *dataio.Writer, res *cluster.Result) (int64, error) {
+func (g *goldenBuilder) write(ctx context.Context, w *dataio.Writer, res *cluster.Result) (int64, error) {
 	batches := make(chan arrow.RecordBatch, 1)
 	stop := make(chan struct{})
 	var golden int64
+	var berr error
 	go func() {
 		defer close(batches)
-		golden = g.build(res, func(rec arrow.RecordBatch) bool {
+		golden, berr = g.build(ctx, res, func(rec arrow.RecordBatch) bool {
 			select {
 			case batches <- rec:
 				return true
@@ -386,13 +400,17 @@ func (g *goldenBuilder) write(w *dataio.Writer, res *cluster.Result) (int64, err
 		}
 		rec.Release()
 	}
+	if err == nil {
+		err = berr
+	}
 	return golden, err
 }
 
 // build makes the golden records in cluster key order and hands them to
 // emit a batch at a time; it stops early when emit returns false. It
-// returns the number of golden records.
-func (g *goldenBuilder) build(res *cluster.Result, emit func(arrow.RecordBatch) bool) int64 {
+// returns the number of golden records. A spilled run reads the members
+// back a range of clusters at a time.
+func (g *goldenBuilder) build(ctx context.Context, res *cluster.Result, emit func(arrow.RecordBatch) bool) (int64, error) {
 	r := g.r
 	var golden int64
 	starts, rows := res.Groups()
@@ -404,45 +422,73 @@ func (g *goldenBuilder) build(res *cluster.Result, emit func(arrow.RecordBatch) 
 		keys   []uint64 // cluster key by cluster of the batch
 		iota   []int32  // 0, 1, 2, ...: local member indices
 	)
-	for c0 := 0; c0+1 < len(starts); {
-		c1 := c0 + 1
-		for c1+1 < len(starts) && starts[c1+1]-starts[c0] <= goldenBatchRows {
-			c1++
-		}
-		sel, bounds, keys = sel[:0], bounds[:0], keys[:0]
-		for c := c0; c < c1; c++ {
-			bounds = append(bounds, int32(len(sel)))
-			// The first member has the smallest stable key: it is the
-			// representative, whose key names the cluster.
-			keys = append(keys, res.Key(rows[starts[c]]))
-			for _, row := range rows[starts[c]:starts[c+1]] {
+	clusters := len(starts) - 1
+	for rangeStart := 0; rangeStart < clusters; {
+		rangeEnd := clusters
+		var loc []int32 // row → g.full row; nil: the same
+		if r.sp != nil {
+			rangeEnd = rangeStart + 1
+			for rangeEnd < clusters && int(starts[rangeEnd+1]-starts[rangeStart]) <= r.sp.maxRows {
+				rangeEnd++
+			}
+			var members []int32
+			for _, row := range rows[starts[rangeStart]:starts[rangeEnd]] {
 				if !r.dropped[row] {
-					sel = append(sel, row)
+					members = append(members, row)
 				}
 			}
-		}
-		bounds = append(bounds, int32(len(sel)))
-		g.local.gather(&g.full, sel)
-		for len(iota) < len(sel) {
-			iota = append(iota, int32(len(iota)))
-		}
-		for c := 0; c+1 < len(bounds); c++ {
-			members := iota[bounds[c]:bounds[c+1]]
-			if len(members) == 0 {
-				continue
+			slices.Sort(members)
+			sub, err := r.gather(ctx, members)
+			if err != nil {
+				return golden, err
 			}
-			g.appendRow(b, keys[c], members)
-			golden++
-			if b.Len() >= outBatchRows && !emit(b.NewBatch()) {
-				return golden
-			}
+			g.full = goldenViewOf(sub)
+			loc = r.sp.loc
 		}
-		c0 = c1
+		for c0 := rangeStart; c0 < rangeEnd; {
+			c1 := c0 + 1
+			for c1 < rangeEnd && starts[c1+1]-starts[c0] <= goldenBatchRows {
+				c1++
+			}
+			sel, bounds, keys = sel[:0], bounds[:0], keys[:0]
+			for c := c0; c < c1; c++ {
+				bounds = append(bounds, int32(len(sel)))
+				// The first member has the smallest stable key: it is the
+				// representative, whose key names the cluster.
+				keys = append(keys, res.Key(rows[starts[c]]))
+				for _, row := range rows[starts[c]:starts[c+1]] {
+					if !r.dropped[row] {
+						if loc != nil {
+							row = loc[row]
+						}
+						sel = append(sel, row)
+					}
+				}
+			}
+			bounds = append(bounds, int32(len(sel)))
+			g.local.gather(&g.full, sel)
+			for len(iota) < len(sel) {
+				iota = append(iota, int32(len(iota)))
+			}
+			for c := 0; c+1 < len(bounds); c++ {
+				members := iota[bounds[c]:bounds[c+1]]
+				if len(members) == 0 {
+					continue
+				}
+				g.appendRow(b, keys[c], members)
+				golden++
+				if b.Len() >= outBatchRows && !emit(b.NewBatch()) {
+					return golden, nil
+				}
+			}
+			c0 = c1
+		}
+		rangeStart = rangeEnd
 	}
 	if b.Len() > 0 {
 		emit(b.NewBatch())
 	}
-	return golden
+	return golden, nil
 }
 
 // goldenCols are a field's columns the golden builder reads, resolved once
@@ -545,10 +591,30 @@ func newGoldenBuilder(r *runner) *goldenBuilder {
 	g := &goldenBuilder{r: r, hasKinds: map[string]bool{}, updated: -1}
 	g.wards, g.provinces = unitNames()
 	names := []string{"cluster_id", "size", "member_ids"}
-	g.full = goldenView{recordID: st.recordID, flags: st.flags, idKey: st.idKey, cols: make([]goldenCols, len(st.fields))}
+	g.full = goldenViewOf(st)
 	for i := range st.fields {
 		f := &st.fields[i]
-		c := &g.full.cols[i]
+		if f.kind == config.KindTimestamp && g.updated < 0 {
+			g.updated = i
+		}
+		g.rules = append(g.rules, r.cfg.SurvivorshipFor(f.name))
+		g.hasKinds[f.kind] = true
+		names = append(names, f.name, f.name+"_from")
+		if f.kind == config.KindVNAddress {
+			names = append(names, f.name+"_ward_2025", f.name+"_province_2025")
+		}
+	}
+	names = append(names, "correct", "complete", "clean", "live", "quality_flags")
+	g.schema = dataio.StringSchema(names...)
+	return g
+}
+
+// goldenViewOf is the view of st's columns the golden builder reads.
+func goldenViewOf(st *store) goldenView {
+	v := goldenView{recordID: st.recordID, flags: st.flags, idKey: st.idKey, cols: make([]goldenCols, len(st.fields))}
+	for i := range st.fields {
+		f := &st.fields[i]
+		c := &v.cols[i]
 		c.kind = f.kind
 		switch f.kind {
 		case config.KindPersonName, config.KindText:
@@ -565,20 +631,9 @@ func newGoldenBuilder(r *runner) *goldenBuilder {
 			c.street, c.ward, c.province = *f.str("street"), f.int32s("ward_2025"), f.int32s("province_2025")
 		case config.KindTimestamp:
 			c.ts = f.ts
-			if g.updated < 0 {
-				g.updated = i
-			}
-		}
-		g.rules = append(g.rules, r.cfg.SurvivorshipFor(f.name))
-		g.hasKinds[f.kind] = true
-		names = append(names, f.name, f.name+"_from")
-		if f.kind == config.KindVNAddress {
-			names = append(names, f.name+"_ward_2025", f.name+"_province_2025")
 		}
 	}
-	names = append(names, "correct", "complete", "clean", "live", "quality_flags")
-	g.schema = dataio.StringSchema(names...)
-	return g
+	return v
 }
 
 func (g *goldenBuilder) ts(m int32) int64 {

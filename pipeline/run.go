@@ -33,8 +33,15 @@ type Options struct {
 	// MemoryLimit is the run's memory budget in bytes (--memory); 0 means
 	// DefaultMemoryLimit. The garbage collector keeps the heap under it.
 	MemoryLimit int64
-	Plan        bool      // only print the blocking plan
-	Log         io.Writer // stage timings and plan; nil = quiet
+	// Spill says when the records go to disk (default SpillAuto); SpillDir
+	// is where (default: a hidden folder in OutDir).
+	Spill    SpillMode
+	SpillDir string
+	// spillPartitionRows, when set, replaces the partition size the memory
+	// budget gives (tests: many partitions from a small register).
+	spillPartitionRows int
+	Plan               bool      // only print the blocking plan
+	Log                io.Writer // stage timings and plan; nil = quiet
 	// Warn receives warnings as they happen (also kept in the manifest);
 	// nil: the manifest only.
 	Warn     io.Writer
@@ -48,8 +55,9 @@ type runner struct {
 	files     []inputFile
 	inputs    []InputStat
 	st        *store
-	dropped   []bool   // rows rejected after loading (duplicate ids)
-	secondary []uint64 // sort key of capped blocks
+	sp        *spillState // nil unless the records were spilled to disk
+	dropped   []bool      // rows rejected after loading (duplicate ids)
+	secondary []uint64    // sort key of capped blocks
 	rejects   *rejectSink
 	rowsIn    int64
 	progress  *progress.Reporter
@@ -120,6 +128,10 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 		return nil, err
 	}
 
+	// Spill files go on success, error and Ctrl-C alike (a canceled
+	// context ends the run through here).
+	defer func() { r.sp.remove() }()
+
 	r.timer.begin("read+normalize")
 	r.progress = progress.New("normalize", 0, opt.Progress)
 	err = r.load(ctx)
@@ -131,13 +143,22 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 		r.st.n, len(r.files), r.rejects.count, r.st.memBytes()>>20, opt.MemoryLimit>>20)
 
 	r.timer.begin("block")
-	ix, err := r.buildIndex()
+	var ix *blocking.Index
+	if r.sp != nil {
+		err = r.spillBlock(ctx)
+	} else {
+		ix, err = r.buildIndex()
+	}
 	if err != nil {
 		return nil, err
 	}
 	if opt.Plan {
-		stats, err := ix.Plan(opt.Workers)
-		if err != nil {
+		var stats []blocking.RuleStats
+		if r.sp != nil {
+			// Pairs after cross-rule de-duplication are only counted by
+			// scoring a spilled register.
+			stats = r.sp.stats
+		} else if stats, err = ix.Plan(opt.Workers); err != nil {
 			return nil, err
 		}
 		r.timer.end()
@@ -149,7 +170,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	}
 
 	r.timer.begin("train")
-	sc, err := r.newScorer(ix)
+	sc, err := r.newScorer(ctx, ix)
 	if err != nil {
 		return nil, err
 	}
@@ -163,13 +184,23 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 		return nil, err
 	}
 	acc := &acceptedEdges{}
-	if err := r.score(ctx, ix, sc, pw, acc); err != nil {
+	var stats []blocking.RuleStats
+	if r.sp != nil {
+		err = r.spillScore(ctx, sc, pw, acc)
+		stats = r.sp.stats
+	} else {
+		err = r.score(ctx, pairSource{ix: ix, c1: ix.NumChunks(), rule: -1, st: r.st, comparers: sc.comparers}, sc, pw, acc)
+		stats = ix.Stats()
+	}
+	if err == nil {
+		err = pw.flush()
+	}
+	if err != nil {
 		return nil, err
 	}
 
 	// What only blocking and scoring read is let go before the last
 	// stages, so that the write stage's buffers fit the memory budget.
-	stats := ix.Stats()
 	ix, r.secondary = nil, nil
 	rulePairs := sc.rulePairs
 	threshold := sc.threshold
@@ -177,7 +208,11 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	r.st.releaseForOutput()
 
 	r.timer.begin("cluster")
-	cb, err := cluster.New(r.stableKeys(), acc.clusterKeys(r.st.idKey), cluster.Options{Workers: r.opt.Workers})
+	stable := r.stableKeys()
+	if r.sp != nil {
+		stable, r.sp.stable = r.sp.stable, nil
+	}
+	cb, err := cluster.New(stable, acc.clusterKeys(r.st.idKey), cluster.Options{Workers: r.opt.Workers})
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +228,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	r.manifest.Pairs.CannotLinkRejected = rejectedEdges
 
 	r.timer.begin("write")
-	if err := out.writeResults(r, res); err != nil {
+	if err := out.writeResults(ctx, r, res); err != nil {
 		return nil, err
 	}
 	r.manifest.Blocking = ruleStats(stats)
@@ -244,15 +279,24 @@ func ruleStats(stats []blocking.RuleStats) []RuleStat {
 
 // stableKeys gives each record a key that does not depend on run order:
 // the hash of its source name and record id. Cluster ids derive from it.
+// A spilled run computed them while loading: nil.
 func (r *runner) stableKeys() []uint64 {
+	if r.sp != nil {
+		return nil
+	}
 	keys := make([]uint64, r.st.n)
 	const span = 1 << 16
 	parallelFor(r.opt.Workers, (len(keys)+span-1)/span, func(_, c int) {
 		for i := c * span; i < min(len(keys), (c+1)*span); i++ {
-			keys[i] = blocking.NewHasher().String(r.cfg.Sources[r.st.source[i]].Name).Bytes(r.st.recordID.get(int32(i))).Sum()
+			keys[i] = stableKey(r.cfg.Sources[r.st.source[i]].Name, r.st.recordID.get(int32(i)))
 		}
 	})
 	return keys
+}
+
+// stableKey is the hash of a record's source name and id.
+func stableKey(source string, id []byte) uint64 {
+	return blocking.NewHasher().String(source).Bytes(id).Sum()
 }
 
 // errCanceled reports a run stopped by its context (SIGINT, SIGTERM).

@@ -24,6 +24,7 @@ type scorer struct {
 	floor     float64 // match weight at or above which a pair is written
 	rulePairs []int64
 	width     int
+	freqs     map[string]*linkage.FreqTable // term frequencies by comparison
 	// idComparison is the index of the national ID comparison, -1 if none.
 	idComparison int
 }
@@ -92,32 +93,34 @@ func compileComparisons(cfg *config.Config, st *store) (*linkage.Compiled, error
 
 // newScorer compiles the comparisons, binds them to the store with the
 // term-frequency tables, and trains the model (or loads --model).
-func (r *runner) newScorer(ix *blocking.Index) (*scorer, error) {
+func (r *runner) newScorer(ctx context.Context, ix *blocking.Index) (*scorer, error) {
 	compiled, err := compileComparisons(r.cfg, r.st)
 	if err != nil {
 		return nil, err
 	}
-	cols := r.st.linkageColumns()
-	cols.Freqs = map[string]*linkage.FreqTable{}
-	for k := 0; k < compiled.Len(); k++ {
-		spec := compiled.Spec(k)
-		if spec.TermFrequency {
-			cols.Freqs[spec.Name] = linkage.FreqTableOf(cols.Strings[tfColumn(spec)])
+	sc := &scorer{compiled: compiled, width: compiled.Len(), rulePairs: make([]int64, len(r.cfg.Blocking.Rules)), idComparison: -1}
+	if r.sp != nil {
+		// The comparers are bound to each set of records read back.
+		if sc.freqs, err = r.spillFreqs(ctx, compiled); err != nil {
+			return nil, err
+		}
+	} else {
+		cols := r.st.linkageColumns()
+		sc.freqs = map[string]*linkage.FreqTable{}
+		for k := 0; k < compiled.Len(); k++ {
+			spec := compiled.Spec(k)
+			if spec.TermFrequency {
+				sc.freqs[spec.Name] = linkage.FreqTableOf(cols.Strings[tfColumn(spec)])
+			}
+		}
+		if sc.comparers, err = r.bindComparers(sc, r.st); err != nil {
+			return nil, err
 		}
 	}
-	base, err := compiled.Bind(cols)
-	if err != nil {
-		return nil, err
-	}
-	sc := &scorer{compiled: compiled, width: compiled.Len(), rulePairs: make([]int64, len(r.cfg.Blocking.Rules)), idComparison: -1}
 	for k := 0; k < compiled.Len(); k++ {
 		if compiled.Spec(k).Kind == linkage.KindID && sc.idComparison < 0 {
 			sc.idComparison = k
 		}
-	}
-	sc.comparers = append(sc.comparers, base)
-	for w := 1; w < r.opt.Workers; w++ {
-		sc.comparers = append(sc.comparers, base.Clone())
 	}
 	if r.opt.ModelPath != "" {
 		m, err := linkage.LoadModel(r.opt.ModelPath)
@@ -129,7 +132,7 @@ func (r *runner) newScorer(ix *blocking.Index) (*scorer, error) {
 		}
 		sc.model = m
 		r.manifest.Model = ModelInfo{File: r.opt.ModelPath}
-	} else if err := r.train(ix, sc); err != nil {
+	} else if err := r.train(ctx, ix, sc); err != nil {
 		return nil, err
 	}
 	if r.cfg.Threshold.MatchWeight != nil {
@@ -145,7 +148,7 @@ func (r *runner) newScorer(ix *blocking.Index) (*scorer, error) {
 // train estimates u from random pairs and m and λ by EM over the vectors
 // of the candidate pairs (at most model.sample_pairs_per_rule of a rule,
 // sampled by whole blocks), counted in per-worker histograms.
-func (r *runner) train(ix *blocking.Index, sc *scorer) error {
+func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) error {
 	m := linkage.NewModel(sc.compiled)
 	m.TFMin = r.cfg.Model.TermFrequencyMin
 	live := r.liveRows()
@@ -157,8 +160,26 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 	for w := range uSims {
 		uSims[w] = make([]float32, sc.width)
 	}
+	uCms := sc.comparers
+	if r.sp != nil {
+		// Read back the records the random pairs touch.
+		var need []int32
+		linkage.EachUPair(len(live), samples, r.cfg.Seed, func(i, j int32) { need = append(need, live[i], live[j]) })
+		slices.Sort(need)
+		sub, err := r.gather(ctx, slices.Compact(need))
+		if err != nil {
+			return err
+		}
+		if uCms, err = r.bindComparers(sc, sub); err != nil {
+			return err
+		}
+	}
 	err := m.EstimateU(len(live), samples, r.cfg.Seed, r.opt.Workers, func(w int, i, j int32, levels []int8) {
-		sc.comparers[w].Compare(live[i], live[j], levels, uSims[w], nil)
+		a, b := live[i], live[j]
+		if r.sp != nil {
+			a, b = r.sp.loc[a], r.sp.loc[b]
+		}
+		uCms[w].Compare(a, b, levels, uSims[w], nil)
 	})
 	if err != nil {
 		return err
@@ -193,15 +214,52 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 	// the cap is sampled by whole blocks; scale turns its counts back.
 	scales := make([]float64, rules)
 	for k, rule := range trainRules {
-		keys, err := ruleKeys(r.st, r.dropped, uint64(1000+k), rule)
+		var keys []uint64
+		var err error
+		if r.sp != nil {
+			keys, err = r.spillKeys(ctx, uint64(1000+k), rule)
+		} else {
+			keys, err = ruleKeys(r.st, r.dropped, uint64(1000+k), rule)
+		}
 		if err != nil {
 			return fmt.Errorf("model.training_rules[%d]: %w", k, err)
 		}
-		single, err := blocking.Build(r.st.n, []blocking.Rule{{Name: rule.Name, Keys: keys, Secondary: r.secondary}}, r.blockingOptions())
+		secondary := r.secondary
+		if r.sp != nil {
+			secondary = r.sp.secondary
+		}
+		single, err := blocking.Build(r.st.n, []blocking.Rule{{Name: rule.Name, Keys: keys, Secondary: secondary}}, r.blockingOptions())
 		if err != nil {
 			return err
 		}
 		sample := single.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed+uint64(k))
+		if r.sp != nil {
+			// The sampled pairs, then the records they touch, read back.
+			var pairs, buf []blocking.Pair
+			var kept int64
+			for c := 0; c < single.NumChunks(); c++ {
+				var kc int64
+				buf, kc = single.AppendChunkSample(buf[:0], c, &sample)
+				kept += kc
+				for _, p := range buf {
+					if !r.skipPair(p.Left, p.Right) {
+						pairs = append(pairs, p)
+					}
+				}
+			}
+			scales[k] = single.Scale(0, kept)
+			single, keys = nil, nil
+			sub, err := r.gather(ctx, rowsOfPairs(pairs))
+			if err != nil {
+				return err
+			}
+			cms, err := r.bindComparers(sc, sub)
+			if err != nil {
+				return err
+			}
+			r.comparePairs(cms, pairs, masked[k], sc.width, func(w int) *linkage.Histogram { return hists[w][k] })
+			continue
+		}
 		kept := sampledPairs(single, &sample, r.opt.Workers, func(w int, p blocking.Pair) {
 			if r.skipPair(p.Left, p.Right) {
 				return
@@ -275,7 +333,10 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 	// λ, the share of matches among the blocked pairs, with m and u fixed:
 	// a few EM steps on λ alone over the candidate pairs' full vectors
 	// (each rule's pairs, or its block sample scaled back).
-	all := r.candidateVectors(ix, sc)
+	all, err := r.candidateVectors(ctx, ix, sc)
+	if err != nil {
+		return err
+	}
 	if m, err = withLambda(m, all, r.allPairs()); err != nil {
 		return err
 	}
@@ -285,7 +346,9 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 	// computed instead over all pairs from the value counts, less the
 	// matches' share, and λ is re-estimated; two rounds settle both.
 	for round := 0; round < 2; round++ {
-		r.identifierU(m, sc.compiled)
+		if err := r.identifierU(ctx, m, sc.compiled); err != nil {
+			return err
+		}
 		if m, err = withLambda(m, all, r.allPairs()); err != nil {
 			return err
 		}
@@ -301,7 +364,7 @@ func (r *runner) train(ix *blocking.Index, sc *scorer) error {
 // on the value: P(agree) over all pairs with a value, Σ c(c-1) / n(n-1)
 // from the value counts, less λ·m (the matching pairs), and at least one
 // pair's worth. The "else" level takes up the difference so u sums to 1.
-func (r *runner) identifierU(m *linkage.Model, compiled *linkage.Compiled) {
+func (r *runner) identifierU(ctx context.Context, m *linkage.Model, compiled *linkage.Compiled) error {
 	for k := 0; k < compiled.Len(); k++ {
 		spec := compiled.Spec(k)
 		if spec.Kind != linkage.KindID && spec.Kind != linkage.KindPhone {
@@ -312,12 +375,25 @@ func (r *runner) identifierU(m *linkage.Model, compiled *linkage.Compiled) {
 		if fs == nil || len(fs.strs) == 0 {
 			continue
 		}
-		col := &fs.strs[0]
-		entries := make([]blocking.Entry, 0, r.st.n)
-		for i := 0; i < r.st.n; i++ {
-			if v := col.get(int32(i)); len(v) > 0 && !r.dropped[i] {
-				entries = append(entries, blocking.Entry{Key: blocking.HashBytes(v), Row: int32(i)})
+		var entries []blocking.Entry
+		add := func(st *store, first int) {
+			col := &st.field(name).strs[0]
+			for i := 0; i < st.n; i++ {
+				if v := col.get(int32(i)); len(v) > 0 && !r.dropped[first+i] {
+					entries = append(entries, blocking.Entry{Key: blocking.HashBytes(v), Row: int32(first + i)})
+				}
 			}
+		}
+		if r.sp != nil {
+			if err := r.scan(ctx, nil, nil, func(first int, st *store) error {
+				add(st, first)
+				return nil
+			}); err != nil {
+				return err
+			}
+		} else {
+			entries = make([]blocking.Entry, 0, r.st.n)
+			add(r.st, 0)
 		}
 		n := float64(len(entries))
 		if n < 2 {
@@ -344,6 +420,7 @@ func (r *runner) identifierU(m *linkage.Model, compiled *linkage.Compiled) {
 		u = min(u, pool/2)
 		levels[0].U, levels[top].U = pool-u, u
 	}
+	return nil
 }
 
 // allPairs is the number of record pairs the mode compares: every pair in
@@ -405,7 +482,7 @@ type weightedVectors struct {
 // candidateVectors counts the full comparison vectors of the candidate
 // pairs: every pair of a rule within the sample cap, else a sample of its
 // blocks with the counts scaled to the rule.
-func (r *runner) candidateVectors(ix *blocking.Index, sc *scorer) *weightedVectors {
+func (r *runner) candidateVectors(ctx context.Context, ix *blocking.Index, sc *scorer) (*weightedVectors, error) {
 	rules := len(r.cfg.Blocking.Rules)
 	hists := make([][]*linkage.Histogram, r.opt.Workers) // [worker][rule]
 	bufs := make([][]int8, r.opt.Workers)
@@ -417,17 +494,54 @@ func (r *runner) candidateVectors(ix *blocking.Index, sc *scorer) *weightedVecto
 		}
 		bufs[w], sims[w] = make([]int8, sc.width), make([]float32, sc.width)
 	}
-	sample := ix.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed)
-	kept := sampledPairs(ix, &sample, r.opt.Workers, func(w int, p blocking.Pair) {
-		if r.skipPair(p.Left, p.Right) {
-			return
+	scales := make([]float64, rules)
+	if r.sp != nil {
+		// Each rule's sampled blocks (drawn by spillBlock), less the pairs
+		// an earlier rule produces, compared on the records read back.
+		sp := r.sp
+		for k := 0; k < rules; k++ {
+			pairs := sp.samples[k]
+			scales[k] = ruleScale(sp.stats[k].CandidatePairs, sp.kept[k])
+			if len(pairs) == 0 {
+				continue
+			}
+			sub, err := r.gather(ctx, rowsOfPairs(pairs))
+			if err != nil {
+				return nil, err
+			}
+			keys, err := r.earlierKeys(sub, k)
+			if err != nil {
+				return nil, err
+			}
+			kept := pairs[:0]
+			for _, p := range pairs {
+				if !r.skipPair(p.Left, p.Right) && !r.earlierPair(keys, p.Left, p.Right, sp.loc[p.Left], sp.loc[p.Right]) {
+					kept = append(kept, p)
+				}
+			}
+			cms, err := r.bindComparers(sc, sub)
+			if err != nil {
+				return nil, err
+			}
+			r.comparePairs(cms, kept, nil, sc.width, func(w int) *linkage.Histogram { return hists[w][k] })
+			sp.samples[k] = nil
 		}
-		sc.comparers[w].Compare(p.Left, p.Right, bufs[w], sims[w], nil)
-		hists[w][p.Rule].Add(bufs[w])
-	})
+	} else {
+		sample := ix.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed)
+		kept := sampledPairs(ix, &sample, r.opt.Workers, func(w int, p blocking.Pair) {
+			if r.skipPair(p.Left, p.Right) {
+				return
+			}
+			sc.comparers[w].Compare(p.Left, p.Right, bufs[w], sims[w], nil)
+			hists[w][p.Rule].Add(bufs[w])
+		})
+		for k := range scales {
+			scales[k] = ix.Scale(k, kept[k])
+		}
+	}
 	counts := map[string]float64{}
 	for k := 0; k < rules; k++ {
-		scale := ix.Scale(k, kept[k])
+		scale := scales[k]
 		for _, wh := range hists {
 			h := wh[k]
 			for v := 0; v < h.Len(); v++ {
@@ -451,7 +565,16 @@ func (r *runner) candidateVectors(ix *blocking.Index, sc *scorer) *weightedVecto
 		out.counts = append(out.counts, c)
 		out.total += c
 	}
-	return out
+	return out, nil
+}
+
+// ruleScale is blocking.Index.Scale from a rule's candidate pairs and
+// those of its sampled blocks.
+func ruleScale(total, sampled int64) float64 {
+	if sampled <= 0 || total <= sampled {
+		return 1
+	}
+	return float64(total) / float64(sampled)
 }
 
 // vectorKey is a comparison vector as a map key.
@@ -581,54 +704,92 @@ type scoredChunk struct {
 	weights []float64
 	pairs   int64 // candidate pairs scored
 	perRule []int64
+	// st holds the pairs' records; localLeft and localRight are their
+	// rows there (the same as left and right unless spilled).
+	st                    *store
+	localLeft, localRight []int32
 }
 
 func (c *scoredChunk) reset(rules int) {
 	c.rule, c.left, c.right = c.rule[:0], c.left[:0], c.right[:0]
+	c.localLeft, c.localRight = c.localLeft[:0], c.localRight[:0]
 	c.levels, c.sims, c.weights = c.levels[:0], c.sims[:0], c.weights[:0]
 	c.pairs = 0
 	c.perRule = append(c.perRule[:0], make([]int64, rules)...)
 }
 
-// score compares every candidate pair on the worker pool, writes the pairs
-// above the floor in chunk order and feeds those above the threshold to
-// the clusterer.
-func (r *runner) score(ctx context.Context, ix *blocking.Index, sc *scorer, pw *pairsWriter, acc *acceptedEdges) error {
+// pairSource is a run of an index's chunks to score and the records their
+// rows point into.
+type pairSource struct {
+	ix     *blocking.Index
+	c0, c1 int // chunks [c0, c1)
+	// rule is the blocking rule to report for every pair, or -1 for the
+	// pair's own (a spilled run indexes one rule at a time).
+	rule int
+	// st holds the records; loc maps the index's rows to st's (nil: the
+	// same rows).
+	st        *store
+	loc       []int32
+	comparers []*linkage.Comparer // bound to st
+	// earlier, when set, tells the pairs an earlier rule produced (the
+	// index's rows and st's), which the index does not know.
+	earlier func(gi, gj, li, lj int32) bool
+}
+
+// score compares every candidate pair of src on the worker pool, writes
+// the pairs above the floor in chunk order and feeds those above the
+// threshold to the clusterer. The caller flushes pw.
+func (r *runner) score(ctx context.Context, src pairSource, sc *scorer, pw *pairsWriter, acc *acceptedEdges) error {
+	ix := src.ix
 	pool := sync.Pool{New: func() any { return &scoredChunk{} }}
 	pairBufs := make([][]blocking.Pair, r.opt.Workers)
 	tfBufs := make([][]float32, r.opt.Workers)
 	for w := range tfBufs {
 		tfBufs[w] = make([]float32, sc.width)
 	}
-	nchunks := ix.NumChunks()
-	next := 0
+	nchunks := src.c1
+	next := src.c0
 	rules := len(r.cfg.Blocking.Rules)
 	p := orderedPool[int, *scoredChunk]{
 		workers: r.opt.Workers,
 		work: func(w int, c int) (*scoredChunk, error) {
 			out := pool.Get().(*scoredChunk)
 			out.reset(rules)
+			out.st = src.st
 			pairBufs[w] = ix.AppendChunk(pairBufs[w][:0], c)
-			cm, tf := sc.comparers[w], tfBufs[w]
+			cm, tf := src.comparers[w], tfBufs[w]
 			for _, p := range pairBufs[w] {
 				if r.skipPair(p.Left, p.Right) {
 					continue
+				}
+				li, lj := p.Left, p.Right
+				if src.loc != nil {
+					li, lj = src.loc[li], src.loc[lj]
+				}
+				if src.earlier != nil && src.earlier(p.Left, p.Right, li, lj) {
+					continue
+				}
+				rule := p.Rule
+				if src.rule >= 0 {
+					rule = uint8(src.rule)
 				}
 				n := len(out.levels)
 				out.levels = append(out.levels, make([]int8, sc.width)...)
 				out.sims = append(out.sims, make([]float32, sc.width)...)
 				lv, sm := out.levels[n:], out.sims[n:]
-				cm.Compare(p.Left, p.Right, lv, sm, tf)
+				cm.Compare(li, lj, lv, sm, tf)
 				wt := sc.model.Weight(lv, tf)
 				out.pairs++
-				out.perRule[p.Rule]++
+				out.perRule[rule]++
 				if wt < sc.floor && wt < sc.threshold {
 					out.levels, out.sims = out.levels[:n], out.sims[:n]
 					continue
 				}
-				out.rule = append(out.rule, p.Rule)
+				out.rule = append(out.rule, rule)
 				out.left = append(out.left, p.Left)
 				out.right = append(out.right, p.Right)
+				out.localLeft = append(out.localLeft, li)
+				out.localRight = append(out.localRight, lj)
 				out.weights = append(out.weights, wt)
 			}
 			return out, nil
@@ -663,10 +824,7 @@ func (r *runner) score(ctx context.Context, ix *blocking.Index, sc *scorer, pw *
 		next++
 		return next - 1, true, nil
 	})
-	if err != nil {
-		return err
-	}
-	return pw.flush()
+	return err
 }
 
 // acceptedEdges buffers the pairs above the threshold until scoring ends:

@@ -287,3 +287,39 @@ func (s *store) memBytes() int64 {
 	}
 	return b
 }
+
+// appendRows appends the given rows of src (same config) to s, in order.
+func (s *store) appendRows(src *store, rows []int32) error {
+	for _, i := range rows {
+		if err := s.recordID.append(src.recordID.get(i)); err != nil {
+			return err
+		}
+		s.source = append(s.source, src.source[i])
+		s.file = append(s.file, src.file[i])
+		s.row = append(s.row, src.row[i])
+		s.flags = append(s.flags, src.flags[i])
+		s.idKey = append(s.idKey, src.idKey[i])
+	}
+	for f := range s.fields {
+		d, o := &s.fields[f], &src.fields[f]
+		for j := range d.strs {
+			for _, i := range rows {
+				if err := d.strs[j].append(o.strs[j].get(i)); err != nil {
+					return fmt.Errorf("field %s: %w", d.name, err)
+				}
+			}
+		}
+		for j := range d.ints {
+			for _, i := range rows {
+				d.ints[j] = append(d.ints[j], o.ints[j][i])
+			}
+		}
+		if len(o.ts) > 0 {
+			for _, i := range rows {
+				d.ts = append(d.ts, o.ts[i])
+			}
+		}
+	}
+	s.n += len(rows)
+	return nil
+}

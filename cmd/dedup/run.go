@@ -33,6 +33,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("quiet", false, "no progress output")
 	memory := fs.String("memory", "", "memory budget the run keeps under, e.g. 6GiB (default: a quarter of the machine's memory)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
+	spill := fs.String("spill", "auto", "keep the records on disk: auto (when they pass 60% of --memory), always or never")
+	spillDir := fs.String("spill-dir", "", "folder for the spill files (default: a hidden folder in --out); removed when the run ends")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dedup run [--config C] --out DIR [flags] [INPUT...]\n\nAn INPUT is a Parquet, CSV or Arrow file or a folder of them; NAME=INPUT assigns it to a config source.")
 		fs.PrintDefaults()
@@ -53,6 +55,10 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		if memLimit < 256<<20 {
 			return fmt.Errorf("--memory: %s is under the 256 MiB a run needs at least", *memory)
 		}
+	}
+	spillMode, err := pipeline.ParseSpillMode(*spill)
+	if err != nil {
+		return fmt.Errorf("--spill: %w", err)
 	}
 	cfg := config.Default()
 	if *cfgPath != "" {
@@ -77,7 +83,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	opt := pipeline.Options{
 		OutDir: *out, Inputs: fs.Args(), Workers: *workers, BatchSize: *batch,
 		ModelPath: *model, Plan: *plan, MemoryLimit: memLimit, Progress: progress.Options{Out: stderr, Quiet: *quiet},
-		Warn: stderr,
+		Warn: stderr, Spill: spillMode, SpillDir: *spillDir,
 	}
 	if *verbose || *plan {
 		opt.Log = stderr

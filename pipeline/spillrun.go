@@ -1,0 +1,651 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/linkage"
+)
+
+// SpillMode says when a run keeps its records on disk.
+type SpillMode int
+
+const (
+	// SpillAuto spills once the record store passes spillPercent of the
+	// memory budget.
+	SpillAuto SpillMode = iota
+	// SpillNever keeps every record in memory, and stops with an error when
+	// the store outgrows the machine.
+	SpillNever
+	// SpillAlways spills from the first record (tests, and registers known
+	// to be large).
+	SpillAlways
+)
+
+// ParseSpillMode reads --spill: auto, never or always.
+func ParseSpillMode(s string) (SpillMode, error) {
+	switch s {
+	case "", "auto":
+		return SpillAuto, nil
+	case "never":
+		return SpillNever, nil
+	case "always":
+		return SpillAlways, nil
+	}
+	return 0, fmt.Errorf("%q: want auto, never or always", s)
+}
+
+// spillPercent is the share of the memory budget the record store may
+// take before the run spills: blocking, scoring and writing need about as
+// much again beside it.
+const spillPercent = 60
+
+// spillState is a spilled run's records: on disk, in load order, with the
+// few columns every stage reads by row kept in memory (runner.st holds
+// them: source, file, row, flags, cannot-link key; its field columns are
+// empty).
+//
+// A spilled run produces the same bytes as one in memory. Blocking rules
+// are processed one at a time: the rule's keys are computed in a pass over
+// the records, its index is built from the keys alone, and its blocks, in
+// key order, are cut into partitions of at most maxRows records; a second
+// pass routes each partition's records to its own spill file, and the
+// partitions are then scored one after another, each read back into
+// memory by itself. Pairs a previous rule already produced are recognised
+// from the records' own keys under the earlier rules (recomputed from the
+// partition's records) and the earlier rules' capped-block positions.
+// Model training reads back only the records its sampled pairs touch, and
+// the golden records are built a range of clusters at a time.
+type spillState struct {
+	dir     *spillDir
+	records *spillFile
+	first   []int    // first row of each batch of records
+	n       int      // records so far
+	thin    []*store // per batch: the in-memory columns, joined at the end
+	stable  []uint64 // stable key by row (cluster ids)
+	dupKey  []uint64 // duplicateKey by row, until duplicates are marked
+	// loc maps a row to its position in the records read back last
+	// (gather, a partition).
+	loc []int32
+	// secondary is the capped-block sort key of every row.
+	secondary []uint64
+	// per blocking rule, from the block stage
+	stats   []blocking.RuleStats
+	capped  []map[int32]int32 // capped rows' positions in their block
+	samples [][]blocking.Pair // training sample of the rule's blocks (rule's own rows, before cross-rule de-duplication)
+	kept    []int64           // candidate pairs of the sampled blocks
+	// maxRows is how many records one partition holds.
+	maxRows int
+}
+
+// remove deletes the spill folder; nil-safe.
+func (sp *spillState) remove() {
+	if sp != nil {
+		sp.dir.remove()
+	}
+}
+
+// startSpill opens the spill folder and writes the batches loaded so far.
+func (r *runner) startSpill(chunks []*store) error {
+	parent := r.opt.SpillDir
+	if parent == "" {
+		parent = r.opt.OutDir
+	}
+	dir, err := newSpillDir(parent)
+	if err != nil {
+		return err
+	}
+	r.sp = &spillState{dir: dir}
+	if r.sp.records, err = dir.create("records"); err != nil {
+		return err
+	}
+	for _, c := range chunks {
+		if err := r.spillBatch(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// spillBatch writes one loaded batch to disk and keeps its small columns.
+func (r *runner) spillBatch(st *store) error {
+	sp := r.sp
+	sp.first = append(sp.first, sp.n)
+	sp.n += st.n
+	for i := 0; i < st.n; i++ {
+		id := st.recordID.get(int32(i))
+		sp.stable = append(sp.stable, stableKey(r.cfg.Sources[st.source[i]].Name, id))
+		sp.dupKey = append(sp.dupKey, duplicateKey(st.source[i], id))
+	}
+	if err := sp.records.append(st); err != nil {
+		return err
+	}
+	thin := newStore(r.cfg, 0)
+	thin.n, thin.source, thin.file, thin.row, thin.flags, thin.idKey = st.n, st.source, st.file, st.row, st.flags, st.idKey
+	thin.recordID = bytesColumn{offs: make([]uint32, 1)}
+	sp.thin = append(sp.thin, thin)
+	return nil
+}
+
+// finishSpill makes the spilled records readable and joins the in-memory
+// columns into r.st.
+func (r *runner) finishSpill() error {
+	sp := r.sp
+	if err := sp.records.flush(); err != nil {
+		return err
+	}
+	st, err := concatStores(r.cfg, sp.thin)
+	if err != nil {
+		return err
+	}
+	sp.thin = nil
+	r.st = st
+	sp.loc = make([]int32, st.n)
+	// A partition holds what a tenth of the budget holds of records as
+	// they were loaded (their size in memory is known from the file).
+	perRecord := max(int64(256), r.storeBytesEstimate()/int64(max(st.n, 1)))
+	sp.maxRows = int(max(r.opt.MemoryLimit/10/perRecord, 1024))
+	if r.opt.spillPartitionRows > 0 {
+		sp.maxRows = r.opt.spillPartitionRows
+	}
+	r.manifest.Spill = &SpillStat{RecordBytes: sp.records.size, PartitionRows: sp.maxRows}
+	return nil
+}
+
+// storeBytesEstimate is the in-memory size of the spilled records, from a
+// sample batch.
+func (r *runner) storeBytesEstimate() int64 {
+	if len(r.sp.first) == 0 {
+		return 0
+	}
+	st, _, err := r.sp.records.read(r.cfg, 0, nil)
+	if err != nil || st.n == 0 {
+		return 0
+	}
+	return st.memBytes() * int64(r.sp.n) / int64(st.n)
+}
+
+// markSpilledDuplicateIDs is markDuplicateIDs for spilled records: the
+// ids of rows sharing a hash are read back to compare them.
+func (r *runner) markSpilledDuplicateIDs(ctx context.Context) error {
+	sp := r.sp
+	err := r.markDuplicates(sp.dupKey, func(rows []int32) (func(int32) []byte, error) {
+		sub, err := r.gather(ctx, rows)
+		if err != nil {
+			return nil, err
+		}
+		return func(row int32) []byte { return sub.recordID.get(sp.loc[row]) }, nil
+	})
+	sp.dupKey = nil
+	return err
+}
+
+// scan reads the spilled records batch by batch: work (may be nil) runs
+// on the workers in any order, consume (may be nil) on the caller in
+// batch order. want (may be nil) skips batches whose rows are not needed.
+func (r *runner) scan(ctx context.Context, want func(first, rows int) bool, work func(first int, st *store) error, consume func(first int, st *store) error) error {
+	f := r.sp.records
+	bufs := make([][]byte, r.opt.Workers)
+	type item struct {
+		first int
+		st    *store
+	}
+	next := 0
+	p := orderedPool[int, item]{
+		workers: r.opt.Workers,
+		work: func(w, b int) (item, error) {
+			st, buf, err := f.read(r.cfg, b, bufs[w])
+			bufs[w] = buf
+			if err != nil {
+				return item{}, err
+			}
+			if work != nil {
+				if err := work(r.sp.first[b], st); err != nil {
+					return item{}, err
+				}
+			}
+			return item{r.sp.first[b], st}, nil
+		},
+		consume: func(it item) error {
+			if consume != nil {
+				return consume(it.first, it.st)
+			}
+			return nil
+		},
+	}
+	return p.run(ctx, func() (int, bool, error) {
+		for next < len(f.rows) && want != nil && !want(r.sp.first[next], f.rows[next]) {
+			next++
+		}
+		if next >= len(f.rows) {
+			return 0, false, nil
+		}
+		next++
+		return next - 1, true, nil
+	})
+}
+
+// spillKeys computes one rule's key for every record (0 for dropped ones).
+func (r *runner) spillKeys(ctx context.Context, salt uint64, rule config.BlockingRule) ([]uint64, error) {
+	keys := make([]uint64, r.st.n)
+	err := r.scan(ctx, nil, func(first int, st *store) error {
+		k, err := ruleKeys(st, r.dropped[first:first+st.n], salt, rule)
+		copy(keys[first:], k)
+		return err
+	}, nil)
+	return keys, err
+}
+
+// gather reads the given rows (ascending, distinct) back into a new store,
+// in that order, and points sp.loc of each at its position there.
+func (r *runner) gather(ctx context.Context, rows []int32) (*store, error) {
+	out := newStore(r.cfg, 0)
+	var sel []int32
+	span := func(first, n int) (int, int) {
+		lo := sort.Search(len(rows), func(i int) bool { return rows[i] >= int32(first) })
+		hi := sort.Search(len(rows), func(i int) bool { return rows[i] >= int32(first+n) })
+		return lo, hi
+	}
+	err := r.scan(ctx, func(first, n int) bool {
+		lo, hi := span(first, n)
+		return hi > lo
+	}, nil, func(first int, st *store) error {
+		lo, hi := span(first, st.n)
+		sel = sel[:0]
+		for _, g := range rows[lo:hi] {
+			sel = append(sel, g-int32(first))
+		}
+		return out.appendRows(st, sel)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, g := range rows {
+		r.sp.loc[g] = int32(i)
+	}
+	return out, nil
+}
+
+// rowsOfPairs lists the distinct rows of pairs, ascending.
+func rowsOfPairs(pairs []blocking.Pair) []int32 {
+	rows := make([]int32, 0, 2*len(pairs))
+	for _, p := range pairs {
+		rows = append(rows, p.Left, p.Right)
+	}
+	slices.Sort(rows)
+	return slices.Compact(rows)
+}
+
+// spillBlock is the block stage of a spilled run: every rule's keys, its
+// statistics, its capped blocks' positions and its training sample of
+// blocks, one rule at a time.
+func (r *runner) spillBlock(ctx context.Context) error {
+	sp := r.sp
+	sp.secondary = make([]uint64, r.st.n)
+	if err := r.scan(ctx, nil, func(first int, st *store) error {
+		copy(sp.secondary[first:], secondaryKeysOf(st))
+		return nil
+	}, nil); err != nil {
+		return err
+	}
+	rules := r.cfg.Blocking.Rules
+	sp.stats = make([]blocking.RuleStats, len(rules))
+	sp.capped = make([]map[int32]int32, len(rules))
+	sp.samples = make([][]blocking.Pair, len(rules))
+	sp.kept = make([]int64, len(rules))
+	for k, rule := range rules {
+		ix, err := r.spillRuleIndex(ctx, k, rule)
+		if err != nil {
+			return err
+		}
+		sp.stats[k] = ix.Stats()[0]
+		ix.CappedPositions(0, func(row, pos int32) {
+			if sp.capped[k] == nil {
+				sp.capped[k] = map[int32]int32{}
+			}
+			sp.capped[k][row] = pos
+		})
+		// The blocks the in-memory run's Index.SampleForCap keeps: the
+		// same probability (from the rule's candidate pairs) and the
+		// same per-rule seed.
+		s := ix.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed+uint64(k)*0x9e3779b97f4a7c15)
+		var buf []blocking.Pair
+		for c := 0; c < ix.NumChunks(); c++ {
+			var kept int64
+			buf, kept = ix.AppendChunkSample(buf[:0], c, &s)
+			sp.kept[k] += kept
+			for _, p := range buf {
+				p.Rule = uint8(k)
+				sp.samples[k] = append(sp.samples[k], p)
+			}
+		}
+		r.logf("rule %s: %d keyed records, %d blocks, %d candidate pairs", rule.Name, sp.stats[k].Records, sp.stats[k].Blocks, sp.stats[k].CandidatePairs)
+	}
+	return nil
+}
+
+// spillRuleIndex computes blocking rule k's keys and builds its index.
+func (r *runner) spillRuleIndex(ctx context.Context, k int, rule config.BlockingRule) (*blocking.Index, error) {
+	keys, err := r.spillKeys(ctx, uint64(k), rule)
+	if err != nil {
+		return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)
+	}
+	return blocking.Build(r.st.n, []blocking.Rule{{Name: rule.Name, Keys: keys, Secondary: r.sp.secondary}}, r.blockingOptions())
+}
+
+// earlierKeys computes, for the records of st, the keys of blocking rules
+// 0..k-1, for earlierLocal.
+func (r *runner) earlierKeys(st *store, k int) ([][]uint64, error) {
+	keys := make([][]uint64, k)
+	for j := 0; j < k; j++ {
+		var err error
+		if keys[j], err = ruleKeys(st, nil, uint64(j), r.cfg.Blocking.Rules[j]); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+// earlierPair reports whether a rule before k produces the pair of rows
+// (gi, gj), whose positions in the records read back are li and lj, as
+// blocking.Index does for the whole register: the two share a key under
+// an earlier rule, in an uncapped block or within the window of each
+// other in a capped one. Dropped records have no key, so a dropped row
+// never counts (keys of the read-back records do not know they were
+// dropped: the caller never asks about dropped rows).
+func (r *runner) earlierPair(keys [][]uint64, gi, gj, li, lj int32) bool {
+	w := int32(r.blockingOptionsWithDefaults().Window)
+	for j := range keys {
+		ki := keys[j][li]
+		if ki == 0 || ki != keys[j][lj] {
+			continue
+		}
+		capped := r.sp.capped[j]
+		if capped == nil {
+			return true
+		}
+		pi, ok := capped[gi]
+		if !ok {
+			return true // same uncapped block
+		}
+		d := pi - capped[gj]
+		if d < 0 {
+			d = -d
+		}
+		if d <= w {
+			return true
+		}
+	}
+	return false
+}
+
+// blockingOptionsWithDefaults is blockingOptions with blocking's defaults
+// filled in.
+func (r *runner) blockingOptionsWithDefaults() blocking.Options {
+	o := r.blockingOptions()
+	if o.MaxBlockSize <= 0 {
+		o.MaxBlockSize = blocking.DefaultMaxBlockSize
+	}
+	if o.Window <= 0 {
+		o.Window = blocking.DefaultWindow
+	}
+	return o
+}
+
+// bindComparers binds the comparisons to st's columns, one comparer per
+// worker.
+func (r *runner) bindComparers(sc *scorer, st *store) ([]*linkage.Comparer, error) {
+	cols := st.linkageColumns()
+	cols.Freqs = sc.freqs
+	base, err := sc.compiled.Bind(cols)
+	if err != nil {
+		return nil, err
+	}
+	cms := []*linkage.Comparer{base}
+	for w := 1; w < r.opt.Workers; w++ {
+		cms = append(cms, base.Clone())
+	}
+	return cms, nil
+}
+
+// spillFreqs counts the values of the term-frequency comparisons over the
+// spilled records.
+func (r *runner) spillFreqs(ctx context.Context, compiled *linkage.Compiled) (map[string]*linkage.FreqTable, error) {
+	freqs := map[string]*linkage.FreqTable{}
+	for k := 0; k < compiled.Len(); k++ {
+		if compiled.Spec(k).TermFrequency {
+			freqs[compiled.Spec(k).Name] = &linkage.FreqTable{}
+		}
+	}
+	if len(freqs) == 0 {
+		return freqs, nil
+	}
+	err := r.scan(ctx, nil, nil, func(_ int, st *store) error {
+		cols := st.linkageColumns()
+		for k := 0; k < compiled.Len(); k++ {
+			spec := compiled.Spec(k)
+			if spec.TermFrequency {
+				freqs[spec.Name].AddColumn(cols.Strings[tfColumn(spec)])
+			}
+		}
+		return nil
+	})
+	return freqs, err
+}
+
+// comparePairs compares pairs of rows of st (after mapping through
+// sp.loc when spilled) on the workers and adds each vector, with the
+// masked comparisons set to null, to hists[worker].
+func (r *runner) comparePairs(cms []*linkage.Comparer, pairs []blocking.Pair, mask []bool, width int, hist func(w int) *linkage.Histogram) {
+	const span = 4096
+	bufs := make([][]int8, r.opt.Workers)
+	sims := make([][]float32, r.opt.Workers)
+	parallelFor(r.opt.Workers, (len(pairs)+span-1)/span, func(w, c int) {
+		if bufs[w] == nil {
+			bufs[w], sims[w] = make([]int8, width), make([]float32, width)
+		}
+		lv := bufs[w]
+		for _, p := range pairs[c*span : min(len(pairs), (c+1)*span)] {
+			i, j := p.Left, p.Right
+			if r.sp != nil {
+				i, j = r.sp.loc[i], r.sp.loc[j]
+			}
+			cms[w].Compare(i, j, lv, sims[w], nil)
+			for k, m := range mask {
+				if m {
+					lv[k] = linkage.Null
+				}
+			}
+			hist(w).Add(lv)
+		}
+	})
+}
+
+// spillPartitions cuts rule index ix's chunks into partitions of at most
+// maxRows records (a block is never split), in chunk order: partition p
+// is chunks [bounds[p], bounds[p+1]). partOf[row] is 1 + the partition of
+// a row in a block, 0 for others.
+func (r *runner) spillPartitions(ix *blocking.Index, partOf []uint16) (bounds []int, err error) {
+	clear(partOf)
+	rows := 0
+	bounds = []int{0}
+	for c := 0; c < ix.NumChunks(); c++ {
+		members, continues := ix.ChunkRows(c)
+		if !continues && rows > 0 && rows+len(members) > r.sp.maxRows {
+			bounds = append(bounds, c)
+			rows = 0
+		}
+		p := len(bounds)
+		if p >= 1<<16-1 {
+			return nil, fmt.Errorf("a blocking rule needs more than %d partitions: give the run more memory", 1<<16-2)
+		}
+		if !continues {
+			rows += len(members)
+			for _, row := range members {
+				partOf[row] = uint16(p)
+			}
+		}
+	}
+	return append(bounds, ix.NumChunks()), nil
+}
+
+// routedPartition collects one partition's records during the routing
+// pass: in memory up to flushBytes, then in its own spill file.
+type routedPartition struct {
+	rows []int32 // global rows, ascending
+	buf  *store
+	file *spillFile
+}
+
+// partitionFlushBytes is how much of a partition's records the routing
+// pass holds before writing them to the partition's file.
+const partitionFlushBytes = 32 << 20
+
+// routePartitions reads the records once and hands each record in a block
+// to its partition. With one partition nothing is written: it stays in
+// memory (it fits: partitions are cut to).
+func (r *runner) routePartitions(ctx context.Context, partOf []uint16, parts int) ([]*routedPartition, error) {
+	out := make([]*routedPartition, parts)
+	for p := range out {
+		out[p] = &routedPartition{buf: newStore(r.cfg, 0)}
+	}
+	sel := make([][]int32, parts)
+	err := r.scan(ctx, func(first, n int) bool {
+		for _, p := range partOf[first : first+n] {
+			if p != 0 {
+				return true
+			}
+		}
+		return false
+	}, nil, func(first int, st *store) error {
+		for p := range sel {
+			sel[p] = sel[p][:0]
+		}
+		for i, p := range partOf[first : first+st.n] {
+			if p != 0 {
+				sel[p-1] = append(sel[p-1], int32(i))
+			}
+		}
+		for p, rows := range sel {
+			if len(rows) == 0 {
+				continue
+			}
+			rp := out[p]
+			for _, i := range rows {
+				rp.rows = append(rp.rows, int32(first)+i)
+			}
+			if err := rp.buf.appendRows(st, rows); err != nil {
+				return err
+			}
+			if parts > 1 && rp.buf.memBytes() > partitionFlushBytes {
+				if err := r.flushPartition(rp); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (r *runner) flushPartition(rp *routedPartition) error {
+	if rp.file == nil {
+		var err error
+		if rp.file, err = r.sp.dir.create("partition"); err != nil {
+			return err
+		}
+	}
+	if err := rp.file.append(rp.buf); err != nil {
+		return err
+	}
+	rp.buf = newStore(r.cfg, 0)
+	return nil
+}
+
+// load reads a routed partition back into one store and points sp.loc of
+// its rows at their positions.
+func (rp *routedPartition) load(r *runner) (*store, error) {
+	chunks := []*store{}
+	if rp.file != nil {
+		if err := rp.file.flush(); err != nil {
+			return nil, err
+		}
+		var buf []byte
+		for b := range rp.file.rows {
+			st, nb, err := rp.file.read(r.cfg, b, buf)
+			if err != nil {
+				return nil, err
+			}
+			buf = nb
+			chunks = append(chunks, st)
+		}
+		rp.file.close()
+	}
+	chunks = append(chunks, rp.buf)
+	rp.buf = nil
+	st, err := concatStores(r.cfg, chunks)
+	if err != nil {
+		return nil, err
+	}
+	for i, g := range rp.rows {
+		r.sp.loc[g] = int32(i)
+	}
+	return st, nil
+}
+
+// spillScore is the score stage of a spilled run: rule after rule, the
+// rule's blocks cut into partitions, each partition's records read back
+// and its pairs scored, in the order an in-memory run scores them.
+func (r *runner) spillScore(ctx context.Context, sc *scorer, pw *pairsWriter, acc *acceptedEdges) error {
+	sp := r.sp
+	partOf := make([]uint16, r.st.n)
+	for k, rule := range r.cfg.Blocking.Rules {
+		ix, err := r.spillRuleIndex(ctx, k, rule)
+		if err != nil {
+			return err
+		}
+		bounds, err := r.spillPartitions(ix, partOf)
+		if err != nil {
+			return err
+		}
+		parts := len(bounds) - 1
+		routed, err := r.routePartitions(ctx, partOf, parts)
+		if err != nil {
+			return err
+		}
+		r.manifest.Spill.Partitions = append(r.manifest.Spill.Partitions, parts)
+		for _, rp := range routed {
+			if rp.file != nil {
+				r.manifest.Spill.PartitionBytes += rp.file.size
+			}
+		}
+		for p := 0; p < parts; p++ {
+			sub, err := routed[p].load(r)
+			if err != nil {
+				return err
+			}
+			routed[p] = nil
+			keys, err := r.earlierKeys(sub, k)
+			if err != nil {
+				return err
+			}
+			cms, err := r.bindComparers(sc, sub)
+			if err != nil {
+				return err
+			}
+			src := pairSource{ix: ix, c0: bounds[p], c1: bounds[p+1], rule: k, st: sub, loc: sp.loc, comparers: cms}
+			if k > 0 {
+				src.earlier = func(gi, gj, li, lj int32) bool { return r.earlierPair(keys, gi, gj, li, lj) }
+			}
+			if err := r.score(ctx, src, sc, pw, acc); err != nil {
+				return err
+			}
+		}
+		r.logf("rule %s: %d partitions, %d pairs", rule.Name, parts, sc.rulePairs[k])
+	}
+	return nil
+}
