@@ -716,7 +716,7 @@ func (p *AddressParser) tokenizeFolded(fd []byte) {
 		case '0' <= f && f <= '9':
 			// A letter followed by a digit starts a new token.
 			if in && !prevDigit {
-				toks[nt] = tok{fs: fs, fe: int32(nb), os: os, oe: oe, seg: seg, num: num}
+				setTok(&toks[nt], fs, int32(nb), os, oe, seg, num)
 				nt++
 				in = false
 			}
@@ -734,7 +734,7 @@ func (p *AddressParser) tokenizeFolded(fd []byte) {
 			prevDigit = true
 		default:
 			if in {
-				toks[nt] = tok{fs: fs, fe: int32(nb), os: os, oe: oe, seg: seg, num: num}
+				setTok(&toks[nt], fs, int32(nb), os, oe, seg, num)
 				nt++
 				in = false
 			}
@@ -746,10 +746,17 @@ func (p *AddressParser) tokenizeFolded(fd []byte) {
 		}
 	}
 	if in {
-		toks[nt] = tok{fs: fs, fe: int32(nb), os: os, oe: oe, seg: seg, num: num}
+		setTok(&toks[nt], fs, int32(nb), os, oe, seg, num)
 		nt++
 	}
 	p.fb, p.toks = fb[:nb], toks[:nt]
+}
+
+// setTok writes a token field by field: a composite literal assigned to
+// toks[nt] was built in a zeroed temporary and copied (more instructions
+// a token, in tokenizeFolded's loop).
+func setTok(t *tok, fs, fe, os, oe, seg int32, num bool) {
+	t.fs, t.fe, t.os, t.oe, t.seg, t.num = fs, fe, os, oe, seg, num
 }
 
 // off returns the byte offset in src of a token offset (os or oe): the
