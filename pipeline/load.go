@@ -34,6 +34,7 @@ type rawBatch struct {
 type normBatch struct {
 	st      *store
 	rejects []rejectRow
+	spill   *spilledBatch // set once the run spills
 }
 
 // rejectRow is one row of rejects.parquet.
@@ -53,6 +54,8 @@ type worker struct {
 	join    []byte
 	date    []byte // a date value in day-first order
 	store   *store
+	// spillRaw is scratch for encoding a batch for the spill file.
+	spillRaw []byte
 	// rowEncoding is the legacy encoding found in the current row's
 	// addresses: a row is typed in one system, so it decides a name that
 	// reads plausibly either way (VNI "Hoà" is Hồ).
@@ -170,11 +173,20 @@ func (r *runner) load(ctx context.Context) error {
 		physical = memoryOverride
 	}
 	ceiling := physical * storeCeilingPercent / 100
+	if r.opt.Spill == SpillAlways {
+		if err := r.startSpill(nil); err != nil {
+			return err
+		}
+	}
 	pool := orderedPool[rawBatch, normBatch]{
 		workers: r.opt.Workers,
 		work: func(w int, in rawBatch) (normBatch, error) {
 			defer in.rec.Release()
-			return workers[w].normalizeBatch(r.cfg, plan, in)
+			out, err := workers[w].normalizeBatch(r.cfg, plan, in)
+			if err == nil && r.spilling.Load() {
+				out.spill, workers[w].spillRaw = r.prepareSpill(out.st, workers[w].spillRaw)
+			}
+			return out, err
 		},
 		consume: func(out normBatch) error {
 			for _, rj := range out.rejects {
@@ -188,11 +200,10 @@ func (r *runner) load(ctx context.Context) error {
 					return err
 				}
 				chunks = nil
-				r.logf("spilling the records to disk after %d of them (%s)", loaded, r.sp.dir.path)
 			}
 			loaded += int64(out.st.n)
 			if r.sp != nil {
-				if err := r.spillBatch(out.st); err != nil {
+				if err := r.spillBatch(out.st, out.spill); err != nil {
 					return err
 				}
 				r.progress.Add(int64(out.st.n + len(out.rejects)))

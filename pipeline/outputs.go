@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -423,25 +424,44 @@ func (g *goldenBuilder) build(ctx context.Context, res *cluster.Result, emit fun
 		iota   []int32  // 0, 1, 2, ...: local member indices
 	)
 	clusters := len(starts) - 1
-	for rangeStart := 0; rangeStart < clusters; {
-		rangeEnd := clusters
-		var loc []int32 // row → g.full row; nil: the same
-		if r.sp != nil {
-			rangeEnd = rangeStart + 1
-			for rangeEnd < clusters && int(starts[rangeEnd+1]-starts[rangeStart]) <= r.sp.maxRows {
-				rangeEnd++
+	// A spilled run cuts the clusters into ranges of at most a partition's
+	// records and routes each range's members to its own partition in one
+	// pass over the records.
+	rangeEnds := []int{clusters}
+	var routed []*routedPartition
+	if r.sp != nil {
+		rangeEnds = rangeEnds[:0]
+		partOf := make([]uint16, r.st.n)
+		for c0 := 0; c0 < clusters; {
+			c1 := c0 + 1
+			for c1 < clusters && int(starts[c1+1]-starts[c0]) <= r.sp.maxRows {
+				c1++
 			}
-			var members []int32
-			for _, row := range rows[starts[rangeStart]:starts[rangeEnd]] {
+			rangeEnds = append(rangeEnds, c1)
+			if len(rangeEnds) >= 1<<16-1 {
+				return 0, fmt.Errorf("the golden records need more than %d partitions: give the run more memory", 1<<16-2)
+			}
+			for _, row := range rows[starts[c0]:starts[c1]] {
 				if !r.dropped[row] {
-					members = append(members, row)
+					partOf[row] = uint16(len(rangeEnds))
 				}
 			}
-			slices.Sort(members)
-			sub, err := r.gather(ctx, members)
+			c0 = c1
+		}
+		var err error
+		if routed, err = r.routePartitions(ctx, partOf, len(rangeEnds)); err != nil {
+			return 0, err
+		}
+	}
+	rangeStart := 0
+	for ri, rangeEnd := range rangeEnds {
+		var loc []int32 // row → g.full row; nil: the same
+		if r.sp != nil {
+			sub, err := routed[ri].load(r)
 			if err != nil {
 				return golden, err
 			}
+			routed[ri] = nil
 			g.full = goldenViewOf(sub)
 			loc = r.sp.loc
 		}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/dedup-vn/dedup/blocking"
@@ -56,6 +57,7 @@ type runner struct {
 	inputs    []InputStat
 	st        *store
 	sp        *spillState // nil unless the records were spilled to disk
+	spilling  atomic.Bool // sp is set: load's workers prepare batches for it
 	dropped   []bool      // rows rejected after loading (duplicate ids)
 	secondary []uint64    // sort key of capped blocks
 	rejects   *rejectSink

@@ -160,28 +160,30 @@ func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) erro
 	for w := range uSims {
 		uSims[w] = make([]float32, sc.width)
 	}
-	uCms := sc.comparers
 	if r.sp != nil {
-		// Read back the records the random pairs touch.
-		var need []int32
-		linkage.EachUPair(len(live), samples, r.cfg.Seed, func(i, j int32) { need = append(need, live[i], live[j]) })
-		slices.Sort(need)
-		sub, err := r.gather(ctx, slices.Compact(need))
-		if err != nil {
+		// The same random pairs as EstimateU's, their records read back
+		// a piece at a time.
+		var pairs []blocking.Pair
+		linkage.EachUPair(len(live), samples, r.cfg.Seed, func(i, j int32) {
+			pairs = append(pairs, blocking.Pair{Left: live[i], Right: live[j]})
+		})
+		h := linkage.NewHistogram(sc.width)
+		hs := make([]*linkage.Histogram, r.opt.Workers)
+		for w := range hs {
+			hs[w] = linkage.NewHistogram(sc.width)
+		}
+		if err := r.spillPairs(ctx, sc, pairs, nil, nil, func(w int) *linkage.Histogram { return hs[w] }); err != nil {
 			return err
 		}
-		if uCms, err = r.bindComparers(sc, sub); err != nil {
+		for _, o := range hs {
+			h.Merge(o)
+		}
+		if err := m.SetU(h, r.cfg.Seed, len(live)); err != nil {
 			return err
 		}
-	}
-	err := m.EstimateU(len(live), samples, r.cfg.Seed, r.opt.Workers, func(w int, i, j int32, levels []int8) {
-		a, b := live[i], live[j]
-		if r.sp != nil {
-			a, b = r.sp.loc[a], r.sp.loc[b]
-		}
-		uCms[w].Compare(a, b, levels, uSims[w], nil)
-	})
-	if err != nil {
+	} else if err := m.EstimateU(len(live), samples, r.cfg.Seed, r.opt.Workers, func(w int, i, j int32, levels []int8) {
+		sc.comparers[w].Compare(live[i], live[j], levels, uSims[w], nil)
+	}); err != nil {
 		return err
 	}
 	// m is trained per rule, as Splink does: inside a rule's blocks the
@@ -249,15 +251,9 @@ func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) erro
 			}
 			scales[k] = single.Scale(0, kept)
 			single, keys = nil, nil
-			sub, err := r.gather(ctx, rowsOfPairs(pairs))
-			if err != nil {
+			if err := r.spillPairs(ctx, sc, pairs, nil, masked[k], func(w int) *linkage.Histogram { return hists[w][k] }); err != nil {
 				return err
 			}
-			cms, err := r.bindComparers(sc, sub)
-			if err != nil {
-				return err
-			}
-			r.comparePairs(cms, pairs, masked[k], sc.width, func(w int) *linkage.Histogram { return hists[w][k] })
 			continue
 		}
 		kept := sampledPairs(single, &sample, r.opt.Workers, func(w int, p blocking.Pair) {
@@ -500,30 +496,16 @@ func (r *runner) candidateVectors(ctx context.Context, ix *blocking.Index, sc *s
 		// an earlier rule produces, compared on the records read back.
 		sp := r.sp
 		for k := 0; k < rules; k++ {
-			pairs := sp.samples[k]
 			scales[k] = ruleScale(sp.stats[k].CandidatePairs, sp.kept[k])
-			if len(pairs) == 0 {
-				continue
-			}
-			sub, err := r.gather(ctx, rowsOfPairs(pairs))
+			err := r.spillPairs(ctx, sc, sp.samples[k], func(sub *store) (func(blocking.Pair) bool, error) {
+				keys, err := r.earlierKeys(sub, k)
+				return func(p blocking.Pair) bool {
+					return !r.skipPair(p.Left, p.Right) && !r.earlierPair(keys, p.Left, p.Right, sp.loc[p.Left], sp.loc[p.Right])
+				}, err
+			}, nil, func(w int) *linkage.Histogram { return hists[w][k] })
 			if err != nil {
 				return nil, err
 			}
-			keys, err := r.earlierKeys(sub, k)
-			if err != nil {
-				return nil, err
-			}
-			kept := pairs[:0]
-			for _, p := range pairs {
-				if !r.skipPair(p.Left, p.Right) && !r.earlierPair(keys, p.Left, p.Right, sp.loc[p.Left], sp.loc[p.Right]) {
-					kept = append(kept, p)
-				}
-			}
-			cms, err := r.bindComparers(sc, sub)
-			if err != nil {
-				return nil, err
-			}
-			r.comparePairs(cms, kept, nil, sc.width, func(w int) *linkage.Histogram { return hists[w][k] })
 			sp.samples[k] = nil
 		}
 	} else {

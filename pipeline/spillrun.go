@@ -100,28 +100,55 @@ func (r *runner) startSpill(chunks []*store) error {
 		return err
 	}
 	r.sp = &spillState{dir: dir}
+	loaded := 0
+	for _, c := range chunks {
+		loaded += c.n
+	}
+	r.logf("spilling the records to disk after %d of them (%s)", loaded, dir.path)
 	if r.sp.records, err = dir.create("records"); err != nil {
 		return err
 	}
 	for _, c := range chunks {
-		if err := r.spillBatch(c); err != nil {
+		if err := r.spillBatch(c, nil); err != nil {
 			return err
 		}
 	}
+	r.spilling.Store(true)
 	return nil
 }
 
-// spillBatch writes one loaded batch to disk and keeps its small columns.
-func (r *runner) spillBatch(st *store) error {
-	sp := r.sp
-	sp.first = append(sp.first, sp.n)
-	sp.n += st.n
+// spilledBatch is a loaded batch prepared for the spill file by a worker:
+// compressed, with its stable and duplicate keys.
+type spilledBatch struct {
+	enc            []byte
+	stable, dupKey []uint64
+}
+
+// prepareSpill encodes st and hashes its keys (a worker's part of
+// spillBatch); raw is the worker's scratch.
+func (r *runner) prepareSpill(st *store, raw []byte) (*spilledBatch, []byte) {
+	b := &spilledBatch{stable: make([]uint64, st.n), dupKey: make([]uint64, st.n)}
 	for i := 0; i < st.n; i++ {
 		id := st.recordID.get(int32(i))
-		sp.stable = append(sp.stable, stableKey(r.cfg.Sources[st.source[i]].Name, id))
-		sp.dupKey = append(sp.dupKey, duplicateKey(st.source[i], id))
+		b.stable[i] = stableKey(r.cfg.Sources[st.source[i]].Name, id)
+		b.dupKey[i] = duplicateKey(st.source[i], id)
 	}
-	if err := sp.records.append(st); err != nil {
+	b.enc, raw = encodeSpillBatch(st, raw)
+	return b, raw
+}
+
+// spillBatch writes one loaded batch to disk and keeps its small columns;
+// pre is the batch as prepareSpill left it, or nil.
+func (r *runner) spillBatch(st *store, pre *spilledBatch) error {
+	sp := r.sp
+	if pre == nil {
+		pre, _ = r.prepareSpill(st, nil)
+	}
+	sp.first = append(sp.first, sp.n)
+	sp.n += st.n
+	sp.stable = append(sp.stable, pre.stable...)
+	sp.dupKey = append(sp.dupKey, pre.dupKey...)
+	if err := sp.records.appendEncoded(pre.enc, st.n); err != nil {
 		return err
 	}
 	thin := newStore(r.cfg, 0)
@@ -187,12 +214,29 @@ func (r *runner) markSpilledDuplicateIDs(ctx context.Context) error {
 // scan reads the spilled records batch by batch: work (may be nil) runs
 // on the workers in any order, consume (may be nil) on the caller in
 // batch order. want (may be nil) skips batches whose rows are not needed.
+// Neither may keep st past its call: its memory is reused.
 func (r *runner) scan(ctx context.Context, want func(first, rows int) bool, work func(first int, st *store) error, consume func(first int, st *store) error) error {
+	return scanBatches(ctx, r, want, func(first int, st *store) (struct{}, error) {
+		if work != nil {
+			return struct{}{}, work(first, st)
+		}
+		return struct{}{}, nil
+	}, func(first int, st *store, _ struct{}) error {
+		if consume != nil {
+			return consume(first, st)
+		}
+		return nil
+	})
+}
+
+// scanBatches is scan whose work hands a value of its own to consume.
+func scanBatches[T any](ctx context.Context, r *runner, want func(first, rows int) bool, work func(first int, st *store) (T, error), consume func(first int, st *store, v T) error) error {
 	f := r.sp.records
 	bufs := make([][]byte, r.opt.Workers)
 	type item struct {
 		first int
 		st    *store
+		v     T
 	}
 	next := 0
 	p := orderedPool[int, item]{
@@ -203,18 +247,13 @@ func (r *runner) scan(ctx context.Context, want func(first, rows int) bool, work
 			if err != nil {
 				return item{}, err
 			}
-			if work != nil {
-				if err := work(r.sp.first[b], st); err != nil {
-					return item{}, err
-				}
-			}
-			return item{r.sp.first[b], st}, nil
+			v, err := work(r.sp.first[b], st)
+			return item{r.sp.first[b], st, v}, err
 		},
 		consume: func(it item) error {
-			if consume != nil {
-				return consume(it.first, it.st)
-			}
-			return nil
+			err := consume(it.first, it.st, it.v)
+			recycleDecoded(it.st)
+			return err
 		},
 	}
 	return p.run(ctx, func() (int, bool, error) {
@@ -243,24 +282,32 @@ func (r *runner) spillKeys(ctx context.Context, salt uint64, rule config.Blockin
 // gather reads the given rows (ascending, distinct) back into a new store,
 // in that order, and points sp.loc of each at its position there.
 func (r *runner) gather(ctx context.Context, rows []int32) (*store, error) {
-	out := newStore(r.cfg, 0)
-	var sel []int32
 	span := func(first, n int) (int, int) {
 		lo := sort.Search(len(rows), func(i int) bool { return rows[i] >= int32(first) })
 		hi := sort.Search(len(rows), func(i int) bool { return rows[i] >= int32(first+n) })
 		return lo, hi
 	}
-	err := r.scan(ctx, func(first, n int) bool {
+	var parts []*store
+	err := scanBatches(ctx, r, func(first, n int) bool {
 		lo, hi := span(first, n)
 		return hi > lo
-	}, nil, func(first int, st *store) error {
+	}, func(first int, st *store) (*store, error) {
+		// The copy is made on the worker; the caller only collects.
 		lo, hi := span(first, st.n)
-		sel = sel[:0]
+		sel := make([]int32, 0, hi-lo)
 		for _, g := range rows[lo:hi] {
 			sel = append(sel, g-int32(first))
 		}
-		return out.appendRows(st, sel)
+		part := newStore(r.cfg, 0)
+		return part, part.appendRows(st, sel)
+	}, func(_ int, _ *store, part *store) error {
+		parts = append(parts, part)
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := concatStores(r.cfg, parts)
 	if err != nil {
 		return nil, err
 	}
@@ -268,16 +315,6 @@ func (r *runner) gather(ctx context.Context, rows []int32) (*store, error) {
 		r.sp.loc[g] = int32(i)
 	}
 	return out, nil
-}
-
-// rowsOfPairs lists the distinct rows of pairs, ascending.
-func rowsOfPairs(pairs []blocking.Pair) []int32 {
-	rows := make([]int32, 0, 2*len(pairs))
-	for _, p := range pairs {
-		rows = append(rows, p.Left, p.Right)
-	}
-	slices.Sort(rows)
-	return slices.Compact(rows)
 }
 
 // spillBlock is the block stage of a spilled run: every rule's keys, its
@@ -494,54 +531,73 @@ func (r *runner) spillPartitions(ix *blocking.Index, partOf []uint16) (bounds []
 }
 
 // routedPartition collects one partition's records during the routing
-// pass: in memory up to flushBytes, then in its own spill file.
+// pass: in memory up to a flush size, then in its own spill file.
 type routedPartition struct {
-	rows []int32 // global rows, ascending
-	buf  *store
-	file *spillFile
+	rows  []int32  // global rows, ascending
+	parts []*store // in memory, in row order
+	bytes int64    // of parts
+	file  *spillFile
 }
 
-// partitionFlushBytes is how much of a partition's records the routing
-// pass holds before writing them to the partition's file.
-const partitionFlushBytes = 32 << 20
-
-// routePartitions reads the records once and hands each record in a block
-// to its partition. With one partition nothing is written: it stays in
-// memory (it fits: partitions are cut to).
+// routePartitions reads the records once and hands each record with a
+// non-zero partOf to partition partOf-1. With one partition nothing is
+// written: it stays in memory (partitions are cut to fit).
 func (r *runner) routePartitions(ctx context.Context, partOf []uint16, parts int) ([]*routedPartition, error) {
 	out := make([]*routedPartition, parts)
 	for p := range out {
-		out[p] = &routedPartition{buf: newStore(r.cfg, 0)}
+		out[p] = &routedPartition{}
 	}
-	sel := make([][]int32, parts)
-	err := r.scan(ctx, func(first, n int) bool {
+	// The routing buffers together take at most a tenth of the budget.
+	flushBytes := min(max(r.opt.MemoryLimit/10/int64(parts), 1<<20), 32<<20)
+	type routed struct {
+		part  int
+		rows  []int32
+		store *store
+	}
+	return out, scanBatches(ctx, r, func(first, n int) bool {
 		for _, p := range partOf[first : first+n] {
 			if p != 0 {
 				return true
 			}
 		}
 		return false
-	}, nil, func(first int, st *store) error {
-		for p := range sel {
-			sel[p] = sel[p][:0]
-		}
+	}, func(first int, st *store) ([]routed, error) {
+		// Selecting and copying is done on the worker.
+		var sel [][]int32
+		var order []int
 		for i, p := range partOf[first : first+st.n] {
-			if p != 0 {
-				sel[p-1] = append(sel[p-1], int32(i))
-			}
-		}
-		for p, rows := range sel {
-			if len(rows) == 0 {
+			if p == 0 {
 				continue
 			}
-			rp := out[p]
-			for _, i := range rows {
-				rp.rows = append(rp.rows, int32(first)+i)
+			for len(sel) < int(p) {
+				sel = append(sel, nil)
 			}
-			if err := rp.buf.appendRows(st, rows); err != nil {
-				return err
+			if sel[p-1] == nil {
+				order = append(order, int(p-1))
 			}
-			if parts > 1 && rp.buf.memBytes() > partitionFlushBytes {
+			sel[p-1] = append(sel[p-1], int32(i))
+		}
+		slices.Sort(order)
+		res := make([]routed, 0, len(order))
+		for _, p := range order {
+			part := newStore(r.cfg, 0)
+			if err := part.appendRows(st, sel[p]); err != nil {
+				return nil, err
+			}
+			rows := make([]int32, len(sel[p]))
+			for k, i := range sel[p] {
+				rows[k] = int32(first) + i
+			}
+			res = append(res, routed{p, rows, part})
+		}
+		return res, nil
+	}, func(_ int, _ *store, res []routed) error {
+		for _, rt := range res {
+			rp := out[rt.part]
+			rp.rows = append(rp.rows, rt.rows...)
+			rp.parts = append(rp.parts, rt.store)
+			rp.bytes += rt.store.memBytes()
+			if parts > 1 && rp.bytes > flushBytes {
 				if err := r.flushPartition(rp); err != nil {
 					return err
 				}
@@ -549,7 +605,6 @@ func (r *runner) routePartitions(ctx context.Context, partOf []uint16, parts int
 		}
 		return nil
 	})
-	return out, err
 }
 
 func (r *runner) flushPartition(rp *routedPartition) error {
@@ -559,11 +614,12 @@ func (r *runner) flushPartition(rp *routedPartition) error {
 			return err
 		}
 	}
-	if err := rp.file.append(rp.buf); err != nil {
+	st, err := concatStores(r.cfg, rp.parts)
+	if err != nil {
 		return err
 	}
-	rp.buf = newStore(r.cfg, 0)
-	return nil
+	rp.parts, rp.bytes = nil, 0
+	return rp.file.append(st)
 }
 
 // load reads a routed partition back into one store and points sp.loc of
@@ -585,8 +641,8 @@ func (rp *routedPartition) load(r *runner) (*store, error) {
 		}
 		rp.file.close()
 	}
-	chunks = append(chunks, rp.buf)
-	rp.buf = nil
+	chunks = append(chunks, rp.parts...)
+	rp.parts = nil
 	st, err := concatStores(r.cfg, chunks)
 	if err != nil {
 		return nil, err
@@ -646,6 +702,66 @@ func (r *runner) spillScore(ctx context.Context, sc *scorer, pw *pairsWriter, ac
 			}
 		}
 		r.logf("rule %s: %d partitions, %d pairs", rule.Name, parts, sc.rulePairs[k])
+	}
+	return nil
+}
+
+// spillPairs compares pairs of spilled records (global rows) a piece at a
+// time, each piece's records (at most a partition's) read back: keep,
+// made by prepare from the piece's records (nil: keep all), drops pairs
+// before comparing; mask sets comparisons to null; each vector is added
+// to hist(worker).
+func (r *runner) spillPairs(ctx context.Context, sc *scorer, pairs []blocking.Pair, prepare func(sub *store) (func(blocking.Pair) bool, error), mask []bool, hist func(w int) *linkage.Histogram) error {
+	seen := map[int32]struct{}{}
+	var rows []int32
+	var kept []blocking.Pair
+	for start := 0; start < len(pairs); {
+		clear(seen)
+		end := start
+		for end < len(pairs) {
+			p := pairs[end]
+			_, l := seen[p.Left]
+			_, rr := seen[p.Right]
+			grow := 0
+			if !l {
+				grow++
+			}
+			if !rr && p.Right != p.Left {
+				grow++
+			}
+			if end > start && len(seen)+grow > r.sp.maxRows {
+				break
+			}
+			seen[p.Left], seen[p.Right] = struct{}{}, struct{}{}
+			end++
+		}
+		rows = rows[:0]
+		for row := range seen {
+			rows = append(rows, row)
+		}
+		slices.Sort(rows)
+		sub, err := r.gather(ctx, rows)
+		if err != nil {
+			return err
+		}
+		var keep func(blocking.Pair) bool
+		if prepare != nil {
+			if keep, err = prepare(sub); err != nil {
+				return err
+			}
+		}
+		kept = kept[:0]
+		for _, p := range pairs[start:end] {
+			if keep == nil || keep(p) {
+				kept = append(kept, p)
+			}
+		}
+		cms, err := r.bindComparers(sc, sub)
+		if err != nil {
+			return err
+		}
+		r.comparePairs(cms, kept, mask, sc.width, hist)
+		start = end
 	}
 	return nil
 }

@@ -65,6 +65,8 @@ type store struct {
 	flags    []uint64 // normalize.Flags of the record
 	idKey    []uint64 // hash of a valid 12-digit CCCD, 0 if none: the cannot-link key
 	fields   []fieldStore
+	// backing is the decoded spill batch the columns alias, if any.
+	backing []uint64
 }
 
 func newStore(cfg *config.Config, capacity int) *store {
