@@ -243,10 +243,19 @@ func decodeStore(cfg *config.Config, raw []byte, rows int) (*store, error) {
 		}
 		n := binary.LittleEndian.Uint64(raw)
 		raw = raw[8:]
+		if n > uint64(len(raw)) {
+			bad = true
+			return nil
+		}
 		padded := (n + 7) &^ 7
 		if uint64(len(raw)) < padded {
 			bad = true
 			return nil
+		}
+		for _, c := range raw[n:padded] {
+			if c != 0 {
+				bad = true
+			}
 		}
 		b := raw[:n:n]
 		raw = raw[padded:]
@@ -255,8 +264,14 @@ func decodeStore(cfg *config.Config, raw []byte, rows int) (*store, error) {
 	getBytes := func() bytesColumn {
 		c := bytesColumn{data: next()}
 		c.offs = fromBytes[uint32](next())
-		if len(c.offs) != rows+1 || int(c.offs[rows]) != len(c.data) {
+		if len(c.offs) != rows+1 || c.offs[0] != 0 || int(c.offs[rows]) != len(c.data) {
 			bad = true
+			return c
+		}
+		for i := 1; i < len(c.offs); i++ {
+			if c.offs[i] < c.offs[i-1] {
+				bad = true
+			}
 		}
 		return c
 	}
