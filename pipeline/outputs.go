@@ -273,7 +273,7 @@ func writeClusters(ctx context.Context, r *runner, w *dataio.Writer, res *cluste
 	}
 	var err error
 	if r.sp != nil {
-		err = r.scan(ctx, nil, nil, add)
+		err = r.scan(ctx, nil, spillGroups(r.cfg, true), nil, add)
 	} else {
 		err = add(0, r.st)
 	}

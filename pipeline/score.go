@@ -381,7 +381,7 @@ func (r *runner) identifierU(ctx context.Context, m *linkage.Model, compiled *li
 			}
 		}
 		if r.sp != nil {
-			if err := r.scan(ctx, nil, nil, func(first int, st *store) error {
+			if err := r.scan(ctx, nil, spillGroups(r.cfg, false, name), nil, func(first int, st *store) error {
 				add(st, first)
 				return nil
 			}); err != nil {

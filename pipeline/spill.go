@@ -99,16 +99,33 @@ func (f *spillFile) close() {
 
 // append writes st as the next batch.
 func (f *spillFile) append(st *store) error {
-	f.raw = encodeStore(f.raw[:0], st)
-	f.enc = s2.Encode(f.enc[:cap(f.enc)], f.raw)
-	return f.appendEncoded(f.enc, st.n)
+	var enc []byte
+	enc, f.raw = encodeSpillBatch(st, f.raw)
+	return f.appendEncoded(enc, st.n)
 }
 
-// encodeSpillBatch compresses st as spillFile.append would, for a worker
-// to do beside the writer; raw is scratch, returned for reuse.
+// encodeSpillBatch compresses st for the spill file: its encodeStore
+// layout cut into column groups (the record ids, the small per-record
+// columns, then each field), each group its own S2 block behind a
+// directory of (raw, compressed) lengths, so that a pass that reads one
+// field decodes that field only. raw is scratch, returned for reuse.
 func encodeSpillBatch(st *store, raw []byte) (enc, rawOut []byte) {
-	raw = encodeStore(raw[:0], st)
-	return s2.Encode(nil, raw), raw
+	var ends []int
+	raw, ends = encodeStore(raw[:0], st, ends)
+	enc = binary.LittleEndian.AppendUint32(nil, uint32(len(ends)))
+	dir := len(enc)
+	enc = append(enc, make([]byte, 8*len(ends))...)
+	start := 0
+	for g, end := range ends {
+		n := len(enc)
+		enc = append(enc, make([]byte, s2.MaxEncodedLen(end-start))...)
+		block := s2.Encode(enc[n:], raw[start:end])
+		enc = enc[:n+len(block)]
+		binary.LittleEndian.PutUint32(enc[dir+8*g:], uint32(end-start))
+		binary.LittleEndian.PutUint32(enc[dir+8*g+4:], uint32(len(block)))
+		start = end
+	}
+	return enc, raw
 }
 
 // appendEncoded writes a batch of rows encoded by encodeSpillBatch.
@@ -144,7 +161,9 @@ func (f *spillFile) flush() error {
 
 // read decodes batch b into a new store. buf is scratch for the
 // compressed bytes and is returned for reuse; the store does not alias it.
-func (f *spillFile) read(cfg *config.Config, b int, buf []byte) (*store, []byte, error) {
+// want (nil: all) says which column groups to decode (see spillGroups);
+// the columns of the others are left empty.
+func (f *spillFile) read(cfg *config.Config, b int, buf []byte, want []bool) (*store, []byte, error) {
 	var hdr [16]byte
 	if _, err := f.f.ReadAt(hdr[:], f.offsets[b]); err != nil {
 		return nil, buf, fmt.Errorf("reading the spill file: %w", err)
@@ -160,22 +179,76 @@ func (f *spillFile) read(cfg *config.Config, b int, buf []byte) (*store, []byte,
 	if _, err := f.f.ReadAt(buf, f.offsets[b]+16); err != nil && !(errors.Is(err, io.EOF) && len(buf) == size) {
 		return nil, buf, fmt.Errorf("reading the spill file: %w", err)
 	}
-	n, err := s2.DecodedLen(buf)
-	if err != nil {
-		return nil, buf, fmt.Errorf("spill file %s: batch %d: %w", filepath.Base(f.path), b, err)
-	}
-	// uint64 backing keeps the decoded columns 8-byte aligned.
-	backing := decodedBuffer((n + 7) / 8)
-	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(backing))), n)
-	if _, err := s2.Decode(raw, buf); err != nil {
-		return nil, buf, fmt.Errorf("spill file %s: batch %d: %w", filepath.Base(f.path), b, err)
-	}
-	st, err := decodeStore(cfg, raw, f.rows[b])
+	st, backing, err := decodeSpillBatch(cfg, buf, f.rows[b], want)
 	if err != nil {
 		return nil, buf, fmt.Errorf("spill file %s: batch %d: %w", filepath.Base(f.path), b, err)
 	}
 	st.backing = backing
 	return st, buf, nil
+}
+
+// decodeSpillBatch decodes an encodeSpillBatch block into a store whose
+// columns alias the returned backing memory.
+func decodeSpillBatch(cfg *config.Config, enc []byte, rows int, want []bool) (*store, []uint64, error) {
+	if len(enc) < 4 {
+		return nil, nil, errors.New("damaged batch")
+	}
+	groups := int(binary.LittleEndian.Uint32(enc))
+	if groups > 1<<16 || len(enc) < 4+8*groups {
+		return nil, nil, errors.New("damaged batch")
+	}
+	dir, blocks := enc[4:4+8*groups], enc[4+8*groups:]
+	ends := make([]int, groups)
+	total := 0
+	for g := range groups {
+		total += int(binary.LittleEndian.Uint32(dir[8*g:]))
+		ends[g] = total
+	}
+	if total > 1<<34 {
+		return nil, nil, errors.New("damaged batch")
+	}
+	// uint64 backing keeps the decoded columns 8-byte aligned.
+	backing := decodedBuffer((total + 7) / 8)
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(backing))), total)
+	start := 0
+	for g := range groups {
+		size := int(binary.LittleEndian.Uint32(dir[8*g+4:]))
+		if size > len(blocks) {
+			return nil, nil, errors.New("damaged batch")
+		}
+		if want == nil || g < len(want) && want[g] {
+			n, err := s2.DecodedLen(blocks[:size])
+			if err != nil || n != ends[g]-start {
+				return nil, nil, errors.New("damaged batch")
+			}
+			if _, err := s2.Decode(raw[start:ends[g]], blocks[:size]); err != nil {
+				return nil, nil, err
+			}
+		}
+		blocks = blocks[size:]
+		start = ends[g]
+	}
+	st, err := decodeStore(cfg, raw, rows, ends, want)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, backing, nil
+}
+
+// spillGroups is the want mask of spillFile.read that decodes the small
+// per-record columns, the record ids when ids is set, and the named
+// fields.
+func spillGroups(cfg *config.Config, ids bool, fields ...string) []bool {
+	want := make([]bool, 2+len(cfg.Fields))
+	want[0], want[1] = ids, true
+	for i, f := range cfg.Fields {
+		for _, name := range fields {
+			if f.Name == name {
+				want[2+i] = true
+			}
+		}
+	}
+	return want
 }
 
 // decodedBuffers recycles the memory decoded batches alias: a pass over a
@@ -201,8 +274,10 @@ func recycleDecoded(st *store) {
 }
 
 // encodeStore lays every column of st end to end, each as its byte
-// length and its bytes, padded to 8 bytes.
-func encodeStore(dst []byte, st *store) []byte {
+// length and its bytes, padded to 8 bytes, and appends to ends where each
+// column group ends: the record ids, the small per-record columns, then
+// each field.
+func encodeStore(dst []byte, st *store, ends []int) ([]byte, []int) {
 	put := func(b []byte) {
 		dst = binary.LittleEndian.AppendUint64(dst, uint64(len(b)))
 		dst = append(dst, b...)
@@ -215,11 +290,13 @@ func encodeStore(dst []byte, st *store) []byte {
 		put(asBytes(c.offs))
 	}
 	putBytes(&st.recordID)
+	ends = append(ends, len(dst))
 	put(asBytes(st.source))
 	put(asBytes(st.file))
 	put(asBytes(st.row))
 	put(asBytes(st.flags))
 	put(asBytes(st.idKey))
+	ends = append(ends, len(dst))
 	for i := range st.fields {
 		f := &st.fields[i]
 		for j := range f.strs {
@@ -229,13 +306,31 @@ func encodeStore(dst []byte, st *store) []byte {
 			put(asBytes(f.ints[j]))
 		}
 		put(asBytes(f.ts))
+		ends = append(ends, len(dst))
 	}
-	return dst
+	return dst, ends
 }
 
-// decodeStore is encodeStore's inverse; the columns alias raw.
-func decodeStore(cfg *config.Config, raw []byte, rows int) (*store, error) {
+// decodeStore is encodeStore's inverse; the columns alias raw. ends are
+// the column groups' ends and want the groups to decode (both nil: all);
+// the columns of a group not wanted are left empty.
+func decodeStore(cfg *config.Config, raw []byte, rows int, ends []int, want []bool) (*store, error) {
 	var bad bool
+	full := raw
+	group := 0
+	// skip reports whether the current group is not wanted, and moves raw
+	// past it when so.
+	skip := func() bool {
+		if want == nil || group < len(want) && want[group] {
+			return false
+		}
+		if group >= len(ends) || ends[group] > len(full) {
+			bad = true
+			return true
+		}
+		raw = full[ends[group]:]
+		return true
+	}
 	next := func() []byte {
 		if bad || len(raw) < 8 {
 			bad = true
@@ -275,30 +370,46 @@ func decodeStore(cfg *config.Config, raw []byte, rows int) (*store, error) {
 		}
 		return c
 	}
+	// endGroup checks that a group ended where the directory says.
+	endGroup := func() {
+		if ends != nil && (group >= len(ends) || len(full)-len(raw) != ends[group]) {
+			bad = true
+		}
+		group++
+	}
 	st := newStore(cfg, 0)
 	st.n = rows
-	st.recordID = getBytes()
-	st.source = fromBytes[uint16](next())
-	st.file = fromBytes[uint16](next())
-	st.row = fromBytes[int64](next())
-	st.flags = fromBytes[uint64](next())
-	st.idKey = fromBytes[uint64](next())
-	if len(st.source) != rows || len(st.file) != rows || len(st.row) != rows || len(st.flags) != rows || len(st.idKey) != rows {
-		bad = true
+	if !skip() {
+		st.recordID = getBytes()
 	}
+	endGroup()
+	if !skip() {
+		st.source = fromBytes[uint16](next())
+		st.file = fromBytes[uint16](next())
+		st.row = fromBytes[int64](next())
+		st.flags = fromBytes[uint64](next())
+		st.idKey = fromBytes[uint64](next())
+		if len(st.source) != rows || len(st.file) != rows || len(st.row) != rows || len(st.flags) != rows || len(st.idKey) != rows {
+			bad = true
+		}
+	}
+	endGroup()
 	for i := range st.fields {
 		f := &st.fields[i]
-		for j := range f.strs {
-			f.strs[j] = getBytes()
-		}
-		for j := range f.ints {
-			if f.ints[j] = fromBytes[int32](next()); len(f.ints[j]) != rows {
+		if !skip() {
+			for j := range f.strs {
+				f.strs[j] = getBytes()
+			}
+			for j := range f.ints {
+				if f.ints[j] = fromBytes[int32](next()); len(f.ints[j]) != rows {
+					bad = true
+				}
+			}
+			if f.ts = fromBytes[int64](next()); len(f.ts) != 0 && len(f.ts) != rows {
 				bad = true
 			}
 		}
-		if f.ts = fromBytes[int64](next()); len(f.ts) != 0 && len(f.ts) != rows {
-			bad = true
-		}
+		endGroup()
 	}
 	if bad || len(raw) != 0 {
 		return nil, errors.New("damaged batch")

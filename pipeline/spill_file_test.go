@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/dedup-vn/dedup/config"
@@ -65,13 +66,26 @@ func TestSpillFileRoundTrip(t *testing.T) {
 	}
 	var buf []byte
 	for h := range halves {
-		got, nb, err := f.read(cfg, h, buf)
+		got, nb, err := f.read(cfg, h, buf, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		buf = nb
-		if a, b := encodeStore(nil, got), encodeStore(nil, halves[h]); !bytes.Equal(a, b) {
+		a, _ := encodeStore(nil, got, nil)
+		b, _ := encodeStore(nil, halves[h], nil)
+		if !bytes.Equal(a, b) {
 			t.Fatalf("batch %d reads back different (%d vs %d bytes encoded)", h, len(a), len(b))
+		}
+		// Reading one field decodes that field and the small columns only.
+		part, _, err := f.read(cfg, h, nil, spillGroups(cfg, false, "name"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(part.row, halves[h].row) || !bytes.Equal(part.field("name").str("folded").data, halves[h].field("name").str("folded").data) {
+			t.Errorf("batch %d: the name field or the row numbers read back different alone", h)
+		}
+		if len(part.recordID.offs) > 1 || len(part.field("address").str("street").offs) > 1 {
+			t.Errorf("batch %d: columns not asked for were decoded", h)
 		}
 	}
 	// Damage the second batch's compressed bytes.
@@ -85,7 +99,7 @@ func TestSpillFileRoundTrip(t *testing.T) {
 		if err := os.WriteFile(f.path, bad, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := f.read(cfg, 1, nil); err == nil && at < f.offsets[1]+16 {
+		if _, _, err := f.read(cfg, 1, nil, nil); err == nil && at < f.offsets[1]+16 {
 			t.Errorf("damaged header at byte %d read without error", at)
 		}
 	}
@@ -96,7 +110,8 @@ func TestSpillFileRoundTrip(t *testing.T) {
 func FuzzDecodeSpillBatch(f *testing.F) {
 	cfg := config.Default()
 	small := newStore(cfg, 0)
-	f.Add(encodeStore(nil, small), 0)
+	enc, _ := encodeStore(nil, small, nil)
+	f.Add(enc, 0)
 	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0, 'x', 0, 0, 0, 0, 0, 0, 0}, 1)
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 'x', 0, 0, 0, 0, 0, 0, 0}, 1)
 	f.Fuzz(func(t *testing.T, raw []byte, rows int) {
@@ -106,7 +121,7 @@ func FuzzDecodeSpillBatch(f *testing.F) {
 		aligned := make([]uint64, (len(raw)+7)/8)
 		b := asBytesU64(aligned)[:len(raw)]
 		copy(b, raw)
-		st, err := decodeStore(cfg, b, rows)
+		st, err := decodeStore(cfg, b, rows, nil, nil)
 		if err != nil {
 			return
 		}
@@ -116,7 +131,7 @@ func FuzzDecodeSpillBatch(f *testing.F) {
 				c.get(int32(i))
 			}
 		}
-		if got := encodeStore(nil, st); !bytes.Equal(got, raw) {
+		if got, _ := encodeStore(nil, st, nil); !bytes.Equal(got, raw) {
 			t.Fatalf("decoded batch re-encodes to %d bytes, want the %d read", len(got), len(raw))
 		}
 	})
@@ -137,4 +152,22 @@ func stringColumns(st *store) []*bytesColumn {
 		}
 	}
 	return cols
+}
+
+// FuzzDecodeSpillBatchBlock: a damaged compressed batch (directory and
+// blocks) is an error, never a panic.
+func FuzzDecodeSpillBatchBlock(f *testing.F) {
+	cfg := config.Default()
+	enc, _ := encodeSpillBatch(newStore(cfg, 0), nil)
+	f.Add(enc, 0, false)
+	f.Fuzz(func(t *testing.T, enc []byte, rows int, partial bool) {
+		if rows < 0 || rows > 1<<16 {
+			return
+		}
+		var want []bool
+		if partial {
+			want = spillGroups(cfg, false, "name")
+		}
+		decodeSpillBatch(cfg, enc, rows, want)
+	})
 }

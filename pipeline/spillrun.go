@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
@@ -189,7 +190,7 @@ func (r *runner) storeBytesEstimate() int64 {
 	if len(r.sp.first) == 0 {
 		return 0
 	}
-	st, _, err := r.sp.records.read(r.cfg, 0, nil)
+	st, _, err := r.sp.records.read(r.cfg, 0, nil, nil)
 	if err != nil || st.n == 0 {
 		return 0
 	}
@@ -213,10 +214,11 @@ func (r *runner) markSpilledDuplicateIDs(ctx context.Context) error {
 
 // scan reads the spilled records batch by batch: work (may be nil) runs
 // on the workers in any order, consume (may be nil) on the caller in
-// batch order. want (may be nil) skips batches whose rows are not needed.
-// Neither may keep st past its call: its memory is reused.
-func (r *runner) scan(ctx context.Context, want func(first, rows int) bool, work func(first int, st *store) error, consume func(first int, st *store) error) error {
-	return scanBatches(ctx, r, want, func(first int, st *store) (struct{}, error) {
+// batch order. need (may be nil) skips batches whose rows are not needed;
+// cols (nil: all) are the column groups to decode (spillGroups). Neither
+// callback may keep st past its call: its memory is reused.
+func (r *runner) scan(ctx context.Context, need func(first, rows int) bool, cols []bool, work func(first int, st *store) error, consume func(first int, st *store) error) error {
+	return scanBatches(ctx, r, need, cols, func(first int, st *store) (struct{}, error) {
 		if work != nil {
 			return struct{}{}, work(first, st)
 		}
@@ -230,7 +232,7 @@ func (r *runner) scan(ctx context.Context, want func(first, rows int) bool, work
 }
 
 // scanBatches is scan whose work hands a value of its own to consume.
-func scanBatches[T any](ctx context.Context, r *runner, want func(first, rows int) bool, work func(first int, st *store) (T, error), consume func(first int, st *store, v T) error) error {
+func scanBatches[T any](ctx context.Context, r *runner, need func(first, rows int) bool, cols []bool, work func(first int, st *store) (T, error), consume func(first int, st *store, v T) error) error {
 	f := r.sp.records
 	bufs := make([][]byte, r.opt.Workers)
 	type item struct {
@@ -242,7 +244,7 @@ func scanBatches[T any](ctx context.Context, r *runner, want func(first, rows in
 	p := orderedPool[int, item]{
 		workers: r.opt.Workers,
 		work: func(w, b int) (item, error) {
-			st, buf, err := f.read(r.cfg, b, bufs[w])
+			st, buf, err := f.read(r.cfg, b, bufs[w], cols)
 			bufs[w] = buf
 			if err != nil {
 				return item{}, err
@@ -257,7 +259,7 @@ func scanBatches[T any](ctx context.Context, r *runner, want func(first, rows in
 		},
 	}
 	return p.run(ctx, func() (int, bool, error) {
-		for next < len(f.rows) && want != nil && !want(r.sp.first[next], f.rows[next]) {
+		for next < len(f.rows) && need != nil && !need(r.sp.first[next], f.rows[next]) {
 			next++
 		}
 		if next >= len(f.rows) {
@@ -271,7 +273,7 @@ func scanBatches[T any](ctx context.Context, r *runner, want func(first, rows in
 // spillKeys computes one rule's key for every record (0 for dropped ones).
 func (r *runner) spillKeys(ctx context.Context, salt uint64, rule config.BlockingRule) ([]uint64, error) {
 	keys := make([]uint64, r.st.n)
-	err := r.scan(ctx, nil, func(first int, st *store) error {
+	err := r.scan(ctx, nil, spillGroups(r.cfg, false, ruleFields(rule)...), func(first int, st *store) error {
 		k, err := ruleKeys(st, r.dropped[first:first+st.n], salt, rule)
 		copy(keys[first:], k)
 		return err
@@ -291,7 +293,7 @@ func (r *runner) gather(ctx context.Context, rows []int32) (*store, error) {
 	err := scanBatches(ctx, r, func(first, n int) bool {
 		lo, hi := span(first, n)
 		return hi > lo
-	}, func(first int, st *store) (*store, error) {
+	}, nil, func(first int, st *store) (*store, error) {
 		// The copy is made on the worker; the caller only collects.
 		lo, hi := span(first, st.n)
 		sel := make([]int32, 0, hi-lo)
@@ -323,7 +325,13 @@ func (r *runner) gather(ctx context.Context, rows []int32) (*store, error) {
 func (r *runner) spillBlock(ctx context.Context) error {
 	sp := r.sp
 	sp.secondary = make([]uint64, r.st.n)
-	if err := r.scan(ctx, nil, func(first int, st *store) error {
+	var textFields []string
+	for _, f := range r.cfg.Fields {
+		if f.Kind == config.KindPersonName || f.Kind == config.KindText {
+			textFields = append(textFields, f.Name)
+		}
+	}
+	if err := r.scan(ctx, nil, spillGroups(r.cfg, false, textFields...), func(first int, st *store) error {
 		copy(sp.secondary[first:], secondaryKeysOf(st))
 		return nil
 	}, nil); err != nil {
@@ -461,7 +469,14 @@ func (r *runner) spillFreqs(ctx context.Context, compiled *linkage.Compiled) (ma
 	if len(freqs) == 0 {
 		return freqs, nil
 	}
-	err := r.scan(ctx, nil, nil, func(_ int, st *store) error {
+	var fields []string
+	for k := 0; k < compiled.Len(); k++ {
+		if spec := compiled.Spec(k); spec.TermFrequency {
+			name, _, _ := strings.Cut(tfColumn(spec), ".")
+			fields = append(fields, name)
+		}
+	}
+	err := r.scan(ctx, nil, spillGroups(r.cfg, false, fields...), nil, func(_ int, st *store) error {
 		cols := st.linkageColumns()
 		for k := 0; k < compiled.Len(); k++ {
 			spec := compiled.Spec(k)
@@ -561,7 +576,7 @@ func (r *runner) routePartitions(ctx context.Context, partOf []uint16, parts int
 			}
 		}
 		return false
-	}, func(first int, st *store) ([]routed, error) {
+	}, nil, func(first int, st *store) ([]routed, error) {
 		// Selecting and copying is done on the worker.
 		var sel [][]int32
 		var order []int
@@ -632,7 +647,7 @@ func (rp *routedPartition) load(r *runner) (*store, error) {
 		}
 		var buf []byte
 		for b := range rp.file.rows {
-			st, nb, err := rp.file.read(r.cfg, b, buf)
+			st, nb, err := rp.file.read(r.cfg, b, buf, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -764,4 +779,14 @@ func (r *runner) spillPairs(ctx context.Context, sc *scorer, pairs []blocking.Pa
 		start = end
 	}
 	return nil
+}
+
+// ruleFields names the fields a blocking rule's keys read.
+func ruleFields(rule config.BlockingRule) []string {
+	var names []string
+	for _, part := range rule.Keys {
+		name, _, _ := strings.Cut(part, ".")
+		names = append(names, name)
+	}
+	return names
 }
