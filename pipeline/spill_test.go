@@ -88,3 +88,16 @@ func assertNoSpillLeft(t *testing.T, out string) {
 		}
 	}
 }
+
+func TestParseSpillMode(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want SpillMode
+		ok   bool
+	}{{"", SpillAuto, true}, {"auto", SpillAuto, true}, {"never", SpillNever, true}, {"always", SpillAlways, true}, {"yes", 0, false}, {"Always", 0, false}} {
+		got, err := ParseSpillMode(tc.in)
+		if (err == nil) != tc.ok || tc.ok && got != tc.want {
+			t.Errorf("ParseSpillMode(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
