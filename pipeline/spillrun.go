@@ -81,6 +81,8 @@ type spillState struct {
 	kept    []int64           // candidate pairs of the sampled blocks
 	// maxRows is how many records one partition holds.
 	maxRows int
+	// window is the blocking index's sorted-neighbourhood window.
+	window int
 }
 
 // remove deletes the spill folder; nil-safe.
@@ -348,6 +350,7 @@ func (r *runner) spillBlock(ctx context.Context) error {
 			return err
 		}
 		sp.stats[k] = ix.Stats()[0]
+		sp.window = ix.Window()
 		ix.CappedPositions(0, func(row, pos int32) {
 			if sp.capped[k] == nil {
 				sp.capped[k] = map[int32]int32{}
@@ -403,7 +406,7 @@ func (r *runner) earlierKeys(st *store, k int) ([][]uint64, error) {
 // never counts (keys of the read-back records do not know they were
 // dropped: the caller never asks about dropped rows).
 func (r *runner) earlierPair(keys [][]uint64, gi, gj, li, lj int32) bool {
-	w := int32(r.blockingOptionsWithDefaults().Window)
+	w := int32(r.sp.window)
 	for j := range keys {
 		ki := keys[j][li]
 		if ki == 0 || ki != keys[j][lj] {
@@ -426,19 +429,6 @@ func (r *runner) earlierPair(keys [][]uint64, gi, gj, li, lj int32) bool {
 		}
 	}
 	return false
-}
-
-// blockingOptionsWithDefaults is blockingOptions with blocking's defaults
-// filled in.
-func (r *runner) blockingOptionsWithDefaults() blocking.Options {
-	o := r.blockingOptions()
-	if o.MaxBlockSize <= 0 {
-		o.MaxBlockSize = blocking.DefaultMaxBlockSize
-	}
-	if o.Window <= 0 {
-		o.Window = blocking.DefaultWindow
-	}
-	return o
 }
 
 // bindComparers binds the comparisons to st's columns, one comparer per
