@@ -42,7 +42,7 @@ func TestValidationNamesTheKey(t *testing.T) {
 	f("mode: dedupe", "mode: merge", "mode")
 	f("mode: dedupe", "mode: link", "mode")
 	f("kind: person_name, columns", "kind: persona, columns", "fields[0].kind")
-	f("keys: [name.family, name.middle, dob]", "keys: [name.famly, name.middle, dob]", "blocking.rules[2].keys[0]")
+	f("keys: [name.family, name.middle, dob, address.province_2025]", "keys: [name.famly, name.middle, dob, address.province_2025]", "blocking.rules[2].keys[0]")
 	f("keys: [national_id]}", "keys: [nation]}", "blocking.rules[0].keys[0]")
 	f("keys: [national_id]}", "keys: [updated_at]}", "blocking.rules[0].keys[0]")
 	f("{name: dob, field: dob, kind: date}", "{name: dob, field: dob, kind: phone}", "comparisons[1].kind")

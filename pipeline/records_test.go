@@ -28,8 +28,8 @@ func TestRecords(t *testing.T) {
 		return cells
 	}
 	people := []map[string]string{
-		{"record_id": "a", "full_name": "  Nguyễn Văn An ", "date_of_birth": "1990-05-17", "gender": "Nam", "phone": "0912345678"},
-		{"record_id": "b", "full_name": "NGUYEN VAN AN", "date_of_birth": "17/05/1990", "gender": "nam"},
+		{"record_id": "a", "full_name": "  Nguyễn Văn An ", "date_of_birth": "1990-05-17", "gender": "Nam", "phone": "0912345678", "permanent_address": "12 Lê Lợi, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh"},
+		{"record_id": "b", "full_name": "NGUYEN VAN AN", "date_of_birth": "17/05/1990", "gender": "nam", "permanent_address": "P. Bến Nghé, Q.1, TP.HCM"},
 		{"record_id": "c", "full_name": "Trần Thị Bình", "date_of_birth": "1985", "gender": "Nữ"},
 	}
 	for i, p := range people {
