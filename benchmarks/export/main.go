@@ -122,6 +122,8 @@ func planParts(cfg *config.Config) (*parts, error) {
 				ok, isInt = sub == "" || sub == "year" || sub == "year_month" || sub == "year_day" || sub == "year_unordered" || sub == "month_day", true
 			case config.KindNationalID, config.KindPhone:
 				ok = sub == ""
+			case config.KindGender:
+				ok, isInt = sub == "", true
 			case config.KindVNAddress:
 				ok, isInt = sub == "" || sub == "ward_2025" || sub == "province_2025" || sub == "district" || sub == "ward_old", true
 			}
@@ -153,6 +155,7 @@ func (p *parts) rulesSpec(cfg *config.Config) string {
 type fieldValue struct {
 	name  normalize.Name // slices valid until the next Name call
 	date  int32
+	sex   int32 // normalize.Gender code, 0 when unknown
 	str   []byte
 	addr  normalize.Address
 	enc   normalize.Encoding // an address's legacy encoding, if any
@@ -263,6 +266,12 @@ func export(cfg *config.Config, plan *parts, out string, inputs []string) (int, 
 					if d.Valid() {
 						v.date = d.Packed()
 					}
+				case config.KindGender:
+					// As pipeline/load.go: male or female, else unknown.
+					v.sex = 0
+					if g := normalize.ParseGender(in); g == normalize.GenderMale || g == normalize.GenderFemale {
+						v.sex = int32(g)
+					}
 				case config.KindNationalID:
 					id := normalize.ParseID(in)
 					bufs[f] = id.AppendNumber(bufs[f][:0])
@@ -320,6 +329,8 @@ func export(cfg *config.Config, plan *parts, out string, inputs []string) (int, 
 						appendStr(fb, s)
 					case config.KindNationalID, config.KindPhone:
 						appendStr(fb, v.str)
+					case config.KindGender:
+						appendInt(fb, v.sex, v.sex != 0)
 					case config.KindDate:
 						d := v.date
 						switch pt.sub {
