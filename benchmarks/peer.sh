@@ -102,7 +102,7 @@ for n in $SIZES; do
     -v orss="$orss" -v prss="$prss" -v c="$check" 'BEGIN {
       printf "| %s | %s | %s | %d | %d | %d | %.2f s | %.2f s | %.1fx | %.2f s / %.0f MiB | %.2f s / %.0f MiB | %.1fx | %s |",
         d, m, l, n, pairs, t, ow, pw, pw / ow, ot, orss / 1024, pt, prss / 1024, pt / ot, c }')
-  echo "$row" >>"$RESULTS"
+  benchmarks/insert-row.sh "$RESULTS" "$header" "$row"
   echo "$row"
   jq -c '{engine, seconds, pairs_per_rule}' "$o" "$p"
 done

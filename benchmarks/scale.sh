@@ -85,20 +85,9 @@ for n in $SIZES; do
   cpu_s=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f s", u + s}')
   rss=$(awk -v k="$rss_kb" 'BEGIN {printf "%.0f MiB", k / 1024}')
   row="| $(date -u +%Y-%m-%d) | $machine | $load | \`$cmd\` (N=$n, seed $SEED) | $(printf "%'d" "$records") | $(printf "%'d" "$pairs") | $stages | $wall | $cpu_s | $rss | \`$sha\` | $p | $r |"
-  # Insert the row after the last row of this section's table (other
+  # After the last row of this section's results table (other tables and
   # sections may follow it in the file).
-  ROW="$row" awk -v header="$header" '
-    { lines[NR] = $0 }
-    $0 == header { in_section = 1 }
-    in_section && /^## / && $0 != header { in_section = 0 }
-    in_section && /^\| / { last = NR }
-    END {
-      for (i = 1; i <= NR; i++) {
-        print lines[i]
-        if (i == last) print ENVIRON["ROW"]
-      }
-      if (!last) print ENVIRON["ROW"]
-    }' "$RESULTS" >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
+  benchmarks/insert-row.sh "$RESULTS" "$header" "$row"
   echo "$row"
   [ "$KEEP_RUN" = 1 ] || rm -rf "$run"
 done
