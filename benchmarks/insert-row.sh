@@ -9,7 +9,7 @@ ROW=$3 awk -v header="$header" '
   { lines[NR] = $0 }
   $0 == header { in_section = 1; next }
   in_section && /^## / { in_section = 0; if (!last) last = NR - 1 }
-  in_section && !done && /^\| / { last = NR; seen = 1; next }
+  in_section && !done && /^\|/ { last = NR; seen = 1; next }
   in_section && seen { done = 1 }
   END {
     if (!last) last = NR
