@@ -132,6 +132,58 @@ func TestEMWithSampledU(t *testing.T) {
 	checkRecovery(t, m, lambda)
 }
 
+// TestEMFreeUInsideBlocks trains on pairs whose non-matches are not
+// random pairs: inside a block, strangers' IDs agree in part more often
+// than random pairs' (blockU below), as namesakes born the same day share
+// the CCCD's year and sex digits. With u held at the random pairs' values
+// EM moves some of those non-matches into the matches and m drifts; with
+// EstimateU it fits the block's own u and recovers m.
+func TestEMFreeUInsideBlocks(t *testing.T) {
+	const lambda = 0.2
+	blockU := [][]float64{trueU[0], {0.75, 0.10, 0.08, 0.07, 0}, trueU[2], trueU[3]}
+	rng := rand.New(rand.NewPCG(21, 1))
+	h := NewHistogram(len(trueM))
+	v := make([]int8, len(trueM))
+	for range 200000 {
+		p := blockU
+		if rng.Float64() < lambda {
+			p = trueM
+		}
+		for k := range v {
+			v[k] = draw(rng, p[k])
+			if rng.Float64() < nullRate[k] {
+				v[k] = Null
+			}
+		}
+		h.Add(v)
+	}
+	drift := func(m *Model) float64 {
+		d := 0.0
+		for l, lv := range m.Comparisons[1].Levels {
+			d = max(d, math.Abs(lv.M-trueM[1][l]))
+		}
+		return d
+	}
+	fixed := NewModel(simSpecs(t))
+	setTrueU(fixed)
+	if err := fixed.TrainEM(h, EMOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The premise: with u fixed, m of the ID is off.
+	if d := drift(fixed); d < 0.05 {
+		t.Fatalf("u fixed: m of the ID within %.3f of the truth; the test's non-matches do not make EM drift", d)
+	}
+	free := NewModel(simSpecs(t))
+	setTrueU(free)
+	if err := free.TrainEM(h, EMOptions{EstimateU: true}); err != nil {
+		t.Fatal(err)
+	}
+	checkRecovery(t, free, lambda)
+	if !free.Training.UFromEM {
+		t.Error("Training.UFromEM not set")
+	}
+}
+
 // TestWeightsByHand checks weights and probabilities against numbers
 // worked out on paper.
 func TestWeightsByHand(t *testing.T) {

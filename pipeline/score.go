@@ -295,7 +295,7 @@ func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) erro
 		if err != nil {
 			return err
 		}
-		if err := mr.TrainEM(h, linkage.EMOptions{MaxIterations: r.cfg.Model.EMMaxIterations, Tolerance: r.cfg.Model.EMTolerance}); err != nil {
+		if err := mr.TrainEM(h, linkage.EMOptions{MaxIterations: r.cfg.Model.EMMaxIterations, Tolerance: r.cfg.Model.EMTolerance, EstimateU: !r.cfg.Model.EMFixU}); err != nil {
 			return fmt.Errorf("training on rule %s: %w", trainRules[k].Name, err)
 		}
 		iterations += mr.Training.EMIterations
