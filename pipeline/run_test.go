@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -229,5 +230,37 @@ func TestTrainingSample(t *testing.T) {
 		if r := float64(m.Pairs.Accepted) / float64(full.Pairs.Accepted); r < 0.97 || r > 1.03 {
 			t.Errorf("sampled training accepts %d pairs, full %d", m.Pairs.Accepted, full.Pairs.Accepted)
 		}
+	}
+}
+
+// TestEMFixU checks that model.em_fix_u reaches training: EM with its own
+// u inside the blocks and EM with u held at the random pairs' values give
+// different m. (Which way m of a differing ID moves depends on the
+// register's size: the drift the default avoids shows from millions of
+// records, benchmarks/RESULTS.md; linkage's TestEMFreeUInsideBlocks shows
+// the mechanism.)
+func TestEMFixU(t *testing.T) {
+	in := filepath.Join(generated(t), "population")
+	models := map[bool]*linkage.Model{}
+	for _, fix := range []bool{false, true} {
+		cfg := config.Default()
+		cfg.Model.EMFixU = fix
+		out, _ := runOnce(t, cfg, 2, in)
+		m, err := linkage.LoadModel(filepath.Join(out, FileModel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		models[fix] = m
+	}
+	differ := 0
+	for k, c := range models[false].Comparisons {
+		for l, lv := range c.Levels {
+			if math.Abs(lv.M-models[true].Comparisons[k].Levels[l].M) > 1e-9 {
+				differ++
+			}
+		}
+	}
+	if differ == 0 {
+		t.Error("em_fix_u true and false trained the same m: the setting does not reach EM")
 	}
 }
