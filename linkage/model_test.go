@@ -57,11 +57,16 @@ func draw(rng *rand.Rand, p []float64) int8 {
 // simulate returns a histogram of n vectors, a share lambda of them drawn
 // from m and the rest from u, with nulls at nullRate.
 func simulate(n int, lambda float64, seed uint64) *Histogram {
+	return simulateFrom(n, lambda, seed, trueU)
+}
+
+// simulateFrom is simulate with the non-matches drawn from u.
+func simulateFrom(n int, lambda float64, seed uint64, u [][]float64) *Histogram {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	h := NewHistogram(len(trueM))
 	v := make([]int8, len(trueM))
 	for range n {
-		p := trueU
+		p := u
 		if rng.Float64() < lambda {
 			p = trueM
 		}
@@ -141,22 +146,7 @@ func TestEMWithSampledU(t *testing.T) {
 func TestEMFreeUInsideBlocks(t *testing.T) {
 	const lambda = 0.2
 	blockU := [][]float64{trueU[0], {0.75, 0.10, 0.08, 0.07, 0}, trueU[2], trueU[3]}
-	rng := rand.New(rand.NewPCG(21, 1))
-	h := NewHistogram(len(trueM))
-	v := make([]int8, len(trueM))
-	for range 200000 {
-		p := blockU
-		if rng.Float64() < lambda {
-			p = trueM
-		}
-		for k := range v {
-			v[k] = draw(rng, p[k])
-			if rng.Float64() < nullRate[k] {
-				v[k] = Null
-			}
-		}
-		h.Add(v)
-	}
+	h := simulateFrom(200000, lambda, 21, blockU)
 	drift := func(m *Model) float64 {
 		d := 0.0
 		for l, lv := range m.Comparisons[1].Levels {
