@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unsafe"
+
+	"github.com/dedup-vn/dedup/internal/prefetch"
 )
 
 // Kind is what a comparison compares, and so which levels it has.
@@ -265,6 +268,9 @@ type Comparer struct {
 	c     *Compiled
 	comps []boundComparison
 	names NameScratch
+	// The distinct columns Compare reads, for Prefetch.
+	pfStrs []StringColumn
+	pfInts [][]int32
 }
 
 type boundComparison struct {
@@ -318,13 +324,72 @@ func (c *Compiled) Bind(cols Columns) (*Comparer, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	cm.pfStrs, cm.pfInts = distinctColumns(cm.comps)
 	return cm, nil
+}
+
+// distinctColumns lists each column the comparisons read once (a column
+// shared by two comparisons, or by two roles, is prefetched once).
+func distinctColumns(comps []boundComparison) ([]StringColumn, [][]int32) {
+	var strs []StringColumn
+	var ints [][]int32
+	seenStr := map[*uint32]bool{}
+	seenInt := map[*int32]bool{}
+	for k := range comps {
+		for _, g := range comps[k].groups {
+			for _, c := range g.str {
+				if p := unsafe.SliceData(c.Offsets); p != nil && !seenStr[p] {
+					seenStr[p] = true
+					strs = append(strs, c)
+				}
+			}
+			for _, c := range g.ints {
+				if p := unsafe.SliceData(c); p != nil && !seenInt[p] {
+					seenInt[p] = true
+					ints = append(ints, c)
+				}
+			}
+		}
+	}
+	return strs, ints
+}
+
+// PrefetchDistance is how many pairs ahead a loop over pairs of random rows
+// calls PrefetchValues, and twice that, Prefetch: far enough for a cache
+// miss to complete during the comparisons in between, near enough that the
+// lines are still cached when Compare reads them. Measured on 10.8M
+// records, pairs from blocking: 8 halved the time of a Jaro-Winkler loop;
+// 4 and 16 did about as well.
+const PrefetchDistance = 8
+
+// Prefetch starts loading into the cache what Compare reads of row i that
+// needs no other load to find: the string columns' offsets and the integer
+// columns' values. PrefetchValues, called for the same row some time later,
+// starts loading the string bytes those offsets point to. Both are hints:
+// they change no result, and i out of range is ignored.
+func (cm *Comparer) Prefetch(i int32) {
+	for k := range cm.pfStrs {
+		prefetch.Uint32(cm.pfStrs[k].Offsets, int(i))
+	}
+	for _, c := range cm.pfInts {
+		prefetch.Int32(c, int(i))
+	}
+}
+
+// PrefetchValues starts loading row i's string values (see Prefetch).
+func (cm *Comparer) PrefetchValues(i int32) {
+	for k := range cm.pfStrs {
+		c := &cm.pfStrs[k]
+		if uint(i) < uint(len(c.Offsets)) {
+			prefetch.Byte(c.Data, int(c.Offsets[i]))
+		}
+	}
 }
 
 // Clone returns a Comparer over the same columns with its own scratch, for
 // another worker.
 func (cm *Comparer) Clone() *Comparer {
-	return &Comparer{c: cm.c, comps: cm.comps}
+	return &Comparer{c: cm.c, comps: cm.comps, pfStrs: cm.pfStrs, pfInts: cm.pfInts}
 }
 
 // Compiled returns the comparisons cm computes.

@@ -203,3 +203,62 @@ func BenchmarkCompareVector(b *testing.B) {
 		cm.Compare(k, k+1, levels, sims, tf)
 	}
 }
+
+// TestPrefetchColumns: Prefetch covers every column Compare reads, each
+// once even when two roles share it, and ignores rows out of range.
+func TestPrefetchColumns(t *testing.T) {
+	c, err := Compile(vnSpecs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := vnColumns()
+	cols.Strings["name_key"] = cols.Strings["name_fold"] // one column, two roles
+	cm, err := c.Bind(cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStr, wantInt := map[string]bool{}, map[string]bool{}
+	for _, s := range vnSpecs() {
+		for _, in := range s.Inputs {
+			for _, name := range in {
+				if name == "name_key" {
+					name = "name_fold"
+				}
+				if _, ok := cols.Strings[name]; ok {
+					wantStr[name] = true
+				} else if _, ok := cols.Ints[name]; ok {
+					wantInt[name] = true
+				}
+			}
+		}
+	}
+	if len(cm.pfStrs) != len(wantStr) || len(cm.pfInts) != len(wantInt) {
+		t.Fatalf("prefetches %d string and %d integer columns; Compare reads %d and %d", len(cm.pfStrs), len(cm.pfInts), len(wantStr), len(wantInt))
+	}
+	for name := range wantStr {
+		found := false
+		for _, pc := range cm.pfStrs {
+			found = found || &pc.Offsets[0] == &cols.Strings[name].Offsets[0]
+		}
+		if !found {
+			t.Errorf("column %s is not prefetched", name)
+		}
+	}
+	for name := range wantInt {
+		found := false
+		for _, pc := range cm.pfInts {
+			found = found || &pc[0] == &cols.Ints[name][0]
+		}
+		if !found {
+			t.Errorf("column %s is not prefetched", name)
+		}
+	}
+	cl := cm.Clone()
+	if len(cl.pfStrs) != len(cm.pfStrs) || len(cl.pfInts) != len(cm.pfInts) {
+		t.Error("Clone drops the prefetched columns")
+	}
+	for _, i := range []int32{0, 3, 4, -1, 1 << 30} {
+		cm.Prefetch(i) // must not panic
+		cm.PrefetchValues(i)
+	}
+}

@@ -256,7 +256,7 @@ func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) erro
 			}
 			continue
 		}
-		kept := sampledPairs(single, &sample, r.opt.Workers, func(w int, p blocking.Pair) {
+		kept := sampledPairs(single, &sample, r.opt.Workers, sc.comparers, func(w int, p blocking.Pair) {
 			if r.skipPair(p.Left, p.Right) {
 				return
 			}
@@ -510,7 +510,7 @@ func (r *runner) candidateVectors(ctx context.Context, ix *blocking.Index, sc *s
 		}
 	} else {
 		sample := ix.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed)
-		kept := sampledPairs(ix, &sample, r.opt.Workers, func(w int, p blocking.Pair) {
+		kept := sampledPairs(ix, &sample, r.opt.Workers, sc.comparers, func(w int, p blocking.Pair) {
 			if r.skipPair(p.Left, p.Right) {
 				return
 			}
@@ -570,8 +570,9 @@ func vectorKey(v []int8) string {
 
 // sampledPairs calls fn on every pair of the blocks s keeps, chunk by chunk
 // on workers goroutines (fn gets the worker's index), and returns per rule
-// the candidate pairs of the kept blocks, for Index.Scale.
-func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, fn func(w int, p blocking.Pair)) []int64 {
+// the candidate pairs of the kept blocks, for Index.Scale. fn compares
+// with cms[w]: sampledPairs prefetches its rows (see prefetchPairs).
+func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, cms []*linkage.Comparer, fn func(w int, p blocking.Pair)) []int64 {
 	kept := make([][]int64, workers)
 	bufs := make([][]blocking.Pair, workers)
 	for w := range kept {
@@ -581,7 +582,8 @@ func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, fn func(w
 		var k int64
 		bufs[w], k = ix.AppendChunkSample(bufs[w][:0], c, s)
 		kept[w][ix.ChunkRule(c)] += k
-		for _, p := range bufs[w] {
+		for k, p := range bufs[w] {
+			prefetchPairs(cms[w], bufs[w], k, nil)
 			fn(w, p)
 		}
 	})
@@ -740,7 +742,9 @@ func (r *runner) score(ctx context.Context, src pairSource, sc *scorer, pw *pair
 			out.st = src.st
 			pairBufs[w] = ix.AppendChunk(pairBufs[w][:0], c)
 			cm, tf := src.comparers[w], tfBufs[w]
-			for _, p := range pairBufs[w] {
+			pairs := pairBufs[w]
+			for k, p := range pairs {
+				prefetchPairs(cm, pairs, k, src.loc)
 				if r.skipPair(p.Left, p.Right) {
 					continue
 				}
@@ -807,6 +811,33 @@ func (r *runner) score(ctx context.Context, src pairSource, sc *scorer, pw *pair
 		return next - 1, true, nil
 	})
 	return err
+}
+
+// prefetchPairs starts the cache misses of the pairs ahead of pairs[k]:
+// the rows of the pair 2×linkage.PrefetchDistance ahead and the string
+// values of the pair PrefetchDistance ahead, whose rows were prefetched
+// that many pairs ago (see linkage.Comparer.Prefetch). The rows of a
+// blocking rule's pairs are scattered over the store, so without it the
+// comparisons of each pair wait on a dozen misses in turn. loc maps the
+// pairs' rows to cm's (nil: the same).
+func prefetchPairs(cm *linkage.Comparer, pairs []blocking.Pair, k int, loc []int32) {
+	const d = linkage.PrefetchDistance
+	if k+2*d < len(pairs) {
+		i, j := pairs[k+2*d].Left, pairs[k+2*d].Right
+		if loc != nil {
+			i, j = loc[i], loc[j]
+		}
+		cm.Prefetch(i)
+		cm.Prefetch(j)
+	}
+	if k+d < len(pairs) {
+		i, j := pairs[k+d].Left, pairs[k+d].Right
+		if loc != nil {
+			i, j = loc[i], loc[j]
+		}
+		cm.PrefetchValues(i)
+		cm.PrefetchValues(j)
+	}
 }
 
 // acceptedEdges buffers the pairs above the threshold until scoring ends:

@@ -491,10 +491,16 @@ func (r *runner) comparePairs(cms []*linkage.Comparer, pairs []blocking.Pair, ma
 			bufs[w], sims[w] = make([]int8, width), make([]float32, width)
 		}
 		lv := bufs[w]
-		for _, p := range pairs[c*span : min(len(pairs), (c+1)*span)] {
+		var loc []int32
+		if r.sp != nil {
+			loc = r.sp.loc
+		}
+		part := pairs[c*span : min(len(pairs), (c+1)*span)]
+		for k, p := range part {
+			prefetchPairs(cms[w], part, k, loc)
 			i, j := p.Left, p.Right
-			if r.sp != nil {
-				i, j = r.sp.loc[i], r.sp.loc[j]
+			if loc != nil {
+				i, j = loc[i], loc[j]
 			}
 			cms[w].Compare(i, j, lv, sims[w], nil)
 			for k, m := range mask {

@@ -29,6 +29,7 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/prefetch"
 	"github.com/dedup-vn/dedup/linkage"
 )
 
@@ -328,7 +329,21 @@ func work(d *loaded, rules []rule, workers, maxBlock, window int) (*result, erro
 	err = ix.EnumerateParallel(workers, func(w int, c *blocking.Chunk) error {
 		a := &accs[w]
 		s, ge := 0.0, int64(0)
-		for _, p := range c.Pairs {
+		// The names of the pairs ahead are prefetched as the engine's
+		// score loop prefetches its records (pipeline's prefetchPairs).
+		pairs := c.Pairs
+		const d = linkage.PrefetchDistance
+		for k, p := range pairs {
+			if k+2*d < len(pairs) {
+				q := pairs[k+2*d]
+				prefetch.Uint32(folded.off, int(q.Left))
+				prefetch.Uint32(folded.off, int(q.Right))
+			}
+			if k+d < len(pairs) {
+				q := pairs[k+d]
+				prefetch.Byte(folded.data, int(folded.off[q.Left]))
+				prefetch.Byte(folded.data, int(folded.off[q.Right]))
+			}
 			jw := linkage.JaroWinkler(folded.get(p.Left), folded.get(p.Right))
 			s += jw
 			if jw >= 0.88 {
