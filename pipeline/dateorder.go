@@ -5,7 +5,9 @@ package pipeline
 // appending the result to dst. Only the forms whose order is ambiguous
 // change: three numbers (any separators that are not letters) and six or
 // eight digits run together; the numbers move, the separators and anything
-// after the third number (a time) stay where they are. Values with words
+// after the third number (a time) stay where they are. Digits run together
+// come out as day/month/year with two slashes added: day-first digits run
+// together are ambiguous to ParseDate (18041931 starts like the year 1804). Values with words
 // ("ngày 5 tháng 4 năm 1990" names its parts), a four-digit year first in
 // an mdy field, or another shape come back unchanged, and ParseDate judges
 // them as it does any value.
@@ -50,9 +52,13 @@ func reorderDate(dst, v []byte, order string) []byte {
 			y := w - 4
 			a, b, c = d[y+2:], d[y:y+2], d[:y]
 		}
+		// Written with separators: run together, a day-first 18041931
+		// would read as the year 1804 first.
 		dst = append(dst, v[:start[0]]...)
 		dst = append(dst, a...)
+		dst = append(dst, '/')
 		dst = append(dst, b...)
+		dst = append(dst, '/')
 		dst = append(dst, c...)
 		return append(dst, v[end[0]:]...)
 	case 3:
