@@ -160,7 +160,9 @@ var quietProgress = progressQuiet()
 
 // TestFEBRL3 runs the FEBRL3 benchmark (5,000 records, known truth) with
 // the repository's FEBRL config, unsupervised: Splink's published pairwise
-// F1 there is 0.993 at probability 0.5; the issue asks for 0.995.
+// F1 there is 0.993 at probability 0.5; the issue asks for 0.995. The test
+// holds 0.998 (the run gives 0.9988): at 0.995 it let a date-order bug
+// that misread 656 of the 5,000 dates pass at 0.9963.
 func TestFEBRL3(t *testing.T) {
 	in := filepath.Join("..", "testdata", "febrl", "dataset3.csv")
 	out, m := runOnce(t, config.FEBRL(), 2, in)
@@ -173,8 +175,8 @@ func TestFEBRL3(t *testing.T) {
 	}
 	pw := rep.Pairwise
 	t.Logf("FEBRL3 pairwise precision %.4f recall %.4f F1 %.4f", pw.Precision, pw.Recall, pw.F1)
-	if pw.F1 < 0.995 {
-		t.Errorf("FEBRL3 pairwise F1 %.4f; want at least 0.995", pw.F1)
+	if pw.F1 < 0.998 {
+		t.Errorf("FEBRL3 pairwise F1 %.4f; want at least 0.998", pw.F1)
 	}
 }
 
