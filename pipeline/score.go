@@ -11,6 +11,7 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/prefetch"
 	"github.com/dedup-vn/dedup/linkage"
 )
 
@@ -156,34 +157,30 @@ func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) erro
 	if len(live) < 2 {
 		return fmt.Errorf("fewer than two usable records: nothing to link")
 	}
-	uSims := make([][]float32, r.opt.Workers)
-	for w := range uSims {
-		uSims[w] = make([]float32, sc.width)
+	// u: the random pairs EstimateU would draw (linkage.EachUPair),
+	// compared in memory with their rows prefetched, or from the spill a
+	// piece at a time.
+	var pairs []blocking.Pair
+	linkage.EachUPair(len(live), samples, r.cfg.Seed, func(i, j int32) {
+		pairs = append(pairs, blocking.Pair{Left: live[i], Right: live[j]})
+	})
+	hs := make([]*linkage.Histogram, r.opt.Workers)
+	for w := range hs {
+		hs[w] = linkage.NewHistogram(sc.width)
 	}
+	uHist := func(w int) *linkage.Histogram { return hs[w] }
 	if r.sp != nil {
-		// The same random pairs as EstimateU's, their records read back
-		// a piece at a time.
-		var pairs []blocking.Pair
-		linkage.EachUPair(len(live), samples, r.cfg.Seed, func(i, j int32) {
-			pairs = append(pairs, blocking.Pair{Left: live[i], Right: live[j]})
-		})
-		h := linkage.NewHistogram(sc.width)
-		hs := make([]*linkage.Histogram, r.opt.Workers)
-		for w := range hs {
-			hs[w] = linkage.NewHistogram(sc.width)
-		}
-		if err := r.spillPairs(ctx, sc, pairs, nil, nil, func(w int) *linkage.Histogram { return hs[w] }); err != nil {
+		if err := r.spillPairs(ctx, sc, pairs, nil, nil, uHist); err != nil {
 			return err
 		}
-		for _, o := range hs {
-			h.Merge(o)
-		}
-		if err := m.SetU(h, r.cfg.Seed, len(live)); err != nil {
-			return err
-		}
-	} else if err := m.EstimateU(len(live), samples, r.cfg.Seed, r.opt.Workers, func(w int, i, j int32, levels []int8) {
-		sc.comparers[w].Compare(live[i], live[j], levels, uSims[w], nil)
-	}); err != nil {
+	} else {
+		r.comparePairs(sc.comparers, pairs, nil, sc.width, uHist)
+	}
+	pairs = nil
+	for _, o := range hs[1:] {
+		hs[0].Merge(o)
+	}
+	if err := m.SetU(hs[0], r.cfg.Seed, len(live)); err != nil {
 		return err
 	}
 	// m is trained per rule, as Splink does: inside a rule's blocks the
@@ -582,8 +579,8 @@ func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, cms []*li
 		var k int64
 		bufs[w], k = ix.AppendChunkSample(bufs[w][:0], c, s)
 		kept[w][ix.ChunkRule(c)] += k
-		for k, p := range bufs[w] {
-			prefetchPairs(cms[w], bufs[w], k, nil)
+		for x, p := range bufs[w] {
+			prefetchPairs(cms[w], bufs[w], x, nil, nil)
 			fn(w, p)
 		}
 	})
@@ -718,6 +715,9 @@ type pairSource struct {
 	// earlier, when set, tells the pairs an earlier rule produced (the
 	// index's rows and st's), which the index does not know.
 	earlier func(gi, gj, li, lj int32) bool
+	// earlierKeys are the columns (by st's rows) earlier reads, for
+	// prefetching.
+	earlierKeys [][]uint64
 }
 
 // score compares every candidate pair of src on the worker pool, writes
@@ -744,7 +744,7 @@ func (r *runner) score(ctx context.Context, src pairSource, sc *scorer, pw *pair
 			cm, tf := src.comparers[w], tfBufs[w]
 			pairs := pairBufs[w]
 			for k, p := range pairs {
-				prefetchPairs(cm, pairs, k, src.loc)
+				prefetchPairs(cm, pairs, k, src.loc, src.earlierKeys)
 				if r.skipPair(p.Left, p.Right) {
 					continue
 				}
@@ -819,9 +819,17 @@ func (r *runner) score(ctx context.Context, src pairSource, sc *scorer, pw *pair
 // that many pairs ago (see linkage.Comparer.Prefetch). The rows of a
 // blocking rule's pairs are scattered over the store, so without it the
 // comparisons of each pair wait on a dozen misses in turn. loc maps the
-// pairs' rows to cm's (nil: the same).
-func prefetchPairs(cm *linkage.Comparer, pairs []blocking.Pair, k int, loc []int32) {
+// pairs' rows to cm's (nil: the same); it is as large as the register and
+// read at random too, so its entries are prefetched a stage earlier, 3×
+// ahead: a plain load of them would stall the loop as long as the misses
+// it prefetches. keys are columns by cm's rows that the caller also reads
+// of each pair (a spilled rule's earlier keys), prefetched with the rows.
+func prefetchPairs(cm *linkage.Comparer, pairs []blocking.Pair, k int, loc []int32, keys [][]uint64) {
 	const d = linkage.PrefetchDistance
+	if loc != nil && k+3*d < len(pairs) {
+		prefetch.Int32(loc, int(pairs[k+3*d].Left))
+		prefetch.Int32(loc, int(pairs[k+3*d].Right))
+	}
 	if k+2*d < len(pairs) {
 		i, j := pairs[k+2*d].Left, pairs[k+2*d].Right
 		if loc != nil {
@@ -829,6 +837,10 @@ func prefetchPairs(cm *linkage.Comparer, pairs []blocking.Pair, k int, loc []int
 		}
 		cm.Prefetch(i)
 		cm.Prefetch(j)
+		for _, c := range keys {
+			prefetch.Uint64(c, int(i))
+			prefetch.Uint64(c, int(j))
+		}
 	}
 	if k+d < len(pairs) {
 		i, j := pairs[k+d].Left, pairs[k+d].Right

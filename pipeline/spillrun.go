@@ -497,7 +497,7 @@ func (r *runner) comparePairs(cms []*linkage.Comparer, pairs []blocking.Pair, ma
 		}
 		part := pairs[c*span : min(len(pairs), (c+1)*span)]
 		for k, p := range part {
-			prefetchPairs(cms[w], part, k, loc)
+			prefetchPairs(cms[w], part, k, loc, nil)
 			i, j := p.Left, p.Right
 			if loc != nil {
 				i, j = loc[i], loc[j]
@@ -707,6 +707,7 @@ func (r *runner) spillScore(ctx context.Context, sc *scorer, pw *pairsWriter, ac
 			src := pairSource{ix: ix, c0: bounds[p], c1: bounds[p+1], rule: k, st: sub, loc: sp.loc, comparers: cms}
 			if k > 0 {
 				src.earlier = func(gi, gj, li, lj int32) bool { return r.earlierPair(keys, gi, gj, li, lj) }
+				src.earlierKeys = keys
 			}
 			if err := r.score(ctx, src, sc, pw, acc); err != nil {
 				return err
