@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"runtime/pprof"
@@ -12,7 +11,11 @@ import (
 )
 
 func init() {
-	commands["verify"] = command{summary: "check SIM-subscriber lists against a population register", run: runVerify}
+	commands["verify"] = command{
+		summary:  "check SIM-subscriber lists against a population register",
+		synopsis: "dedup verify --register PATH --subscribers PATH --out DIR [flags]",
+		run:      runVerify,
+	}
 }
 
 // listFlag collects a repeatable flag.
@@ -25,8 +28,8 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("verify", stderr)
 	var opts verify.Options
 	var reg, subs listFlag
-	fs.Var(&reg, "register", "population register: raw extracts (files or folders) or a dedup run golden.parquet (repeatable)")
-	fs.Var(&subs, "subscribers", "carrier subscriber lists, files or folders (repeatable)")
+	fs.Var(&reg, "register", "population register `path`: raw extracts (files or folders) or a dedup run golden.parquet (repeatable)")
+	fs.Var(&subs, "subscribers", "carrier subscriber lists `path`: files or folders (repeatable)")
 	fs.StringVar(&opts.OutDir, "out", "", "output `folder`")
 	cfgPath := fs.String("config", "", "job config `file` whose verify section sets limits, columns and reference year")
 	perCarrier := fs.Int("max-per-carrier", 0, "SIM limit per ID per network (rule R1; default 3 from refdata.SIMRules; negative: off)")
@@ -34,17 +37,17 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&opts.Workers, "workers", 0, "worker goroutines (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this `file`")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "dedup verify: unexpected argument %q\n", fs.Arg(0))
-		return errUsage
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if len(reg) == 0 || len(subs) == 0 || opts.OutDir == "" {
-		fmt.Fprintln(stderr, "dedup verify: --register, --subscribers and --out are required")
-		fs.Usage()
-		return errUsage
+		return usagef("--register, --subscribers and --out are required")
+	}
+	if err := checkWorkers(opts.Workers); err != nil {
+		return err
 	}
 	opts.Register, opts.Subscribers = reg, subs
 	opts.Config = verify.DefaultConfig()
