@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 
 	"github.com/dedup-vn/dedup/verify"
 )
@@ -76,7 +79,14 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	m, err := verify.Run(context.Background(), opts)
+	// Ctrl-C and SIGTERM cancel the run: verify's writers abort, so no
+	// temporary or partial output is left (as for dedup run).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m, err := verify.Run(ctx, opts)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("canceled by a signal; no output written")
+	}
 	if err != nil {
 		return err
 	}
