@@ -54,13 +54,13 @@ func TestFirstRateSane(t *testing.T) {
 	r := New("normalize", 0, Options{Out: &buf, Terminal: &yes})
 	r.Add(65536)
 	time.Sleep(250 * time.Millisecond)
-	if got := r.bar.State().CurrentNum; got != 0 {
-		t.Errorf("bar shows %d rows %v after the start, want them held back", got, time.Since(r.start))
+	if got := r.bar.State().CurrentBytes; got != 0 {
+		t.Errorf("bar shows %v rows %v after the start, want them held back", got, time.Since(r.start))
 	}
 	time.Sleep(barDelay)
 	r.Add(1)
-	if got := r.bar.State().CurrentNum; got != 65537 {
-		t.Errorf("bar shows %d rows after the delay, want 65537", got)
+	if got := r.bar.State().CurrentBytes; got != 65537 {
+		t.Errorf("bar shows %v rows after the delay, want 65537", got)
 	}
 	r.Done()
 	var plain bytes.Buffer
