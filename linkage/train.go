@@ -21,9 +21,9 @@ type TrainingData struct {
 	Records int
 	// Rules are the training rules' samples, in the config's order: m.
 	Rules []RuleSample
-	// Candidates are the full vectors of the blocked pairs, each histogram
-	// with the scale of its rule: λ. Their counts are summed in the order
-	// given, so the order is part of the result.
+	// Candidates are the full vectors of the blocked pairs, a histogram
+	// per blocking rule with the rule's scale: λ. Scaled counts are
+	// summed in the order given, so the order is part of the result.
 	Candidates []ScaledHistogram
 	// AllPairs is the number of record pairs the run could compare (every
 	// pair, or only pairs across sources when linking): λ is a share of

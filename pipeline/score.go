@@ -247,44 +247,28 @@ func (r *runner) trainingVectors(ctx context.Context, sc *scorer) ([]linkage.Rul
 		if err != nil {
 			return nil, err
 		}
+		// The sampled pairs are listed, then compared (in memory, or a
+		// piece of the spill at a time): at most about the cap of them.
 		sample := single.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed+uint64(k))
-		hs := r.newHistograms(sc.width)
-		hist := func(w int) *linkage.Histogram { return hs[w] }
+		var pairs, buf []blocking.Pair
 		var kept int64
-		if r.sp != nil {
-			// The sampled pairs, then the records they touch, read back.
-			var pairs, buf []blocking.Pair
-			for c := 0; c < single.NumChunks(); c++ {
-				var kc int64
-				buf, kc = single.AppendChunkSample(buf[:0], c, &sample)
-				kept += kc
-				for _, p := range buf {
-					if !r.skipPair(p.Left, p.Right) {
-						pairs = append(pairs, p)
-					}
+		for c := 0; c < single.NumChunks(); c++ {
+			var kc int64
+			buf, kc = single.AppendChunkSample(buf[:0], c, &sample)
+			kept += kc
+			for _, p := range buf {
+				if !r.skipPair(p.Left, p.Right) {
+					pairs = append(pairs, p)
 				}
 			}
-			scale := single.Scale(0, kept)
-			single, keys = nil, nil
-			if err := r.comparePairsOf(ctx, sc, pairs, masked[k], hist); err != nil {
-				return nil, err
-			}
-			out[k] = linkage.RuleSample{Name: rule.Name, Vectors: mergeHistograms(hs), Masked: masked[k], Scale: scale}
-			continue
 		}
-		bufs := make([][]int8, r.opt.Workers)
-		sims := make([][]float32, r.opt.Workers)
-		for w := range bufs {
-			bufs[w], sims[w] = make([]int8, sc.width), make([]float32, sc.width)
+		scale := single.Scale(0, kept)
+		single, keys = nil, nil
+		hs := r.newHistograms(sc.width)
+		if err := r.comparePairsOf(ctx, sc, pairs, masked[k], func(w int) *linkage.Histogram { return hs[w] }); err != nil {
+			return nil, err
 		}
-		kept = sampledPairs(single, &sample, r.opt.Workers, sc.comparers, func(w int, p blocking.Pair) {
-			if r.skipPair(p.Left, p.Right) {
-				return
-			}
-			sc.comparers[w].Compare(p.Left, p.Right, bufs[w], sims[w], nil)
-			hs[w].AddMasked(bufs[w], masked[k])
-		})[0]
-		out[k] = linkage.RuleSample{Name: rule.Name, Vectors: mergeHistograms(hs), Masked: masked[k], Scale: single.Scale(0, kept)}
+		out[k] = linkage.RuleSample{Name: rule.Name, Vectors: mergeHistograms(hs), Masked: masked[k], Scale: scale}
 	}
 	return out, nil
 }
@@ -389,8 +373,9 @@ func (r *runner) ruleMasks(rules []config.BlockingRule) [][]bool {
 
 // candidateVectors counts the full comparison vectors of the candidate
 // pairs: every pair of a rule within the sample cap, else a sample of its
-// blocks with the counts scaled to the rule. The histograms come by rule,
-// then by worker: linkage.Train sums them in that order.
+// blocks with the counts scaled to the rule: one histogram per rule, the
+// workers' counts merged before they are scaled, so that the float sums
+// do not depend on which worker compared which pair.
 func (r *runner) candidateVectors(ctx context.Context, ix *blocking.Index, sc *scorer) ([]linkage.ScaledHistogram, error) {
 	rules := len(r.cfg.Blocking.Rules)
 	hists := make([][]*linkage.Histogram, rules) // [rule][worker]
@@ -433,11 +418,9 @@ func (r *runner) candidateVectors(ctx context.Context, ix *blocking.Index, sc *s
 			scales[k] = ix.Scale(k, kept[k])
 		}
 	}
-	var out []linkage.ScaledHistogram
+	out := make([]linkage.ScaledHistogram, rules)
 	for k, hs := range hists {
-		for _, h := range hs {
-			out = append(out, linkage.ScaledHistogram{Histogram: h, Scale: scales[k]})
-		}
+		out[k] = linkage.ScaledHistogram{Histogram: mergeHistograms(hs), Scale: scales[k]}
 	}
 	return out, nil
 }
