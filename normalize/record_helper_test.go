@@ -1,5 +1,10 @@
 package normalize
 
+import (
+	"bytes"
+	"testing"
+)
+
 // RecordInput holds the raw person fields of one input row. Any may be
 // empty (missing).
 type RecordInput struct {
@@ -48,4 +53,39 @@ func (n *Normalizer) Record(in RecordInput) *Record {
 	}
 	r.Flags = f
 	return r
+}
+
+// TestRecordRow: the RowNormalizer over the person fields gives the
+// values and flags of Record, the field-by-field helper the digest and
+// memo tests dump, with the hint its addresses give.
+func TestRecordRow(t *testing.T) {
+	rn := NewRowNormalizer([]Field{
+		{Kind: KindVNAddress, Cells: []int{5}}, {Kind: KindVNAddress, Cells: []int{6}},
+		{Kind: KindPersonName, Cells: []int{0}}, {Kind: KindDate, Cells: []int{1}}, {Kind: KindGender, Cells: []int{2}},
+		{Kind: KindNationalID, Cells: []int{3}}, {Kind: KindPhone, Cells: []int{4}},
+	}, Options{RefYear: 2025})
+	n, p := New(Options{RefYear: 2025}), NewAddressParser()
+	for k, in := range benchRecords {
+		addrs := benchRowAddresses[k]
+		row := rn.Cells([][]byte{in.FullName, in.DOB, in.Gender, in.NationalID, in.Phone, addrs[0], addrs[1]})
+		var addrFlags Flags
+		for _, a := range addrs {
+			tx := n.Text(bytes.TrimSpace(a))
+			if in.Encoding == EncodingNone {
+				in.Encoding = tx.Encoding
+			}
+			addrFlags |= tx.Flags
+			p.ParseText(tx)
+		}
+		in.FullName, in.DOB, in.Gender = bytes.TrimSpace(in.FullName), bytes.TrimSpace(in.DOB), bytes.TrimSpace(in.Gender)
+		in.NationalID, in.Phone = bytes.TrimSpace(in.NationalID), bytes.TrimSpace(in.Phone)
+		rec := n.Record(in)
+		if got, want := row.Flags, rec.Flags|addrFlags; got != want {
+			t.Errorf("row %d: flags %v, want %v", k, got, want)
+		}
+		if row.Encoding != in.Encoding || string(row.Values[2].Name.Canonical) != string(rec.Name.Canonical) ||
+			row.Values[3].Date != rec.DOB || row.Values[4].Gender != rec.Gender || row.Values[5].ID != rec.ID || row.Values[6].Phone != rec.Phone {
+			t.Errorf("row %d: values differ from Record's", k)
+		}
+	}
 }
