@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -9,8 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/dedup-vn/dedup/cleanse"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
 )
 
@@ -60,9 +62,9 @@ func TestRowParity(t *testing.T) {
 			if cfg.FieldByName("dob").DateFormat != order {
 				t.Fatalf("date_format not set")
 			}
-			run := parityRunStore(t, cfg, in)
+			run := loadStore(t, cfg, []string{in}, 3)
 			explain := parityRecords(t, cfg, in)
-			table := parityTable(t, cfgPath, in, filepath.Join(dir, order+".out.csv"))
+			table := parityTable(t, cfgPath, in, filepath.Join(dir, order+".out.parquet"))
 			if run.n != len(parityRows) || explain.n != len(parityRows) || len(table) != len(parityRows) {
 				t.Fatalf("rows: run %d, explain %d, dedup normalize %d; want %d", run.n, explain.n, len(table), len(parityRows))
 			}
@@ -149,29 +151,6 @@ func tableRow(r map[string]string) string {
 	return b.String()
 }
 
-// parityRunStore loads in as a run does and returns the run's store.
-func parityRunStore(t *testing.T, cfg *config.Config, in string) *store {
-	t.Helper()
-	out := t.TempDir()
-	r := &runner{cfg: cfg, opt: Options{OutDir: out, Workers: 2, BatchSize: 3, MemoryLimit: 1 << 30, Inputs: []string{in}, Progress: quietProgress}}
-	var err error
-	if r.files, err = resolveInputs(cfg, r.opt.Inputs); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range r.files {
-		r.inputs = append(r.inputs, InputStat{Source: cfg.Sources[f.source].Name, File: f.path})
-	}
-	o := newOutputs(out, false)
-	defer o.abort()
-	if r.rejects, err = o.rejectSink(r); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return r.st
-}
-
 // parityRecords builds explain's store of every row of in, in order.
 func parityRecords(t *testing.T, cfg *config.Config, in string) *store {
 	t.Helper()
@@ -200,7 +179,7 @@ func parityRecords(t *testing.T, cfg *config.Config, in string) *store {
 }
 
 // parityTable runs dedup normalize --config cfgPath over in and returns
-// its rows.
+// its rows, read back from Parquet as strings.
 func parityTable(t *testing.T, cfgPath, in, out string) []map[string]string {
 	t.Helper()
 	cfg, err := config.Load(cfgPath)
@@ -210,22 +189,24 @@ func parityTable(t *testing.T, cfgPath, in, out string) []map[string]string {
 	if _, err := cleanse.Table(in, out, cleanse.Options{Mapping: cleanse.ConfigMapping(cfg), RefYear: cfg.ReferenceYear, Quiet: true}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(out)
+	r, err := dataio.Open(out, dataio.ReadOptions{AsStrings: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer r.Close()
 	var rows []map[string]string
-	for _, r := range recs[1:] {
-		m := map[string]string{}
-		for i, c := range recs[0] {
-			m[c] = r[i]
+	for r.Next() {
+		b := r.Batch()
+		for i := 0; i < int(b.NumRows()); i++ {
+			m := map[string]string{}
+			for c, f := range r.Schema().Fields() {
+				m[f.Name] = b.Column(c).(*array.String).Value(i)
+			}
+			rows = append(rows, m)
 		}
-		rows = append(rows, m)
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return rows
 }

@@ -77,22 +77,14 @@ func runNormalizeCmd(t *testing.T, args ...string) []byte {
 	return data
 }
 
-// readCSVTable parses a CSV output into its header and rows.
-func readCSVTable(t *testing.T, data []byte) ([]string, []map[string]string) {
+// csvHeader returns a CSV output's header and its number of rows.
+func csvHeader(t *testing.T, data []byte) ([]string, int) {
 	t.Helper()
 	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil || len(recs) == 0 {
 		t.Fatalf("output is not CSV: %v", err)
 	}
-	var rows []map[string]string
-	for _, r := range recs[1:] {
-		m := map[string]string{}
-		for i, c := range recs[0] {
-			m[c] = r[i]
-		}
-		rows = append(rows, m)
-	}
-	return recs[0], rows
+	return recs[0], len(recs) - 1
 }
 
 // TestNormalizeDefaultConfig: with no flag, with the default config given
@@ -115,12 +107,12 @@ func TestNormalizeDefaultConfig(t *testing.T) {
 		roles = append(roles, r+"="+r)
 	}
 	base := runNormalizeCmd(t, in, "--out", filepath.Join(dir, "a.csv"))
-	header, rows := readCSVTable(t, base)
+	header, rows := csvHeader(t, base)
 	if got := strings.Join(header, ","); got != legacyNormalizeHeader {
 		t.Errorf("header changed:\n got %s\nwant %s", got, legacyNormalizeHeader)
 	}
-	if len(rows) < 100 {
-		t.Fatalf("only %d rows", len(rows))
+	if rows < 100 {
+		t.Fatalf("only %d rows", rows)
 	}
 	for _, c := range []struct {
 		name string
@@ -188,7 +180,7 @@ func TestNormalizeConfigErrors(t *testing.T) {
 		t.Errorf("a failed run left an output (%v)", err)
 	}
 	// The minimal config is fine: only its fields are written.
-	header, _ := readCSVTable(t, runNormalizeCmd(t, in, "--out", filepath.Join(dir, "out.csv"), "--config", ok))
+	header, _ := csvHeader(t, runNormalizeCmd(t, in, "--out", filepath.Join(dir, "out.csv"), "--config", ok))
 	if slices.Contains(header, "dob") || !slices.Contains(header, "name_canonical") {
 		t.Errorf("minimal config header %v", header)
 	}
