@@ -19,6 +19,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/dedup-vn/dedup/normalize"
 )
 
 //go:embed default.yaml
@@ -34,16 +36,17 @@ const (
 	ModeLinkAndDedupe = "link_and_dedupe"
 )
 
-// Field kinds: each picks a normalizer.
+// Field kinds: each picks a normalizer and its columns (normalize.Kind
+// lists them); the names here are short for config readers.
 const (
-	KindPersonName = "person_name"
-	KindDate       = "date"
-	KindGender     = "gender"
-	KindNationalID = "national_id"
-	KindPhone      = "phone"
-	KindVNAddress  = "vn_address"
-	KindText       = "text"
-	KindTimestamp  = "timestamp"
+	KindPersonName = normalize.KindPersonName
+	KindDate       = normalize.KindDate
+	KindGender     = normalize.KindGender
+	KindNationalID = normalize.KindNationalID
+	KindPhone      = normalize.KindPhone
+	KindVNAddress  = normalize.KindVNAddress
+	KindText       = normalize.KindText
+	KindTimestamp  = normalize.KindTimestamp
 )
 
 // Comparison kinds that are not field kinds.
@@ -53,7 +56,7 @@ const (
 
 // FieldParts lists, per field kind, the parts a blocking key may use
 // ("name.family"); "" is the whole normalized value ("phone").
-var FieldParts = map[string][]string{
+var FieldParts = map[normalize.Kind][]string{
 	KindPersonName: {"", "family", "middle", "given", "phonetic", "variant"},
 	KindDate:       {"", "year", "year_month", "year_day", "year_unordered", "month_day"},
 	KindGender:     {""},
@@ -65,14 +68,14 @@ var FieldParts = map[string][]string{
 }
 
 // ComparisonKinds lists the comparison kinds each field kind accepts.
-var ComparisonKinds = map[string][]string{
-	KindPersonName: {KindPersonName, KindText, CompareExact},
-	KindDate:       {KindDate, CompareExact},
+var ComparisonKinds = map[normalize.Kind][]string{
+	KindPersonName: {string(KindPersonName), string(KindText), CompareExact},
+	KindDate:       {string(KindDate), CompareExact},
 	KindGender:     {CompareExact},
-	KindNationalID: {KindNationalID, CompareExact},
-	KindPhone:      {KindPhone, CompareExact},
-	KindVNAddress:  {KindVNAddress},
-	KindText:       {KindText, CompareExact},
+	KindNationalID: {string(KindNationalID), CompareExact},
+	KindPhone:      {string(KindPhone), CompareExact},
+	KindVNAddress:  {string(KindVNAddress)},
+	KindText:       {string(KindText), CompareExact},
 }
 
 // Survivorship rules.
@@ -108,29 +111,28 @@ type Source struct {
 }
 
 // DateOrders maps the accepted date_format values to the order in which a
-// field's full dates give day, month and year: "dmy" (the default, as
-// Vietnamese clerks write), "mdy" (month first, as in US-style extracts)
-// or "ymd". A value in a layout that says its order itself (a four-digit
-// year first, a year alone, month/year) reads the same under any order.
-var DateOrders = map[string]string{
-	"":           "dmy",
-	"dmy":        "dmy",
-	"dd/mm/yyyy": "dmy",
-	"ddmmyyyy":   "dmy",
-	"mdy":        "mdy",
-	"mm/dd/yyyy": "mdy",
-	"mmddyyyy":   "mdy",
-	"ymd":        "ymd",
-	"yyyy-mm-dd": "ymd",
-	"yyyymmdd":   "ymd",
+// field's full dates give day, month and year (see normalize.DateOrder):
+// "dmy" (the default, as Vietnamese clerks write), "mdy" (month first, as
+// in US-style extracts) or "ymd".
+var DateOrders = map[string]normalize.DateOrder{
+	"":           normalize.DayFirst,
+	"dmy":        normalize.DayFirst,
+	"dd/mm/yyyy": normalize.DayFirst,
+	"ddmmyyyy":   normalize.DayFirst,
+	"mdy":        normalize.MonthFirst,
+	"mm/dd/yyyy": normalize.MonthFirst,
+	"mmddyyyy":   normalize.MonthFirst,
+	"ymd":        normalize.YearFirst,
+	"yyyy-mm-dd": normalize.YearFirst,
+	"yyyymmdd":   normalize.YearFirst,
 }
 
 // Field is one normalized field built from input columns.
 type Field struct {
-	Name       string   `yaml:"name"`
-	Kind       string   `yaml:"kind"`
-	Columns    []string `yaml:"columns"`     // joined with a space when several
-	DateFormat string   `yaml:"date_format"` // kind date: the order of day, month and year (see DateOrders)
+	Name       string         `yaml:"name"`
+	Kind       normalize.Kind `yaml:"kind"`
+	Columns    []string       `yaml:"columns"`     // joined with a space when several
+	DateFormat string         `yaml:"date_format"` // kind date: the order of day, month and year (see DateOrders)
 }
 
 // Blocking holds the blocking rules and the caps on oversized blocks.
@@ -333,8 +335,13 @@ func (c *Config) Validate() error {
 		} else if fields[f.Name] != nil {
 			bad(key+".name", "duplicate field %q", f.Name)
 		}
-		if _, ok := FieldParts[f.Kind]; !ok {
-			bad(key+".kind", "unknown kind %q (want one of %s)", f.Kind, strings.Join(sortedKeys(FieldParts), ", "))
+		if !f.Kind.Valid() {
+			var kinds []string
+			for _, k := range normalize.Kinds() {
+				kinds = append(kinds, string(k))
+			}
+			slices.Sort(kinds)
+			bad(key+".kind", "unknown kind %q (want one of %s)", f.Kind, strings.Join(kinds, ", "))
 		}
 		if len(f.Columns) == 0 {
 			bad(key+".columns", "no input column")
@@ -422,7 +429,7 @@ func (c *Config) Validate() error {
 				bad(fmt.Sprintf("%s.jw_thresholds[%d]", key, j), "thresholds must be in (0,1) and decreasing")
 			}
 		}
-		if len(cp.JWThresholds) > 0 && cp.Kind != KindText && cp.Kind != KindPersonName {
+		if len(cp.JWThresholds) > 0 && cp.Kind != string(KindText) && cp.Kind != string(KindPersonName) {
 			bad(key+".jw_thresholds", "only for kinds text and person_name")
 		}
 	}
@@ -591,4 +598,10 @@ func yamlError(err error) error {
 		lines[i] = e
 	}
 	return errors.New(strings.Join(lines, "\n"))
+}
+
+// RowField is field f as the row normalizer reads it, its columns at the
+// given indexes of a row's cells.
+func (f *Field) RowField(cells []int) normalize.Field {
+	return normalize.Field{Kind: f.Kind, Cells: cells, DateOrder: DateOrders[f.DateFormat]}
 }

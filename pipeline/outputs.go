@@ -514,7 +514,7 @@ func (g *goldenBuilder) build(ctx context.Context, res *cluster.Result, emit fun
 // goldenCols are a field's columns the golden builder reads, resolved once
 // (looking roles up by name for every value was a tenth of the write stage).
 type goldenCols struct {
-	kind                 string
+	kind                 normalize.Kind
 	text                 bytesColumn // canonical name or text, ID digits, phones
 	street               bytesColumn
 	ints, ward, province []int32
@@ -602,13 +602,13 @@ type goldenBuilder struct {
 	updated   int        // the first timestamp field, or -1
 	wards     map[uint32]string
 	provinces map[uint32]string
-	hasKinds  map[string]bool
+	hasKinds  map[normalize.Kind]bool
 	val, tmp  []byte
 }
 
 func newGoldenBuilder(r *runner) *goldenBuilder {
 	st := r.st
-	g := &goldenBuilder{r: r, hasKinds: map[string]bool{}, updated: -1}
+	g := &goldenBuilder{r: r, hasKinds: map[normalize.Kind]bool{}, updated: -1}
 	g.wards, g.provinces = unitNames()
 	names := []string{"cluster_id", "size", "member_ids"}
 	g.full = goldenViewOf(st)

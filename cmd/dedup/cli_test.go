@@ -54,6 +54,9 @@ func TestBadFlagValuesExitTwo(t *testing.T) {
 		{[]string{"eval", "--truth", "t", "--run", out, "--febrl", "maybe"}, "--febrl"},
 		{[]string{"explain", "--run", out, "only-one-id"}, "two record ids"},
 		{[]string{"config", "nonsense"}, "want default"},
+		{[]string{"normalize", "in.csv", "--out", out + "/n.parquet", "--ref-year", "99999"}, "--ref-year"},
+		{[]string{"normalize", "--out", out + "/n.parquet"}, "INPUT"},
+		{[]string{"normalize", "a.csv", "b.csv", "--out", out + "/n.parquet"}, "INPUT"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
