@@ -645,3 +645,51 @@ func TestListInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestListInputsBrokenLinks checks that a table in an input folder that
+// cannot be opened stops the listing with an error naming it, instead of
+// vanishing from the run (issue 19, item 1).
+func TestListInputsBrokenLinks(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(dir string) error
+	}{
+		{"dangling symlink", func(dir string) error {
+			return os.Symlink(filepath.Join(dir, "gone.csv"), filepath.Join(dir, "b.csv"))
+		}},
+		{"symlink loop", func(dir string) error {
+			if err := os.Symlink(filepath.Join(dir, "c.csv"), filepath.Join(dir, "b.csv")); err != nil {
+				return err
+			}
+			return os.Symlink(filepath.Join(dir, "b.csv"), filepath.Join(dir, "c.csv"))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "a.csv"), []byte("x\n1\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.make(dir); err != nil {
+				t.Skip(err)
+			}
+			got, err := ListInputs([]string{dir})
+			if err == nil {
+				t.Fatalf("ListInputs = %v, want an error for b.csv", got)
+			}
+			if !strings.Contains(err.Error(), filepath.Join(dir, "b.csv")) {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+	// A dangling link whose name is no table is not an input: still skipped.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.csv"), []byte("x\n1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone"), filepath.Join(dir, "notes.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ListInputs([]string{dir}); err != nil {
+		t.Errorf("a dangling non-table link: %v", err)
+	}
+}
