@@ -97,27 +97,3 @@ type Reject struct {
 	Column string // the first faulty column, empty for whole-row faults
 	Reason string // one of the Reason* codes
 }
-
-// safeName returns a column name fit for an error message. Column names
-// are not citizen data, but a headerless CSV makes its first data row the
-// header; names that look like ID or phone numbers (six digits or more)
-// are therefore masked, and long ones cut.
-func safeName(i int, name string) string {
-	digits := 0
-	for j := 0; j < len(name); j++ {
-		if name[j] >= '0' && name[j] <= '9' {
-			digits++
-		}
-	}
-	if digits >= 6 {
-		return "#" + strconv.Itoa(i+1)
-	}
-	if len(name) > 64 {
-		cut := 64
-		for cut > 0 && name[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
-			cut--
-		}
-		return name[:cut] + "…"
-	}
-	return name
-}

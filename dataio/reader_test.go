@@ -22,6 +22,13 @@ const nullMark = "<NULL>"
 // reject may contain it.
 const secret = "Bí Mật 079123456789"
 
+// secretName and secretAddr are citizen-like values without digits, which
+// a mask of ID-like names would not catch.
+const (
+	secretName = "Ngô Văn Thuý"
+	secretAddr = "Số 3 Phố Huế, Hà Nội"
+)
+
 // writeStrings writes a string table through the package's writer.
 func writeStrings(t testing.TB, path string, names []string, rows [][]string) {
 	t.Helper()
@@ -368,11 +375,24 @@ func TestBadFiles(t *testing.T) {
 		{name: "zero-row arrow", file: "t.arrow", content: tableBytes("arrow", threeCols, nil)},
 		{name: "missing columns", file: "t.parquet", content: tableBytes("parquet", threeCols, someRows),
 			opt:     ReadOptions{Columns: []string{"record_id", "national_id", "gender"}},
-			wantErr: ErrMissingColumn, wantErrText: []string{"t.parquet", "national_id, gender", "record_id, full_name, phone"}},
+			wantErr: ErrMissingColumn, wantErrText: []string{"t.parquet", "national_id, gender", "record_id, #2, #3"}},
 		{name: "missing column csv", file: "t.csv", content: csvBytes("a,b\n1,2\n"),
-			opt: ReadOptions{Columns: []string{"c"}}, wantErr: ErrMissingColumn, wantErrText: []string{"column c", "a, b"}},
+			opt: ReadOptions{Columns: []string{"c"}}, wantErr: ErrMissingColumn, wantErrText: []string{"column c", "#1, #2", "no column of the file is one the config names"}},
+		{name: "headerless csv names no cell", file: "t.csv",
+			content: csvBytes("1," + secretName + ",15/03/1990,\"" + secretAddr + "\"\n2,Lê Thị B,01/01/1991,Hà Nội\n"),
+			opt:     ReadOptions{Columns: []string{"record_id", "full_name"}}, wantErr: ErrMissingColumn,
+			wantErrText: []string{"#1, #2, #3, #4", "looks like data"}},
+		{name: "headerless csv, equal cells", file: "t.csv",
+			content: csvBytes("1,\"" + secretAddr + "\",\"" + secretAddr + "\"\n2,x,y\n"),
+			wantErr: ErrDuplicateColumn, wantErrText: []string{"columns 2 and 3", "looks like data"}},
+		{name: "headerless csv, equal cells, read with a config", file: "t.csv",
+			content: csvBytes(secretName + ",\"" + secretAddr + "\",\"" + secretAddr + "\"\nx,y,z\n"),
+			opt:     ReadOptions{Columns: []string{"full_name"}}, wantErr: ErrDuplicateColumn, wantErrText: []string{"columns 2 and 3", "looks like data"}},
+		{name: "invalid UTF-8 error names an unasked column by position", file: "t.csv",
+			content: csvBytes(secretName + ",x\n1,ok\xFF\n"), wantErr: ErrInvalidUTF8,
+			wantErrText: []string{"t.csv: row 1, column #2: invalid UTF-8"}},
 		{name: "headerless csv masks ID-like names", file: "t.csv", content: csvBytes("079123456789,Bí Mật\n1,2\n"),
-			opt: ReadOptions{Columns: []string{"national_id"}}, wantErr: ErrMissingColumn, wantErrText: []string{"#1"}},
+			opt: ReadOptions{Columns: []string{"national_id"}}, wantErr: ErrMissingColumn, wantErrText: []string{"#1", "looks like data"}},
 		{name: "extra columns ignored", file: "t.csv", content: csvBytes("a,b,c,d\n1,2,3,4\n"),
 			opt: ReadOptions{Columns: []string{"c"}}, wantRows: 1},
 		{name: "semicolon file read with comma", file: "t.csv", content: csvBytes("a;b;c\n1;2;3\n"),
@@ -389,7 +409,7 @@ func TestBadFiles(t *testing.T) {
 		{name: "invalid UTF-8 csv", file: "t.csv", collect: true,
 			content:  csvBytes("a,full_name\n1,ok\n2,Nguy\xE1\xBB\n3,\xFFx\n"),
 			wantRows: 1, wantRejects: []Reject{{Row: 2, Column: "full_name", Reason: ReasonInvalidUTF8}, {Row: 3, Column: "full_name", Reason: ReasonInvalidUTF8}}},
-		{name: "invalid UTF-8 error names row and column", file: "t.csv",
+		{name: "invalid UTF-8 error names row and column", file: "t.csv", opt: ReadOptions{Columns: []string{"a", "full_name"}},
 			content: csvBytes("a,full_name\n1,ok\n2," + secret + "\xFF\n"), wantErr: ErrInvalidUTF8,
 			wantErrText: []string{"t.csv: row 2, column full_name: invalid UTF-8"}},
 		{name: "invalid UTF-8 parquet", file: "t.parquet", collect: true,
@@ -415,7 +435,9 @@ func TestBadFiles(t *testing.T) {
 			content:  tableBytes("parquet", []string{"a"}, [][]string{{"x"}, {bigCell}}),
 			wantRows: 1, wantRejects: []Reject{{Row: 2, Column: "a", Reason: ReasonCellTooLarge}}},
 		{name: "duplicate header", file: "t.csv", content: csvBytes("a,b,a\n1,2,3\n"),
-			wantErr: ErrDuplicateColumn, wantErrText: []string{"column a"}},
+			wantErr: ErrDuplicateColumn, wantErrText: []string{"columns 1 and 3"}},
+		{name: "duplicate header the config asks for", file: "t.csv", content: csvBytes("a,b,a\n1,2,3\n"),
+			opt: ReadOptions{Columns: []string{"a"}}, wantErr: ErrDuplicateColumn, wantErrText: []string{"column a", "columns 1 and 3"}},
 		{name: "duplicate header after trimming", file: "t.csv", content: csvBytes("a, a\n1,2\n"), wantErr: ErrDuplicateColumn},
 		{name: "empty header name", file: "t.csv", content: csvBytes("a,,c\n1,2,3\n"), wantErr: ErrBadHeader},
 		{name: "invalid UTF-8 header", file: "t.csv", content: csvBytes("a,\xFF\n1,2\n"), wantErr: ErrBadHeader},
@@ -462,7 +484,8 @@ func TestBadFiles(t *testing.T) {
 						t.Errorf("error %q does not contain %q", msg, s)
 					}
 				}
-				if strings.Contains(msg, secret) || strings.Contains(msg, "079123456789") {
+				if strings.Contains(msg, secret) || strings.Contains(msg, "079123456789") ||
+					strings.Contains(msg, secretName) || strings.Contains(msg, "Phố Huế") || strings.Contains(msg, "15/03/1990") {
 					t.Errorf("error %q contains a cell value", msg)
 				}
 				return

@@ -380,7 +380,7 @@ func (s *csvSource) next() (chunk, bool, error) {
 			}
 			s.row++
 			gap = true
-			if err := r.reject(row, "", ReasonCSVSyntax); err != nil {
+			if err := r.reject(row, -1, ReasonCSVSyntax); err != nil {
 				return chunk{}, false, err
 			}
 			continue
@@ -388,14 +388,14 @@ func (s *csvSource) next() (chunk, bool, error) {
 		s.row++
 		if len(rec) != len(s.names) {
 			gap = true
-			if err := r.reject(row, "", ReasonRaggedRow); err != nil {
+			if err := r.reject(row, -1, ReasonRaggedRow); err != nil {
 				return chunk{}, false, err
 			}
 			continue
 		}
 		if j, reason := s.badCell(rec); reason != "" {
 			gap = true
-			if err := r.reject(row, r.schema.Field(j).Name, reason); err != nil {
+			if err := r.reject(row, j, reason); err != nil {
 				return chunk{}, false, err
 			}
 			continue
