@@ -73,9 +73,9 @@ type Reader struct {
 	opt     ReadOptions
 	maxCell int
 	src     source
-	schema  *arrow.Schema // as delivered
-	sel     []int         // source column of each delivered column; nil: as is
-	selFor  *arrow.Schema // the source schema sel was computed for
+	schema  *arrow.Schema   // as delivered
+	sel     []int           // source column of each delivered column; nil: as is
+	selFor  *arrow.Schema   // the source schema sel was computed for
 	known   map[string]bool // names of opt.Columns: schema, fit for messages
 	proj    []int           // file position of each delivered column
 
