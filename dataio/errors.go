@@ -51,6 +51,7 @@ func (e *Error) Unwrap() error { return e.Err }
 var (
 	ErrRaggedRow       = errors.New("wrong number of fields")
 	ErrInvalidUTF8     = errors.New("invalid UTF-8")
+	ErrNotUTF8         = errors.New("the file's text is not UTF-8")
 	ErrNULByte         = errors.New("NUL byte in cell")
 	ErrCellTooLarge    = errors.New("cell over the size limit")
 	ErrCSVSyntax       = errors.New("malformed CSV quoting")

@@ -40,7 +40,9 @@ type ReadOptions struct {
 	// make a batch shorter). Zero means DefaultBatchSize. Arrow IPC batches
 	// longer than this are cut; shorter ones are delivered as written.
 	BatchSize int
-	// Delimiter is the CSV field separator; zero means ','.
+	// Delimiter is the CSV field separator. Zero means ',' unless the
+	// header line is a single column under ',' and splits into several
+	// under ';', tab or '|': then that one.
 	Delimiter rune
 	// LazyQuotes lets a CSV quote appear in an unquoted field (as
 	// encoding/csv's LazyQuotes). Off, such a row is rejected as csv_syntax.
@@ -83,9 +85,14 @@ type Reader struct {
 	start int64
 	rows  []int64 // file row of each row of cur when rejects left gaps; else nil
 
+	autoDelim    bool   // opt.Delimiter was zero: the CSV's header picks it
+	encodingHint string // likely encoding of a CSV that is not UTF-8; "" if it is
+	warnings     []string
+
 	err              error
 	done             bool
 	nread, nrejected int64
+	nbadUTF8         int64     // rows rejected as invalid_utf8
 	bad              []badCell // scratch for validation
 	scratch          []byte    // scratch for coercion
 }
@@ -132,10 +139,11 @@ func OpenFormat(path string, format Format, opt ReadOptions) (r *Reader, err err
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = DefaultBatchSize
 	}
-	if opt.Delimiter == 0 {
+	autoDelim := opt.Delimiter == 0
+	if autoDelim {
 		opt.Delimiter = ','
 	}
-	r = &Reader{path: path, opt: opt, maxCell: opt.MaxCellBytes, known: make(map[string]bool, len(opt.Columns))}
+	r = &Reader{path: path, opt: opt, maxCell: opt.MaxCellBytes, known: make(map[string]bool, len(opt.Columns)), autoDelim: autoDelim}
 	if r.maxCell == 0 {
 		r.maxCell = DefaultMaxCellBytes
 	}
@@ -350,6 +358,7 @@ func (r *Reader) Next() (ok bool) {
 		}
 		if !more {
 			r.done = true
+			r.finish()
 			return false
 		}
 		rec, rows, err := r.prepare(c)
@@ -366,6 +375,43 @@ func (r *Reader) Next() (ok bool) {
 		return true
 	}
 }
+
+// finish runs at the end of the file. A file none of whose rows could be
+// delivered because every one had invalid UTF-8 is in another encoding:
+// an error saying so (after every row went to OnReject) instead of a
+// run that finds nothing to link. A file where most rows have invalid
+// UTF-8 gets a warning.
+func (r *Reader) finish() {
+	if r.nbadUTF8 == 0 {
+		return
+	}
+	if r.nread == 0 && r.nbadUTF8 == r.nrejected {
+		r.err = &Error{File: r.path, Err: fmt.Errorf("%w: all %d rows have invalid UTF-8%s",
+			ErrNotUTF8, r.nbadUTF8, r.notUTF8Hint())}
+		return
+	}
+	if total := r.nread + r.nrejected; 2*r.nbadUTF8 >= total {
+		r.warnf("%d of %d rows rejected as invalid UTF-8%s", r.nbadUTF8, total, r.notUTF8Hint())
+	}
+}
+
+// notUTF8Hint ends a message about text that is not UTF-8 with the likely
+// encoding and the remedy.
+func (r *Reader) notUTF8Hint() string {
+	if r.encodingHint == "" {
+		return ""
+	}
+	return "; the file is not UTF-8, it looks like " + r.encodingHint + ": save it as UTF-8 (Excel: \"CSV UTF-8\")"
+}
+
+func (r *Reader) warnf(format string, args ...any) {
+	r.warnings = append(r.warnings, r.path+": "+fmt.Sprintf(format, args...))
+}
+
+// Warnings are the reader's notes on the file so far, each starting with
+// its path: columns stored as numbers but read as text, most rows in
+// another encoding. They never hold a cell value.
+func (r *Reader) Warnings() []string { return r.warnings }
 
 func (r *Reader) fail(err error) {
 	var de *Error
@@ -440,6 +486,9 @@ func (r *Reader) Close() (err error) {
 // fault is the reader's error.
 func (r *Reader) reject(row int64, j int, reason string) error {
 	r.nrejected++
+	if reason == ReasonInvalidUTF8 {
+		r.nbadUTF8++
+	}
 	if r.opt.OnReject == nil {
 		label := ""
 		if j >= 0 {

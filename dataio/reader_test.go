@@ -396,8 +396,21 @@ func TestBadFiles(t *testing.T) {
 		{name: "extra columns ignored", file: "t.csv", content: csvBytes("a,b,c,d\n1,2,3,4\n"),
 			opt: ReadOptions{Columns: []string{"c"}}, wantRows: 1},
 		{name: "semicolon file read with comma", file: "t.csv", content: csvBytes("a;b;c\n1;2;3\n"),
-			wantErr: ErrWrongDelimiter, wantErrText: []string{"';'"}},
-		{name: "tab file read with comma", file: "t.csv", content: csvBytes("a\tb\n1\t2\n"), wantErr: ErrWrongDelimiter},
+			opt: ReadOptions{Delimiter: ','}, wantErr: ErrWrongDelimiter, wantErrText: []string{"';'", "delimiter"}},
+		{name: "tab file read with comma", file: "t.csv", content: csvBytes("a\tb\n1\t2\n"),
+			opt: ReadOptions{Delimiter: ','}, wantErr: ErrWrongDelimiter},
+		{name: "comma file read with semicolon", file: "t.csv", content: csvBytes("a,b\n1,2\n"),
+			opt: ReadOptions{Delimiter: ';'}, wantErr: ErrWrongDelimiter},
+		{name: "semicolon detected", file: "t.csv", content: csvBytes("a;b;c\n1;\"x, y\";3\n"),
+			opt: ReadOptions{Columns: []string{"c", "b"}}, wantRows: 1},
+		{name: "tab detected", file: "t.csv", content: csvBytes("\xEF\xBB\xBFa\tb\r\n1\t2,5\r\n"),
+			opt: ReadOptions{Columns: []string{"a", "b"}}, wantRows: 1},
+		{name: "pipe detected", file: "t.csv", content: csvBytes("a|b\n1|2\n"),
+			opt: ReadOptions{Columns: []string{"b"}}, wantRows: 1},
+		{name: "two candidate delimiters: none guessed", file: "t.csv", content: csvBytes("a;b|c\n1;2|3\n"),
+			wantErr: ErrWrongDelimiter},
+		{name: "one-column file stays one column", file: "t.csv", content: csvBytes("record_id\n1;2\n"),
+			opt: ReadOptions{Columns: []string{"record_id"}}, wantRows: 1},
 		{name: "semicolon delimiter set", file: "t.csv", content: csvBytes("a;b;c\n1;2;3\n"),
 			opt: ReadOptions{Delimiter: ';'}, wantRows: 1},
 		{name: "ragged rows rejected", file: "t.csv", collect: true,
@@ -715,4 +728,117 @@ func TestListInputsBrokenLinks(t *testing.T) {
 	if _, err := ListInputs([]string{dir}); err != nil {
 		t.Errorf("a dangling non-table link: %v", err)
 	}
+}
+
+// TestDetectedDelimiterValues checks that a detected delimiter splits the
+// rows too, with quoting, and keeps commas inside cells.
+func TestDetectedDelimiterValues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "excel.csv")
+	content := "record_id;full_name;address\r\n1;" + secretName + ";\"" + secretAddr + "\"\r\n2;Lê Thị B;Huế, Thừa Thiên Huế\r\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := readAll(t, path, ReadOptions{Columns: []string{"record_id", "address"}, AsStrings: true}, false)
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	want := [][]string{{"1", secretAddr}, {"2", "Huế, Thừa Thiên Huế"}}
+	if !equalRows(res.rows, want) {
+		t.Errorf("rows %q, want %q", res.rows, want)
+	}
+}
+
+// utf16 encodes s as UTF-16 with a byte-order mark.
+func utf16(s string, bigEndian bool) []byte {
+	var b []byte
+	if bigEndian {
+		b = append(b, 0xFE, 0xFF)
+	} else {
+		b = append(b, 0xFF, 0xFE)
+	}
+	for _, r := range s {
+		var units []uint16
+		if r >= 0x10000 {
+			r -= 0x10000
+			units = []uint16{uint16(0xD800 + r>>10), uint16(0xDC00 + r&0x3FF)}
+		} else {
+			units = []uint16{uint16(r)}
+		}
+		for _, u := range units {
+			if bigEndian {
+				b = append(b, byte(u>>8), byte(u))
+			} else {
+				b = append(b, byte(u), byte(u>>8))
+			}
+		}
+	}
+	return b
+}
+
+// TestCSVEncodings checks UTF-16 files with a BOM are decoded, and a file
+// in an 8-bit code page fails saying so, after rejecting every row.
+func TestCSVEncodings(t *testing.T) {
+	text := "record_id\tfull_name\r\n1\tNguyễn Văn Ánh\r\n2\t" + secretName + " 😀\r\n"
+	for _, be := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "u16.csv")
+		if err := os.WriteFile(path, utf16(text, be), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		res := readAll(t, path, ReadOptions{Columns: []string{"record_id", "full_name"}}, false)
+		if res.err != nil {
+			t.Fatalf("big-endian %v: %v", be, res.err)
+		}
+		want := [][]string{{"1", "Nguyễn Văn Ánh"}, {"2", secretName + " 😀"}}
+		if !equalRows(res.rows, want) {
+			t.Errorf("big-endian %v: rows %q, want %q", be, res.rows, want)
+		}
+	}
+
+	// Windows-1258: "Nguyễn Văn Ánh" as ê + combining tilde, ă, Á.
+	cp1258 := "record_id,full_name\n1,Nguy\xEA\xDEn V\xE3n \xC1nh\n2,Tr\xE2\xECn Th\xEA\xD2\n3,L\xEA V\xE3n\n"
+	path := filepath.Join(t.TempDir(), "cp1258.csv")
+	if err := os.WriteFile(path, []byte(cp1258), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := readAll(t, path, ReadOptions{}, true)
+	if !errors.Is(res.err, ErrNotUTF8) {
+		t.Fatalf("error %v, want ErrNotUTF8", res.err)
+	}
+	if msg := res.err.Error(); !strings.Contains(msg, "Windows-1258") || !strings.Contains(msg, "all 3 rows") {
+		t.Errorf("error %q does not name the encoding and the rows", msg)
+	}
+	if len(res.rejects) != 3 {
+		t.Errorf("%d rejects, want every row (3) before the error", len(res.rejects))
+	}
+
+	// UTF-16 without a BOM: the header itself is unreadable; the error says why.
+	u16 := utf16("record_id,full_name\n1,x\n", false)[2:]
+	path = filepath.Join(t.TempDir(), "nobom.csv")
+	if err := os.WriteFile(path, u16, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res = readAll(t, path, ReadOptions{}, true)
+	if res.err == nil || !strings.Contains(res.err.Error(), "UTF-16 little-endian") {
+		t.Errorf("UTF-16 without BOM: error %v, want one naming UTF-16", res.err)
+	}
+
+	// Most rows invalid but some readable: delivered, with a warning.
+	mixed := "a,b\n1,ok\n2,L\xEA\n3,V\xE3n\n"
+	path = filepath.Join(t.TempDir(), "mixed.csv")
+	if err := os.WriteFile(path, []byte(mixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path, ReadOptions{OnReject: func(Reject) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.Next() {
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if w := r.Warnings(); len(w) != 1 || !strings.Contains(w[0], "2 of 3 rows") {
+		t.Errorf("warnings %q, want one about 2 of 3 rows", w)
+	}
+	r.Close()
 }
