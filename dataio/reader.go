@@ -319,6 +319,10 @@ func (r *Reader) setSchema(fields []arrow.Field, idx []int) error {
 			if !textual(f.Type) {
 				return &Error{File: r.path, Column: r.label(i, f.Name), Err: fmt.Errorf("%w: %v cannot be read as text", ErrUnsupportedType, f.Type)}
 			}
+			if numeric(f.Type) {
+				r.warnf("column %s is stored as %v and read as text: a number has no leading zero, "+
+					"so IDs and phone numbers in it may have lost theirs; store such columns as text", r.label(i, f.Name), f.Type)
+			}
 			f = arrow.Field{Name: f.Name, Type: arrow.BinaryTypes.String, Nullable: true}
 		}
 		out[j] = f

@@ -842,3 +842,63 @@ func TestCSVEncodings(t *testing.T) {
 	}
 	r.Close()
 }
+
+// TestNumericColumnsAsText checks that typed numbers read as text keep
+// every digit without an exponent, and that each numeric column read as
+// text gets a warning naming it (issue 19, item 7).
+func TestNumericColumnsAsText(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	ids := array.NewInt64Builder(mem)
+	ids.AppendValues([]int64{1234567890, 79123456789}, nil)
+	phones := array.NewFloat64Builder(mem)
+	phones.AppendValues([]float64{329781457, 912345678.5}, nil)
+	small := array.NewFloat32Builder(mem)
+	small.AppendValues([]float32{1e7, 0.25}, nil)
+	names := array.NewStringBuilder(mem)
+	names.AppendValues([]string{"a", "b"}, nil)
+	cols := []arrow.Array{ids.NewArray(), phones.NewArray(), small.NewArray(), names.NewArray()}
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "national_id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "phone", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "f32", Type: arrow.PrimitiveTypes.Float32},
+		{Name: "full_name", Type: arrow.BinaryTypes.String},
+	}, nil)
+	rec := array.NewRecordBatch(sc, cols, 2)
+	for _, c := range cols {
+		c.Release()
+	}
+	path := filepath.Join(t.TempDir(), "typed.parquet")
+	writeBatch(t, path, rec)
+	r, err := Open(path, ReadOptions{Columns: []string{"national_id", "phone", "full_name"}, AsStrings: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got [][]string
+	for r.Next() {
+		b := r.Batch()
+		for i := 0; i < int(b.NumRows()); i++ {
+			row := []string{}
+			for _, c := range b.Columns() {
+				row = append(row, c.(*array.String).Value(i))
+			}
+			got = append(got, row)
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"1234567890", "329781457", "a"}, {"79123456789", "912345678.5", "b"}}
+	if !equalRows(got, want) {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+	w := r.Warnings()
+	if len(w) != 2 || !strings.Contains(w[0], "column national_id is stored as int64") ||
+		!strings.Contains(w[1], "column phone is stored as float64") || !strings.HasPrefix(w[0], path+": ") {
+		t.Errorf("warnings %q, want one for national_id and one for phone", w)
+	}
+	res := readAll(t, path, ReadOptions{Columns: []string{"f32"}, AsStrings: true}, false)
+	if res.err != nil || len(res.rows) != 2 || res.rows[0][0] != "10000000" || res.rows[1][0] != "0.25" {
+		t.Errorf("float32 as text: %q, %v; want 10000000 and 0.25", res.rows, res.err)
+	}
+}
