@@ -130,6 +130,7 @@ func (r *runner) load(ctx context.Context) error {
 		}
 	}
 	var reader *dataio.Reader
+	var fileWarnings []string // the readers' (numeric columns, encodings)
 	fileIdx := -1
 	nextFile := func() error {
 		for {
@@ -137,6 +138,9 @@ func (r *runner) load(ctx context.Context) error {
 				if err := reader.Err(); err != nil {
 					return err
 				}
+				// nextFile runs on the pool's reading goroutine: the
+				// warnings go to the manifest after the pool is done.
+				fileWarnings = append(fileWarnings, reader.Warnings()...)
 				// Rejected rows were read too: rows in counts both.
 				r.inputs[fileIdx].Rows = reader.RowsRead() + reader.RowsRejected()
 				reader.Close()
@@ -152,6 +156,7 @@ func (r *runner) load(ctx context.Context) error {
 				Columns:   plan.columns,
 				AsStrings: true,
 				BatchSize: r.opt.BatchSize,
+				Delimiter: r.cfg.Sources[f.source].DelimiterRune(),
 				OnReject: func(rj dataio.Reject) {
 					r.addReject(rejectRow{source: f.source, file: fi, row: rj.Row, column: rj.Column, reason: rj.Reason})
 				},
@@ -252,6 +257,9 @@ func (r *runner) load(ctx context.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	for _, w := range fileWarnings {
+		r.warnf("%s", w)
 	}
 	if r.sp != nil {
 		err = r.finishSpill()

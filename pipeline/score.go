@@ -155,7 +155,7 @@ func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) erro
 	live := r.liveRows()
 	samples := r.cfg.Model.USamplePairs
 	if len(live) < 2 {
-		return fmt.Errorf("fewer than two usable records: nothing to link")
+		return errTooFewRecords
 	}
 	// u: the random pairs EstimateU would draw (linkage.EachUPair),
 	// compared in memory with their rows prefetched, or from the spill a
