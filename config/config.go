@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -108,6 +109,33 @@ type Config struct {
 type Source struct {
 	Name  string   `yaml:"name"`
 	Paths []string `yaml:"paths"`
+	// Delimiter is the field separator of the source's CSV files: one
+	// character, or "tab". Empty: ',' unless a file's header line shows
+	// ';', tab or '|' (what Excel writes where the decimal mark is a comma).
+	Delimiter string `yaml:"delimiter,omitempty"`
+}
+
+// ParseDelimiter reads a delimiter setting: "" is 0 (detect from the
+// header), "tab" or a tab is '\t', else exactly one character that cannot
+// be part of a CSV's quoting or line ends.
+func ParseDelimiter(s string) (rune, error) {
+	switch s {
+	case "":
+		return 0, nil
+	case "tab", "\\t":
+		return '\t', nil
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	if n != len(s) || r == utf8.RuneError || r == '"' || r == '\r' || r == '\n' || r == 0xFEFF {
+		return 0, fmt.Errorf("%q is not one character (for example ';', '|' or tab)", s)
+	}
+	return r, nil
+}
+
+// DelimiterRune is the source's CSV delimiter; 0 means detect it.
+func (s Source) DelimiterRune() rune {
+	r, _ := ParseDelimiter(s.Delimiter)
+	return r
 }
 
 // DateOrders maps the accepted date_format values to the order in which a
@@ -325,6 +353,9 @@ func (c *Config) Validate() error {
 			bad(key, "duplicate source %q", s.Name)
 		}
 		seen[s.Name] = true
+		if _, err := ParseDelimiter(s.Delimiter); err != nil {
+			bad(fmt.Sprintf("sources[%d].delimiter", i), "%v", err)
+		}
 	}
 	fields := map[string]*Field{}
 	for i := range c.Fields {

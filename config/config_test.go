@@ -112,3 +112,39 @@ func TestConfigErrorsReadable(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceDelimiter checks the per-source CSV delimiter key.
+func TestSourceDelimiter(t *testing.T) {
+	base := string(DefaultYAML())
+	old := "  - name: population\n"
+	if !strings.Contains(base, old) {
+		t.Fatalf("default config lacks %q", old)
+	}
+	for _, tc := range []struct {
+		yaml string
+		want rune
+	}{
+		{`";"`, ';'}, {"tab", '\t'}, {`"\t"`, '\t'}, {`'\t'`, '\t'}, {`"|"`, '|'}, {`","`, ','},
+	} {
+		c, err := Parse([]byte(strings.Replace(base, old, old+"    delimiter: "+tc.yaml+"\n", 1)), "test.yaml")
+		if err != nil {
+			t.Fatalf("delimiter %s: %v", tc.yaml, err)
+		}
+		if got := c.Sources[0].DelimiterRune(); got != tc.want {
+			t.Errorf("delimiter %s: %q, want %q", tc.yaml, got, tc.want)
+		}
+	}
+	for _, bad := range []string{`";;"`, `'"'`, `"\n"`, "semicolon"} {
+		_, err := Parse([]byte(strings.Replace(base, old, old+"    delimiter: "+bad+"\n", 1)), "test.yaml")
+		if err == nil || !strings.Contains(err.Error(), "sources[0].delimiter") {
+			t.Errorf("delimiter %s: error %v, want one naming sources[0].delimiter", bad, err)
+		}
+	}
+	c, err := Parse([]byte(base), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Sources[0].DelimiterRune() != 0 {
+		t.Errorf("no delimiter key: %q, want 0 (detect)", c.Sources[0].DelimiterRune())
+	}
+}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -94,6 +95,29 @@ func (o *outputs) commit(m *Manifest) error {
 	}
 	m.Outputs = append(m.Outputs, FileManifest)
 	return writeManifest(outputPath(o.dir, FileManifest), m)
+}
+
+// keepRejects publishes rejects.parquet alone when the run fails on its
+// input (a file not in UTF-8, nothing left to link): the rejected rows are
+// how the user finds the fault. No manifest is written, so the folder is
+// not taken for a finished run. It returns runErr, saying where the
+// rejects are, or joined with a failure to write them.
+func (o *outputs) keepRejects(r *runner, runErr error) error {
+	s := r.rejects
+	if o.plan || s.w == nil || s.count == 0 {
+		return runErr
+	}
+	err := s.flush()
+	if err == nil {
+		err = s.w.Finish()
+	}
+	if err == nil {
+		err = s.w.Commit()
+	}
+	if err != nil {
+		return errors.Join(runErr, fmt.Errorf("cannot write %s: %w", FileRejects, err))
+	}
+	return fmt.Errorf("%w (%d rejected rows, with their reasons, in %s)", runErr, s.count, s.w.Path())
 }
 
 // rejectSink streams rejects.parquet.

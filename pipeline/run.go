@@ -20,6 +20,7 @@ import (
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/cluster"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/progress"
 )
@@ -83,6 +84,10 @@ func (r *runner) warnf(format string, args ...any) {
 	}
 }
 
+// errTooFewRecords stops a run that has nothing to link, often because
+// every row was rejected.
+var errTooFewRecords = errors.New("fewer than two usable records: nothing to link")
+
 func (r *runner) addReject(rj rejectRow) {
 	r.rejects.add(rj)
 	r.inputs[rj.file].Rejected++
@@ -139,6 +144,9 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	err = r.load(ctx)
 	r.progress.Done()
 	if err != nil {
+		if errors.Is(err, dataio.ErrNotUTF8) {
+			err = out.keepRejects(r, err)
+		}
 		return nil, err
 	}
 	r.logf("loaded %d records from %d files (%d rejected); record store %d MiB of a %d MiB budget",
@@ -174,6 +182,9 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	r.timer.begin("train")
 	sc, err := r.newScorer(ctx, ix)
 	if err != nil {
+		if errors.Is(err, errTooFewRecords) {
+			err = out.keepRejects(r, err)
+		}
 		return nil, err
 	}
 	if err := out.writeModel(sc.model); err != nil {

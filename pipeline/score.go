@@ -153,7 +153,7 @@ func (r *runner) newScorer(ctx context.Context, ix *blocking.Index) (*scorer, er
 func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) error {
 	live := r.liveRows()
 	if len(live) < 2 {
-		return fmt.Errorf("fewer than two usable records: nothing to link")
+		return errTooFewRecords
 	}
 	d := &linkage.TrainingData{
 		Seed:     r.cfg.Seed,
