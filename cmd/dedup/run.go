@@ -66,7 +66,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if *delimiter != "" {
 		if _, err := config.ParseDelimiter(*delimiter); err != nil {
-			return fmt.Errorf("--delimiter: %w", err)
+			return usagef("--delimiter: %v", err)
 		}
 		for i := range cfg.Sources {
 			cfg.Sources[i].Delimiter = *delimiter
