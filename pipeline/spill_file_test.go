@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // spillTestStore loads a few hundred generated records into a store.
@@ -22,7 +23,7 @@ func spillTestStore(t *testing.T) (*config.Config, *store) {
 		t.Fatal(err)
 	}
 	for _, f := range r.files {
-		r.inputs = append(r.inputs, InputStat{Source: cfg.Sources[f.source].Name, File: f.path})
+		r.inputs = append(r.inputs, runfolder.InputStat{Source: cfg.Sources[f.source].Name, File: f.path})
 	}
 	o := newOutputs(out, false)
 	defer o.abort()
