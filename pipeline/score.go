@@ -139,7 +139,7 @@ func (r *runner) newScorer(ctx context.Context, ix *blocking.Index) (*scorer, er
 	if r.cfg.Threshold.MatchWeight != nil {
 		sc.threshold = *r.cfg.Threshold.MatchWeight
 	} else {
-		p := r.cfg.Threshold.MatchProbability
+		p := *r.cfg.Threshold.MatchProbability
 		sc.threshold = math.Log2(p / (1 - p))
 	}
 	sc.floor = r.cfg.Output.PairsMinWeight
