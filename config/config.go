@@ -219,11 +219,18 @@ type Model struct {
 }
 
 // Threshold decides which pairs are merged: a probability, or a weight
-// when MatchWeight is set.
+// when MatchWeight is set. Both are pointers so that a key left out is
+// told from an explicit 0: left out, the probability is
+// DefaultMatchProbability; 0 is an error, never "unset".
 type Threshold struct {
-	MatchProbability float64  `yaml:"match_probability"`
+	MatchProbability *float64 `yaml:"match_probability"`
 	MatchWeight      *float64 `yaml:"match_weight"`
 }
+
+// DefaultMatchProbability is the threshold of a config that gives neither
+// a probability nor a weight: merge when a match is more likely than not
+// (default.yaml says why).
+const DefaultMatchProbability = 0.5
 
 // Output configures what is written besides the clusters.
 type Output struct {
@@ -319,8 +326,9 @@ func (c *Config) applyDefaults() {
 	if c.Model.TermFrequencyMin == 0 {
 		c.Model.TermFrequencyMin = 1e-6
 	}
-	if c.Threshold.MatchProbability == 0 && c.Threshold.MatchWeight == nil {
-		c.Threshold.MatchProbability = 0.99
+	if c.Threshold.MatchProbability == nil && c.Threshold.MatchWeight == nil {
+		p := DefaultMatchProbability
+		c.Threshold.MatchProbability = &p
 	}
 	if c.Survivorship.Default == "" {
 		c.Survivorship.Default = SurviveMostRecent
@@ -476,8 +484,11 @@ func (c *Config) Validate() error {
 	if c.Model.EMTolerance <= 0 {
 		bad("model.em_tolerance", "must be positive")
 	}
-	if c.Threshold.MatchWeight == nil && (c.Threshold.MatchProbability <= 0 || c.Threshold.MatchProbability >= 1) {
-		bad("threshold.match_probability", "must be in (0,1)")
+	switch p := c.Threshold.MatchProbability; {
+	case p != nil && !(*p > 0 && *p < 1):
+		bad("threshold.match_probability", "must be in (0,1), got %v", *p)
+	case p == nil && c.Threshold.MatchWeight == nil:
+		bad("threshold", "set match_probability or match_weight")
 	}
 	for _, rule := range append([]string{c.Survivorship.Default}, mapValues(c.Survivorship.Fields)...) {
 		switch rule {

@@ -66,7 +66,7 @@ comparisons: [{name: n, field: n, kind: text}]
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Mode != ModeDedupe || c.RecordID != "record_id" || c.Blocking.MaxBlockSize != 1000 || c.Threshold.MatchProbability != 0.99 || c.Survivorship.Default != SurviveMostRecent {
+	if c.Mode != ModeDedupe || c.RecordID != "record_id" || c.Blocking.MaxBlockSize != 1000 || *c.Threshold.MatchProbability != DefaultMatchProbability || c.Survivorship.Default != SurviveMostRecent {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 }
@@ -146,5 +146,34 @@ func TestSourceDelimiter(t *testing.T) {
 	}
 	if c.Sources[0].DelimiterRune() != 0 {
 		t.Errorf("no delimiter key: %q, want 0 (detect)", c.Sources[0].DelimiterRune())
+	}
+}
+
+// TestThresholdDefault: a config without a threshold merges at 0.5, the
+// probability README and default.yaml document (it once fell back to
+// 0.99); an explicit 0 is an error naming the key, not "unset".
+func TestThresholdDefault(t *testing.T) {
+	const min = `
+sources: [{name: a}]
+fields: [{name: n, kind: text, columns: [n]}]
+blocking: {rules: [{name: r, keys: [n]}]}
+comparisons: [{name: n, field: n, kind: text}]
+`
+	c, err := Parse([]byte(min), "min.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Threshold.MatchProbability; p == nil || *p != 0.5 {
+		t.Errorf("no threshold: match_probability %v, want 0.5", c.Threshold)
+	}
+	for _, th := range []string{"threshold: {match_probability: 0}", "threshold: {match_probability: 0.0}"} {
+		_, err := Parse([]byte(min+th+"\n"), "zero.yaml")
+		if err == nil || !strings.Contains(err.Error(), "threshold.match_probability") {
+			t.Errorf("%s: error %v, want one naming threshold.match_probability", th, err)
+		}
+	}
+	c, err = Parse([]byte(min+"threshold: {match_weight: 3}\n"), "weight.yaml")
+	if err != nil || c.Threshold.MatchWeight == nil || *c.Threshold.MatchWeight != 3 {
+		t.Errorf("match_weight alone: %v", err)
 	}
 }

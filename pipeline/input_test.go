@@ -13,6 +13,7 @@ import (
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // Tests of the input reading items of issue 19 (hardening), through Run.
@@ -27,7 +28,7 @@ var inputRows = [][]string{
 	{"a4", "Tran Thi Binh", "1985-04-03", "nu", "079185000002", "0987654321", "Hà Nội", "", ""},
 }
 
-func runInputs(t *testing.T, cfg *config.Config, inputs ...string) (string, *Manifest, error) {
+func runInputs(t *testing.T, cfg *config.Config, inputs ...string) (string, *runfolder.Manifest, error) {
 	t.Helper()
 	cfg.Model.USamplePairs = 1000
 	out := t.TempDir()
@@ -107,12 +108,12 @@ func TestRunNotUTF8KeepsRejects(t *testing.T) {
 		t.Fatal("no error")
 	}
 	msg := err.Error()
-	for _, want := range []string{path, "not UTF-8", "Windows-1258", FileRejects} {
+	for _, want := range []string{path, "not UTF-8", "Windows-1258", runfolder.FileRejects} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not say %q", msg, want)
 		}
 	}
-	rej := filepath.Join(out, FileRejects)
+	rej := filepath.Join(out, runfolder.FileRejects)
 	r, err := dataio.Open(rej, dataio.ReadOptions{Columns: []string{"row", "reason"}, AsStrings: true})
 	if err != nil {
 		t.Fatalf("rejects not written: %v", err)
@@ -131,7 +132,7 @@ func TestRunNotUTF8KeepsRejects(t *testing.T) {
 	if n != 2 {
 		t.Errorf("%d rejects, want 2", n)
 	}
-	if _, err := os.Stat(filepath.Join(out, FileManifest)); err == nil {
+	if _, err := os.Stat(filepath.Join(out, runfolder.FileManifest)); err == nil {
 		t.Error("a manifest was written for a failed run")
 	}
 }
