@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
-	"sync/atomic"
+
+	"github.com/dedup-vn/dedup/internal/parallel"
 )
 
 // Defaults for Options fields left at zero.
@@ -164,23 +164,8 @@ func Build(n int, rules []Rule, opt Options) (*Index, error) {
 	ix := &Index{n: n, opt: opt.withDefaults(), rules: make([]ruleIndex, len(rules))}
 	// Rules are independent: each worker takes the next rule and keeps its
 	// own sort buffers.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(max(opt.Workers, 1), len(rules)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf buildBuf
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(rules) {
-					return
-				}
-				ix.buildRule(i, rules[i], &buf)
-			}
-		}()
-	}
-	wg.Wait()
+	bufs := make([]buildBuf, max(opt.Workers, 1))
+	parallel.For(opt.Workers, len(rules), func(w, i int) { ix.buildRule(i, rules[i], &bufs[w]) })
 	ix.plan()
 	return ix, nil
 }

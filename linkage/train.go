@@ -7,9 +7,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"unsafe"
+
+	"github.com/dedup-vn/dedup/internal/parallel"
 )
 
 // Pair is a candidate pair of row numbers.
@@ -154,30 +154,21 @@ func (m *Model) EstimateU(records, pairs int, seed uint64, workers int, vec func
 	workers = max(workers, 1)
 	seeds := uChunkSeeds(pairs, seed)
 	hists := make([]*Histogram, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
+	levels := make([][]int8, workers)
+	bufs := make([][]Pair, workers)
 	for w := range workers {
 		hists[w] = NewHistogram(len(m.Comparisons))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			levels := make([]int8, len(m.Comparisons))
-			buf := make([]Pair, 0, uChunk)
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= len(seeds) {
-					return
-				}
-				n := min(uChunk, pairs-c*uChunk)
-				buf = RandomPairs(buf[:0], records, n, seeds[c])
-				for _, p := range buf {
-					vec(w, p.I, p.J, levels)
-					hists[w].Add(levels)
-				}
-			}
-		}()
+		levels[w] = make([]int8, len(m.Comparisons))
+		bufs[w] = make([]Pair, 0, uChunk)
 	}
-	wg.Wait()
+	parallel.For(workers, len(seeds), func(w, c int) {
+		n := min(uChunk, pairs-c*uChunk)
+		bufs[w] = RandomPairs(bufs[w][:0], records, n, seeds[c])
+		for _, p := range bufs[w] {
+			vec(w, p.I, p.J, levels[w])
+			hists[w].Add(levels[w])
+		}
+	})
 	for _, o := range hists[1:] {
 		hists[0].Merge(o)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/parallel"
 )
 
 // keyPart reads one part of a blocking key for a record: a byte string or
@@ -108,7 +109,7 @@ func (r *runner) buildIndex() (*blocking.Index, error) {
 	errs := make([]error, len(rules))
 	// Each rule's keys are independent of the others': hash them on all
 	// workers, a rule at a time each.
-	parallelFor(r.opt.Workers, len(rules), func(_, k int) {
+	parallel.For(r.opt.Workers, len(rules), func(_, k int) {
 		rule := r.cfg.Blocking.Rules[k]
 		keys, err := ruleKeys(r.st, r.dropped, uint64(k), rule)
 		if err != nil {

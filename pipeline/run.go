@@ -20,6 +20,7 @@ import (
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/cluster"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/progress"
 )
@@ -288,7 +289,7 @@ func (r *runner) stableKeys() []uint64 {
 	}
 	keys := make([]uint64, r.st.n)
 	const span = 1 << 16
-	parallelFor(r.opt.Workers, (len(keys)+span-1)/span, func(_, c int) {
+	parallel.For(r.opt.Workers, (len(keys)+span-1)/span, func(_, c int) {
 		for i := c * span; i < min(len(keys), (c+1)*span); i++ {
 			keys[i] = stableKey(r.cfg.Sources[r.st.source[i]].Name, r.st.recordID.get(int32(i)))
 		}

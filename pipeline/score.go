@@ -7,10 +7,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/internal/prefetch"
 	"github.com/dedup-vn/dedup/linkage"
 )
@@ -575,7 +575,7 @@ func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, cms []*li
 	for w := range kept {
 		kept[w] = make([]int64, len(s.Keep))
 	}
-	parallelFor(workers, ix.NumChunks(), func(w, c int) {
+	parallel.For(workers, ix.NumChunks(), func(w, c int) {
 		var k int64
 		bufs[w], k = ix.AppendChunkSample(bufs[w][:0], c, s)
 		kept[w][ix.ChunkRule(c)] += k
@@ -591,28 +591,6 @@ func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, cms []*li
 		}
 	}
 	return sum
-}
-
-// parallelFor calls fn(w, i) for every i in [0, n) on up to workers
-// goroutines, each taking the next i as it finishes one; w is the
-// goroutine's index, for per-worker state. It returns when all are done.
-func parallelFor(workers, n int, fn func(w, i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range min(max(workers, 1), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				fn(w, i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // withLambda sets the prior: λ is the probability that two random

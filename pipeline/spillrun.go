@@ -9,6 +9,7 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/linkage"
 )
 
@@ -486,7 +487,7 @@ func (r *runner) comparePairs(cms []*linkage.Comparer, pairs []blocking.Pair, ma
 	const span = 4096
 	bufs := make([][]int8, r.opt.Workers)
 	sims := make([][]float32, r.opt.Workers)
-	parallelFor(r.opt.Workers, (len(pairs)+span-1)/span, func(w, c int) {
+	parallel.For(r.opt.Workers, (len(pairs)+span-1)/span, func(w, c int) {
 		if bufs[w] == nil {
 			bufs[w], sims[w] = make([]int8, width), make([]float32, width)
 		}

@@ -19,8 +19,6 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,6 +27,7 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/internal/prefetch"
 	"github.com/dedup-vn/dedup/linkage"
 )
@@ -278,23 +277,10 @@ func work(d *loaded, rules []rule, workers, maxBlock, window int) (*result, erro
 	// rows of one rule at a time, so that the workers finish together.
 	const keyRows = 1 << 17
 	ranges := (n + keyRows - 1) / keyRows
-	var nextTask atomic.Int64
-	var kwg sync.WaitGroup
-	for range min(workers, len(rules)*ranges) {
-		kwg.Add(1)
-		go func() {
-			defer kwg.Done()
-			for {
-				t := int(nextTask.Add(1) - 1)
-				if t >= len(rules)*ranges {
-					return
-				}
-				k, r0 := t/ranges, t%ranges*keyRows
-				ruleKeys(brules[k].Keys[r0:min(r0+keyRows, n)], r0, k, rules[k], strs, ints)
-			}
-		}()
-	}
-	kwg.Wait()
+	parallel.For(workers, len(rules)*ranges, func(_, t int) {
+		k, r0 := t/ranges, t%ranges*keyRows
+		ruleKeys(brules[k].Keys[r0:min(r0+keyRows, n)], r0, k, rules[k], strs, ints)
+	})
 	res.Seconds["keys"] = time.Since(t0).Seconds()
 	c := cpuNow()
 	res.CPU["keys"] = c - cpu0
