@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/dedup-vn/dedup/internal/parallel"
+	"github.com/dedup-vn/dedup/internal/radix"
 )
 
 // Defaults for Options fields left at zero.
@@ -18,6 +19,10 @@ const (
 
 // MaxRules is the most rules an Index takes (Pair.Rule is a uint8).
 const MaxRules = 255
+
+// Entry is one (key, row) pair of a rule's sorted keys; the index keeps
+// them sorted by key (radix.Sort).
+type Entry = radix.Entry
 
 // Options tune Build. Zero fields take the defaults above.
 type Options struct {
@@ -213,7 +218,7 @@ func (ix *Index) buildRule(ri int, r Rule, buf *buildBuf) {
 	if cap(scratch) < len(ents) {
 		scratch = make([]Entry, len(ents))
 	}
-	sorted := SortEntries(ents, scratch[:len(ents)])
+	sorted := radix.Sort(ents, scratch[:len(ents)])
 	if len(sorted) > 0 && &sorted[0] != &ents[0] {
 		// The sorted data ended in scratch: swap roles so both stay reusable.
 		ents, scratch = scratch, ents
@@ -278,7 +283,7 @@ func (ix *Index) buildRule(ri int, r Rule, buf *buildBuf) {
 		// scratch is free at this point (the sorted entries are in ents).
 		// Rows enter sec ascending, and the sort is stable, so ties in the
 		// secondary key are broken by row.
-		sortedSec := SortEntries(sec, scratch[:size])
+		sortedSec := radix.Sort(sec, scratch[:size])
 		if ru.pos == nil {
 			ru.pos = make([]int32, ix.n)
 			for i := range ru.pos {

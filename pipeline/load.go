@@ -13,6 +13,7 @@ import (
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/radix"
 	"github.com/dedup-vn/dedup/normalize"
 )
 
@@ -474,7 +475,7 @@ func (r *runner) markDuplicates(keys []uint64, ids func(rows []int32) (func(int3
 	for i, k := range keys {
 		entries[i] = blocking.Entry{Key: k, Row: int32(i)}
 	}
-	entries = blocking.SortEntries(entries, make([]blocking.Entry, len(entries)))
+	entries = radix.Sort(entries, make([]blocking.Entry, len(entries)))
 	r.dropped = make([]bool, len(keys))
 	var shared []int32
 	for i := 1; i < len(entries); i++ {

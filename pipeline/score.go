@@ -12,6 +12,7 @@ import (
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/internal/prefetch"
+	"github.com/dedup-vn/dedup/internal/radix"
 	"github.com/dedup-vn/dedup/linkage"
 )
 
@@ -392,7 +393,7 @@ func (r *runner) identifierU(ctx context.Context, m *linkage.Model, compiled *li
 		if n < 2 {
 			continue
 		}
-		entries = blocking.SortEntries(entries, make([]blocking.Entry, len(entries)))
+		entries = radix.Sort(entries, make([]blocking.Entry, len(entries)))
 		var agree float64
 		for i := 0; i < len(entries); {
 			j := i + 1

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/radix"
 	"github.com/dedup-vn/dedup/normalize"
 )
 
@@ -283,7 +284,7 @@ func (r *Register) buildIndexes(nameYear []uint64) {
 				e = append(e, blocking.Entry{Key: k, Row: int32(i)})
 			}
 		}
-		return blocking.SortEntries(e, make([]blocking.Entry, len(e)))
+		return radix.Sort(e, make([]blocking.Entry, len(e)))
 	}
 	r.byID = build(func(i int) uint64 { return r.idKey[i] })
 	r.byNameYear = build(func(i int) uint64 { return nameYear[i] })

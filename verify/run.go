@@ -17,6 +17,7 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/radix"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/progress"
 )
@@ -341,7 +342,7 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 	for i, n := range carNames {
 		remap[i] = int32(slices.Index(order, n))
 	}
-	entries = blocking.SortEntries(entries, make([]blocking.Entry, len(entries)))
+	entries = radix.Sort(entries, make([]blocking.Entry, len(entries)))
 	sc := &simCounts{carriers: order, perCar: map[int][]int32{}, cfg: cfg}
 	per := make([]int32, len(order))
 	for lo := 0; lo < len(entries); {
