@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/ordered"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/progress"
 )
@@ -345,81 +346,47 @@ func normalizeTable(in, out string, m normalizeMapping, refYear, workers int, qu
 		rep = progress.New("normalize", 0, progress.Options{})
 	}
 
-	// An ordered pool: the reader hands batches to the workers and queues
-	// their slots in input order; the writer takes the slots in that order.
-	type job struct {
-		in   arrow.RecordBatch
-		out  arrow.RecordBatch
-		rows int64
-		err  error
-		done chan struct{}
+	// An ordered pool: the workers normalize the batches, the writer takes
+	// them in input order.
+	builders := make([]*array.RecordBuilder, workers)
+	normalizers := make([]*rowNormalizer, workers)
+	for k := range workers {
+		builders[k] = array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		defer builders[k].Release()
+		normalizers[k] = newRowNormalizer(plan, refYear)
 	}
-	jobs := make(chan *job)
-	order := make(chan *job, 2*workers)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
-			defer b.Release()
-			rn := newRowNormalizer(plan, refYear)
-			for j := range jobs {
-				j.rows = j.in.NumRows()
-				j.out, j.err = normalizeBatch(in, b, rn, j.in)
-				j.in.Release()
-				close(j.done)
+	var rows int64
+	err = ordered.Pool[arrow.RecordBatch, arrow.RecordBatch]{
+		Workers: workers,
+		Work: func(k int, batch arrow.RecordBatch) (arrow.RecordBatch, error) {
+			defer batch.Release()
+			return normalizeBatch(in, builders[k], normalizers[k], batch)
+		},
+		Consume: func(out arrow.RecordBatch) error {
+			defer out.Release()
+			if err := w.Write(out); err != nil {
+				return err
 			}
-		}()
-	}
-	go func() {
-		defer close(order)
-		defer close(jobs)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
+			rows += out.NumRows()
+			if rep != nil {
+				rep.Add(out.NumRows())
 			}
-			if !r.Next() {
-				return
-			}
+			return nil
+		},
+		Discard: func(out arrow.RecordBatch) { out.Release() },
+	}.Stream(context.Background(), func(emit func(arrow.RecordBatch) bool) error {
+		for r.Next() {
 			batch := r.Batch()
 			batch.Retain()
-			j := &job{in: batch, done: make(chan struct{})}
-			select {
-			case order <- j:
-			case <-stop:
+			if !emit(batch) {
 				batch.Release()
-				return
-			}
-			jobs <- j
-		}
-	}()
-	var rows int64
-	var werr error
-	for j := range order {
-		<-j.done
-		if werr == nil {
-			if werr = j.err; werr == nil {
-				werr = w.Write(j.out)
-				rows += j.rows
-				if rep != nil {
-					rep.Add(j.rows)
-				}
-			}
-			if werr != nil {
-				close(stop) // the reader stops; the queued batches drain
+				return nil
 			}
 		}
-		if j.out != nil {
-			j.out.Release()
-		}
-	}
-	wg.Wait()
-	if werr != nil {
-		return rows, werr
+		return nil
+	})
+	if err != nil {
+		return rows, err
 	}
 	if err := r.Err(); err != nil {
 		return rows, err
