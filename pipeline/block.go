@@ -25,7 +25,7 @@ func compilePart(st *store, spec string) (keyPart, error) {
 	str := func(role string) keyPart {
 		col := fs.str(role)
 		return func(row int32, h blocking.Hasher) (blocking.Hasher, bool) {
-			b := col.get(row)
+			b := col.Get(row)
 			return h.Bytes(b), len(b) > 0
 		}
 	}
@@ -184,7 +184,7 @@ func secondaryKeysOf(st *store) []uint64 {
 	}
 	var buf [8]byte
 	for i := range keys {
-		b := col.get(int32(i))
+		b := col.Get(int32(i))
 		clear(buf[:])
 		copy(buf[:], b)
 		keys[i] = binary.BigEndian.Uint64(buf[:])

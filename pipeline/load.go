@@ -316,7 +316,7 @@ func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch
 			out.rejects = append(out.rejects, rejectRow{source: in.source, file: in.file, row: in.rows[row], reason: ReasonAllFieldsEmpty})
 			continue
 		}
-		if err := st.recordID.append(id); err != nil {
+		if err := st.recordID.Append(id); err != nil {
 			return out, err
 		}
 		st.source = append(st.source, uint16(in.source))
@@ -352,7 +352,7 @@ func (w *worker) normalizeField(f *config.Field, fs *fieldStore, v []byte) (norm
 	var err error
 	add := func(j int, b []byte) {
 		if err == nil {
-			err = fs.strs[j].append(b)
+			err = fs.strs[j].Append(b)
 		}
 	}
 	switch f.Kind {
@@ -454,10 +454,10 @@ func (r *runner) markDuplicateIDs() {
 	st := r.st
 	keys := make([]uint64, st.n)
 	for i := range keys {
-		keys[i] = duplicateKey(st.source[i], st.recordID.get(int32(i)))
+		keys[i] = duplicateKey(st.source[i], st.recordID.Get(int32(i)))
 	}
 	// Cannot fail: the ids are in memory.
-	_ = r.markDuplicates(keys, func([]int32) (func(int32) []byte, error) { return st.recordID.get, nil })
+	_ = r.markDuplicates(keys, func([]int32) (func(int32) []byte, error) { return st.recordID.Get, nil })
 }
 
 // duplicateKey is the hash markDuplicates sorts records by.

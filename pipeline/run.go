@@ -291,7 +291,7 @@ func (r *runner) stableKeys() []uint64 {
 	const span = 1 << 16
 	parallel.For(r.opt.Workers, (len(keys)+span-1)/span, func(_, c int) {
 		for i := c * span; i < min(len(keys), (c+1)*span); i++ {
-			keys[i] = stableKey(r.cfg.Sources[r.st.source[i]].Name, r.st.recordID.get(int32(i)))
+			keys[i] = stableKey(r.cfg.Sources[r.st.source[i]].Name, r.st.recordID.Get(int32(i)))
 		}
 	})
 	return keys

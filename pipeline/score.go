@@ -373,7 +373,7 @@ func (r *runner) identifierU(ctx context.Context, m *linkage.Model, compiled *li
 		add := func(st *store, first int) {
 			col := &st.field(name).strs[0]
 			for i := 0; i < st.n; i++ {
-				if v := col.get(int32(i)); len(v) > 0 && !r.dropped[first+i] {
+				if v := col.Get(int32(i)); len(v) > 0 && !r.dropped[first+i] {
 					entries = append(entries, blocking.Entry{Key: blocking.HashBytes(v), Row: int32(first + i)})
 				}
 			}

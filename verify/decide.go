@@ -118,7 +118,7 @@ const (
 func (c *Checker) compareName(i int32) (cls int, level int8, sim float32, how string) {
 	r := c.reg
 	level, sim = linkage.CompareName(&c.ns, linkage.NameForms{Canonical: c.canon, Folded: c.folded, Key: c.varKey},
-		linkage.NameForms{Canonical: r.canon.get(i), Folded: r.folded.get(i), Key: r.variant.get(i)}, c.bands)
+		linkage.NameForms{Canonical: r.canon.Get(i), Folded: r.folded.Get(i), Key: r.variant.Get(i)}, c.bands)
 	n := int8(len(c.bands))
 	switch {
 	case level < 0:
@@ -137,7 +137,7 @@ func (c *Checker) compareName(i int32) (cls int, level int8, sim float32, how st
 	case level == n+1:
 		return nameSame, level, sim, "name:middle"
 	}
-	a, b := c.folded, r.folded.get(i)
+	a, b := c.folded, r.folded.Get(i)
 	if c.typo(a, b) {
 		return nameMinor, level, sim, "name:typo"
 	}
@@ -1222,13 +1222,13 @@ var cmndProvince = sync.OnceValue(func() (m *[10][10]uint8) {
 // people as often as not.
 func (c *Checker) sameSpelling(i int32) bool {
 	r := c.reg
-	if bytes.Equal(c.canon, r.canon.get(i)) {
+	if bytes.Equal(c.canon, r.canon.Get(i)) {
 		return true
 	}
-	if !bytes.Equal(c.folded, r.folded.get(i)) {
+	if !bytes.Equal(c.folded, r.folded.Get(i)) {
 		return false
 	}
-	return isASCII(c.canon) || isASCII(r.canon.get(i))
+	return isASCII(c.canon) || isASCII(r.canon.Get(i))
 }
 
 func isASCII(b []byte) bool {

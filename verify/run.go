@@ -584,7 +584,7 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 		if k < 0 {
 			return ""
 		}
-		return string(reg.ids.get(k))
+		return string(reg.ids.Get(k))
 	}
 	for i := 0; i < int(it.rec.NumRows()); i++ {
 		carrier := fc
