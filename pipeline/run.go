@@ -33,7 +33,10 @@ type Options struct {
 	BatchSize int      // rows per input batch; default 64k
 	ModelPath string   // a trained model to reuse instead of training
 	// MemoryLimit is the run's memory budget in bytes (--memory); 0 means
-	// DefaultMemoryLimit. The garbage collector keeps the heap under it.
+	// DefaultMemoryLimit. The run fits its store, spill and partitions to
+	// it; keeping the heap under it is the process's part (a library does
+	// not set the process-wide GC limit): cmd/dedup sets
+	// debug.SetMemoryLimit(sysmem.HeapLimit(budget)) before calling Run.
 	MemoryLimit int64
 	// Spill says when the records go to disk (default SpillAuto); SpillDir
 	// is where (default: a hidden folder in OutDir).
@@ -101,7 +104,6 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	if opt.MemoryLimit <= 0 {
 		opt.MemoryLimit = DefaultMemoryLimit()
 	}
-	defer setMemoryLimit(opt.MemoryLimit)()
 	start := time.Now()
 	r := &runner{cfg: cfg, opt: opt}
 	r.timer.log = r.logf
