@@ -12,7 +12,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -240,11 +242,17 @@ func Load(path string) (*Config, error) {
 // Parse parses and validates a config; name labels errors. Unknown keys
 // are errors (a typo must not silently fall back to a default).
 func Parse(data []byte, name string) (*Config, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%s: the file is empty (`dedup config default` prints a config to start from)", name)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	c := &Config{}
 	if err := dec.Decode(c); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: the file holds no settings, only comments (`dedup config default` prints a config to start from)", name)
+		}
+		return nil, fmt.Errorf("%s: %w", name, yamlError(err))
 	}
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {
@@ -367,7 +375,7 @@ func (c *Config) Validate() error {
 			bad(key+".keys", "no key parts")
 		}
 		for j, k := range r.Keys {
-			if err := checkPart(fields, k); err != nil {
+			if err := checkPart(fields, k); err != nil && err != errReported {
 				bad(fmt.Sprintf("%s.keys[%d]", key, j), "%v", err)
 			}
 		}
@@ -381,7 +389,7 @@ func (c *Config) Validate() error {
 			bad(key+".keys", "no key parts")
 		}
 		for j, k := range r.Keys {
-			if err := checkPart(fields, k); err != nil {
+			if err := checkPart(fields, k); err != nil && err != errReported {
 				bad(fmt.Sprintf("%s.keys[%d]", key, j), "%v", err)
 			}
 		}
@@ -401,6 +409,9 @@ func (c *Config) Validate() error {
 			if f == nil {
 				bad(key+".field", "unknown field %q", fname)
 				continue
+			}
+			if _, known := FieldParts[f.Kind]; !known {
+				continue // the field's kind was reported
 			}
 			if !slices.Contains(ComparisonKinds[f.Kind], cp.Kind) {
 				bad(key+".kind", "%q cannot compare field %q of kind %s (want one of %s)", cp.Kind, fname, f.Kind, strings.Join(ComparisonKinds[f.Kind], ", "))
@@ -445,6 +456,10 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// errReported is checkPart's answer for a field whose kind is unknown: the
+// field was reported, and one mistake gives one error, not one per use.
+var errReported = errors.New("reported")
+
 // checkPart validates a blocking key part "field" or "field.part".
 func checkPart(fields map[string]*Field, part string) error {
 	name, sub, _ := strings.Cut(part, ".")
@@ -452,12 +467,22 @@ func checkPart(fields map[string]*Field, part string) error {
 	if f == nil {
 		return fmt.Errorf("unknown field %q", name)
 	}
-	if !slices.Contains(FieldParts[f.Kind], sub) {
-		parts := FieldParts[f.Kind]
+	parts, known := FieldParts[f.Kind]
+	if !known {
+		return errReported
+	}
+	if !slices.Contains(parts, sub) {
 		if len(parts) == 0 {
 			return fmt.Errorf("a %s field cannot be a blocking key", f.Kind)
 		}
-		return fmt.Errorf("%q has no part %q (kind %s has: %s)", name, sub, f.Kind, strings.Join(parts, ", "))
+		specs := make([]string, len(parts))
+		for i, p := range parts {
+			specs[i] = name
+			if p != "" {
+				specs[i] += "." + p
+			}
+		}
+		return fmt.Errorf("%q has no part %q (a %s field has: %s)", name, sub, f.Kind, strings.Join(specs, ", "))
 	}
 	return nil
 }
@@ -506,4 +531,64 @@ func mapValues(m map[string]string) []string {
 		out = append(out, m[k])
 	}
 	return out
+}
+
+// yamlTypeWords names the Go types a config value decodes into, for
+// people who write YAML rather than Go.
+var yamlTypeWords = map[string]string{
+	"int": "a whole number", "int64": "a whole number", "uint64": "a whole number", "int32": "a whole number",
+	"float64": "a number", "float32": "a number", "bool": "true or false", "string": "text",
+	"[]string": "a list of text", "config.Threshold": "a mapping (match_probability or match_weight)",
+}
+
+// yamlTypeNames are the config's Go types by the key that holds them.
+var yamlTypeNames = map[string]string{
+	"config.Config": "the top level", "config.Model": "model", "config.Blocking": "blocking",
+	"config.BlockingRule": "a blocking rule", "config.Field": "a field", "config.Source": "a source",
+	"config.Comparison": "a comparison", "config.Threshold": "threshold", "config.Survivorship": "survivorship",
+	"config.Output": "output",
+}
+
+var (
+	yamlUnmarshalRE = regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (\\S+)")
+	yamlUnknownRE   = regexp.MustCompile(`field (\S+) not found in type (\S+)`)
+)
+
+// yamlError rewrites the YAML decoder's messages in the config's terms:
+// "line 4: got text `abc`, want a number" rather than "cannot unmarshal
+// !!str `abc` into float64", and "unknown key blockin in the top level"
+// rather than "field blockin not found in type config.Config".
+func yamlError(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	lines := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		e = yamlUnmarshalRE.ReplaceAllStringFunc(e, func(m string) string {
+			g := yamlUnmarshalRE.FindStringSubmatch(m)
+			want := yamlTypeWords[g[3]]
+			if want == "" {
+				want = "a mapping"
+				if n := yamlTypeNames[strings.TrimPrefix(g[3], "[]")]; n != "" {
+					want = "the settings of " + n
+				}
+			}
+			got := map[string]string{"str": "text", "int": "a number", "float": "a number", "bool": "true/false", "seq": "a list", "map": "a mapping", "null": "nothing"}[g[1]]
+			if got == "" {
+				got = g[1]
+			}
+			return fmt.Sprintf("got %s `%s`, want %s", got, g[2], want)
+		})
+		e = yamlUnknownRE.ReplaceAllStringFunc(e, func(m string) string {
+			g := yamlUnknownRE.FindStringSubmatch(m)
+			where := yamlTypeNames[g[2]]
+			if where == "" {
+				where = "this section"
+			}
+			return fmt.Sprintf("unknown key %q in %s", g[1], where)
+		})
+		lines[i] = e
+	}
+	return errors.New(strings.Join(lines, "\n"))
 }

@@ -49,7 +49,7 @@ func runNormalize(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		in, args = args[0], args[1:]
 	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if in == "" && fs.NArg() == 1 {
