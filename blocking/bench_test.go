@@ -1,12 +1,10 @@
 package blocking
 
 import (
-	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"testing"
 )
@@ -20,44 +18,6 @@ func BenchmarkHash(b *testing.B) {
 		s += NewHasher().Bytes(name).Uint64(uint64(i)).Sum()
 	}
 	_ = s
-}
-
-func randomEntries(n int) []Entry {
-	rng := rand.New(rand.NewPCG(1, uint64(n)))
-	a := make([]Entry, n)
-	for i := range a {
-		a[i] = Entry{Key: rng.Uint64(), Row: int32(i)}
-	}
-	return a
-}
-
-func BenchmarkSortEntries(b *testing.B) {
-	for _, n := range []int{1_000_000, 10_000_000} {
-		src := randomEntries(n)
-		a := make([]Entry, n)
-		scratch := make([]Entry, n)
-		b.Run(fmt.Sprintf("radix/%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				copy(a, src)
-				SortEntries(a, scratch)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
-		})
-		b.Run(fmt.Sprintf("slices.SortFunc/%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				copy(a, src)
-				slices.SortFunc(a, func(x, y Entry) int {
-					if c := cmp.Compare(x.Key, y.Key); c != 0 {
-						return c
-					}
-					return cmp.Compare(x.Row, y.Row)
-				})
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
-		})
-	}
 }
 
 // zipfRules builds rules over n records whose block sizes follow a Zipf-like

@@ -3,7 +3,7 @@
 // The pipeline computes, for every blocking rule, one uint64 key per record
 // (row numbers 0..N-1) from normalized fields, with 0 meaning "no key under
 // this rule" (a part of the key is null). This package hashes key parts
-// (Hasher), radix-sorts (key, row) entries (SortEntries), cuts the sorted
+// (Hasher), radix-sorts (key, row) entries (internal/radix), cuts the sorted
 // array into blocks of equal keys (Build), caps oversized blocks with a
 // sorted-neighbourhood window, and enumerates candidate pairs (Index.Enumerate)
 // in chunks, without duplicates across rules: a pair is produced once, under

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/internal/prefetch"
 )
 
@@ -260,38 +261,27 @@ func (ix *Index) Enumerate(workers int, fn func(*Chunk) error) error {
 // indexed by Chunk.Index. On error, the error of the lowest-numbered failing
 // chunk is returned.
 func (ix *Index) EnumerateParallel(workers int, fn func(worker int, c *Chunk) error) error {
-	workers = max(workers, 1)
-	var next atomic.Int64
 	var stop atomic.Bool
 	var mu sync.Mutex
 	errChunk, firstErr := -1, error(nil)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []Pair
-			for !stop.Load() {
-				if buf == nil {
-					buf = make([]Pair, 0, ix.maxChunk)
-				}
-				c := int(next.Add(1) - 1)
-				if c >= len(ix.chunks) {
-					return
-				}
-				buf = ix.AppendChunk(buf[:0], c)
-				if err := fn(w, ix.chunkOf(c, buf)); err != nil {
-					mu.Lock()
-					if errChunk < 0 || c < errChunk {
-						errChunk, firstErr = c, err
-					}
-					mu.Unlock()
-					stop.Store(true)
-				}
+	bufs := make([][]Pair, max(workers, 1))
+	parallel.For(workers, len(ix.chunks), func(w, c int) {
+		if stop.Load() {
+			return // the chunks left are skipped
+		}
+		if bufs[w] == nil {
+			bufs[w] = make([]Pair, 0, ix.maxChunk)
+		}
+		bufs[w] = ix.AppendChunk(bufs[w][:0], c)
+		if err := fn(w, ix.chunkOf(c, bufs[w])); err != nil {
+			mu.Lock()
+			if errChunk < 0 || c < errChunk {
+				errChunk, firstErr = c, err
 			}
-		}()
-	}
-	wg.Wait()
+			mu.Unlock()
+			stop.Store(true)
+		}
+	})
 	return stopErr(firstErr)
 }
 

@@ -2,7 +2,6 @@ package blocking
 
 import (
 	"math/rand/v2"
-	"slices"
 	"testing"
 )
 
@@ -67,47 +66,5 @@ func TestHashAllocs(t *testing.T) {
 		_ = NewHasher().Bytes(name).String("79").Uint64(19900101).Sum()
 	}); n != 0 {
 		t.Fatalf("%v allocs per key", n)
-	}
-}
-
-func TestSortEntries(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	for _, n := range []int{0, 1, 2, 63, 64, 65, 1000, 50000} {
-		// 3 and 16 bits: few varying bytes, all sorted on. 64: hashes,
-		// sorted on the top four bytes and fixed up within runs. 65 stands
-		// for keys whose top bytes take few values while five or more bytes
-		// vary, so that runs sharing the sorted bytes are long and unsorted.
-		// 66: hashes drawn from a pool a third as large, so equal keys
-		// (whose rows must stay in order) are split by the skipped low
-		// bytes' passes and fixRuns; hashed keys up to 2^20 entries are
-		// sorted on three bytes only.
-		for _, keyBits := range []uint{3, 16, 64, 65, 66} {
-			a := make([]Entry, n)
-			pool := make([]uint64, n/3+1)
-			for i := range pool {
-				pool[i] = rng.Uint64()
-			}
-			for i := range a {
-				k := rng.Uint64()
-				switch {
-				case keyBits == 66:
-					k = pool[rng.IntN(len(pool))]
-				case keyBits == 65:
-					// A random lowest byte under four bytes of 0 or 1:
-					// after the shift, five varying bytes, the top four
-					// taking 16 values.
-					k = k&0xff | uint64(rng.IntN(2))<<8 | uint64(rng.IntN(2))<<16 | uint64(rng.IntN(2))<<24 | uint64(rng.IntN(2))<<48
-				case keyBits < 64:
-					k &= 1<<keyBits - 1
-				}
-				a[i] = Entry{Key: k << 8, Row: int32(i)} // low byte constant: skipped pass
-			}
-			want := slices.Clone(a)
-			slices.SortStableFunc(want, func(x, y Entry) int { return cmpU64(x.Key, y.Key) })
-			got := SortEntries(a, nil)
-			if !slices.Equal(got, want) {
-				t.Fatalf("n=%d bits=%d: radix sort differs from stable sort", n, keyBits)
-			}
-		}
 	}
 }

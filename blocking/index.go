@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
-	"sync/atomic"
+
+	"github.com/dedup-vn/dedup/internal/parallel"
+	"github.com/dedup-vn/dedup/internal/radix"
 )
 
 // Defaults for Options fields left at zero.
@@ -18,6 +19,10 @@ const (
 
 // MaxRules is the most rules an Index takes (Pair.Rule is a uint8).
 const MaxRules = 255
+
+// Entry is one (key, row) pair of a rule's sorted keys; the index keeps
+// them sorted by key (radix.Sort).
+type Entry = radix.Entry
 
 // Options tune Build. Zero fields take the defaults above.
 type Options struct {
@@ -164,23 +169,8 @@ func Build(n int, rules []Rule, opt Options) (*Index, error) {
 	ix := &Index{n: n, opt: opt.withDefaults(), rules: make([]ruleIndex, len(rules))}
 	// Rules are independent: each worker takes the next rule and keeps its
 	// own sort buffers.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(max(opt.Workers, 1), len(rules)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf buildBuf
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(rules) {
-					return
-				}
-				ix.buildRule(i, rules[i], &buf)
-			}
-		}()
-	}
-	wg.Wait()
+	bufs := make([]buildBuf, max(opt.Workers, 1))
+	parallel.For(opt.Workers, len(rules), func(w, i int) { ix.buildRule(i, rules[i], &bufs[w]) })
 	ix.plan()
 	return ix, nil
 }
@@ -228,7 +218,7 @@ func (ix *Index) buildRule(ri int, r Rule, buf *buildBuf) {
 	if cap(scratch) < len(ents) {
 		scratch = make([]Entry, len(ents))
 	}
-	sorted := SortEntries(ents, scratch[:len(ents)])
+	sorted := radix.Sort(ents, scratch[:len(ents)])
 	if len(sorted) > 0 && &sorted[0] != &ents[0] {
 		// The sorted data ended in scratch: swap roles so both stay reusable.
 		ents, scratch = scratch, ents
@@ -293,7 +283,7 @@ func (ix *Index) buildRule(ri int, r Rule, buf *buildBuf) {
 		// scratch is free at this point (the sorted entries are in ents).
 		// Rows enter sec ascending, and the sort is stable, so ties in the
 		// secondary key are broken by row.
-		sortedSec := SortEntries(sec, scratch[:size])
+		sortedSec := radix.Sort(sec, scratch[:size])
 		if ru.pos == nil {
 			ru.pos = make([]int32, ix.n)
 			for i := range ru.pos {

@@ -8,6 +8,7 @@
 package cleanse
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"os"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/ordered"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/progress"
 )
@@ -104,21 +106,54 @@ type Manifest struct {
 	RejectReasons map[string]int64 `json:"reject_reasons"`
 }
 
+// ErrCanceled reports a normalization stopped by its context (Ctrl-C):
+// nothing was written.
+var ErrCanceled = errors.New("canceled by a signal; no output written")
+
 // Table normalizes the table in into out, then writes the rejects table
 // (OUT.rejects.parquet: file, row, column, reason; never cell values) and
-// the manifest (OUT.manifest.json) beside it.
-func Table(in, out string, opt Options) (*Manifest, error) {
+// the manifest (OUT.manifest.json) beside it. An output that is the input
+// (or whose rejects or manifest would be) is refused; the temporaries a
+// killed normalization of the same output left are removed first.
+func Table(ctx context.Context, in, out string, opt Options) (*Manifest, error) {
+	base := sidecarBase(out)
+	for _, o := range []string{out, base + ".rejects.parquet", base + ".manifest.json"} {
+		if sameFile(in, o) {
+			return nil, fmt.Errorf("the output %s is the input %s: give another output path", o, in)
+		}
+		if err := dataio.RemoveStaleTemps(o); err != nil {
+			return nil, err
+		}
+	}
 	var rejects []dataio.Reject
-	n, err := stream(in, out, opt, func(rj dataio.Reject) { rejects = append(rejects, rj) })
+	n, err := stream(ctx, in, out, opt, func(rj dataio.Reject) { rejects = append(rejects, rj) })
 	if err != nil {
 		return nil, err
 	}
 	return writeSidecars(in, out, n, rejects)
 }
 
+// sidecarBase is out without its extension: the rejects and the manifest
+// are named after it.
+func sidecarBase(out string) string { return strings.TrimSuffix(out, filepath.Ext(out)) }
+
+// sameFile reports whether paths a and b name one file: the same cleaned
+// absolute path, or, where both exist, the same file by os.SameFile (a
+// link, another spelling of the path).
+func sameFile(a, b string) bool {
+	aa, errA := filepath.Abs(a)
+	bb, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && aa == bb {
+		return true
+	}
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}
+
 // writeSidecars writes the rejects table and the manifest beside out.
 func writeSidecars(in, out string, rows int64, rejects []dataio.Reject) (*Manifest, error) {
-	base := strings.TrimSuffix(out, filepath.Ext(out))
+	base := sidecarBase(out)
 	m := &Manifest{Input: in, Output: out, Rejects: base + ".rejects.parquet", RowsOut: rows,
 		RowsRejected: int64(len(rejects)), RejectReasons: map[string]int64{}}
 	m.RowsIn = m.RowsOut + m.RowsRejected
@@ -244,7 +279,7 @@ func planTable(in string, inSchema *arrow.Schema, m Mapping) (*plan, error) {
 // opt.Workers goroutines, each with its own row normalizer, and written
 // in input order, so the output does not depend on the number of workers;
 // at most 2 × workers batches are in memory.
-func stream(in, out string, opt Options, onReject func(dataio.Reject)) (int64, error) {
+func stream(ctx context.Context, in, out string, opt Options, onReject func(dataio.Reject)) (int64, error) {
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -280,81 +315,50 @@ func stream(in, out string, opt Options, onReject func(dataio.Reject)) (int64, e
 		rep = progress.New("normalize", 0, progress.Options{})
 	}
 
-	// An ordered pool: the reader hands batches to the workers and queues
-	// their slots in input order; the writer takes the slots in that order.
-	type job struct {
-		in   arrow.RecordBatch
-		out  arrow.RecordBatch
-		rows int64
-		err  error
-		done chan struct{}
+	// The workers normalize the batches, each with its own builder and row
+	// normalizer; the writer takes them in input order.
+	builders := make([]*array.RecordBuilder, workers)
+	normalizers := make([]*normalize.RowNormalizer, workers)
+	for k := range workers {
+		builders[k] = array.NewRecordBuilder(memory.DefaultAllocator, p.schema)
+		defer builders[k].Release()
+		normalizers[k] = normalize.NewRowNormalizer(p.fields, normalize.Options{RefYear: opt.RefYear})
 	}
-	jobs := make(chan *job)
-	order := make(chan *job, 2*workers)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			b := array.NewRecordBuilder(memory.DefaultAllocator, p.schema)
-			defer b.Release()
-			rn := normalize.NewRowNormalizer(p.fields, normalize.Options{RefYear: opt.RefYear})
-			for j := range jobs {
-				j.rows = j.in.NumRows()
-				j.out, j.err = p.batch(in, b, rn, j.in)
-				j.in.Release()
-				close(j.done)
+	var rows int64
+	err = ordered.Pool[arrow.RecordBatch, arrow.RecordBatch]{
+		Workers: workers,
+		Work: func(k int, batch arrow.RecordBatch) (arrow.RecordBatch, error) {
+			defer batch.Release()
+			return p.batch(in, builders[k], normalizers[k], batch)
+		},
+		Consume: func(out arrow.RecordBatch) error {
+			defer out.Release()
+			if err := w.Write(out); err != nil {
+				return err
 			}
-		}()
-	}
-	go func() {
-		defer close(order)
-		defer close(jobs)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
+			rows += out.NumRows()
+			if rep != nil {
+				rep.Add(out.NumRows())
 			}
-			if !r.Next() {
-				return
-			}
+			return nil
+		},
+		Discard: func(out arrow.RecordBatch) { out.Release() },
+	}.Stream(ctx, func(emit func(arrow.RecordBatch) bool) error {
+		for r.Next() {
 			batch := r.Batch()
 			batch.Retain()
-			j := &job{in: batch, done: make(chan struct{})}
-			select {
-			case order <- j:
-			case <-stop:
+			if !emit(batch) {
 				batch.Release()
-				return
-			}
-			jobs <- j
-		}
-	}()
-	var rows int64
-	var werr error
-	for j := range order {
-		<-j.done
-		if werr == nil {
-			if werr = j.err; werr == nil {
-				werr = w.Write(j.out)
-				rows += j.rows
-				if rep != nil {
-					rep.Add(j.rows)
-				}
-			}
-			if werr != nil {
-				close(stop) // the reader stops; the queued batches drain
+				return nil
 			}
 		}
-		if j.out != nil {
-			j.out.Release()
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return rows, ErrCanceled
 		}
-	}
-	wg.Wait()
-	if werr != nil {
-		return rows, werr
+		return rows, err
 	}
 	if err := r.Err(); err != nil {
 		return rows, err

@@ -21,7 +21,7 @@ import (
 func runTable(t *testing.T, in, out string, opt Options) []byte {
 	t.Helper()
 	opt.Quiet = true
-	if _, err := Table(in, out, opt); err != nil {
+	if _, err := Table(context.Background(), in, out, opt); err != nil {
 		t.Fatalf("Table(%s): %v", filepath.Base(in), err)
 	}
 	data, err := os.ReadFile(out)

@@ -56,7 +56,7 @@ import (
 	"math"
 	"sync"
 
-	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/internal/radix"
 )
 
 // Options tune how the work is done, never its result.
@@ -145,13 +145,13 @@ func forRanges(workers, n int, fn func(lo, hi int)) {
 // order. With several workers each sorts a consecutive range of rows and
 // the runs are merged pairwise, the earlier range winning ties: the order
 // one stable sort gives.
-func sortKeys(keys []uint64, workers int) []blocking.Entry {
+func sortKeys(keys []uint64, workers int) []radix.Entry {
 	n := len(keys)
 	if workers <= 1 || n < minParallel {
 		workers = 1
 	}
-	src := make([]blocking.Entry, n)
-	dst := make([]blocking.Entry, n)
+	src := make([]radix.Entry, n)
+	dst := make([]radix.Entry, n)
 	bounds := make([]int, workers+1)
 	for w := range bounds {
 		bounds[w] = n * w / workers
@@ -161,13 +161,13 @@ func sortKeys(keys []uint64, workers int) []blocking.Entry {
 		lo, hi := bounds[w], bounds[w+1]
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
-				src[i] = blocking.Entry{Key: keys[i], Row: int32(i)}
+				src[i] = radix.Entry{Key: keys[i], Row: int32(i)}
 			}
 			if hi-lo < 2 {
 				return
 			}
-			// SortEntries leaves its result in the input or the scratch.
-			if s := blocking.SortEntries(src[lo:hi], dst[lo:hi]); &s[0] != &src[lo] {
+			// radix.Sort leaves its result in the input or the scratch.
+			if s := radix.Sort(src[lo:hi], dst[lo:hi]); &s[0] != &src[lo] {
 				copy(src[lo:hi], s)
 			}
 		})
@@ -196,7 +196,7 @@ func sortKeys(keys []uint64, workers int) []blocking.Entry {
 
 // mergeEntries merges sorted runs a and b into dst (len(a)+len(b)), a's
 // entry first among equal keys.
-func mergeEntries(dst, a, b []blocking.Entry) {
+func mergeEntries(dst, a, b []radix.Entry) {
 	i, j, k := 0, 0, 0
 	for i < len(a) && j < len(b) {
 		if b[j].Key < a[i].Key {

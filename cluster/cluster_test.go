@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/internal/radix"
 )
 
 type testEdge struct {
@@ -399,11 +399,11 @@ func TestSortKeys(t *testing.T) {
 		for i := range keys {
 			keys[i] = rng.Uint64N(uint64(1 + n/3))
 		}
-		var want []blocking.Entry
+		var want []radix.Entry
 		for i, k := range keys {
-			want = append(want, blocking.Entry{Key: k, Row: int32(i)})
+			want = append(want, radix.Entry{Key: k, Row: int32(i)})
 		}
-		slices.SortStableFunc(want, func(a, b blocking.Entry) int { return cmpInt(int64(a.Key), int64(b.Key)) })
+		slices.SortStableFunc(want, func(a, b radix.Entry) int { return cmpInt(int64(a.Key), int64(b.Key)) })
 		for _, w := range []int{1, 2, 3, 4, 7} {
 			if got := sortKeys(keys, w); !slices.Equal(got, want) && n > 0 {
 				t.Fatalf("n=%d workers=%d: order differs from a stable sort", n, w)

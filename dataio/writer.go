@@ -8,6 +8,7 @@ package dataio
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -341,5 +342,50 @@ func WriteFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	syncDir(path)
+	return nil
+}
+
+// IsWriterTemp reports whether name is a temporary file of Create or
+// WriteFileAtomic: "." + base + ".tmp-" + a random suffix of digits.
+func IsWriterTemp(name string) bool {
+	if !strings.HasPrefix(name, ".") {
+		return false
+	}
+	i := strings.LastIndex(name, ".tmp-")
+	if i <= 1 || i+len(".tmp-") == len(name) {
+		return false
+	}
+	for _, c := range name[i+len(".tmp-"):] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// RemoveStaleTemps removes the temporaries a killed writer of path left
+// beside it (".BASE.tmp-*"). Only one writer may write a path at a time:
+// a concurrent writer's temporary would be removed too.
+func RemoveStaleTemps(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("cannot read the output folder: %w", err)
+	}
+	prefix := "." + base + ".tmp-"
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), prefix) || !IsWriterTemp(e.Name()) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("cannot remove a stale temporary file: %w", err)
+		}
+	}
 	return nil
 }

@@ -9,9 +9,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/ordered"
 	"github.com/dedup-vn/dedup/progress"
 )
 
@@ -110,119 +110,67 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 		return nil, err
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	nChunks := (o.People + ChunkSize - 1) / ChunkSize
-	inFlight := o.Workers*2 + 2
-	tokens := make(chan struct{}, inFlight)
-	jobs := make(chan job, o.Workers)
-	results := make(chan *chunkOut, inFlight)
-	var dispErr error
-
-	// The dispatcher computes the persons' cores in person order, so the
-	// rank of each person within its CCCD cell is known before the chunk
-	// is generated in parallel.
-	go func() {
-		defer close(jobs)
-		var pcg rand.PCG
-		r := rand.New(&pcg)
-		counts := make([]uint32, len(t.provs)*cellsPerProv)
-		cmnd := newCMNDAlloc(t)
-		for ci := int64(0); ci < nChunks; ci++ {
-			select {
-			case tokens <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			first := ci * ChunkSize
-			n := min(int64(ChunkSize), o.People-first)
-			cores := make([]core, n)
-			for j := range cores {
-				var prev *core
-				if j > 0 {
-					prev = &cores[j-1]
-				}
-				cores[j] = computeCore(t, prof, o.Seed, first+int64(j), prev, j%2 == 0 && int64(j+1) < n, &pcg, r)
-				c := &cores[j]
-				c.rank = counts[c.cell]
-				counts[c.cell]++
-				if c.rank >= maxRank {
-					dispErr = fmt.Errorf("too many persons for the CCCD number space of one province and birth year (limit %d)", maxRank)
-					cancel()
-					return
-				}
-				if err := cmnd.assign(c, first+int64(j)); err != nil {
-					dispErr = err
-					cancel()
-					return
-				}
-			}
-			select {
-			case jobs <- job{ci, first, cores}:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-
-	var wg sync.WaitGroup
-	for k := 0; k < o.Workers; k++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := newWorker(t, prof, o.Seed)
-			w.nChunks = nChunks
-			for j := range jobs {
-				out := w.generate(j.index, j.first, j.cores)
-				select {
-				case results <- out:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(results) }()
-
 	m := &Manifest{Seed: o.Seed, People: o.People, Profile: prof.Name, Format: o.Format, ChunkSize: ChunkSize,
 		ReferenceDate: ReferenceDate.Format("2006-01-02"), Rates: prof.Rates,
 		Corruptions: map[string]int64{}, SubCases: map[string]int64{}, SubCorrupt: map[string]int64{}, HardNegatives: map[string]int64{}}
 	rep := progress.New("gen persons", o.People, progress.Options{Quiet: o.Quiet})
-	pending := map[int64]*chunkOut{}
+
+	// The producer computes the persons' cores in person order, so the
+	// rank of each person within its CCCD cell is known before the chunk
+	// is generated in parallel; the chunks are written in order.
+	var pcg rand.PCG
+	r := rand.New(&pcg)
+	counts := make([]uint32, len(t.provs)*cellsPerProv)
+	cmnd := newCMNDAlloc(t)
+	ci := int64(0)
+	workers := make([]*worker, max(o.Workers, 1))
+	for k := range workers {
+		workers[k] = newWorker(t, prof, o.Seed)
+		workers[k].nChunks = nChunks
+	}
 	next := int64(0)
-	var werr error
-	for out := range results {
-		if werr != nil {
-			continue
-		}
-		pending[out.index] = out
-		for {
-			c, ok := pending[next]
-			if !ok {
-				break
-			}
-			if c.err != nil {
-				werr = c.err
-				cancel()
-				break
-			}
-			delete(pending, next)
+	werr := ordered.Pool[job, *chunkOut]{
+		Workers: o.Workers,
+		Work: func(k int, j job) (*chunkOut, error) {
+			out := workers[k].generate(j.index, j.first, j.cores)
+			return out, out.err
+		},
+		Consume: func(c *chunkOut) error {
 			next++
-			if werr = writeChunk(c, popSinks, subSinks, popTruth, subTruth, m); werr != nil {
-				cancel()
-				break
+			if err := writeChunk(c, popSinks, subSinks, popTruth, subTruth, m); err != nil {
+				return err
 			}
 			rep.Add(c.persons)
-			<-tokens
+			return nil
+		},
+	}.Run(ctx, func() (job, bool, error) {
+		if ci == nChunks {
+			return job{}, false, nil
 		}
-	}
+		first := ci * ChunkSize
+		n := min(int64(ChunkSize), o.People-first)
+		cores := make([]core, n)
+		for j := range cores {
+			var prev *core
+			if j > 0 {
+				prev = &cores[j-1]
+			}
+			cores[j] = computeCore(t, prof, o.Seed, first+int64(j), prev, j%2 == 0 && int64(j+1) < n, &pcg, r)
+			c := &cores[j]
+			c.rank = counts[c.cell]
+			counts[c.cell]++
+			if c.rank >= maxRank {
+				return job{}, false, fmt.Errorf("too many persons for the CCCD number space of one province and birth year (limit %d)", maxRank)
+			}
+			if err := cmnd.assign(c, first+int64(j)); err != nil {
+				return job{}, false, err
+			}
+		}
+		ci++
+		return job{ci - 1, first, cores}, true, nil
+	})
 	rep.Done()
-	if werr == nil && dispErr != nil {
-		werr = dispErr
-	}
-	if werr == nil && ctx.Err() != nil {
-		werr = ctx.Err()
-	}
 	if werr == nil && next != nChunks {
 		werr = fmt.Errorf("BUG: wrote %d of %d chunks", next, nChunks)
 	}

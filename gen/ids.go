@@ -2,8 +2,8 @@ package gen
 
 import (
 	"fmt"
+	"slices"
 	"sort"
-	"strings"
 
 	"github.com/dedup-vn/dedup/refdata"
 )
@@ -45,45 +45,39 @@ type cmndTables struct {
 	cmndPool     []int16 // 2-digit prefixes nobody uses, in handing-out order
 }
 
-// provinceNames splits a source name such as "Bắc Kạn (Bắc Cạn)" into the
-// names it stands for.
-func provinceNames(s string) []string {
-	out := []string{s}
-	if i := strings.IndexByte(s, '('); i > 0 && strings.HasSuffix(s, ")") {
-		out = append(out, strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1:len(s)-1]))
-	}
-	return out
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
+// legacyBorrowers are the provinces (GSO codes) that keep the 2-digit
+// prefix the first generator lent them although the list has their own:
+// it matched the list's names letter for letter and missed Hoà Bình
+// (listed as Hòa Bình, 11), which borrowed Phú Thọ's 13. Generated
+// registers keep their bytes (TestBytesBeforeTheFixes fails without
+// this); refdata's join, which the engine and verify read, gives Hoà
+// Bình its 11.
+var legacyBorrowers = map[string]bool{"17": true}
 
 // buildCMND gives every province its CMND group. It runs after the
 // provinces are built; 2-digit assignments are unchanged from the first
 // generator (the fallback for unlisted provinces included), so legacy
 // numbers keep their bytes.
 func (t *tables) buildCMND(rd *refdata.Tables) error {
-	byName2 := map[string]string{}
-	byName3 := map[string][]string{}
 	for _, c := range rd.CMNDPrefixes {
-		switch {
-		case len(c.Prefix) == 2:
-			byName2[c.Province] = c.Prefix
+		if len(c.Prefix) == 2 {
 			t.cmndPrefs = append(t.cmndPrefs, c.Prefix)
-		case len(c.Prefix) == 3 && allDigits(c.Prefix):
-			for _, n := range provinceNames(c.Province) {
-				byName3[n] = append(byName3[n], c.Prefix)
-			}
 		}
 	}
 	if len(t.cmndPrefs) == 0 {
 		return fmt.Errorf("refdata: no 2-digit CMND prefixes")
+	}
+	// Each province's own prefixes, from refdata's join of the list
+	// (provs are in ProvincesOld order).
+	own2 := make([]string, len(t.provs))
+	own3s := make([][]string, len(t.provs))
+	for _, is := range rd.CMNDIssuers() {
+		switch {
+		case len(is.Prefix) == 2 && !legacyBorrowers[t.provs[is.Province].p.Code]:
+			own2[is.Province] = is.Prefix
+		case len(is.Prefix) == 3 && !slices.Contains(own3s[is.Province], is.Prefix):
+			own3s[is.Province] = append(own3s[is.Province], is.Prefix)
+		}
 	}
 	prefIdx := map[string]int16{}
 	prefix := func(s string) int16 {
@@ -100,22 +94,10 @@ func (t *tables) buildCMND(rd *refdata.Tables) error {
 	owner3 := map[string]int{} // 3-digit prefix → group
 	for i := range t.provs {
 		pi := &t.provs[i]
-		for _, n := range []string{pi.p.Name, pi.p.FullName, "TP. " + pi.p.Name} {
-			if c, ok := byName2[n]; ok {
-				pi.cmnd = c
-			}
-		}
+		pi.cmnd = own2[i]
 		var own3 []string
 		if pi.cmnd == "" {
-			seen := map[string]bool{}
-			for _, n := range []string{pi.p.Name, pi.p.FullName, "TP. " + pi.p.Name} {
-				for _, c := range byName3[n] {
-					if !seen[c] {
-						seen[c] = true
-						own3 = append(own3, c)
-					}
-				}
-			}
+			own3 = own3s[i]
 		}
 		if len(own3) > 0 {
 			g := len(t.cmndGroups)

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
-	"strings"
 	"sync"
 
-	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/refdata"
 )
 
@@ -466,27 +464,13 @@ const (
 var cmndPrefixes = sync.OnceValue(func() *[1000][]string {
 	rd := refdata.Get()
 	var out [1000][]string
-	// The list names provinces as they were written then ("TP. Hồ Chí
-	// Minh", "Bắc Kạn (Bắc Cạn)", "Hòa Bình" for Hoà Bình): names join
-	// folded, without a parenthesis or a "TP." before them.
-	key := func(name string) string {
-		name, _, _ = strings.Cut(name, " (")
-		name = strings.TrimPrefix(name, "TP. ")
-		return string(normalize.AppendFold(nil, []byte(name)))
-	}
-	byName := map[string][]string{}
-	for _, c := range rd.CMNDPrefixes {
-		if len(c.Prefix) < 2 || len(c.Prefix) > 3 || !allDigits(c.Prefix) {
-			continue // ranges and notes, not prefixes
-		}
-		byName[key(c.Province)] = append(byName[key(c.Province)], c.Prefix)
-	}
-	for _, p := range rd.ProvincesOld {
-		if len(p.CCCDPrefix) != 3 || !allDigits(p.CCCDPrefix) {
+	for _, is := range rd.CMNDIssuers() {
+		p := rd.ProvincesOld[is.Province].CCCDPrefix
+		if len(p) != 3 || !allDigits(p) {
 			continue
 		}
-		code := int(p.CCCDPrefix[0]-'0')*100 + int(p.CCCDPrefix[1]-'0')*10 + int(p.CCCDPrefix[2]-'0')
-		out[code] = byName[key(p.Name)]
+		code := int(p[0]-'0')*100 + int(p[1]-'0')*10 + int(p[2]-'0')
+		out[code] = append(out[code], is.Prefix)
 	}
 	return &out
 })

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/parallel"
 )
 
 // keyPart reads one part of a blocking key for a record: a byte string or
@@ -24,7 +25,7 @@ func compilePart(st *store, spec string) (keyPart, error) {
 	str := func(role string) keyPart {
 		col := fs.str(role)
 		return func(row int32, h blocking.Hasher) (blocking.Hasher, bool) {
-			b := col.get(row)
+			b := col.Get(row)
 			return h.Bytes(b), len(b) > 0
 		}
 	}
@@ -108,7 +109,7 @@ func (r *runner) buildIndex() (*blocking.Index, error) {
 	errs := make([]error, len(rules))
 	// Each rule's keys are independent of the others': hash them on all
 	// workers, a rule at a time each.
-	parallelFor(r.opt.Workers, len(rules), func(_, k int) {
+	parallel.For(r.opt.Workers, len(rules), func(_, k int) {
 		rule := r.cfg.Blocking.Rules[k]
 		keys, err := ruleKeys(r.st, r.dropped, uint64(k), rule)
 		if err != nil {
@@ -183,7 +184,7 @@ func secondaryKeysOf(st *store) []uint64 {
 	}
 	var buf [8]byte
 	for i := range keys {
-		b := col.get(int32(i))
+		b := col.Get(int32(i))
 		clear(buf[:])
 		copy(buf[:], b)
 		keys[i] = binary.BigEndian.Uint64(buf[:])

@@ -12,6 +12,7 @@ import (
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/radix"
 	"github.com/dedup-vn/dedup/normalize"
 )
 
@@ -298,7 +299,7 @@ func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch
 			out.rejects = append(out.rejects, rejectRow{source: in.source, file: in.file, row: in.rows[row], reason: ReasonAllFieldsEmpty})
 			continue
 		}
-		if err := st.recordID.append(id); err != nil {
+		if err := st.recordID.Append(id); err != nil {
 			return out, err
 		}
 		st.source = append(st.source, uint16(in.source))
@@ -338,7 +339,7 @@ func (s *store) appendRow(row *normalize.Row, scratch []byte) ([]byte, error) {
 			switch c.col.Type {
 			case normalize.ColumnString:
 				scratch = c.col.AppendBytes(scratch[:0], v)
-				if err := fs.strs[c.index].append(scratch); err != nil {
+				if err := fs.strs[c.index].Append(scratch); err != nil {
 					return scratch, err
 				}
 			case normalize.ColumnInt32:
@@ -369,10 +370,10 @@ func (r *runner) markDuplicateIDs() {
 	st := r.st
 	keys := make([]uint64, st.n)
 	for i := range keys {
-		keys[i] = duplicateKey(st.source[i], st.recordID.get(int32(i)))
+		keys[i] = duplicateKey(st.source[i], st.recordID.Get(int32(i)))
 	}
 	// Cannot fail: the ids are in memory.
-	_ = r.markDuplicates(keys, func([]int32) (func(int32) []byte, error) { return st.recordID.get, nil })
+	_ = r.markDuplicates(keys, func([]int32) (func(int32) []byte, error) { return st.recordID.Get, nil })
 }
 
 // duplicateKey is the hash markDuplicates sorts records by.
@@ -390,7 +391,7 @@ func (r *runner) markDuplicates(keys []uint64, ids func(rows []int32) (func(int3
 	for i, k := range keys {
 		entries[i] = blocking.Entry{Key: k, Row: int32(i)}
 	}
-	entries = blocking.SortEntries(entries, make([]blocking.Entry, len(entries)))
+	entries = radix.Sort(entries, make([]blocking.Entry, len(entries)))
 	r.dropped = make([]bool, len(keys))
 	var shared []int32
 	for i := 1; i < len(entries); i++ {

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -19,24 +18,36 @@ func TestMemoryLimit(t *testing.T) {
 	if total := physicalMemory(); total > 0 && DefaultMemoryLimit() > max(total/DefaultMemoryShare, 1<<30) {
 		t.Fatalf("default budget %d over a quarter of %d", DefaultMemoryLimit(), total)
 	}
+}
+
+// TestRunLeavesHeapLimit: the budget sizes the run, but the process-wide
+// GC limit is the caller's (cmd/dedup sets it); a run with a small budget
+// does not change it, while it runs or after. (The heap limit a budget
+// gives is tested in internal/sysmem.)
+func TestRunLeavesHeapLimit(t *testing.T) {
+	in := filepath.Join(generated(t), "population")
 	before := debug.SetMemoryLimit(-1)
-	restore := setMemoryLimit(6 << 30)
-	if got := debug.SetMemoryLimit(-1); got != 6<<30-memoryHeadroom {
-		t.Fatalf("heap limit %d during the run, want the budget less the headroom %d", got, 6<<30-memoryHeadroom)
+	seen := &limitLog{}
+	if _, err := Run(context.Background(), config.Default(), Options{OutDir: t.TempDir(), Inputs: []string{in}, Workers: 2,
+		Progress: quietProgress, Plan: true, MemoryLimit: 300 << 20, Log: seen}); err != nil {
+		t.Fatal(err)
 	}
-	restore()
-	if got := debug.SetMemoryLimit(-1); got != before {
-		t.Fatalf("limit %d after the run, want the previous %d", got, before)
+	if len(seen.limits) == 0 {
+		t.Fatal("the run logged nothing")
 	}
-	// A tiny budget keeps at least half of itself for the heap.
-	restore = setMemoryLimit(300 << 20)
-	if got := debug.SetMemoryLimit(-1); got != 150<<20 {
-		t.Fatalf("heap limit %d for a 300 MiB budget, want 150 MiB", got)
+	for _, l := range append(seen.limits, debug.SetMemoryLimit(-1)) {
+		if l != before {
+			t.Fatalf("heap limit %d during or after the run, want the caller's %d", l, before)
+		}
 	}
-	restore()
-	if before != math.MaxInt64 && before <= 0 {
-		t.Fatalf("odd previous limit %d", before)
-	}
+}
+
+// limitLog records the GC limit each time the run logs a line.
+type limitLog struct{ limits []int64 }
+
+func (l *limitLog) Write(p []byte) (int, error) {
+	l.limits = append(l.limits, debug.SetMemoryLimit(-1))
+	return len(p), nil
 }
 
 // TestRegisterTooBigForMachine: when the record store outgrows its share of

@@ -6,54 +6,26 @@ import (
 	"testing"
 )
 
-func TestOrderedPoolKeepsOrder(t *testing.T) {
-	for _, workers := range []int{1, 2, 7} {
-		i := 0
-		var got []int
-		p := orderedPool[int, int]{
-			workers: workers,
-			work:    func(_ int, in int) (int, error) { return in * in, nil },
-			consume: func(out int) error { got = append(got, out); return nil },
-		}
-		err := p.run(context.Background(), func() (int, bool, error) {
-			if i == 1000 {
-				return 0, false, nil
-			}
-			i++
-			return i, true, nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != 1000 {
-			t.Fatalf("workers=%d: %d results, want 1000", workers, len(got))
-		}
-		for k, v := range got {
-			if v != (k+1)*(k+1) {
-				t.Fatalf("workers=%d: result %d = %d, want %d", workers, k, v, (k+1)*(k+1))
-			}
-		}
-	}
-}
-
-func TestOrderedPoolStopsOnError(t *testing.T) {
-	boom := errors.New("boom")
+// The pool's order and error tests live with it in internal/ordered; this
+// one checks what the run adds: a canceled run says errCanceled.
+func TestOrderedPoolCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
 	i := 0
 	p := orderedPool[int, int]{
-		workers: 3,
-		work: func(_ int, in int) (int, error) {
-			if in == 50 {
-				return 0, boom
+		workers: 2,
+		work:    func(_ int, in int) (int, error) { return in, nil },
+		consume: func(out int) error {
+			if out == 5 {
+				cancel()
 			}
-			return in, nil
+			return nil
 		},
-		consume: func(int) error { return nil },
 	}
-	err := p.run(context.Background(), func() (int, bool, error) {
+	err := p.run(ctx, func() (int, bool, error) {
 		i++
-		return i, true, nil // endless: the error must stop it
+		return i, true, nil // endless: the cancel must stop it
 	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("err = %v, want boom", err)
+	if !errors.Is(err, errCanceled) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want errCanceled wrapping context.Canceled", err)
 	}
 }

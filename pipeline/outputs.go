@@ -194,8 +194,8 @@ func (p *pairsWriter) write(c *scoredChunk, floor float64) (int64, error) {
 			continue
 		}
 		l, r := c.localLeft[i], c.localRight[i]
-		b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.get(l))
-		b.Field(1).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.get(r))
+		b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.Get(l))
+		b.Field(1).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.Get(r))
 		b.Field(2).(*array.StringBuilder).Append(p.r.cfg.Sources[st.source[l]].Name)
 		b.Field(3).(*array.StringBuilder).Append(p.r.cfg.Sources[st.source[r]].Name)
 		b.Field(4).(*array.StringBuilder).Append(p.r.cfg.Blocking.Rules[c.rule[i]].Name)
@@ -242,7 +242,7 @@ func writeClusters(ctx context.Context, r *runner, w *dataio.Writer, res *cluste
 			if r.dropped[row] {
 				continue
 			}
-			b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.get(int32(i)))
+			b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.Get(int32(i)))
 			b.Field(1).(*array.StringBuilder).Append(r.cfg.Sources[st.source[i]].Name)
 			id = res.AppendID(id[:0], row)
 			b.Field(2).(*array.StringBuilder).BinaryBuilder.Append(id)
@@ -536,10 +536,10 @@ func (v *goldenView) gather(src *goldenView, rows []int32) {
 	for i := range src.cols {
 		s, d := &src.cols[i], &v.cols[i]
 		d.kind = s.kind
-		if s.text.offs != nil {
+		if s.text.Offs != nil {
 			v.spans = gatherBytes(&d.text, &s.text, rows, v.spans)
 		}
-		if s.street.offs != nil {
+		if s.street.Offs != nil {
 			v.spans = gatherBytes(&d.street, &s.street, rows, v.spans)
 		}
 		if s.ints != nil {
@@ -572,15 +572,15 @@ func gatherBytes(dst, src *bytesColumn, rows []int32, spans [][2]uint32) [][2]ui
 	spans = slices.Grow(spans[:0], len(rows))[:len(rows)]
 	size := 0
 	for j, r := range rows {
-		s, e := src.offs[r], src.offs[r+1]
+		s, e := src.Offs[r], src.Offs[r+1]
 		spans[j] = [2]uint32{s, e}
 		size += int(e - s)
 	}
-	dst.data = slices.Grow(dst.data[:0], size)
-	dst.offs = append(slices.Grow(dst.offs[:0], len(rows)+1), 0)
+	dst.Data = slices.Grow(dst.Data[:0], size)
+	dst.Offs = append(slices.Grow(dst.Offs[:0], len(rows)+1), 0)
 	for _, sp := range spans {
-		dst.data = append(dst.data, src.data[sp[0]:sp[1]]...)
-		dst.offs = append(dst.offs, uint32(len(dst.data)))
+		dst.Data = append(dst.Data, src.Data[sp[0]:sp[1]]...)
+		dst.Offs = append(dst.Offs, uint32(len(dst.Data)))
 	}
 	return spans
 }
@@ -662,7 +662,7 @@ func (g *goldenBuilder) hasValue(i int, m int32) bool {
 	c := &g.local.cols[i]
 	switch c.kind {
 	case config.KindPersonName, config.KindText, config.KindNationalID, config.KindPhone:
-		return c.text.offs[m+1] > c.text.offs[m]
+		return c.text.Offs[m+1] > c.text.Offs[m]
 	case config.KindDate, config.KindGender:
 		return c.ints[m] != 0
 	case config.KindVNAddress:
@@ -679,7 +679,7 @@ func (g *goldenBuilder) appendValue(dst []byte, i int, m int32) []byte {
 	c := &g.local.cols[i]
 	switch c.kind {
 	case config.KindPersonName, config.KindText, config.KindNationalID, config.KindPhone:
-		return append(dst, c.text.get(m)...)
+		return append(dst, c.text.Get(m)...)
 	case config.KindDate:
 		if v := c.ints[m]; v != 0 {
 			return normalize.DateFromPacked(v).AppendISO(dst)
@@ -696,7 +696,7 @@ func (g *goldenBuilder) appendValue(dst []byte, i int, m int32) []byte {
 		if ward == 0 {
 			return dst
 		}
-		if s := c.street.get(m); len(s) > 0 {
+		if s := c.street.Get(m); len(s) > 0 {
 			dst = append(append(dst, s...), ", "...)
 		}
 		dst = append(dst, g.wards[ward]...)
@@ -801,7 +801,7 @@ func (g *goldenBuilder) appendRow(b *dataio.StringBatchBuilder, key uint64, memb
 		if i > 0 {
 			g.val = append(g.val, ';')
 		}
-		g.val = append(g.val, v.recordID.get(m)...)
+		g.val = append(g.val, v.recordID.Get(m)...)
 	}
 	put(g.val)
 	var (
@@ -822,7 +822,7 @@ func (g *goldenBuilder) appendRow(b *dataio.StringBatchBuilder, key uint64, memb
 		}
 		put(g.val)
 		if from >= 0 {
-			put(v.recordID.get(from))
+			put(v.recordID.Get(from))
 		} else {
 			put(nil)
 		}
@@ -839,7 +839,7 @@ func (g *goldenBuilder) appendRow(b *dataio.StringBatchBuilder, key uint64, memb
 			}
 		case config.KindNationalID:
 			if from >= 0 {
-				id, hasID = normalize.ParseID(c.text.get(from)), true
+				id, hasID = normalize.ParseID(c.text.Get(from)), true
 			}
 		case config.KindVNAddress:
 			if from >= 0 {

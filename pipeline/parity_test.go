@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -71,10 +72,10 @@ func TestRowParity(t *testing.T) {
 			// The rows test what they should: the VNI address makes r2's
 			// name Hồ, r3's Unicode one stays Hòa, r5's date is read in
 			// the field's order.
-			if got := string(run.field("name").str("canonical").get(1)); got != "Hồ Trung Bình" {
+			if got := string(run.field("name").str("canonical").Get(1)); got != "Hồ Trung Bình" {
 				t.Errorf("r2 name %q, want Hồ Trung Bình", got)
 			}
-			if got := string(run.field("name").str("canonical").get(2)); got != "Hòa Trung Bình" {
+			if got := string(run.field("name").str("canonical").Get(2)); got != "Hòa Trung Bình" {
 				t.Errorf("r3 name %q, want Hòa Trung Bình", got)
 			}
 			if got, want := run.field("dob").int32s("date")[4], map[string]int32{"dmy": 19900504, "mdy": 19900405}[order]; order != "ymd" && got != want {
@@ -96,7 +97,7 @@ func TestRowParity(t *testing.T) {
 // storedRow renders row i of a store in the terms dedup normalize writes.
 func storedRow(st *store, i int) string {
 	row := int32(i)
-	s := func(field, role string) string { return string(st.field(field).str(role).get(row)) }
+	s := func(field, role string) string { return string(st.field(field).str(role).Get(row)) }
 	n := func(field, role string) int32 { return st.field(field).int32s(role)[i] }
 	code := func(v int32, digits int) string { return string(normalize.AppendCode(nil, uint32(v), digits)) }
 	gender := ""
@@ -186,7 +187,7 @@ func parityTable(t *testing.T, cfgPath, in, out string) []map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cleanse.Table(in, out, cleanse.Options{Mapping: cleanse.ConfigMapping(cfg), RefYear: cfg.ReferenceYear, Quiet: true}); err != nil {
+	if _, err := cleanse.Table(context.Background(), in, out, cleanse.Options{Mapping: cleanse.ConfigMapping(cfg), RefYear: cfg.ReferenceYear, Quiet: true}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := dataio.Open(out, dataio.ReadOptions{AsStrings: true})

@@ -58,7 +58,7 @@ func (r *Records) Append(raw [][]byte) error {
 	if len(raw) != len(r.cfg.Fields) {
 		return fmt.Errorf("pipeline: %d field values for %d config fields", len(raw), len(r.cfg.Fields))
 	}
-	if err := r.st.recordID.append(nil); err != nil {
+	if err := r.st.recordID.Append(nil); err != nil {
 		return err
 	}
 	r.st.source = append(r.st.source, 0)
@@ -107,7 +107,7 @@ func (r *Records) TFValue(k, row int) []byte {
 func (r *Records) Bytes(field, role string, row int) []byte {
 	if fs := r.st.field(field); fs != nil {
 		if c := fs.str(role); c != nil {
-			return c.get(int32(row))
+			return c.Get(int32(row))
 		}
 	}
 	return nil

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/runfolder"
 )
 
@@ -27,7 +27,7 @@ func PrepareOutDir(dir string) error {
 		return fmt.Errorf("cannot read output folder: %w", err)
 	}
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !isWriterTemp(e.Name()) {
+		if !e.Type().IsRegular() || !dataio.IsWriterTemp(e.Name()) {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -38,22 +38,4 @@ func PrepareOutDir(dir string) error {
 		return fmt.Errorf("cannot remove the previous %s: %w", runfolder.FileManifest, err)
 	}
 	return nil
-}
-
-// isWriterTemp reports whether name is a temporary file of dataio.Create or
-// dataio.WriteFileAtomic: "." + base + ".tmp-" + a random suffix of digits.
-func isWriterTemp(name string) bool {
-	if !strings.HasPrefix(name, ".") {
-		return false
-	}
-	i := strings.LastIndex(name, ".tmp-")
-	if i <= 1 || i+len(".tmp-") == len(name) {
-		return false
-	}
-	for _, c := range name[i+len(".tmp-"):] {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }

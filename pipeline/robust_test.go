@@ -21,8 +21,8 @@ func TestIsWriterTemp(t *testing.T) {
 		".hidden":                      false,
 		"clusters.parquet":             false,
 	} {
-		if got := isWriterTemp(name); got != want {
-			t.Errorf("isWriterTemp(%q) = %v, want %v", name, got, want)
+		if got := dataio.IsWriterTemp(name); got != want {
+			t.Errorf("IsWriterTemp(%q) = %v, want %v", name, got, want)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/dedup-vn/dedup/cluster"
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/progress"
 	"github.com/dedup-vn/dedup/runfolder"
@@ -34,7 +35,10 @@ type Options struct {
 	BatchSize int      // rows per input batch; default 64k
 	ModelPath string   // a trained model to reuse instead of training
 	// MemoryLimit is the run's memory budget in bytes (--memory); 0 means
-	// DefaultMemoryLimit. The garbage collector keeps the heap under it.
+	// DefaultMemoryLimit. The run fits its store, spill and partitions to
+	// it; keeping the heap under it is the process's part (a library does
+	// not set the process-wide GC limit): cmd/dedup sets
+	// debug.SetMemoryLimit(sysmem.HeapLimit(budget)) before calling Run.
 	MemoryLimit int64
 	// Spill says when the records go to disk (default SpillAuto); SpillDir
 	// is where (default: a hidden folder in OutDir).
@@ -106,7 +110,6 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	if opt.MemoryLimit <= 0 {
 		opt.MemoryLimit = DefaultMemoryLimit()
 	}
-	defer setMemoryLimit(opt.MemoryLimit)()
 	start := time.Now()
 	r := &runner{cfg: cfg, opt: opt}
 	r.timer.log = r.logf
@@ -300,9 +303,9 @@ func (r *runner) stableKeys() []uint64 {
 	}
 	keys := make([]uint64, r.st.n)
 	const span = 1 << 16
-	parallelFor(r.opt.Workers, (len(keys)+span-1)/span, func(_, c int) {
+	parallel.For(r.opt.Workers, (len(keys)+span-1)/span, func(_, c int) {
 		for i := c * span; i < min(len(keys), (c+1)*span); i++ {
-			keys[i] = stableKey(r.cfg.Sources[r.st.source[i]].Name, r.st.recordID.get(int32(i)))
+			keys[i] = stableKey(r.cfg.Sources[r.st.source[i]].Name, r.st.recordID.Get(int32(i)))
 		}
 	})
 	return keys

@@ -6,11 +6,12 @@ import (
 	"math"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/internal/prefetch"
+	"github.com/dedup-vn/dedup/internal/radix"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/runfolder"
 )
@@ -293,7 +294,7 @@ func (r *runner) identifierCounts(ctx context.Context, compiled *linkage.Compile
 		add := func(st *store, first int) {
 			col := &st.field(name).strs[0]
 			for i := 0; i < st.n; i++ {
-				if v := col.get(int32(i)); len(v) > 0 && !r.dropped[first+i] {
+				if v := col.Get(int32(i)); len(v) > 0 && !r.dropped[first+i] {
 					entries = append(entries, blocking.Entry{Key: blocking.HashBytes(v), Row: int32(first + i)})
 				}
 			}
@@ -309,7 +310,7 @@ func (r *runner) identifierCounts(ctx context.Context, compiled *linkage.Compile
 			entries = make([]blocking.Entry, 0, r.st.n)
 			add(r.st, 0)
 		}
-		entries = blocking.SortEntries(entries, make([]blocking.Entry, len(entries)))
+		entries = radix.Sort(entries, make([]blocking.Entry, len(entries)))
 		vc := &linkage.ValueCounts{}
 		for i := 0; i < len(entries); {
 			j := i + 1
@@ -436,7 +437,7 @@ func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, cms []*li
 	for w := range kept {
 		kept[w] = make([]int64, len(s.Keep))
 	}
-	parallelFor(workers, ix.NumChunks(), func(w, c int) {
+	parallel.For(workers, ix.NumChunks(), func(w, c int) {
 		var k int64
 		bufs[w], k = ix.AppendChunkSample(bufs[w][:0], c, s)
 		kept[w][ix.ChunkRule(c)] += k
@@ -452,28 +453,6 @@ func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, cms []*li
 		}
 	}
 	return sum
-}
-
-// parallelFor calls fn(w, i) for every i in [0, n) on up to workers
-// goroutines, each taking the next i as it finishes one; w is the
-// goroutine's index, for per-worker state. It returns when all are done.
-func parallelFor(workers, n int, fn func(w, i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range min(max(workers, 1), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				fn(w, i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // liveRows lists the rows that were not dropped, for random-pair sampling.

@@ -287,8 +287,8 @@ func encodeStore(dst []byte, st *store, ends []int) ([]byte, []int) {
 		}
 	}
 	putBytes := func(c *bytesColumn) {
-		put(c.data)
-		put(asBytes(c.offs))
+		put(c.Data)
+		put(asBytes(c.Offs))
 	}
 	putBytes(&st.recordID)
 	ends = append(ends, len(dst))
@@ -358,14 +358,14 @@ func decodeStore(cfg *config.Config, raw []byte, rows int, ends []int, want []bo
 		return b
 	}
 	getBytes := func() bytesColumn {
-		c := bytesColumn{data: next()}
-		c.offs = fromBytes[uint32](next())
-		if len(c.offs) != rows+1 || c.offs[0] != 0 || int(c.offs[rows]) != len(c.data) {
+		c := bytesColumn{Data: next()}
+		c.Offs = fromBytes[uint32](next())
+		if len(c.Offs) != rows+1 || c.Offs[0] != 0 || int(c.Offs[rows]) != len(c.Data) {
 			bad = true
 			return c
 		}
-		for i := 1; i < len(c.offs); i++ {
-			if c.offs[i] < c.offs[i-1] {
+		for i := 1; i < len(c.Offs); i++ {
+			if c.Offs[i] < c.Offs[i-1] {
 				bad = true
 			}
 		}

@@ -89,10 +89,10 @@ func TestSpillFileRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(part.row, halves[h].row) || !bytes.Equal(part.field("name").str("folded").data, halves[h].field("name").str("folded").data) {
+		if !slices.Equal(part.row, halves[h].row) || !bytes.Equal(part.field("name").str("folded").Data, halves[h].field("name").str("folded").Data) {
 			t.Errorf("batch %d: the name field or the row numbers read back different alone", h)
 		}
-		if len(part.recordID.offs) > 1 || len(part.field("address").str("street").offs) > 1 {
+		if len(part.recordID.Offs) > 1 || len(part.field("address").str("street").Offs) > 1 {
 			t.Errorf("batch %d: columns not asked for were decoded", h)
 		}
 	}
@@ -136,7 +136,7 @@ func FuzzDecodeSpillBatch(f *testing.F) {
 		// Every value of a decoded batch can be read.
 		for _, c := range append([]*bytesColumn{&st.recordID}, stringColumns(st)...) {
 			for i := 0; i < st.n; i++ {
-				c.get(int32(i))
+				c.Get(int32(i))
 			}
 		}
 		if got, _ := encodeStore(nil, st, nil); !bytes.Equal(got, raw) {

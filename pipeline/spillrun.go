@@ -9,6 +9,7 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/runfolder"
 )
@@ -133,7 +134,7 @@ type spilledBatch struct {
 func (r *runner) prepareSpill(st *store, raw []byte) (*spilledBatch, []byte) {
 	b := &spilledBatch{stable: make([]uint64, st.n), dupKey: make([]uint64, st.n)}
 	for i := 0; i < st.n; i++ {
-		id := st.recordID.get(int32(i))
+		id := st.recordID.Get(int32(i))
 		b.stable[i] = stableKey(r.cfg.Sources[st.source[i]].Name, id)
 		b.dupKey[i] = duplicateKey(st.source[i], id)
 	}
@@ -157,7 +158,7 @@ func (r *runner) spillBatch(st *store, pre *spilledBatch) error {
 	}
 	thin := newStore(r.cfg, 0)
 	thin.n, thin.source, thin.file, thin.row, thin.flags, thin.idKey = st.n, st.source, st.file, st.row, st.flags, st.idKey
-	thin.recordID = bytesColumn{offs: make([]uint32, 1)}
+	thin.recordID = bytesColumn{Offs: make([]uint32, 1)}
 	sp.thin = append(sp.thin, thin)
 	return nil
 }
@@ -209,7 +210,7 @@ func (r *runner) markSpilledDuplicateIDs(ctx context.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return func(row int32) []byte { return sub.recordID.get(sp.loc[row]) }, nil
+		return func(row int32) []byte { return sub.recordID.Get(sp.loc[row]) }, nil
 	})
 	sp.dupKey = nil
 	return err
@@ -488,7 +489,7 @@ func (r *runner) comparePairs(cms []*linkage.Comparer, pairs []blocking.Pair, ma
 	const span = 4096
 	bufs := make([][]int8, r.opt.Workers)
 	sims := make([][]float32, r.opt.Workers)
-	parallelFor(r.opt.Workers, (len(pairs)+span-1)/span, func(w, c int) {
+	parallel.For(r.opt.Workers, (len(pairs)+span-1)/span, func(w, c int) {
 		if bufs[w] == nil {
 			bufs[w], sims[w] = make([]int8, width), make([]float32, width)
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/strcol"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/normalize"
 )
@@ -83,7 +84,7 @@ type store struct {
 
 func newStore(cfg *config.Config, capacity int) *store {
 	s := &store{
-		recordID: newBytesColumn(capacity, 12),
+		recordID: strcol.New(capacity, 12),
 		source:   make([]uint16, 0, capacity),
 		file:     make([]uint16, 0, capacity),
 		row:      make([]int64, 0, capacity),
@@ -93,7 +94,7 @@ func newStore(cfg *config.Config, capacity int) *store {
 	for _, f := range cfg.Fields {
 		fs := fieldStore{name: f.Name, kind: f.Kind}
 		for range stringRoles(f.Kind) {
-			fs.strs = append(fs.strs, newBytesColumn(capacity, 8))
+			fs.strs = append(fs.strs, strcol.New(capacity, 8))
 		}
 		for range intRoles(f.Kind) {
 			fs.ints = append(fs.ints, make([]int32, 0, capacity))
@@ -106,12 +107,12 @@ func newStore(cfg *config.Config, capacity int) *store {
 // reset empties the store, keeping its capacity (chunks are reused).
 func (s *store) reset() {
 	s.n = 0
-	s.recordID.reset()
+	s.recordID.Reset()
 	s.source, s.file, s.row, s.flags, s.idKey = s.source[:0], s.file[:0], s.row[:0], s.flags[:0], s.idKey[:0]
 	for i := range s.fields {
 		f := &s.fields[i]
 		for j := range f.strs {
-			f.strs[j].reset()
+			f.strs[j].Reset()
 		}
 		for j := range f.ints {
 			f.ints[j] = f.ints[j][:0]
@@ -169,16 +170,16 @@ func concatBytes(chunks []*store, release bool, col func(*store) *bytesColumn) (
 	var size uint64
 	rows := 0
 	for _, c := range chunks {
-		size += uint64(len(col(c).data))
-		rows += col(c).rows()
+		size += uint64(len(col(c).Data))
+		rows += col(c).Rows()
 	}
 	if size > 1<<32-1 {
 		return bytesColumn{}, errColumnFull
 	}
-	out := bytesColumn{data: make([]byte, 0, size), offs: make([]uint32, 1, rows+1)}
+	out := bytesColumn{Data: make([]byte, 0, size), Offs: make([]uint32, 1, rows+1)}
 	for _, c := range chunks {
 		cc := col(c)
-		if err := out.appendColumn(cc); err != nil {
+		if err := out.AppendColumn(cc); err != nil {
 			return bytesColumn{}, err
 		}
 		if release {
@@ -246,7 +247,7 @@ func (s *store) linkageColumns() linkage.Columns {
 	for i := range s.fields {
 		f := &s.fields[i]
 		for j, role := range stringRoles(f.kind) {
-			cols.Strings[f.name+"."+role] = linkage.StringColumn{Data: f.strs[j].data, Offsets: f.strs[j].offs}
+			cols.Strings[f.name+"."+role] = linkage.StringColumn{Data: f.strs[j].Data, Offsets: f.strs[j].Offs}
 		}
 		for j, role := range intRoles(f.kind) {
 			cols.Ints[f.name+"."+role] = f.ints[j]
@@ -285,11 +286,11 @@ func (s *store) releaseForOutput() {
 
 // memBytes estimates the store's heap size.
 func (s *store) memBytes() int64 {
-	b := s.recordID.bytes() + int64(cap(s.source)+cap(s.file))*2 + int64(cap(s.row)+cap(s.flags)+cap(s.idKey))*8
+	b := s.recordID.Bytes() + int64(cap(s.source)+cap(s.file))*2 + int64(cap(s.row)+cap(s.flags)+cap(s.idKey))*8
 	for i := range s.fields {
 		f := &s.fields[i]
 		for j := range f.strs {
-			b += f.strs[j].bytes()
+			b += f.strs[j].Bytes()
 		}
 		for j := range f.ints {
 			b += 4 * int64(cap(f.ints[j]))
@@ -302,7 +303,7 @@ func (s *store) memBytes() int64 {
 // appendRows appends the given rows of src (same config) to s, in order.
 func (s *store) appendRows(src *store, rows []int32) error {
 	for _, i := range rows {
-		if err := s.recordID.append(src.recordID.get(i)); err != nil {
+		if err := s.recordID.Append(src.recordID.Get(i)); err != nil {
 			return err
 		}
 		s.source = append(s.source, src.source[i])
@@ -315,7 +316,7 @@ func (s *store) appendRows(src *store, rows []int32) error {
 		d, o := &s.fields[f], &src.fields[f]
 		for j := range d.strs {
 			for _, i := range rows {
-				if err := d.strs[j].append(o.strs[j].get(i)); err != nil {
+				if err := d.strs[j].Append(o.strs[j].Get(i)); err != nil {
 					return fmt.Errorf("field %s: %w", d.name, err)
 				}
 			}

@@ -14,7 +14,7 @@ import (
 func fillStore(t *testing.T, s *store, first, n int) {
 	t.Helper()
 	for k := first; k < first+n; k++ {
-		if err := s.recordID.append(fmt.Appendf(nil, "id-%d", k)); err != nil {
+		if err := s.recordID.Append(fmt.Appendf(nil, "id-%d", k)); err != nil {
 			t.Fatal(err)
 		}
 		s.source = append(s.source, uint16(k%3))
@@ -27,7 +27,7 @@ func fillStore(t *testing.T, s *store, first, n int) {
 			for j := range f.strs {
 				// Some values empty, lengths varying, so offsets matter.
 				v := fmt.Appendf(nil, "%s/%d/%*d", f.name, j, k%4, k)
-				if err := f.strs[j].append(v[:min(len(v), (k+j)%9*2)]); err != nil {
+				if err := f.strs[j].Append(v[:min(len(v), (k+j)%9*2)]); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -62,12 +62,12 @@ func TestConcatStores(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertSameStore(t, got, want)
-	if got.recordID.rows() != 1000 || cap(got.recordID.data) != len(got.recordID.data) || cap(got.recordID.offs) != 1001 {
+	if got.recordID.Rows() != 1000 || cap(got.recordID.Data) != len(got.recordID.Data) || cap(got.recordID.Offs) != 1001 {
 		t.Errorf("record id column not at its exact size: %d rows, data %d/%d, offsets cap %d",
-			got.recordID.rows(), len(got.recordID.data), cap(got.recordID.data), cap(got.recordID.offs))
+			got.recordID.Rows(), len(got.recordID.Data), cap(got.recordID.Data), cap(got.recordID.Offs))
 	}
 	for _, c := range chunks {
-		if c.recordID.data != nil || c.source != nil || c.fields[0].strs[0].data != nil {
+		if c.recordID.Data != nil || c.source != nil || c.fields[0].strs[0].Data != nil {
 			t.Fatal("a chunk column was not released after the copy")
 		}
 	}
@@ -106,8 +106,8 @@ func assertSameStore(t *testing.T, got, want *store) {
 	eqBytes := func(name string, a, b *bytesColumn) {
 		t.Helper()
 		for i := 0; i < want.n; i++ {
-			if string(a.get(int32(i))) != string(b.get(int32(i))) {
-				t.Fatalf("column %s row %d: %q, want %q", name, i, a.get(int32(i)), b.get(int32(i)))
+			if string(a.Get(int32(i))) != string(b.Get(int32(i))) {
+				t.Fatalf("column %s row %d: %q, want %q", name, i, a.Get(int32(i)), b.Get(int32(i)))
 			}
 		}
 	}

@@ -163,6 +163,7 @@ type Tables struct {
 	MobilePrefixes      []MobilePrefix
 	CenturyGender       []CenturyGender
 	CMNDPrefixes        []CMNDPrefix
+	cmnd                cmndJoin // CMNDPrefixes joined to ProvincesOld (cmnd.go)
 	LegacyChars         []LegacyChar
 	SIMRules            []SIMRule
 }
@@ -310,6 +311,7 @@ func parse() (*Tables, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.joinCMND()
 	return t, nil
 }
 

@@ -118,7 +118,7 @@ const (
 func (c *Checker) compareName(i int32) (cls int, level int8, sim float32, how string) {
 	r := c.reg
 	level, sim = linkage.CompareName(&c.ns, linkage.NameForms{Canonical: c.canon, Folded: c.folded, Key: c.varKey},
-		linkage.NameForms{Canonical: r.canon.get(i), Folded: r.folded.get(i), Key: r.variant.get(i)}, c.bands)
+		linkage.NameForms{Canonical: r.canon.Get(i), Folded: r.folded.Get(i), Key: r.variant.Get(i)}, c.bands)
 	n := int8(len(c.bands))
 	switch {
 	case level < 0:
@@ -137,7 +137,7 @@ func (c *Checker) compareName(i int32) (cls int, level int8, sim float32, how st
 	case level == n+1:
 		return nameSame, level, sim, "name:middle"
 	}
-	a, b := c.folded, r.folded.get(i)
+	a, b := c.folded, r.folded.Get(i)
 	if c.typo(a, b) {
 		return nameMinor, level, sim, "name:typo"
 	}
@@ -704,7 +704,8 @@ func (c *Checker) corroborates(i int32) bool {
 // columns on the register only the address is left.
 func (c *Checker) structureAgrees(i int32) bool {
 	r := c.reg
-	var idProv uint8
+	var idProvs []uint8 // the provinces the ID names: one for a CCCD, those of a CMND's prefix
+	var one [1]uint8
 	switch {
 	case !c.id.Valid():
 		return false
@@ -712,20 +713,23 @@ func (c *Checker) structureAgrees(i int32) bool {
 		if c.genderContradicts(i) {
 			return false
 		}
-		idProv = c.id.Province
+		if c.id.Province != 0 {
+			one[0] = c.id.Province
+			idProvs = one[:]
+		}
 	case c.id.Kind == normalize.IDCMND:
-		d := idDigits(&c.idbuf[0], c.idKey)
-		idProv = cmndProvince()[d[0]-'0'][d[1]-'0']
+		idProvs = cmndProvinces(idDigits(&c.idbuf[0], c.idKey))
 	default:
 		return false
 	}
-	if p := r.prov[i]; p != 0 && ((idProv != 0 && p == idProv) || c.addressIn(p)) {
+	if p := r.prov[i]; p != 0 && (slices.Contains(idProvs, p) || c.addressIn(p)) {
 		return true
 	}
-	if rk := r.idKey[i]; rk>>60 == 2 && idProv != 0 {
-		d := idDigits(&c.idbuf[1], rk)
-		if cmndProvince()[d[0]-'0'][d[1]-'0'] == idProv {
-			return true
+	if rk := r.idKey[i]; rk>>60 == 2 && len(idProvs) > 0 {
+		for _, p := range cmndProvinces(idDigits(&c.idbuf[1], rk)) {
+			if slices.Contains(idProvs, p) {
+				return true
+			}
 		}
 	}
 	return false
@@ -1157,8 +1161,7 @@ func (c *Checker) cccdHolder() (int32, bool) {
 			// that of the permanent residence then: the CCCD's province
 			// when it is the same. Another is no contradiction (people
 			// move), only no evidence.
-			d := idDigits(&c.idbuf[0], rk)
-			if p := cmndProvince()[d[0]-'0'][d[1]-'0']; p != 0 && p == c.id.Province {
+			if c.id.Province != 0 && slices.Contains(cmndProvinces(idDigits(&c.idbuf[0], rk)), c.id.Province) {
 				prov = true
 			}
 		}
@@ -1195,20 +1198,21 @@ func daySwap(a, b int32) bool {
 	return a/10000 == b/10000 && a/100%100 == b%100 && a%100 == b/100%100
 }
 
-// cmndProvince maps the first two digits of a CMND to the GSO code of the
-// province that issued it, where refdata's (partial) list knows it; 0
-// otherwise.
-var cmndProvince = sync.OnceValue(func() (m *[10][10]uint8) {
-	m = new([10][10]uint8)
+// cmndProvinces returns the GSO codes of the provinces that issued CMNDs
+// beginning with the digits of cmnd, where refdata's (partial) list knows
+// them; nil otherwise. A prefix shared by two provinces names both.
+func cmndProvinces(cmnd []byte) []uint8 {
+	return cmndCodes()[int(cmnd[0]-'0')*100+int(cmnd[1]-'0')*10+int(cmnd[2]-'0')]
+}
+
+// cmndCodes is refdata's CMNDProvinces by the first three digits, as GSO
+// codes.
+var cmndCodes = sync.OnceValue(func() (m *[1000][]uint8) {
+	m = new([1000][]uint8)
 	rd := refdata.Get()
-	for _, cp := range rd.CMNDPrefixes {
-		if len(cp.Prefix) != 2 || cp.Prefix[0] < '0' || cp.Prefix[0] > '9' || cp.Prefix[1] < '0' || cp.Prefix[1] > '9' {
-			continue
-		}
-		for _, p := range rd.ProvincesOld {
-			if cp.Province == p.Name || cp.Province == p.FullName || cp.Province == "TP. "+p.Name {
-				m[cp.Prefix[0]-'0'][cp.Prefix[1]-'0'] = provinceNumber([]byte(p.Code))
-			}
+	for k := range m {
+		for _, i := range rd.CMNDProvinces([]byte{byte('0' + k/100), byte('0' + k/10%10), byte('0' + k%10)}) {
+			m[k] = append(m[k], provinceNumber([]byte(rd.ProvincesOld[i].Code)))
 		}
 	}
 	return m
@@ -1222,13 +1226,13 @@ var cmndProvince = sync.OnceValue(func() (m *[10][10]uint8) {
 // people as often as not.
 func (c *Checker) sameSpelling(i int32) bool {
 	r := c.reg
-	if bytes.Equal(c.canon, r.canon.get(i)) {
+	if bytes.Equal(c.canon, r.canon.Get(i)) {
 		return true
 	}
-	if !bytes.Equal(c.folded, r.folded.get(i)) {
+	if !bytes.Equal(c.folded, r.folded.Get(i)) {
 		return false
 	}
-	return isASCII(c.canon) || isASCII(r.canon.get(i))
+	return isASCII(c.canon) || isASCII(r.canon.Get(i))
 }
 
 func isASCII(b []byte) bool {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/radix"
+	"github.com/dedup-vn/dedup/internal/strcol"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/runfolder"
 )
@@ -19,42 +21,6 @@ const (
 	RegisterGolden = "golden" // dedup run golden.parquet: one row per citizen
 )
 
-// arena is one string column: bytes plus offsets (n+1 of them).
-type arena struct {
-	data []byte
-	off  []uint32
-}
-
-func newArena() arena { return arena{off: []uint32{0}} }
-
-func (a *arena) add(b []byte) error {
-	if len(a.data)+len(b) > 1<<32-1 {
-		return errors.New("register too large for one string arena (4 GiB)")
-	}
-	a.data = append(a.data, b...)
-	a.off = append(a.off, uint32(len(a.data)))
-	return nil
-}
-
-func (a *arena) get(i int32) []byte { return a.data[a.off[i]:a.off[i+1]] }
-
-func (a *arena) appendArena(b *arena) error {
-	if len(a.data)+len(b.data) > 1<<32-1 {
-		return errors.New("register too large for one string arena (4 GiB)")
-	}
-	base := uint32(len(a.data))
-	a.data = append(a.data, b.data...)
-	for _, o := range b.off[1:] {
-		a.off = append(a.off, base+o)
-	}
-	return nil
-}
-
-func (a *arena) reset() {
-	a.data = a.data[:0]
-	a.off = append(a.off[:0], 0)
-}
-
 // Register is the in-memory index of a population register: per row the
 // record (or golden) id, the normalized name forms, the packed date of
 // birth, the ID number packed into a uint64 key and the phone, plus three
@@ -63,7 +29,7 @@ func (a *arena) reset() {
 type Register struct {
 	Kind string // RegisterRaw or RegisterGolden
 
-	ids, canon, folded, variant arena
+	ids, canon, folded, variant strcol.Column
 	family, given               []uint8 // lengths of the folded family and given names inside folded
 	dob                         []int32 // packed yyyymmdd, 0 = missing
 	idKey                       []uint64
@@ -86,7 +52,7 @@ type Register struct {
 func (r *Register) Rows() int { return len(r.dob) }
 
 // ID returns the record id (raw) or golden cluster id of row i.
-func (r *Register) ID(i int32) string { return string(r.ids.get(i)) }
+func (r *Register) ID(i int32) string { return string(r.ids.Get(i)) }
 
 // IDKey packs a parsed ID into a uint64: the kind in the top bits and the
 // digits below, so that a CMND and a CCCD with the same digits differ and
@@ -120,7 +86,7 @@ type regRow struct {
 // regChunk is the normalized form of a batch of register rows, merged into
 // the Register in batch order.
 type regChunk struct {
-	ids, canon, folded, variant arena
+	ids, canon, folded, variant strcol.Column
 	family, given               []uint8
 	dob                         []int32
 	idKey                       []uint64
@@ -132,22 +98,22 @@ type regChunk struct {
 }
 
 func newRegChunk() *regChunk {
-	return &regChunk{ids: newArena(), canon: newArena(), folded: newArena(), variant: newArena()}
+	return &regChunk{ids: strcol.New(0, 0), canon: strcol.New(0, 0), folded: strcol.New(0, 0), variant: strcol.New(0, 0)}
 }
 
 // add normalizes one row into the chunk.
 func (c *regChunk) add(n *normalize.Normalizer, refYear int, row regRow) error {
 	nm := n.Name(row.name)
-	if err := c.ids.add(row.id); err != nil {
+	if err := c.ids.Append(row.id); err != nil {
 		return err
 	}
-	if err := c.canon.add(nm.Canonical); err != nil {
+	if err := c.canon.Append(nm.Canonical); err != nil {
 		return err
 	}
-	if err := c.folded.add(nm.Folded); err != nil {
+	if err := c.folded.Append(nm.Folded); err != nil {
 		return err
 	}
-	if err := c.variant.add(nm.VariantKeyFolded); err != nil {
+	if err := c.variant.Append(nm.VariantKeyFolded); err != nil {
 		return err
 	}
 	c.family = append(c.family, uint8(min(len(nm.FamilyFolded), 255)))
@@ -221,9 +187,9 @@ func registerDOB(d normalize.Date) int32 {
 
 // merge appends a chunk to the register.
 func (r *Register) merge(c *regChunk, nameYear *[]uint64) error {
-	for _, p := range []struct{ dst, src *arena }{{&r.ids, &c.ids}, {&r.canon, &c.canon}, {&r.folded, &c.folded}, {&r.variant, &c.variant}} {
-		if err := p.dst.appendArena(p.src); err != nil {
-			return err
+	for _, p := range []struct{ dst, src *strcol.Column }{{&r.ids, &c.ids}, {&r.canon, &c.canon}, {&r.folded, &c.folded}, {&r.variant, &c.variant}} {
+		if err := p.dst.AppendColumn(p.src); err != nil {
+			return fmt.Errorf("register too large for one string arena: %w", err)
 		}
 	}
 	if len(r.dob)+len(c.dob) > 1<<31-1 {
@@ -242,7 +208,7 @@ func (r *Register) merge(c *regChunk, nameYear *[]uint64) error {
 }
 
 func newRegister(kind string) *Register {
-	return &Register{Kind: kind, ids: newArena(), canon: newArena(), folded: newArena(), variant: newArena()}
+	return &Register{Kind: kind, ids: strcol.New(0, 0), canon: strcol.New(0, 0), folded: strcol.New(0, 0), variant: strcol.New(0, 0)}
 }
 
 // givenDOBKey is the key of the second candidate search: the folded given
@@ -270,7 +236,7 @@ func famDOBKey(folded []byte, givenLen int, dob int32) uint64 {
 // givenOf returns the folded given name of row i (the end of its folded
 // name).
 func (r *Register) givenOf(i int32) []byte {
-	f := r.folded.get(i)
+	f := r.folded.Get(i)
 	return f[len(f)-min(int(r.given[i]), len(f)):]
 }
 
@@ -284,13 +250,13 @@ func (r *Register) buildIndexes(nameYear []uint64) {
 				e = append(e, blocking.Entry{Key: k, Row: int32(i)})
 			}
 		}
-		return blocking.SortEntries(e, make([]blocking.Entry, len(e)))
+		return radix.Sort(e, make([]blocking.Entry, len(e)))
 	}
 	r.byID = build(func(i int) uint64 { return r.idKey[i] })
 	r.byNameYear = build(func(i int) uint64 { return nameYear[i] })
 	r.byPhone = build(func(i int) uint64 { return r.phone[i] })
 	r.byGivenDOB = build(func(i int) uint64 { return givenDOBKey(r.givenOf(int32(i)), r.dob[i]) })
-	r.byFamDOB = build(func(i int) uint64 { return famDOBKey(r.folded.get(int32(i)), int(r.given[i]), r.dob[i]) })
+	r.byFamDOB = build(func(i int) uint64 { return famDOBKey(r.folded.Get(int32(i)), int(r.given[i]), r.dob[i]) })
 }
 
 // lookup returns the entries of key in a sorted index.

@@ -17,6 +17,8 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/ordered"
+	"github.com/dedup-vn/dedup/internal/radix"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/progress"
 	"github.com/dedup-vn/dedup/runfolder"
@@ -143,7 +145,7 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 		defer bar.Done()
 	}
 	var werr error
-	err := ordered(opts.Workers, func(emit func(item) bool) error {
+	produce := func(emit func(item) bool) error {
 		for fi, f := range files {
 			rc := cols[fi]
 			names := []string{rc.id, rc.name, rc.dob, rc.nid}
@@ -179,7 +181,8 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 			}
 		}
 		return nil
-	}, func(w int, it item) *regChunk {
+	}
+	err := ordered.Pool[item, *regChunk]{Workers: opts.Workers, Work: func(w int, it item) (*regChunk, error) {
 		defer it.rec.Release()
 		ch := newRegChunk()
 		ids, nm, dob, nid := strCol(it.rec, 0), strCol(it.rec, 1), strCol(it.rec, 2), strCol(it.rec, 3)
@@ -197,8 +200,8 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 				break
 			}
 		}
-		return ch
-	}, func(ch *regChunk) error {
+		return ch, nil
+	}, Consume: func(ch *regChunk) error {
 		if werr != nil {
 			return werr
 		}
@@ -206,7 +209,7 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 			bar.Add(int64(len(ch.dob)))
 		}
 		return reg.merge(ch, &nameYear)
-	})
+	}}.Stream(ctx, produce)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +336,7 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 	for i, n := range carNames {
 		remap[i] = int32(slices.Index(order, n))
 	}
-	entries = blocking.SortEntries(entries, make([]blocking.Entry, len(entries)))
+	entries = radix.Sort(entries, make([]blocking.Entry, len(entries)))
 	sc := &simCounts{carriers: order, perCar: map[int][]int32{}, cfg: cfg}
 	per := make([]int32, len(order))
 	for lo := 0; lo < len(entries); {
@@ -462,7 +465,7 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 		defer bar.Done()
 	}
 	sum := map[string]*CarrierSummary{}
-	err = ordered(opts.Workers, func(emit func(subItem) bool) error {
+	produce := func(emit func(subItem) bool) error {
 		for fi, f := range files {
 			m.Subscribers[fi].File = f
 			r, sc, err := openSubs(f, cfg, opts.BatchSize, func(rj dataio.Reject) {
@@ -498,9 +501,10 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 			}
 		}
 		return nil
-	}, func(wk int, it subItem) subOut {
-		return verdictBatch(checkers[wk], builders[wk], counts, files[it.file], it)
-	}, func(o subOut) error {
+	}
+	err = ordered.Pool[subItem, subOut]{Workers: opts.Workers, Work: func(wk int, it subItem) (subOut, error) {
+		return verdictBatch(checkers[wk], builders[wk], counts, files[it.file], it), nil
+	}, Consume: func(o subOut) error {
 		defer o.rec.Release()
 		if err := w.Write(o.rec); err != nil {
 			return err
@@ -518,7 +522,7 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 			bar.Add(o.rec.NumRows())
 		}
 		return nil
-	})
+	}}.Stream(ctx, produce)
 	if err != nil {
 		return err
 	}
@@ -572,7 +576,7 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 		if k < 0 {
 			return ""
 		}
-		return string(reg.ids.get(k))
+		return string(reg.ids.Get(k))
 	}
 	for i := 0; i < int(it.rec.NumRows()); i++ {
 		carrier := fc

@@ -344,7 +344,7 @@ func TestGivenSuffix(t *testing.T) {
 	}
 	reg := testRegister(t, tableRegister)
 	for i := range int32(reg.Rows()) {
-		if g := reg.givenOf(i); len(reg.folded.get(i)) > 0 && len(g) == 0 {
+		if g := reg.givenOf(i); len(reg.folded.Get(i)) > 0 && len(g) == 0 {
 			t.Errorf("row %d: no given name", i)
 		}
 	}

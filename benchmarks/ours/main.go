@@ -19,8 +19,6 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,7 +27,9 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/internal/prefetch"
+	"github.com/dedup-vn/dedup/internal/strcol"
 	"github.com/dedup-vn/dedup/linkage"
 )
 
@@ -76,13 +76,8 @@ type result struct {
 	Repeats []map[string]float64 `json:"repeats,omitempty"`
 }
 
-// strCol is a string column: value i is data[off[i]:off[i+1]], null = empty.
-type strCol struct {
-	data []byte
-	off  []uint32
-}
-
-func (c *strCol) get(i int32) []byte { return c.data[c.off[i]:c.off[i+1]] }
+// strCol is a string column: value i is Get(i), null = empty.
+type strCol = strcol.Column
 
 func main() {
 	in := flag.String("in", "", "normalized records (Parquet from benchmarks/export)")
@@ -209,7 +204,7 @@ func load(in string, rules []rule) (*loaded, error) {
 	for k, name := range names {
 		switch t := rd.Schema().Field(k).Type.ID(); t {
 		case arrow.STRING:
-			strs[name] = &strCol{off: []uint32{0}}
+			strs[name] = &strCol{Offs: []uint32{0}}
 		case arrow.INT32:
 			ints[name] = []int32{}
 		default:
@@ -225,9 +220,9 @@ func load(in string, rules []rule) (*loaded, error) {
 				a := col.(*array.String)
 				for i := 0; i < a.Len(); i++ {
 					if !a.IsNull(i) {
-						sc.data = append(sc.data, a.Value(i)...)
+						sc.Data = append(sc.Data, a.Value(i)...)
 					}
-					sc.off = append(sc.off, uint32(len(sc.data)))
+					sc.Offs = append(sc.Offs, uint32(len(sc.Data)))
 				}
 				continue
 			}
@@ -246,7 +241,7 @@ func load(in string, rules []rule) (*loaded, error) {
 		return nil, err
 	}
 	rd.Close()
-	return &loaded{n: len(strs["folded"].off) - 1, strs: strs, ints: ints, seconds: time.Since(t0).Seconds()}, nil
+	return &loaded{n: len(strs["folded"].Offs) - 1, strs: strs, ints: ints, seconds: time.Since(t0).Seconds()}, nil
 }
 
 // work computes the keys, builds the index, enumerates and scores every
@@ -267,7 +262,7 @@ func work(d *loaded, rules []rule, workers, maxBlock, window int) (*result, erro
 	sec := make([]uint64, n)
 	for i := range sec {
 		var buf [8]byte
-		copy(buf[:], folded.get(int32(i)))
+		copy(buf[:], folded.Get(int32(i)))
 		sec[i] = binary.BigEndian.Uint64(buf[:])
 	}
 	brules := make([]blocking.Rule, len(rules))
@@ -278,23 +273,10 @@ func work(d *loaded, rules []rule, workers, maxBlock, window int) (*result, erro
 	// rows of one rule at a time, so that the workers finish together.
 	const keyRows = 1 << 17
 	ranges := (n + keyRows - 1) / keyRows
-	var nextTask atomic.Int64
-	var kwg sync.WaitGroup
-	for range min(workers, len(rules)*ranges) {
-		kwg.Add(1)
-		go func() {
-			defer kwg.Done()
-			for {
-				t := int(nextTask.Add(1) - 1)
-				if t >= len(rules)*ranges {
-					return
-				}
-				k, r0 := t/ranges, t%ranges*keyRows
-				ruleKeys(brules[k].Keys[r0:min(r0+keyRows, n)], r0, k, rules[k], strs, ints)
-			}
-		}()
-	}
-	kwg.Wait()
+	parallel.For(workers, len(rules)*ranges, func(_, t int) {
+		k, r0 := t/ranges, t%ranges*keyRows
+		ruleKeys(brules[k].Keys[r0:min(r0+keyRows, n)], r0, k, rules[k], strs, ints)
+	})
 	res.Seconds["keys"] = time.Since(t0).Seconds()
 	c := cpuNow()
 	res.CPU["keys"] = c - cpu0
@@ -336,15 +318,15 @@ func work(d *loaded, rules []rule, workers, maxBlock, window int) (*result, erro
 		for k, p := range pairs {
 			if k+2*d < len(pairs) {
 				q := pairs[k+2*d]
-				prefetch.Uint32(folded.off, int(q.Left))
-				prefetch.Uint32(folded.off, int(q.Right))
+				prefetch.Uint32(folded.Offs, int(q.Left))
+				prefetch.Uint32(folded.Offs, int(q.Right))
 			}
 			if k+d < len(pairs) {
 				q := pairs[k+d]
-				prefetch.Byte(folded.data, int(folded.off[q.Left]))
-				prefetch.Byte(folded.data, int(folded.off[q.Right]))
+				prefetch.Byte(folded.Data, int(folded.Offs[q.Left]))
+				prefetch.Byte(folded.Data, int(folded.Offs[q.Right]))
 			}
-			jw := linkage.JaroWinkler(folded.get(p.Left), folded.get(p.Right))
+			jw := linkage.JaroWinkler(folded.Get(p.Left), folded.Get(p.Right))
 			s += jw
 			if jw >= 0.88 {
 				ge++
@@ -394,7 +376,7 @@ func ruleKeys(keys []uint64, r0, k int, ru rule, strs map[string]*strCol, ints m
 		ok := true
 		for _, pt := range parts {
 			if pt.str != nil {
-				v := pt.str.get(int32(i))
+				v := pt.str.Get(int32(i))
 				h, ok = h.Bytes(v), len(v) > 0
 			} else {
 				v := pt.ints[i]

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/dedup-vn/dedup/cleanse"
 	"github.com/dedup-vn/dedup/config"
@@ -62,7 +66,11 @@ func runNormalize(args []string, stdout, stderr io.Writer) error {
 			return usagef("--columns: %v", err)
 		}
 	}
-	man, err := cleanse.Table(in, *out, cleanse.Options{Mapping: m, RefYear: *refYear, Workers: *workers, Quiet: *quiet})
+	// Ctrl-C and SIGTERM cancel the normalization: its writer aborts, so
+	// no temporary or partial output is left.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	man, err := cleanse.Table(ctx, in, *out, cleanse.Options{Mapping: m, RefYear: *refYear, Workers: *workers, Quiet: *quiet})
 	if err != nil {
 		return err
 	}

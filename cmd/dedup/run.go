@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/sysmem"
 	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/progress"
 )
@@ -53,6 +55,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if memLimit == 0 {
+		memLimit = pipeline.DefaultMemoryLimit()
+	}
+	// The garbage collector keeps the process under the budget: the
+	// process's decision, so it is made here and not inside the library.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(sysmem.HeapLimit(memLimit)))
 	spillMode, err := pipeline.ParseSpillMode(*spill)
 	if err != nil {
 		return usagef("--spill: %v", err)

@@ -1,4 +1,6 @@
-package blocking
+// Package radix sorts (key, row) entries by key: the blocking index's and
+// the cluster stage's sorts of hashed keys, and verify's register indexes.
+package radix
 
 import (
 	"cmp"
@@ -11,13 +13,13 @@ type Entry struct {
 	Row int32
 }
 
-// SortEntries sorts a by Key with an LSD radix sort, 8 bits per pass, and
+// Sort sorts a by Key with an LSD radix sort, 8 bits per pass, and
 // returns the sorted slice, which is either a or scratch (the two are used as
 // ping-pong buffers). The sort is stable: entries with equal keys keep their
 // input order, so rows given in ascending order stay ascending within a key.
 // Passes whose byte is the same in every key are skipped. scratch must have
 // len >= len(a); when it is shorter a new one is allocated.
-func SortEntries(a, scratch []Entry) []Entry {
+func Sort(a, scratch []Entry) []Entry {
 	n := len(a)
 	if n < 2 {
 		return a
