@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -46,16 +47,68 @@ type spillDir struct {
 	path  string
 	files []*spillFile
 	seq   int
+	// lock is the folder's lock file, held locked while the run lives:
+	// a later run that can lock it knows the folder was left by a run
+	// that died (kill -9) and removes it.
+	lock *os.File
 }
 
+// spillPrefix starts the name of every spill folder.
+const spillPrefix = ".dedup-spill-"
+
+// spillLockName is the lock file inside a spill folder.
+const spillLockName = "lock"
+
 // newSpillDir makes a private folder under parent (the output folder
-// unless --spill-dir says otherwise).
+// unless --spill-dir says otherwise), after removing the spill folders
+// that killed runs left there.
 func newSpillDir(parent string) (*spillDir, error) {
-	p, err := os.MkdirTemp(parent, ".dedup-spill-")
+	removeStaleSpills(parent)
+	p, err := os.MkdirTemp(parent, spillPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the spill folder: %w", err)
 	}
-	return &spillDir{path: p}, nil
+	d := &spillDir{path: p}
+	if d.lock, err = os.OpenFile(filepath.Join(p, spillLockName), os.O_CREATE|os.O_RDWR, 0o600); err == nil {
+		err = lockFile(d.lock)
+	}
+	if err != nil {
+		d.remove()
+		return nil, fmt.Errorf("cannot lock the spill folder: %w", err)
+	}
+	return d, nil
+}
+
+// removeStaleSpills removes the spill folders under parent whose lock no
+// live run holds: a run killed by SIGKILL or a power cut could not remove
+// its own, and at 100M records one holds tens of GB. A folder without a
+// lock file (a run killed before it made one) is stale too. Errors are
+// ignored: a folder that cannot be removed costs disk, not correctness.
+func removeStaleSpills(parent string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), spillPrefix) {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		f, err := os.OpenFile(filepath.Join(dir, spillLockName), os.O_RDWR, 0)
+		if err == nil {
+			err = tryLockFile(f)
+			if err != nil {
+				f.Close()
+				continue // a live run holds it
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		os.RemoveAll(dir)
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 // create opens a new spill file in the folder.
@@ -80,7 +133,12 @@ func (d *spillDir) remove() error {
 		f.f.Close()
 	}
 	d.files = nil
-	return os.RemoveAll(d.path)
+	err := os.RemoveAll(d.path)
+	if d.lock != nil {
+		d.lock.Close() // releases the lock
+		d.lock = nil
+	}
+	return err
 }
 
 // numRows is the number of rows in the file.
