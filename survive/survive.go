@@ -83,7 +83,7 @@ type Builder struct {
 	hasKinds  map[string]bool
 	local     Members // the batch being written: what the choice rules read
 	val, tmp  []byte
-	// batch scratch
+	// Build's scratch, kept between calls.
 	sel    []int32  // the batch's non-dropped member rows, cluster by cluster
 	bounds []int32  // cluster c of the batch holds sel[bounds[c]:bounds[c+1]]
 	keys   []uint64 // cluster key by cluster of the batch
@@ -140,6 +140,10 @@ func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bo
 	b := dataio.NewStringBatchBuilder(g.schema)
 	defer b.Release()
 	starts, rows := cl.Starts, cl.Rows
+	// The batch's scratch lives in locals (kept in registers in the loops)
+	// and goes back to g for the next Build.
+	sel, bounds, keys, iota := g.sel[:0], g.bounds[:0], g.keys[:0], g.iota
+	defer func() { g.sel, g.bounds, g.keys, g.iota = sel, bounds, keys, iota }()
 	rangeStart := 0
 	for ri, rangeEnd := range src.Ranges() {
 		full, loc, err := src.Members(ri)
@@ -151,30 +155,30 @@ func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bo
 			for c1 < rangeEnd && starts[c1+1]-starts[c0] <= gatherRows {
 				c1++
 			}
-			g.sel, g.bounds, g.keys = g.sel[:0], g.bounds[:0], g.keys[:0]
+			sel, bounds, keys = sel[:0], bounds[:0], keys[:0]
 			for c := c0; c < c1; c++ {
-				g.bounds = append(g.bounds, int32(len(g.sel)))
-				g.keys = append(g.keys, cl.Key(rows[starts[c]]))
+				bounds = append(bounds, int32(len(sel)))
+				keys = append(keys, cl.Key(rows[starts[c]]))
 				for _, row := range rows[starts[c]:starts[c+1]] {
 					if cl.Dropped == nil || !cl.Dropped[row] {
 						if loc != nil {
 							row = loc[row]
 						}
-						g.sel = append(g.sel, row)
+						sel = append(sel, row)
 					}
 				}
 			}
-			g.bounds = append(g.bounds, int32(len(g.sel)))
-			g.local.Gather(full, g.sel)
-			for len(g.iota) < len(g.sel) {
-				g.iota = append(g.iota, int32(len(g.iota)))
+			bounds = append(bounds, int32(len(sel)))
+			g.local.Gather(full, sel)
+			for len(iota) < len(sel) {
+				iota = append(iota, int32(len(iota)))
 			}
-			for c := 0; c+1 < len(g.bounds); c++ {
-				members := g.iota[g.bounds[c]:g.bounds[c+1]]
+			for c := 0; c+1 < len(bounds); c++ {
+				members := iota[bounds[c]:bounds[c+1]]
 				if len(members) == 0 {
 					continue
 				}
-				g.appendRow(b, g.keys[c], members)
+				g.appendRow(b, keys[c], members)
 				golden++
 				if b.Len() >= batchRows && !emit(b.NewBatch()) {
 					return golden, nil
