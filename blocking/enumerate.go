@@ -112,35 +112,56 @@ func (ix *Index) appendBlock(dst []Pair, r, b, o0, o1 int) []Pair {
 	return dst
 }
 
-// earlier reports whether a rule before r produces the pair (i, j): the two
-// rows share a non-zero key under rule k, and either that block was not
-// capped or the rows are within the window of each other in it. Checking the
-// window matters: a pair merely sharing a capped block was skipped by rule k,
-// and must stay available to later rules.
+// earlier reports whether a rule before r produces the pair (i, j) (see
+// Produces). Positions are read only for rows sharing a key, as they are
+// scattered over the register.
 func (ix *Index) earlier(r int, i, j int32) bool {
-	w := int32(ix.opt.Window)
 	for k := 0; k < r; k++ {
 		ru := &ix.rules[k]
 		ki := ru.keys[i]
-		if ki == 0 || ki != ru.keys[j] {
+		if ki == 0 {
 			continue
 		}
-		if ru.pos == nil {
-			return true
+		kj := ru.keys[j]
+		pi, pj := int32(NotCapped), int32(NotCapped)
+		if ki == kj && ru.pos != nil {
+			if pi = ru.pos[i]; pi >= 0 {
+				pj = ru.pos[j]
+			}
 		}
-		pi := ru.pos[i]
-		if pi < 0 {
-			return true // same uncapped block
-		}
-		d := pi - ru.pos[j]
-		if d < 0 {
-			d = -d
-		}
-		if d <= w {
+		if Produces(ki, kj, pi, pj, ix.opt.Window) {
 			return true
 		}
 	}
 	return false
+}
+
+// NotCapped is the capped-block position of a row that is in no capped
+// block.
+const NotCapped = -1
+
+// Produces is the cross-rule test for one rule: whether the rule produces
+// the pair of rows whose keys under it are ki and kj and whose positions
+// in their capped block are pi and pj (pi NotCapped: the block is not
+// capped; pj is then not read). The two must share a non-zero key, and
+// either that block was not capped or the rows are within window of each
+// other in it. Checking the window matters: a pair merely sharing a capped
+// block was skipped by the rule, and must stay available to later rules.
+// The Index applies it to the rules before a pair's own; a run that builds
+// one rule's Index at a time applies it with the earlier rules' keys and
+// CappedPositions it kept.
+func Produces(ki, kj uint64, pi, pj int32, window int) bool {
+	if ki == 0 || ki != kj {
+		return false
+	}
+	if pi < 0 {
+		return true // same uncapped block
+	}
+	d := pi - pj
+	if d < 0 {
+		d = -d
+	}
+	return d <= int32(window)
 }
 
 // chunkOf returns the Chunk header for chunk c.

@@ -39,8 +39,14 @@ func (s *Sample) keeps(r int, key uint64) bool {
 	if p <= 0 {
 		return false
 	}
-	return float64(mix64(key^(s.Seed+uint64(r)*0x9e3779b97f4a7c15))>>11) < p*(1<<53)
+	return float64(mix64(key^RuleSeed(s.Seed, r))>>11) < p*(1<<53)
 }
+
+// RuleSeed is the seed that a Sample with Seed seed uses for rule r's
+// blocks. A run that builds one rule's Index at a time (rule r becomes
+// rule 0 of its own Index) samples the blocks the whole Index would with
+// SampleForCap(max, RuleSeed(seed, r)).
+func RuleSeed(seed uint64, r int) uint64 { return seed + uint64(r)*0x9e3779b97f4a7c15 }
 
 // mix64 is SplitMix64's finalizer: every key bit moves every output bit.
 func mix64(x uint64) uint64 {
@@ -84,22 +90,26 @@ func (ix *Index) AppendChunkSample(dst []Pair, c int, s *Sample) ([]Pair, int64)
 // ChunkRule is the rule chunk c enumerates.
 func (ix *Index) ChunkRule(c int) int { return int(ix.chunks[c].rule) }
 
-// scaleOf is the factor that turns a rule's sampled counts into estimates
-// for the whole rule; exported through Scale.
-func scaleOf(total, sampled int64) float64 {
+// SampleScale is the factor that turns counts over a rule's sampled
+// blocks into estimates for the whole rule: its candidate pairs (total,
+// RuleStats.CandidatePairs) over those of the sampled blocks (sampled,
+// summed from AppendChunkSample); 1 when every block was kept. Index.Scale
+// is SampleScale for a rule of the Index; a run that no longer holds the
+// rule's Index calls it with the counts it kept.
+func SampleScale(total, sampled int64) float64 {
 	if sampled <= 0 || total <= sampled {
 		return 1
 	}
-	return float64(total) / float64(sampled)
+	s := float64(total) / float64(sampled)
+	if math.IsInf(s, 0) || math.IsNaN(s) {
+		return 1
+	}
+	return s
 }
 
 // Scale returns, for rule r, the factor that turns counts over the sampled
 // blocks (sampledCandidates, summed from AppendChunkSample) into estimates
 // for the whole rule: 1 when every block was kept.
 func (ix *Index) Scale(r int, sampledCandidates int64) float64 {
-	s := scaleOf(ix.rules[r].stats.CandidatePairs, sampledCandidates)
-	if math.IsInf(s, 0) || math.IsNaN(s) {
-		return 1
-	}
-	return s
+	return SampleScale(ix.rules[r].stats.CandidatePairs, sampledCandidates)
 }

@@ -12,11 +12,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/dedup-vn/dedup/normalize"
 )
 
 //go:embed default.yaml
@@ -32,16 +36,17 @@ const (
 	ModeLinkAndDedupe = "link_and_dedupe"
 )
 
-// Field kinds: each picks a normalizer.
+// Field kinds: each picks a normalizer and its columns (normalize.Kind
+// lists them); the names here are short for config readers.
 const (
-	KindPersonName = "person_name"
-	KindDate       = "date"
-	KindGender     = "gender"
-	KindNationalID = "national_id"
-	KindPhone      = "phone"
-	KindVNAddress  = "vn_address"
-	KindText       = "text"
-	KindTimestamp  = "timestamp"
+	KindPersonName = normalize.KindPersonName
+	KindDate       = normalize.KindDate
+	KindGender     = normalize.KindGender
+	KindNationalID = normalize.KindNationalID
+	KindPhone      = normalize.KindPhone
+	KindVNAddress  = normalize.KindVNAddress
+	KindText       = normalize.KindText
+	KindTimestamp  = normalize.KindTimestamp
 )
 
 // Comparison kinds that are not field kinds.
@@ -51,7 +56,7 @@ const (
 
 // FieldParts lists, per field kind, the parts a blocking key may use
 // ("name.family"); "" is the whole normalized value ("phone").
-var FieldParts = map[string][]string{
+var FieldParts = map[normalize.Kind][]string{
 	KindPersonName: {"", "family", "middle", "given", "phonetic", "variant"},
 	KindDate:       {"", "year", "year_month", "year_day", "year_unordered", "month_day"},
 	KindGender:     {""},
@@ -63,14 +68,14 @@ var FieldParts = map[string][]string{
 }
 
 // ComparisonKinds lists the comparison kinds each field kind accepts.
-var ComparisonKinds = map[string][]string{
-	KindPersonName: {KindPersonName, KindText, CompareExact},
-	KindDate:       {KindDate, CompareExact},
+var ComparisonKinds = map[normalize.Kind][]string{
+	KindPersonName: {string(KindPersonName), string(KindText), CompareExact},
+	KindDate:       {string(KindDate), CompareExact},
 	KindGender:     {CompareExact},
-	KindNationalID: {KindNationalID, CompareExact},
-	KindPhone:      {KindPhone, CompareExact},
-	KindVNAddress:  {KindVNAddress},
-	KindText:       {KindText, CompareExact},
+	KindNationalID: {string(KindNationalID), CompareExact},
+	KindPhone:      {string(KindPhone), CompareExact},
+	KindVNAddress:  {string(KindVNAddress)},
+	KindText:       {string(KindText), CompareExact},
 }
 
 // Survivorship rules.
@@ -106,29 +111,28 @@ type Source struct {
 }
 
 // DateOrders maps the accepted date_format values to the order in which a
-// field's full dates give day, month and year: "dmy" (the default, as
-// Vietnamese clerks write), "mdy" (month first, as in US-style extracts)
-// or "ymd". A value in a layout that says its order itself (a four-digit
-// year first, a year alone, month/year) reads the same under any order.
-var DateOrders = map[string]string{
-	"":           "dmy",
-	"dmy":        "dmy",
-	"dd/mm/yyyy": "dmy",
-	"ddmmyyyy":   "dmy",
-	"mdy":        "mdy",
-	"mm/dd/yyyy": "mdy",
-	"mmddyyyy":   "mdy",
-	"ymd":        "ymd",
-	"yyyy-mm-dd": "ymd",
-	"yyyymmdd":   "ymd",
+// field's full dates give day, month and year (see normalize.DateOrder):
+// "dmy" (the default, as Vietnamese clerks write), "mdy" (month first, as
+// in US-style extracts) or "ymd".
+var DateOrders = map[string]normalize.DateOrder{
+	"":           normalize.DayFirst,
+	"dmy":        normalize.DayFirst,
+	"dd/mm/yyyy": normalize.DayFirst,
+	"ddmmyyyy":   normalize.DayFirst,
+	"mdy":        normalize.MonthFirst,
+	"mm/dd/yyyy": normalize.MonthFirst,
+	"mmddyyyy":   normalize.MonthFirst,
+	"ymd":        normalize.YearFirst,
+	"yyyy-mm-dd": normalize.YearFirst,
+	"yyyymmdd":   normalize.YearFirst,
 }
 
 // Field is one normalized field built from input columns.
 type Field struct {
-	Name       string   `yaml:"name"`
-	Kind       string   `yaml:"kind"`
-	Columns    []string `yaml:"columns"`     // joined with a space when several
-	DateFormat string   `yaml:"date_format"` // kind date: the order of day, month and year (see DateOrders)
+	Name       string         `yaml:"name"`
+	Kind       normalize.Kind `yaml:"kind"`
+	Columns    []string       `yaml:"columns"`     // joined with a space when several
+	DateFormat string         `yaml:"date_format"` // kind date: the order of day, month and year (see DateOrders)
 }
 
 // Blocking holds the blocking rules and the caps on oversized blocks.
@@ -240,11 +244,17 @@ func Load(path string) (*Config, error) {
 // Parse parses and validates a config; name labels errors. Unknown keys
 // are errors (a typo must not silently fall back to a default).
 func Parse(data []byte, name string) (*Config, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%s: the file is empty (`dedup config default` prints a config to start from)", name)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	c := &Config{}
 	if err := dec.Decode(c); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: the file holds no settings, only comments (`dedup config default` prints a config to start from)", name)
+		}
+		return nil, fmt.Errorf("%s: %w", name, yamlError(err))
 	}
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {
@@ -325,8 +335,13 @@ func (c *Config) Validate() error {
 		} else if fields[f.Name] != nil {
 			bad(key+".name", "duplicate field %q", f.Name)
 		}
-		if _, ok := FieldParts[f.Kind]; !ok {
-			bad(key+".kind", "unknown kind %q (want one of %s)", f.Kind, strings.Join(sortedKeys(FieldParts), ", "))
+		if !f.Kind.Valid() {
+			var kinds []string
+			for _, k := range normalize.Kinds() {
+				kinds = append(kinds, string(k))
+			}
+			slices.Sort(kinds)
+			bad(key+".kind", "unknown kind %q (want one of %s)", f.Kind, strings.Join(kinds, ", "))
 		}
 		if len(f.Columns) == 0 {
 			bad(key+".columns", "no input column")
@@ -367,7 +382,7 @@ func (c *Config) Validate() error {
 			bad(key+".keys", "no key parts")
 		}
 		for j, k := range r.Keys {
-			if err := checkPart(fields, k); err != nil {
+			if err := checkPart(fields, k); err != nil && err != errReported {
 				bad(fmt.Sprintf("%s.keys[%d]", key, j), "%v", err)
 			}
 		}
@@ -381,7 +396,7 @@ func (c *Config) Validate() error {
 			bad(key+".keys", "no key parts")
 		}
 		for j, k := range r.Keys {
-			if err := checkPart(fields, k); err != nil {
+			if err := checkPart(fields, k); err != nil && err != errReported {
 				bad(fmt.Sprintf("%s.keys[%d]", key, j), "%v", err)
 			}
 		}
@@ -402,6 +417,9 @@ func (c *Config) Validate() error {
 				bad(key+".field", "unknown field %q", fname)
 				continue
 			}
+			if _, known := FieldParts[f.Kind]; !known {
+				continue // the field's kind was reported
+			}
 			if !slices.Contains(ComparisonKinds[f.Kind], cp.Kind) {
 				bad(key+".kind", "%q cannot compare field %q of kind %s (want one of %s)", cp.Kind, fname, f.Kind, strings.Join(ComparisonKinds[f.Kind], ", "))
 			}
@@ -411,7 +429,7 @@ func (c *Config) Validate() error {
 				bad(fmt.Sprintf("%s.jw_thresholds[%d]", key, j), "thresholds must be in (0,1) and decreasing")
 			}
 		}
-		if len(cp.JWThresholds) > 0 && cp.Kind != KindText && cp.Kind != KindPersonName {
+		if len(cp.JWThresholds) > 0 && cp.Kind != string(KindText) && cp.Kind != string(KindPersonName) {
 			bad(key+".jw_thresholds", "only for kinds text and person_name")
 		}
 	}
@@ -445,6 +463,10 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// errReported is checkPart's answer for a field whose kind is unknown: the
+// field was reported, and one mistake gives one error, not one per use.
+var errReported = errors.New("reported")
+
 // checkPart validates a blocking key part "field" or "field.part".
 func checkPart(fields map[string]*Field, part string) error {
 	name, sub, _ := strings.Cut(part, ".")
@@ -452,12 +474,22 @@ func checkPart(fields map[string]*Field, part string) error {
 	if f == nil {
 		return fmt.Errorf("unknown field %q", name)
 	}
-	if !slices.Contains(FieldParts[f.Kind], sub) {
-		parts := FieldParts[f.Kind]
+	parts, known := FieldParts[f.Kind]
+	if !known {
+		return errReported
+	}
+	if !slices.Contains(parts, sub) {
 		if len(parts) == 0 {
 			return fmt.Errorf("a %s field cannot be a blocking key", f.Kind)
 		}
-		return fmt.Errorf("%q has no part %q (kind %s has: %s)", name, sub, f.Kind, strings.Join(parts, ", "))
+		specs := make([]string, len(parts))
+		for i, p := range parts {
+			specs[i] = name
+			if p != "" {
+				specs[i] += "." + p
+			}
+		}
+		return fmt.Errorf("%q has no part %q (a %s field has: %s)", name, sub, f.Kind, strings.Join(specs, ", "))
 	}
 	return nil
 }
@@ -506,4 +538,70 @@ func mapValues(m map[string]string) []string {
 		out = append(out, m[k])
 	}
 	return out
+}
+
+// yamlTypeWords names the Go types a config value decodes into, for
+// people who write YAML rather than Go.
+var yamlTypeWords = map[string]string{
+	"int": "a whole number", "int64": "a whole number", "uint64": "a whole number", "int32": "a whole number",
+	"float64": "a number", "float32": "a number", "bool": "true or false", "string": "text",
+	"[]string": "a list of text", "config.Threshold": "a mapping (match_probability or match_weight)",
+}
+
+// yamlTypeNames are the config's Go types by the key that holds them.
+var yamlTypeNames = map[string]string{
+	"config.Config": "the top level", "config.Model": "model", "config.Blocking": "blocking",
+	"config.BlockingRule": "a blocking rule", "config.Field": "a field", "config.Source": "a source",
+	"config.Comparison": "a comparison", "config.Threshold": "threshold", "config.Survivorship": "survivorship",
+	"config.Output": "output",
+}
+
+var (
+	yamlUnmarshalRE = regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (\\S+)")
+	yamlUnknownRE   = regexp.MustCompile(`field (\S+) not found in type (\S+)`)
+)
+
+// yamlError rewrites the YAML decoder's messages in the config's terms:
+// "line 4: got text `abc`, want a number" rather than "cannot unmarshal
+// !!str `abc` into float64", and "unknown key blockin in the top level"
+// rather than "field blockin not found in type config.Config".
+func yamlError(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	lines := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		e = yamlUnmarshalRE.ReplaceAllStringFunc(e, func(m string) string {
+			g := yamlUnmarshalRE.FindStringSubmatch(m)
+			want := yamlTypeWords[g[3]]
+			if want == "" {
+				want = "a mapping"
+				if n := yamlTypeNames[strings.TrimPrefix(g[3], "[]")]; n != "" {
+					want = "the settings of " + n
+				}
+			}
+			got := map[string]string{"str": "text", "int": "a number", "float": "a number", "bool": "true/false", "seq": "a list", "map": "a mapping", "null": "nothing"}[g[1]]
+			if got == "" {
+				got = g[1]
+			}
+			return fmt.Sprintf("got %s `%s`, want %s", got, g[2], want)
+		})
+		e = yamlUnknownRE.ReplaceAllStringFunc(e, func(m string) string {
+			g := yamlUnknownRE.FindStringSubmatch(m)
+			where := yamlTypeNames[g[2]]
+			if where == "" {
+				where = "this section"
+			}
+			return fmt.Sprintf("unknown key %q in %s", g[1], where)
+		})
+		lines[i] = e
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+// RowField is field f as the row normalizer reads it, its columns at the
+// given indexes of a row's cells.
+func (f *Field) RowField(cells []int) normalize.Field {
+	return normalize.Field{Kind: f.Kind, Cells: cells, DateOrder: DateOrders[f.DateFormat]}
 }

@@ -70,3 +70,45 @@ comparisons: [{name: n, field: n, kind: text}]
 		t.Errorf("defaults not applied: %+v", c)
 	}
 }
+
+// TestConfigErrorsReadable: config errors speak YAML, not Go: an empty
+// file says so (not "EOF"), type errors name what was wanted in words, an
+// unknown key names its section, key parts are listed as one writes them,
+// and one bad field kind gives one error, not one per rule using it.
+func TestConfigErrorsReadable(t *testing.T) {
+	def := string(DefaultYAML())
+	cases := []struct {
+		name, yaml string
+		want       []string
+		wantErrs   int // lines of the error, 0: not checked
+	}{
+		{"empty", "", []string{"the file is empty"}, 1},
+		{"comments only", "# nothing\n", []string{"only comments"}, 1},
+		{"type", "threshold: abc\nmodel:\n  u_sample_pairs: lots\n", []string{"line 1: got text `abc`, want a mapping", "line 3: got text `lots`, want a whole number"}, 2},
+		{"unknown key", strings.Replace(def, "\nblocking:", "\nblockin:", 1), []string{`unknown key "blockin" in the top level`}, 0},
+		{"part", strings.Replace(def, "keys: [name.family, name.middle, dob, address.province_2025]", "keys: [name.famly, name.middle, dob, address.province_2025]", 1),
+			[]string{`"name" has no part "famly" (a person_name field has: name, name.family,`}, 1},
+		{"cascade", strings.Replace(def, "{name: name, kind: person_name,", "{name: name, kind: person_nam,", 1), []string{`unknown kind "person_nam"`}, 1},
+	}
+	for _, c := range cases {
+		_, err := Parse([]byte(c.yaml), "c.yaml")
+		if err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		msg := err.Error()
+		for _, w := range c.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: error %q, want it to contain %q", c.name, msg, w)
+			}
+		}
+		for _, leak := range []string{"EOF", "config.", "float64", "int64", "!!str", "has: ,"} {
+			if strings.Contains(msg, leak) {
+				t.Errorf("%s: error %q leaks %q", c.name, msg, leak)
+			}
+		}
+		if n := strings.Count(msg, "\n") + 1; c.wantErrs > 0 && n != c.wantErrs {
+			t.Errorf("%s: %d error lines, want %d:\n%s", c.name, n, c.wantErrs, msg)
+		}
+	}
+}

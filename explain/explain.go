@@ -58,7 +58,8 @@ type Options struct {
 
 // Explanation is the waterfall of one pair.
 type Explanation struct {
-	Left, Right Record
+	Left        Record  `json:"left"`
+	Right       Record  `json:"right"`
 	Prior       float64 `json:"prior_weight"`
 	Lambda      float64 `json:"lambda"`
 	Steps       []Step  `json:"steps"`
@@ -233,6 +234,11 @@ func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 		spec := compiled.Spec(k)
 		s := Step{Comparison: spec.Name, Kind: spec.Kind.String(), Level: levels[k], Sim: sims[k], Label: "null (a value is missing)"}
 		s.Left, s.Right = displayComparison(st, cfg, cfg.Comparisons[k], 0, opt.ShowPII), displayComparison(st, cfg, cfg.Comparisons[k], 1, opt.ShowPII)
+		if s.Left != "" && s.Right != "" {
+			// Both hold a value the comparison cannot weigh: a CMND against
+			// a CCCD whose provinces cannot be told, a partial date.
+			s.Label = "null (not comparable: no evidence)"
+		}
 		if l := levels[k]; l >= 0 {
 			lv := model.Comparisons[k].Levels[l]
 			s.Label, s.M, s.U = lv.Label, lv.M, lv.U

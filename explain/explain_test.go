@@ -97,6 +97,9 @@ func checkArithmetic(t *testing.T, e *Explanation) {
 		if s.Level < 0 && s.Weight != 0 {
 			t.Errorf("%s: null level carries weight %v", s.Comparison, s.Weight)
 		}
+		if s.Level < 0 && strings.Contains(s.Label, "missing") && s.Left != "" && s.Right != "" {
+			t.Errorf("%s: labelled %q with both values present", s.Comparison, s.Label)
+		}
 	}
 	if math.Abs(e.Total-running) > 1e-9 {
 		t.Errorf("total %v, prior plus weights %v", e.Total, running)

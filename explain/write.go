@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 )
 
 // WriteJSON writes the explanation as indented JSON.
@@ -30,7 +32,8 @@ func plus(w float64) string {
 func (e *Explanation) WriteText(w io.Writer) error {
 	var b strings.Builder
 	yes := map[bool]string{true: "yes", false: "no"}
-	fmt.Fprintf(&b, "pair %s (%s, %s row %d)\n   & %s (%s, %s row %d)\n\n", e.Left.ID, e.Left.Source, e.Left.File, e.Left.Row, e.Right.ID, e.Right.Source, e.Right.File, e.Right.Row)
+	fmt.Fprintf(&b, "pair %s (%s, %s row %d)\n   & %s (%s, %s row %d)\n\n", safe(e.Left.ID), safe(e.Left.Source), safe(e.Left.File), e.Left.Row,
+		safe(e.Right.ID), safe(e.Right.Source), safe(e.Right.File), e.Right.Row)
 	cmp := "<"
 	if e.Accepted {
 		cmp = "≥"
@@ -59,7 +62,7 @@ func (e *Explanation) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "               not accepted itself, but linked through other records of the cluster\n")
 	}
 	for _, warn := range e.Warnings {
-		fmt.Fprintf(&b, "warning:       %s\n", warn)
+		fmt.Fprintf(&b, "warning:       %s\n", safe(warn))
 	}
 	b.WriteString("\n")
 	// Numbers come before the values so that long addresses do not push
@@ -75,7 +78,7 @@ func (e *Explanation) WriteText(w io.Writer) error {
 		if s.TF {
 			label += " (tf)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%8s\t%8s\t%s\t%s\n", s.Comparison, label, plus(s.Weight), signed(s.Running), s.Left, s.Right)
+		fmt.Fprintf(tw, "%s\t%s\t%8s\t%8s\t%s\t%s\n", s.Comparison, label, plus(s.Weight), signed(s.Running), clip(safe(s.Left)), clip(safe(s.Right)))
 	}
 	fmt.Fprintf(tw, "total\t\t%8s\t\t\t\n", signed(e.Total))
 	if err := tw.Flush(); err != nil {
@@ -87,11 +90,13 @@ func (e *Explanation) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "tf: %s frequency %.3g (%s)\n", s.Comparison, s.TFFreq, s.TFSource)
 		}
 	}
+	// The records as typed, one under the other: side by side, two long
+	// addresses made the table over 200 columns wide.
 	b.WriteString("\nrecords as typed\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "field\t%s\t%s\n", e.Left.ID, e.Right.ID)
 	for i := range e.Left.Fields {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Left.Fields[i].Field, e.Left.Fields[i].Raw, e.Right.Fields[i].Raw)
+		fmt.Fprintf(tw, "%s\tleft\t%s\n", safe(e.Left.Fields[i].Field), safe(e.Left.Fields[i].Raw))
+		fmt.Fprintf(tw, "\tright\t%s\n", safe(e.Right.Fields[i].Raw))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -109,4 +114,51 @@ func prob(p float64) string {
 		return strconv.FormatFloat(p, 'g', 3, 64)
 	}
 	return strconv.FormatFloat(p, 'f', 4, 64)
+}
+
+// waterfallWidth is the most runes of a value the waterfall shows; the
+// records as typed follow in full.
+const waterfallWidth = 36
+
+// clip shortens s to waterfallWidth runes, marking the cut with "…".
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= waterfallWidth {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:waterfallWidth-1]) + "…"
+}
+
+// safe makes a value from the input harmless on a terminal: control
+// characters (ESC, BEL, tab, newline…), bidirectional overrides and
+// invalid UTF-8 are written as Go escapes, so a crafted name cannot move
+// the cursor, recolour the screen or reorder what the reader sees.
+func safe(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && len(s[i:]) > 0 && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unsafeRune(r):
+			q := strconv.QuoteRune(r) // '\x1b', '\u202e'
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029'
 }

@@ -832,16 +832,23 @@ func changeDigit(s []byte, r *rand.Rand) {
 	s[i] = byte('0' + (int(s[i]-'0')+1+r.IntN(9))%10)
 }
 
-var maleForms = []string{"nam", "NAM", "M", "Nam giới", "1"}
-var femaleForms = []string{"nữ", "NỮ", "F", "Nu", "nu", "0"}
+// Gender as clerks write it, all readable as Nam or Nữ. Numeric codes
+// (1/0, 1/2) are left out: registers disagree on what they mean, so the
+// normalizer rightly flags them gender_invalid, and a record carrying one
+// is not a recoverable "gender_format" corruption. (tables holds the
+// forms in use, so that a test can turn back the generator's old ones.)
+var (
+	maleForms   = []string{"nam", "NAM", "M", "Nam giới", "nam giới"}
+	femaleForms = []string{"nữ", "NỮ", "F", "Nu", "nu", "Nữ giới"}
+)
 
 func (w *worker) renderGender(female bool) string {
 	if w.chance(RateGenderFormat) {
 		w.label(RateGenderFormat)
 		if female {
-			return femaleForms[w.r.IntN(len(femaleForms))]
+			return w.t.femaleForms[w.r.IntN(len(w.t.femaleForms))]
 		}
-		return maleForms[w.r.IntN(len(maleForms))]
+		return w.t.maleForms[w.r.IntN(len(w.t.maleForms))]
 	}
 	if female {
 		return "Nữ"

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -60,8 +61,11 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range []string{"population", "subscribers", "truth"} {
-		if err := os.MkdirAll(filepath.Join(o.OutDir, d), 0o755); err != nil {
+	if err := prepareOutDir(o.OutDir); err != nil {
+		return nil, err
+	}
+	for _, d := range outputFolders {
+		if err := os.MkdirAll(filepath.Join(o.OutDir, d), dirMode); err != nil {
 			return nil, fmt.Errorf("cannot create output folder: %w", err)
 		}
 	}
@@ -273,6 +277,65 @@ func writeChunk(c *chunkOut, pop, subs []*sink, popTruth, subTruth *sink, m *Man
 	}
 	for k, v := range c.hn {
 		m.HardNegatives[k] += v
+	}
+	return nil
+}
+
+// outputFolders are the folders a generation writes into, below --out.
+var outputFolders = []string{"population", "subscribers", "truth"}
+
+// dirMode is the mode of the folders gen creates: the data looks like
+// citizens' and is treated as such.
+const dirMode = 0o700
+
+// prepareOutDir makes dir ready for a new generation: created (mode 0700)
+// if missing; if it holds an earlier generation, whole or interrupted (its
+// manifest.json and folders), that generation's files are removed first, so a Parquet run
+// over a CSV one, or a smaller register over a larger one, never leaves
+// the old files mixed with the new. A folder holding anything else is
+// refused rather than cleared: it may be someone's data.
+func prepareOutDir(dir string) error {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
+		return fmt.Errorf("cannot create output folder: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("cannot read output folder: %w", err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	known := map[string]bool{"manifest.json": true}
+	for _, d := range outputFolders {
+		known[d] = true
+	}
+	for _, e := range entries {
+		if !known[e.Name()] {
+			return fmt.Errorf("output folder %s holds %s, which dedup gen does not write: give an empty folder or an earlier generation's", dir, e.Name())
+		}
+	}
+	// The manifest goes first: a generation interrupted from here on is
+	// incomplete, and a folder without it is not mistaken for a whole one.
+	if err := os.Remove(filepath.Join(dir, "manifest.json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot remove the earlier generation: %w", err)
+	}
+	for _, d := range outputFolders {
+		sub := filepath.Join(dir, d)
+		files, err := os.ReadDir(sub)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("cannot read %s: %w", sub, err)
+		}
+		for _, f := range files {
+			if f.IsDir() {
+				return fmt.Errorf("output folder %s holds a folder %s that dedup gen did not write: give an empty folder", dir, filepath.Join(d, f.Name()))
+			}
+			if err := os.Remove(filepath.Join(sub, f.Name())); err != nil {
+				return fmt.Errorf("cannot remove the earlier generation: %w", err)
+			}
+		}
 	}
 	return nil
 }

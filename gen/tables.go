@@ -73,12 +73,14 @@ type provInfo struct {
 
 // tables is the reference data prepared for drawing: pickers, indexes.
 type tables struct {
-	provs     []provInfo
-	provsNew  []*refdata.ProvinceNew
-	wards     []wardInfo
-	wardsNew  []*refdata.WardNew
-	provPick  picker
-	bigCities picker // destinations of migration
+	// maleForms and femaleForms are the gender_format spellings.
+	maleForms, femaleForms []string
+	provs                  []provInfo
+	provsNew               []*refdata.ProvinceNew
+	wards                  []wardInfo
+	wardsNew               []*refdata.WardNew
+	provPick               picker
+	bigCities              picker // destinations of migration
 
 	surnames   []string
 	surnameBy  [3]picker // by region
@@ -152,7 +154,7 @@ func regionOf(code string) int {
 }
 
 func buildTables(rd *refdata.Tables) (*tables, error) {
-	t := &tables{variants: map[string][]string{}, surnameSet: map[string]bool{},
+	t := &tables{maleForms: maleForms, femaleForms: femaleForms, variants: map[string][]string{}, surnameSet: map[string]bool{},
 		provByCode: map[string]int{}, newProvByCode: map[string]int{}}
 	newProv := map[string]int{}
 	for i := range rd.ProvincesNew {

@@ -55,20 +55,43 @@
 //	W = log2(λ / (1-λ)) + Σ_k log2(m_k,l / u_k,l)
 //
 // over the non-null comparisons, and its match probability is
-// 2^W / (1 + 2^W). λ is the share of matches among the scored (blocked)
-// pairs.
+// 2^W / (1 + 2^W). λ is the probability that two random records match:
+// the Bayes factors use u from random pairs, so the prior is over all
+// record pairs, not over the blocked ones.
 //
-// u is estimated from random pairs of records ([RandomPairs],
-// [Model.EstimateU], [Model.SetU]): nearly all are non-matches, so the
-// level shares are u (with a pseudo-count of 0.5 per level). m and λ are
-// estimated by EM over the blocked pairs with u held fixed, as Splink does
-// ([Model.TrainEM]). EM runs on a [Histogram] of distinct comparison
-// vectors with their counts: the E step gives each distinct vector the
-// posterior p = λΠm / (λΠm + (1-λ)Πu), and the M step sets λ to the
-// count-weighted mean of p and m_k,l to the p-weighted share of level l
-// among the pairs where comparison k is not null. Vectors are visited in
-// sorted order so the sums, and the model bytes, do not depend on the
-// order the pairs arrived in.
+// [Train] estimates a model from comparison vectors counted in a
+// [Histogram] (distinct vectors with their counts: training on millions of
+// pairs costs as much as their few thousand patterns) and from value
+// counts ([TrainingData]):
+//
+//   - u from random pairs of records ([EachUPair], [Model.SetU]): nearly
+//     all are non-matches, so the level shares are u (with a pseudo-count
+//     of 0.5 per level).
+//   - m by EM per training rule ([Model.TrainEM]), on the rule's pairs
+//     with the comparisons over the rule's own fields set to null
+//     ([Histogram.AddMasked]), as Splink does: inside a rule's blocks the
+//     non-matches agree on those fields, which would look like evidence of
+//     a match. EM starts from a [Model.Clone] of the model with u from the
+//     random pairs; inside the blocks it re-estimates u too
+//     ([EMOptions].EstimateU, which a run sets unless model.em_fix_u is
+//     true: a block's non-matches are namesakes, not random pairs), and
+//     only its m is kept. Each level gets one pseudo observation against
+//     the rule's expected number of matches (so no level is a veto), and
+//     m is the mean over the rules that estimate it. The E step gives each
+//     distinct vector the posterior p = λΠm / (λΠm + (1-λ)Πu); the M step
+//     sets the rule's λ to the count-weighted mean of p and m_k,l to the
+//     p-weighted share of level l among the pairs where comparison k is
+//     not null.
+//   - λ by fixed point with m and u fixed: the expected number of matches
+//     among the blocked pairs (their full vectors, a sampled rule's counts
+//     scaled back) over the number of all record pairs.
+//   - u of the exact level of identifiers ([Kind.Identifier]: national
+//     IDs, phones) from the value counts over all records ([ValueCounts]),
+//     less the matches' share, because random pairs cannot see how rarely
+//     two people share a number; λ is then found again (two rounds).
+//
+// Vectors are visited in sorted order so the float sums, and the model
+// bytes, do not depend on the order the pairs arrived in.
 //
 // Term-frequency adjustment: on the exact levels of a comparison with
 // TermFrequency set, the level's average u is replaced by

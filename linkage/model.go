@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 )
 
 // ModelVersion is the version of the model file format.
@@ -20,13 +21,13 @@ const DefaultTFMin = 1e-6
 
 // Model is a Fellegi-Sunter model: per comparison and level the
 // probabilities m (of the level among matches) and u (among non-matches),
-// and the prior λ (the share of matches among compared pairs). It is
+// and the prior λ (the probability that two random records match). It is
 // saved as JSON; Weight and Probability are safe for concurrent use once
 // the model is trained or loaded.
 type Model struct {
 	Version int `json:"version"`
-	// Lambda is the prior match probability among the pairs scored (the
-	// blocked pairs), estimated by EM.
+	// Lambda is the prior: the probability that two random records match,
+	// found by Train's fixed point over the blocked pairs (see Train).
 	Lambda float64 `json:"lambda"`
 	// PriorWeight is log2(Lambda / (1 - Lambda)).
 	PriorWeight float64 `json:"prior_weight"`
@@ -60,7 +61,10 @@ type ModelLevel struct {
 	TF     bool    `json:"tf,omitempty"`
 }
 
-// Training records how the model was trained.
+// Training records how the model was trained. TrainEM fills the EM
+// fields for its one histogram; Train records the seed, the random pairs
+// and the EM iterations summed over the training rules, and leaves the
+// other EM fields zero (each rule's EM runs on a clone).
 type Training struct {
 	Seed            uint64  `json:"seed"`
 	URecords        int     `json:"u_records"`           // records sampled from
@@ -195,30 +199,51 @@ func UnmarshalModel(data []byte) (*Model, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrModel, err)
 	}
-	if m.Version != ModelVersion {
-		return nil, fmt.Errorf("%w: version %d, want %d", ErrModel, m.Version, ModelVersion)
-	}
-	if !(m.Lambda > 0 && m.Lambda < 1) {
-		return nil, fmt.Errorf("%w: lambda %v not in (0, 1)", ErrModel, m.Lambda)
-	}
-	if !(m.TFMin > 0 && m.TFMin < 1) {
-		return nil, fmt.Errorf("%w: tf_min %v not in (0, 1)", ErrModel, m.TFMin)
-	}
-	for k, mc := range m.Comparisons {
-		if len(mc.Levels) == 0 || len(mc.Levels) > 100 {
-			return nil, fmt.Errorf("%w: comparison %d (%s) has %d levels", ErrModel, k, mc.Name, len(mc.Levels))
-		}
-		for l, lv := range mc.Levels {
-			if int(lv.Level) != l {
-				return nil, fmt.Errorf("%w: comparison %s: level %d listed at position %d", ErrModel, mc.Name, lv.Level, l)
-			}
-			if !(lv.M >= 0 && lv.M <= 1 && lv.U >= 0 && lv.U <= 1) {
-				return nil, fmt.Errorf("%w: comparison %s level %d: m or u not in [0, 1]", ErrModel, mc.Name, l)
-			}
-		}
+	if err := m.validate(); err != nil {
+		return nil, err
 	}
 	m.prepare()
 	return &m, nil
+}
+
+// validate reports, as an ErrModel, parameters a model cannot have.
+func (m *Model) validate() error {
+	if m.Version != ModelVersion {
+		return fmt.Errorf("%w: version %d, want %d", ErrModel, m.Version, ModelVersion)
+	}
+	if !(m.Lambda > 0 && m.Lambda < 1) {
+		return fmt.Errorf("%w: lambda %v not in (0, 1)", ErrModel, m.Lambda)
+	}
+	if !(m.TFMin > 0 && m.TFMin < 1) {
+		return fmt.Errorf("%w: tf_min %v not in (0, 1)", ErrModel, m.TFMin)
+	}
+	for k, mc := range m.Comparisons {
+		if len(mc.Levels) == 0 || len(mc.Levels) > 100 {
+			return fmt.Errorf("%w: comparison %d (%s) has %d levels", ErrModel, k, mc.Name, len(mc.Levels))
+		}
+		for l, lv := range mc.Levels {
+			if int(lv.Level) != l {
+				return fmt.Errorf("%w: comparison %s: level %d listed at position %d", ErrModel, mc.Name, lv.Level, l)
+			}
+			if !(lv.M >= 0 && lv.M <= 1 && lv.U >= 0 && lv.U <= 1) {
+				return fmt.Errorf("%w: comparison %s level %d: m or u not in [0, 1]", ErrModel, mc.Name, l)
+			}
+		}
+	}
+	return nil
+}
+
+// Clone returns a deep copy of m, its weights derived afresh.
+func (m *Model) Clone() *Model {
+	c := *m
+	c.Comparisons = make([]ModelComparison, len(m.Comparisons))
+	for k, mc := range m.Comparisons {
+		mc.Bands = slices.Clone(mc.Bands)
+		mc.Levels = slices.Clone(mc.Levels)
+		c.Comparisons[k] = mc
+	}
+	c.prepare()
+	return &c
 }
 
 // LoadModel reads a model file.

@@ -321,9 +321,14 @@ func TestUnmarshalModelErrors(t *testing.T) {
 	}
 }
 
-func TestRandomPairs(t *testing.T) {
-	a := RandomPairs(nil, 100, 1000, 5)
-	b := RandomPairs(nil, 100, 1000, 5)
+func TestEachUPair(t *testing.T) {
+	pairs := func(n, count int, seed uint64) [][2]int32 {
+		var out [][2]int32
+		EachUPair(n, count, seed, func(i, j int32) { out = append(out, [2]int32{i, j}) })
+		return out
+	}
+	a := pairs(100, 1000, 5)
+	b := pairs(100, 1000, 5)
 	if len(a) != 1000 {
 		t.Fatalf("got %d pairs; want 1000", len(a))
 	}
@@ -331,15 +336,15 @@ func TestRandomPairs(t *testing.T) {
 		if p != b[i] {
 			t.Fatalf("pair %d differs between runs with one seed", i)
 		}
-		if !(0 <= p.I && p.I < p.J && p.J < 100) {
+		if !(0 <= p[0] && p[0] < p[1] && p[1] < 100) {
 			t.Fatalf("pair %v out of order or range", p)
 		}
 	}
-	if c := RandomPairs(nil, 100, 1000, 6); c[0] == a[0] && c[1] == a[1] && c[2] == a[2] {
+	if c := pairs(100, 1000, 6); c[0] == a[0] && c[1] == a[1] && c[2] == a[2] {
 		t.Errorf("seeds 5 and 6 gave the same pairs")
 	}
-	if got := RandomPairs(nil, 1, 10, 5); len(got) != 0 {
-		t.Errorf("RandomPairs over 1 row gave %d pairs", len(got))
+	if got := pairs(1, 10, 5); len(got) != 0 {
+		t.Errorf("EachUPair over 1 row gave %d pairs", len(got))
 	}
 }
 

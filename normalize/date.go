@@ -40,6 +40,9 @@ type DateOptions struct {
 	// MinYear is the earliest plausible year; earlier ones are flagged
 	// dob_too_old. 0 means 1900.
 	MinYear int
+	// Order is the order of day, month and year in full dates ("" is
+	// DayFirst): a value whose order is ambiguous is read in it.
+	Order DateOrder
 }
 
 // Packed returns the date as yyyymmdd with 00 for unknown parts
@@ -115,8 +118,13 @@ type dateGroup struct {
 // number exceeds 12 and the first does not, the date was written month
 // first: it is swapped and flagged dob_month_first. Two-digit years resolve
 // against opt.RefYear (see Options). Impossible dates are flagged
-// dob_impossible, never repaired.
+// dob_impossible, never repaired. opt.Order other than DayFirst reads the
+// ambiguous forms in that order instead (see reorderDate).
 func ParseDate(s []byte, opt DateOptions) Date {
+	if opt.Order == MonthFirst || opt.Order == YearFirst {
+		var buf [48]byte
+		s = reorderDate(buf[:0], s, opt.Order)
+	}
 	var d Date
 	var g [3]dateGroup
 	ng := 0

@@ -211,7 +211,6 @@ type Normalizer struct {
 	noQuick    bool // scan skips scanQuick (tests compare the two)
 
 	name  nameScratch
-	rec   Record
 	quick quickScratch // scanQuick's output
 
 	// The last text call, for a repeat of its input (a row's current

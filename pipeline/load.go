@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -47,28 +46,26 @@ type rejectRow struct {
 
 // worker holds one normalize goroutine's scratch.
 type worker struct {
-	norm    *normalize.Normalizer
-	addr    *normalize.AddressParser
-	refYear int
-	buf     []byte
-	join    []byte
-	date    []byte // a date value in day-first order
-	store   *store
+	rows  *normalize.RowNormalizer
+	cells [][]byte // the current row's cells, by plan column
+	buf   []byte
+	store *store
 	// spillRaw is scratch for encoding a batch for the spill file.
 	spillRaw []byte
-	// rowEncoding is the legacy encoding found in the current row's
-	// addresses: a row is typed in one system, so it decides a name that
-	// reads plausibly either way (VNI "Hoà" is Hồ).
-	rowEncoding normalize.Encoding
+}
+
+// newWorker returns a worker for cfg's fields laid out by plan.
+func newWorker(cfg *config.Config, plan columnPlan) *worker {
+	return &worker{
+		rows:  normalize.NewRowNormalizer(plan.rowFields(cfg), normalize.Options{RefYear: cfg.ReferenceYear}),
+		cells: make([][]byte, len(plan.columns)),
+	}
 }
 
 // columnPlan maps config fields to the projected input columns.
 type columnPlan struct {
 	columns []string // projected columns; 0 is the record id
 	fields  [][]int  // per config field, indexes into columns
-	// order is the order fields are normalized in: addresses first, so
-	// that their legacy encoding can inform the names.
-	order []int
 }
 
 func planColumns(cfg *config.Config) columnPlan {
@@ -87,27 +84,17 @@ func planColumns(cfg *config.Config) columnPlan {
 		}
 		p.fields = append(p.fields, idx)
 	}
-	for pass := 0; pass < 2; pass++ {
-		for i, f := range cfg.Fields {
-			if (f.Kind == config.KindVNAddress) == (pass == 0) {
-				p.order = append(p.order, i)
-			}
-		}
-	}
 	return p
 }
 
-// appendField appends a field's raw value to dst: its input cells (cell
-// returns one trimmed, nil when null) joined with one space. The caller
-// trims the result.
-func appendField(dst []byte, cols []int, cell func(col int) []byte) []byte {
-	for k, c := range cols {
-		if k > 0 {
-			dst = append(dst, ' ')
-		}
-		dst = append(dst, cell(c)...)
+// rowFields is cfg's fields as the row normalizer reads them from the
+// projected columns.
+func (p columnPlan) rowFields(cfg *config.Config) []normalize.Field {
+	out := make([]normalize.Field, len(cfg.Fields))
+	for i := range cfg.Fields {
+		out[i] = cfg.Fields[i].RowField(p.fields[i])
 	}
-	return dst
+	return out
 }
 
 // load reads every input file, normalizes it on the worker pool and
@@ -123,11 +110,7 @@ func (r *runner) load(ctx context.Context) error {
 	overBudget := false
 	workers := make([]*worker, r.opt.Workers)
 	for i := range workers {
-		workers[i] = &worker{
-			norm:    normalize.New(normalize.Options{RefYear: r.cfg.ReferenceYear}),
-			addr:    normalize.NewAddressParser(),
-			refYear: r.cfg.ReferenceYear,
-		}
+		workers[i] = newWorker(r.cfg, plan)
 	}
 	var reader *dataio.Reader
 	fileIdx := -1
@@ -290,28 +273,20 @@ func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch
 		}
 		cols[i] = c
 	}
-	cell := func(col, row int) []byte {
-		c := cols[col]
-		if c.IsNull(row) {
-			return nil
-		}
-		return bytes.TrimSpace([]byte(c.Value(row))) // Value is a view; []byte conversion copies only the small cell
-	}
 	for row := 0; row < n; row++ {
-		id := cell(0, row)
+		for c, col := range cols {
+			w.cells[c] = nil
+			if !col.IsNull(row) {
+				w.cells[c] = []byte(col.Value(row)) // Value is a view; the conversion copies only the small cell
+			}
+		}
+		id := bytes.TrimSpace(w.cells[0])
 		if len(id) == 0 {
 			out.rejects = append(out.rejects, rejectRow{source: in.source, file: in.file, row: in.rows[row], column: cfg.RecordID, reason: ReasonMissingRecordID})
 			continue
 		}
-		empty := true
-		for f := range plan.fields {
-			for _, c := range plan.fields[f] {
-				if len(cell(c, row)) > 0 {
-					empty = false
-				}
-			}
-		}
-		if empty {
+		vals := w.rows.Values(w.cells)
+		if allEmpty(vals) {
 			out.rejects = append(out.rejects, rejectRow{source: in.source, file: in.file, row: in.rows[row], reason: ReasonAllFieldsEmpty})
 			continue
 		}
@@ -321,23 +296,10 @@ func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch
 		st.source = append(st.source, uint16(in.source))
 		st.file = append(st.file, uint16(in.file))
 		st.row = append(st.row, in.rows[row])
-		var flags normalize.Flags
-		var idKey uint64
-		w.rowEncoding = normalize.EncodingNone
-		for _, f := range plan.order {
-			w.join = appendField(w.join[:0], plan.fields[f], func(c int) []byte { return cell(c, row) })
-			ff, key, err := w.normalizeField(&cfg.Fields[f], &st.fields[f], bytes.TrimSpace(w.join))
-			if err != nil {
-				return out, err
-			}
-			flags |= ff
-			if key != 0 {
-				idKey = key
-			}
+		var err error
+		if w.buf, err = st.appendRow(w.rows.Row(vals), w.buf); err != nil {
+			return out, err
 		}
-		st.flags = append(st.flags, uint64(flags))
-		st.idKey = append(st.idKey, idKey)
-		st.n++
 	}
 	// The batch's own copy, exact in size: the scratch store is reused.
 	var err error
@@ -345,106 +307,52 @@ func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch
 	return out, err
 }
 
-// normalizeField appends one field's normalized roles to fs and returns its
-// quality flags and, for a valid 12-digit CCCD, its cannot-link key.
-func (w *worker) normalizeField(f *config.Field, fs *fieldStore, v []byte) (normalize.Flags, uint64, error) {
-	var err error
-	add := func(j int, b []byte) {
-		if err == nil {
-			err = fs.strs[j].append(b)
+// allEmpty reports whether every field value of a row is empty: the row
+// is rejected (ReasonAllFieldsEmpty).
+func allEmpty(vals [][]byte) bool {
+	for _, v := range vals {
+		if len(v) > 0 {
+			return false
 		}
 	}
-	switch f.Kind {
-	case config.KindPersonName:
-		nm := w.norm.NameHint(v, w.rowEncoding)
-		add(0, nm.Canonical)
-		add(1, nm.Folded)
-		add(2, nm.VariantKeyFolded) // folded, so unaccented records share it
-		add(3, nm.FamilyFolded)
-		add(4, nm.MiddleFolded)
-		add(5, nm.GivenFolded)
-		add(6, nm.Phonetic)
-		return nm.Flags, 0, err
-	case config.KindDate:
-		if f.DateFormat != "" {
-			w.date = reorderDate(w.date[:0], v, config.DateOrders[f.DateFormat])
-			v = w.date
-		}
-		d := normalize.ParseDate(v, normalize.DateOptions{RefYear: w.refYear})
-		packed := int32(0)
-		if d.Valid() {
-			packed = d.Packed()
-		}
-		fs.ints[0] = append(fs.ints[0], packed)
-		return d.Flags, 0, nil
-	case config.KindGender:
-		g := normalize.ParseGender(v)
-		code := int32(0)
-		if g == normalize.GenderMale || g == normalize.GenderFemale {
-			code = int32(g)
-		}
-		fs.ints[0] = append(fs.ints[0], code)
-		return 0, 0, nil
-	case config.KindNationalID:
-		id := normalize.ParseID(v)
-		w.buf = id.AppendNumber(w.buf[:0])
-		if len(w.buf) != 9 && len(w.buf) != 12 {
-			w.buf = w.buf[:0]
-		}
-		add(0, w.buf)
-		var key uint64
-		if id.Kind == normalize.IDCCCD && id.Valid() {
-			key = blocking.HashBytes(w.buf)
-		}
-		return id.Flags, key, err
-	case config.KindPhone:
-		p := normalize.ParsePhone(v)
-		w.buf = w.buf[:0]
-		if p.Valid() {
-			w.buf = p.AppendNumber(w.buf)
-		}
-		add(0, w.buf)
-		return p.Flags, 0, err
-	case config.KindVNAddress:
-		t := w.norm.Text(v)
-		if w.rowEncoding == normalize.EncodingNone {
-			w.rowEncoding = t.Encoding
-		}
-		a := w.addr.ParseText(t)
-		w.buf = append(w.buf[:0], a.House...)
-		if len(a.House) > 0 && len(a.Street) > 0 {
-			w.buf = append(w.buf, ' ')
-		}
-		w.buf = append(w.buf, a.Street...)
-		add(0, w.buf)
-		fs.ints[0] = append(fs.ints[0], int32(a.NewWard))
-		fs.ints[1] = append(fs.ints[1], int32(a.OldDistrict))
-		fs.ints[2] = append(fs.ints[2], int32(a.NewProvince))
-		fs.ints[3] = append(fs.ints[3], int32(a.OldWard))
-		fs.ints[4] = append(fs.ints[4], int32(a.OldProvince))
-		return t.Flags, 0, err
-	case config.KindText:
-		t := w.norm.Text(v)
-		add(0, t.Folded)
-		add(1, t.Canonical)
-		return t.Flags, 0, err
-	case config.KindTimestamp:
-		fs.ts = append(fs.ts, parseTimestamp(v))
-		return 0, 0, nil
-	}
-	return 0, 0, fmt.Errorf("BUG: field kind %q", f.Kind)
+	return true
 }
 
-// parseTimestamp reads an RFC 3339 timestamp or a yyyy-mm-dd date as Unix
-// seconds; anything else is 0 (unknown).
-func parseTimestamp(v []byte) int64 {
-	s := string(v)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.Unix()
+// appendRow appends a normalized row's stored columns, flags and
+// cannot-link key to the store (the record id, source, file and row are
+// the caller's); scratch is returned for reuse.
+func (s *store) appendRow(row *normalize.Row, scratch []byte) ([]byte, error) {
+	var idKey uint64
+	for f := range s.fields {
+		fs := &s.fields[f]
+		v := &row.Values[f]
+		for _, c := range kindRoles[fs.kind].cols {
+			switch c.col.Type {
+			case normalize.ColumnString:
+				scratch = c.col.AppendBytes(scratch[:0], v)
+				if err := fs.strs[c.index].append(scratch); err != nil {
+					return scratch, err
+				}
+			case normalize.ColumnInt32:
+				fs.ints[c.index] = append(fs.ints[c.index], int32(c.col.Int(v)))
+			case normalize.ColumnInt64:
+				fs.ts = append(fs.ts, c.col.Int(v))
+			}
+		}
+		// A valid 12-digit CCCD is the cannot-link key; the last such
+		// field's wins.
+		if fs.kind == normalize.KindNationalID && v.ID.Kind == normalize.IDCCCD && v.ID.Valid() {
+			scratch = v.ID.AppendNumber(scratch[:0])
+			idKey = blocking.HashBytes(scratch)
 		}
 	}
-	return 0
+	// The record checks stay out of the run's flags for now: they would
+	// change the golden records' quality_flags and valid_first choices
+	// (the golden-records issue decides).
+	s.flags = append(s.flags, uint64(row.Flags&^normalize.RecordChecks))
+	s.idKey = append(s.idKey, idKey)
+	s.n++
+	return scratch, nil
 }
 
 // markDuplicateIDs rejects the second and later rows with the same

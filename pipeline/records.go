@@ -7,12 +7,11 @@ import (
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/linkage"
-	"github.com/dedup-vn/dedup/normalize"
 )
 
 // Records is the run's columnar store for a handful of records, built by
-// the same code as a run: the input columns read, the field normalization,
-// the comparisons and the blocking keys. explain uses it to recompute one
+// the same code as a run: the input columns read, the row normalizer, the
+// comparisons and the blocking keys. explain uses it to recompute one
 // pair exactly as the run scored it, so the two cannot drift apart.
 type Records struct {
 	cfg      *config.Config
@@ -24,16 +23,8 @@ type Records struct {
 
 // NewRecords returns an empty store for cfg with its comparisons compiled.
 func NewRecords(cfg *config.Config) (*Records, error) {
-	r := &Records{
-		cfg:  cfg,
-		plan: planColumns(cfg),
-		st:   newStore(cfg, 2),
-		w: &worker{
-			norm:    normalize.New(normalize.Options{RefYear: cfg.ReferenceYear}),
-			addr:    normalize.NewAddressParser(),
-			refYear: cfg.ReferenceYear,
-		},
-	}
+	plan := planColumns(cfg)
+	r := &Records{cfg: cfg, plan: plan, st: newStore(cfg, 2), w: newWorker(cfg, plan)}
 	var err error
 	if r.compiled, err = compileComparisons(cfg, r.st); err != nil {
 		return nil, err
@@ -48,19 +39,17 @@ func (r *Records) InputColumns() []string { return r.plan.columns }
 // FieldValues joins one input row's cells, in InputColumns order (a null
 // cell is ""), into the raw value of each config field as a run does, and
 // reports whether a run stores the row: it has a record id and some field
-// value.
+// value. The values are the caller's.
 func (r *Records) FieldValues(cells []string) (raw [][]byte, stored bool) {
-	cell := func(c int) []byte { return bytes.TrimSpace([]byte(cells[c])) }
-	raw = make([][]byte, 0, len(r.cfg.Fields))
-	empty := true
-	for f := range r.cfg.Fields {
-		v := bytes.TrimSpace(appendField(nil, r.plan.fields[f], cell))
-		if len(v) > 0 {
-			empty = false
-		}
-		raw = append(raw, v)
+	for c := range cells {
+		r.w.cells[c] = []byte(cells[c])
 	}
-	return raw, len(cell(0)) > 0 && !empty
+	vals := r.w.rows.Values(r.w.cells)
+	raw = make([][]byte, len(vals))
+	for f, v := range vals {
+		raw[f] = bytes.Clone(v)
+	}
+	return raw, len(bytes.TrimSpace(r.w.cells[0])) > 0 && !allEmpty(vals)
 }
 
 // Append normalizes one record, given the raw value of each config field
@@ -69,28 +58,15 @@ func (r *Records) Append(raw [][]byte) error {
 	if len(raw) != len(r.cfg.Fields) {
 		return fmt.Errorf("pipeline: %d field values for %d config fields", len(raw), len(r.cfg.Fields))
 	}
-	var flags normalize.Flags
-	var idKey uint64
-	for f := range r.cfg.Fields {
-		ff, key, err := r.w.normalizeField(&r.cfg.Fields[f], &r.st.fields[f], raw[f])
-		if err != nil {
-			return err
-		}
-		flags |= ff
-		if key != 0 {
-			idKey = key
-		}
-	}
 	if err := r.st.recordID.append(nil); err != nil {
 		return err
 	}
 	r.st.source = append(r.st.source, 0)
 	r.st.file = append(r.st.file, 0)
 	r.st.row = append(r.st.row, 0)
-	r.st.flags = append(r.st.flags, uint64(flags))
-	r.st.idKey = append(r.st.idKey, idKey)
-	r.st.n++
-	return nil
+	var err error
+	r.w.buf, err = r.st.appendRow(r.w.rows.Row(raw), r.w.buf)
+	return err
 }
 
 // Reset empties the store, keeping its memory, for a scan that

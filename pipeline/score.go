@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -146,72 +145,89 @@ func (r *runner) newScorer(ctx context.Context, ix *blocking.Index) (*scorer, er
 	return sc, nil
 }
 
-// train estimates u from random pairs and m and λ by EM over the vectors
-// of the candidate pairs (at most model.sample_pairs_per_rule of a rule,
-// sampled by whole blocks), counted in per-worker histograms.
+// train gathers what linkage.Train estimates the model from: the
+// comparison vectors of random pairs (u), of each training rule's pairs
+// (m; at most model.sample_pairs_per_rule of a rule, sampled by whole
+// blocks), of the blocked pairs (λ), and the value counts of the
+// identifiers. Vectors are counted in per-worker histograms.
 func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) error {
-	m := linkage.NewModel(sc.compiled)
-	m.TFMin = r.cfg.Model.TermFrequencyMin
 	live := r.liveRows()
-	samples := r.cfg.Model.USamplePairs
 	if len(live) < 2 {
 		return fmt.Errorf("fewer than two usable records: nothing to link")
 	}
-	// u: the random pairs EstimateU would draw (linkage.EachUPair),
-	// compared in memory with their rows prefetched, or from the spill a
-	// piece at a time.
-	var pairs []blocking.Pair
-	linkage.EachUPair(len(live), samples, r.cfg.Seed, func(i, j int32) {
-		pairs = append(pairs, blocking.Pair{Left: live[i], Right: live[j]})
-	})
+	d := &linkage.TrainingData{
+		Seed:     r.cfg.Seed,
+		Records:  len(live),
+		AllPairs: r.allPairs(),
+		TFMin:    r.cfg.Model.TermFrequencyMin,
+		EM:       linkage.EMOptions{MaxIterations: r.cfg.Model.EMMaxIterations, Tolerance: r.cfg.Model.EMTolerance, EstimateU: !r.cfg.Model.EMFixU},
+	}
+	var err error
+	if d.Random, err = r.randomVectors(ctx, sc, live); err != nil {
+		return err
+	}
+	if d.Rules, err = r.trainingVectors(ctx, sc); err != nil {
+		return err
+	}
+	if d.Candidates, err = r.candidateVectors(ctx, ix, sc); err != nil {
+		return err
+	}
+	if d.Identifiers, err = r.identifierCounts(ctx, sc.compiled); err != nil {
+		return err
+	}
+	if sc.model, err = linkage.Train(sc.compiled, d); err != nil {
+		return err
+	}
+	r.manifest.Model = ModelInfo{File: "model.json", Trained: true, USamplePairs: int64(r.cfg.Model.USamplePairs), EMIterations: sc.model.Training.EMIterations}
+	return nil
+}
+
+// newHistograms returns one histogram per worker.
+func (r *runner) newHistograms(width int) []*linkage.Histogram {
 	hs := make([]*linkage.Histogram, r.opt.Workers)
 	for w := range hs {
-		hs[w] = linkage.NewHistogram(sc.width)
+		hs[w] = linkage.NewHistogram(width)
 	}
-	uHist := func(w int) *linkage.Histogram { return hs[w] }
-	if r.sp != nil {
-		if err := r.spillPairs(ctx, sc, pairs, nil, nil, uHist); err != nil {
-			return err
-		}
-	} else {
-		r.comparePairs(sc.comparers, pairs, nil, sc.width, uHist)
-	}
-	pairs = nil
+	return hs
+}
+
+// mergeHistograms adds the counts of hs[1:] to hs[0] and returns it.
+func mergeHistograms(hs []*linkage.Histogram) *linkage.Histogram {
 	for _, o := range hs[1:] {
 		hs[0].Merge(o)
 	}
-	if err := m.SetU(hs[0], r.cfg.Seed, len(live)); err != nil {
-		return err
+	return hs[0]
+}
+
+// randomVectors counts the comparison vectors of the random pairs among
+// the live rows (linkage.EachUPair), compared in memory with their rows
+// prefetched, or from the spill a piece at a time.
+func (r *runner) randomVectors(ctx context.Context, sc *scorer, live []int32) (*linkage.Histogram, error) {
+	var pairs []blocking.Pair
+	linkage.EachUPair(len(live), r.cfg.Model.USamplePairs, r.cfg.Seed, func(i, j int32) {
+		pairs = append(pairs, blocking.Pair{Left: live[i], Right: live[j]})
+	})
+	hs := r.newHistograms(sc.width)
+	if err := r.comparePairsOf(ctx, sc, pairs, nil, func(w int) *linkage.Histogram { return hs[w] }); err != nil {
+		return nil, err
 	}
-	// m is trained per rule, as Splink does: inside a rule's blocks the
-	// non-matches agree on the rule's own fields far more often than
-	// random pairs, so those comparisons would look like evidence of a
-	// match and drive EM to call every blocked pair a match. For the pairs
-	// of rule r the comparisons over r's fields are set to null; each m is
-	// the mean over the rules that could estimate it. The rules are the
-	// config's training rules, or else the blocking rules.
+	return mergeHistograms(hs), nil
+}
+
+// trainingVectors counts, per training rule (the config's training rules,
+// or else the blocking rules), the comparison vectors of the rule's pairs
+// with the comparisons over the rule's fields set to null. Each rule is
+// trained on its own pairs: after cross-rule de-duplication a later rule
+// would never see an exact national ID, and m of that level would fall to
+// zero. A rule with more pairs than the cap is sampled by whole blocks;
+// its scale turns its counts back.
+func (r *runner) trainingVectors(ctx context.Context, sc *scorer) ([]linkage.RuleSample, error) {
 	trainRules := r.cfg.Model.TrainingRules
 	if len(trainRules) == 0 {
 		trainRules = r.cfg.Blocking.Rules
 	}
-	rules := len(trainRules)
 	masked := r.ruleMasks(trainRules)
-	hists := make([][]*linkage.Histogram, r.opt.Workers) // [worker][rule]
-	bufs := make([][]int8, r.opt.Workers)
-	simBufs := make([][]float32, r.opt.Workers)
-	for w := range hists {
-		hists[w] = make([]*linkage.Histogram, rules)
-		for k := range hists[w] {
-			hists[w][k] = linkage.NewHistogram(sc.width)
-		}
-		bufs[w] = make([]int8, sc.width)
-		simBufs[w] = make([]float32, sc.width)
-	}
-	// Each rule is trained on its own pairs: after cross-rule
-	// de-duplication a later rule would never see an exact national ID,
-	// and m of that level would fall to zero. A rule with more pairs than
-	// the cap is sampled by whole blocks; scale turns its counts back.
-	scales := make([]float64, rules)
+	out := make([]linkage.RuleSample, len(trainRules))
 	for k, rule := range trainRules {
 		var keys []uint64
 		var err error
@@ -221,7 +237,7 @@ func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) erro
 			keys, err = ruleKeys(r.st, r.dropped, uint64(1000+k), rule)
 		}
 		if err != nil {
-			return fmt.Errorf("model.training_rules[%d]: %w", k, err)
+			return nil, fmt.Errorf("model.training_rules[%d]: %w", k, err)
 		}
 		secondary := r.secondary
 		if r.sp != nil {
@@ -229,138 +245,42 @@ func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) erro
 		}
 		single, err := blocking.Build(r.st.n, []blocking.Rule{{Name: rule.Name, Keys: keys, Secondary: secondary}}, r.blockingOptions())
 		if err != nil {
-			return err
+			return nil, err
 		}
+		// The sampled pairs are listed, then compared (in memory, or a
+		// piece of the spill at a time): at most about the cap of them.
 		sample := single.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed+uint64(k))
-		if r.sp != nil {
-			// The sampled pairs, then the records they touch, read back.
-			var pairs, buf []blocking.Pair
-			var kept int64
-			for c := 0; c < single.NumChunks(); c++ {
-				var kc int64
-				buf, kc = single.AppendChunkSample(buf[:0], c, &sample)
-				kept += kc
-				for _, p := range buf {
-					if !r.skipPair(p.Left, p.Right) {
-						pairs = append(pairs, p)
-					}
+		var pairs, buf []blocking.Pair
+		var kept int64
+		for c := 0; c < single.NumChunks(); c++ {
+			var kc int64
+			buf, kc = single.AppendChunkSample(buf[:0], c, &sample)
+			kept += kc
+			for _, p := range buf {
+				if !r.skipPair(p.Left, p.Right) {
+					pairs = append(pairs, p)
 				}
 			}
-			scales[k] = single.Scale(0, kept)
-			single, keys = nil, nil
-			if err := r.spillPairs(ctx, sc, pairs, nil, masked[k], func(w int) *linkage.Histogram { return hists[w][k] }); err != nil {
-				return err
-			}
-			continue
 		}
-		kept := sampledPairs(single, &sample, r.opt.Workers, sc.comparers, func(w int, p blocking.Pair) {
-			if r.skipPair(p.Left, p.Right) {
-				return
-			}
-			lv := bufs[w]
-			sc.comparers[w].Compare(p.Left, p.Right, lv, simBufs[w], nil)
-			for c, mask := range masked[k] {
-				if mask {
-					lv[c] = linkage.Null
-				}
-			}
-			hists[w][k].Add(lv)
-		})
-		scales[k] = single.Scale(0, kept[0])
+		scale := single.Scale(0, kept)
+		single, keys = nil, nil
+		hs := r.newHistograms(sc.width)
+		if err := r.comparePairsOf(ctx, sc, pairs, masked[k], func(w int) *linkage.Histogram { return hs[w] }); err != nil {
+			return nil, err
+		}
+		out[k] = linkage.RuleSample{Name: rule.Name, Vectors: mergeHistograms(hs), Masked: masked[k], Scale: scale}
 	}
-	initial, err := m.MarshalModel()
-	if err != nil {
-		return err
-	}
-	sumM := make([][]float64, sc.width)
-	nM := make([]int, sc.width)
-	for k := range sumM {
-		sumM[k] = make([]float64, len(m.Comparisons[k].Levels))
-	}
-	iterations := 0
-	var total int64
-	for k := 0; k < rules; k++ {
-		h := hists[0][k]
-		for _, o := range hists[1:] {
-			h.Merge(o[k])
-		}
-		total += h.Total()
-		if h.Total() == 0 {
-			continue
-		}
-		mr, err := linkage.UnmarshalModel(initial)
-		if err != nil {
-			return err
-		}
-		if err := mr.TrainEM(h, linkage.EMOptions{MaxIterations: r.cfg.Model.EMMaxIterations, Tolerance: r.cfg.Model.EMTolerance, EstimateU: !r.cfg.Model.EMFixU}); err != nil {
-			return fmt.Errorf("training on rule %s: %w", trainRules[k].Name, err)
-		}
-		iterations += mr.Training.EMIterations
-		// A level EM never saw among the matches gets m = 0 and a weight
-		// of -20 or worse: one near miss would veto any pair. One pseudo
-		// observation per level, against the rule's expected number of
-		// matches, keeps such levels strong evidence but not a veto.
-		matches := mr.Lambda * float64(h.Total()) * scales[k]
-		for c := range sumM {
-			if masked[k][c] {
-				continue
-			}
-			levels := float64(len(sumM[c]))
-			for l := range sumM[c] {
-				sumM[c][l] += (mr.Comparisons[c].Levels[l].M*matches + 1) / (matches + levels)
-			}
-			nM[c]++
-		}
-	}
-	if total == 0 {
-		return fmt.Errorf("the training rules produced no candidate pairs: nothing to train on")
-	}
-	for c := range sumM {
-		if nM[c] == 0 {
-			continue // every rule blocks on it: keep the starting m
-		}
-		for l := range sumM[c] {
-			m.Comparisons[c].Levels[l].M = sumM[c][l] / float64(nM[c])
-		}
-	}
-	// λ, the share of matches among the blocked pairs, with m and u fixed:
-	// a few EM steps on λ alone over the candidate pairs' full vectors
-	// (each rule's pairs, or its block sample scaled back).
-	all, err := r.candidateVectors(ctx, ix, sc)
-	if err != nil {
-		return err
-	}
-	if m, err = withLambda(m, all, r.allPairs()); err != nil {
-		return err
-	}
-	// u of an identifier's exact level (national ID, phone), sampled from
-	// random pairs, is mostly the true matches among them: 2M samples
-	// cannot see how rarely two different people share a number. It is
-	// computed instead over all pairs from the value counts, less the
-	// matches' share, and λ is re-estimated; two rounds settle both.
-	for round := 0; round < 2; round++ {
-		if err := r.identifierU(ctx, m, sc.compiled); err != nil {
-			return err
-		}
-		if m, err = withLambda(m, all, r.allPairs()); err != nil {
-			return err
-		}
-	}
-	m.Training.EMIterations = iterations
-	sc.model = m
-	r.manifest.Model = ModelInfo{File: "model.json", Trained: true, USamplePairs: int64(samples), EMIterations: m.Training.EMIterations}
-	return nil
+	return out, nil
 }
 
-// identifierU sets u of the exact level of every national ID and phone
-// comparison to the rate at which two records of different persons agree
-// on the value: P(agree) over all pairs with a value, Σ c(c-1) / n(n-1)
-// from the value counts, less λ·m (the matching pairs), and at least one
-// pair's worth. The "else" level takes up the difference so u sums to 1.
-func (r *runner) identifierU(ctx context.Context, m *linkage.Model, compiled *linkage.Compiled) error {
+// identifierCounts counts, for every identifier comparison
+// (linkage.Kind.Identifier) whose field has values, how many live records
+// hold each value, the values taken in the order of their hash.
+func (r *runner) identifierCounts(ctx context.Context, compiled *linkage.Compiled) ([]*linkage.ValueCounts, error) {
+	counts := make([]*linkage.ValueCounts, compiled.Len())
 	for k := 0; k < compiled.Len(); k++ {
 		spec := compiled.Spec(k)
-		if spec.Kind != linkage.KindID && spec.Kind != linkage.KindPhone {
+		if !spec.Kind.Identifier() {
 			continue
 		}
 		name, _, _ := strings.Cut(spec.Inputs[0][0], ".")
@@ -382,38 +302,25 @@ func (r *runner) identifierU(ctx context.Context, m *linkage.Model, compiled *li
 				add(st, first)
 				return nil
 			}); err != nil {
-				return err
+				return nil, err
 			}
 		} else {
 			entries = make([]blocking.Entry, 0, r.st.n)
 			add(r.st, 0)
 		}
-		n := float64(len(entries))
-		if n < 2 {
-			continue
-		}
 		entries = blocking.SortEntries(entries, make([]blocking.Entry, len(entries)))
-		var agree float64
+		vc := &linkage.ValueCounts{}
 		for i := 0; i < len(entries); {
 			j := i + 1
 			for j < len(entries) && entries[j].Key == entries[i].Key {
 				j++
 			}
-			c := float64(j - i)
-			agree += c * (c - 1)
+			vc.Add(j - i)
 			i = j
 		}
-		levels := m.Comparisons[k].Levels
-		top := len(levels) - 1
-		lambda := m.Lambda
-		u := max((agree/(n*(n-1))-lambda*levels[top].M)/(1-lambda), 2/(n*(n-1)))
-		// The exact and "else" levels share what they had, so u still sums
-		// to 1 (on tiny inputs the formula can exceed it).
-		pool := levels[0].U + levels[top].U
-		u = min(u, pool/2)
-		levels[0].U, levels[top].U = pool-u, u
+		counts[k] = vc
 	}
-	return nil
+	return counts, nil
 }
 
 // allPairs is the number of record pairs the mode compares: every pair in
@@ -443,13 +350,13 @@ func (r *runner) skipPair(i, j int32) bool {
 }
 
 // ruleMasks tells, per rule, which comparisons read a field the rule
-// blocks on.
+// blocks on: a training rule's own comparisons, set to null in its
+// vectors.
 func (r *runner) ruleMasks(rules []config.BlockingRule) [][]bool {
 	masks := make([][]bool, len(rules))
 	for k, rule := range rules {
 		onRule := map[string]bool{}
-		for _, part := range rule.Keys {
-			name, _, _ := strings.Cut(part, ".")
+		for _, name := range ruleFields(rule) {
 			onRule[name] = true
 		}
 		masks[k] = make([]bool, len(r.cfg.Comparisons))
@@ -464,28 +371,16 @@ func (r *runner) ruleMasks(rules []config.BlockingRule) [][]bool {
 	return masks
 }
 
-// weightedVectors are distinct comparison vectors, sorted, each with the
-// estimated number of candidate pairs that have it.
-type weightedVectors struct {
-	vectors [][]int8
-	counts  []float64
-	total   float64
-}
-
 // candidateVectors counts the full comparison vectors of the candidate
 // pairs: every pair of a rule within the sample cap, else a sample of its
-// blocks with the counts scaled to the rule.
-func (r *runner) candidateVectors(ctx context.Context, ix *blocking.Index, sc *scorer) (*weightedVectors, error) {
+// blocks with the counts scaled to the rule: one histogram per rule, the
+// workers' counts merged before they are scaled, so that the float sums
+// do not depend on which worker compared which pair.
+func (r *runner) candidateVectors(ctx context.Context, ix *blocking.Index, sc *scorer) ([]linkage.ScaledHistogram, error) {
 	rules := len(r.cfg.Blocking.Rules)
-	hists := make([][]*linkage.Histogram, r.opt.Workers) // [worker][rule]
-	bufs := make([][]int8, r.opt.Workers)
-	sims := make([][]float32, r.opt.Workers)
-	for w := range hists {
-		hists[w] = make([]*linkage.Histogram, rules)
-		for k := range hists[w] {
-			hists[w][k] = linkage.NewHistogram(sc.width)
-		}
-		bufs[w], sims[w] = make([]int8, sc.width), make([]float32, sc.width)
+	hists := make([][]*linkage.Histogram, rules) // [rule][worker]
+	for k := range hists {
+		hists[k] = r.newHistograms(sc.width)
 	}
 	scales := make([]float64, rules)
 	if r.sp != nil {
@@ -493,76 +388,41 @@ func (r *runner) candidateVectors(ctx context.Context, ix *blocking.Index, sc *s
 		// an earlier rule produces, compared on the records read back.
 		sp := r.sp
 		for k := 0; k < rules; k++ {
-			scales[k] = ruleScale(sp.stats[k].CandidatePairs, sp.kept[k])
+			scales[k] = blocking.SampleScale(sp.stats[k].CandidatePairs, sp.kept[k])
 			err := r.spillPairs(ctx, sc, sp.samples[k], func(sub *store) (func(blocking.Pair) bool, error) {
 				keys, err := r.earlierKeys(sub, k)
 				return func(p blocking.Pair) bool {
 					return !r.skipPair(p.Left, p.Right) && !r.earlierPair(keys, p.Left, p.Right, sp.loc[p.Left], sp.loc[p.Right])
 				}, err
-			}, nil, func(w int) *linkage.Histogram { return hists[w][k] })
+			}, nil, func(w int) *linkage.Histogram { return hists[k][w] })
 			if err != nil {
 				return nil, err
 			}
 			sp.samples[k] = nil
 		}
 	} else {
+		bufs := make([][]int8, r.opt.Workers)
+		sims := make([][]float32, r.opt.Workers)
+		for w := range bufs {
+			bufs[w], sims[w] = make([]int8, sc.width), make([]float32, sc.width)
+		}
 		sample := ix.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed)
 		kept := sampledPairs(ix, &sample, r.opt.Workers, sc.comparers, func(w int, p blocking.Pair) {
 			if r.skipPair(p.Left, p.Right) {
 				return
 			}
 			sc.comparers[w].Compare(p.Left, p.Right, bufs[w], sims[w], nil)
-			hists[w][p.Rule].Add(bufs[w])
+			hists[p.Rule][w].Add(bufs[w])
 		})
 		for k := range scales {
 			scales[k] = ix.Scale(k, kept[k])
 		}
 	}
-	counts := map[string]float64{}
-	for k := 0; k < rules; k++ {
-		scale := scales[k]
-		for _, wh := range hists {
-			h := wh[k]
-			for v := 0; v < h.Len(); v++ {
-				counts[vectorKey(h.Vector(v))] += float64(h.Count(v)) * scale
-			}
-		}
-	}
-	out := &weightedVectors{}
-	for k := range counts {
-		v := make([]int8, len(k))
-		for i := range v {
-			v[i] = int8(k[i])
-		}
-		out.vectors = append(out.vectors, v)
-	}
-	// Sorted, so that float sums over them do not depend on which worker
-	// saw a vector first.
-	slices.SortFunc(out.vectors, slices.Compare)
-	for _, v := range out.vectors {
-		c := counts[vectorKey(v)]
-		out.counts = append(out.counts, c)
-		out.total += c
+	out := make([]linkage.ScaledHistogram, rules)
+	for k, hs := range hists {
+		out[k] = linkage.ScaledHistogram{Histogram: mergeHistograms(hs), Scale: scales[k]}
 	}
 	return out, nil
-}
-
-// ruleScale is blocking.Index.Scale from a rule's candidate pairs and
-// those of its sampled blocks.
-func ruleScale(total, sampled int64) float64 {
-	if sampled <= 0 || total <= sampled {
-		return 1
-	}
-	return float64(total) / float64(sampled)
-}
-
-// vectorKey is a comparison vector as a map key.
-func vectorKey(v []int8) string {
-	b := make([]byte, len(v))
-	for i, l := range v {
-		b[i] = byte(l)
-	}
-	return string(b)
 }
 
 // sampledPairs calls fn on every pair of the blocks s keeps, chunk by chunk
@@ -613,55 +473,6 @@ func parallelFor(workers, n int, fn func(w, i int)) {
 		}()
 	}
 	wg.Wait()
-}
-
-// withLambda sets the prior: λ is the probability that two random
-// records match, because the Bayes factors use u from random pairs, so the
-// posterior is prior odds over all pairs times those factors. The expected
-// number of matches among the blocked pairs (whose vectors are in h), over
-// the number of all record pairs, gives λ; the posteriors depend on λ, so
-// it is found by fixed-point iteration. Matches that no blocking rule finds
-// are not counted, which biases λ down by the blocking recall, a small
-// error next to treating the blocked pairs as the population.
-func withLambda(m *linkage.Model, h *weightedVectors, allPairs float64) (*linkage.Model, error) {
-	m, err := refreshModel(m) // weights from the new m
-	if err != nil {
-		return nil, err
-	}
-	sums := make([]float64, len(h.vectors)) // Σ log2(m/u) of each distinct vector, in sorted order
-	counts := h.counts
-	for i, v := range h.vectors {
-		for k, l := range v {
-			sums[i] += m.LevelWeight(k, l)
-		}
-	}
-	lambda := min(0.5*h.total/allPairs, 0.5)
-	for iter := 0; iter < 500; iter++ {
-		prior := math.Log2(lambda / (1 - lambda))
-		var matches float64
-		for i, w := range sums {
-			matches += counts[i] * linkage.Probability(prior+w)
-		}
-		next := min(max(matches/allPairs, 1e-15), 0.5)
-		done := math.Abs(next-lambda) <= 1e-6*lambda
-		lambda = next
-		if done {
-			break
-		}
-	}
-	m.Lambda = lambda
-	m.PriorWeight = math.Log2(lambda / (1 - lambda))
-	return refreshModel(m)
-}
-
-// refreshModel rebuilds a model from its parameters so that its weight
-// tables follow edits of m, u or λ.
-func refreshModel(m *linkage.Model) (*linkage.Model, error) {
-	data, err := m.MarshalModel()
-	if err != nil {
-		return nil, err
-	}
-	return linkage.UnmarshalModel(data)
 }
 
 // liveRows lists the rows that were not dropped, for random-pair sampling.

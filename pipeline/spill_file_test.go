@@ -15,8 +15,15 @@ import (
 func spillTestStore(t *testing.T) (*config.Config, *store) {
 	t.Helper()
 	cfg := config.Default()
+	return cfg, loadStore(t, cfg, []string{filepath.Join(generated(t), "population")}, 500)
+}
+
+// loadStore loads inputs as a run does, in batches of batch rows, and
+// returns the run's store.
+func loadStore(t *testing.T, cfg *config.Config, inputs []string, batch int) *store {
+	t.Helper()
 	out := t.TempDir()
-	r := &runner{cfg: cfg, opt: Options{OutDir: out, Workers: 2, BatchSize: 500, MemoryLimit: 1 << 30, Inputs: []string{filepath.Join(generated(t), "population")}, Progress: quietProgress}}
+	r := &runner{cfg: cfg, opt: Options{OutDir: out, Workers: 2, BatchSize: batch, MemoryLimit: 1 << 30, Inputs: inputs, Progress: quietProgress}}
 	var err error
 	if r.files, err = resolveInputs(cfg, r.opt.Inputs); err != nil {
 		t.Fatal(err)
@@ -32,7 +39,7 @@ func spillTestStore(t *testing.T) (*config.Config, *store) {
 	if err := r.load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return cfg, r.st
+	return r.st
 }
 
 // TestSpillFileRoundTrip: batches written to a spill file read back equal,

@@ -360,7 +360,7 @@ func (r *runner) spillBlock(ctx context.Context) error {
 		// The blocks the in-memory run's Index.SampleForCap keeps: the
 		// same probability (from the rule's candidate pairs) and the
 		// same per-rule seed.
-		s := ix.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed+uint64(k)*0x9e3779b97f4a7c15)
+		s := ix.SampleForCap(r.cfg.Model.SamplePairsPerRule, blocking.RuleSeed(r.cfg.Seed, k))
 		var buf []blocking.Pair
 		for c := 0; c < ix.NumChunks(); c++ {
 			var kept int64
@@ -400,31 +400,21 @@ func (r *runner) earlierKeys(st *store, k int) ([][]uint64, error) {
 
 // earlierPair reports whether a rule before k produces the pair of rows
 // (gi, gj), whose positions in the records read back are li and lj, as
-// blocking.Index does for the whole register: the two share a key under
-// an earlier rule, in an uncapped block or within the window of each
-// other in a capped one. Dropped records have no key, so a dropped row
+// blocking.Index does for the whole register (blocking.Produces): keys
+// are the earlier rules' keys by read-back row, sp.capped their capped
+// blocks' positions by row. Dropped records have no key, so a dropped row
 // never counts (keys of the read-back records do not know they were
 // dropped: the caller never asks about dropped rows).
 func (r *runner) earlierPair(keys [][]uint64, gi, gj, li, lj int32) bool {
-	w := int32(r.sp.window)
 	for j := range keys {
-		ki := keys[j][li]
-		if ki == 0 || ki != keys[j][lj] {
-			continue
+		ki, kj := keys[j][li], keys[j][lj]
+		pi, pj := int32(blocking.NotCapped), int32(blocking.NotCapped)
+		if capped := r.sp.capped[j]; ki != 0 && ki == kj && capped != nil {
+			if p, ok := capped[gi]; ok {
+				pi, pj = p, capped[gj]
+			}
 		}
-		capped := r.sp.capped[j]
-		if capped == nil {
-			return true
-		}
-		pi, ok := capped[gi]
-		if !ok {
-			return true // same uncapped block
-		}
-		d := pi - capped[gj]
-		if d < 0 {
-			d = -d
-		}
-		if d <= w {
+		if blocking.Produces(ki, kj, pi, pj, r.sp.window) {
 			return true
 		}
 	}
@@ -479,9 +469,20 @@ func (r *runner) spillFreqs(ctx context.Context, compiled *linkage.Compiled) (ma
 	return freqs, err
 }
 
+// comparePairsOf compares pairs (global rows) and adds each vector, with
+// the masked comparisons set to null, to hist(worker): in memory, or from
+// the spill a piece at a time (spillPairs).
+func (r *runner) comparePairsOf(ctx context.Context, sc *scorer, pairs []blocking.Pair, mask []bool, hist func(w int) *linkage.Histogram) error {
+	if r.sp != nil {
+		return r.spillPairs(ctx, sc, pairs, nil, mask, hist)
+	}
+	r.comparePairs(sc.comparers, pairs, mask, sc.width, hist)
+	return nil
+}
+
 // comparePairs compares pairs of rows of st (after mapping through
 // sp.loc when spilled) on the workers and adds each vector, with the
-// masked comparisons set to null, to hists[worker].
+// masked comparisons set to null, to hist(worker).
 func (r *runner) comparePairs(cms []*linkage.Comparer, pairs []blocking.Pair, mask []bool, width int, hist func(w int) *linkage.Histogram) {
 	const span = 4096
 	bufs := make([][]int8, r.opt.Workers)
@@ -490,7 +491,6 @@ func (r *runner) comparePairs(cms []*linkage.Comparer, pairs []blocking.Pair, ma
 		if bufs[w] == nil {
 			bufs[w], sims[w] = make([]int8, width), make([]float32, width)
 		}
-		lv := bufs[w]
 		var loc []int32
 		if r.sp != nil {
 			loc = r.sp.loc
@@ -502,13 +502,8 @@ func (r *runner) comparePairs(cms []*linkage.Comparer, pairs []blocking.Pair, ma
 			if loc != nil {
 				i, j = loc[i], loc[j]
 			}
-			cms[w].Compare(i, j, lv, sims[w], nil)
-			for k, m := range mask {
-				if m {
-					lv[k] = linkage.Null
-				}
-			}
-			hist(w).Add(lv)
+			cms[w].Compare(i, j, bufs[w], sims[w], nil)
+			hist(w).AddMasked(bufs[w], mask)
 		}
 	})
 }

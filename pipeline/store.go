@@ -6,53 +6,65 @@ import (
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/normalize"
 )
 
-// Roles stored per field kind. String roles hold byte arenas, int roles
-// int32 codes (0 = null). Columns are named "<field>.<role>" so that the
-// linkage comparisons bind to them by name.
-var (
-	nameRoles    = []string{"canonical", "folded", "variant_key", "family", "middle", "given", "phonetic"}
-	addressInts  = []string{"ward_2025", "district_old", "province_2025", "ward_old", "province_old"}
-	textRoles    = []string{"value", "canonical"}
-	addressTexts = []string{"street"}
-)
-
-// fieldStore holds one field's normalized columns.
+// fieldStore holds one field's normalized columns: the kind's stored
+// columns (normalize.Kind.Columns), named "<field>.<role>" so that the
+// linkage comparisons bind to them by name. String roles hold byte
+// arenas, int roles int32 codes (0 = null).
 type fieldStore struct {
-	name, kind string
-	strs       []bytesColumn // by stringRoles(kind) order
-	ints       [][]int32     // by intRoles(kind) order
-	ts         []int64       // timestamp fields: Unix seconds, 0 = null
+	name string
+	kind normalize.Kind
+	strs []bytesColumn // by stringRoles(kind) order
+	ints [][]int32     // by intRoles(kind) order
+	ts   []int64       // timestamp fields: Unix seconds, 0 = null
 }
 
-func stringRoles(kind string) []string {
-	switch kind {
-	case config.KindPersonName:
-		return nameRoles
-	case config.KindNationalID:
-		return []string{"digits"}
-	case config.KindPhone:
-		return []string{"phones"}
-	case config.KindText:
-		return textRoles
-	case config.KindVNAddress:
-		return addressTexts
-	}
-	return nil
+// storedColumn is a stored column of a kind and its index among the
+// store's columns of its type.
+type storedColumn struct {
+	col   *normalize.Column
+	index int
 }
 
-func intRoles(kind string) []string {
-	switch kind {
-	case config.KindDate:
-		return []string{"date"}
-	case config.KindGender:
-		return []string{"value"}
-	case config.KindVNAddress:
-		return addressInts
+// kindRoles is, per kind, its stored columns and their roles by type,
+// read once from normalize's table.
+var kindRoles = func() map[normalize.Kind]struct {
+	cols       []storedColumn
+	strs, ints []string
+} {
+	m := map[normalize.Kind]struct {
+		cols       []storedColumn
+		strs, ints []string
+	}{}
+	for _, k := range normalize.Kinds() {
+		e := m[k]
+		cols := k.Columns()
+		for i := range cols {
+			c := &cols[i]
+			if !c.Stored {
+				continue
+			}
+			switch c.Type {
+			case normalize.ColumnString:
+				e.cols = append(e.cols, storedColumn{c, len(e.strs)})
+				e.strs = append(e.strs, c.Role)
+			case normalize.ColumnInt32:
+				e.cols = append(e.cols, storedColumn{c, len(e.ints)})
+				e.ints = append(e.ints, c.Role)
+			case normalize.ColumnInt64:
+				e.cols = append(e.cols, storedColumn{c, 0}) // the ts column
+			}
+		}
+		m[k] = e
 	}
-	return nil
-}
+	return m
+}()
+
+func stringRoles(kind normalize.Kind) []string { return kindRoles[kind].strs }
+
+func intRoles(kind normalize.Kind) []string { return kindRoles[kind].ints }
 
 // store is the columnar record store: record i of the run is row i of every
 // column. Records are addressed by int32 row numbers.
@@ -243,30 +255,27 @@ func (s *store) linkageColumns() linkage.Columns {
 	return cols
 }
 
-// releaseForOutput drops the columns only blocking and scoring read (the
+// releasedRoles are the columns only blocking and scoring read (the
 // folded, variant, part and phonetic name keys, a text field's folded
-// form, an address's old-unit codes), keeping what the golden records and
-// the clusters file read: at 10M records that is about a gigabyte the
-// write stage no longer holds.
+// form, an address's old-unit codes); the golden records and the
+// clusters file read the others.
+var releasedRoles = map[normalize.Kind][]string{
+	normalize.KindPersonName: {"folded", "variant_key", "family", "middle", "given", "phonetic"},
+	normalize.KindText:       {"value"},
+	normalize.KindVNAddress:  {"district_old", "ward_old", "province_old"},
+}
+
+// releaseForOutput drops the releasedRoles columns before the write
+// stage: at 10M records that is about a gigabyte it no longer holds.
 func (s *store) releaseForOutput() {
 	for i := range s.fields {
 		f := &s.fields[i]
-		switch f.kind {
-		case config.KindPersonName:
-			for j, role := range nameRoles {
-				if role != "canonical" {
-					f.strs[j] = bytesColumn{}
-				}
+		for _, role := range releasedRoles[f.kind] {
+			if c := f.str(role); c != nil {
+				*c = bytesColumn{}
 			}
-		case config.KindText:
-			for j, role := range textRoles {
-				if role != "canonical" {
-					f.strs[j] = bytesColumn{}
-				}
-			}
-		case config.KindVNAddress:
-			for j, role := range addressInts {
-				if role != "ward_2025" && role != "province_2025" {
+			for j, r := range intRoles(f.kind) {
+				if r == role {
 					f.ints[j] = nil
 				}
 			}

@@ -29,7 +29,17 @@ type Reporter struct {
 	stop  chan struct{}
 	wg    sync.WaitGroup
 	once  sync.Once
+	// held counts what the bar has not been shown yet: the bar derives its
+	// rate from its count over the time since it started, and a first
+	// batch of 65,536 rows a few microseconds in read as 1.8 billion
+	// rows/s. The bar is fed from barDelay on.
+	held    atomic.Int64
+	showing atomic.Bool
 }
+
+// barDelay is how long the bar holds its count back, so that its first
+// rate spans a meaningful time.
+const barDelay = 500 * time.Millisecond
 
 // Options configures a Reporter; the zero value reports to stderr.
 type Options struct {
@@ -97,7 +107,7 @@ func (r *Reporter) line() {
 	n := r.done.Load()
 	el := time.Since(r.start).Seconds()
 	rate := 0.0
-	if el > 0 {
+	if el >= barDelay.Seconds() {
 		rate = float64(n) / el
 	}
 	if r.total > 0 {
@@ -113,8 +123,16 @@ func (r *Reporter) Add(n int64) {
 		return
 	}
 	r.done.Add(n)
-	if r.bar != nil {
+	if r.bar == nil {
+		return
+	}
+	if r.showing.Load() {
 		r.bar.Add64(n)
+		return
+	}
+	r.held.Add(n)
+	if time.Since(r.start) >= barDelay && r.showing.CompareAndSwap(false, true) {
+		r.bar.Add64(r.held.Swap(0))
 	}
 }
 
@@ -125,6 +143,9 @@ func (r *Reporter) Done() {
 	}
 	r.once.Do(func() {
 		if r.bar != nil {
+			if n := r.held.Swap(0); n > 0 {
+				r.bar.Add64(n)
+			}
 			r.bar.Finish()
 			return
 		}

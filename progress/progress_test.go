@@ -45,3 +45,30 @@ func TestBarOnTerminal(t *testing.T) {
 	}
 
 }
+
+// TestFirstRateSane: a large first batch right after the start is not
+// reported as billions of rows a second, on the bar or in plain lines.
+func TestFirstRateSane(t *testing.T) {
+	var buf bytes.Buffer
+	yes := true
+	r := New("normalize", 0, Options{Out: &buf, Terminal: &yes})
+	r.Add(65536)
+	time.Sleep(250 * time.Millisecond)
+	if got := r.bar.State().CurrentBytes; got != 0 {
+		t.Errorf("bar shows %v rows %v after the start, want them held back", got, time.Since(r.start))
+	}
+	time.Sleep(barDelay)
+	r.Add(1)
+	if got := r.bar.State().CurrentBytes; got != 65537 {
+		t.Errorf("bar shows %v rows after the delay, want 65537", got)
+	}
+	r.Done()
+	var plain bytes.Buffer
+	no := false
+	p := New("normalize", 0, Options{Out: &plain, Terminal: &no, Interval: time.Hour})
+	p.Add(65536)
+	p.Done()
+	if !strings.Contains(plain.String(), "normalize: 65536 0/s") {
+		t.Errorf("plain line %q: want no rate for a stage shorter than %v", plain.String(), barDelay)
+	}
+}

@@ -1,6 +1,10 @@
 package survive
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/dedup-vn/dedup/normalize"
+)
 
 // Strings is a string column as one byte arena plus offsets: value i is
 // Data[Offs[i]:Offs[i+1]]. The caller's columns are used as they are, so a
@@ -14,7 +18,7 @@ type Strings struct {
 func (s *Strings) Get(i int32) []byte { return s.Data[s.Offs[i]:s.Offs[i+1]] }
 
 // Field is one field's columns that survivorship reads; which are set
-// depends on Kind (a config.Kind* value):
+// depends on Kind (a normalize.Kind):
 //
 //	person_name, text: Text (the canonical form)
 //	national_id:       Text (the digits)
@@ -24,7 +28,7 @@ func (s *Strings) Get(i int32) []byte { return s.Data[s.Offs[i]:s.Offs[i+1]] }
 //	vn_address:        Street, Ward, Province (2025 codes, 0 = none)
 //	timestamp:         TS (Unix seconds, 0 = none)
 type Field struct {
-	Kind           string
+	Kind           normalize.Kind
 	Text, Street   Strings
 	Ints           []int32
 	Ward, Province []int32

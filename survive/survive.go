@@ -18,6 +18,7 @@ import (
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/refdata"
 )
 
@@ -80,7 +81,7 @@ type Builder struct {
 	updated   int      // the first timestamp field, or -1
 	wards     map[uint32]string
 	provinces map[uint32]string
-	hasKinds  map[string]bool
+	hasKinds  map[normalize.Kind]bool
 	local     Members // the batch being written: what the choice rules read
 	val, tmp  []byte
 	// Build's scratch, kept between calls.
@@ -93,7 +94,7 @@ type Builder struct {
 // New returns a Builder for cfg's fields and survivorship settings. The
 // Members it reads must list cfg.Fields in order.
 func New(cfg *config.Config) *Builder {
-	g := &Builder{hasKinds: map[string]bool{}, updated: -1}
+	g := &Builder{hasKinds: map[normalize.Kind]bool{}, updated: -1}
 	g.wards, g.provinces = unitNames()
 	names := []string{"cluster_id", "size", "member_ids"}
 	for i, f := range cfg.Fields {

@@ -3,7 +3,8 @@
 // of the peer benchmark read (benchmarks/README.md), and prints the
 // blocking rules of the config in terms of that file's columns.
 //
-// It normalizes exactly as the pipeline's loader does (pipeline/load.go):
+// It normalizes with the pipeline loader's row normalizer
+// (normalize.RowNormalizer, date_format included), and keeps the rows it keeps:
 // rows without a record id, rows with every field empty, and the second
 // and later rows with the same record id are left out; each key part of
 // the config's blocking rules becomes one column, computed as
@@ -71,8 +72,9 @@ type part struct {
 	spec  string // as in the config
 	col   string // column name in the exported file
 	field int    // index in cfg.Fields
-	kind  string
+	kind  normalize.Kind
 	sub   string
+	role  *normalize.Column // the stored column the part reads
 	isInt bool
 }
 
@@ -110,32 +112,28 @@ func planParts(cfg *config.Config) (*parts, error) {
 				return nil, fmt.Errorf("blocking key %q: unknown field", spec)
 			}
 			kind := cfg.Fields[fi].Kind
-			if kind == config.KindPersonName && fi != p.name {
-				// One Normalizer holds one name at a time (see export).
-				return nil, fmt.Errorf("blocking key %q: only the first person_name field is supported by the benchmark", spec)
-			}
-			ok, isInt := false, false
-			switch kind {
-			case config.KindPersonName:
-				ok = sub == "" || sub == "family" || sub == "middle" || sub == "given" || sub == "phonetic" || sub == "variant"
-			case config.KindDate:
-				ok, isInt = sub == "" || sub == "year" || sub == "year_month" || sub == "year_day" || sub == "year_unordered" || sub == "month_day", true
-			case config.KindNationalID, config.KindPhone:
-				ok = sub == ""
-			case config.KindGender:
-				ok, isInt = sub == "", true
-			case config.KindVNAddress:
-				ok, isInt = sub == "" || sub == "ward_2025" || sub == "province_2025" || sub == "district" || sub == "ward_old", true
-			}
+			role, ok := partRoles[kind][sub]
 			if !ok {
 				return nil, fmt.Errorf("blocking key %q: kind %s part %q is not supported by the benchmark", spec, kind, sub)
 			}
 			col := "k_" + strings.NewReplacer(".", "__", "-", "_").Replace(spec)
 			p.byName[spec] = len(p.list)
-			p.list = append(p.list, part{spec: spec, col: col, field: fi, kind: kind, sub: sub, isInt: isInt})
+			c := kind.Column(role)
+			p.list = append(p.list, part{spec: spec, col: col, field: fi, kind: kind, sub: sub, role: c, isInt: c.Type != normalize.ColumnString})
 		}
 	}
 	return p, nil
+}
+
+// partRoles maps each key part the benchmark supports to the stored
+// column it reads, as pipeline/block.go does.
+var partRoles = map[normalize.Kind]map[string]string{
+	normalize.KindPersonName: {"": "folded", "family": "family", "middle": "middle", "given": "given", "phonetic": "phonetic", "variant": "variant_key"},
+	normalize.KindDate:       {"": "date", "year": "date", "year_month": "date", "year_day": "date", "year_unordered": "date", "month_day": "date"},
+	normalize.KindNationalID: {"": "digits"},
+	normalize.KindPhone:      {"": "phones"},
+	normalize.KindGender:     {"": "value"},
+	normalize.KindVNAddress:  {"": "ward_2025", "ward_2025": "ward_2025", "province_2025": "province_2025", "district": "district_old", "ward_old": "ward_old"},
 }
 
 // rulesSpec is the rules as NAME=COL,COL;NAME=COL...
@@ -149,17 +147,6 @@ func (p *parts) rulesSpec(cfg *config.Config) string {
 		rs = append(rs, r.Name+"="+strings.Join(cols, ","))
 	}
 	return strings.Join(rs, ";")
-}
-
-// fieldValue is one normalized field of the current record.
-type fieldValue struct {
-	name  normalize.Name // slices valid until the next Name call
-	date  int32
-	sex   int32 // normalize.Gender code, 0 when unknown
-	str   []byte
-	addr  normalize.Address
-	enc   normalize.Encoding // an address's legacy encoding, if any
-	ready bool
 }
 
 func export(cfg *config.Config, plan *parts, out string, inputs []string) (int, error) {
@@ -199,13 +186,20 @@ func export(cfg *config.Config, plan *parts, out string, inputs []string) (int, 
 	defer w.Abort()
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer b.Release()
-	// One Normalizer per field kind that keeps slices: a name's slices
-	// must survive normalizing the next field.
-	nameNorm := normalize.New(normalize.Options{RefYear: cfg.ReferenceYear})
-	textNorm := normalize.New(normalize.Options{RefYear: cfg.ReferenceYear})
-	addr := normalize.NewAddressParser()
-	vals := make([]fieldValue, len(cfg.Fields))
-	var bufs = make([][]byte, len(cfg.Fields))
+	// The row normalizer of dedup run (pipeline/load.go), over the
+	// projected columns.
+	rowFields := make([]normalize.Field, len(cfg.Fields))
+	for i := range cfg.Fields {
+		var idx []int
+		for _, c := range cfg.Fields[i].Columns {
+			idx = append(idx, colOf[c])
+		}
+		rowFields[i] = cfg.Fields[i].RowField(idx)
+	}
+	rn := normalize.NewRowNormalizer(rowFields, normalize.Options{RefYear: cfg.ReferenceYear})
+	cells := make([][]byte, len(cols))
+	folded := normalize.KindPersonName.Column("folded")
+	var buf []byte
 	seen := map[string]bool{}
 	row := int32(0)
 	flush := func() error {
@@ -224,115 +218,46 @@ func export(cfg *config.Config, plan *parts, out string, inputs []string) (int, 
 			for k := range cols {
 				arrs[k] = rec.Column(k).(*array.String)
 			}
-			cell := func(k, i int) []byte {
-				if arrs[k].IsNull(i) {
-					return nil
-				}
-				return []byte(arrs[k].Value(i))
-			}
-			// value normalizes field f of row i once, as pipeline/load.go.
-			var join []byte
-			var value func(f, i int) *fieldValue
-			value = func(f, i int) *fieldValue {
-				v := &vals[f]
-				if v.ready {
-					return v
-				}
-				// As pipeline/load.go: the first legacy encoding found in
-				// the row's addresses decides a name that reads plausibly
-				// either way. The addresses go first: they reuse join.
-				hint := normalize.EncodingNone
-				if cfg.Fields[f].Kind == config.KindPersonName {
-					for g := range cfg.Fields {
-						if cfg.Fields[g].Kind == config.KindVNAddress && hint == normalize.EncodingNone {
-							hint = value(g, i).enc
-						}
-					}
-				}
-				join = join[:0]
-				for k, c := range cfg.Fields[f].Columns {
-					if k > 0 {
-						join = append(join, ' ')
-					}
-					join = append(join, cell(colOf[c], i)...)
-				}
-				in := bytes.TrimSpace(join)
-				switch cfg.Fields[f].Kind {
-				case config.KindPersonName:
-					v.name = nameNorm.NameHint(in, hint)
-				case config.KindDate:
-					d := normalize.ParseDate(in, normalize.DateOptions{RefYear: cfg.ReferenceYear})
-					v.date = 0
-					if d.Valid() {
-						v.date = d.Packed()
-					}
-				case config.KindGender:
-					// As pipeline/load.go: male or female, else unknown.
-					v.sex = 0
-					if g := normalize.ParseGender(in); g == normalize.GenderMale || g == normalize.GenderFemale {
-						v.sex = int32(g)
-					}
-				case config.KindNationalID:
-					id := normalize.ParseID(in)
-					bufs[f] = id.AppendNumber(bufs[f][:0])
-					if len(bufs[f]) != 9 && len(bufs[f]) != 12 {
-						bufs[f] = bufs[f][:0]
-					}
-					v.str = bufs[f]
-				case config.KindPhone:
-					ph := normalize.ParsePhone(in)
-					bufs[f] = bufs[f][:0]
-					if ph.Valid() {
-						bufs[f] = ph.AppendNumber(bufs[f])
-					}
-					v.str = bufs[f]
-				case config.KindVNAddress:
-					t := textNorm.Text(in)
-					v.addr = addr.Parse(t.Canonical)
-					v.enc = t.Encoding
-				}
-				v.ready = true
-				return v
-			}
 			for i := 0; i < int(rec.NumRows()); i++ {
-				id := cell(0, i)
+				for k := range cols {
+					cells[k] = nil
+					if !arrs[k].IsNull(i) {
+						cells[k] = []byte(arrs[k].Value(i))
+					}
+				}
+				id := bytes.TrimSpace(cells[0])
 				if len(id) == 0 {
 					continue
 				}
+				vals := rn.Values(cells)
 				empty := true
-				for k := 1; k < len(cols); k++ {
-					if len(cell(k, i)) > 0 {
+				for _, v := range vals {
+					if len(v) > 0 {
 						empty = false
-						break
 					}
 				}
 				if empty || seen[string(id)] {
 					continue
 				}
 				seen[string(id)] = true
-				for f := range vals {
-					vals[f].ready = false
-				}
-				// Names first: a later Name call would overwrite them, and
-				// only one person-name field is read per record here.
+				nr := rn.Row(vals)
 				b.Field(0).(*array.Int32Builder).Append(row)
 				row++
-				appendStr(b.Field(1), value(plan.name, i).name.Folded)
+				buf = folded.AppendBytes(buf[:0], &nr.Values[plan.name])
+				appendStr(b.Field(1), buf)
 				for k, pt := range plan.list {
-					v := value(pt.field, i)
+					v := &nr.Values[pt.field]
 					fb := b.Field(2 + k)
+					if !pt.isInt {
+						buf = pt.role.AppendBytes(buf[:0], v)
+						appendStr(fb, buf)
+						continue
+					}
+					d := int32(pt.role.Int(v))
 					switch pt.kind {
-					case config.KindPersonName:
-						nm := &v.name
-						s := map[string][]byte{"": nm.Folded, "family": nm.FamilyFolded, "middle": nm.MiddleFolded,
-							"given": nm.GivenFolded, "phonetic": nm.Phonetic, "variant": nm.VariantKeyFolded}[pt.sub]
-						appendStr(fb, s)
-					case config.KindNationalID, config.KindPhone:
-						appendStr(fb, v.str)
-					case config.KindGender:
-						appendInt(fb, v.sex, v.sex != 0)
-					case config.KindDate:
-						d := v.date
+					case normalize.KindGender, normalize.KindVNAddress:
+						appendInt(fb, d, d != 0)
+					case normalize.KindDate:
 						switch pt.sub {
 						case "":
 							appendInt(fb, d, d%100 != 0 && d/100%100 != 0)
@@ -348,11 +273,6 @@ func export(cfg *config.Config, plan *parts, out string, inputs []string) (int, 
 						case "month_day":
 							appendInt(fb, d%10000, d%100 != 0 && d/100%100 != 0)
 						}
-					case config.KindVNAddress:
-						a := &v.addr
-						code := map[string]uint32{"": a.NewWard, "ward_2025": a.NewWard, "province_2025": a.NewProvince,
-							"district": a.OldDistrict, "ward_old": a.OldWard}[pt.sub]
-						appendInt(fb, int32(code), code != 0)
 					}
 				}
 				if b.Field(0).Len() >= 65536 {

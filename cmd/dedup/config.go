@@ -9,17 +9,15 @@ import (
 
 func init() {
 	commands["config"] = command{
-		summary: "print an embedded config (default, febrl) or check one (check FILE)",
-		run:     runConfig,
+		summary:  "print an embedded config (default, febrl) or check one (check FILE)",
+		synopsis: "dedup config default|febrl|check FILE",
+		run:      runConfig,
 	}
 }
 
 func runConfig(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("config", stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dedup config default|febrl|check FILE")
-	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	switch {
@@ -38,6 +36,5 @@ func runConfig(args []string, stdout, stderr io.Writer) error {
 			fs.Arg(1), len(c.Fields), len(c.Blocking.Rules), len(c.Comparisons), c.Digest()[:12])
 		return nil
 	}
-	fs.Usage()
-	return errUsage
+	return usagef("want default, febrl or check FILE")
 }

@@ -12,7 +12,11 @@ import (
 )
 
 func init() {
-	commands["eval"] = command{summary: "precision and recall of a run against a truth", run: runEval}
+	commands["eval"] = command{
+		summary:  "precision and recall of a run against a truth",
+		synopsis: "dedup eval --truth FILE (--run DIR | --verdicts FILE) [flags]",
+		run:      runEval,
+	}
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
@@ -28,17 +32,14 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&opts.Samples, "samples", 10, "worst FP and FN pairs to show (negative: none)")
 	fs.StringVar(&opts.Verdicts, "verdicts", "", "link mode: table of (subscription_id, verdict); --truth is then the subscriber truth")
 	jsonOut := fs.String("json", "", "also write the JSON report to `file` ('-' for stdout instead of the table)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "dedup eval: unexpected argument %q\n", fs.Arg(0))
-		return errUsage
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if opts.Truth == "" || (opts.RunDir == "" && opts.Verdicts == "") {
-		fmt.Fprintln(stderr, "dedup eval: --truth and --run (or --verdicts) are required")
-		fs.Usage()
-		return errUsage
+		return usagef("--truth and --run (or --verdicts) are required")
 	}
 	switch *febrl {
 	case "auto":
@@ -48,14 +49,12 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	case "false", "0", "no":
 		opts.FEBRL = eval.FEBRLOff
 	default:
-		fmt.Fprintf(stderr, "dedup eval: --febrl wants auto, true or false\n")
-		return errUsage
+		return usagef("--febrl %q: want auto, true or false", *febrl)
 	}
 	if *threshold != "" {
 		w, err := strconv.ParseFloat(*threshold, 64)
 		if err != nil || math.IsNaN(w) {
-			fmt.Fprintf(stderr, "dedup eval: --threshold is not a number\n")
-			return errUsage
+			return usagef("--threshold %q: not a number", *threshold)
 		}
 		opts.Threshold = &w
 	}

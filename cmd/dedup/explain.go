@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/dedup-vn/dedup/config"
@@ -9,27 +8,29 @@ import (
 )
 
 func init() {
-	commands["explain"] = command{summary: "why two records were (or were not) merged: the match-weight waterfall", run: runExplain}
+	commands["explain"] = command{
+		summary:  "why two records were (or were not) merged: the match-weight waterfall",
+		synopsis: "dedup explain --run DIR [--config C] [--json] LEFT_ID RIGHT_ID",
+		run:      runExplain,
+	}
 }
 
 func runExplain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("explain", stderr)
 	var opt explain.Options
 	fs.StringVar(&opt.RunDir, "run", "", "dedup run output `folder` (required)")
-	cfgPath := fs.String("config", "", "the run's job config (YAML); default: the embedded Vietnamese register config")
+	cfgPath := fs.String("config", "", "the run's job config `file` (YAML); default: the embedded Vietnamese register config")
 	fs.BoolVar(&opt.ShowPII, "show-pii", false, "show ID and phone numbers in full (names, dates and addresses are always shown)")
 	fs.BoolVar(&opt.ScanTF, "tf-scan", false, "count term frequencies over the inputs even for a pair in pairs.parquet")
 	jsonOut := fs.Bool("json", false, "write JSON instead of text")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dedup explain --run OUT [--config C] [--json] LEFT_ID RIGHT_ID")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	if opt.RunDir == "" || fs.NArg() != 2 {
-		fs.Usage()
-		return errUsage
+	if opt.RunDir == "" {
+		return usagef("--run DIR is required")
+	}
+	if fs.NArg() != 2 {
+		return usagef("want two record ids, got %d arguments", fs.NArg())
 	}
 	if *cfgPath != "" {
 		cfg, err := config.Load(*cfgPath)

@@ -125,6 +125,39 @@ func TestInterrupt(t *testing.T) {
 	}
 }
 
+// TestInterruptVerify: SIGINT stops dedup verify with a non-zero exit
+// code and a message, and leaves no temporary or partial output.
+func TestInterruptVerify(t *testing.T) {
+	gen := generated(t, 3000, 5, "parquet")
+	out := filepath.Join(t.TempDir(), "out")
+	cmd := exec.Command(binPath, "verify", "--quiet", "--workers", "2", "--register", filepath.Join(gen, "population"),
+		"--subscribers", filepath.Join(gen, "subscribers"), "--out", out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(tempFiles(t, out)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	checkNoPanic(t, stderr.String())
+	if err == nil {
+		t.Skip("verify finished before the signal arrived")
+	}
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("interrupted verify: %v, want exit code 1 (130 is a kill by the signal)", err)
+	}
+	if !strings.Contains(stderr.String(), "dedup verify: ") || !strings.Contains(stderr.String(), "cancel") {
+		t.Errorf("stderr %q does not say verify was canceled", stderr.String())
+	}
+	if tmps := tempFiles(t, out); len(tmps) > 0 {
+		t.Errorf("temporaries left: %v", tmps)
+	}
+}
+
 // TestDiskFull: with the file size limit (RLIMIT_FSIZE, a stand-in for a
 // full disk) below the outputs' size, the run fails with a clear error,
 // and leaves neither temporaries nor a partial set of outputs.

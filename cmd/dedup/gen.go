@@ -12,7 +12,11 @@ import (
 )
 
 func init() {
-	commands["gen"] = command{summary: "synthetic Vietnamese registers with ground truth", run: runGen}
+	commands["gen"] = command{
+		summary:  "synthetic Vietnamese registers with ground truth",
+		synopsis: "dedup gen --out DIR [--people N] [--seed S] [--profile clean|default|dirty] [--format parquet|csv]",
+		run:      runGen,
+	}
 }
 
 func runGen(args []string, stdout, stderr io.Writer) error {
@@ -20,17 +24,28 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	var o gen.Options
 	fs.Int64Var(&o.People, "people", 100000, "number of distinct persons")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed: the same seed and options give the same bytes")
-	fs.StringVar(&o.OutDir, "out", "", "output folder (required)")
+	fs.StringVar(&o.OutDir, "out", "", "output `folder` (required)")
 	fs.StringVar(&o.Profile, "profile", "default", "error rates: clean, default or dirty")
 	fs.IntVar(&o.Workers, "workers", 2, "generating goroutines (does not change the output)")
 	fs.StringVar(&o.Format, "format", "parquet", "file format: parquet or csv")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress on stderr")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	if o.OutDir == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "dedup gen: --out DIR is required and no positional arguments are taken")
-		return errUsage
+	switch {
+	case fs.NArg() > 0:
+		return usagef("unexpected argument %q: gen takes flags only", fs.Arg(0))
+	case o.OutDir == "":
+		return usagef("--out DIR is required")
+	case o.People <= 0:
+		return usagef("--people %d: want a positive number of persons", o.People)
+	case o.Workers <= 0:
+		return usagef("--workers %d: want 1 or more", o.Workers)
+	case o.Format != "parquet" && o.Format != "csv":
+		return usagef("--format %q: want parquet or csv", o.Format)
+	}
+	if _, err := gen.GetProfile(o.Profile); err != nil {
+		return usagef("--profile: %v", err)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// The generator keeps about 250 MiB live (one row group's buffer

@@ -8,7 +8,11 @@ import (
 )
 
 func init() {
-	commands["report"] = command{summary: "one self-contained HTML page on a run (and its eval, verify)", run: runReport}
+	commands["report"] = command{
+		summary:  "one self-contained HTML page on a run (and its eval, verify)",
+		synopsis: "dedup report --run DIR [--eval EVAL.json] [--verify DIR] [--html FILE]",
+		run:      runReport,
+	}
 }
 
 func runReport(args []string, stdout, stderr io.Writer) error {
@@ -20,13 +24,14 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&opt.Title, "title", "", "page title")
 	fs.BoolVar(&opt.ShowPII, "show-pii", false, "show ID and phone numbers in full (default: last 3 digits)")
 	out := fs.String("html", "report.html", "output `file`")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	if opt.RunDir == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: dedup report --run OUT [--eval EVAL.json] [--html report.html]")
-		fs.PrintDefaults()
-		return errUsage
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if opt.RunDir == "" {
+		return usagef("--run DIR is required")
 	}
 	if err := report.Write(*out, opt); err != nil {
 		return err

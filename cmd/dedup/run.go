@@ -16,8 +16,9 @@ import (
 
 func init() {
 	commands["run"] = command{
-		summary: "block, score, cluster and write golden records with evidence",
-		run:     runRun,
+		summary:  "block, score, cluster and write golden records with evidence",
+		synopsis: "dedup run [--config C] --out DIR [flags] [INPUT...]",
+		run:      runRun,
 	}
 }
 
@@ -25,8 +26,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	cfgPath := fs.String("config", "", "job config (YAML); default: the embedded Vietnamese register config")
 	out := fs.String("out", "", "output folder (required unless --plan)")
-	workers := fs.Int("workers", 0, "worker goroutines (default: all cores)")
-	batch := fs.Int("batch-size", 0, "rows per input batch (default 65536)")
+	workers := fs.Int("workers", 0, "worker goroutines (0: all cores)")
+	batch := fs.Int("batch-size", 65536, "rows per input batch")
 	model := fs.String("model", "", "reuse a trained model.json instead of training")
 	plan := fs.Bool("plan", false, "print the candidate pairs per blocking rule and stop")
 	verbose := fs.Bool("verbose", false, "print stage timings")
@@ -35,30 +36,25 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	spill := fs.String("spill", "auto", "keep the records on disk: auto (when they pass 60% of --memory), always or never")
 	spillDir := fs.String("spill-dir", "", "folder for the spill files (default: a hidden folder in --out); removed when the run ends")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: dedup run [--config C] --out DIR [flags] [INPUT...]\n\nAn INPUT is a Parquet, CSV or Arrow file or a folder of them; NAME=INPUT assigns it to a config source.")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if *out == "" && !*plan {
-		fs.Usage()
-		return errUsage
+		return usagef("--out DIR is required (or --plan)")
 	}
-	var memLimit int64
-	if *memory != "" {
-		var err error
-		if memLimit, err = parseSize(*memory); err != nil {
-			return fmt.Errorf("--memory: %w", err)
-		}
-		if memLimit < 256<<20 {
-			return fmt.Errorf("--memory: %s is under the 256 MiB a run needs at least", *memory)
-		}
+	if err := checkWorkers(*workers); err != nil {
+		return err
+	}
+	if *batch <= 0 {
+		return usagef("--batch-size %d: want a positive number of rows", *batch)
+	}
+	memLimit, err := memoryFlag(*memory)
+	if err != nil {
+		return err
 	}
 	spillMode, err := pipeline.ParseSpillMode(*spill)
 	if err != nil {
-		return fmt.Errorf("--spill: %w", err)
+		return usagef("--spill: %v", err)
 	}
 	cfg := config.Default()
 	if *cfgPath != "" {

@@ -41,3 +41,27 @@ func parseSize(s string) (int64, error) {
 	}
 	return int64(b), nil
 }
+
+// memoryFlag reads --memory: empty is 0 (the default budget); a size
+// under the 256 MiB a run needs, or not a size, is a usage error.
+func memoryFlag(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := parseSize(v)
+	if err != nil {
+		return 0, usagef("--memory: %v", err)
+	}
+	if n < 256<<20 {
+		return 0, usagef("--memory: %s is under the 256 MiB a run needs at least", v)
+	}
+	return n, nil
+}
+
+// checkWorkers rejects a negative --workers (0 means all cores).
+func checkWorkers(n int) error {
+	if n < 0 {
+		return usagef("--workers %d: want 0 (all cores) or more", n)
+	}
+	return nil
+}

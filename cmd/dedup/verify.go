@@ -5,14 +5,20 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 
 	"github.com/dedup-vn/dedup/verify"
 )
 
 func init() {
-	commands["verify"] = command{summary: "check SIM-subscriber lists against a population register", run: runVerify}
+	commands["verify"] = command{
+		summary:  "check SIM-subscriber lists against a population register",
+		synopsis: "dedup verify --register PATH --subscribers PATH --out DIR [flags]",
+		run:      runVerify,
+	}
 }
 
 // listFlag collects a repeatable flag.
@@ -25,8 +31,8 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("verify", stderr)
 	var opts verify.Options
 	var reg, subs listFlag
-	fs.Var(&reg, "register", "population register: raw extracts (files or folders) or a dedup run golden.parquet (repeatable)")
-	fs.Var(&subs, "subscribers", "carrier subscriber lists, files or folders (repeatable)")
+	fs.Var(&reg, "register", "population register `path`: raw extracts (files or folders) or a dedup run golden.parquet (repeatable)")
+	fs.Var(&subs, "subscribers", "carrier subscriber lists `path`: files or folders (repeatable)")
 	fs.StringVar(&opts.OutDir, "out", "", "output `folder`")
 	cfgPath := fs.String("config", "", "job config `file` whose verify section sets limits, columns and reference year")
 	perCarrier := fs.Int("max-per-carrier", 0, "SIM limit per ID per network (rule R1; default 3 from refdata.SIMRules; negative: off)")
@@ -34,17 +40,17 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&opts.Workers, "workers", 0, "worker goroutines (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this `file`")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "dedup verify: unexpected argument %q\n", fs.Arg(0))
-		return errUsage
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if len(reg) == 0 || len(subs) == 0 || opts.OutDir == "" {
-		fmt.Fprintln(stderr, "dedup verify: --register, --subscribers and --out are required")
-		fs.Usage()
-		return errUsage
+		return usagef("--register, --subscribers and --out are required")
+	}
+	if err := checkWorkers(opts.Workers); err != nil {
+		return err
 	}
 	opts.Register, opts.Subscribers = reg, subs
 	opts.Config = verify.DefaultConfig()
@@ -73,7 +79,14 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	m, err := verify.Run(context.Background(), opts)
+	// Ctrl-C and SIGTERM cancel the run: verify's writers abort, so no
+	// temporary or partial output is left (as for dedup run).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m, err := verify.Run(ctx, opts)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("canceled by a signal; no output written")
+	}
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,21 @@
-package pipeline
+package normalize
 
-// reorderDate rewrites a date written in order ("dmy", "mdy" or "ymd", see
-// config.DateOrders) into the day-first order normalize.ParseDate reads,
+// DateOrder is the order in which a date field's full dates give day,
+// month and year: DayFirst (the default, as Vietnamese clerks write),
+// MonthFirst (US-style extracts) or YearFirst. A value in a layout that
+// says its order itself (a four-digit year first, a year alone,
+// month/year) reads the same under any order.
+type DateOrder string
+
+// Date orders; "" is DayFirst.
+const (
+	DayFirst   DateOrder = "dmy"
+	MonthFirst DateOrder = "mdy"
+	YearFirst  DateOrder = "ymd"
+)
+
+// reorderDate rewrites a date written in order into the day-first order
+// ParseDate reads,
 // appending the result to dst. Only the forms whose order is ambiguous
 // change: three numbers (any separators that are not letters) and six or
 // eight digits run together; the numbers move, the separators and anything
@@ -11,8 +25,8 @@ package pipeline
 // ("ngày 5 tháng 4 năm 1990" names its parts), a four-digit year first in
 // an mdy field, or another shape come back unchanged, and ParseDate judges
 // them as it does any value.
-func reorderDate(dst, v []byte, order string) []byte {
-	if order != "mdy" && order != "ymd" {
+func reorderDate(dst, v []byte, order DateOrder) []byte {
+	if order != MonthFirst && order != YearFirst {
 		return append(dst, v...)
 	}
 	// The spans of the first three digit runs; a letter before the third
@@ -44,8 +58,8 @@ func reorderDate(dst, v []byte, order string) []byte {
 			return append(dst, v...)
 		}
 		d := v[start[0]:end[0]]
-		var a, b, c []byte  // the two-digit parts and the year, as written
-		if order == "mdy" { // mmddyy(yy)
+		var a, b, c []byte       // the two-digit parts and the year, as written
+		if order == MonthFirst { // mmddyy(yy)
 			a, b, c = d[0:2], d[2:4], d[4:]
 			a, b = b, a
 		} else { // yy(yy)mmdd
@@ -64,9 +78,9 @@ func reorderDate(dst, v []byte, order string) []byte {
 	case 3:
 		first, second, third := 0, 1, 2 // which run goes to each place
 		switch {
-		case order == "mdy" && width(0) <= 2 && width(1) <= 2:
+		case order == MonthFirst && width(0) <= 2 && width(1) <= 2:
 			first, second = 1, 0
-		case order == "ymd" && width(0) <= 2 && width(1) <= 2 && width(2) <= 2:
+		case order == YearFirst && width(0) <= 2 && width(1) <= 2 && width(2) <= 2:
 			first, third = 2, 0
 		default:
 			return append(dst, v...)

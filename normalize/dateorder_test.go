@@ -1,17 +1,16 @@
-package pipeline
+package normalize
 
 import (
 	"fmt"
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/dedup-vn/dedup/normalize"
 )
 
 func TestReorderDate(t *testing.T) {
 	tests := []struct {
-		order, in, want string
+		order    DateOrder
+		in, want string
 	}{
 		{"dmy", "05/04/1990", "05/04/1990"},
 		{"", "05/04/1990", "05/04/1990"},
@@ -42,13 +41,16 @@ func TestReorderDate(t *testing.T) {
 // TestDateOrderParses checks the whole path: each order's spelling of a
 // date parses to the same day as its day-first spelling.
 func TestDateOrderParses(t *testing.T) {
-	opt := normalize.DateOptions{RefYear: 2025}
-	for _, tc := range []struct{ order, in string }{
+	opt := DateOptions{RefYear: 2025}
+	for _, tc := range []struct {
+		order DateOrder
+		in    string
+	}{
 		{"mdy", "05/04/1990"}, {"mdy", "5.4.1990"}, {"mdy", "05041990"},
 		{"ymd", "1990-05-04"}, {"ymd", "90/05/04"}, {"ymd", "19900504"}, {"ymd", "900504"},
 		{"dmy", "04/05/1990"},
 	} {
-		d := normalize.ParseDate(reorderDate(nil, []byte(tc.in), tc.order), opt)
+		d := ParseDate(reorderDate(nil, []byte(tc.in), tc.order), opt)
 		if d.Packed() != 19900504 {
 			t.Errorf("%s %q parsed as %d, want 19900504", tc.order, tc.in, d.Packed())
 		}
@@ -60,28 +62,34 @@ func TestDateOrderParses(t *testing.T) {
 // ymd's 19310318 once became 18031931, which ParseDate read as the year
 // 1803: 656 of FEBRL3's 5,000 dates.)
 func TestDateOrderEveryDay(t *testing.T) {
-	opt := normalize.DateOptions{RefYear: 2025}
+	opt := DateOptions{RefYear: 2025}
 	day := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 	for ; day.Year() <= 2025; day = day.AddDate(0, 0, 1) {
 		y, m, d := day.Year(), int(day.Month()), day.Day()
 		want := int32(y*10000 + m*100 + d)
-		for _, tc := range []struct{ order, in string }{
+		for _, tc := range []struct {
+			order DateOrder
+			in    string
+		}{
 			{"ymd", fmt.Sprintf("%04d%02d%02d", y, m, d)},
 			{"ymd", fmt.Sprintf("%04d-%02d-%02d", y, m, d)},
 			{"mdy", fmt.Sprintf("%02d%02d%04d", m, d, y)},
 			{"mdy", fmt.Sprintf("%d/%d/%04d", m, d, y)},
 			{"dmy", fmt.Sprintf("%02d/%02d/%04d", d, m, y)},
 		} {
-			if got := normalize.ParseDate(reorderDate(nil, []byte(tc.in), tc.order), opt).Packed(); got != want {
+			if got := ParseDate(reorderDate(nil, []byte(tc.in), tc.order), opt).Packed(); got != want {
 				t.Fatalf("%s %q parsed as %d, want %d", tc.order, tc.in, got, want)
 			}
 		}
 		if y >= 1926 { // two-digit years resolve to the century before RefYear's
-			for _, tc := range []struct{ order, in string }{
+			for _, tc := range []struct {
+				order DateOrder
+				in    string
+			}{
 				{"ymd", fmt.Sprintf("%02d%02d%02d", y%100, m, d)},
 				{"mdy", fmt.Sprintf("%02d%02d%02d", m, d, y%100)},
 			} {
-				if got := normalize.ParseDate(reorderDate(nil, []byte(tc.in), tc.order), opt).Packed(); got != want {
+				if got := ParseDate(reorderDate(nil, []byte(tc.in), tc.order), opt).Packed(); got != want {
 					t.Fatalf("%s %q parsed as %d, want %d", tc.order, tc.in, got, want)
 				}
 			}
@@ -100,7 +108,7 @@ func FuzzReorderDate(f *testing.F) {
 		if got := reorderDate(nil, []byte(s), "dmy"); string(got) != s {
 			t.Fatalf("dmy changed %q to %q", s, got)
 		}
-		for _, order := range []string{"mdy", "ymd"} {
+		for _, order := range []DateOrder{MonthFirst, YearFirst} {
 			got := reorderDate(nil, []byte(s), order)
 			in := s
 			if len(got) == len(s)+2 {
