@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -108,6 +109,33 @@ type Config struct {
 type Source struct {
 	Name  string   `yaml:"name"`
 	Paths []string `yaml:"paths"`
+	// Delimiter is the field separator of the source's CSV files: one
+	// character, or "tab". Empty: ',' unless a file's header line shows
+	// ';', tab or '|' (what Excel writes where the decimal mark is a comma).
+	Delimiter string `yaml:"delimiter,omitempty"`
+}
+
+// ParseDelimiter reads a delimiter setting: "" is 0 (detect from the
+// header), "tab" or a tab is '\t', else exactly one character that cannot
+// be part of a CSV's quoting or line ends.
+func ParseDelimiter(s string) (rune, error) {
+	switch s {
+	case "":
+		return 0, nil
+	case "tab", "\\t":
+		return '\t', nil
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	if n != len(s) || r == utf8.RuneError || r == '"' || r == '\r' || r == '\n' || r == 0xFEFF {
+		return 0, fmt.Errorf("%q is not one character (for example ';', '|' or tab)", s)
+	}
+	return r, nil
+}
+
+// DelimiterRune is the source's CSV delimiter; 0 means detect it.
+func (s Source) DelimiterRune() rune {
+	r, _ := ParseDelimiter(s.Delimiter)
+	return r
 }
 
 // DateOrders maps the accepted date_format values to the order in which a
@@ -191,11 +219,18 @@ type Model struct {
 }
 
 // Threshold decides which pairs are merged: a probability, or a weight
-// when MatchWeight is set.
+// when MatchWeight is set. Both are pointers so that a key left out is
+// told from an explicit 0: left out, the probability is
+// DefaultMatchProbability; 0 is an error, never "unset".
 type Threshold struct {
-	MatchProbability float64  `yaml:"match_probability"`
+	MatchProbability *float64 `yaml:"match_probability"`
 	MatchWeight      *float64 `yaml:"match_weight"`
 }
+
+// DefaultMatchProbability is the threshold of a config that gives neither
+// a probability nor a weight: merge when a match is more likely than not
+// (default.yaml says why).
+const DefaultMatchProbability = 0.5
 
 // Output configures what is written besides the clusters.
 type Output struct {
@@ -291,8 +326,9 @@ func (c *Config) applyDefaults() {
 	if c.Model.TermFrequencyMin == 0 {
 		c.Model.TermFrequencyMin = 1e-6
 	}
-	if c.Threshold.MatchProbability == 0 && c.Threshold.MatchWeight == nil {
-		c.Threshold.MatchProbability = 0.99
+	if c.Threshold.MatchProbability == nil && c.Threshold.MatchWeight == nil {
+		p := DefaultMatchProbability
+		c.Threshold.MatchProbability = &p
 	}
 	if c.Survivorship.Default == "" {
 		c.Survivorship.Default = SurviveMostRecent
@@ -325,6 +361,9 @@ func (c *Config) Validate() error {
 			bad(key, "duplicate source %q", s.Name)
 		}
 		seen[s.Name] = true
+		if _, err := ParseDelimiter(s.Delimiter); err != nil {
+			bad(fmt.Sprintf("sources[%d].delimiter", i), "%v", err)
+		}
 	}
 	fields := map[string]*Field{}
 	for i := range c.Fields {
@@ -445,8 +484,11 @@ func (c *Config) Validate() error {
 	if c.Model.EMTolerance <= 0 {
 		bad("model.em_tolerance", "must be positive")
 	}
-	if c.Threshold.MatchWeight == nil && (c.Threshold.MatchProbability <= 0 || c.Threshold.MatchProbability >= 1) {
-		bad("threshold.match_probability", "must be in (0,1)")
+	switch p := c.Threshold.MatchProbability; {
+	case p != nil && !(*p > 0 && *p < 1):
+		bad("threshold.match_probability", "must be in (0,1), got %v", *p)
+	case p == nil && c.Threshold.MatchWeight == nil:
+		bad("threshold", "set match_probability or match_weight")
 	}
 	for _, rule := range append([]string{c.Survivorship.Default}, mapValues(c.Survivorship.Fields)...) {
 		switch rule {

@@ -66,7 +66,7 @@ comparisons: [{name: n, field: n, kind: text}]
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Mode != ModeDedupe || c.RecordID != "record_id" || c.Blocking.MaxBlockSize != 1000 || c.Threshold.MatchProbability != 0.99 || c.Survivorship.Default != SurviveMostRecent {
+	if c.Mode != ModeDedupe || c.RecordID != "record_id" || c.Blocking.MaxBlockSize != 1000 || *c.Threshold.MatchProbability != DefaultMatchProbability || c.Survivorship.Default != SurviveMostRecent {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 }
@@ -110,5 +110,70 @@ func TestConfigErrorsReadable(t *testing.T) {
 		if n := strings.Count(msg, "\n") + 1; c.wantErrs > 0 && n != c.wantErrs {
 			t.Errorf("%s: %d error lines, want %d:\n%s", c.name, n, c.wantErrs, msg)
 		}
+	}
+}
+
+// TestSourceDelimiter checks the per-source CSV delimiter key.
+func TestSourceDelimiter(t *testing.T) {
+	base := string(DefaultYAML())
+	old := "  - name: population\n"
+	if !strings.Contains(base, old) {
+		t.Fatalf("default config lacks %q", old)
+	}
+	for _, tc := range []struct {
+		yaml string
+		want rune
+	}{
+		{`";"`, ';'}, {"tab", '\t'}, {`"\t"`, '\t'}, {`'\t'`, '\t'}, {`"|"`, '|'}, {`","`, ','},
+	} {
+		c, err := Parse([]byte(strings.Replace(base, old, old+"    delimiter: "+tc.yaml+"\n", 1)), "test.yaml")
+		if err != nil {
+			t.Fatalf("delimiter %s: %v", tc.yaml, err)
+		}
+		if got := c.Sources[0].DelimiterRune(); got != tc.want {
+			t.Errorf("delimiter %s: %q, want %q", tc.yaml, got, tc.want)
+		}
+	}
+	for _, bad := range []string{`";;"`, `'"'`, `"\n"`, "semicolon"} {
+		_, err := Parse([]byte(strings.Replace(base, old, old+"    delimiter: "+bad+"\n", 1)), "test.yaml")
+		if err == nil || !strings.Contains(err.Error(), "sources[0].delimiter") {
+			t.Errorf("delimiter %s: error %v, want one naming sources[0].delimiter", bad, err)
+		}
+	}
+	c, err := Parse([]byte(base), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Sources[0].DelimiterRune() != 0 {
+		t.Errorf("no delimiter key: %q, want 0 (detect)", c.Sources[0].DelimiterRune())
+	}
+}
+
+// TestThresholdDefault: a config without a threshold merges at 0.5, the
+// probability README and default.yaml document (it once fell back to
+// 0.99); an explicit 0 is an error naming the key, not "unset".
+func TestThresholdDefault(t *testing.T) {
+	const min = `
+sources: [{name: a}]
+fields: [{name: n, kind: text, columns: [n]}]
+blocking: {rules: [{name: r, keys: [n]}]}
+comparisons: [{name: n, field: n, kind: text}]
+`
+	c, err := Parse([]byte(min), "min.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Threshold.MatchProbability; p == nil || *p != 0.5 {
+		t.Errorf("no threshold: match_probability %v, want 0.5", c.Threshold)
+	}
+	for _, th := range []string{"threshold: {match_probability: 0}", "threshold: {match_probability: 0.0}"} {
+		_, err := Parse([]byte(min+th+"\n"), "zero.yaml")
+		if err == nil || !strings.Contains(err.Error(), "threshold.match_probability") {
+			t.Errorf("%s: error %v, want one naming threshold.match_probability", th, err)
+		}
+	}
+	c, err = Parse([]byte(min+"threshold: {match_weight: 3}\n"), "weight.yaml")
+	if err != nil || c.Threshold.MatchWeight == nil || *c.Threshold.MatchWeight != 3 {
+		t.Errorf("match_weight alone: %v", err)
 	}
 }

@@ -25,6 +25,23 @@ func textual(dt arrow.DataType) bool {
 	return true
 }
 
+// numeric reports whether dt stores numbers: read as text, such a column
+// has lost any leading zero of an ID or phone number.
+func numeric(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+		arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64,
+		arrow.DECIMAL32, arrow.DECIMAL64, arrow.DECIMAL128, arrow.DECIMAL256:
+		return true
+	case arrow.DICTIONARY:
+		return numeric(dt.(*arrow.DictionaryType).ValueType)
+	case arrow.EXTENSION:
+		return numeric(dt.(arrow.ExtensionType).StorageType())
+	}
+	return false
+}
+
 // Text layouts of temporal values: ISO dates, RFC 3339 timestamps (with a
 // Z when the column has a time zone, the instant then being UTC; without
 // one for zone-less "wall clock" timestamps).
@@ -110,9 +127,11 @@ func appendText(dst []byte, a arrow.Array, i int) []byte {
 	case *array.Uint64:
 		return strconv.AppendUint(dst, a.Value(i), 10)
 	case *array.Float32:
-		return strconv.AppendFloat(dst, float64(a.Value(i)), 'g', -1, 32)
+		// Never an exponent: a phone stored as a float is 329781457,
+		// not 3.29781457e+08; an integral value has no ".0".
+		return strconv.AppendFloat(dst, float64(a.Value(i)), 'f', -1, 32)
 	case *array.Float64:
-		return strconv.AppendFloat(dst, a.Value(i), 'g', -1, 64)
+		return strconv.AppendFloat(dst, a.Value(i), 'f', -1, 64)
 	case *array.Boolean:
 		return strconv.AppendBool(dst, a.Value(i))
 	case *array.Date32:

@@ -51,6 +51,7 @@ func (e *Error) Unwrap() error { return e.Err }
 var (
 	ErrRaggedRow       = errors.New("wrong number of fields")
 	ErrInvalidUTF8     = errors.New("invalid UTF-8")
+	ErrNotUTF8         = errors.New("the file's text is not UTF-8")
 	ErrNULByte         = errors.New("NUL byte in cell")
 	ErrCellTooLarge    = errors.New("cell over the size limit")
 	ErrCSVSyntax       = errors.New("malformed CSV quoting")
@@ -96,28 +97,4 @@ type Reject struct {
 	Row    int64  // 1-based data row in the file
 	Column string // the first faulty column, empty for whole-row faults
 	Reason string // one of the Reason* codes
-}
-
-// safeName returns a column name fit for an error message. Column names
-// are not citizen data, but a headerless CSV makes its first data row the
-// header; names that look like ID or phone numbers (six digits or more)
-// are therefore masked, and long ones cut.
-func safeName(i int, name string) string {
-	digits := 0
-	for j := 0; j < len(name); j++ {
-		if name[j] >= '0' && name[j] <= '9' {
-			digits++
-		}
-	}
-	if digits >= 6 {
-		return "#" + strconv.Itoa(i+1)
-	}
-	if len(name) > 64 {
-		cut := 64
-		for cut > 0 && name[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
-			cut--
-		}
-		return name[:cut] + "…"
-	}
-	return name
 }

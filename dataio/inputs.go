@@ -12,9 +12,11 @@ import (
 // ListInputs expands paths into table files: a file is kept as it is (its
 // extension must name a table format), a folder becomes its .parquet,
 // .csv and .arrow files (not recursively), sorted by name. Hidden files and
-// writers' temporary files (".name.tmp-*") are skipped. The result keeps
-// the order of paths and drops repeats. A path that does not exist, or a
-// folder without tables, is an error.
+// writers' temporary files (".name.tmp-*") are skipped, and so are
+// sub-folders and devices. The result keeps the order of paths and drops
+// repeats. A path that does not exist, a table in a folder that cannot be
+// opened (a dangling symlink, a symlink loop), or a folder without tables
+// is an error naming the path.
 func ListInputs(paths []string) ([]string, error) {
 	var out []string
 	seen := make(map[string]bool)
@@ -46,17 +48,23 @@ func ListInputs(paths []string) ([]string, error) {
 			if strings.HasPrefix(name, ".") || strings.Contains(name, ".tmp-") {
 				continue
 			}
-			if !e.Type().IsRegular() {
-				// Follow symlinks to files; skip folders and devices.
-				st, err := os.Stat(filepath.Join(p, name))
-				if err != nil || !st.Mode().IsRegular() {
-					continue
-				}
-			}
 			if _, err := FormatOf(name); err != nil {
 				continue
 			}
-			found = append(found, filepath.Join(p, name))
+			full := filepath.Join(p, name)
+			if !e.Type().IsRegular() {
+				// Follow symlinks to files; skip folders and devices. A
+				// table the run cannot open (a dangling symlink, a loop)
+				// stops it: skipping it would drop its records silently.
+				st, err := os.Stat(full)
+				if err != nil {
+					return nil, &Error{File: full, Err: unwrapPath(err)}
+				}
+				if !st.Mode().IsRegular() {
+					continue
+				}
+			}
+			found = append(found, full)
 		}
 		if len(found) == 0 {
 			return nil, &Error{File: p, Err: fmt.Errorf("folder has no .parquet, .csv or .arrow files")}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -39,7 +40,9 @@ type ReadOptions struct {
 	// make a batch shorter). Zero means DefaultBatchSize. Arrow IPC batches
 	// longer than this are cut; shorter ones are delivered as written.
 	BatchSize int
-	// Delimiter is the CSV field separator; zero means ','.
+	// Delimiter is the CSV field separator. Zero means ',' unless the
+	// header line is a single column under ',' and splits into several
+	// under ';', tab or '|': then that one.
 	Delimiter rune
 	// LazyQuotes lets a CSV quote appear in an unquoted field (as
 	// encoding/csv's LazyQuotes). Off, such a row is rejected as csv_syntax.
@@ -72,17 +75,24 @@ type Reader struct {
 	opt     ReadOptions
 	maxCell int
 	src     source
-	schema  *arrow.Schema // as delivered
-	sel     []int         // source column of each delivered column; nil: as is
-	selFor  *arrow.Schema // the source schema sel was computed for
+	schema  *arrow.Schema   // as delivered
+	sel     []int           // source column of each delivered column; nil: as is
+	selFor  *arrow.Schema   // the source schema sel was computed for
+	known   map[string]bool // names of opt.Columns: schema, fit for messages
+	proj    []int           // file position of each delivered column
 
 	cur   arrow.RecordBatch
 	start int64
 	rows  []int64 // file row of each row of cur when rejects left gaps; else nil
 
+	autoDelim    bool   // opt.Delimiter was zero: the CSV's header picks it
+	encodingHint string // likely encoding of a CSV that is not UTF-8; "" if it is
+	warnings     []string
+
 	err              error
 	done             bool
 	nread, nrejected int64
+	nbadUTF8         int64     // rows rejected as invalid_utf8
 	bad              []badCell // scratch for validation
 	scratch          []byte    // scratch for coercion
 }
@@ -129,10 +139,11 @@ func OpenFormat(path string, format Format, opt ReadOptions) (r *Reader, err err
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = DefaultBatchSize
 	}
-	if opt.Delimiter == 0 {
+	autoDelim := opt.Delimiter == 0
+	if autoDelim {
 		opt.Delimiter = ','
 	}
-	r = &Reader{path: path, opt: opt, maxCell: opt.MaxCellBytes}
+	r = &Reader{path: path, opt: opt, maxCell: opt.MaxCellBytes, known: make(map[string]bool, len(opt.Columns)), autoDelim: autoDelim}
 	if r.maxCell == 0 {
 		r.maxCell = DefaultMaxCellBytes
 	}
@@ -140,6 +151,7 @@ func OpenFormat(path string, format Format, opt ReadOptions) (r *Reader, err err
 		if slices.Contains(opt.Columns[:i], c) {
 			return nil, &Error{File: path, Column: c, Err: errors.New("column requested twice")}
 		}
+		r.known[c] = true
 	}
 	// arrow-go and the Parquet decoder may panic on a damaged file; the
 	// reader's contract is an error instead.
@@ -185,12 +197,18 @@ func unwrapPath(err error) error {
 // project resolves opt.Columns against the file's column names: it returns
 // the file index of each wanted column (all, in file order, when Columns
 // is empty). Duplicate names in the file are an error: a column must be
-// named unambiguously.
+// named unambiguously. The messages name a column by its name only when
+// the caller asked for it (see [Reader.label]).
 func (r *Reader) project(names []string) ([]int, error) {
 	seen := make(map[string]int, len(names))
 	for i, n := range names {
-		if _, dup := seen[n]; dup {
-			return nil, &Error{File: r.path, Column: safeName(i, n), Err: ErrDuplicateColumn}
+		if first, dup := seen[n]; dup {
+			col := ""
+			if r.known[n] {
+				col = n
+			}
+			return nil, &Error{File: r.path, Column: col,
+				Err: fmt.Errorf("%w: columns %d and %d have the same name%s", ErrDuplicateColumn, first+1, i+1, r.dataHint(names))}
 		}
 		seen[n] = i
 	}
@@ -213,14 +231,83 @@ func (r *Reader) project(names []string) ([]int, error) {
 	}
 	if len(missing) > 0 {
 		have := make([]string, len(names))
+		hidden := false
 		for i, n := range names {
-			have[i] = safeName(i, n)
+			have[i] = r.label(i, n)
+			hidden = hidden || !r.known[n]
+		}
+		note := ""
+		if hidden {
+			note = " (#N: a column the config does not name, shown by position)"
 		}
 		return nil, &Error{File: r.path, Column: strings.Join(missing, ", "),
-			Err: fmt.Errorf("%w: the file has columns %s", ErrMissingColumn, strings.Join(have, ", "))}
+			Err: fmt.Errorf("%w: the file has columns %s%s%s", ErrMissingColumn, strings.Join(have, ", "), note, r.dataHint(names))}
 	}
 	return idx, nil
 }
+
+// label names column i (0-based, in the file) of name for a message. A
+// name the caller asked for in opt.Columns is schema and is shown; any
+// other is shown by position ("#3"): a CSV without a header row makes its
+// first data row the header, and its names are then a citizen's values.
+func (r *Reader) label(i int, name string) string {
+	if r.known[name] {
+		return name
+	}
+	return "#" + strconv.Itoa(i+1)
+}
+
+// colLabel is label for delivered column j.
+func (r *Reader) colLabel(j int) string {
+	i := j
+	if j < len(r.proj) {
+		i = r.proj[j]
+	}
+	return r.label(i, r.schema.Field(j).Name)
+}
+
+// dataHint is the end of a header error when the header looks like a data
+// row: a likely cause is a file without a header row. It never quotes
+// the header.
+func (r *Reader) dataHint(names []string) string {
+	for _, n := range names {
+		if r.known[n] {
+			return "" // the header has a column the config names: a header
+		}
+	}
+	for i, n := range names {
+		if looksLikeData(n) {
+			return fmt.Sprintf("; the header looks like data (column %d holds digits, a date or an address): "+
+				"does the file lack a header row?", i+1)
+		}
+	}
+	if len(r.opt.Columns) > 0 {
+		return "; no column of the file is one the config names: is the header row missing, or the mapping wrong?"
+	}
+	return ""
+}
+
+// looksLikeData reports whether a header name looks like a cell value
+// rather than a column name: four digits or more (an ID, a phone, a year),
+// digits around a date separator, or a comma (an address).
+func looksLikeData(name string) bool {
+	digits := 0
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == ',':
+			return true
+		case (c == '/' || c == '-' || c == '.') && i > 0 && i+1 < len(name) &&
+			isDigit(name[i-1]) && isDigit(name[i+1]):
+			return true
+		}
+	}
+	return digits >= 4
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // setSchema fixes the delivered schema from the file's fields and the
 // projection, checking that AsStrings can render every projected type.
@@ -230,13 +317,18 @@ func (r *Reader) setSchema(fields []arrow.Field, idx []int) error {
 		f := fields[i]
 		if r.opt.AsStrings {
 			if !textual(f.Type) {
-				return &Error{File: r.path, Column: f.Name, Err: fmt.Errorf("%w: %v cannot be read as text", ErrUnsupportedType, f.Type)}
+				return &Error{File: r.path, Column: r.label(i, f.Name), Err: fmt.Errorf("%w: %v cannot be read as text", ErrUnsupportedType, f.Type)}
+			}
+			if numeric(f.Type) {
+				r.warnf("column %s is stored as %v and read as text: a number has no leading zero, "+
+					"so IDs and phone numbers in it may have lost theirs; store such columns as text", r.label(i, f.Name), f.Type)
 			}
 			f = arrow.Field{Name: f.Name, Type: arrow.BinaryTypes.String, Nullable: true}
 		}
 		out[j] = f
 	}
 	r.schema = arrow.NewSchema(out, nil)
+	r.proj = idx
 	return nil
 }
 
@@ -270,6 +362,7 @@ func (r *Reader) Next() (ok bool) {
 		}
 		if !more {
 			r.done = true
+			r.finish()
 			return false
 		}
 		rec, rows, err := r.prepare(c)
@@ -286,6 +379,43 @@ func (r *Reader) Next() (ok bool) {
 		return true
 	}
 }
+
+// finish runs at the end of the file. A file none of whose rows could be
+// delivered because every one had invalid UTF-8 is in another encoding:
+// an error saying so (after every row went to OnReject) instead of a
+// run that finds nothing to link. A file where most rows have invalid
+// UTF-8 gets a warning.
+func (r *Reader) finish() {
+	if r.nbadUTF8 == 0 {
+		return
+	}
+	if r.nread == 0 && r.nbadUTF8 == r.nrejected {
+		r.err = &Error{File: r.path, Err: fmt.Errorf("%w: all %d rows have invalid UTF-8%s",
+			ErrNotUTF8, r.nbadUTF8, r.notUTF8Hint())}
+		return
+	}
+	if total := r.nread + r.nrejected; 2*r.nbadUTF8 >= total {
+		r.warnf("%d of %d rows rejected as invalid UTF-8%s", r.nbadUTF8, total, r.notUTF8Hint())
+	}
+}
+
+// notUTF8Hint ends a message about text that is not UTF-8 with the likely
+// encoding and the remedy.
+func (r *Reader) notUTF8Hint() string {
+	if r.encodingHint == "" {
+		return ""
+	}
+	return "; the file is not UTF-8, it looks like " + r.encodingHint + ": save it as UTF-8 (Excel: \"CSV UTF-8\")"
+}
+
+func (r *Reader) warnf(format string, args ...any) {
+	r.warnings = append(r.warnings, r.path+": "+fmt.Sprintf(format, args...))
+}
+
+// Warnings are the reader's notes on the file so far, each starting with
+// its path: columns stored as numbers but read as text, most rows in
+// another encoding. They never hold a cell value.
+func (r *Reader) Warnings() []string { return r.warnings }
 
 func (r *Reader) fail(err error) {
 	var de *Error
@@ -355,12 +485,24 @@ func (r *Reader) Close() (err error) {
 	return nil
 }
 
-// reject reports row (0-based) as not delivered. Without an OnReject
-// handler the fault is the reader's error.
-func (r *Reader) reject(row int64, col, reason string) error {
+// reject reports row (0-based) as not delivered, its fault in delivered
+// column j (-1 for a whole-row fault). Without an OnReject handler the
+// fault is the reader's error.
+func (r *Reader) reject(row int64, j int, reason string) error {
 	r.nrejected++
+	if reason == ReasonInvalidUTF8 {
+		r.nbadUTF8++
+	}
 	if r.opt.OnReject == nil {
-		return &Error{File: r.path, Row: row + 1, Column: col, Err: reasonErr(reason)}
+		label := ""
+		if j >= 0 {
+			label = r.colLabel(j)
+		}
+		return &Error{File: r.path, Row: row + 1, Column: label, Err: reasonErr(reason)}
+	}
+	col := ""
+	if j >= 0 {
+		col = r.schema.Field(j).Name
 	}
 	r.opt.OnReject(Reject{File: r.path, Row: row + 1, Column: col, Reason: reason})
 	return nil
@@ -390,7 +532,7 @@ func (r *Reader) prepare(c chunk) (arrow.RecordBatch, []int64, error) {
 		if r.opt.AsStrings && a.DataType().ID() != arrow.STRING {
 			s, err := r.toStrings(a)
 			if err != nil {
-				return nil, nil, &Error{File: r.path, Column: r.schema.Field(j).Name, Err: err}
+				return nil, nil, &Error{File: r.path, Column: r.colLabel(j), Err: err}
 			}
 			cols[j] = s
 		} else {
@@ -428,7 +570,7 @@ func (r *Reader) selectFor(sc *arrow.Schema) error {
 	for j, f := range r.schema.Fields() {
 		idx := sc.FieldIndices(f.Name)
 		if len(idx) != 1 {
-			return &Error{File: r.path, Column: f.Name, Err: fmt.Errorf("%w: column not found in a batch", ErrCorrupt)}
+			return &Error{File: r.path, Column: r.colLabel(j), Err: fmt.Errorf("%w: column not found in a batch", ErrCorrupt)}
 		}
 		sel[j] = idx[0]
 	}
@@ -480,7 +622,7 @@ func (r *Reader) check(cols []arrow.Array, start, n int64) ([]int, error) {
 			keep = append(keep, next)
 		}
 		next = b.row + 1
-		if err := r.reject(start+int64(b.row), r.schema.Field(b.col).Name, b.reason); err != nil {
+		if err := r.reject(start+int64(b.row), b.col, b.reason); err != nil {
 			return nil, err
 		}
 	}

@@ -22,6 +22,13 @@ const nullMark = "<NULL>"
 // reject may contain it.
 const secret = "Bí Mật 079123456789"
 
+// secretName and secretAddr are citizen-like values without digits, which
+// a mask of ID-like names would not catch.
+const (
+	secretName = "Ngô Văn Thuý"
+	secretAddr = "Số 3 Phố Huế, Hà Nội"
+)
+
 // writeStrings writes a string table through the package's writer.
 func writeStrings(t testing.TB, path string, names []string, rows [][]string) {
 	t.Helper()
@@ -368,16 +375,42 @@ func TestBadFiles(t *testing.T) {
 		{name: "zero-row arrow", file: "t.arrow", content: tableBytes("arrow", threeCols, nil)},
 		{name: "missing columns", file: "t.parquet", content: tableBytes("parquet", threeCols, someRows),
 			opt:     ReadOptions{Columns: []string{"record_id", "national_id", "gender"}},
-			wantErr: ErrMissingColumn, wantErrText: []string{"t.parquet", "national_id, gender", "record_id, full_name, phone"}},
+			wantErr: ErrMissingColumn, wantErrText: []string{"t.parquet", "national_id, gender", "record_id, #2, #3"}},
 		{name: "missing column csv", file: "t.csv", content: csvBytes("a,b\n1,2\n"),
-			opt: ReadOptions{Columns: []string{"c"}}, wantErr: ErrMissingColumn, wantErrText: []string{"column c", "a, b"}},
+			opt: ReadOptions{Columns: []string{"c"}}, wantErr: ErrMissingColumn, wantErrText: []string{"column c", "#1, #2", "no column of the file is one the config names"}},
+		{name: "headerless csv names no cell", file: "t.csv",
+			content: csvBytes("1," + secretName + ",15/03/1990,\"" + secretAddr + "\"\n2,Lê Thị B,01/01/1991,Hà Nội\n"),
+			opt:     ReadOptions{Columns: []string{"record_id", "full_name"}}, wantErr: ErrMissingColumn,
+			wantErrText: []string{"#1, #2, #3, #4", "looks like data"}},
+		{name: "headerless csv, equal cells", file: "t.csv",
+			content: csvBytes("1,\"" + secretAddr + "\",\"" + secretAddr + "\"\n2,x,y\n"),
+			wantErr: ErrDuplicateColumn, wantErrText: []string{"columns 2 and 3", "looks like data"}},
+		{name: "headerless csv, equal cells, read with a config", file: "t.csv",
+			content: csvBytes(secretName + ",\"" + secretAddr + "\",\"" + secretAddr + "\"\nx,y,z\n"),
+			opt:     ReadOptions{Columns: []string{"full_name"}}, wantErr: ErrDuplicateColumn, wantErrText: []string{"columns 2 and 3", "looks like data"}},
+		{name: "invalid UTF-8 error names an unasked column by position", file: "t.csv",
+			content: csvBytes(secretName + ",x\n1,ok\xFF\n"), wantErr: ErrInvalidUTF8,
+			wantErrText: []string{"t.csv: row 1, column #2: invalid UTF-8"}},
 		{name: "headerless csv masks ID-like names", file: "t.csv", content: csvBytes("079123456789,Bí Mật\n1,2\n"),
-			opt: ReadOptions{Columns: []string{"national_id"}}, wantErr: ErrMissingColumn, wantErrText: []string{"#1"}},
+			opt: ReadOptions{Columns: []string{"national_id"}}, wantErr: ErrMissingColumn, wantErrText: []string{"#1", "looks like data"}},
 		{name: "extra columns ignored", file: "t.csv", content: csvBytes("a,b,c,d\n1,2,3,4\n"),
 			opt: ReadOptions{Columns: []string{"c"}}, wantRows: 1},
 		{name: "semicolon file read with comma", file: "t.csv", content: csvBytes("a;b;c\n1;2;3\n"),
-			wantErr: ErrWrongDelimiter, wantErrText: []string{"';'"}},
-		{name: "tab file read with comma", file: "t.csv", content: csvBytes("a\tb\n1\t2\n"), wantErr: ErrWrongDelimiter},
+			opt: ReadOptions{Delimiter: ','}, wantErr: ErrWrongDelimiter, wantErrText: []string{"';'", "delimiter"}},
+		{name: "tab file read with comma", file: "t.csv", content: csvBytes("a\tb\n1\t2\n"),
+			opt: ReadOptions{Delimiter: ','}, wantErr: ErrWrongDelimiter},
+		{name: "comma file read with semicolon", file: "t.csv", content: csvBytes("a,b\n1,2\n"),
+			opt: ReadOptions{Delimiter: ';'}, wantErr: ErrWrongDelimiter},
+		{name: "semicolon detected", file: "t.csv", content: csvBytes("a;b;c\n1;\"x, y\";3\n"),
+			opt: ReadOptions{Columns: []string{"c", "b"}}, wantRows: 1},
+		{name: "tab detected", file: "t.csv", content: csvBytes("\xEF\xBB\xBFa\tb\r\n1\t2,5\r\n"),
+			opt: ReadOptions{Columns: []string{"a", "b"}}, wantRows: 1},
+		{name: "pipe detected", file: "t.csv", content: csvBytes("a|b\n1|2\n"),
+			opt: ReadOptions{Columns: []string{"b"}}, wantRows: 1},
+		{name: "two candidate delimiters: none guessed", file: "t.csv", content: csvBytes("a;b|c\n1;2|3\n"),
+			wantErr: ErrWrongDelimiter},
+		{name: "one-column file stays one column", file: "t.csv", content: csvBytes("record_id\n1;2\n"),
+			opt: ReadOptions{Columns: []string{"record_id"}}, wantRows: 1},
 		{name: "semicolon delimiter set", file: "t.csv", content: csvBytes("a;b;c\n1;2;3\n"),
 			opt: ReadOptions{Delimiter: ';'}, wantRows: 1},
 		{name: "ragged rows rejected", file: "t.csv", collect: true,
@@ -389,7 +422,7 @@ func TestBadFiles(t *testing.T) {
 		{name: "invalid UTF-8 csv", file: "t.csv", collect: true,
 			content:  csvBytes("a,full_name\n1,ok\n2,Nguy\xE1\xBB\n3,\xFFx\n"),
 			wantRows: 1, wantRejects: []Reject{{Row: 2, Column: "full_name", Reason: ReasonInvalidUTF8}, {Row: 3, Column: "full_name", Reason: ReasonInvalidUTF8}}},
-		{name: "invalid UTF-8 error names row and column", file: "t.csv",
+		{name: "invalid UTF-8 error names row and column", file: "t.csv", opt: ReadOptions{Columns: []string{"a", "full_name"}},
 			content: csvBytes("a,full_name\n1,ok\n2," + secret + "\xFF\n"), wantErr: ErrInvalidUTF8,
 			wantErrText: []string{"t.csv: row 2, column full_name: invalid UTF-8"}},
 		{name: "invalid UTF-8 parquet", file: "t.parquet", collect: true,
@@ -415,7 +448,9 @@ func TestBadFiles(t *testing.T) {
 			content:  tableBytes("parquet", []string{"a"}, [][]string{{"x"}, {bigCell}}),
 			wantRows: 1, wantRejects: []Reject{{Row: 2, Column: "a", Reason: ReasonCellTooLarge}}},
 		{name: "duplicate header", file: "t.csv", content: csvBytes("a,b,a\n1,2,3\n"),
-			wantErr: ErrDuplicateColumn, wantErrText: []string{"column a"}},
+			wantErr: ErrDuplicateColumn, wantErrText: []string{"columns 1 and 3"}},
+		{name: "duplicate header the config asks for", file: "t.csv", content: csvBytes("a,b,a\n1,2,3\n"),
+			opt: ReadOptions{Columns: []string{"a"}}, wantErr: ErrDuplicateColumn, wantErrText: []string{"column a", "columns 1 and 3"}},
 		{name: "duplicate header after trimming", file: "t.csv", content: csvBytes("a, a\n1,2\n"), wantErr: ErrDuplicateColumn},
 		{name: "empty header name", file: "t.csv", content: csvBytes("a,,c\n1,2,3\n"), wantErr: ErrBadHeader},
 		{name: "invalid UTF-8 header", file: "t.csv", content: csvBytes("a,\xFF\n1,2\n"), wantErr: ErrBadHeader},
@@ -462,7 +497,8 @@ func TestBadFiles(t *testing.T) {
 						t.Errorf("error %q does not contain %q", msg, s)
 					}
 				}
-				if strings.Contains(msg, secret) || strings.Contains(msg, "079123456789") {
+				if strings.Contains(msg, secret) || strings.Contains(msg, "079123456789") ||
+					strings.Contains(msg, secretName) || strings.Contains(msg, "Phố Huế") || strings.Contains(msg, "15/03/1990") {
 					t.Errorf("error %q contains a cell value", msg)
 				}
 				return
@@ -643,5 +679,226 @@ func TestListInputs(t *testing.T) {
 		if _, err := ListInputs(bad); err == nil {
 			t.Errorf("ListInputs(%v) gave no error", bad)
 		}
+	}
+}
+
+// TestListInputsBrokenLinks checks that a table in an input folder that
+// cannot be opened stops the listing with an error naming it, instead of
+// vanishing from the run (issue 19, item 1).
+func TestListInputsBrokenLinks(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(dir string) error
+	}{
+		{"dangling symlink", func(dir string) error {
+			return os.Symlink(filepath.Join(dir, "gone.csv"), filepath.Join(dir, "b.csv"))
+		}},
+		{"symlink loop", func(dir string) error {
+			if err := os.Symlink(filepath.Join(dir, "c.csv"), filepath.Join(dir, "b.csv")); err != nil {
+				return err
+			}
+			return os.Symlink(filepath.Join(dir, "b.csv"), filepath.Join(dir, "c.csv"))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "a.csv"), []byte("x\n1\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.make(dir); err != nil {
+				t.Skip(err)
+			}
+			got, err := ListInputs([]string{dir})
+			if err == nil {
+				t.Fatalf("ListInputs = %v, want an error for b.csv", got)
+			}
+			if !strings.Contains(err.Error(), filepath.Join(dir, "b.csv")) {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+	// A dangling link whose name is no table is not an input: still skipped.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.csv"), []byte("x\n1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone"), filepath.Join(dir, "notes.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ListInputs([]string{dir}); err != nil {
+		t.Errorf("a dangling non-table link: %v", err)
+	}
+}
+
+// TestDetectedDelimiterValues checks that a detected delimiter splits the
+// rows too, with quoting, and keeps commas inside cells.
+func TestDetectedDelimiterValues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "excel.csv")
+	content := "record_id;full_name;address\r\n1;" + secretName + ";\"" + secretAddr + "\"\r\n2;Lê Thị B;Huế, Thừa Thiên Huế\r\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := readAll(t, path, ReadOptions{Columns: []string{"record_id", "address"}, AsStrings: true}, false)
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	want := [][]string{{"1", secretAddr}, {"2", "Huế, Thừa Thiên Huế"}}
+	if !equalRows(res.rows, want) {
+		t.Errorf("rows %q, want %q", res.rows, want)
+	}
+}
+
+// utf16 encodes s as UTF-16 with a byte-order mark.
+func utf16(s string, bigEndian bool) []byte {
+	var b []byte
+	if bigEndian {
+		b = append(b, 0xFE, 0xFF)
+	} else {
+		b = append(b, 0xFF, 0xFE)
+	}
+	for _, r := range s {
+		var units []uint16
+		if r >= 0x10000 {
+			r -= 0x10000
+			units = []uint16{uint16(0xD800 + r>>10), uint16(0xDC00 + r&0x3FF)}
+		} else {
+			units = []uint16{uint16(r)}
+		}
+		for _, u := range units {
+			if bigEndian {
+				b = append(b, byte(u>>8), byte(u))
+			} else {
+				b = append(b, byte(u), byte(u>>8))
+			}
+		}
+	}
+	return b
+}
+
+// TestCSVEncodings checks UTF-16 files with a BOM are decoded, and a file
+// in an 8-bit code page fails saying so, after rejecting every row.
+func TestCSVEncodings(t *testing.T) {
+	text := "record_id\tfull_name\r\n1\tNguyễn Văn Ánh\r\n2\t" + secretName + " 😀\r\n"
+	for _, be := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "u16.csv")
+		if err := os.WriteFile(path, utf16(text, be), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		res := readAll(t, path, ReadOptions{Columns: []string{"record_id", "full_name"}}, false)
+		if res.err != nil {
+			t.Fatalf("big-endian %v: %v", be, res.err)
+		}
+		want := [][]string{{"1", "Nguyễn Văn Ánh"}, {"2", secretName + " 😀"}}
+		if !equalRows(res.rows, want) {
+			t.Errorf("big-endian %v: rows %q, want %q", be, res.rows, want)
+		}
+	}
+
+	// Windows-1258: "Nguyễn Văn Ánh" as ê + combining tilde, ă, Á.
+	cp1258 := "record_id,full_name\n1,Nguy\xEA\xDEn V\xE3n \xC1nh\n2,Tr\xE2\xECn Th\xEA\xD2\n3,L\xEA V\xE3n\n"
+	path := filepath.Join(t.TempDir(), "cp1258.csv")
+	if err := os.WriteFile(path, []byte(cp1258), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := readAll(t, path, ReadOptions{}, true)
+	if !errors.Is(res.err, ErrNotUTF8) {
+		t.Fatalf("error %v, want ErrNotUTF8", res.err)
+	}
+	if msg := res.err.Error(); !strings.Contains(msg, "Windows-1258") || !strings.Contains(msg, "all 3 rows") {
+		t.Errorf("error %q does not name the encoding and the rows", msg)
+	}
+	if len(res.rejects) != 3 {
+		t.Errorf("%d rejects, want every row (3) before the error", len(res.rejects))
+	}
+
+	// UTF-16 without a BOM: the header itself is unreadable; the error says why.
+	u16 := utf16("record_id,full_name\n1,x\n", false)[2:]
+	path = filepath.Join(t.TempDir(), "nobom.csv")
+	if err := os.WriteFile(path, u16, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res = readAll(t, path, ReadOptions{}, true)
+	if res.err == nil || !strings.Contains(res.err.Error(), "UTF-16 little-endian") {
+		t.Errorf("UTF-16 without BOM: error %v, want one naming UTF-16", res.err)
+	}
+
+	// Most rows invalid but some readable: delivered, with a warning.
+	mixed := "a,b\n1,ok\n2,L\xEA\n3,V\xE3n\n"
+	path = filepath.Join(t.TempDir(), "mixed.csv")
+	if err := os.WriteFile(path, []byte(mixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path, ReadOptions{OnReject: func(Reject) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.Next() {
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if w := r.Warnings(); len(w) != 1 || !strings.Contains(w[0], "2 of 3 rows") {
+		t.Errorf("warnings %q, want one about 2 of 3 rows", w)
+	}
+	r.Close()
+}
+
+// TestNumericColumnsAsText checks that typed numbers read as text keep
+// every digit without an exponent, and that each numeric column read as
+// text gets a warning naming it (issue 19, item 7).
+func TestNumericColumnsAsText(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	ids := array.NewInt64Builder(mem)
+	ids.AppendValues([]int64{1234567890, 79123456789}, nil)
+	phones := array.NewFloat64Builder(mem)
+	phones.AppendValues([]float64{329781457, 912345678.5}, nil)
+	small := array.NewFloat32Builder(mem)
+	small.AppendValues([]float32{1e7, 0.25}, nil)
+	names := array.NewStringBuilder(mem)
+	names.AppendValues([]string{"a", "b"}, nil)
+	cols := []arrow.Array{ids.NewArray(), phones.NewArray(), small.NewArray(), names.NewArray()}
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "national_id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "phone", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "f32", Type: arrow.PrimitiveTypes.Float32},
+		{Name: "full_name", Type: arrow.BinaryTypes.String},
+	}, nil)
+	rec := array.NewRecordBatch(sc, cols, 2)
+	for _, c := range cols {
+		c.Release()
+	}
+	path := filepath.Join(t.TempDir(), "typed.parquet")
+	writeBatch(t, path, rec)
+	r, err := Open(path, ReadOptions{Columns: []string{"national_id", "phone", "full_name"}, AsStrings: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got [][]string
+	for r.Next() {
+		b := r.Batch()
+		for i := 0; i < int(b.NumRows()); i++ {
+			row := []string{}
+			for _, c := range b.Columns() {
+				row = append(row, c.(*array.String).Value(i))
+			}
+			got = append(got, row)
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"1234567890", "329781457", "a"}, {"79123456789", "912345678.5", "b"}}
+	if !equalRows(got, want) {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+	w := r.Warnings()
+	if len(w) != 2 || !strings.Contains(w[0], "column national_id is stored as int64") ||
+		!strings.Contains(w[1], "column phone is stored as float64") || !strings.HasPrefix(w[0], path+": ") {
+		t.Errorf("warnings %q, want one for national_id and one for phone", w)
+	}
+	res := readAll(t, path, ReadOptions{Columns: []string{"f32"}, AsStrings: true}, false)
+	if res.err != nil || len(res.rows) != 2 || res.rows[0][0] != "10000000" || res.rows[1][0] != "0.25" {
+		t.Errorf("float32 as text: %q, %v; want 10000000 and 0.25", res.rows, res.err)
 	}
 }

@@ -2,6 +2,7 @@ package dataio
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -18,6 +19,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // ---- Parquet ----
@@ -290,6 +293,16 @@ type csvSource struct {
 	eof   bool
 }
 
+// Byte-order marks of UTF-16; a CSV that starts with one is decoded.
+var (
+	utf16LE = []byte{0xFF, 0xFE}
+	utf16BE = []byte{0xFE, 0xFF}
+)
+
+// sniffBytes is how much of a CSV is looked at to pick its delimiter and to
+// tell its encoding when it is not UTF-8.
+const sniffBytes = 64 << 10
+
 func openCSV(r *Reader) error {
 	f, err := os.Open(r.path)
 	if err != nil {
@@ -298,8 +311,20 @@ func openCSV(r *Reader) error {
 	src := &csvSource{r: r, f: f}
 	r.src = src
 	br := bufio.NewReaderSize(f, 1<<20)
-	if p, _ := br.Peek(3); string(p) == string(utf8BOM) {
+	p, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(p, utf8BOM):
 		br.Discard(3)
+	case bytes.HasPrefix(p, utf16LE), bytes.HasPrefix(p, utf16BE):
+		// Excel's "Unicode Text" and many Windows tools write UTF-16 with
+		// a BOM: decode it (the BOM picks the byte order and is dropped).
+		dec := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
+		br = bufio.NewReaderSize(transform.NewReader(br, dec), 1<<20)
+	}
+	head, _ := br.Peek(sniffBytes)
+	r.encodingHint = sniffEncoding(head, len(head) < sniffBytes)
+	if r.autoDelim {
+		r.opt.Delimiter = sniffDelimiter(head)
 	}
 	cr := csv.NewReader(br)
 	cr.Comma = r.opt.Delimiter
@@ -312,7 +337,7 @@ func openCSV(r *Reader) error {
 		return fmt.Errorf("%w: no header row", ErrEmptyFile)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBadHeader, err)
+		return fmt.Errorf("%w: %w%s", ErrBadHeader, err, r.notUTF8Hint())
 	}
 	if err := checkDelimiter(hdr, r.opt.Delimiter); err != nil {
 		return err
@@ -322,7 +347,7 @@ func openCSV(r *Reader) error {
 		h = strings.TrimSpace(h)
 		switch {
 		case !utf8.ValidString(h) || strings.IndexByte(h, 0) >= 0:
-			return fmt.Errorf("%w: the name of column %d is not valid UTF-8 text", ErrBadHeader, i+1)
+			return fmt.Errorf("%w: the name of column %d is not valid UTF-8 text%s", ErrBadHeader, i+1, r.notUTF8Hint())
 		case h == "":
 			return fmt.Errorf("%w: column %d has no name", ErrBadHeader, i+1)
 		}
@@ -342,6 +367,47 @@ func openCSV(r *Reader) error {
 	return nil
 }
 
+// sniffDelimiter picks the field separator of a CSV from its header line
+// (the start of the file): ',' unless the header is one column under ','
+// and splits into several under ';', tab or '|' (what Excel writes where
+// the decimal mark is a comma, as in Vietnam). When two of them split it,
+// the one giving more columns wins; a tie keeps ',', and checkDelimiter
+// then asks for the delimiter to be set.
+func sniffDelimiter(head []byte) rune {
+	line := head
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	fields := func(d rune) int {
+		cr := csv.NewReader(bytes.NewReader(line))
+		cr.Comma = d
+		cr.LazyQuotes = true
+		cr.FieldsPerRecord = -1
+		rec, err := cr.Read()
+		if err != nil {
+			return 0
+		}
+		return len(rec)
+	}
+	if fields(',') != 1 {
+		return ','
+	}
+	best, bestN, tie := ',', 1, false
+	for _, d := range []rune{';', '\t', '|'} {
+		n := fields(d)
+		switch {
+		case n > bestN:
+			best, bestN, tie = d, n, false
+		case n == bestN && n > 1:
+			tie = true
+		}
+	}
+	if tie {
+		return ','
+	}
+	return best
+}
+
 // checkDelimiter catches the common mistake of a ';', tab or '|'
 // separated file read with ',' (or the reverse): the header then parses as
 // one column whose name holds the real separator.
@@ -351,11 +417,60 @@ func checkDelimiter(hdr []string, delim rune) error {
 	}
 	for _, c := range []rune{',', ';', '\t', '|'} {
 		if c != delim && strings.ContainsRune(hdr[0], c) {
-			return fmt.Errorf("%w: the header has no %s but has %s; set the delimiter",
+			return fmt.Errorf("%w: the header has no %s but has %s; set the source's delimiter "+
+				"(delimiter in the config's sources, or --delimiter)",
 				ErrWrongDelimiter, strconv.QuoteRune(delim), strconv.QuoteRune(c))
 		}
 	}
 	return nil
+}
+
+// sniffEncoding names the likely encoding of a CSV start that is not UTF-8,
+// for messages; it returns "" when head is valid UTF-8. complete says head
+// is the whole file (else its last rune may be cut). Only byte statistics
+// are kept, never the text.
+func sniffEncoding(head []byte, complete bool) string {
+	if !complete {
+		cut := len(head)
+		for i := len(head) - 1; i >= 0 && i >= len(head)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(head[i]) {
+				cut = i
+				break
+			}
+		}
+		head = head[:cut]
+	}
+	if utf8.Valid(head) && bytes.IndexByte(head, 0) < 0 {
+		return ""
+	}
+	var even, odd, high, tones int
+	for i, c := range head {
+		switch {
+		case c == 0 && i%2 == 0:
+			even++
+		case c == 0:
+			odd++
+		case c >= 0x80:
+			high++
+			// The combining tone marks of Windows-1258 (grave, hook,
+			// tilde, acute, dot below): Vietnamese text in that code
+			// page is full of them.
+			if c == 0xCC || c == 0xD2 || c == 0xDE || c == 0xEC || c == 0xF2 {
+				tones++
+			}
+		}
+	}
+	switch {
+	case odd > len(head)/4 && odd > 4*even:
+		return "UTF-16 little-endian without a byte-order mark"
+	case even > len(head)/4 && even > 4*odd:
+		return "UTF-16 big-endian without a byte-order mark"
+	case high > 0 && tones*5 >= high:
+		return "Windows-1258 (Vietnamese)"
+	case high > 0:
+		return "an 8-bit code page such as Windows-1258, TCVN3 (ABC) or Windows-1252"
+	}
+	return ""
 }
 
 func (s *csvSource) next() (chunk, bool, error) {
@@ -380,7 +495,7 @@ func (s *csvSource) next() (chunk, bool, error) {
 			}
 			s.row++
 			gap = true
-			if err := r.reject(row, "", ReasonCSVSyntax); err != nil {
+			if err := r.reject(row, -1, ReasonCSVSyntax); err != nil {
 				return chunk{}, false, err
 			}
 			continue
@@ -388,14 +503,14 @@ func (s *csvSource) next() (chunk, bool, error) {
 		s.row++
 		if len(rec) != len(s.names) {
 			gap = true
-			if err := r.reject(row, "", ReasonRaggedRow); err != nil {
+			if err := r.reject(row, -1, ReasonRaggedRow); err != nil {
 				return chunk{}, false, err
 			}
 			continue
 		}
 		if j, reason := s.badCell(rec); reason != "" {
 			gap = true
-			if err := r.reject(row, r.schema.Field(j).Name, reason); err != nil {
+			if err := r.reject(row, j, reason); err != nil {
 				return chunk{}, false, err
 			}
 			continue

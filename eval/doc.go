@@ -36,9 +36,10 @@
 // when the pipeline has them. The threshold sweep and the pair-level
 // figures are pair decisions (weight ≥ threshold) without clustering, and
 // see only the pairs in the file; their recall's denominator is every true
-// pair. The threshold comes from manifest.json ("threshold":
-// {"match_weight": W, "match_probability": P}, or a bare number) unless
-// Options.Threshold overrides it; it does not change the clusters.
+// pair. The threshold comes from manifest.json (read by
+// runfolder.ReadManifest: "threshold": {"match_weight": W,
+// "match_probability": P}) unless Options.Threshold overrides it; it does
+// not change the clusters.
 //
 // # JSON report (schema_version 1)
 //

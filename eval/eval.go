@@ -1,13 +1,15 @@
 package eval
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // Options say what to evaluate. The zero value of every optional field
@@ -75,7 +77,7 @@ func Run(opts Options) (*Report, error) {
 		rep.TruthEntity = "febrl_rec_id"
 	}
 
-	as, notInTruth, err := assign(filepath.Join(opts.RunDir, "clusters.parquet"), t)
+	as, notInTruth, err := assign(filepath.Join(opts.RunDir, runfolder.FileClusters), t)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +99,7 @@ func Run(opts Options) (*Report, error) {
 	}
 	as = nil // the contingency rows are done; let the GC have them before the pairs pass
 
-	th, err := readThreshold(filepath.Join(opts.RunDir, "manifest.json"))
+	th, err := runThreshold(opts.RunDir)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +107,7 @@ func Run(opts Options) (*Report, error) {
 		th = &Threshold{MatchWeight: *opts.Threshold, Source: "flag"}
 	}
 	rep.Threshold = th
-	pairsPath := filepath.Join(opts.RunDir, "pairs.parquet")
+	pairsPath := filepath.Join(opts.RunDir, runfolder.FilePairs)
 	if _, err := os.Stat(pairsPath); err == nil {
 		thr := math.Inf(1) // no threshold: every pair is "below", FN samples still useful
 		if th != nil {
@@ -177,7 +179,7 @@ func blockingStats(s *pairStats, truePairs int64) *BlockingStats {
 // record (absent ones under AbsentKey) and the number of run records the
 // truth does not know.
 func assign(path string, t *truth) ([]Assignment, int64, error) {
-	tr, err := openTable(path, []string{"record_id", "cluster_id"}, 2)
+	tr, err := openTable(path, []string{runfolder.ColRecordID, runfolder.ColClusterID}, 2)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -198,10 +200,10 @@ func assign(path string, t *truth) ([]Assignment, int64, error) {
 				continue
 			}
 			if tr.cols[1].isNull(i) {
-				return nil, 0, fmt.Errorf("%s row %d column cluster_id: empty", path, tr.row+int64(i)+1)
+				return nil, 0, fmt.Errorf("%s row %d column %s: empty", path, tr.row+int64(i)+1, runfolder.ColClusterID)
 			}
 			if cl[k] != unset {
-				return nil, 0, fmt.Errorf("%s row %d column record_id: record appears twice in the run", path, tr.row+int64(i)+1)
+				return nil, 0, fmt.Errorf("%s row %d column %s: record appears twice in the run", path, tr.row+int64(i)+1, runfolder.ColRecordID)
 			}
 			cid = tr.cols[1].appendText(cid[:0], i)
 			cl[k] = ClusterKey(cid)
@@ -379,39 +381,21 @@ func addBits(dst []int64, m uint64) {
 	}
 }
 
-// readThreshold reads the run's threshold from manifest.json leniently:
-// a missing file or key gives nil, never an error; a malformed file does.
-func readThreshold(path string) (*Threshold, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+// runThreshold is the run's threshold from its manifest; nil when the
+// folder holds no manifest.json or the manifest records no threshold.
+func runThreshold(dir string) (*Threshold, error) {
+	m, err := runfolder.ReadManifest(dir)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, err
 	}
-	var m struct {
-		Threshold json.RawMessage `json:"threshold"`
-	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%s: not JSON: %w", path, err)
-	}
-	if len(m.Threshold) == 0 {
+	if m.Threshold == (runfolder.ThresholdInfo{}) {
 		return nil, nil
 	}
-	// Either {"match_weight": W, "match_probability": P} or a bare number
-	// (taken as a match weight).
-	var obj struct {
-		MatchWeight      *float64 `json:"match_weight"`
-		MatchProbability *float64 `json:"match_probability"`
-	}
-	if err := json.Unmarshal(m.Threshold, &obj); err == nil && obj.MatchWeight != nil {
-		return &Threshold{MatchWeight: *obj.MatchWeight, MatchProbability: obj.MatchProbability, Source: "manifest"}, nil
-	}
-	var w float64
-	if err := json.Unmarshal(m.Threshold, &w); err == nil {
-		return &Threshold{MatchWeight: w, Source: "manifest"}, nil
-	}
-	return nil, nil
+	p := m.Threshold.MatchProbability
+	return &Threshold{MatchWeight: m.Threshold.MatchWeight, MatchProbability: &p, Source: "manifest"}, nil
 }
 
 func runVerdicts(opts Options) (*Report, error) {

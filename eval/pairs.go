@@ -12,11 +12,12 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // pairCols are the fixed columns eval reads from pairs.parquet; the
 // `<comparison>_level` and `<comparison>_sim` columns follow them.
-var pairCols = []string{"left_id", "right_id", "match_weight", "match_probability", "blocking_rule"}
+var pairCols = []string{runfolder.ColLeftID, runfolder.ColRightID, runfolder.ColMatchWeight, runfolder.ColMatchProbability, runfolder.ColBlockingRule}
 
 // pairStats is what one pass over the pairs file yields.
 type pairStats struct {
@@ -42,13 +43,13 @@ func scanPairs(path string, t *truth, threshold, step float64, samples int) (*pa
 	cols := slices.Clone(pairCols)
 	var comps []string
 	for _, n := range names {
-		if c, ok := strings.CutSuffix(n, "_level"); ok {
+		if c, ok := strings.CutSuffix(n, runfolder.LevelSuffix); ok {
 			comps = append(comps, c)
 		}
 	}
 	slices.Sort(comps)
 	for _, c := range comps {
-		cols = append(cols, c+"_level", c+"_sim")
+		cols = append(cols, runfolder.LevelColumn(c), runfolder.SimColumn(c))
 	}
 	tr, err := openTable(path, cols, 3)
 	if err != nil {

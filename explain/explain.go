@@ -22,7 +22,6 @@
 package explain
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -40,7 +39,7 @@ import (
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/refdata"
-	"github.com/dedup-vn/dedup/report"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // Options says which pair to explain and how.
@@ -131,15 +130,18 @@ func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	m, err := readManifest(filepath.Join(opt.RunDir, pipeline.FileManifest))
+	m, err := runfolder.ReadManifest(opt.RunDir)
 	if err != nil {
 		return nil, err
+	}
+	if len(m.Inputs) == 0 {
+		return nil, fmt.Errorf("%s: lists no input files", filepath.Join(opt.RunDir, runfolder.FileManifest))
 	}
 	e := &Explanation{Threshold: m.Threshold.MatchWeight}
 	if d := cfg.Digest(); m.ConfigDigest != "" && d != m.ConfigDigest {
 		e.warn("the config's digest %.12s differs from the run's %.12s: values and levels may not be what the run computed (pass the run's --config)", d, m.ConfigDigest)
 	}
-	model, err := linkage.LoadModel(filepath.Join(opt.RunDir, pipeline.FileModel))
+	model, err := linkage.LoadModel(filepath.Join(opt.RunDir, runfolder.FileModel))
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +166,7 @@ func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 			fv, cf := &recs[k].Fields[f], &cfg.Fields[f]
 			fv.Normalized = display(st, cf, k, opt.ShowPII)
 			if !opt.ShowPII && (cf.Kind == config.KindNationalID || cf.Kind == config.KindPhone) {
-				fv.Raw = report.Mask(fv.Raw)
+				fv.Raw = runfolder.Mask(fv.Raw)
 			}
 		}
 	}
@@ -175,11 +177,11 @@ func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 	}
 
 	// The pair's row in pairs.parquet and its clusters.
-	stored, err := findPair(filepath.Join(opt.RunDir, pipeline.FilePairs), leftID, rightID, compiled)
+	stored, err := findPair(filepath.Join(opt.RunDir, runfolder.FilePairs), leftID, rightID, compiled)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.clusters(filepath.Join(opt.RunDir, pipeline.FileClusters), leftID, rightID); err != nil {
+	if err := e.clusters(filepath.Join(opt.RunDir, runfolder.FileClusters), leftID, rightID); err != nil {
 		return nil, err
 	}
 
@@ -302,21 +304,6 @@ func (e *Explanation) warn(format string, args ...any) {
 	e.Warnings = append(e.Warnings, fmt.Sprintf(format, args...))
 }
 
-func readManifest(path string) (*pipeline.Manifest, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("run manifest: %w", err)
-	}
-	var m pipeline.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(m.Inputs) == 0 {
-		return nil, fmt.Errorf("%s: lists no input files", path)
-	}
-	return &m, nil
-}
-
 // rawRow returns the raw value of every config field of row i and whether
 // the row was stored by the pipeline (a record id and some field value).
 func rawRow(st *pipeline.Records, cols []*array.String, i int, cells []string) ([][]byte, bool) {
@@ -331,7 +318,7 @@ func rawRow(st *pipeline.Records, cols []*array.String, i int, cells []string) (
 
 // eachInput streams every input file of the run with the columns a run
 // reads.
-func eachInput(columns []string, m *pipeline.Manifest, fn func(in pipeline.InputStat, r *dataio.Reader, cols []*array.String) (stop bool)) error {
+func eachInput(columns []string, m *runfolder.Manifest, fn func(in runfolder.InputStat, r *dataio.Reader, cols []*array.String) (stop bool)) error {
 	for _, in := range m.Inputs {
 		r, err := dataio.Open(in.File, dataio.ReadOptions{Columns: columns, AsStrings: true, OnReject: func(dataio.Reject) {}})
 		if err != nil {
@@ -359,12 +346,12 @@ func eachInput(columns []string, m *pipeline.Manifest, fn func(in pipeline.Input
 }
 
 // findRecords finds the first stored row of each id in the run's inputs.
-func findRecords(cfg *config.Config, st *pipeline.Records, m *pipeline.Manifest, ids []string) ([]Record, [][][]byte, error) {
+func findRecords(cfg *config.Config, st *pipeline.Records, m *runfolder.Manifest, ids []string) ([]Record, [][][]byte, error) {
 	cells := make([]string, len(st.InputColumns()))
 	recs := make([]Record, len(ids))
 	raws := make([][][]byte, len(ids))
 	found := 0
-	err := eachInput(st.InputColumns(), m, func(in pipeline.InputStat, r *dataio.Reader, cols []*array.String) bool {
+	err := eachInput(st.InputColumns(), m, func(in runfolder.InputStat, r *dataio.Reader, cols []*array.String) bool {
 		for i := 0; i < cols[0].Len(); i++ {
 			id := strings.TrimSpace(cols[0].Value(i))
 			for k, want := range ids {
@@ -399,7 +386,7 @@ func findRecords(cfg *config.Config, st *pipeline.Records, m *pipeline.Manifest,
 // scanFrequencies counts, over every record the pipeline stored, the
 // values of the term-frequency columns of comparisons comps, as the
 // pipeline's FreqTableOf does. It returns the tables and the record count.
-func scanFrequencies(cfg *config.Config, m *pipeline.Manifest, compiled *linkage.Compiled, comps []int) (map[string]*linkage.FreqTable, int64, error) {
+func scanFrequencies(cfg *config.Config, m *runfolder.Manifest, compiled *linkage.Compiled, comps []int) (map[string]*linkage.FreqTable, int64, error) {
 	st, err := pipeline.NewRecords(cfg)
 	if err != nil {
 		return nil, 0, err
@@ -408,7 +395,7 @@ func scanFrequencies(cfg *config.Config, m *pipeline.Manifest, compiled *linkage
 	hashes := make([][]uint64, len(comps))
 	var n int64
 	var scanErr error
-	err = eachInput(st.InputColumns(), m, func(_ pipeline.InputStat, _ *dataio.Reader, cols []*array.String) bool {
+	err = eachInput(st.InputColumns(), m, func(_ runfolder.InputStat, _ *dataio.Reader, cols []*array.String) bool {
 		for i := 0; i < cols[0].Len(); i++ {
 			raw, ok := rawRow(st, cols, i, cells)
 			if !ok {
@@ -455,9 +442,9 @@ func findPair(path, a, b string, compiled *linkage.Compiled) (*storedPair, error
 	if _, err := os.Stat(path); err != nil {
 		return nil, nil
 	}
-	cols := []string{"left_id", "right_id", "blocking_rule", "match_weight"}
+	cols := []string{runfolder.ColLeftID, runfolder.ColRightID, runfolder.ColBlockingRule, runfolder.ColMatchWeight}
 	for k := 0; k < compiled.Len(); k++ {
-		cols = append(cols, compiled.Spec(k).Name+"_level")
+		cols = append(cols, runfolder.LevelColumn(compiled.Spec(k).Name))
 	}
 	r, err := dataio.Open(path, dataio.ReadOptions{Columns: cols, AsStrings: true})
 	if err != nil {
@@ -474,7 +461,7 @@ func findPair(path, a, b string, compiled *linkage.Compiled) (*storedPair, error
 			}
 			p := &storedPair{rule: rec.Column(2).(*array.String).Value(i)}
 			if p.weight, err = strconv.ParseFloat(rec.Column(3).(*array.String).Value(i), 64); err != nil {
-				return nil, fmt.Errorf("%s: row of the pair: match_weight: %w", path, err)
+				return nil, fmt.Errorf("%s: row of the pair: %s: %w", path, cols[3], err)
 			}
 			for k := 0; k < compiled.Len(); k++ {
 				v, err := strconv.Atoi(rec.Column(4 + k).(*array.String).Value(i))
@@ -492,10 +479,10 @@ func findPair(path, a, b string, compiled *linkage.Compiled) (*storedPair, error
 // clusters looks both records up in clusters.parquet.
 func (e *Explanation) clusters(path, a, b string) error {
 	if _, err := os.Stat(path); err != nil {
-		e.warn("no %s: cluster membership unknown", pipeline.FileClusters)
+		e.warn("no %s: cluster membership unknown", runfolder.FileClusters)
 		return nil
 	}
-	r, err := dataio.Open(path, dataio.ReadOptions{Columns: []string{"record_id", "cluster_id"}, AsStrings: true})
+	r, err := dataio.Open(path, dataio.ReadOptions{Columns: []string{runfolder.ColRecordID, runfolder.ColClusterID}, AsStrings: true})
 	if err != nil {
 		return err
 	}
@@ -557,7 +544,7 @@ func display(st *pipeline.Records, f *config.Field, row int, showPII bool) strin
 		if showPII {
 			return string(b)
 		}
-		return report.Mask(string(b))
+		return runfolder.Mask(string(b))
 	}
 	str := func(role string) []byte { return st.Bytes(f.Name, role, row) }
 	num := func(role string) int32 { return st.Int32(f.Name, role, row) }

@@ -18,18 +18,19 @@ import (
 	"github.com/dedup-vn/dedup/gen"
 	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/progress"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 var (
 	fixOnce sync.Once
 	fixDir  string
 	fixRun  string
-	fixMan  *pipeline.Manifest
+	fixMan  *runfolder.Manifest
 	fixErr  error
 )
 
 // testRun generates a small register and runs the pipeline once.
-func testRun(t *testing.T) (string, *pipeline.Manifest) {
+func testRun(t *testing.T) (string, *runfolder.Manifest) {
 	t.Helper()
 	fixOnce.Do(func() {
 		if fixDir, fixErr = os.MkdirTemp("", "dedup-explain-test-"); fixErr != nil {
@@ -65,7 +66,7 @@ type pairRow struct {
 
 func readPairs(t *testing.T, run string) []pairRow {
 	t.Helper()
-	r, err := dataio.Open(filepath.Join(run, pipeline.FilePairs), dataio.ReadOptions{Columns: []string{"left_id", "right_id", "blocking_rule", "match_weight"}})
+	r, err := dataio.Open(filepath.Join(run, runfolder.FilePairs), dataio.ReadOptions{Columns: []string{runfolder.ColLeftID, runfolder.ColRightID, runfolder.ColBlockingRule, runfolder.ColMatchWeight}})
 	if err != nil {
 		t.Fatal(err)
 	}

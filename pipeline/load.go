@@ -113,6 +113,7 @@ func (r *runner) load(ctx context.Context) error {
 		workers[i] = newWorker(r.cfg, plan)
 	}
 	var reader *dataio.Reader
+	var fileWarnings []string // the readers' (numeric columns, encodings)
 	fileIdx := -1
 	nextFile := func() error {
 		for {
@@ -120,6 +121,9 @@ func (r *runner) load(ctx context.Context) error {
 				if err := reader.Err(); err != nil {
 					return err
 				}
+				// nextFile runs on the pool's reading goroutine: the
+				// warnings go to the manifest after the pool is done.
+				fileWarnings = append(fileWarnings, reader.Warnings()...)
 				// Rejected rows were read too: rows in counts both.
 				r.inputs[fileIdx].Rows = reader.RowsRead() + reader.RowsRejected()
 				reader.Close()
@@ -135,6 +139,7 @@ func (r *runner) load(ctx context.Context) error {
 				Columns:   plan.columns,
 				AsStrings: true,
 				BatchSize: r.opt.BatchSize,
+				Delimiter: r.cfg.Sources[f.source].DelimiterRune(),
 				OnReject: func(rj dataio.Reject) {
 					r.addReject(rejectRow{source: f.source, file: fi, row: rj.Row, column: rj.Column, reason: rj.Reason})
 				},
@@ -235,6 +240,9 @@ func (r *runner) load(ctx context.Context) error {
 	}
 	if err != nil {
 		return err
+	}
+	for _, w := range fileWarnings {
+		r.warnf("%s", w)
 	}
 	if r.sp != nil {
 		err = r.finishSpill()

@@ -1,119 +1,18 @@
 package pipeline
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
-// Manifest is manifest.json of a run: what went in, what came out, and how
-// long each stage took. Every row read is either clustered or rejected, and
-// RowsIn = RowsClustered + RowsRejected always holds.
-type Manifest struct {
-	Tool         string `json:"tool"`
-	ConfigDigest string `json:"config_digest"`
-	Mode         string `json:"mode"`
-	Workers      int    `json:"workers"`
-	// MemoryBudgetBytes is the --memory budget the run kept its heap under.
-	MemoryBudgetBytes int64            `json:"memory_budget_bytes"`
-	Inputs            []InputStat      `json:"inputs"`
-	RowsIn            int64            `json:"rows_in"`
-	RowsClustered     int64            `json:"rows_clustered"`
-	RowsRejected      int64            `json:"rows_rejected"`
-	RejectReasons     map[string]int64 `json:"reject_reasons"`
-	Blocking          []RuleStat       `json:"blocking"`
-	Pairs             PairStats        `json:"pairs"`
-	Threshold         ThresholdInfo    `json:"threshold"`
-	Model             ModelInfo        `json:"model"`
-	Clusters          ClusterStats     `json:"clusters"`
-	Outputs           []string         `json:"outputs"`
-	Stages            []StageTiming    `json:"stages"`
-	WallSeconds       float64          `json:"wall_seconds"`
-	PeakHeapBytes     uint64           `json:"peak_heap_bytes"`
-	Warnings          []string         `json:"warnings,omitempty"`
-	// Spill is set when the records were kept on disk.
-	Spill *SpillStat `json:"spill,omitempty"`
-}
-
-// SpillStat describes a spilled run's use of the disk.
-type SpillStat struct {
-	// RecordBytes is the size of the records' spill file (compressed).
-	RecordBytes int64 `json:"record_bytes"`
-	// PartitionRows is the most records one partition holds.
-	PartitionRows int `json:"partition_rows"`
-	// Partitions is the number of partitions of each blocking rule.
-	Partitions []int `json:"partitions"`
-	// PartitionBytes is what the partitions of all rules wrote to disk.
-	PartitionBytes int64 `json:"partition_bytes"`
-}
-
-// InputStat counts the rows of one input file.
-type InputStat struct {
-	Source   string `json:"source"`
-	File     string `json:"file"`
-	Rows     int64  `json:"rows"`
-	Rejected int64  `json:"rejected"`
-}
-
-// RuleStat describes one blocking rule's candidate pairs.
-type RuleStat struct {
-	Name          string  `json:"name"`
-	KeyedRecords  int64   `json:"keyed_records"`
-	Blocks        int64   `json:"blocks"`
-	LargestBlocks []int64 `json:"largest_blocks"`
-	NaivePairs    int64   `json:"naive_pairs"`
-	Pairs         int64   `json:"pairs"`
-	CappedBlocks  int64   `json:"capped_blocks"`
-	CappedRecords int64   `json:"capped_records"`
-}
-
-// PairStats counts pairs through scoring.
-type PairStats struct {
-	Candidates         int64 `json:"candidates"`
-	Written            int64 `json:"written"`
-	Accepted           int64 `json:"accepted"`
-	CannotLinkRejected int64 `json:"cannot_link_rejected"`
-}
-
-// ThresholdInfo is the merge threshold in both scales.
-type ThresholdInfo struct {
-	MatchWeight      float64 `json:"match_weight"`
-	MatchProbability float64 `json:"match_probability"`
-}
-
-// ModelInfo says where the model came from.
-type ModelInfo struct {
-	File         string `json:"file"`
-	Trained      bool   `json:"trained"`
-	USamplePairs int64  `json:"u_sample_pairs"`
-	EMIterations int    `json:"em_iterations"`
-}
-
-// ClusterStats summarizes the clusters.
-type ClusterStats struct {
-	Clusters   int64            `json:"clusters"`
-	Singletons int64            `json:"singletons"`
-	Largest    int64            `json:"largest"`
-	SizeCounts map[string]int64 `json:"size_counts"`
-	Golden     int64            `json:"golden_records"`
-}
-
-// StageTiming is the wall time of one stage.
-type StageTiming struct {
-	Name    string  `json:"name"`
-	Seconds float64 `json:"seconds"`
-	// CPUSeconds is the process's user+system CPU time in the stage: near
-	// Seconds × workers when the stage keeps every core busy.
-	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
-	// PeakRSSBytes is the process's peak resident memory so far, at the
-	// end of the stage: the first stage where it jumps is the one to shrink.
-	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
-}
+// The run's manifest (runfolder.Manifest) is filled by the stages; this
+// file times them and writes it.
 
 // stageTimer records stage timings in order.
 type stageTimer struct {
-	stages   []StageTiming
+	stages   []runfolder.StageTiming
 	start    time.Time
 	startCPU float64
 	name     string
@@ -131,7 +30,7 @@ func (t *stageTimer) end() {
 		return
 	}
 	cpu, rss := processUsage()
-	s := StageTiming{Name: t.name, Seconds: time.Since(t.start).Seconds(), CPUSeconds: cpu - t.startCPU, PeakRSSBytes: rss}
+	s := runfolder.StageTiming{Name: t.name, Seconds: time.Since(t.start).Seconds(), CPUSeconds: cpu - t.startCPU, PeakRSSBytes: rss}
 	t.stages = append(t.stages, s)
 	if t.log != nil {
 		t.log("stage %-14s %8.2fs wall %8.2fs CPU  peak RSS %6d MiB", s.Name, s.Seconds, s.CPUSeconds, s.PeakRSSBytes>>20)
@@ -139,10 +38,10 @@ func (t *stageTimer) end() {
 	t.name = ""
 }
 
-func writeManifest(path string, m *Manifest) error {
-	data, err := json.MarshalIndent(m, "", "  ")
+func writeManifest(path string, m *runfolder.Manifest) error {
+	data, err := m.Marshal()
 	if err != nil {
 		return err
 	}
-	return dataio.WriteFileAtomic(path, append(data, '\n'))
+	return dataio.WriteFileAtomic(path, data)
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -16,17 +17,8 @@ import (
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/runfolder"
 	"github.com/dedup-vn/dedup/survive"
-)
-
-// Output file names in the run folder.
-const (
-	FileClusters = "clusters.parquet"
-	FilePairs    = "pairs.parquet"
-	FileGolden   = "golden.parquet"
-	FileRejects  = "rejects.parquet"
-	FileModel    = "model.json"
-	FileManifest = "manifest.json"
 )
 
 const outBatchRows = 64 * 1024
@@ -68,7 +60,7 @@ func (o *outputs) writeModel(m *linkage.Model) error {
 }
 
 // commit publishes every output, then the model and the manifest.
-func (o *outputs) commit(m *Manifest) error {
+func (o *outputs) commit(m *runfolder.Manifest) error {
 	// Finish every file before renaming any, so that a full disk leaves no
 	// output published without the others.
 	for _, w := range o.writers {
@@ -83,13 +75,36 @@ func (o *outputs) commit(m *Manifest) error {
 		m.Outputs = append(m.Outputs, strings.TrimPrefix(w.Path(), o.dir+string(os.PathSeparator)))
 	}
 	if o.model != nil {
-		if err := dataio.WriteFileAtomic(outputPath(o.dir, FileModel), o.model); err != nil {
+		if err := dataio.WriteFileAtomic(outputPath(o.dir, runfolder.FileModel), o.model); err != nil {
 			return err
 		}
-		m.Outputs = append(m.Outputs, FileModel)
+		m.Outputs = append(m.Outputs, runfolder.FileModel)
 	}
-	m.Outputs = append(m.Outputs, FileManifest)
-	return writeManifest(outputPath(o.dir, FileManifest), m)
+	m.Outputs = append(m.Outputs, runfolder.FileManifest)
+	return writeManifest(outputPath(o.dir, runfolder.FileManifest), m)
+}
+
+// keepRejects publishes rejects.parquet alone when the run fails on its
+// input (a file not in UTF-8, nothing left to link): the rejected rows are
+// how the user finds the fault. No manifest is written, so the folder is
+// not taken for a finished run. It returns runErr, saying where the
+// rejects are, or joined with a failure to write them.
+func (o *outputs) keepRejects(r *runner, runErr error) error {
+	s := r.rejects
+	if o.plan || s.w == nil || s.count == 0 {
+		return runErr
+	}
+	err := s.flush()
+	if err == nil {
+		err = s.w.Finish()
+	}
+	if err == nil {
+		err = s.w.Commit()
+	}
+	if err != nil {
+		return errors.Join(runErr, fmt.Errorf("cannot write %s: %w", runfolder.FileRejects, err))
+	}
+	return fmt.Errorf("%w (%d rejected rows, with their reasons, in %s)", runErr, s.count, s.w.Path())
 }
 
 // rejectSink streams rejects.parquet.
@@ -102,16 +117,10 @@ type rejectSink struct {
 	err     error
 }
 
-var rejectSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "source", Type: arrow.BinaryTypes.String},
-	{Name: "file", Type: arrow.BinaryTypes.String},
-	{Name: "row", Type: arrow.PrimitiveTypes.Int64},
-	{Name: "column", Type: arrow.BinaryTypes.String},
-	{Name: "reason", Type: arrow.BinaryTypes.String},
-}, nil)
+var rejectSchema = runfolder.RejectsSchema
 
 func (o *outputs) rejectSink(r *runner) (*rejectSink, error) {
-	w, err := o.create(FileRejects, rejectSchema)
+	w, err := o.create(runfolder.FileRejects, rejectSchema)
 	if err != nil {
 		return nil, err
 	}
@@ -160,24 +169,12 @@ type pairsWriter struct {
 }
 
 func (o *outputs) pairsWriter(r *runner, sc *scorer) (*pairsWriter, error) {
-	fields := []arrow.Field{
-		{Name: "left_id", Type: arrow.BinaryTypes.String},
-		{Name: "right_id", Type: arrow.BinaryTypes.String},
-		{Name: "left_source", Type: arrow.BinaryTypes.String},
-		{Name: "right_source", Type: arrow.BinaryTypes.String},
-		{Name: "blocking_rule", Type: arrow.BinaryTypes.String},
+	names := make([]string, sc.width)
+	for k := range names {
+		names[k] = sc.compiled.Spec(k).Name
 	}
-	for k := 0; k < sc.width; k++ {
-		name := sc.compiled.Spec(k).Name
-		fields = append(fields,
-			arrow.Field{Name: name + "_level", Type: arrow.PrimitiveTypes.Int8},
-			arrow.Field{Name: name + "_sim", Type: arrow.PrimitiveTypes.Float32})
-	}
-	fields = append(fields,
-		arrow.Field{Name: "match_weight", Type: arrow.PrimitiveTypes.Float64},
-		arrow.Field{Name: "match_probability", Type: arrow.PrimitiveTypes.Float64})
-	schema := arrow.NewSchema(fields, nil)
-	w, err := o.create(FilePairs, schema)
+	schema := runfolder.PairsSchema(names)
+	w, err := o.create(runfolder.FilePairs, schema)
 	if err != nil {
 		return nil, err
 	}
@@ -223,21 +220,17 @@ func (p *pairsWriter) flush() error {
 	return p.w.Write(rec)
 }
 
-var clusterSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "record_id", Type: arrow.BinaryTypes.String},
-	{Name: "source", Type: arrow.BinaryTypes.String},
-	{Name: "cluster_id", Type: arrow.BinaryTypes.String},
-}, nil)
+var clusterSchema = runfolder.ClustersSchema
 
 // writeClusters writes clusters.parquet in input order and returns the
 // cluster statistics and the rows written. It runs beside writeGolden, so
 // it touches no shared state but its own writer.
-func writeClusters(ctx context.Context, r *runner, w *dataio.Writer, res *cluster.Result) (ClusterStats, int64, error) {
+func writeClusters(ctx context.Context, r *runner, w *dataio.Writer, res *cluster.Result) (runfolder.ClusterStats, int64, error) {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, clusterSchema)
 	defer b.Release()
 	var id []byte
 	var rows int64
-	stats := ClusterStats{SizeCounts: map[string]int64{}}
+	stats := runfolder.ClusterStats{SizeCounts: map[string]int64{}}
 	// add writes the rows of st, which are the run's rows first, first+1, ...
 	add := func(first int, st *store) error {
 		for i := 0; i < st.n; i++ {
@@ -307,17 +300,17 @@ func (o *outputs) writeResults(ctx context.Context, r *runner, res *cluster.Resu
 	if err := r.rejects.flush(); err != nil {
 		return err
 	}
-	cw, err := o.create(FileClusters, clusterSchema)
+	cw, err := o.create(runfolder.FileClusters, clusterSchema)
 	if err != nil {
 		return err
 	}
 	g := survive.New(r.cfg)
-	gw, err := o.create(FileGolden, g.Schema())
+	gw, err := o.create(runfolder.FileGolden, g.Schema())
 	if err != nil {
 		return err
 	}
 	var (
-		stats        ClusterStats
+		stats        runfolder.ClusterStats
 		rows, golden int64
 		cerr, gerr   error
 		wg           sync.WaitGroup

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // PrepareOutDir readies an existing output folder for a new run. It
@@ -32,8 +34,8 @@ func PrepareOutDir(dir string) error {
 			return fmt.Errorf("cannot remove a stale temporary file: %w", err)
 		}
 	}
-	if err := os.Remove(filepath.Join(dir, FileManifest)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("cannot remove the previous %s: %w", FileManifest, err)
+	if err := os.Remove(filepath.Join(dir, runfolder.FileManifest)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("cannot remove the previous %s: %w", runfolder.FileManifest, err)
 	}
 	return nil
 }

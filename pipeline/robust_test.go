@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 func TestIsWriterTemp(t *testing.T) {
@@ -32,16 +33,16 @@ func TestPrepareOutDir(t *testing.T) {
 	dir := t.TempDir()
 	// A writer that is never committed leaves its temporary file, as a
 	// killed run does.
-	w, err := dataio.Create(filepath.Join(dir, FileClusters), dataio.StringSchema("a"))
+	w, err := dataio.Create(filepath.Join(dir, runfolder.FileClusters), dataio.StringSchema("a"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = w // deliberately neither committed nor aborted
 	for name, data := range map[string]string{
-		FileGolden:            "finished output",
-		FileManifest:          "{}",
-		"notes.txt":           "user file",
-		".model.json.tmp-977": "partial",
+		runfolder.FileGolden:   "finished output",
+		runfolder.FileManifest: "{}",
+		"notes.txt":            "user file",
+		".model.json.tmp-977":  "partial",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
 			t.Fatal(err)
@@ -61,7 +62,7 @@ func TestPrepareOutDir(t *testing.T) {
 	for _, e := range entries {
 		got = append(got, e.Name())
 	}
-	want := []string{".sub.tmp-1", FileGolden, "notes.txt"}
+	want := []string{".sub.tmp-1", runfolder.FileGolden, "notes.txt"}
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("after PrepareOutDir: %v, want %v", got, want)

@@ -20,8 +20,10 @@ import (
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/cluster"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/progress"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // Options are the run's settings that are not part of the job config.
@@ -54,7 +56,7 @@ type runner struct {
 	cfg       *config.Config
 	opt       Options
 	files     []inputFile
-	inputs    []InputStat
+	inputs    []runfolder.InputStat
 	st        *store
 	sp        *spillState // nil unless the records were spilled to disk
 	spilling  atomic.Bool // sp is set: load's workers prepare batches for it
@@ -64,7 +66,7 @@ type runner struct {
 	rowsIn    int64
 	progress  *progress.Reporter
 	timer     stageTimer
-	manifest  Manifest
+	manifest  runfolder.Manifest
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -83,6 +85,10 @@ func (r *runner) warnf(format string, args ...any) {
 	}
 }
 
+// errTooFewRecords stops a run that has nothing to link, often because
+// every row was rejected.
+var errTooFewRecords = errors.New("fewer than two usable records: nothing to link")
+
 func (r *runner) addReject(rj rejectRow) {
 	r.rejects.add(rj)
 	r.inputs[rj.file].Rejected++
@@ -90,7 +96,7 @@ func (r *runner) addReject(rj rejectRow) {
 
 // Run executes a whole `dedup run`. On error no output file is left half
 // written: every output is published by rename only when complete.
-func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error) {
+func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manifest, error) {
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -109,7 +115,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 		return nil, err
 	}
 	for _, f := range r.files {
-		r.inputs = append(r.inputs, InputStat{Source: cfg.Sources[f.source].Name, File: f.path})
+		r.inputs = append(r.inputs, runfolder.InputStat{Source: cfg.Sources[f.source].Name, File: f.path})
 	}
 	if len(r.files) > 1<<16-1 {
 		return nil, fmt.Errorf("%d input files: at most 65535", len(r.files))
@@ -139,6 +145,9 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	err = r.load(ctx)
 	r.progress.Done()
 	if err != nil {
+		if errors.Is(err, dataio.ErrNotUTF8) {
+			err = out.keepRejects(r, err)
+		}
 		return nil, err
 	}
 	r.logf("loaded %d records from %d files (%d rejected); record store %d MiB of a %d MiB budget",
@@ -174,6 +183,9 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	r.timer.begin("train")
 	sc, err := r.newScorer(ctx, ix)
 	if err != nil {
+		if errors.Is(err, errTooFewRecords) {
+			err = out.keepRejects(r, err)
+		}
 		return nil, err
 	}
 	if err := out.writeModel(sc.model); err != nil {
@@ -249,7 +261,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	m.RowsIn = r.rowsIn
 	m.RowsRejected = r.rejects.count
 	m.RejectReasons = r.rejects.reasons
-	m.Threshold = ThresholdInfo{MatchWeight: threshold, MatchProbability: linkage.Probability(threshold)}
+	m.Threshold = runfolder.ThresholdInfo{MatchWeight: threshold, MatchProbability: linkage.Probability(threshold)}
 	m.Stages = r.timer.stages
 	m.WallSeconds = time.Since(start).Seconds()
 	var ms runtime.MemStats
@@ -264,14 +276,14 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*Manifest, error
 	return m, nil
 }
 
-func ruleStats(stats []blocking.RuleStats) []RuleStat {
-	out := make([]RuleStat, len(stats))
+func ruleStats(stats []blocking.RuleStats) []runfolder.RuleStat {
+	out := make([]runfolder.RuleStat, len(stats))
 	for i, s := range stats {
 		var largest []int64
 		for _, b := range s.Largest {
 			largest = append(largest, int64(b.Size))
 		}
-		out[i] = RuleStat{
+		out[i] = runfolder.RuleStat{
 			Name: s.Name, KeyedRecords: int64(s.Records), Blocks: int64(s.Blocks), LargestBlocks: largest,
 			NaivePairs: s.NaivePairs, Pairs: s.Pairs, CappedBlocks: int64(s.CappedBlocks), CappedRecords: s.CappedRecords,
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/dedup-vn/dedup/eval"
 	"github.com/dedup-vn/dedup/gen"
 	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 var (
@@ -46,7 +47,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func runOnce(t *testing.T, cfg *config.Config, workers int, inputs ...string) (string, *Manifest) {
+func runOnce(t *testing.T, cfg *config.Config, workers int, inputs ...string) (string, *runfolder.Manifest) {
 	t.Helper()
 	out := t.TempDir()
 	m, err := Run(context.Background(), cfg, Options{OutDir: out, Inputs: inputs, Workers: workers, BatchSize: 1000, Progress: quietProgress})
@@ -75,7 +76,7 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 	for _, workers := range []int{1, 2, 3} {
 		out, m := runOnce(t, config.Default(), workers, in)
 		got := map[string]string{}
-		for _, f := range []string{FileClusters, FilePairs, FileGolden, FileRejects, FileModel} {
+		for _, f := range []string{runfolder.FileClusters, runfolder.FilePairs, runfolder.FileGolden, runfolder.FileRejects, runfolder.FileModel} {
 			got[f] = fileDigest(t, filepath.Join(out, f))
 		}
 		if m.RowsIn != m.RowsClustered+m.RowsRejected {
@@ -138,7 +139,7 @@ func TestBadRowsAreAccounted(t *testing.T) {
 			t.Errorf("reject reason %s counted %d times, want 1 (all: %v)", reason, m.RejectReasons[reason], m.RejectReasons)
 		}
 	}
-	for _, f := range []string{FileClusters, FilePairs, FileGolden, FileRejects, FileManifest} {
+	for _, f := range []string{runfolder.FileClusters, runfolder.FilePairs, runfolder.FileGolden, runfolder.FileRejects, runfolder.FileManifest} {
 		st, err := os.Stat(filepath.Join(out, f))
 		if err != nil {
 			t.Fatal(err)
@@ -197,7 +198,7 @@ func TestTrainingSample(t *testing.T) {
 	if over < 2 {
 		t.Fatalf("only %d rules over %d pairs: the register is too small to sample", over, cap)
 	}
-	fullModel, err := linkage.LoadModel(filepath.Join(fullOut, FileModel))
+	fullModel, err := linkage.LoadModel(filepath.Join(fullOut, runfolder.FileModel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestTrainingSample(t *testing.T) {
 	for _, workers := range []int{1, 2} {
 		out, m := runOnce(t, cfg, workers, in)
 		got := map[string]string{}
-		for _, f := range []string{FileClusters, FilePairs, FileModel} {
+		for _, f := range []string{runfolder.FileClusters, runfolder.FilePairs, runfolder.FileModel} {
 			got[f] = fileDigest(t, filepath.Join(out, f))
 		}
 		if want != nil {
@@ -219,11 +220,11 @@ func TestTrainingSample(t *testing.T) {
 			continue
 		}
 		want = got
-		sampled, err := linkage.LoadModel(filepath.Join(out, FileModel))
+		sampled, err := linkage.LoadModel(filepath.Join(out, runfolder.FileModel))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got[FileModel] == fileDigest(t, filepath.Join(fullOut, FileModel)) {
+		if got[runfolder.FileModel] == fileDigest(t, filepath.Join(fullOut, runfolder.FileModel)) {
 			t.Error("the sampled model equals the full one: nothing was sampled")
 		}
 		if r := sampled.Lambda / fullModel.Lambda; r < 0.5 || r > 2 {
@@ -248,7 +249,7 @@ func TestEMFixU(t *testing.T) {
 		cfg := config.Default()
 		cfg.Model.EMFixU = fix
 		out, _ := runOnce(t, cfg, 2, in)
-		m, err := linkage.LoadModel(filepath.Join(out, FileModel))
+		m, err := linkage.LoadModel(filepath.Join(out, runfolder.FileModel))
 		if err != nil {
 			t.Fatal(err)
 		}

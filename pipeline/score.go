@@ -12,6 +12,7 @@ import (
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/internal/prefetch"
 	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // scorer holds the compiled comparisons, one comparer per worker and the
@@ -131,14 +132,14 @@ func (r *runner) newScorer(ctx context.Context, ix *blocking.Index) (*scorer, er
 			return nil, fmt.Errorf("model %s does not fit the config: %w", r.opt.ModelPath, err)
 		}
 		sc.model = m
-		r.manifest.Model = ModelInfo{File: r.opt.ModelPath}
+		r.manifest.Model = runfolder.ModelInfo{File: r.opt.ModelPath}
 	} else if err := r.train(ctx, ix, sc); err != nil {
 		return nil, err
 	}
 	if r.cfg.Threshold.MatchWeight != nil {
 		sc.threshold = *r.cfg.Threshold.MatchWeight
 	} else {
-		p := r.cfg.Threshold.MatchProbability
+		p := *r.cfg.Threshold.MatchProbability
 		sc.threshold = math.Log2(p / (1 - p))
 	}
 	sc.floor = r.cfg.Output.PairsMinWeight
@@ -153,7 +154,7 @@ func (r *runner) newScorer(ctx context.Context, ix *blocking.Index) (*scorer, er
 func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) error {
 	live := r.liveRows()
 	if len(live) < 2 {
-		return fmt.Errorf("fewer than two usable records: nothing to link")
+		return errTooFewRecords
 	}
 	d := &linkage.TrainingData{
 		Seed:     r.cfg.Seed,
@@ -178,7 +179,7 @@ func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) erro
 	if sc.model, err = linkage.Train(sc.compiled, d); err != nil {
 		return err
 	}
-	r.manifest.Model = ModelInfo{File: "model.json", Trained: true, USamplePairs: int64(r.cfg.Model.USamplePairs), EMIterations: sc.model.Training.EMIterations}
+	r.manifest.Model = runfolder.ModelInfo{File: runfolder.FileModel, Trained: true, USamplePairs: int64(r.cfg.Model.USamplePairs), EMIterations: sc.model.Training.EMIterations}
 	return nil
 }
 

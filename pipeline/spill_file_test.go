@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // spillTestStore loads a few hundred generated records into a store.
@@ -29,7 +30,7 @@ func loadStore(t *testing.T, cfg *config.Config, inputs []string, batch int) *st
 		t.Fatal(err)
 	}
 	for _, f := range r.files {
-		r.inputs = append(r.inputs, InputStat{Source: cfg.Sources[f.source].Name, File: f.path})
+		r.inputs = append(r.inputs, runfolder.InputStat{Source: cfg.Sources[f.source].Name, File: f.path})
 	}
 	o := newOutputs(out, false)
 	defer o.abort()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // TestSpillSameOutput: a run that keeps its records on disk and scores
@@ -34,7 +35,7 @@ func TestSpillSameOutput(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, f := range []string{FileClusters, FilePairs, FileGolden, FileRejects, FileModel} {
+				for _, f := range []string{runfolder.FileClusters, runfolder.FilePairs, runfolder.FileGolden, runfolder.FileRejects, runfolder.FileModel} {
 					if got, want := fileDigest(t, filepath.Join(out, f)), fileDigest(t, filepath.Join(mem, f)); got != want {
 						t.Errorf("workers %d, partitions of %d rows: %s differs from the in-memory run's", tc.workers, tc.partitionRows, f)
 					}

@@ -10,6 +10,7 @@ import (
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // SpillMode says when a run keeps its records on disk.
@@ -182,7 +183,7 @@ func (r *runner) finishSpill() error {
 	if r.opt.spillPartitionRows > 0 {
 		sp.maxRows = r.opt.spillPartitionRows
 	}
-	r.manifest.Spill = &SpillStat{RecordBytes: sp.records.size, PartitionRows: sp.maxRows}
+	r.manifest.Spill = &runfolder.SpillStat{RecordBytes: sp.records.size, PartitionRows: sp.maxRows}
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,8 +16,8 @@ import (
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/eval"
 	"github.com/dedup-vn/dedup/linkage"
-	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/refdata"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // Options says what goes into a report.
@@ -36,7 +35,7 @@ type Options struct {
 type Data struct {
 	Title    string
 	RunDir   string
-	Manifest *pipeline.Manifest
+	Manifest *runfolder.Manifest
 	Model    *linkage.Model // nil when model.json is missing
 	Quality  *Quality       // nil when golden.parquet is missing
 	Weights  *WeightHist    // nil when pairs.parquet is missing
@@ -83,31 +82,31 @@ func Load(opt Options) (*Data, error) {
 	if d.Title == "" {
 		d.Title = "dedup run report"
 	}
-	m, err := readManifest(filepath.Join(opt.RunDir, pipeline.FileManifest))
+	m, err := runfolder.ReadManifest(opt.RunDir)
 	if err != nil {
 		return nil, err
 	}
 	d.Manifest = m
-	if mp := filepath.Join(opt.RunDir, pipeline.FileModel); exists(mp) {
+	if mp := filepath.Join(opt.RunDir, runfolder.FileModel); exists(mp) {
 		if d.Model, err = linkage.LoadModel(mp); err != nil {
 			return nil, fmt.Errorf("%s: %w", mp, err)
 		}
 	} else {
-		d.note("no %s: the model section is left out", pipeline.FileModel)
+		d.note("no %s: the model section is left out", runfolder.FileModel)
 	}
-	if gp := filepath.Join(opt.RunDir, pipeline.FileGolden); exists(gp) {
+	if gp := filepath.Join(opt.RunDir, runfolder.FileGolden); exists(gp) {
 		if d.Quality, err = readQuality(gp); err != nil {
 			return nil, err
 		}
 	} else {
-		d.note("no %s: the quality section is left out", pipeline.FileGolden)
+		d.note("no %s: the quality section is left out", runfolder.FileGolden)
 	}
-	if pp := filepath.Join(opt.RunDir, pipeline.FilePairs); exists(pp) {
+	if pp := filepath.Join(opt.RunDir, runfolder.FilePairs); exists(pp) {
 		if d.Weights, err = readWeights(pp, m.Threshold.MatchWeight); err != nil {
 			return nil, err
 		}
 	} else {
-		d.note("no %s: the match-weight section is left out", pipeline.FilePairs)
+		d.note("no %s: the match-weight section is left out", runfolder.FilePairs)
 	}
 	if opt.EvalPath != "" {
 		if d.Eval, err = readEval(opt.EvalPath); err != nil {
@@ -122,7 +121,7 @@ func Load(opt Options) (*Data, error) {
 		return nil, err
 	}
 	if opt.VerifyDir != "" && d.Verify == nil {
-		return nil, fmt.Errorf("%s: no verify output (%s, %s or %s)", opt.VerifyDir, FileVerifySummary, FileVerdicts, FileVerifyIDs)
+		return nil, fmt.Errorf("%s: no verify output (%s, %s or %s)", opt.VerifyDir, runfolder.FileVerifySummary, runfolder.FileVerdicts, runfolder.FileVerifyIDs)
 	}
 	return d, nil
 }
@@ -134,21 +133,6 @@ func (d *Data) note(format string, args ...any) {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-func readManifest(path string) (*pipeline.Manifest, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: not found: is this a dedup run output folder?", path)
-		}
-		return nil, err
-	}
-	var m pipeline.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &m, nil
 }
 
 func readEval(path string) (*eval.Report, error) {
@@ -170,11 +154,11 @@ func readEval(path string) (*eval.Report, error) {
 // permanent address's ("address_province_2025" in the default config),
 // else the first *_province_2025 column.
 func provinceColumn(names []string) string {
-	if slices.Contains(names, "address_province_2025") {
-		return "address_province_2025"
+	if c := "address" + runfolder.Province2025Suffix; slices.Contains(names, c) {
+		return c
 	}
 	for _, n := range names {
-		if strings.HasSuffix(n, "_province_2025") {
+		if strings.HasSuffix(n, runfolder.Province2025Suffix) {
 			return n
 		}
 	}
@@ -193,7 +177,7 @@ func readQuality(path string) (*Quality, error) {
 		names = append(names, f.Name)
 	}
 	probe.Close()
-	cols := []string{"correct", "complete", "clean", "live"}
+	cols := []string{runfolder.ColCorrect, runfolder.ColComplete, runfolder.ColClean, runfolder.ColLive}
 	for _, c := range cols {
 		if !slices.Contains(names, c) {
 			return nil, fmt.Errorf("%s: no column %s", path, c)
@@ -271,7 +255,7 @@ func readQuality(path string) (*Quality, error) {
 // unit bins. Bins live in a map keyed by floor(weight) so the range need
 // not be known in advance; a run has a few dozen distinct bins.
 func readWeights(path string, threshold float64) (*WeightHist, error) {
-	r, err := dataio.Open(path, dataio.ReadOptions{Columns: []string{"match_weight"}})
+	r, err := dataio.Open(path, dataio.ReadOptions{Columns: []string{runfolder.ColMatchWeight}})
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +265,7 @@ func readWeights(path string, threshold float64) (*WeightHist, error) {
 	for r.Next() {
 		col, ok := r.Batch().Column(0).(*array.Float64)
 		if !ok {
-			return nil, fmt.Errorf("%s: column match_weight is %s, want double", path, r.Batch().Column(0).DataType())
+			return nil, fmt.Errorf("%s: column %s is %s, want double", path, runfolder.ColMatchWeight, r.Batch().Column(0).DataType())
 		}
 		for _, w := range col.Float64Values() {
 			if math.IsNaN(w) || math.IsInf(w, 0) {

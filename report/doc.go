@@ -28,5 +28,5 @@
 //
 // Privacy: the page never shows a full ID number or phone number unless
 // Options.ShowPII is set; otherwise only the last three digits survive
-// (see Mask).
+// (see runfolder.Mask).
 package report

@@ -21,6 +21,7 @@ import (
 	"github.com/dedup-vn/dedup/gen"
 	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/progress"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/report")
@@ -29,7 +30,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/re
 // tests of the package.
 type fixture struct {
 	dir, genDir, runDir, evalPath string
-	manifest                      *pipeline.Manifest
+	manifest                      *runfolder.Manifest
 }
 
 var (
@@ -309,7 +310,7 @@ func TestMaskingNoPII(t *testing.T) {
 	  "ids_over_limit": [{"id": "` + ids[0] + `", "sims": 14, "carriers": ["viettel", "mobifone"]},
 	                     {"id": "` + ids[1] + `", "sims": 11, "carriers": "viettel"},
 	                     {"id": "` + ids[2] + `", "sims": 12}]}`
-	if err := os.WriteFile(filepath.Join(vdir, FileVerifySummary), []byte(summary), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(vdir, runfolder.FileVerifySummary), []byte(summary), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	masked := string(render(t, Options{RunDir: f.runDir, EvalPath: f.evalPath, VerifyDir: vdir}))
@@ -322,7 +323,7 @@ func TestMaskingNoPII(t *testing.T) {
 		}
 	}
 	for _, id := range ids {
-		if !strings.Contains(masked, Mask(id)) {
+		if !strings.Contains(masked, runfolder.Mask(id)) {
 			t.Errorf("masked ID ending %s not listed", id[len(id)-3:])
 		}
 	}
@@ -335,47 +336,6 @@ func TestMaskingNoPII(t *testing.T) {
 	if !strings.Contains(shown, "contains personal data") {
 		t.Error("--show-pii page does not warn that it holds personal data")
 	}
-}
-
-func TestMask(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", ""},
-		{"12", "12"},
-		{"123", "123"},
-		{"0912345678", "•••••••678"},
-		{"+84 912 345 678", "+•• ••• ••• 678"},
-		{"001203004567", "•••••••••567"},
-		{"AB12", "•B12"},
-		{"09-1234", "••-•234"},
-		{"ß123", "•123"},
-	} {
-		if got := Mask(tc.in); got != tc.want {
-			t.Errorf("Mask(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
-// FuzzMask: the mask keeps the length in characters, shows at most
-// MaskKeep letters or digits, and keeps the tail.
-func FuzzMask(f *testing.F) {
-	for _, s := range []string{"", "0912345678", "+84 912 345 678", "001203004567", "ab", "é12345"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		m := Mask(s)
-		visible := 0
-		for i := 0; i < len(m); i++ {
-			if isAlnum(m[i]) {
-				visible++
-			}
-		}
-		if visible > MaskKeep {
-			t.Errorf("Mask(%q) = %q shows %d characters", s, m, visible)
-		}
-		if strings.Count(m, "•")+visible > len([]rune(s)) {
-			t.Errorf("Mask(%q) = %q is longer than its input", s, m)
-		}
-	})
 }
 
 func TestFormat(t *testing.T) {

@@ -14,13 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/dedup-vn/dedup/dataio"
-)
-
-// Files of a `dedup verify` output folder.
-const (
-	FileVerifySummary = "summary.json"
-	FileVerdicts      = "verdicts.parquet"
-	FileVerifyIDs     = "ids.parquet"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // maxOverLimitRows is how many over-limit ID numbers the page lists (the
@@ -74,7 +68,7 @@ type OverLimitID struct {
 
 // loadVerify reads a verify output folder; nil when it holds none.
 func loadVerify(dir string, showPII bool) (*Verify, error) {
-	sp, vp, ip := filepath.Join(dir, FileVerifySummary), filepath.Join(dir, FileVerdicts), filepath.Join(dir, FileVerifyIDs)
+	sp, vp, ip := filepath.Join(dir, runfolder.FileVerifySummary), filepath.Join(dir, runfolder.FileVerdicts), filepath.Join(dir, runfolder.FileVerifyIDs)
 	if !exists(sp) && !exists(vp) && !exists(ip) {
 		return nil, nil
 	}
@@ -163,7 +157,7 @@ func loadVerify(dir string, showPII bool) (*Verify, error) {
 	}
 	if !showPII {
 		for i := range v.OverLimit {
-			v.OverLimit[i].ID = Mask(v.OverLimit[i].ID)
+			v.OverLimit[i].ID = runfolder.Mask(v.OverLimit[i].ID)
 		}
 	}
 	return v, nil
@@ -291,7 +285,7 @@ func overLimitOf(e any) (OverLimitID, bool) {
 
 // countVerdicts counts verdicts.parquet by carrier and verdict.
 func countVerdicts(path string, counts map[string]map[string]int64) error {
-	r, err := dataio.Open(path, dataio.ReadOptions{Columns: []string{"carrier", "verdict"}, AsStrings: true})
+	r, err := dataio.Open(path, dataio.ReadOptions{Columns: []string{runfolder.ColCarrier, runfolder.ColVerdict}, AsStrings: true})
 	if err != nil {
 		return err
 	}
@@ -331,10 +325,10 @@ func readOverLimit(path string, v *Verify) error {
 		}
 		return ""
 	}
-	idCol := pick("id_number", "national_id", "id", "registered_id_number")
-	simCol := pick("sims", "total", "subscriptions", "sim_count", "count", "msisdns")
+	idCol := pick("id_number", runfolder.ColNationalID, "id", "registered_id_number")
+	simCol := pick("sims", runfolder.ColTotal, "subscriptions", "sim_count", "count", "msisdns")
 	overCol := pick("over_limit", "over_sim_limit")
-	carrierCol := pick("carriers", "per_carrier", "carrier")
+	carrierCol := pick("carriers", runfolder.ColPerCarrier, runfolder.ColCarrier)
 	if idCol == "" || simCol == "" && overCol == "" {
 		return fmt.Errorf("%s: want an ID column (id_number, national_id or id) and a SIM count or over_limit column", path)
 	}

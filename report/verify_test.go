@@ -8,10 +8,10 @@ import (
 	"testing"
 
 	"github.com/dedup-vn/dedup/dataio"
-	"github.com/dedup-vn/dedup/pipeline"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
-var fuzzManifest = &pipeline.Manifest{}
+var fuzzManifest = &runfolder.Manifest{}
 
 func writeFile(t testing.TB, dir, name, data string) {
 	t.Helper()
@@ -81,7 +81,7 @@ func TestVerifyLenient(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFile(t, dir, FileVerifySummary, tc.summary)
+			writeFile(t, dir, runfolder.FileVerifySummary, tc.summary)
 			v, err := loadVerify(dir, false)
 			if err != nil {
 				t.Fatal(err)
@@ -108,11 +108,11 @@ func TestVerifyLenient(t *testing.T) {
 
 func TestVerifyFromParquet(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, FileVerifySummary, `{"sim_limit": 2}`)
-	writeTable(t, filepath.Join(dir, FileVerdicts), []string{"subscription_id", "carrier", "verdict"}, [][]string{
+	writeFile(t, dir, runfolder.FileVerifySummary, `{"sim_limit": 2}`)
+	writeTable(t, filepath.Join(dir, runfolder.FileVerdicts), []string{"subscription_id", "carrier", "verdict"}, [][]string{
 		{"s1", "viettel", "match"}, {"s2", "viettel", "match"}, {"s3", "viettel", "name_mismatch"}, {"s4", "mobifone", "match"},
 	})
-	writeTable(t, filepath.Join(dir, FileVerifyIDs), []string{"id_number", "sims", "carriers"}, [][]string{
+	writeTable(t, filepath.Join(dir, runfolder.FileVerifyIDs), []string{"id_number", "sims", "carriers"}, [][]string{
 		{"001203004567", "3", "viettel"}, {"001203004568", "2", "viettel"}, {"001203004569", "5", "mobifone;viettel"},
 	})
 	v, err := loadVerify(dir, false)
@@ -135,9 +135,9 @@ func TestVerifyFromParquet(t *testing.T) {
 	// The shape dedup verify writes: the count in summary.json, the IDs
 	// (all over a limit) in ids.parquet.
 	real := t.TempDir()
-	writeFile(t, real, FileVerifySummary, `{"limits": [{"rule": "R1", "scope": "per_carrier", "max": 3}, {"rule": "R6", "scope": "total", "max": -1}],
+	writeFile(t, real, runfolder.FileVerifySummary, `{"limits": [{"rule": "R1", "scope": "per_carrier", "max": 3}, {"rule": "R6", "scope": "total", "max": -1}],
 	  "ids_over_limit": 2, "carriers": [{"carrier": "Viettel", "subscriptions": 3, "verdicts": {"match": 2, "mismatch": 1}}]}`)
-	writeTable(t, filepath.Join(real, FileVerifyIDs), []string{"national_id", "id_holder_id", "total", "max_per_carrier", "per_carrier", "rules"}, [][]string{
+	writeTable(t, filepath.Join(real, runfolder.FileVerifyIDs), []string{"national_id", "id_holder_id", "total", "max_per_carrier", "per_carrier", "rules"}, [][]string{
 		{"001203004567", "P01-1", "4", "4", "Viettel:4", "R1"}, {"038195001234", "", "12", "5", "MobiFone:5;Viettel:7", "R1;R6"},
 	})
 	rv, err := loadVerify(real, false)
@@ -164,7 +164,7 @@ func FuzzVerifySummary(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		dir := t.TempDir()
-		writeFile(t, dir, FileVerifySummary, s)
+		writeFile(t, dir, runfolder.FileVerifySummary, s)
 		v, err := loadVerify(dir, false)
 		if err != nil {
 			return

@@ -20,6 +20,7 @@ import (
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/refdata"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // batchRows is the most golden rows in one emitted batch (the run's other
@@ -96,24 +97,25 @@ type Builder struct {
 func New(cfg *config.Config) *Builder {
 	g := &Builder{hasKinds: map[normalize.Kind]bool{}, updated: -1}
 	g.wards, g.provinces = unitNames()
-	names := []string{"cluster_id", "size", "member_ids"}
+	names := []string{runfolder.ColClusterID, runfolder.ColSize, runfolder.ColMemberIDs}
 	for i, f := range cfg.Fields {
 		if f.Kind == config.KindTimestamp && g.updated < 0 {
 			g.updated = i
 		}
 		g.rules = append(g.rules, cfg.SurvivorshipFor(f.Name))
 		g.hasKinds[f.Kind] = true
-		names = append(names, f.Name, f.Name+"_from")
+		names = append(names, f.Name, f.Name+runfolder.FromSuffix)
 		if f.Kind == config.KindVNAddress {
-			names = append(names, f.Name+"_ward_2025", f.Name+"_province_2025")
+			names = append(names, f.Name+runfolder.Ward2025Suffix, f.Name+runfolder.Province2025Suffix)
 		}
 	}
-	names = append(names, "correct", "complete", "clean", "live", "quality_flags")
+	names = append(names, runfolder.ColCorrect, runfolder.ColComplete, runfolder.ColClean, runfolder.ColLive, runfolder.ColQualityFlags)
 	g.schema = dataio.StringSchema(names...)
 	return g
 }
 
-// Schema is the schema of golden.parquet: every column a string.
+// Schema is the schema of golden.parquet: every column a string, named
+// as runfolder lists them.
 func (g *Builder) Schema() *arrow.Schema { return g.schema }
 
 // unitNames names the 2025 administrative units by code, for golden

@@ -10,6 +10,7 @@ import (
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // Register kinds.
@@ -326,8 +327,8 @@ func detectRegister(path string, cols ColumnNames) (registerColumns, error) {
 	}
 	rc := registerColumns{kind: RegisterRaw, id: cols.RecordID, name: cols.Name, dob: cols.DOB, nid: cols.NationalID, phone: cols.Phone,
 		gender: cols.Gender, prov: cols.Province}
-	if slices.Contains(names, "cluster_id") && slices.Contains(names, "member_ids") {
-		rc.kind, rc.id = RegisterGolden, "cluster_id"
+	if slices.Contains(names, runfolder.ColClusterID) && slices.Contains(names, runfolder.ColMemberIDs) {
+		rc.kind, rc.id = RegisterGolden, runfolder.ColClusterID
 	}
 	for _, c := range []string{rc.id, rc.name, rc.dob, rc.nid} {
 		if !slices.Contains(names, c) {

@@ -19,15 +19,7 @@ import (
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/progress"
-)
-
-// Output file names.
-const (
-	FileVerdicts = "verdicts.parquet"
-	FileIDs      = "ids.parquet"
-	FileRejects  = "rejects.parquet"
-	FileSummary  = "summary.json"
-	FileManifest = "manifest.json"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // Options configures Run.
@@ -400,10 +392,10 @@ func appendRules(dst []byte, o uint8) []byte {
 // verdictSchema is the schema of verdicts.parquet.
 var verdictSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "subscription_id", Type: arrow.BinaryTypes.String},
-	{Name: "carrier", Type: arrow.BinaryTypes.String},
+	{Name: runfolder.ColCarrier, Type: arrow.BinaryTypes.String},
 	{Name: "source", Type: arrow.BinaryTypes.String},
 	{Name: "row", Type: arrow.PrimitiveTypes.Int64},
-	{Name: "verdict", Type: arrow.BinaryTypes.String},
+	{Name: runfolder.ColVerdict, Type: arrow.BinaryTypes.String},
 	{Name: "verdict_code", Type: arrow.BinaryTypes.String},
 	{Name: "mismatch_fields", Type: arrow.BinaryTypes.String},
 	{Name: "differences", Type: arrow.BinaryTypes.String},
@@ -442,12 +434,12 @@ type subOut struct {
 }
 
 func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files []string, cfg Config, opts Options, m *Manifest) error {
-	w, err := dataio.Create(filepath.Join(opts.OutDir, FileVerdicts), verdictSchema)
+	w, err := dataio.Create(filepath.Join(opts.OutDir, runfolder.FileVerdicts), verdictSchema)
 	if err != nil {
 		return err
 	}
 	defer w.Abort()
-	rw, err := dataio.Create(filepath.Join(opts.OutDir, FileRejects), rejectSchema)
+	rw, err := dataio.Create(filepath.Join(opts.OutDir, runfolder.FileRejects), rejectSchema)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/refdata"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // Manifest is manifest.json: what was read, what came out, and the counts
@@ -126,12 +127,12 @@ func (s *CarrierSummary) merge(o *CarrierSummary) {
 }
 
 // idsSchema is the schema of ids.parquet.
-var idsSchema = dataio.StringSchema("national_id", "id_holder_id", "total", "max_per_carrier", "per_carrier", "rules")
+var idsSchema = dataio.StringSchema(runfolder.ColNationalID, "id_holder_id", runfolder.ColTotal, "max_per_carrier", runfolder.ColPerCarrier, "rules")
 
 // writeIDs writes ids.parquet: the ID numbers over a limit, in ID order,
 // with their counts per carrier, and counts them per carrier.
 func writeIDs(reg *Register, counts *simCounts, dir string, m *Manifest) error {
-	w, err := dataio.Create(filepath.Join(dir, FileIDs), idsSchema)
+	w, err := dataio.Create(filepath.Join(dir, runfolder.FileVerifyIDs), idsSchema)
 	if err != nil {
 		return err
 	}
@@ -212,16 +213,16 @@ func writeSummary(m *Manifest, dir string) error {
 	if err != nil {
 		return err
 	}
-	return dataio.WriteFileAtomic(filepath.Join(dir, FileSummary), append(data, '\n'))
+	return dataio.WriteFileAtomic(filepath.Join(dir, runfolder.FileVerifySummary), append(data, '\n'))
 }
 
 func writeManifest(m *Manifest, dir string) error {
-	m.Outputs = []string{FileVerdicts, FileIDs, FileRejects, FileSummary, FileManifest}
+	m.Outputs = []string{runfolder.FileVerdicts, runfolder.FileVerifyIDs, runfolder.FileRejects, runfolder.FileVerifySummary, runfolder.FileManifest}
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	return dataio.WriteFileAtomic(filepath.Join(dir, FileManifest), append(data, '\n'))
+	return dataio.WriteFileAtomic(filepath.Join(dir, runfolder.FileManifest), append(data, '\n'))
 }
 
 // verdictOrder is the column order of the summary table.

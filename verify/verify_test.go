@@ -15,6 +15,7 @@ import (
 	"github.com/dedup-vn/dedup/eval"
 	"github.com/dedup-vn/dedup/gen"
 	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // testRegister builds a register from rows of (record id, name, dob,
@@ -378,7 +379,7 @@ func readColumns(t testing.TB, path string, cols ...string) [][]string {
 
 func readManifest(t testing.TB, dir string) *Manifest {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, FileManifest))
+	data, err := os.ReadFile(filepath.Join(dir, runfolder.FileManifest))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +412,7 @@ func TestGenerated(t *testing.T) {
 	out1, out3 := filepath.Join(dir, "v1"), filepath.Join(dir, "v3")
 	m := run(out1, 1, 0)
 	run(out3, 3, 333)
-	for _, f := range []string{FileVerdicts, FileIDs, FileRejects, FileSummary} {
+	for _, f := range []string{runfolder.FileVerdicts, runfolder.FileVerifyIDs, runfolder.FileRejects, runfolder.FileVerifySummary} {
 		a, _ := os.ReadFile(filepath.Join(out1, f))
 		b, _ := os.ReadFile(filepath.Join(out3, f))
 		if len(a) == 0 || !bytes.Equal(a, b) {
@@ -427,7 +428,7 @@ func TestGenerated(t *testing.T) {
 		}
 	}
 	var verdicts, truth []eval.KeyValue
-	for _, r := range readColumns(t, filepath.Join(out1, FileVerdicts), "subscription_id", "verdict_code") {
+	for _, r := range readColumns(t, filepath.Join(out1, runfolder.FileVerdicts), "subscription_id", "verdict_code") {
 		verdicts = append(verdicts, eval.KeyValue{Key: r[0], Value: r[1]})
 	}
 	for _, r := range readColumns(t, filepath.Join(dir, "truth", "subscribers.parquet"), "subscription_id", "case") {
@@ -502,7 +503,7 @@ func TestBadRows(t *testing.T) {
 		t.Errorf("rows in %d, verdicts %d, rejects %d", f.RowsIn, f.Verdicts, f.Rejects)
 	}
 	got := map[string]string{}
-	for _, r := range readColumns(t, filepath.Join(out, FileVerdicts), "subscription_id", "verdict", "reason", "carrier") {
+	for _, r := range readColumns(t, filepath.Join(out, runfolder.FileVerdicts), "subscription_id", "verdict", "reason", "carrier") {
 		got[r[0]] = r[1] + "/" + r[2]
 		if r[3] != "acme" {
 			t.Errorf("%s: carrier %q", r[0], r[3])
@@ -515,7 +516,7 @@ func TestBadRows(t *testing.T) {
 			t.Errorf("%s: %q, want %q", k, got[k], v)
 		}
 	}
-	rej := readColumns(t, filepath.Join(out, FileRejects), "row", "column", "reason")
+	rej := readColumns(t, filepath.Join(out, runfolder.FileRejects), "row", "column", "reason")
 	var reasons []string
 	for _, r := range rej {
 		reasons = append(reasons, r[0]+":"+r[2])
@@ -558,7 +559,7 @@ func TestLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := readColumns(t, filepath.Join(out, FileIDs), "national_id", "id_holder_id", "total", "max_per_carrier", "per_carrier", "rules")
+	rows := readColumns(t, filepath.Join(out, runfolder.FileVerifyIDs), "national_id", "id_holder_id", "total", "max_per_carrier", "per_carrier", "rules")
 	want := [][]string{
 		{"001090123456", "R1", "5", "4", "MobiFone:1;Viettel:4", "R1"},
 		{"001180000001", "R2", "11", "3", "MobiFone:3;Vietnamobile:2;Viettel:3;Vinaphone:3", "R6"},
@@ -580,10 +581,10 @@ func TestLimits(t *testing.T) {
 		Config: Config{MaxPerCarrier: -1, MaxTotal: 20}}); err != nil {
 		t.Fatal(err)
 	}
-	if rows := readColumns(t, filepath.Join(out2, FileIDs), "national_id"); len(rows) != 0 {
+	if rows := readColumns(t, filepath.Join(out2, runfolder.FileVerifyIDs), "national_id"); len(rows) != 0 {
 		t.Errorf("no limit broken, yet %q", rows)
 	}
-	for _, r := range readColumns(t, filepath.Join(out, FileVerdicts), "verdict", "verdict_code", "over_limit", "limit_rules") {
+	for _, r := range readColumns(t, filepath.Join(out, runfolder.FileVerdicts), "verdict", "verdict_code", "over_limit", "limit_rules") {
 		if r[0] != VerdictMatch || r[2] != "true" || !strings.HasSuffix(r[1], "/over_limit") || r[3] == "" {
 			t.Errorf("verdict row %q", r)
 		}

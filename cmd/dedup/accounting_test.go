@@ -9,6 +9,7 @@ import (
 
 	"github.com/dedup-vn/dedup/eval"
 	gendata "github.com/dedup-vn/dedup/gen"
+	"github.com/dedup-vn/dedup/runfolder"
 	"github.com/dedup-vn/dedup/verify"
 )
 
@@ -111,7 +112,7 @@ func checkVerifyAccounting(t *testing.T, g, dir string) {
 	out := filepath.Join(dir, "verify")
 	mustDedup(t, "verify", "--quiet", "--register", filepath.Join(g, "population"),
 		"--subscribers", filepath.Join(g, "subscribers"), "--subscribers", bad, "--out", out)
-	data, err := os.ReadFile(filepath.Join(out, verify.FileManifest))
+	data, err := os.ReadFile(filepath.Join(out, runfolder.FileManifest))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,10 +149,10 @@ func checkVerifyAccounting(t *testing.T, g, dir string) {
 	for f := range want {
 		t.Errorf("verify: carrier list %s missing from the manifest", f)
 	}
-	if n := tableRows(t, filepath.Join(out, verify.FileVerdicts)); n != verdicts {
+	if n := tableRows(t, filepath.Join(out, runfolder.FileVerdicts)); n != verdicts {
 		t.Errorf("verify: verdicts.parquet has %d rows, manifest says %d verdicts", n, verdicts)
 	}
-	if n := tableRows(t, filepath.Join(out, verify.FileRejects)); n != rejects {
+	if n := tableRows(t, filepath.Join(out, runfolder.FileRejects)); n != rejects {
 		t.Errorf("verify: rejects.parquet has %d rows, manifest says %d rejects", n, rejects)
 	}
 	var subs, carrierRejects int64
@@ -170,7 +171,7 @@ func checkVerifyAccounting(t *testing.T, g, dir string) {
 	// row the reader rejects has no carrier to count it under (its
 	// carrier column may be what is broken), so it counts per file only.
 	var noSubID int64
-	for _, r := range readTable(t, filepath.Join(out, verify.FileRejects)) {
+	for _, r := range readTable(t, filepath.Join(out, runfolder.FileRejects)) {
 		if r["reason"] == verify.ReasonSubIDMissing {
 			noSubID++
 		}

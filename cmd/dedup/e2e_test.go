@@ -7,7 +7,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,7 +17,7 @@ import (
 	"time"
 
 	"github.com/dedup-vn/dedup/dataio"
-	"github.com/dedup-vn/dedup/pipeline"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 var (
@@ -127,17 +126,13 @@ func generated(t *testing.T, people int, seed int, format string) string {
 }
 
 // readManifest reads a run folder's manifest.json.
-func readManifest(t *testing.T, dir string) *pipeline.Manifest {
+func readManifest(t *testing.T, dir string) *runfolder.Manifest {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, pipeline.FileManifest))
+	m, err := runfolder.ReadManifest(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m pipeline.Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatalf("manifest.json: %v", err)
-	}
-	return &m
+	return m
 }
 
 // readTable reads every row of a table file as strings, keyed by column.
@@ -195,7 +190,7 @@ func tempFiles(t *testing.T, dir string) []string {
 
 // checkAccounting asserts rows in = clustered + rejected, overall and per
 // file, and that the reject reasons and rejects.parquet agree with it.
-func checkAccounting(t *testing.T, dir string, m *pipeline.Manifest) {
+func checkAccounting(t *testing.T, dir string, m *runfolder.Manifest) {
 	t.Helper()
 	if m.RowsIn != m.RowsClustered+m.RowsRejected {
 		t.Errorf("rows_in %d != rows_clustered %d + rows_rejected %d", m.RowsIn, m.RowsClustered, m.RowsRejected)
@@ -211,10 +206,10 @@ func checkAccounting(t *testing.T, dir string, m *pipeline.Manifest) {
 	if in != m.RowsIn || rej != m.RowsRejected || reasons != m.RowsRejected {
 		t.Errorf("per-file rows %d, rejected %d, by reason %d; manifest says %d in, %d rejected", in, rej, reasons, m.RowsIn, m.RowsRejected)
 	}
-	if n := tableRows(t, filepath.Join(dir, pipeline.FileRejects)); n != m.RowsRejected {
+	if n := tableRows(t, filepath.Join(dir, runfolder.FileRejects)); n != m.RowsRejected {
 		t.Errorf("rejects.parquet has %d rows, manifest says %d rejected", n, m.RowsRejected)
 	}
-	if n := tableRows(t, filepath.Join(dir, pipeline.FileClusters)); n != m.RowsClustered {
+	if n := tableRows(t, filepath.Join(dir, runfolder.FileClusters)); n != m.RowsClustered {
 		t.Errorf("clusters.parquet has %d rows, manifest says %d clustered", n, m.RowsClustered)
 	}
 }

@@ -14,14 +14,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dedup-vn/dedup/pipeline"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // outputDigests hashes the data outputs of a run folder.
 func outputDigests(t *testing.T, dir string) map[string][32]byte {
 	t.Helper()
 	d := map[string][32]byte{}
-	for _, f := range []string{pipeline.FileClusters, pipeline.FilePairs, pipeline.FileGolden, pipeline.FileRejects, pipeline.FileModel} {
+	for _, f := range []string{runfolder.FileClusters, runfolder.FilePairs, runfolder.FileGolden, runfolder.FileRejects, runfolder.FileModel} {
 		data, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
@@ -35,12 +35,12 @@ func outputDigests(t *testing.T, dir string) map[string][32]byte {
 // (a table reads to its end), whatever point a run was stopped at.
 func checkPublished(t *testing.T, dir string) {
 	t.Helper()
-	for _, f := range []string{pipeline.FileClusters, pipeline.FilePairs, pipeline.FileGolden, pipeline.FileRejects} {
+	for _, f := range []string{runfolder.FileClusters, runfolder.FilePairs, runfolder.FileGolden, runfolder.FileRejects} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
 			tableRows(t, filepath.Join(dir, f))
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, pipeline.FileManifest)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, runfolder.FileManifest)); err == nil {
 		readManifest(t, dir)
 	}
 }
@@ -120,7 +120,7 @@ func TestInterrupt(t *testing.T) {
 	if tmps := tempFiles(t, out); len(tmps) > 0 {
 		t.Errorf("temporaries left: %v", tmps)
 	}
-	if _, err := os.Stat(filepath.Join(out, pipeline.FileManifest)); err == nil {
+	if _, err := os.Stat(filepath.Join(out, runfolder.FileManifest)); err == nil {
 		t.Error("an interrupted run wrote a manifest")
 	}
 }

@@ -9,8 +9,7 @@ import (
 
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
-	"github.com/dedup-vn/dedup/pipeline"
-	"github.com/dedup-vn/dedup/report"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // The SIM farm of TestPrivacy's carrier lists.
@@ -80,7 +79,7 @@ func TestPrivacy(t *testing.T) {
 	// a letter, an impossible date), as text and JSON, and an unknown id.
 	var explained strings.Builder
 	addExplain := func(r result) { explained.WriteString(r.stdout); explained.WriteString(r.stderr) }
-	pairs := readTable(t, filepath.Join(run, pipeline.FilePairs))
+	pairs := readTable(t, filepath.Join(run, runfolder.FilePairs))
 	if len(pairs) == 0 {
 		t.Fatal("the run scored no pairs")
 	}
@@ -164,8 +163,8 @@ func TestPrivacy(t *testing.T) {
 	}
 	// The page does show the farm's ID, masked: the check below looks at
 	// a page that has IDs to leak.
-	if !strings.Contains(string(html), report.Mask(farmID)) {
-		t.Errorf("the report page does not list the SIM farm's ID %s", report.Mask(farmID))
+	if !strings.Contains(string(html), runfolder.Mask(farmID)) {
+		t.Errorf("the report page does not list the SIM farm's ID %s", runfolder.Mask(farmID))
 	}
 	for s := range numbers {
 		if strings.Contains(explained.String(), s) {

@@ -35,6 +35,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	memory := fs.String("memory", "", "memory budget the run keeps under, e.g. 6GiB (default: a quarter of the machine's memory)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	spill := fs.String("spill", "auto", "keep the records on disk: auto (when they pass 60% of --memory), always or never")
+	delimiter := fs.String("delimiter", "", "CSV field separator of every source (one character or \"tab\"; default: ',' or, from the header line, ';', tab or '|')")
 	spillDir := fs.String("spill-dir", "", "folder for the spill files (default: a hidden folder in --out); removed when the run ends")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -61,6 +62,14 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		var err error
 		if cfg, err = config.Load(*cfgPath); err != nil {
 			return err
+		}
+	}
+	if *delimiter != "" {
+		if _, err := config.ParseDelimiter(*delimiter); err != nil {
+			return usagef("--delimiter: %v", err)
+		}
+		for i := range cfg.Sources {
+			cfg.Sources[i].Delimiter = *delimiter
 		}
 	}
 	if *cpuProfile != "" {

@@ -1,4 +1,4 @@
-package report
+package runfolder
 
 import "unicode/utf8"
 

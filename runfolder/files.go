@@ -1,0 +1,126 @@
+package runfolder
+
+import "github.com/apache/arrow-go/v18/arrow"
+
+// Files of a run folder (`dedup run --out DIR`).
+const (
+	FileClusters = "clusters.parquet"
+	FilePairs    = "pairs.parquet"
+	FileGolden   = "golden.parquet"
+	FileRejects  = "rejects.parquet"
+	FileModel    = "model.json"
+	FileManifest = "manifest.json"
+)
+
+// Files of a `dedup verify` output folder besides FileRejects and
+// FileManifest; `dedup report` looks for them in the run folder too.
+const (
+	FileVerdicts      = "verdicts.parquet"
+	FileVerifyIDs     = "ids.parquet"
+	FileVerifySummary = "summary.json"
+)
+
+// Columns of clusters.parquet: one row per input row read and not rejected.
+// ColClusterID is also golden.parquet's first column.
+const (
+	ColRecordID  = "record_id"
+	ColSource    = "source"
+	ColClusterID = "cluster_id"
+)
+
+// ClustersSchema is the schema of clusters.parquet.
+var ClustersSchema = arrow.NewSchema([]arrow.Field{
+	{Name: ColRecordID, Type: arrow.BinaryTypes.String},
+	{Name: ColSource, Type: arrow.BinaryTypes.String},
+	{Name: ColClusterID, Type: arrow.BinaryTypes.String},
+}, nil)
+
+// Columns of pairs.parquet. Between ColBlockingRule and ColMatchWeight
+// each comparison has a level column (int8, -1 = null) and a similarity
+// column (float32), named by LevelColumn and SimColumn.
+const (
+	ColLeftID           = "left_id"
+	ColRightID          = "right_id"
+	ColLeftSource       = "left_source"
+	ColRightSource      = "right_source"
+	ColBlockingRule     = "blocking_rule"
+	ColMatchWeight      = "match_weight"
+	ColMatchProbability = "match_probability"
+
+	// LevelSuffix and SimSuffix end a comparison's columns.
+	LevelSuffix = "_level"
+	SimSuffix   = "_sim"
+)
+
+// LevelColumn is the pairs.parquet column of a comparison's level.
+func LevelColumn(comparison string) string { return comparison + LevelSuffix }
+
+// SimColumn is the pairs.parquet column of a comparison's similarity.
+func SimColumn(comparison string) string { return comparison + SimSuffix }
+
+// PairsSchema is the schema of pairs.parquet for the comparisons named, in
+// the model's order.
+func PairsSchema(comparisons []string) *arrow.Schema {
+	fields := []arrow.Field{
+		{Name: ColLeftID, Type: arrow.BinaryTypes.String},
+		{Name: ColRightID, Type: arrow.BinaryTypes.String},
+		{Name: ColLeftSource, Type: arrow.BinaryTypes.String},
+		{Name: ColRightSource, Type: arrow.BinaryTypes.String},
+		{Name: ColBlockingRule, Type: arrow.BinaryTypes.String},
+	}
+	for _, name := range comparisons {
+		fields = append(fields,
+			arrow.Field{Name: LevelColumn(name), Type: arrow.PrimitiveTypes.Int8},
+			arrow.Field{Name: SimColumn(name), Type: arrow.PrimitiveTypes.Float32})
+	}
+	fields = append(fields,
+		arrow.Field{Name: ColMatchWeight, Type: arrow.PrimitiveTypes.Float64},
+		arrow.Field{Name: ColMatchProbability, Type: arrow.PrimitiveTypes.Float64})
+	return arrow.NewSchema(fields, nil)
+}
+
+// Columns of golden.parquet (all strings): ColClusterID, ColSize,
+// ColMemberIDs, then per field its value and `<field>_from` (plus
+// `<field>_ward_2025` and `<field>_province_2025` for an address), then
+// the quality criteria ("true"/"false") and the quality flags.
+const (
+	ColSize         = "size"
+	ColMemberIDs    = "member_ids"
+	ColCorrect      = "correct"
+	ColComplete     = "complete"
+	ColClean        = "clean"
+	ColLive         = "live"
+	ColQualityFlags = "quality_flags"
+
+	FromSuffix         = "_from"
+	Ward2025Suffix     = "_ward_2025"
+	Province2025Suffix = "_province_2025"
+)
+
+// Columns of rejects.parquet besides ColSource.
+const (
+	ColFile   = "file"
+	ColRow    = "row"
+	ColColumn = "column"
+	ColReason = "reason"
+)
+
+// RejectsSchema is the schema of rejects.parquet.
+var RejectsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: ColSource, Type: arrow.BinaryTypes.String},
+	{Name: ColFile, Type: arrow.BinaryTypes.String},
+	{Name: ColRow, Type: arrow.PrimitiveTypes.Int64},
+	{Name: ColColumn, Type: arrow.BinaryTypes.String},
+	{Name: ColReason, Type: arrow.BinaryTypes.String},
+}, nil)
+
+// Columns of verify's outputs that `dedup report` reads by name:
+// verdicts.parquet's carrier and verdict, ids.parquet's ID number, its
+// total SIM count and its "carrier:count;..." list.
+const (
+	ColCarrier    = "carrier"
+	ColVerdict    = "verdict"
+	ColNationalID = "national_id"
+	ColTotal      = "total"
+	ColPerCarrier = "per_carrier"
+)
