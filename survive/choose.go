@@ -1,0 +1,248 @@
+package survive
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+
+	"github.com/dedup-vn/dedup/cluster"
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/normalize"
+)
+
+// ts is a member's update time: its first timestamp field, 0 when the
+// schema has none (ties then go to the smallest stable key).
+func (g *Builder) ts(m int32) int64 {
+	if g.updated < 0 {
+		return 0
+	}
+	return g.local.Fields[g.updated].TS[m]
+}
+
+// hasValue tells whether a member has a value for field i, without
+// rendering it.
+func (g *Builder) hasValue(i int, m int32) bool {
+	c := &g.local.Fields[i]
+	switch c.Kind {
+	case config.KindPersonName, config.KindText, config.KindNationalID, config.KindPhone:
+		return c.Text.Offs[m+1] > c.Text.Offs[m]
+	case config.KindDate, config.KindGender:
+		return c.Ints[m] != 0
+	case config.KindVNAddress:
+		return c.Ward[m] != 0
+	case config.KindTimestamp:
+		return c.TS[m] != 0
+	}
+	return false
+}
+
+// appendValue appends field i of a member as golden text to dst; nothing
+// when the member has no value.
+func (g *Builder) appendValue(dst []byte, i int, m int32) []byte {
+	c := &g.local.Fields[i]
+	switch c.Kind {
+	case config.KindPersonName, config.KindText, config.KindNationalID, config.KindPhone:
+		return append(dst, c.Text.Get(m)...)
+	case config.KindDate:
+		if v := c.Ints[m]; v != 0 {
+			return normalize.DateFromPacked(v).AppendISO(dst)
+		}
+	case config.KindGender:
+		switch normalize.Gender(c.Ints[m]) {
+		case normalize.GenderMale:
+			return append(dst, "Nam"...)
+		case normalize.GenderFemale:
+			return append(dst, "Nữ"...)
+		}
+	case config.KindVNAddress:
+		ward := uint32(c.Ward[m])
+		if ward == 0 {
+			return dst
+		}
+		if s := c.Street.Get(m); len(s) > 0 {
+			dst = append(append(dst, s...), ", "...)
+		}
+		dst = append(dst, g.wards[ward]...)
+		if p := g.provinces[uint32(c.Province[m])]; p != "" {
+			dst = append(append(dst, ", "...), p...)
+		}
+		return dst
+	case config.KindTimestamp:
+		if t := c.TS[m]; t != 0 {
+			return time.Unix(t, 0).UTC().AppendFormat(dst, time.RFC3339)
+		}
+	}
+	return dst
+}
+
+// valid tells whether a member's value of field i counts as valid for the
+// valid_first rule: a valid CCCD for national IDs, no correctness flag on
+// the record otherwise.
+func (g *Builder) valid(i int, m int32) bool {
+	if g.local.Fields[i].Kind == config.KindNationalID {
+		return g.local.IDKey[m] != 0
+	}
+	return normalize.Flags(g.local.Flags[m])&normalize.CorrectMask == 0
+}
+
+// choose picks the member whose value survives for field i, or -1 when no
+// member has a value. Ties go to the most recent update, then to the
+// member with the smallest stable key (members come in that order).
+func (g *Builder) choose(i int, members []int32) int32 {
+	kind := g.local.Fields[i].Kind
+	if len(members) == 1 {
+		if !g.hasValue(i, members[0]) {
+			return -1
+		}
+		return members[0]
+	}
+	rule := g.rules[i]
+	best, bestCount, bestValid := int32(-1), 0, false
+	for _, m := range members {
+		g.val = g.appendValue(g.val[:0], i, m)
+		if len(g.val) == 0 {
+			continue
+		}
+		if best < 0 {
+			best = m
+			if rule == config.SurviveMostFrequent {
+				bestCount = g.count(i, members, g.val)
+			}
+			bestValid = g.valid(i, m)
+			continue
+		}
+		better := false
+		switch {
+		case kind == config.KindTimestamp || rule == config.SurviveMostRecent:
+			better = g.ts(m) > g.ts(best)
+		case rule == config.SurviveMostFrequent:
+			count := g.count(i, members, g.val)
+			better = count > bestCount || count == bestCount && g.ts(m) > g.ts(best)
+			if better {
+				bestCount = count
+			}
+		case rule == config.SurviveValidFirst:
+			valid := g.valid(i, m)
+			better = valid && !bestValid || valid == bestValid && g.ts(m) > g.ts(best)
+			if better {
+				bestValid = valid
+			}
+		}
+		if better {
+			best = m
+		}
+	}
+	return best
+}
+
+// count counts the members whose value of field i equals v.
+func (g *Builder) count(i int, members []int32, v []byte) int {
+	n := 0
+	for _, o := range members {
+		g.tmp = g.appendValue(g.tmp[:0], i, o)
+		if bytes.Equal(g.tmp, v) {
+			n++
+		}
+	}
+	return n
+}
+
+// appendRow appends one golden record to b: the cluster with key key and
+// the given members (indices into the local view, in stable key order).
+func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []int32) {
+	v := &g.local
+	col := 0
+	put := func(x []byte) {
+		b.Column(col).BinaryBuilder.Append(x)
+		col++
+	}
+	g.val = cluster.AppendKeyID(g.val[:0], key)
+	put(g.val)
+	put(strconv.AppendInt(g.val[:0], int64(len(members)), 10))
+	g.val = g.val[:0]
+	for i, m := range members {
+		if i > 0 {
+			g.val = append(g.val, ';')
+		}
+		g.val = append(g.val, v.RecordID.Get(m)...)
+	}
+	put(g.val)
+	var (
+		flags                             normalize.Flags
+		dob                               normalize.Date
+		gender                            normalize.Gender
+		id                                normalize.ID
+		hasName, hasDOB, hasID, hasGender bool
+		hasAddr, hasTimestamp             bool
+	)
+	for i := range v.Fields {
+		c := &v.Fields[i]
+		from := g.choose(i, members)
+		g.val = g.val[:0]
+		if from >= 0 {
+			g.val = g.appendValue(g.val, i, from)
+			flags |= normalize.Flags(v.Flags[from])
+		}
+		put(g.val)
+		if from >= 0 {
+			put(v.RecordID.Get(from))
+		} else {
+			put(nil)
+		}
+		switch c.Kind {
+		case config.KindPersonName:
+			hasName = hasName || from >= 0
+		case config.KindDate:
+			if from >= 0 {
+				dob, hasDOB = normalize.DateFromPacked(c.Ints[from]), true
+			}
+		case config.KindGender:
+			if from >= 0 {
+				gender, hasGender = normalize.Gender(c.Ints[from]), true
+			}
+		case config.KindNationalID:
+			if from >= 0 {
+				id, hasID = normalize.ParseID(c.Text.Get(from)), true
+			}
+		case config.KindVNAddress:
+			if from >= 0 {
+				put(normalize.AppendCode(g.tmp[:0], uint32(c.Ward[from]), 5))
+				put(normalize.AppendCode(g.tmp[:0], uint32(c.Province[from]), 2))
+				hasAddr = true
+			} else {
+				put(nil)
+				put(nil)
+			}
+		case config.KindTimestamp:
+			hasTimestamp = hasTimestamp || from >= 0
+		}
+	}
+	// correct: the chosen values are valid and consistent with each other.
+	correct := flags&normalize.CorrectMask == 0
+	if hasID {
+		correct = correct && id.Valid() && normalize.CheckIDConsistency(id, dob, gender)&normalize.CorrectMask == 0
+	}
+	// complete: the required fields (name, date of birth, gender, ID,
+	// address, where the schema has them) have a value.
+	complete := hasName && (hasDOB || !g.hasKinds[config.KindDate]) && (hasGender || !g.hasKinds[config.KindGender]) &&
+		(hasID || !g.hasKinds[config.KindNationalID]) && (hasAddr || !g.hasKinds[config.KindVNAddress])
+	// clean: normalized and deduplicated: no two valid national IDs were
+	// forced into one cluster.
+	clean := true
+	var firstID uint64
+	for _, m := range members {
+		if k := v.IDKey[m]; k != 0 {
+			if firstID != 0 && k != firstID {
+				clean = false
+			}
+			firstID = k
+		}
+	}
+	// live: an address resolved in the 2025 units and a known update time.
+	live := hasAddr && (hasTimestamp || g.updated < 0)
+	for _, x := range []bool{correct, complete, clean, live} {
+		put(strconv.AppendBool(g.val[:0], x))
+	}
+	put(flags.AppendNames(g.val[:0], ';'))
+}

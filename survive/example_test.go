@@ -1,0 +1,78 @@
+package survive_test
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/survive"
+)
+
+// Three records of one person, the national ID typed wrong in the latest
+// one: the name follows the most recent update, the ID the valid value.
+func Example() {
+	cfg := &config.Config{
+		Fields: []config.Field{
+			{Name: "full_name", Kind: config.KindPersonName},
+			{Name: "national_id", Kind: config.KindNationalID},
+			{Name: "updated_at", Kind: config.KindTimestamp},
+		},
+		Survivorship: config.Survivorship{
+			Default: config.SurviveMostRecent,
+			Fields:  map[string]string{"national_id": config.SurviveValidFirst},
+		},
+	}
+	strs := func(vals ...string) survive.Strings {
+		s := survive.Strings{Offs: []uint32{0}}
+		for _, v := range vals {
+			s.Data = append(s.Data, v...)
+			s.Offs = append(s.Offs, uint32(len(s.Data)))
+		}
+		return s
+	}
+	// The records' columns, as a run's store holds them.
+	m := &survive.Members{
+		RecordID: strs("HN-1", "HN-2", "SG-7"),
+		Flags:    []uint64{0, 0, 0},
+		IDKey:    []uint64{0x51, 0x51, 0}, // a valid CCCD's hash; 0: not valid
+		Fields: []survive.Field{
+			{Kind: config.KindPersonName, Text: strs("Nguyễn Văn An", "Nguyễn Văn An", "Nguyễn Văn Ân")},
+			{Kind: config.KindNationalID, Text: strs("001090012345", "001090012345", "00109001234")},
+			{Kind: config.KindTimestamp, TS: []int64{1600000000, 1650000000, 1700000000}},
+		},
+	}
+	// One cluster of rows 0, 1, 2, the representative first.
+	clusters := survive.Clusters{
+		Starts: []int32{0, 3},
+		Rows:   []int32{0, 1, 2},
+		Key:    func(int32) uint64 { return 0x2a },
+	}
+	g := survive.New(cfg)
+	_, err := g.Build(clusters, survive.Whole(m, 1), func(rec arrow.RecordBatch) bool {
+		defer rec.Release()
+		for c, f := range rec.Schema().Fields() {
+			fmt.Printf("%s: %s\n", f.Name, rec.Column(c).(*array.String).Value(0))
+		}
+		return true
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// cluster_id: 000000000000002a
+	// size: 3
+	// member_ids: HN-1;HN-2;SG-7
+	// full_name: Nguyễn Văn Ân
+	// full_name_from: SG-7
+	// national_id: 001090012345
+	// national_id_from: HN-2
+	// updated_at: 2023-11-14T22:13:20Z
+	// updated_at_from: SG-7
+	// correct: true
+	// complete: true
+	// clean: true
+	// live: false
+	// quality_flags:
+}

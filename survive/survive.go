@@ -1,0 +1,211 @@
+// Package survive builds golden records: one row per cluster, each field's
+// value chosen among the cluster's members by the field's survivorship
+// rule, with the record it came from (`<field>_from`), the four quality
+// criteria (correct, complete, clean, live) and the quality flags of the
+// chosen values.
+//
+// It reads records through [Members], plain columns the caller fills from
+// its own store, so the same code serves a run held in memory (a view over
+// the whole store) and a spilled run (the members of a range of clusters
+// read back from disk): see [Source].
+package survive
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/refdata"
+	"github.com/dedup-vn/dedup/runfolder"
+)
+
+// batchRows is the most golden rows in one emitted batch (the run's other
+// writers use the same size).
+const batchRows = 64 * 1024
+
+// gatherRows is how many member rows are gathered at a time. Clusters come
+// in cluster key order, which is random with respect to the store's row
+// order, so reading the members where they lie costs a cache and TLB miss
+// per column per member; at 10M rows (an 8 GiB heap, page tables larger
+// than the cache) each miss costs more again, which made the stage
+// superlinear. Gathering a batch column by column issues independent loads
+// the CPU overlaps, and the survivorship logic then reads small dense
+// arrays.
+const gatherRows = 32 * 1024
+
+// Clusters lists the clusters whose golden records are built, in output
+// order (cluster.Result.Groups).
+type Clusters struct {
+	// Starts and Rows: cluster c's member rows are Rows[Starts[c]:Starts[c+1]],
+	// in ascending stable key, so the first is the representative.
+	Starts, Rows []int32
+	// Key returns the cluster key of a representative row; it names the
+	// cluster (cluster.AppendKeyID).
+	Key func(row int32) uint64
+	// Dropped marks rows left out of every golden record; nil: none.
+	Dropped []bool
+}
+
+// Source gives the member records' columns a range of clusters at a time.
+type Source interface {
+	// Ranges returns where the ranges end, ascending: range i holds
+	// clusters [Ranges()[i-1], Ranges()[i]) (the first starts at 0), the
+	// last ends at the number of clusters.
+	Ranges() []int
+	// Members returns the columns of the members of range i's clusters,
+	// and where each lies in them: run row r is row loc[r] (loc nil: row
+	// r). It is called once per range, in order.
+	Members(i int) (m *Members, loc []int32, err error)
+}
+
+// Whole returns the Source of one range over all clusters, whose members
+// are all in m: an in-memory run's store.
+func Whole(m *Members, clusters int) Source { return whole{m, clusters} }
+
+type whole struct {
+	m        *Members
+	clusters int
+}
+
+func (w whole) Ranges() []int                          { return []int{w.clusters} }
+func (w whole) Members(int) (*Members, []int32, error) { return w.m, nil, nil }
+
+// Builder chooses the surviving values of clusters and appends golden rows.
+// It is not safe for concurrent use.
+type Builder struct {
+	schema    *arrow.Schema
+	rules     []string // survivorship rule by field
+	updated   int      // the first timestamp field, or -1
+	wards     map[uint32]string
+	provinces map[uint32]string
+	hasKinds  map[normalize.Kind]bool
+	local     Members // the batch being written: what the choice rules read
+	val, tmp  []byte
+	// Build's scratch, kept between calls.
+	sel    []int32  // the batch's non-dropped member rows, cluster by cluster
+	bounds []int32  // cluster c of the batch holds sel[bounds[c]:bounds[c+1]]
+	keys   []uint64 // cluster key by cluster of the batch
+	iota   []int32  // 0, 1, 2, ...: local member indices
+}
+
+// New returns a Builder for cfg's fields and survivorship settings. The
+// Members it reads must list cfg.Fields in order.
+func New(cfg *config.Config) *Builder {
+	g := &Builder{hasKinds: map[normalize.Kind]bool{}, updated: -1}
+	g.wards, g.provinces = unitNames()
+	names := []string{runfolder.ColClusterID, runfolder.ColSize, runfolder.ColMemberIDs}
+	for i, f := range cfg.Fields {
+		if f.Kind == config.KindTimestamp && g.updated < 0 {
+			g.updated = i
+		}
+		g.rules = append(g.rules, cfg.SurvivorshipFor(f.Name))
+		g.hasKinds[f.Kind] = true
+		names = append(names, f.Name, f.Name+runfolder.FromSuffix)
+		if f.Kind == config.KindVNAddress {
+			names = append(names, f.Name+runfolder.Ward2025Suffix, f.Name+runfolder.Province2025Suffix)
+		}
+	}
+	names = append(names, runfolder.ColCorrect, runfolder.ColComplete, runfolder.ColClean, runfolder.ColLive, runfolder.ColQualityFlags)
+	g.schema = dataio.StringSchema(names...)
+	return g
+}
+
+// Schema is the schema of golden.parquet: every column a string, named
+// as runfolder lists them.
+func (g *Builder) Schema() *arrow.Schema { return g.schema }
+
+// unitNames names the 2025 administrative units by code, for golden
+// addresses.
+func unitNames() (wards, provinces map[uint32]string) {
+	wards, provinces = map[uint32]string{}, map[uint32]string{}
+	t := refdata.Get()
+	for _, w := range t.WardsNew {
+		c, _ := strconv.Atoi(w.Code)
+		wards[uint32(c)] = w.FullName
+	}
+	for _, p := range t.ProvincesNew {
+		c, _ := strconv.Atoi(p.Code)
+		provinces[uint32(c)] = p.FullName
+	}
+	return
+}
+
+// Build makes the golden records of cl in order, reading the members from
+// src, and hands them to emit a batch at a time; it stops early when emit
+// returns false. It returns the number of golden records: the clusters
+// with a member not dropped.
+func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bool) (int64, error) {
+	var golden int64
+	b := dataio.NewStringBatchBuilder(g.schema)
+	defer b.Release()
+	starts, rows := cl.Starts, cl.Rows
+	// The batch's scratch lives in locals (kept in registers in the loops)
+	// and goes back to g for the next Build.
+	sel, bounds, keys, iota := g.sel[:0], g.bounds[:0], g.keys[:0], g.iota
+	defer func() { g.sel, g.bounds, g.keys, g.iota = sel, bounds, keys, iota }()
+	rangeStart := 0
+	for ri, rangeEnd := range src.Ranges() {
+		full, loc, err := src.Members(ri)
+		if err != nil {
+			return golden, err
+		}
+		for c0 := rangeStart; c0 < rangeEnd; {
+			c1 := c0 + 1
+			for c1 < rangeEnd && starts[c1+1]-starts[c0] <= gatherRows {
+				c1++
+			}
+			sel, bounds, keys = sel[:0], bounds[:0], keys[:0]
+			for c := c0; c < c1; c++ {
+				bounds = append(bounds, int32(len(sel)))
+				keys = append(keys, cl.Key(rows[starts[c]]))
+				for _, row := range rows[starts[c]:starts[c+1]] {
+					if cl.Dropped == nil || !cl.Dropped[row] {
+						if loc != nil {
+							row = loc[row]
+						}
+						sel = append(sel, row)
+					}
+				}
+			}
+			bounds = append(bounds, int32(len(sel)))
+			g.local.Gather(full, sel)
+			for len(iota) < len(sel) {
+				iota = append(iota, int32(len(iota)))
+			}
+			for c := 0; c+1 < len(bounds); c++ {
+				members := iota[bounds[c]:bounds[c+1]]
+				if len(members) == 0 {
+					continue
+				}
+				g.appendRow(b, keys[c], members)
+				golden++
+				if b.Len() >= batchRows && !emit(b.NewBatch()) {
+					return golden, nil
+				}
+			}
+			c0 = c1
+		}
+		rangeStart = rangeEnd
+	}
+	if rangeStart != len(starts)-1 {
+		return golden, fmt.Errorf("survive: BUG: the source's ranges end at cluster %d of %d", rangeStart, len(starts)-1)
+	}
+	if b.Len() > 0 {
+		emit(b.NewBatch())
+	}
+	return golden, nil
+}
+
+// Append appends to b the golden record of one cluster whose members are
+// rows of m (in ascending stable key) and whose key is key.
+func (g *Builder) Append(b *dataio.StringBatchBuilder, key uint64, m *Members, members []int32) {
+	g.local.Gather(m, members)
+	for len(g.iota) < len(members) {
+		g.iota = append(g.iota, int32(len(g.iota)))
+	}
+	g.appendRow(b, key, g.iota[:len(members)])
+}
