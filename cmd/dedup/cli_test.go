@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/dedup-vn/dedup/runfolder"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,4 +110,38 @@ func TestArgumentsInAnyOrder(t *testing.T) {
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
+}
+
+// TestNoDuplicatesCompletes: a register without a single duplicate runs
+// to the end: every record its own cluster, a warning in the manifest
+// that names --model, and a model that says its m was not trained.
+func TestNoDuplicatesCompletes(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	csv := "record_id,full_name,date_of_birth,gender,national_id,phone,permanent_address,current_address,province_code,updated_at\n" +
+		"a1,Nguyễn Văn An,01/02/1990,Nam,001090000001,0912345678,Hà Nội,,01,2024-01-01T00:00:00Z\n" +
+		"a2,Trần Thị Bình,03/04/1985,Nữ,,0987654321,Huế,,46,2024-01-01T00:00:00Z\n" +
+		"a3,Lê Văn Cường,05/06/1970,Nam,,,Đà Nẵng,,48,2024-01-01T00:00:00Z\n"
+	if err := os.WriteFile(in, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	if code := mainWithExit([]string{"run", "--quiet", "--out", out, in}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	m, err := runfolder.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Clusters.Clusters != 3 || m.RowsClustered != 3 {
+		t.Errorf("%d clusters of %d rows, want 3 of 3", m.Clusters.Clusters, m.RowsClustered)
+	}
+	if !strings.Contains(strings.Join(m.Warnings, "\n"), "--model") {
+		t.Errorf("manifest warnings %q: want one naming --model", m.Warnings)
+	}
+	model, err := os.ReadFile(filepath.Join(out, runfolder.FileModel))
+	if err != nil || !strings.Contains(string(model), `"m_untrained": true`) {
+		t.Errorf("model.json does not say m is untrained (%v)", err)
+	}
 }
