@@ -121,10 +121,10 @@ type Step struct {
 // Explain builds the explanation of the pair (leftID, rightID).
 func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 	if leftID == "" || rightID == "" {
-		return nil, errors.New("explain: two record ids are needed")
+		return nil, errors.New("two record ids are needed")
 	}
 	if leftID == rightID {
-		return nil, errors.New("explain: the two record ids are the same")
+		return nil, errors.New("the two record ids are the same")
 	}
 	cfg := opt.Config
 	if cfg == nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -102,6 +103,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		opt.Log = stderr
 	}
 	m, err := pipeline.Run(ctx, cfg, opt)
+	if err != nil && ctx.Err() != nil {
+		// Whatever stage the signal stopped, the error chain names it
+		// ("model.training_rules[0]: run canceled"); the user wants the
+		// outcome.
+		return errors.New("canceled by a signal; no output written (temporary and spill files removed)")
+	}
 	if err != nil {
 		return err
 	}
