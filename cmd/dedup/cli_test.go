@@ -145,3 +145,21 @@ func TestNoDuplicatesCompletes(t *testing.T) {
 		t.Errorf("model.json does not say m is untrained (%v)", err)
 	}
 }
+
+// TestRunOutInsideInput: `dedup run --out IN/run IN` is refused (the next
+// run would read clusters.parquet as records) and writes nothing.
+func TestRunOutInsideInput(t *testing.T) {
+	in := t.TempDir()
+	csv := "record_id,full_name\na1,Nguyễn Văn An\na2,Nguyen Van An\n"
+	if err := os.WriteFile(filepath.Join(in, "in.csv"), []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := mainWithExit([]string{"run", "--quiet", "--out", filepath.Join(in, "run"), in}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "inside the input folder") {
+		t.Errorf("exit %d, stderr %q: want a refusal", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(in, "run")); err == nil {
+		t.Error("the refused run created its output folder")
+	}
+}
