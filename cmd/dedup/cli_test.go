@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/runfolder"
 	"os"
 	"path/filepath"
@@ -161,5 +163,53 @@ func TestRunOutInsideInput(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(in, "run")); err == nil {
 		t.Error("the refused run created its output folder")
+	}
+}
+
+// TestPlanCountsWhatLinkModeScores: in link mode --plan counts the pairs
+// the run scores (pairs within one source are never scored), and prints
+// block sizes, not key hashes.
+func TestPlanCountsWhatLinkModeScores(t *testing.T) {
+	gen := generated(t, 3000, 5, "parquet")
+	files, err := filepath.Glob(filepath.Join(gen, "population", "*.parquet"))
+	if err != nil || len(files) < 4 {
+		t.Fatalf("generated files: %v %v", files, err)
+	}
+	def := string(config.DefaultYAML())
+	def = strings.Replace(def, "\nmode: dedupe", "\nmode: link", 1)
+	def = strings.Replace(def, "  - name: population\n    paths: []\n", "  - name: north\n    paths: []\n  - name: south\n    paths: []\n", 1)
+	cfgPath := filepath.Join(t.TempDir(), "link.yaml")
+	if err := os.WriteFile(cfgPath, []byte(def), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--config", cfgPath}
+	for i, f := range files {
+		src := "north"
+		if i%2 == 1 {
+			src = "south"
+		}
+		args = append(args, src+"="+f)
+	}
+	plan := mustDedup(t, append([]string{"run", "--plan", "--quiet"}, args...)...)
+	out := filepath.Join(t.TempDir(), "run")
+	mustDedup(t, append([]string{"run", "--quiet", "--out", out}, args...)...)
+	m, err := runfolder.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range m.Blocking {
+		want := fmt.Sprintf("%s: records=", b.Name)
+		line := ""
+		for _, l := range strings.Split(plan.stderr, "\n") {
+			if strings.Contains(l, want) {
+				line = l
+			}
+		}
+		if !strings.Contains(line, fmt.Sprintf(" pairs=%d ", b.Pairs)) {
+			t.Errorf("rule %s: plan line %q, want pairs=%d as scored", b.Name, line, b.Pairs)
+		}
+		if strings.Contains(line, "{") {
+			t.Errorf("rule %s: plan line prints structs: %q", b.Name, line)
+		}
 	}
 }
