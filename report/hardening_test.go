@@ -333,6 +333,10 @@ func TestEvalOfAnotherRun(t *testing.T) {
 			t.Errorf("eval of this run warned: %s", n)
 		}
 	}
+	d.Eval.Warnings = []string{"7 of 3234 truth records are not in the run"}
+	if page := string(renderData(t, d)); !strings.Contains(page, "Warning: 7 of 3234 truth records are not in the run") {
+		t.Error("the eval's warnings are not shown")
+	}
 	other := strings.Repeat("0", 64)
 	if _, err := Load(Options{RunDir: run, EvalPath: write(other)}); err == nil || !strings.Contains(err.Error(), "another run") {
 		t.Errorf("eval of another run: error %v, want a refusal", err)
