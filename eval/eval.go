@@ -417,7 +417,8 @@ func readRunManifest(dir string) (*runfolder.Manifest, string, error) {
 
 // ManifestDigest is the hex SHA-256 of dir's manifest.json bytes, as
 // Report.RunManifestSHA256 records it. Every run writes its own manifest
-// (stage timings included), so two runs never share a digest.
+// (stage timings to the microsecond included), so two runs practically
+// never share a digest, even on the same inputs.
 func ManifestDigest(dir string) (string, error) {
 	data, err := os.ReadFile(filepath.Join(dir, runfolder.FileManifest))
 	if err != nil {

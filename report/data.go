@@ -149,7 +149,7 @@ func (d *Data) checkEvalRun(evalPath string) error {
 		return err
 	}
 	if digest != e.RunManifestSHA256 {
-		return fmt.Errorf("%s is the evaluation of another run (it evaluated %s, whose manifest.json differs from %s's: a rerun, or another folder); rerun dedup eval --run %s --json %s",
+		return fmt.Errorf("%s is the evaluation of another run (it evaluated %s, whose manifest.json differs from %s's: a rerun, or another folder); rerun dedup eval --truth … --run %s --json %s",
 			evalPath, e.Run, d.RunDir, d.RunDir, evalPath)
 	}
 	return nil
