@@ -13,6 +13,7 @@ import (
 	"github.com/dedup-vn/dedup/internal/prefetch"
 	"github.com/dedup-vn/dedup/internal/radix"
 	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/runfolder"
 )
 
@@ -41,20 +42,24 @@ func columnFor(fs *fieldStore, kind linkage.Kind, role string) string {
 		case "value":
 			return fs.name + ".folded"
 		}
-	case config.KindDate:
-		return fs.name + ".date"
-	case config.KindGender:
-		return fs.name + ".value"
-	case config.KindNationalID:
-		return fs.name + ".digits"
-	case config.KindPhone:
-		return fs.name + ".phones"
-	case config.KindText:
-		return fs.name + ".value"
+		return ""
 	case config.KindVNAddress:
 		return fs.name + "." + role
 	}
+	if r, ok := singleRole[fs.kind]; ok {
+		return fs.name + "." + r
+	}
 	return ""
+}
+
+// singleRole is, for the kinds whose comparisons read one column whatever
+// the role, that column.
+var singleRole = map[normalize.Kind]string{
+	config.KindDate:       "date",
+	config.KindGender:     "value",
+	config.KindNationalID: "digits",
+	config.KindPhone:      "phones",
+	config.KindText:       "value",
 }
 
 // tfColumn names the column whose value frequencies weigh spec's exact
