@@ -161,7 +161,11 @@ func (r *runner) blockAllRules(ctx context.Context) (*allRules, error) {
 	return &allRules{r: r, ix: ix}, nil
 }
 
-func (a *allRules) plan(workers int) ([]blocking.RuleStats, error) { return a.ix.Plan(workers) }
+// plan counts the pairs the run scores (link mode skips pairs within one
+// source).
+func (a *allRules) plan(workers int) ([]blocking.RuleStats, error) {
+	return a.ix.PlanKept(workers, func(p blocking.Pair) bool { return !a.r.skipPair(p.Left, p.Right) })
+}
 
 func (a *allRules) stats() []blocking.RuleStats { return a.ix.Stats() }
 

@@ -118,7 +118,11 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	r := &runner{cfg: cfg, opt: opt}
 	r.timer.log = r.logf
 	var err error
-	if r.files, err = resolveInputs(cfg, opt.Inputs); err != nil {
+	outDir := opt.OutDir
+	if opt.Plan {
+		outDir = "" // --plan writes nothing
+	}
+	if r.files, err = resolveInputs(cfg, opt.Inputs, outDir); err != nil {
 		return nil, err
 	}
 	for _, f := range r.files {
