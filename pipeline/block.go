@@ -1,14 +1,14 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
-	"github.com/dedup-vn/dedup/internal/parallel"
+	"github.com/dedup-vn/dedup/linkage"
 )
 
 // keyPart reads one part of a blocking key for a record: a byte string or
@@ -102,42 +102,149 @@ func compilePart(st *store, spec string) (keyPart, error) {
 	return nil, fmt.Errorf("blocking key %q: field kind %s has no part %q", spec, fs.kind, sub)
 }
 
-// buildIndex computes every rule's keys and builds the blocking index.
-func (r *runner) buildIndex() (*blocking.Index, error) {
-	secondary := r.secondaryKeys()
-	rules := make([]blocking.Rule, len(r.cfg.Blocking.Rules))
-	errs := make([]error, len(rules))
-	// Each rule's keys are independent of the others': hash them on all
-	// workers, a rule at a time each.
-	parallel.For(r.opt.Workers, len(rules), func(_, k int) {
-		rule := r.cfg.Blocking.Rules[k]
-		keys, err := ruleKeys(r.st, r.dropped, uint64(k), rule)
-		if err != nil {
-			errs[k] = fmt.Errorf("blocking.rules[%d]: %w", k, err)
-			return
-		}
-		rules[k] = blocking.Rule{Name: rule.Name, Keys: keys, Secondary: secondary}
-	})
-	if err := errors.Join(errs...); err != nil {
+// candidates is how the train and score stages walk the candidate pairs
+// the block stage found: the one part of the run that is not written once
+// for both record sets, because one index over every rule is the fastest
+// way to score a store in memory and a spilled register cannot hold it.
+//   - allRules (in memory): every rule's keys at once, one blocking.Index
+//     over all rules that drops a pair a previous rule produced as it
+//     enumerates, scored in one pass over its chunks;
+//   - eachRule (spilled, spillrun.go): one rule at a time, its blocks cut
+//     into partitions read back from the spill file, the cross-rule test
+//     made from the partition's own keys (blocking.Produces).
+type candidates interface {
+	// plan is the rules' statistics for --plan.
+	plan(workers int) ([]blocking.RuleStats, error)
+	// stats is the rules' statistics after scoring.
+	stats() []blocking.RuleStats
+	// sampleVectors adds the comparison vectors of every rule's sampled
+	// candidate pairs to hists[rule][worker] and returns the rules' scales.
+	sampleVectors(ctx context.Context, sc *scorer, hists [][]*linkage.Histogram) ([]float64, error)
+	// score compares every candidate pair (scorer.score).
+	score(ctx context.Context, sc *scorer, pw *pairsWriter, acc *acceptedEdges) error
+}
+
+// block is the block stage: the records' capped-block sort keys, then the
+// candidates strategy that fits the record set.
+func (r *runner) block(ctx context.Context) (candidates, error) {
+	var err error
+	if r.secondary, err = r.secondaryKeys(ctx); err != nil {
 		return nil, err
 	}
-	r.secondary = secondary
-	return blocking.Build(r.st.n, rules, r.blockingOptions())
+	if sp, ok := r.set.(*spillSet); ok {
+		return r.blockEachRule(ctx, sp)
+	}
+	return r.blockAllRules(ctx)
+}
+
+// allRules is the candidates strategy of a run in memory: one index over
+// every rule.
+type allRules struct {
+	r  *runner
+	ix *blocking.Index
+}
+
+// blockAllRules computes every rule's keys and builds one index of them.
+func (r *runner) blockAllRules(ctx context.Context) (*allRules, error) {
+	rules := make([]blocking.Rule, len(r.cfg.Blocking.Rules))
+	for k, rule := range r.cfg.Blocking.Rules {
+		keys, err := r.keys(ctx, uint64(k), rule)
+		if err != nil {
+			return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)
+		}
+		rules[k] = blocking.Rule{Name: rule.Name, Keys: keys, Secondary: r.secondary}
+	}
+	ix, err := blocking.Build(r.set.Len(), rules, r.blockingOptions())
+	if err != nil {
+		return nil, err
+	}
+	return &allRules{r: r, ix: ix}, nil
+}
+
+// plan counts the pairs the run scores (link mode skips pairs within one
+// source).
+func (a *allRules) plan(workers int) ([]blocking.RuleStats, error) {
+	return a.ix.PlanKept(workers, func(p blocking.Pair) bool { return !a.r.skipPair(p.Left, p.Right) })
+}
+
+func (a *allRules) stats() []blocking.RuleStats { return a.ix.Stats() }
+
+// sampleVectors compares the pairs of the blocks the index samples, chunk
+// by chunk on the workers.
+func (a *allRules) sampleVectors(_ context.Context, sc *scorer, hists [][]*linkage.Histogram) ([]float64, error) {
+	r := a.r
+	cms, err := r.comparersFor(sc, r.st)
+	if err != nil {
+		return nil, err
+	}
+	bufs := make([][]int8, r.opt.Workers)
+	sims := make([][]float32, r.opt.Workers)
+	for w := range bufs {
+		bufs[w], sims[w] = make([]int8, sc.width), make([]float32, sc.width)
+	}
+	sample := a.ix.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed)
+	kept := sampledPairs(a.ix, &sample, r.opt.Workers, cms, func(w int, p blocking.Pair) {
+		if r.skipPair(p.Left, p.Right) {
+			return
+		}
+		cms[w].Compare(p.Left, p.Right, bufs[w], sims[w], nil)
+		hists[p.Rule][w].Add(bufs[w])
+	})
+	scales := make([]float64, len(hists))
+	for k := range scales {
+		scales[k] = a.ix.Scale(k, kept[k])
+	}
+	return scales, nil
+}
+
+// score scores the whole index in one pass over its chunks.
+func (a *allRules) score(ctx context.Context, sc *scorer, pw *pairsWriter, acc *acceptedEdges) error {
+	cms, err := a.r.comparersFor(sc, a.r.st)
+	if err != nil {
+		return err
+	}
+	return a.r.score(ctx, pairSource{ix: a.ix, c1: a.ix.NumChunks(), rule: -1, st: a.r.st, comparers: cms}, sc, pw, acc)
+}
+
+// keys computes one rule's key for every record (0 for dropped ones), a
+// batch of the record set at a time on all workers. salt goes into the
+// hash so that equal values under different rules never share a key.
+func (r *runner) keys(ctx context.Context, salt uint64, rule config.BlockingRule) ([]uint64, error) {
+	keys := make([]uint64, r.set.Len())
+	err := r.set.scan(ctx, spillGroups(r.cfg, false, ruleFields(rule)...), func(first int, st *store) error {
+		return fillRuleKeys(keys[first:first+st.n], st, r.dropped[first:first+st.n], salt, rule)
+	}, nil)
+	return keys, err
+}
+
+// ruleIndex computes one rule's keys (salted by salt) and indexes that
+// rule alone.
+func (r *runner) ruleIndex(ctx context.Context, salt uint64, rule config.BlockingRule) (*blocking.Index, error) {
+	keys, err := r.keys(ctx, salt, rule)
+	if err != nil {
+		return nil, err
+	}
+	return blocking.Build(r.set.Len(), []blocking.Rule{{Name: rule.Name, Keys: keys, Secondary: r.secondary}}, r.blockingOptions())
 }
 
 // ruleKeys computes one rule's key per record of st: 0 when a part is
 // empty or the record was dropped (dropped may be nil). salt goes into the
 // hash so that equal values under different rules never share a key.
 func ruleKeys(st *store, dropped []bool, salt uint64, rule config.BlockingRule) ([]uint64, error) {
+	keys := make([]uint64, st.n)
+	return keys, fillRuleKeys(keys, st, dropped, salt, rule)
+}
+
+// fillRuleKeys is ruleKeys into keys.
+func fillRuleKeys(keys []uint64, st *store, dropped []bool, salt uint64, rule config.BlockingRule) error {
 	parts := make([]keyPart, len(rule.Keys))
 	for j, spec := range rule.Keys {
 		p, err := compilePart(st, spec)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		parts[j] = p
 	}
-	keys := make([]uint64, st.n)
 	for i := range keys {
 		if dropped != nil && dropped[i] {
 			continue
@@ -153,7 +260,7 @@ func ruleKeys(st *store, dropped []bool, salt uint64, rule config.BlockingRule) 
 			keys[i] = h.Sum()
 		}
 	}
-	return keys, nil
+	return nil
 }
 
 func (r *runner) blockingOptions() blocking.Options {
@@ -163,10 +270,23 @@ func (r *runner) blockingOptions() blocking.Options {
 // secondaryKeys orders the records of an oversized block for its
 // sorted-neighbourhood window: the first eight bytes of the first name or
 // text field, big-endian, so that similar spellings sit side by side.
-func (r *runner) secondaryKeys() []uint64 { return secondaryKeysOf(r.st) }
+func (r *runner) secondaryKeys(ctx context.Context) ([]uint64, error) {
+	var textFields []string
+	for _, f := range r.cfg.Fields {
+		if f.Kind == config.KindPersonName || f.Kind == config.KindText {
+			textFields = append(textFields, f.Name)
+		}
+	}
+	keys := make([]uint64, r.set.Len())
+	err := r.set.scan(ctx, spillGroups(r.cfg, false, textFields...), func(first int, st *store) error {
+		fillSecondaryKeys(keys[first:first+st.n], st)
+		return nil
+	}, nil)
+	return keys, err
+}
 
-// secondaryKeysOf is secondaryKeys for the records of st.
-func secondaryKeysOf(st *store) []uint64 {
+// fillSecondaryKeys is secondaryKeys for the records of st, into keys.
+func fillSecondaryKeys(keys []uint64, st *store) {
 	var col *bytesColumn
 	for i := range st.fields {
 		f := &st.fields[i]
@@ -178,9 +298,8 @@ func secondaryKeysOf(st *store) []uint64 {
 			col = f.str("value")
 		}
 	}
-	keys := make([]uint64, st.n)
 	if col == nil {
-		return keys
+		return
 	}
 	var buf [8]byte
 	for i := range keys {
@@ -189,5 +308,4 @@ func secondaryKeysOf(st *store) []uint64 {
 		copy(buf[:], b)
 		keys[i] = binary.BigEndian.Uint64(buf[:])
 	}
-	return keys
 }

@@ -34,7 +34,7 @@ type rawBatch struct {
 type normBatch struct {
 	st      *store
 	rejects []rejectRow
-	spill   *spilledBatch // set once the run spills
+	spill   []byte // the batch encoded for the spill file, once the run spills
 }
 
 // rejectRow is one row of rejects.parquet.
@@ -173,7 +173,7 @@ func (r *runner) load(ctx context.Context) error {
 			defer in.rec.Release()
 			out, err := workers[w].normalizeBatch(r.cfg, plan, in)
 			if err == nil && r.spilling.Load() {
-				out.spill, workers[w].spillRaw = r.prepareSpill(out.st, workers[w].spillRaw)
+				out.spill, workers[w].spillRaw = encodeSpillBatch(out.st, workers[w].spillRaw)
 			}
 			return out, err
 		},
@@ -183,7 +183,7 @@ func (r *runner) load(ctx context.Context) error {
 			}
 			// Auto spills before the store passes its share of the budget
 			// or of the machine.
-			if next := storeBytes + out.st.memBytes(); r.sp == nil && r.opt.Spill != SpillNever &&
+			if next := storeBytes + out.st.memBytes(); r.spill == nil && r.opt.Spill != SpillNever &&
 				(r.opt.Spill == SpillAlways || next > r.opt.MemoryLimit*spillPercent/100 || ceiling > 0 && next > ceiling) {
 				if err := r.startSpill(chunks); err != nil {
 					return err
@@ -191,8 +191,8 @@ func (r *runner) load(ctx context.Context) error {
 				chunks = nil
 			}
 			loaded += int64(out.st.n)
-			if r.sp != nil {
-				if err := r.spillBatch(out.st, out.spill); err != nil {
+			if r.spill != nil {
+				if err := r.spill.appendBatch(out.st, out.spill); err != nil {
 					return err
 				}
 				r.progress.Add(int64(out.st.n + len(out.rejects)))
@@ -245,10 +245,13 @@ func (r *runner) load(ctx context.Context) error {
 	for _, w := range fileWarnings {
 		r.warnf("%s", w)
 	}
-	if r.sp != nil {
+	// The record set: the spill file, or the store joined in memory.
+	if r.spill != nil {
 		err = r.finishSpill()
+		r.set = r.spill
 	} else {
 		r.st, err = concatStores(r.cfg, chunks)
+		r.set = &memSet{st: r.st, workers: r.opt.Workers}
 	}
 	if err != nil {
 		return err
@@ -257,11 +260,7 @@ func (r *runner) load(ctx context.Context) error {
 	for i := range r.inputs {
 		r.rowsIn += r.inputs[i].Rows
 	}
-	if r.sp != nil {
-		return r.markSpilledDuplicateIDs(ctx)
-	}
-	r.markDuplicateIDs()
-	return nil
+	return r.markDuplicateIDs(ctx)
 }
 
 // normalizeBatch normalizes one batch in the worker's scratch store and
@@ -364,16 +363,35 @@ func (s *store) appendRow(row *normalize.Row, scratch []byte) ([]byte, error) {
 	return scratch, nil
 }
 
-// markDuplicateIDs rejects the second and later rows with the same
-// (source, record_id): a duplicate id would make the outputs ambiguous.
-func (r *runner) markDuplicateIDs() {
-	st := r.st
-	keys := make([]uint64, st.n)
-	for i := range keys {
-		keys[i] = duplicateKey(st.source[i], st.recordID.Get(int32(i)))
+// markDuplicateIDs sets r.dropped and rejects the second and later rows
+// with the same (source, record_id): a duplicate id would make the outputs
+// ambiguous. Rows are sorted by the hash of both; the ids of the rows that
+// share a hash are gathered to compare them.
+func (r *runner) markDuplicateIDs(ctx context.Context) error {
+	keys := make([]uint64, r.set.Len())
+	if err := r.set.scan(ctx, spillGroups(r.cfg, true), func(first int, st *store) error {
+		for i := 0; i < st.n; i++ {
+			keys[first+i] = duplicateKey(st.source[i], st.recordID.Get(int32(i)))
+		}
+		return nil
+	}, nil); err != nil {
+		return err
 	}
-	// Cannot fail: the ids are in memory.
-	_ = r.markDuplicates(keys, func([]int32) (func(int32) []byte, error) { return st.recordID.Get, nil })
+	return r.markDuplicates(keys, func(rows []int32) (func(int32) []byte, error) {
+		sub, loc, err := r.set.gather(ctx, rows)
+		if err != nil {
+			return nil, err
+		}
+		return func(row int32) []byte { return sub.recordID.Get(position(loc, row)) }, nil
+	})
+}
+
+// position is row's position in records gathered with loc (nil: row).
+func position(loc []int32, row int32) int32 {
+	if loc == nil {
+		return row
+	}
+	return loc[row]
 }
 
 // duplicateKey is the hash markDuplicates sorts records by.
@@ -383,8 +401,7 @@ func duplicateKey(source uint16, id []byte) uint64 {
 
 // markDuplicates sets r.dropped and rejects the later rows of every
 // (source, record id) seen twice. keys are the rows' duplicateKey; ids
-// returns the record ids of the rows that share a key with another (a
-// spilled run reads them back from disk).
+// returns the record ids of the rows that share a key with another.
 func (r *runner) markDuplicates(keys []uint64, ids func(rows []int32) (func(int32) []byte, error)) error {
 	st := r.st
 	entries := make([]blocking.Entry, len(keys))

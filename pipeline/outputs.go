@@ -260,13 +260,7 @@ func writeClusters(ctx context.Context, r *runner, w *dataio.Writer, res *cluste
 		}
 		return nil
 	}
-	var err error
-	if r.sp != nil {
-		err = r.scan(ctx, nil, spillGroups(r.cfg, true), nil, add)
-	} else {
-		err = add(0, r.st)
-	}
-	if err != nil {
+	if err := r.set.scan(ctx, spillGroups(r.cfg, true), nil, add); err != nil {
 		return stats, rows, err
 	}
 	return stats, rows, flushBuilder(w, b)
@@ -340,7 +334,7 @@ func (o *outputs) writeResults(ctx context.Context, r *runner, res *cluster.Resu
 // writes them, in order.
 func writeGolden(ctx context.Context, r *runner, g *survive.Builder, w *dataio.Writer, res *cluster.Result) (int64, error) {
 	starts, rows := res.Groups()
-	src, err := r.goldenSource(ctx, starts, rows)
+	src, err := r.set.clusterSource(ctx, starts, rows, r.dropped)
 	if err != nil {
 		return 0, err
 	}
@@ -373,58 +367,6 @@ func writeGolden(ctx context.Context, r *runner, g *survive.Builder, w *dataio.W
 		err = berr
 	}
 	return golden, err
-}
-
-// goldenSource gives survivorship the members of the clusters (starts,
-// rows as cluster.Result.Groups lists them). In memory that is the store
-// itself, one range of every cluster. A spilled run cuts the clusters into
-// ranges of at most a partition's records and routes each range's members
-// to its own partition in one pass over the records.
-func (r *runner) goldenSource(ctx context.Context, starts, rows []int32) (survive.Source, error) {
-	clusters := len(starts) - 1
-	if r.sp == nil {
-		return survive.Whole(survivalView(r.st), clusters), nil
-	}
-	s := &spilledGolden{r: r}
-	partOf := make([]uint16, r.st.n)
-	for c0 := 0; c0 < clusters; {
-		c1 := c0 + 1
-		for c1 < clusters && int(starts[c1+1]-starts[c0]) <= r.sp.maxRows {
-			c1++
-		}
-		s.ends = append(s.ends, c1)
-		if len(s.ends) >= 1<<16-1 {
-			return nil, fmt.Errorf("the golden records need more than %d partitions: give the run more memory", 1<<16-2)
-		}
-		for _, row := range rows[starts[c0]:starts[c1]] {
-			if !r.dropped[row] {
-				partOf[row] = uint16(len(s.ends))
-			}
-		}
-		c0 = c1
-	}
-	var err error
-	s.routed, err = r.routePartitions(ctx, partOf, len(s.ends))
-	return s, err
-}
-
-// spilledGolden is the Source of a spilled run: range i's members are
-// routed partition i.
-type spilledGolden struct {
-	r      *runner
-	ends   []int
-	routed []*routedPartition
-}
-
-func (s *spilledGolden) Ranges() []int { return s.ends }
-
-func (s *spilledGolden) Members(i int) (*survive.Members, []int32, error) {
-	sub, err := s.routed[i].load(s.r)
-	s.routed[i] = nil
-	if err != nil {
-		return nil, nil, err
-	}
-	return survivalView(sub), s.r.sp.loc, nil
 }
 
 // survivalView is the view of st's columns survivorship reads.

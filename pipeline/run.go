@@ -21,7 +21,6 @@ import (
 	"github.com/dedup-vn/dedup/cluster"
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
-	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/progress"
 	"github.com/dedup-vn/dedup/runfolder"
@@ -57,13 +56,18 @@ type Options struct {
 
 // runner carries one run's state between stages.
 type runner struct {
-	cfg       *config.Config
-	opt       Options
-	files     []inputFile
-	inputs    []runfolder.InputStat
-	st        *store
-	sp        *spillState // nil unless the records were spilled to disk
-	spilling  atomic.Bool // sp is set: load's workers prepare batches for it
+	cfg    *config.Config
+	opt    Options
+	files  []inputFile
+	inputs []runfolder.InputStat
+	// set is the records, in memory or spilled, from the end of load;
+	// st holds the columns every stage reads by row (in memory: all of
+	// them, the store set reads).
+	set recordSet
+	st  *store
+	// spill is set once load starts spilling (spillSet then is the set).
+	spill     *spillSet
+	spilling  atomic.Bool // spill is set: load's workers encode batches for it
 	dropped   []bool      // rows rejected after loading (duplicate ids)
 	secondary []uint64    // sort key of capped blocks
 	rejects   *rejectSink
@@ -145,7 +149,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 
 	// Spill files go on success, error and Ctrl-C alike (a canceled
 	// context ends the run through here).
-	defer func() { r.sp.remove() }()
+	defer func() { r.spill.remove() }()
 
 	r.timer.begin("read+normalize")
 	r.progress = progress.New("normalize", 0, opt.Progress)
@@ -161,22 +165,13 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		r.st.n, len(r.files), r.rejects.count, r.st.memBytes()>>20, opt.MemoryLimit>>20)
 
 	r.timer.begin("block")
-	var ix *blocking.Index
-	if r.sp != nil {
-		err = r.spillBlock(ctx)
-	} else {
-		ix, err = r.buildIndex()
-	}
+	cands, err := r.block(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if opt.Plan {
-		var stats []blocking.RuleStats
-		if r.sp != nil {
-			// Pairs after cross-rule de-duplication are only counted by
-			// scoring a spilled register.
-			stats = r.sp.stats
-		} else if stats, err = ix.PlanKept(opt.Workers, func(p blocking.Pair) bool { return !r.skipPair(p.Left, p.Right) }); err != nil {
+		stats, err := cands.plan(opt.Workers)
+		if err != nil {
 			return nil, err
 		}
 		r.timer.end()
@@ -188,7 +183,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	}
 
 	r.timer.begin("train")
-	sc, err := r.newScorer(ctx, ix)
+	sc, err := r.newScorer(ctx, cands)
 	if err != nil {
 		if errors.Is(err, errTooFewRecords) {
 			err = out.keepRejects(r, err)
@@ -205,14 +200,8 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		return nil, err
 	}
 	acc := &acceptedEdges{}
-	var stats []blocking.RuleStats
-	if r.sp != nil {
-		err = r.spillScore(ctx, sc, pw, acc)
-		stats = r.sp.stats
-	} else {
-		err = r.score(ctx, pairSource{ix: ix, c1: ix.NumChunks(), rule: -1, st: r.st, comparers: sc.comparers}, sc, pw, acc)
-		stats = ix.Stats()
-	}
+	err = cands.score(ctx, sc, pw, acc)
+	stats := cands.stats()
 	if err == nil {
 		err = pw.flush()
 	}
@@ -222,16 +211,16 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 
 	// What only blocking and scoring read is let go before the last
 	// stages, so that the write stage's buffers fit the memory budget.
-	ix, r.secondary = nil, nil
+	cands, r.secondary = nil, nil
 	rulePairs := sc.rulePairs
 	threshold := sc.threshold
 	sc = nil
 	r.st.releaseForOutput()
 
 	r.timer.begin("cluster")
-	stable := r.stableKeys()
-	if r.sp != nil {
-		stable, r.sp.stable = r.sp.stable, nil
+	stable, err := r.stableKeys(ctx)
+	if err != nil {
+		return nil, err
 	}
 	cb, err := cluster.New(stable, acc.clusterKeys(r.st.idKey), cluster.Options{Workers: r.opt.Workers})
 	if err != nil {
@@ -300,19 +289,15 @@ func ruleStats(stats []blocking.RuleStats) []runfolder.RuleStat {
 
 // stableKeys gives each record a key that does not depend on run order:
 // the hash of its source name and record id. Cluster ids derive from it.
-// A spilled run computed them while loading: nil.
-func (r *runner) stableKeys() []uint64 {
-	if r.sp != nil {
-		return nil
-	}
-	keys := make([]uint64, r.st.n)
-	const span = 1 << 16
-	parallel.For(r.opt.Workers, (len(keys)+span-1)/span, func(_, c int) {
-		for i := c * span; i < min(len(keys), (c+1)*span); i++ {
-			keys[i] = stableKey(r.cfg.Sources[r.st.source[i]].Name, r.st.recordID.Get(int32(i)))
+func (r *runner) stableKeys(ctx context.Context) ([]uint64, error) {
+	keys := make([]uint64, r.set.Len())
+	err := r.set.scan(ctx, spillGroups(r.cfg, true), func(first int, st *store) error {
+		for i := 0; i < st.n; i++ {
+			keys[first+i] = stableKey(r.cfg.Sources[st.source[i]].Name, st.recordID.Get(int32(i)))
 		}
-	})
-	return keys
+		return nil
+	}, nil)
+	return keys, err
 }
 
 // stableKey is the hash of a record's source name and id.

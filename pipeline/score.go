@@ -13,6 +13,7 @@ import (
 	"github.com/dedup-vn/dedup/internal/prefetch"
 	"github.com/dedup-vn/dedup/internal/radix"
 	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/runfolder"
 )
 
@@ -41,20 +42,24 @@ func columnFor(fs *fieldStore, kind linkage.Kind, role string) string {
 		case "value":
 			return fs.name + ".folded"
 		}
-	case config.KindDate:
-		return fs.name + ".date"
-	case config.KindGender:
-		return fs.name + ".value"
-	case config.KindNationalID:
-		return fs.name + ".digits"
-	case config.KindPhone:
-		return fs.name + ".phones"
-	case config.KindText:
-		return fs.name + ".value"
+		return ""
 	case config.KindVNAddress:
 		return fs.name + "." + role
 	}
+	if r, ok := singleRole[fs.kind]; ok {
+		return fs.name + "." + r
+	}
 	return ""
+}
+
+// singleRole is, for the kinds whose comparisons read one column whatever
+// the role, that column.
+var singleRole = map[normalize.Kind]string{
+	config.KindDate:       "date",
+	config.KindGender:     "value",
+	config.KindNationalID: "digits",
+	config.KindPhone:      "phones",
+	config.KindText:       "value",
 }
 
 // tfColumn names the column whose value frequencies weigh spec's exact
@@ -93,31 +98,17 @@ func compileComparisons(cfg *config.Config, st *store) (*linkage.Compiled, error
 	return linkage.Compile(specs)
 }
 
-// newScorer compiles the comparisons, binds them to the store with the
-// term-frequency tables, and trains the model (or loads --model).
-func (r *runner) newScorer(ctx context.Context, ix *blocking.Index) (*scorer, error) {
+// newScorer compiles the comparisons, counts the term-frequency tables,
+// and trains the model (or loads --model). The comparisons are bound to
+// each set of records they compare (comparersFor).
+func (r *runner) newScorer(ctx context.Context, cands candidates) (*scorer, error) {
 	compiled, err := compileComparisons(r.cfg, r.st)
 	if err != nil {
 		return nil, err
 	}
 	sc := &scorer{compiled: compiled, width: compiled.Len(), rulePairs: make([]int64, len(r.cfg.Blocking.Rules)), idComparison: -1}
-	if r.sp != nil {
-		// The comparers are bound to each set of records read back.
-		if sc.freqs, err = r.spillFreqs(ctx, compiled); err != nil {
-			return nil, err
-		}
-	} else {
-		cols := r.st.linkageColumns()
-		sc.freqs = map[string]*linkage.FreqTable{}
-		for k := 0; k < compiled.Len(); k++ {
-			spec := compiled.Spec(k)
-			if spec.TermFrequency {
-				sc.freqs[spec.Name] = linkage.FreqTableOf(cols.Strings[tfColumn(spec)])
-			}
-		}
-		if sc.comparers, err = r.bindComparers(sc, r.st); err != nil {
-			return nil, err
-		}
+	if sc.freqs, err = r.freqTables(ctx, compiled); err != nil {
+		return nil, err
 	}
 	for k := 0; k < compiled.Len(); k++ {
 		if compiled.Spec(k).Kind == linkage.KindID && sc.idComparison < 0 {
@@ -134,7 +125,7 @@ func (r *runner) newScorer(ctx context.Context, ix *blocking.Index) (*scorer, er
 		}
 		sc.model = m
 		r.manifest.Model = runfolder.ModelInfo{File: r.opt.ModelPath}
-	} else if err := r.train(ctx, ix, sc); err != nil {
+	} else if err := r.train(ctx, cands, sc); err != nil {
 		return nil, err
 	}
 	if r.cfg.Threshold.MatchWeight != nil {
@@ -152,7 +143,7 @@ func (r *runner) newScorer(ctx context.Context, ix *blocking.Index) (*scorer, er
 // (m; at most model.sample_pairs_per_rule of a rule, sampled by whole
 // blocks), of the blocked pairs (λ), and the value counts of the
 // identifiers. Vectors are counted in per-worker histograms.
-func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) error {
+func (r *runner) train(ctx context.Context, cands candidates, sc *scorer) error {
 	live := r.liveRows()
 	if len(live) < 2 {
 		return errTooFewRecords
@@ -171,7 +162,7 @@ func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) erro
 	if d.Rules, err = r.trainingVectors(ctx, sc); err != nil {
 		return err
 	}
-	if d.Candidates, err = r.candidateVectors(ctx, ix, sc); err != nil {
+	if d.Candidates, err = r.candidateVectors(ctx, cands, sc); err != nil {
 		return err
 	}
 	if d.Identifiers, err = r.identifierCounts(ctx, sc.compiled); err != nil {
@@ -206,15 +197,14 @@ func mergeHistograms(hs []*linkage.Histogram) *linkage.Histogram {
 }
 
 // randomVectors counts the comparison vectors of the random pairs among
-// the live rows (linkage.EachUPair), compared in memory with their rows
-// prefetched, or from the spill a piece at a time.
+// the live rows (linkage.EachUPair).
 func (r *runner) randomVectors(ctx context.Context, sc *scorer, live []int32) (*linkage.Histogram, error) {
 	var pairs []blocking.Pair
 	linkage.EachUPair(len(live), r.cfg.Model.USamplePairs, r.cfg.Seed, func(i, j int32) {
 		pairs = append(pairs, blocking.Pair{Left: live[i], Right: live[j]})
 	})
 	hs := r.newHistograms(sc.width)
-	if err := r.comparePairsOf(ctx, sc, pairs, nil, func(w int) *linkage.Histogram { return hs[w] }); err != nil {
+	if err := r.comparePairs(ctx, sc, pairs, nil, func(w int) *linkage.Histogram { return hs[w] }); err != nil {
 		return nil, err
 	}
 	return mergeHistograms(hs), nil
@@ -235,26 +225,12 @@ func (r *runner) trainingVectors(ctx context.Context, sc *scorer) ([]linkage.Rul
 	masked := r.ruleMasks(trainRules)
 	out := make([]linkage.RuleSample, len(trainRules))
 	for k, rule := range trainRules {
-		var keys []uint64
-		var err error
-		if r.sp != nil {
-			keys, err = r.spillKeys(ctx, uint64(1000+k), rule)
-		} else {
-			keys, err = ruleKeys(r.st, r.dropped, uint64(1000+k), rule)
-		}
+		single, err := r.ruleIndex(ctx, uint64(1000+k), rule)
 		if err != nil {
 			return nil, fmt.Errorf("model.training_rules[%d]: %w", k, err)
 		}
-		secondary := r.secondary
-		if r.sp != nil {
-			secondary = r.sp.secondary
-		}
-		single, err := blocking.Build(r.st.n, []blocking.Rule{{Name: rule.Name, Keys: keys, Secondary: secondary}}, r.blockingOptions())
-		if err != nil {
-			return nil, err
-		}
-		// The sampled pairs are listed, then compared (in memory, or a
-		// piece of the spill at a time): at most about the cap of them.
+		// The sampled pairs are listed, then compared (a piece of the
+		// record set at a time): at most about the cap of them.
 		sample := single.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed+uint64(k))
 		var pairs, buf []blocking.Pair
 		var kept int64
@@ -269,9 +245,9 @@ func (r *runner) trainingVectors(ctx context.Context, sc *scorer) ([]linkage.Rul
 			}
 		}
 		scale := single.Scale(0, kept)
-		single, keys = nil, nil
+		single = nil
 		hs := r.newHistograms(sc.width)
-		if err := r.comparePairsOf(ctx, sc, pairs, masked[k], func(w int) *linkage.Histogram { return hs[w] }); err != nil {
+		if err := r.comparePairs(ctx, sc, pairs, masked[k], func(w int) *linkage.Histogram { return hs[w] }); err != nil {
 			return nil, err
 		}
 		out[k] = linkage.RuleSample{Name: rule.Name, Vectors: mergeHistograms(hs), Masked: masked[k], Scale: scale}
@@ -294,25 +270,17 @@ func (r *runner) identifierCounts(ctx context.Context, compiled *linkage.Compile
 		if fs == nil || len(fs.strs) == 0 {
 			continue
 		}
-		var entries []blocking.Entry
-		add := func(st *store, first int) {
+		entries := make([]blocking.Entry, 0, r.set.Len())
+		if err := r.set.scan(ctx, spillGroups(r.cfg, false, name), nil, func(first int, st *store) error {
 			col := &st.field(name).strs[0]
 			for i := 0; i < st.n; i++ {
 				if v := col.Get(int32(i)); len(v) > 0 && !r.dropped[first+i] {
 					entries = append(entries, blocking.Entry{Key: blocking.HashBytes(v), Row: int32(first + i)})
 				}
 			}
-		}
-		if r.sp != nil {
-			if err := r.scan(ctx, nil, spillGroups(r.cfg, false, name), nil, func(first int, st *store) error {
-				add(st, first)
-				return nil
-			}); err != nil {
-				return nil, err
-			}
-		} else {
-			entries = make([]blocking.Entry, 0, r.st.n)
-			add(r.st, 0)
+			return nil
+		}); err != nil {
+			return nil, err
 		}
 		entries = radix.Sort(entries, make([]blocking.Entry, len(entries)))
 		vc := &linkage.ValueCounts{}
@@ -382,47 +350,15 @@ func (r *runner) ruleMasks(rules []config.BlockingRule) [][]bool {
 // blocks with the counts scaled to the rule: one histogram per rule, the
 // workers' counts merged before they are scaled, so that the float sums
 // do not depend on which worker compared which pair.
-func (r *runner) candidateVectors(ctx context.Context, ix *blocking.Index, sc *scorer) ([]linkage.ScaledHistogram, error) {
+func (r *runner) candidateVectors(ctx context.Context, cands candidates, sc *scorer) ([]linkage.ScaledHistogram, error) {
 	rules := len(r.cfg.Blocking.Rules)
 	hists := make([][]*linkage.Histogram, rules) // [rule][worker]
 	for k := range hists {
 		hists[k] = r.newHistograms(sc.width)
 	}
-	scales := make([]float64, rules)
-	if r.sp != nil {
-		// Each rule's sampled blocks (drawn by spillBlock), less the pairs
-		// an earlier rule produces, compared on the records read back.
-		sp := r.sp
-		for k := 0; k < rules; k++ {
-			scales[k] = blocking.SampleScale(sp.stats[k].CandidatePairs, sp.kept[k])
-			err := r.spillPairs(ctx, sc, sp.samples[k], func(sub *store) (func(blocking.Pair) bool, error) {
-				keys, err := r.earlierKeys(sub, k)
-				return func(p blocking.Pair) bool {
-					return !r.skipPair(p.Left, p.Right) && !r.earlierPair(keys, p.Left, p.Right, sp.loc[p.Left], sp.loc[p.Right])
-				}, err
-			}, nil, func(w int) *linkage.Histogram { return hists[k][w] })
-			if err != nil {
-				return nil, err
-			}
-			sp.samples[k] = nil
-		}
-	} else {
-		bufs := make([][]int8, r.opt.Workers)
-		sims := make([][]float32, r.opt.Workers)
-		for w := range bufs {
-			bufs[w], sims[w] = make([]int8, sc.width), make([]float32, sc.width)
-		}
-		sample := ix.SampleForCap(r.cfg.Model.SamplePairsPerRule, r.cfg.Seed)
-		kept := sampledPairs(ix, &sample, r.opt.Workers, sc.comparers, func(w int, p blocking.Pair) {
-			if r.skipPair(p.Left, p.Right) {
-				return
-			}
-			sc.comparers[w].Compare(p.Left, p.Right, bufs[w], sims[w], nil)
-			hists[p.Rule][w].Add(bufs[w])
-		})
-		for k := range scales {
-			scales[k] = ix.Scale(k, kept[k])
-		}
+	scales, err := cands.sampleVectors(ctx, sc, hists)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]linkage.ScaledHistogram, rules)
 	for k, hs := range hists {
@@ -699,4 +635,92 @@ func (a *acceptedEdges) clusterKeys(idKey []uint64) []uint64 {
 		keys[i] = k
 	}
 	return keys
+}
+
+// freqTables counts the values of the term-frequency comparisons over the
+// record set.
+func (r *runner) freqTables(ctx context.Context, compiled *linkage.Compiled) (map[string]*linkage.FreqTable, error) {
+	freqs := map[string]*linkage.FreqTable{}
+	var fields []string
+	for k := 0; k < compiled.Len(); k++ {
+		if spec := compiled.Spec(k); spec.TermFrequency {
+			freqs[spec.Name] = &linkage.FreqTable{}
+			name, _, _ := strings.Cut(tfColumn(spec), ".")
+			fields = append(fields, name)
+		}
+	}
+	if len(freqs) == 0 {
+		return freqs, nil
+	}
+	err := r.set.scan(ctx, spillGroups(r.cfg, false, fields...), nil, func(_ int, st *store) error {
+		cols := st.linkageColumns()
+		for k := 0; k < compiled.Len(); k++ {
+			if spec := compiled.Spec(k); spec.TermFrequency {
+				freqs[spec.Name].AddColumn(cols.Strings[tfColumn(spec)])
+			}
+		}
+		return nil
+	})
+	return freqs, err
+}
+
+// comparersFor returns the comparisons bound to st's columns, one comparer
+// per worker: bound once for the run's own store (sc.comparers), afresh
+// for records read back.
+func (r *runner) comparersFor(sc *scorer, st *store) ([]*linkage.Comparer, error) {
+	if st == r.st && sc.comparers != nil {
+		return sc.comparers, nil
+	}
+	cols := st.linkageColumns()
+	cols.Freqs = sc.freqs
+	base, err := sc.compiled.Bind(cols)
+	if err != nil {
+		return nil, err
+	}
+	cms := []*linkage.Comparer{base}
+	for w := 1; w < r.opt.Workers; w++ {
+		cms = append(cms, base.Clone())
+	}
+	if st == r.st {
+		sc.comparers = cms
+	}
+	return cms, nil
+}
+
+// comparePairs compares pairs (the run's rows), a piece of the record set
+// at a time, and adds each vector, with the masked comparisons set to
+// null, to hist(worker).
+func (r *runner) comparePairs(ctx context.Context, sc *scorer, pairs []blocking.Pair, mask []bool, hist func(w int) *linkage.Histogram) error {
+	return r.set.eachPiece(ctx, pairs, func(part []blocking.Pair, st *store, loc []int32) error {
+		cms, err := r.comparersFor(sc, st)
+		if err != nil {
+			return err
+		}
+		r.compareOn(cms, part, loc, mask, sc.width, hist)
+		return nil
+	})
+}
+
+// compareOn compares pairs whose rows loc maps to cms's records (nil: the
+// same rows) on the workers, and adds each vector, with the masked
+// comparisons set to null, to hist(worker).
+func (r *runner) compareOn(cms []*linkage.Comparer, pairs []blocking.Pair, loc []int32, mask []bool, width int, hist func(w int) *linkage.Histogram) {
+	const span = 4096
+	bufs := make([][]int8, r.opt.Workers)
+	sims := make([][]float32, r.opt.Workers)
+	parallel.For(r.opt.Workers, (len(pairs)+span-1)/span, func(w, c int) {
+		if bufs[w] == nil {
+			bufs[w], sims[w] = make([]int8, width), make([]float32, width)
+		}
+		part := pairs[c*span : min(len(pairs), (c+1)*span)]
+		for k, p := range part {
+			prefetchPairs(cms[w], part, k, loc, nil)
+			i, j := p.Left, p.Right
+			if loc != nil {
+				i, j = loc[i], loc[j]
+			}
+			cms[w].Compare(i, j, bufs[w], sims[w], nil)
+			hist(w).AddMasked(bufs[w], mask)
+		}
+	})
 }

@@ -9,9 +9,9 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
-	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/runfolder"
+	"github.com/dedup-vn/dedup/survive"
 )
 
 // SpillMode says when a run keeps its records on disk.
@@ -47,48 +47,37 @@ func ParseSpillMode(s string) (SpillMode, error) {
 // much again beside it.
 const spillPercent = 60
 
-// spillState is a spilled run's records: on disk, in load order, with the
-// few columns every stage reads by row kept in memory (runner.st holds
-// them: source, file, row, flags, cannot-link key; its field columns are
+// spillSet is the record set of a spilled run (see recordSet): the
+// records on disk, in load order, read back a batch at a time. The few
+// columns every stage reads by row stay in memory (runner.st holds them:
+// source, file, row, flags, cannot-link key; its field columns are
 // empty).
 //
-// A spilled run produces the same bytes as one in memory. Blocking rules
-// are processed one at a time: the rule's keys are computed in a pass over
-// the records, its index is built from the keys alone, and its blocks, in
-// key order, are cut into partitions of at most maxRows records; a second
-// pass routes each partition's records to its own spill file, and the
-// partitions are then scored one after another, each read back into
-// memory by itself. Pairs a previous rule already produced are recognised
-// from the records' own keys under the earlier rules (recomputed from the
-// partition's records) and the earlier rules' capped-block positions.
-// Model training reads back only the records its sampled pairs touch, and
-// the golden records are built a range of clusters at a time.
-type spillState struct {
+// A spilled run produces the same bytes as one in memory. Its blocking
+// rules are indexed one at a time (eachRule); model training reads back
+// only the records its pairs touch (eachPiece), and the golden records are
+// built a range of clusters at a time (clusterSource).
+type spillSet struct {
+	cfg     *config.Config
+	workers int
+	budget  int64 // the run's memory budget
 	dir     *spillDir
 	records *spillFile
 	first   []int    // first row of each batch of records
 	n       int      // records so far
 	thin    []*store // per batch: the in-memory columns, joined at the end
-	stable  []uint64 // stable key by row (cluster ids)
-	dupKey  []uint64 // duplicateKey by row, until duplicates are marked
 	// loc maps a row to its position in the records read back last
 	// (gather, a partition).
 	loc []int32
-	// secondary is the capped-block sort key of every row.
-	secondary []uint64
-	// per blocking rule, from the block stage
-	stats   []blocking.RuleStats
-	capped  []map[int32]int32 // capped rows' positions in their block
-	samples [][]blocking.Pair // training sample of the rule's blocks (rule's own rows, before cross-rule de-duplication)
-	kept    []int64           // candidate pairs of the sampled blocks
 	// maxRows is how many records one partition holds.
 	maxRows int
-	// window is the blocking index's sorted-neighbourhood window.
-	window int
 }
 
+// Len is the number of records.
+func (sp *spillSet) Len() int { return sp.n }
+
 // remove deletes the spill folder; nil-safe.
-func (sp *spillState) remove() {
+func (sp *spillSet) remove() {
 	if sp != nil {
 		sp.dir.remove()
 	}
@@ -104,17 +93,17 @@ func (r *runner) startSpill(chunks []*store) error {
 	if err != nil {
 		return err
 	}
-	r.sp = &spillState{dir: dir}
+	r.spill = &spillSet{cfg: r.cfg, workers: r.opt.Workers, budget: r.opt.MemoryLimit, dir: dir}
 	loaded := 0
 	for _, c := range chunks {
 		loaded += c.n
 	}
 	r.logf("spilling the records to disk after %d of them (%s)", loaded, dir.path)
-	if r.sp.records, err = dir.create("records"); err != nil {
+	if r.spill.records, err = dir.create("records"); err != nil {
 		return err
 	}
 	for _, c := range chunks {
-		if err := r.spillBatch(c, nil); err != nil {
+		if err := r.spill.appendBatch(c, nil); err != nil {
 			return err
 		}
 	}
@@ -122,41 +111,18 @@ func (r *runner) startSpill(chunks []*store) error {
 	return nil
 }
 
-// spilledBatch is a loaded batch prepared for the spill file by a worker:
-// compressed, with its stable and duplicate keys.
-type spilledBatch struct {
-	enc            []byte
-	stable, dupKey []uint64
-}
-
-// prepareSpill encodes st and hashes its keys (a worker's part of
-// spillBatch); raw is the worker's scratch.
-func (r *runner) prepareSpill(st *store, raw []byte) (*spilledBatch, []byte) {
-	b := &spilledBatch{stable: make([]uint64, st.n), dupKey: make([]uint64, st.n)}
-	for i := 0; i < st.n; i++ {
-		id := st.recordID.Get(int32(i))
-		b.stable[i] = stableKey(r.cfg.Sources[st.source[i]].Name, id)
-		b.dupKey[i] = duplicateKey(st.source[i], id)
-	}
-	b.enc, raw = encodeSpillBatch(st, raw)
-	return b, raw
-}
-
-// spillBatch writes one loaded batch to disk and keeps its small columns;
-// pre is the batch as prepareSpill left it, or nil.
-func (r *runner) spillBatch(st *store, pre *spilledBatch) error {
-	sp := r.sp
-	if pre == nil {
-		pre, _ = r.prepareSpill(st, nil)
+// appendBatch writes one loaded batch to disk and keeps its small columns;
+// enc is the batch as encodeSpillBatch left it (on a load worker), or nil.
+func (sp *spillSet) appendBatch(st *store, enc []byte) error {
+	if enc == nil {
+		enc, _ = encodeSpillBatch(st, nil)
 	}
 	sp.first = append(sp.first, sp.n)
 	sp.n += st.n
-	sp.stable = append(sp.stable, pre.stable...)
-	sp.dupKey = append(sp.dupKey, pre.dupKey...)
-	if err := sp.records.appendEncoded(pre.enc, st.n); err != nil {
+	if err := sp.records.appendEncoded(enc, st.n); err != nil {
 		return err
 	}
-	thin := newStore(r.cfg, 0)
+	thin := newStore(sp.cfg, 0)
 	thin.n, thin.source, thin.file, thin.row, thin.flags, thin.idKey = st.n, st.source, st.file, st.row, st.flags, st.idKey
 	thin.recordID = bytesColumn{Offs: make([]uint32, 1)}
 	sp.thin = append(sp.thin, thin)
@@ -166,7 +132,7 @@ func (r *runner) spillBatch(st *store, pre *spilledBatch) error {
 // finishSpill makes the spilled records readable and joins the in-memory
 // columns into r.st.
 func (r *runner) finishSpill() error {
-	sp := r.sp
+	sp := r.spill
 	if err := sp.records.flush(); err != nil {
 		return err
 	}
@@ -179,7 +145,7 @@ func (r *runner) finishSpill() error {
 	sp.loc = make([]int32, st.n)
 	// A partition holds what a tenth of the budget holds of records as
 	// they were loaded (their size in memory is known from the file).
-	perRecord := max(int64(256), r.storeBytesEstimate()/int64(max(st.n, 1)))
+	perRecord := max(int64(256), sp.storeBytesEstimate()/int64(max(st.n, 1)))
 	sp.maxRows = int(max(r.opt.MemoryLimit/10/perRecord, 1024))
 	if r.opt.spillPartitionRows > 0 {
 		sp.maxRows = r.opt.spillPartitionRows
@@ -190,39 +156,20 @@ func (r *runner) finishSpill() error {
 
 // storeBytesEstimate is the in-memory size of the spilled records, from a
 // sample batch.
-func (r *runner) storeBytesEstimate() int64 {
-	if len(r.sp.first) == 0 {
+func (sp *spillSet) storeBytesEstimate() int64 {
+	if len(sp.first) == 0 {
 		return 0
 	}
-	st, _, err := r.sp.records.read(r.cfg, 0, nil, nil)
+	st, _, err := sp.records.read(sp.cfg, 0, nil, nil)
 	if err != nil || st.n == 0 {
 		return 0
 	}
-	return st.memBytes() * int64(r.sp.n) / int64(st.n)
+	return st.memBytes() * int64(sp.n) / int64(st.n)
 }
 
-// markSpilledDuplicateIDs is markDuplicateIDs for spilled records: the
-// ids of rows sharing a hash are read back to compare them.
-func (r *runner) markSpilledDuplicateIDs(ctx context.Context) error {
-	sp := r.sp
-	err := r.markDuplicates(sp.dupKey, func(rows []int32) (func(int32) []byte, error) {
-		sub, err := r.gather(ctx, rows)
-		if err != nil {
-			return nil, err
-		}
-		return func(row int32) []byte { return sub.recordID.Get(sp.loc[row]) }, nil
-	})
-	sp.dupKey = nil
-	return err
-}
-
-// scan reads the spilled records batch by batch: work (may be nil) runs
-// on the workers in any order, consume (may be nil) on the caller in
-// batch order. need (may be nil) skips batches whose rows are not needed;
-// cols (nil: all) are the column groups to decode (spillGroups). Neither
-// callback may keep st past its call: its memory is reused.
-func (r *runner) scan(ctx context.Context, need func(first, rows int) bool, cols []bool, work func(first int, st *store) error, consume func(first int, st *store) error) error {
-	return scanBatches(ctx, r, need, cols, func(first int, st *store) (struct{}, error) {
+// scan reads the spilled records batch by batch, decoded on the workers.
+func (sp *spillSet) scan(ctx context.Context, cols []bool, work, consume func(first int, st *store) error) error {
+	return scanBatches(ctx, sp, nil, cols, func(first int, st *store) (struct{}, error) {
 		if work != nil {
 			return struct{}{}, work(first, st)
 		}
@@ -235,10 +182,11 @@ func (r *runner) scan(ctx context.Context, need func(first, rows int) bool, cols
 	})
 }
 
-// scanBatches is scan whose work hands a value of its own to consume.
-func scanBatches[T any](ctx context.Context, r *runner, need func(first, rows int) bool, cols []bool, work func(first int, st *store) (T, error), consume func(first int, st *store, v T) error) error {
-	f := r.sp.records
-	bufs := make([][]byte, r.opt.Workers)
+// scanBatches is scan whose work hands a value of its own to consume;
+// need (may be nil) skips batches whose rows are not needed.
+func scanBatches[T any](ctx context.Context, sp *spillSet, need func(first, rows int) bool, cols []bool, work func(first int, st *store) (T, error), consume func(first int, st *store, v T) error) error {
+	f := sp.records
+	bufs := make([][]byte, sp.workers)
 	type item struct {
 		first int
 		st    *store
@@ -246,15 +194,15 @@ func scanBatches[T any](ctx context.Context, r *runner, need func(first, rows in
 	}
 	next := 0
 	p := orderedPool[int, item]{
-		workers: r.opt.Workers,
+		workers: sp.workers,
 		work: func(w, b int) (item, error) {
-			st, buf, err := f.read(r.cfg, b, bufs[w], cols)
+			st, buf, err := f.read(sp.cfg, b, bufs[w], cols)
 			bufs[w] = buf
 			if err != nil {
 				return item{}, err
 			}
-			v, err := work(r.sp.first[b], st)
-			return item{r.sp.first[b], st, v}, err
+			v, err := work(sp.first[b], st)
+			return item{sp.first[b], st, v}, err
 		},
 		consume: func(it item) error {
 			err := consume(it.first, it.st, it.v)
@@ -263,7 +211,7 @@ func scanBatches[T any](ctx context.Context, r *runner, need func(first, rows in
 		},
 	}
 	return p.run(ctx, func() (int, bool, error) {
-		for next < len(f.rows) && need != nil && !need(r.sp.first[next], f.rows[next]) {
+		for next < len(f.rows) && need != nil && !need(sp.first[next], f.rows[next]) {
 			next++
 		}
 		if next >= len(f.rows) {
@@ -274,27 +222,16 @@ func scanBatches[T any](ctx context.Context, r *runner, need func(first, rows in
 	})
 }
 
-// spillKeys computes one rule's key for every record (0 for dropped ones).
-func (r *runner) spillKeys(ctx context.Context, salt uint64, rule config.BlockingRule) ([]uint64, error) {
-	keys := make([]uint64, r.st.n)
-	err := r.scan(ctx, nil, spillGroups(r.cfg, false, ruleFields(rule)...), func(first int, st *store) error {
-		k, err := ruleKeys(st, r.dropped[first:first+st.n], salt, rule)
-		copy(keys[first:], k)
-		return err
-	}, nil)
-	return keys, err
-}
-
 // gather reads the given rows (ascending, distinct) back into a new store,
 // in that order, and points sp.loc of each at its position there.
-func (r *runner) gather(ctx context.Context, rows []int32) (*store, error) {
+func (sp *spillSet) gather(ctx context.Context, rows []int32) (*store, []int32, error) {
 	span := func(first, n int) (int, int) {
 		lo := sort.Search(len(rows), func(i int) bool { return rows[i] >= int32(first) })
 		hi := sort.Search(len(rows), func(i int) bool { return rows[i] >= int32(first+n) })
 		return lo, hi
 	}
 	var parts []*store
-	err := scanBatches(ctx, r, func(first, n int) bool {
+	err := scanBatches(ctx, sp, func(first, n int) bool {
 		lo, hi := span(first, n)
 		return hi > lo
 	}, nil, func(first int, st *store) (*store, error) {
@@ -304,60 +241,159 @@ func (r *runner) gather(ctx context.Context, rows []int32) (*store, error) {
 		for _, g := range rows[lo:hi] {
 			sel = append(sel, g-int32(first))
 		}
-		part := newStore(r.cfg, 0)
+		part := newStore(sp.cfg, 0)
 		return part, part.appendRows(st, sel)
 	}, func(_ int, _ *store, part *store) error {
 		parts = append(parts, part)
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out, err := concatStores(r.cfg, parts)
+	out, err := concatStores(sp.cfg, parts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i, g := range rows {
-		r.sp.loc[g] = int32(i)
+		sp.loc[g] = int32(i)
 	}
-	return out, nil
+	return out, sp.loc, nil
 }
 
-// spillBlock is the block stage of a spilled run: every rule's keys, its
-// statistics, its capped blocks' positions and its training sample of
-// blocks, one rule at a time.
-func (r *runner) spillBlock(ctx context.Context) error {
-	sp := r.sp
-	sp.secondary = make([]uint64, r.st.n)
-	var textFields []string
-	for _, f := range r.cfg.Fields {
-		if f.Kind == config.KindPersonName || f.Kind == config.KindText {
-			textFields = append(textFields, f.Name)
+// eachPiece cuts pairs into pieces whose rows number at most a
+// partition's and gathers each piece's records back.
+func (sp *spillSet) eachPiece(ctx context.Context, pairs []blocking.Pair, fn func([]blocking.Pair, *store, []int32) error) error {
+	seen := map[int32]struct{}{}
+	var rows []int32
+	for start := 0; start < len(pairs); {
+		clear(seen)
+		end := start
+		for end < len(pairs) {
+			p := pairs[end]
+			_, l := seen[p.Left]
+			_, rr := seen[p.Right]
+			grow := 0
+			if !l {
+				grow++
+			}
+			if !rr && p.Right != p.Left {
+				grow++
+			}
+			if end > start && len(seen)+grow > sp.maxRows {
+				break
+			}
+			seen[p.Left], seen[p.Right] = struct{}{}, struct{}{}
+			end++
 		}
-	}
-	if err := r.scan(ctx, nil, spillGroups(r.cfg, false, textFields...), func(first int, st *store) error {
-		copy(sp.secondary[first:], secondaryKeysOf(st))
-		return nil
-	}, nil); err != nil {
-		return err
-	}
-	rules := r.cfg.Blocking.Rules
-	sp.stats = make([]blocking.RuleStats, len(rules))
-	sp.capped = make([]map[int32]int32, len(rules))
-	sp.samples = make([][]blocking.Pair, len(rules))
-	sp.kept = make([]int64, len(rules))
-	for k, rule := range rules {
-		ix, err := r.spillRuleIndex(ctx, k, rule)
+		rows = rows[:0]
+		for row := range seen {
+			rows = append(rows, row)
+		}
+		slices.Sort(rows)
+		sub, loc, err := sp.gather(ctx, rows)
 		if err != nil {
 			return err
 		}
-		sp.stats[k] = ix.Stats()[0]
-		sp.window = ix.Window()
-		ix.CappedPositions(0, func(row, pos int32) {
-			if sp.capped[k] == nil {
-				sp.capped[k] = map[int32]int32{}
+		if err := fn(pairs[start:end], sub, loc); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
+}
+
+// clusterSource cuts the clusters into ranges of at most a partition's
+// records and routes each range's members to its own partition in one
+// pass over the records.
+func (sp *spillSet) clusterSource(ctx context.Context, starts, rows []int32, dropped []bool) (survive.Source, error) {
+	clusters := len(starts) - 1
+	s := &spilledGolden{sp: sp}
+	partOf := make([]uint16, sp.n)
+	for c0 := 0; c0 < clusters; {
+		c1 := c0 + 1
+		for c1 < clusters && int(starts[c1+1]-starts[c0]) <= sp.maxRows {
+			c1++
+		}
+		s.ends = append(s.ends, c1)
+		if len(s.ends) >= 1<<16-1 {
+			return nil, fmt.Errorf("the golden records need more than %d partitions: give the run more memory", 1<<16-2)
+		}
+		for _, row := range rows[starts[c0]:starts[c1]] {
+			if !dropped[row] {
+				partOf[row] = uint16(len(s.ends))
 			}
-			sp.capped[k][row] = pos
+		}
+		c0 = c1
+	}
+	var err error
+	s.routed, err = sp.routePartitions(ctx, partOf, len(s.ends))
+	return s, err
+}
+
+// spilledGolden is the survive.Source of a spilled run: range i's members
+// are routed partition i.
+type spilledGolden struct {
+	sp     *spillSet
+	ends   []int
+	routed []*routedPartition
+}
+
+func (s *spilledGolden) Ranges() []int { return s.ends }
+
+func (s *spilledGolden) Members(i int) (*survive.Members, []int32, error) {
+	sub, err := s.routed[i].load(s.sp)
+	s.routed[i] = nil
+	if err != nil {
+		return nil, nil, err
+	}
+	return survivalView(sub), s.sp.loc, nil
+}
+
+// eachRule is the block, train and score strategy of a spilled run (see
+// candidates): one blocking rule at a time. The block stage computes a
+// rule's keys in a pass over the records, indexes that rule from its keys
+// alone and keeps its statistics, its capped blocks' positions and its
+// training sample of blocks; the score stage indexes it again, cuts its
+// blocks, in key order, into partitions of at most maxRows records, routes
+// each partition's records to its own spill file in one pass and scores
+// the partitions one after another, each read back by itself. Pairs an
+// earlier rule produces are recognised from the records' own keys under
+// the earlier rules (recomputed from the partition's records) and the
+// earlier rules' capped-block positions (blocking.Produces).
+type eachRule struct {
+	r       *runner
+	sp      *spillSet
+	ruleSts []blocking.RuleStats
+	capped  []map[int32]int32 // capped rows' positions in their block
+	samples [][]blocking.Pair // training sample of the rule's blocks (rule's own rows, before cross-rule de-duplication)
+	kept    []int64           // candidate pairs of the sampled blocks
+	// window is the blocking index's sorted-neighbourhood window.
+	window int
+}
+
+// blockEachRule is the block stage of a spilled run: every rule's keys,
+// its statistics, its capped blocks' positions and its training sample of
+// blocks, one rule at a time.
+func (r *runner) blockEachRule(ctx context.Context, sp *spillSet) (*eachRule, error) {
+	rules := r.cfg.Blocking.Rules
+	e := &eachRule{r: r, sp: sp,
+		ruleSts: make([]blocking.RuleStats, len(rules)),
+		capped:  make([]map[int32]int32, len(rules)),
+		samples: make([][]blocking.Pair, len(rules)),
+		kept:    make([]int64, len(rules)),
+	}
+	for k, rule := range rules {
+		ix, err := r.ruleIndex(ctx, uint64(k), rule)
+		if err != nil {
+			return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)
+		}
+		e.ruleSts[k] = ix.Stats()[0]
+		e.window = ix.Window()
+		ix.CappedPositions(0, func(row, pos int32) {
+			if e.capped[k] == nil {
+				e.capped[k] = map[int32]int32{}
+			}
+			e.capped[k][row] = pos
 		})
 		// The blocks the in-memory run's Index.SampleForCap keeps: the
 		// same probability (from the rule's candidate pairs) and the
@@ -367,33 +403,65 @@ func (r *runner) spillBlock(ctx context.Context) error {
 		for c := 0; c < ix.NumChunks(); c++ {
 			var kept int64
 			buf, kept = ix.AppendChunkSample(buf[:0], c, &s)
-			sp.kept[k] += kept
+			e.kept[k] += kept
 			for _, p := range buf {
 				p.Rule = uint8(k)
-				sp.samples[k] = append(sp.samples[k], p)
+				e.samples[k] = append(e.samples[k], p)
 			}
 		}
-		r.logf("rule %s: %d keyed records, %d blocks, %d candidate pairs", rule.Name, sp.stats[k].Records, sp.stats[k].Blocks, sp.stats[k].CandidatePairs)
+		r.logf("rule %s: %d keyed records, %d blocks, %d candidate pairs", rule.Name, e.ruleSts[k].Records, e.ruleSts[k].Blocks, e.ruleSts[k].CandidatePairs)
 	}
-	return nil
+	return e, nil
 }
 
-// spillRuleIndex computes blocking rule k's keys and builds its index.
-func (r *runner) spillRuleIndex(ctx context.Context, k int, rule config.BlockingRule) (*blocking.Index, error) {
-	keys, err := r.spillKeys(ctx, uint64(k), rule)
-	if err != nil {
-		return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)
+// plan: pairs after cross-rule de-duplication are only counted by
+// scoring a spilled register.
+func (e *eachRule) plan(int) ([]blocking.RuleStats, error) { return e.ruleSts, nil }
+
+func (e *eachRule) stats() []blocking.RuleStats { return e.ruleSts }
+
+// sampleVectors compares each rule's sampled blocks (drawn by the block
+// stage), less the pairs an earlier rule produces, on the records read
+// back.
+func (e *eachRule) sampleVectors(ctx context.Context, sc *scorer, hists [][]*linkage.Histogram) ([]float64, error) {
+	r, sp := e.r, e.sp
+	scales := make([]float64, len(hists))
+	var kept []blocking.Pair
+	for k := range hists {
+		scales[k] = blocking.SampleScale(e.ruleSts[k].CandidatePairs, e.kept[k])
+		err := sp.eachPiece(ctx, e.samples[k], func(pairs []blocking.Pair, sub *store, loc []int32) error {
+			keys, err := e.earlierKeys(sub, k)
+			if err != nil {
+				return err
+			}
+			kept = kept[:0]
+			for _, p := range pairs {
+				if !r.skipPair(p.Left, p.Right) && !e.earlierPair(keys, p.Left, p.Right, loc[p.Left], loc[p.Right]) {
+					kept = append(kept, p)
+				}
+			}
+			cms, err := r.comparersFor(sc, sub)
+			if err != nil {
+				return err
+			}
+			r.compareOn(cms, kept, loc, nil, sc.width, func(w int) *linkage.Histogram { return hists[k][w] })
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		e.samples[k] = nil
 	}
-	return blocking.Build(r.st.n, []blocking.Rule{{Name: rule.Name, Keys: keys, Secondary: r.sp.secondary}}, r.blockingOptions())
+	return scales, nil
 }
 
 // earlierKeys computes, for the records of st, the keys of blocking rules
-// 0..k-1, for earlierLocal.
-func (r *runner) earlierKeys(st *store, k int) ([][]uint64, error) {
+// 0..k-1, for earlierPair.
+func (e *eachRule) earlierKeys(st *store, k int) ([][]uint64, error) {
 	keys := make([][]uint64, k)
 	for j := 0; j < k; j++ {
 		var err error
-		if keys[j], err = ruleKeys(st, nil, uint64(j), r.cfg.Blocking.Rules[j]); err != nil {
+		if keys[j], err = ruleKeys(st, nil, uint64(j), e.r.cfg.Blocking.Rules[j]); err != nil {
 			return nil, err
 		}
 	}
@@ -403,124 +471,37 @@ func (r *runner) earlierKeys(st *store, k int) ([][]uint64, error) {
 // earlierPair reports whether a rule before k produces the pair of rows
 // (gi, gj), whose positions in the records read back are li and lj, as
 // blocking.Index does for the whole register (blocking.Produces): keys
-// are the earlier rules' keys by read-back row, sp.capped their capped
+// are the earlier rules' keys by read-back row, e.capped their capped
 // blocks' positions by row. Dropped records have no key, so a dropped row
 // never counts (keys of the read-back records do not know they were
 // dropped: the caller never asks about dropped rows).
-func (r *runner) earlierPair(keys [][]uint64, gi, gj, li, lj int32) bool {
+func (e *eachRule) earlierPair(keys [][]uint64, gi, gj, li, lj int32) bool {
 	for j := range keys {
 		ki, kj := keys[j][li], keys[j][lj]
 		pi, pj := int32(blocking.NotCapped), int32(blocking.NotCapped)
-		if capped := r.sp.capped[j]; ki != 0 && ki == kj && capped != nil {
+		if capped := e.capped[j]; ki != 0 && ki == kj && capped != nil {
 			if p, ok := capped[gi]; ok {
 				pi, pj = p, capped[gj]
 			}
 		}
-		if blocking.Produces(ki, kj, pi, pj, r.sp.window) {
+		if blocking.Produces(ki, kj, pi, pj, e.window) {
 			return true
 		}
 	}
 	return false
 }
 
-// bindComparers binds the comparisons to st's columns, one comparer per
-// worker.
-func (r *runner) bindComparers(sc *scorer, st *store) ([]*linkage.Comparer, error) {
-	cols := st.linkageColumns()
-	cols.Freqs = sc.freqs
-	base, err := sc.compiled.Bind(cols)
-	if err != nil {
-		return nil, err
-	}
-	cms := []*linkage.Comparer{base}
-	for w := 1; w < r.opt.Workers; w++ {
-		cms = append(cms, base.Clone())
-	}
-	return cms, nil
-}
-
-// spillFreqs counts the values of the term-frequency comparisons over the
-// spilled records.
-func (r *runner) spillFreqs(ctx context.Context, compiled *linkage.Compiled) (map[string]*linkage.FreqTable, error) {
-	freqs := map[string]*linkage.FreqTable{}
-	for k := 0; k < compiled.Len(); k++ {
-		if compiled.Spec(k).TermFrequency {
-			freqs[compiled.Spec(k).Name] = &linkage.FreqTable{}
-		}
-	}
-	if len(freqs) == 0 {
-		return freqs, nil
-	}
-	var fields []string
-	for k := 0; k < compiled.Len(); k++ {
-		if spec := compiled.Spec(k); spec.TermFrequency {
-			name, _, _ := strings.Cut(tfColumn(spec), ".")
-			fields = append(fields, name)
-		}
-	}
-	err := r.scan(ctx, nil, spillGroups(r.cfg, false, fields...), nil, func(_ int, st *store) error {
-		cols := st.linkageColumns()
-		for k := 0; k < compiled.Len(); k++ {
-			spec := compiled.Spec(k)
-			if spec.TermFrequency {
-				freqs[spec.Name].AddColumn(cols.Strings[tfColumn(spec)])
-			}
-		}
-		return nil
-	})
-	return freqs, err
-}
-
-// comparePairsOf compares pairs (global rows) and adds each vector, with
-// the masked comparisons set to null, to hist(worker): in memory, or from
-// the spill a piece at a time (spillPairs).
-func (r *runner) comparePairsOf(ctx context.Context, sc *scorer, pairs []blocking.Pair, mask []bool, hist func(w int) *linkage.Histogram) error {
-	if r.sp != nil {
-		return r.spillPairs(ctx, sc, pairs, nil, mask, hist)
-	}
-	r.comparePairs(sc.comparers, pairs, mask, sc.width, hist)
-	return nil
-}
-
-// comparePairs compares pairs of rows of st (after mapping through
-// sp.loc when spilled) on the workers and adds each vector, with the
-// masked comparisons set to null, to hist(worker).
-func (r *runner) comparePairs(cms []*linkage.Comparer, pairs []blocking.Pair, mask []bool, width int, hist func(w int) *linkage.Histogram) {
-	const span = 4096
-	bufs := make([][]int8, r.opt.Workers)
-	sims := make([][]float32, r.opt.Workers)
-	parallel.For(r.opt.Workers, (len(pairs)+span-1)/span, func(w, c int) {
-		if bufs[w] == nil {
-			bufs[w], sims[w] = make([]int8, width), make([]float32, width)
-		}
-		var loc []int32
-		if r.sp != nil {
-			loc = r.sp.loc
-		}
-		part := pairs[c*span : min(len(pairs), (c+1)*span)]
-		for k, p := range part {
-			prefetchPairs(cms[w], part, k, loc, nil)
-			i, j := p.Left, p.Right
-			if loc != nil {
-				i, j = loc[i], loc[j]
-			}
-			cms[w].Compare(i, j, bufs[w], sims[w], nil)
-			hist(w).AddMasked(bufs[w], mask)
-		}
-	})
-}
-
-// spillPartitions cuts rule index ix's chunks into partitions of at most
+// partitions cuts rule index ix's chunks into partitions of at most
 // maxRows records (a block is never split), in chunk order: partition p
 // is chunks [bounds[p], bounds[p+1]). partOf[row] is 1 + the partition of
 // a row in a block, 0 for others.
-func (r *runner) spillPartitions(ix *blocking.Index, partOf []uint16) (bounds []int, err error) {
+func (sp *spillSet) partitions(ix *blocking.Index, partOf []uint16) (bounds []int, err error) {
 	clear(partOf)
 	rows := 0
 	bounds = []int{0}
 	for c := 0; c < ix.NumChunks(); c++ {
 		members, continues := ix.ChunkRows(c)
-		if !continues && rows > 0 && rows+len(members) > r.sp.maxRows {
+		if !continues && rows > 0 && rows+len(members) > sp.maxRows {
 			bounds = append(bounds, c)
 			rows = 0
 		}
@@ -550,19 +531,19 @@ type routedPartition struct {
 // routePartitions reads the records once and hands each record with a
 // non-zero partOf to partition partOf-1. With one partition nothing is
 // written: it stays in memory (partitions are cut to fit).
-func (r *runner) routePartitions(ctx context.Context, partOf []uint16, parts int) ([]*routedPartition, error) {
+func (sp *spillSet) routePartitions(ctx context.Context, partOf []uint16, parts int) ([]*routedPartition, error) {
 	out := make([]*routedPartition, parts)
 	for p := range out {
 		out[p] = &routedPartition{}
 	}
 	// The routing buffers together take at most a tenth of the budget.
-	flushBytes := min(max(r.opt.MemoryLimit/10/int64(parts), 1<<20), 32<<20)
+	flushBytes := min(max(sp.budget/10/int64(parts), 1<<20), 32<<20)
 	type routed struct {
 		part  int
 		rows  []int32
 		store *store
 	}
-	return out, scanBatches(ctx, r, func(first, n int) bool {
+	return out, scanBatches(ctx, sp, func(first, n int) bool {
 		for _, p := range partOf[first : first+n] {
 			if p != 0 {
 				return true
@@ -588,7 +569,7 @@ func (r *runner) routePartitions(ctx context.Context, partOf []uint16, parts int
 		slices.Sort(order)
 		res := make([]routed, 0, len(order))
 		for _, p := range order {
-			part := newStore(r.cfg, 0)
+			part := newStore(sp.cfg, 0)
 			if err := part.appendRows(st, sel[p]); err != nil {
 				return nil, err
 			}
@@ -606,7 +587,7 @@ func (r *runner) routePartitions(ctx context.Context, partOf []uint16, parts int
 			rp.parts = append(rp.parts, rt.store)
 			rp.bytes += rt.store.memBytes()
 			if parts > 1 && rp.bytes > flushBytes {
-				if err := r.flushPartition(rp); err != nil {
+				if err := sp.flushPartition(rp); err != nil {
 					return err
 				}
 			}
@@ -615,14 +596,14 @@ func (r *runner) routePartitions(ctx context.Context, partOf []uint16, parts int
 	})
 }
 
-func (r *runner) flushPartition(rp *routedPartition) error {
+func (sp *spillSet) flushPartition(rp *routedPartition) error {
 	if rp.file == nil {
 		var err error
-		if rp.file, err = r.sp.dir.create("partition"); err != nil {
+		if rp.file, err = sp.dir.create("partition"); err != nil {
 			return err
 		}
 	}
-	st, err := concatStores(r.cfg, rp.parts)
+	st, err := concatStores(sp.cfg, rp.parts)
 	if err != nil {
 		return err
 	}
@@ -632,7 +613,7 @@ func (r *runner) flushPartition(rp *routedPartition) error {
 
 // load reads a routed partition back into one store and points sp.loc of
 // its rows at their positions.
-func (rp *routedPartition) load(r *runner) (*store, error) {
+func (rp *routedPartition) load(sp *spillSet) (*store, error) {
 	chunks := []*store{}
 	if rp.file != nil {
 		if err := rp.file.flush(); err != nil {
@@ -640,7 +621,7 @@ func (rp *routedPartition) load(r *runner) (*store, error) {
 		}
 		var buf []byte
 		for b := range rp.file.rows {
-			st, nb, err := rp.file.read(r.cfg, b, buf, nil)
+			st, nb, err := rp.file.read(sp.cfg, b, buf, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -651,33 +632,33 @@ func (rp *routedPartition) load(r *runner) (*store, error) {
 	}
 	chunks = append(chunks, rp.parts...)
 	rp.parts = nil
-	st, err := concatStores(r.cfg, chunks)
+	st, err := concatStores(sp.cfg, chunks)
 	if err != nil {
 		return nil, err
 	}
 	for i, g := range rp.rows {
-		r.sp.loc[g] = int32(i)
+		sp.loc[g] = int32(i)
 	}
 	return st, nil
 }
 
-// spillScore is the score stage of a spilled run: rule after rule, the
-// rule's blocks cut into partitions, each partition's records read back
-// and its pairs scored, in the order an in-memory run scores them.
-func (r *runner) spillScore(ctx context.Context, sc *scorer, pw *pairsWriter, acc *acceptedEdges) error {
-	sp := r.sp
-	partOf := make([]uint16, r.st.n)
+// score is the score stage of a spilled run: rule after rule, the rule's
+// blocks cut into partitions, each partition's records read back and its
+// pairs scored, in the order an in-memory run scores them.
+func (e *eachRule) score(ctx context.Context, sc *scorer, pw *pairsWriter, acc *acceptedEdges) error {
+	r, sp := e.r, e.sp
+	partOf := make([]uint16, sp.n)
 	for k, rule := range r.cfg.Blocking.Rules {
-		ix, err := r.spillRuleIndex(ctx, k, rule)
+		ix, err := r.ruleIndex(ctx, uint64(k), rule)
 		if err != nil {
-			return err
+			return fmt.Errorf("blocking.rules[%d]: %w", k, err)
 		}
-		bounds, err := r.spillPartitions(ix, partOf)
+		bounds, err := sp.partitions(ix, partOf)
 		if err != nil {
 			return err
 		}
 		parts := len(bounds) - 1
-		routed, err := r.routePartitions(ctx, partOf, parts)
+		routed, err := sp.routePartitions(ctx, partOf, parts)
 		if err != nil {
 			return err
 		}
@@ -688,22 +669,22 @@ func (r *runner) spillScore(ctx context.Context, sc *scorer, pw *pairsWriter, ac
 			}
 		}
 		for p := 0; p < parts; p++ {
-			sub, err := routed[p].load(r)
+			sub, err := routed[p].load(sp)
 			if err != nil {
 				return err
 			}
 			routed[p] = nil
-			keys, err := r.earlierKeys(sub, k)
+			keys, err := e.earlierKeys(sub, k)
 			if err != nil {
 				return err
 			}
-			cms, err := r.bindComparers(sc, sub)
+			cms, err := r.comparersFor(sc, sub)
 			if err != nil {
 				return err
 			}
 			src := pairSource{ix: ix, c0: bounds[p], c1: bounds[p+1], rule: k, st: sub, loc: sp.loc, comparers: cms}
 			if k > 0 {
-				src.earlier = func(gi, gj, li, lj int32) bool { return r.earlierPair(keys, gi, gj, li, lj) }
+				src.earlier = func(gi, gj, li, lj int32) bool { return e.earlierPair(keys, gi, gj, li, lj) }
 				src.earlierKeys = keys
 			}
 			if err := r.score(ctx, src, sc, pw, acc); err != nil {
@@ -711,66 +692,6 @@ func (r *runner) spillScore(ctx context.Context, sc *scorer, pw *pairsWriter, ac
 			}
 		}
 		r.logf("rule %s: %d partitions, %d pairs", rule.Name, parts, sc.rulePairs[k])
-	}
-	return nil
-}
-
-// spillPairs compares pairs of spilled records (global rows) a piece at a
-// time, each piece's records (at most a partition's) read back: keep,
-// made by prepare from the piece's records (nil: keep all), drops pairs
-// before comparing; mask sets comparisons to null; each vector is added
-// to hist(worker).
-func (r *runner) spillPairs(ctx context.Context, sc *scorer, pairs []blocking.Pair, prepare func(sub *store) (func(blocking.Pair) bool, error), mask []bool, hist func(w int) *linkage.Histogram) error {
-	seen := map[int32]struct{}{}
-	var rows []int32
-	var kept []blocking.Pair
-	for start := 0; start < len(pairs); {
-		clear(seen)
-		end := start
-		for end < len(pairs) {
-			p := pairs[end]
-			_, l := seen[p.Left]
-			_, rr := seen[p.Right]
-			grow := 0
-			if !l {
-				grow++
-			}
-			if !rr && p.Right != p.Left {
-				grow++
-			}
-			if end > start && len(seen)+grow > r.sp.maxRows {
-				break
-			}
-			seen[p.Left], seen[p.Right] = struct{}{}, struct{}{}
-			end++
-		}
-		rows = rows[:0]
-		for row := range seen {
-			rows = append(rows, row)
-		}
-		slices.Sort(rows)
-		sub, err := r.gather(ctx, rows)
-		if err != nil {
-			return err
-		}
-		var keep func(blocking.Pair) bool
-		if prepare != nil {
-			if keep, err = prepare(sub); err != nil {
-				return err
-			}
-		}
-		kept = kept[:0]
-		for _, p := range pairs[start:end] {
-			if keep == nil || keep(p) {
-				kept = append(kept, p)
-			}
-		}
-		cms, err := r.bindComparers(sc, sub)
-		if err != nil {
-			return err
-		}
-		r.comparePairs(cms, kept, mask, sc.width, hist)
-		start = end
 	}
 	return nil
 }
