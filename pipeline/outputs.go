@@ -17,6 +17,7 @@ import (
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/progress"
 	"github.com/dedup-vn/dedup/runfolder"
 	"github.com/dedup-vn/dedup/survive"
 )
@@ -355,11 +356,14 @@ func writeGolden(ctx context.Context, r *runner, g *survive.Builder, w *dataio.W
 			}
 		})
 	}()
+	rep := progress.New("write golden", int64(max(len(starts)-1, 0)), r.opt.Progress) // starts ends with a sentinel
+	defer rep.Done()
 	for rec := range batches {
 		if err == nil {
 			if err = w.Write(rec); err != nil {
 				close(stop) // the builder stops at its next batch
 			}
+			rep.Add(rec.NumRows())
 		}
 		rec.Release()
 	}

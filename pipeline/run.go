@@ -183,7 +183,12 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	}
 
 	r.timer.begin("train")
+	// The training and scoring stages report the pairs they compare (no
+	// total: samples are drawn by block, and a pair an earlier rule found
+	// is not counted again, so neither count is known ahead).
+	r.progress = progress.New("train: pairs compared", 0, opt.Progress)
 	sc, err := r.newScorer(ctx, cands)
+	r.progress.Done()
 	if err != nil {
 		if errors.Is(err, errTooFewRecords) {
 			err = out.keepRejects(r, err)
@@ -200,7 +205,9 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		return nil, err
 	}
 	acc := &acceptedEdges{}
+	r.progress = progress.New("score: candidate pairs", 0, opt.Progress)
 	err = cands.score(ctx, sc, pw, acc)
+	r.progress.Done()
 	stats := cands.stats()
 	if err == nil {
 		err = pw.flush()

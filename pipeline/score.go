@@ -528,6 +528,7 @@ func (r *runner) score(ctx context.Context, src pairSource, sc *scorer, pw *pair
 			}
 			written, err := pw.write(c, sc.floor)
 			r.manifest.Pairs.Written += written
+			r.progress.Add(c.pairs)
 			return err
 		},
 	}
@@ -697,6 +698,7 @@ func (r *runner) comparePairs(ctx context.Context, sc *scorer, pairs []blocking.
 			return err
 		}
 		r.compareOn(cms, part, loc, mask, sc.width, hist)
+		r.progress.Add(int64(len(part)))
 		return nil
 	})
 }
