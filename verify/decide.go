@@ -24,14 +24,18 @@ const (
 
 // Reasons of unusable and id_invalid verdicts.
 const (
-	ReasonNoIDNoName     = "no_id_no_name"
-	ReasonDOBUnreadable  = "dob_unreadable"
-	ReasonMSISDNMissing  = "msisdn_missing"
-	ReasonMSISDNInvalid  = "msisdn_invalid"
-	ReasonIDMissing      = "id_missing"
-	ReasonIDInvalid      = "id_invalid_structure"
-	ReasonIDDOBMismatch  = "id_dob_mismatch"
-	ReasonSubIDMissing   = "subscription_id_missing"
+	ReasonNoIDNoName    = "no_id_no_name"
+	ReasonDOBUnreadable = "dob_unreadable"
+	ReasonMSISDNMissing = "msisdn_missing"
+	ReasonMSISDNInvalid = "msisdn_invalid"
+	ReasonIDMissing     = "id_missing"
+	ReasonIDInvalid     = "id_invalid_structure"
+	ReasonIDDOBMismatch = "id_dob_mismatch"
+	ReasonSubIDMissing  = "subscription_id_missing"
+	// ReasonSubIDDuplicate rejects a row whose carrier and subscription id
+	// an earlier row has (in file order over all lists): only the first is
+	// verified and counted towards the SIM limits.
+	ReasonSubIDDuplicate = "subscription_id_duplicate"
 	ReasonNotASubscriber = "no_subscription_columns"
 )
 
