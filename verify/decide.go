@@ -726,7 +726,7 @@ func (c *Checker) structureAgrees(i int32) bool {
 	default:
 		return false
 	}
-	if p := r.prov[i]; p != 0 && (slices.Contains(idProvs, p) || c.addressIn(p)) {
+	if c.provinceAgrees(i, idProvs) {
 		return true
 	}
 	if rk := r.idKey[i]; rk>>60 == 2 && len(idProvs) > 0 {
@@ -764,6 +764,35 @@ func (c *Checker) addressIn(p uint8) bool {
 		return int16(p) == c.addrOld
 	case c.addrNew > 0:
 		return int16(newProvince()[p]) == c.addrNew
+	}
+	return false
+}
+
+// provinceAgrees says whether register row i's province is one the ID
+// names (idProvs, old GSO codes) or that of the subscription's address.
+// A row with only a 2025 province (a golden register) is compared at that
+// grain: the old provinces map to the 2025 ones they merged into.
+func (c *Checker) provinceAgrees(i int32, idProvs []uint8) bool {
+	r := c.reg
+	if p := r.prov[i]; p != 0 {
+		return slices.Contains(idProvs, p) || c.addressIn(p)
+	}
+	n := r.prov25[i]
+	if n == 0 {
+		return false
+	}
+	np := newProvince()
+	for _, p := range idProvs {
+		if p != 0 && np[p] == n {
+			return true
+		}
+	}
+	c.addressIn(0) // parses the address once
+	switch {
+	case c.addrOld > 0:
+		return np[c.addrOld] == n
+	case c.addrNew > 0:
+		return c.addrNew == int16(n)
 	}
 	return false
 }
@@ -1157,7 +1186,7 @@ func (c *Checker) cccdHolder() (int32, bool) {
 		default:
 			return -1, false
 		}
-		if p := r.prov[i]; p != 0 && (p == c.id.Province || c.addressIn(p)) {
+		if c.provinceAgrees(i, []uint8{c.id.Province}) {
 			prov = true
 		}
 		if rk := r.idKey[i]; rk>>60 == 2 {

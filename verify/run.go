@@ -115,7 +115,7 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 	}
 	var cols []registerColumns
 	for _, f := range files {
-		rc, err := detectRegister(f, cfg.Columns)
+		rc, err := detectRegister(f, cfg.Columns, cfg.RunFields)
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +133,7 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 	// absent).
 	type item struct {
 		rec               arrow.RecordBatch
-		phone, gender, pv int
+		phone, gender, pv, pv25 int
 	}
 	norms := make([]*normalize.Normalizer, opts.Workers)
 	for i := range norms {
@@ -150,8 +150,8 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 		for fi, f := range files {
 			rc := cols[fi]
 			names := []string{rc.id, rc.name, rc.dob, rc.nid}
-			opt := [3]int{-1, -1, -1}
-			for k, c := range [3]string{rc.phone, rc.gender, rc.prov} {
+			opt := [4]int{-1, -1, -1, -1}
+			for k, c := range [4]string{rc.phone, rc.gender, rc.prov, rc.prov25} {
 				if c != "" {
 					opt[k] = len(names)
 					names = append(names, c)
@@ -173,7 +173,7 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 				}
 				rec := r.Batch()
 				rec.Retain()
-				if !emit(item{rec, opt[0], opt[1], opt[2]}) {
+				if !emit(item{rec, opt[0], opt[1], opt[2], opt[3]}) {
 					rec.Release()
 					break
 				}
@@ -196,10 +196,10 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 			}
 			return strCol(it.rec, k)
 		}
-		ph, gd, pv := optCol(it.phone), optCol(it.gender), optCol(it.pv)
+		ph, gd, pv, pv25 := optCol(it.phone), optCol(it.gender), optCol(it.pv), optCol(it.pv25)
 		for i := 0; i < int(it.rec.NumRows()); i++ {
 			if err := ch.add(norms[w], cfg.ReferenceYear, regRow{id: cell(ids, i), name: cell(nm, i), dob: cell(dob, i), nid: cell(nid, i), phone: cellOf(ph, i),
-				gender: cellOf(gd, i), prov: cellOf(pv, i)}); err != nil {
+				gender: cellOf(gd, i), prov: cellOf(pv, i), prov25: cellOf(pv25, i)}); err != nil {
 				werr = err
 				break
 			}
