@@ -132,7 +132,7 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 	// item is a batch with the positions of its optional columns (-1 =
 	// absent).
 	type item struct {
-		rec               arrow.RecordBatch
+		rec                     arrow.RecordBatch
 		phone, gender, pv, pv25 int
 	}
 	norms := make([]*normalize.Normalizer, opts.Workers)
