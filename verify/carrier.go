@@ -90,6 +90,20 @@ func CarrierName(s string) string {
 	return s
 }
 
+// knownCarrier says whether name is a network of refdata or
+// CarrierUnknown: not a value only the data holds.
+func knownCarrier(name string) bool {
+	if name == CarrierUnknown {
+		return true
+	}
+	for _, n := range carrierKeys() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
 // fileCarrier is the carrier of a list without a carrier column: by
 // convention such a list is one network's, named by its file name
 // (viettel.parquet is Viettel's).

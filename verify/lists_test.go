@@ -243,3 +243,23 @@ func TestGoldenRegisterFields(t *testing.T) {
 		t.Errorf("golden register of other fields without their config: %v", err)
 	}
 }
+
+// TestTableNamesNoCell: the terminal table names known networks and file
+// names, never another carrier cell's value (a misnamed column can hold a
+// person's name); summary.json does.
+func TestTableNamesNoCell(t *testing.T) {
+	out, m := listsFixture(t, map[string][]string{"subs.csv": {listHeader,
+		"S1,viettel mobile,0912000001,Nguyễn Văn An,15/03/1990,001090123456",
+		"S2,Lê Thị Hoa,0912000002,Nguyễn Văn An,15/03/1990,001090123456",
+	}})
+	var b strings.Builder
+	if err := SummaryOf(m).WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	if tb := b.String(); strings.Contains(tb, "Hoa") || !strings.Contains(tb, "Viettel") || !strings.Contains(tb, "carrier #1") || !strings.Contains(tb, "total") {
+		t.Errorf("table:\n%s", tb)
+	}
+	if data, _ := os.ReadFile(filepath.Join(out, runfolder.FileVerifySummary)); !strings.Contains(string(data), "Lê Thị Hoa") {
+		t.Errorf("summary.json does not name the carrier")
+	}
+}

@@ -685,6 +685,7 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 		st := out.stats[carrier]
 		if st == nil {
 			st = newCarrierSummary(carrier)
+			st.cellName = car != nil && !knownCarrier(carrier)
 			out.stats[carrier] = st
 		}
 		if blank(cell(sid, i)) {

@@ -90,6 +90,10 @@ type CarrierSummary struct {
 	byFile    map[int]int64
 	rejByFile map[int]int64
 	dupByFile map[int]int64
+	// cellName: the name is a carrier cell's value that is no known
+	// network; the terminal table shows it by number (a misnamed column
+	// could hold names or phone numbers), the files by name.
+	cellName bool
 }
 
 func newCarrierSummary(c string) *CarrierSummary {
@@ -122,6 +126,7 @@ func (s *CarrierSummary) merge(o *CarrierSummary) {
 	s.Subscriptions += o.Subscriptions
 	s.Rejects += o.Rejects
 	s.Duplicates += o.Duplicates
+	s.cellName = s.cellName || o.cellName
 	s.Ties += o.Ties
 	s.OverLimit += o.OverLimit
 	for k, v := range o.Verdicts {
@@ -234,6 +239,7 @@ func SummaryOf(m *Manifest) *Summary {
 		tot.merge(s)
 	}
 	tot.IDsOverLimit = m.IDsOver
+	tot.cellName = false
 	return &Summary{Limits: m.Limits, IDsOver: m.IDsOver, Carriers: m.Carriers, Total: tot}
 }
 
@@ -259,7 +265,9 @@ var verdictOrder = []string{VerdictMatch, VerdictMismatch, VerdictOtherPerson, V
 
 // WriteTable writes the summary as a table for people: one line per
 // carrier and a total, counts per verdict, per mismatch field and IDs over
-// a limit.
+// a limit. A carrier named by a cell value that is no known network is
+// shown as "carrier #N" (its name is in summary.json): the terminal shows
+// no cell value.
 func (s *Summary) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "carrier\tsubs\t")
@@ -269,8 +277,14 @@ func (s *Summary) WriteTable(w io.Writer) error {
 	fmt.Fprint(tw, "mm:name\tmm:dob\tties\trejects\tover_limit\tids_over\t\n")
 	rows := append(append([]*CarrierSummary{}, s.Carriers...), s.Total)
 	sort.SliceStable(rows[:len(rows)-1], func(i, j int) bool { return rows[i].Carrier < rows[j].Carrier })
+	other := 0
 	for _, c := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t", c.Carrier, c.Subscriptions)
+		name := c.Carrier
+		if c.cellName {
+			other++
+			name = fmt.Sprintf("carrier #%d", other)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t", name, c.Subscriptions)
 		for _, v := range verdictOrder {
 			fmt.Fprintf(tw, "%d\t", c.Verdicts[v])
 		}
@@ -278,6 +292,11 @@ func (s *Summary) WriteTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if other > 0 {
+		if _, err := fmt.Fprintf(w, "carrier #N: a carrier column value that is no known network, named in %s\n", runfolder.FileVerifySummary); err != nil {
+			return err
+		}
 	}
 	for _, l := range s.Limits {
 		if l.Max >= 0 {
