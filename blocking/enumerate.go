@@ -3,6 +3,8 @@ package blocking
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -296,10 +298,24 @@ func stopErr(err error) error {
 // deduplication, without keeping any pair: each worker reuses one chunk
 // buffer. It returns the statistics of Stats with Pairs filled in; the
 // counts do not depend on workers.
-func (ix *Index) Plan(workers int) ([]RuleStats, error) {
+func (ix *Index) Plan(workers int) ([]RuleStats, error) { return ix.PlanKept(workers, nil) }
+
+// PlanKept is Plan counting only the pairs keep accepts (nil: all), as
+// the scorer does: in link mode, pairs of one source are never scored.
+func (ix *Index) PlanKept(workers int, keep func(Pair) bool) ([]RuleStats, error) {
 	counts := make([]int64, len(ix.chunks))
 	err := ix.EnumerateParallel(workers, func(_ int, c *Chunk) error {
-		counts[c.Index] = int64(len(c.Pairs))
+		if keep == nil {
+			counts[c.Index] = int64(len(c.Pairs))
+			return nil
+		}
+		n := int64(0)
+		for _, p := range c.Pairs {
+			if keep(p) {
+				n++
+			}
+		}
+		counts[c.Index] = n
 		return nil
 	})
 	if err != nil {
@@ -318,6 +334,14 @@ func (ix *Index) Plan(workers int) ([]RuleStats, error) {
 // String formats a rule's statistics on one line (key hashes only, never
 // record values).
 func (s RuleStats) String() string {
-	return fmt.Sprintf("%s: records=%d blocks=%d singletons=%d naive_pairs=%d candidate_pairs=%d pairs=%d capped_blocks=%d capped_records=%d capped_pairs_skipped=%d largest=%v",
-		s.Name, s.Records, s.Blocks, s.Singletons, s.NaivePairs, s.CandidatePairs, s.Pairs, s.CappedBlocks, s.CappedRecords, s.CappedPairsSkipped, s.Largest)
+	sizes := make([]string, len(s.Largest))
+	for i, b := range s.Largest {
+		sizes[i] = strconv.Itoa(b.Size)
+	}
+	largest := "none"
+	if len(sizes) > 0 {
+		largest = strings.Join(sizes, ", ") + " records"
+	}
+	return fmt.Sprintf("%s: records=%d blocks=%d singletons=%d naive_pairs=%d candidate_pairs=%d pairs=%d capped_blocks=%d capped_records=%d capped_pairs_skipped=%d largest blocks: %s",
+		s.Name, s.Records, s.Blocks, s.Singletons, s.NaivePairs, s.CandidatePairs, s.Pairs, s.CappedBlocks, s.CappedRecords, s.CappedPairsSkipped, largest)
 }

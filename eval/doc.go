@@ -12,9 +12,13 @@
 // `corruptions` (";"-separated labels), `hard_negative` (label) and
 // `hard_negative_group`. FEBRL files need no entity column: the entity is
 // N in rec-N-org / rec-N-dup-K (column rec_id; [FEBRLAuto] detects it).
-// The run folder holds clusters.parquet (record_id, cluster_id; required),
-// pairs.parquet and manifest.json (both optional). Records are joined on
-// record_id alone, which is unique in generated and FEBRL data.
+// The run folder holds manifest.json and clusters.parquet (record_id,
+// cluster_id), both required, and optionally pairs.parquet. A folder
+// without a manifest is refused: a run writes it last and a rerun removes
+// it first, so the Parquet files beside no manifest may be a failed rerun's
+// stale leftovers. Records are joined on record_id alone, which is unique
+// in generated and FEBRL data. A truth sharing no record with the run is an
+// error; a partial overlap is a warning with the counts.
 //
 // # How the figures are counted
 //
@@ -48,6 +52,8 @@
 //
 //	schema_version        1
 //	truth, run            input paths
+//	run_manifest_sha256   SHA-256 of the run's manifest.json bytes: the run's identity,
+//	                      which `dedup report --eval` checks against the run folder
 //	truth_entity          "column:<name>" or "febrl_rec_id"
 //	threshold             {match_weight, match_probability?, source: manifest|flag}; absent if unknown
 //	records               {truth, in_run, absent_from_run, run_not_in_truth, entities, clusters}
@@ -71,6 +77,8 @@
 //	verdicts              link mode: {total, correct, scored, accuracy, verdicts_not_in_truth,
 //	                      cases: [{case, total, expected, correct, accuracy,
 //	                      verdicts: [{verdict, count}]}]}
+//	warnings              what limits the figures (records of the truth not in the run,
+//	                      records of the run not in the truth), with counts; absent if none
 //
 // Samples carry record ids, levels and similarities only: never a name, an
 // ID number or a phone.

@@ -1,9 +1,10 @@
 package eval
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -68,11 +69,18 @@ func Run(opts Options) (*Report, error) {
 	if opts.Samples == 0 {
 		opts.Samples = 10
 	}
+	// The manifest is written last by a run and removed first by a rerun:
+	// without it the folder's Parquet files may be a failed rerun's stale
+	// leftovers, so there is nothing trustworthy to score.
+	m, digest, err := readRunManifest(opts.RunDir)
+	if err != nil {
+		return nil, err
+	}
 	t, err := loadTruth(opts.Truth, opts.TruthID, opts.TruthEntity, opts.FEBRL)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{SchemaVersion: SchemaVersion, Truth: opts.Truth, Run: opts.RunDir, TruthEntity: "column:" + opts.TruthEntity}
+	rep := &Report{SchemaVersion: SchemaVersion, Truth: opts.Truth, Run: opts.RunDir, RunManifestSHA256: digest, TruthEntity: "column:" + opts.TruthEntity}
 	if t.febrl {
 		rep.TruthEntity = "febrl_rec_id"
 	}
@@ -85,6 +93,9 @@ func Run(opts Options) (*Report, error) {
 	rep.Records = &RecordCounts{
 		Truth: c.Records, InRun: c.Records - c.AbsentRecords, AbsentFromRun: c.AbsentRecords,
 		RunNotInTruth: notInTruth, Entities: c.Entities, Clusters: c.Clusters,
+	}
+	if err := checkOverlap(rep, m); err != nil {
+		return nil, err
 	}
 	p, r := Precision(c.TruePositives, c.PredictedPairs), Recall(c.TruePositives, c.TruePairs)
 	rep.Pairwise = &PairMetrics{
@@ -99,10 +110,7 @@ func Run(opts Options) (*Report, error) {
 	}
 	as = nil // the contingency rows are done; let the GC have them before the pairs pass
 
-	th, err := runThreshold(opts.RunDir)
-	if err != nil {
-		return nil, err
-	}
+	th := runThreshold(m)
 	if opts.Threshold != nil {
 		th = &Threshold{MatchWeight: *opts.Threshold, Source: "flag"}
 	}
@@ -382,20 +390,67 @@ func addBits(dst []int64, m uint64) {
 }
 
 // runThreshold is the run's threshold from its manifest; nil when the
-// folder holds no manifest.json or the manifest records no threshold.
-func runThreshold(dir string) (*Threshold, error) {
-	m, err := runfolder.ReadManifest(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
+// manifest records none.
+func runThreshold(m *runfolder.Manifest) *Threshold {
 	if m.Threshold == (runfolder.ThresholdInfo{}) {
-		return nil, nil
+		return nil
 	}
 	p := m.Threshold.MatchProbability
-	return &Threshold{MatchWeight: m.Threshold.MatchWeight, MatchProbability: &p, Source: "manifest"}, nil
+	return &Threshold{MatchWeight: m.Threshold.MatchWeight, MatchProbability: &p, Source: "manifest"}
+}
+
+// readRunManifest reads dir's manifest.json with runfolder.ReadManifest
+// (whose error says a folder without one is not a run folder) and returns
+// it with the SHA-256 of its bytes: the run's identity, which report
+// compares to tell an eval of this run from an eval of another.
+func readRunManifest(dir string) (*runfolder.Manifest, string, error) {
+	m, err := runfolder.ReadManifest(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	digest, err := ManifestDigest(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	return m, digest, nil
+}
+
+// ManifestDigest is the hex SHA-256 of dir's manifest.json bytes, as
+// Report.RunManifestSHA256 records it. Every run writes its own manifest
+// (stage timings to the microsecond included), so two runs practically
+// never share a digest, even on the same inputs.
+func ManifestDigest(dir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, runfolder.FileManifest))
+	if err != nil {
+		if _, err := runfolder.ReadManifest(dir); err != nil {
+			return "", err // the error that says what is wrong with the folder
+		}
+		return "", fmt.Errorf("cannot read %s: %w", filepath.Join(dir, runfolder.FileManifest), err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// checkOverlap refuses a truth that shares no record with the run (every
+// figure would be vacuous: precision 100% of nothing) and warns, with the
+// counts, when only part of either side is shared.
+func checkOverlap(rep *Report, m *runfolder.Manifest) error {
+	c := rep.Records
+	if c.InRun == 0 {
+		return fmt.Errorf("the truth %s and the run %s share no record id (truth %d records, run %d records not in the truth): is it the truth of this run? (check --truth-id)",
+			rep.Truth, rep.Run, c.Truth, c.RunNotInTruth)
+	}
+	if c.AbsentFromRun > 0 {
+		w := fmt.Sprintf("%d of %d truth records are not in the run", c.AbsentFromRun, c.Truth)
+		if m.RowsRejected > 0 {
+			w += fmt.Sprintf(" (the run rejected %d rows; see rejects.parquet)", m.RowsRejected)
+		}
+		rep.Warnings = append(rep.Warnings, w+": their pairs count as missed")
+	}
+	if c.RunNotInTruth > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d run records are not in the truth: they are left out of every figure", c.RunNotInTruth, c.InRun+c.RunNotInTruth))
+	}
+	return nil
 }
 
 func runVerdicts(opts Options) (*Report, error) {

@@ -3,6 +3,7 @@ package eval
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"flag"
 	"fmt"
 	"math"
@@ -395,6 +396,11 @@ func TestFEBRLTruePairs(t *testing.T) {
 			rows = append(rows, []any{id, "febrl", int64(i)})
 		}
 		writeTable(t, filepath.Join(dir, "clusters.parquet"), []arrow.Field{str("record_id"), str("source"), {Name: "cluster_id", Type: arrow.PrimitiveTypes.Int64}}, rows)
+		// A manifest is required (item 15 of issue 19); this one records
+		// no threshold.
+		if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"rows_in": 1}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		rep, err := Run(Options{Truth: path, RunDir: dir, FEBRL: FEBRLOn})
 		if err != nil {
 			t.Fatal(err)
@@ -403,7 +409,7 @@ func TestFEBRLTruePairs(t *testing.T) {
 			t.Errorf("%s: %+v, want %d true pairs, none found", file, rep.Pairwise, want)
 		}
 		if rep.Blocking != nil || rep.Threshold != nil {
-			t.Errorf("%s: blocking or threshold reported without pairs file or manifest", file)
+			t.Errorf("%s: blocking or threshold reported without pairs file or manifest threshold", file)
 		}
 	}
 }
@@ -675,6 +681,9 @@ func TestRunErrors(t *testing.T) {
 			t.Errorf("error %v, want it to mention %q", err, wantSub)
 		}
 	}
+	// A valid manifest throughout, so that each check below is reached;
+	// a folder without one is TestRunStaleFolder's.
+	write("manifest.json", `{"rows_in": 2}`)
 	dup := write("dup.csv", "record_id,person_id\nr1,p1\nr1,p2\n")
 	f(Options{Truth: dup, RunDir: dir}, "two rows share a record id")
 	noEnt := write("noent.csv", "record_id,name\nr1,Nguyen\n")
@@ -777,4 +786,121 @@ func FuzzTruthCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRunStaleFolder: a rerun that failed removed manifest.json but left the
+// previous run's Parquet files; eval must not score them (issue 19 item 15).
+func TestRunStaleFolder(t *testing.T) {
+	dir := t.TempDir()
+	truthPath := filepath.Join(dir, "truth.csv")
+	if err := os.WriteFile(truthPath, []byte("record_id,person_id\nr1,p1\nr2,p1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	if err := os.Mkdir(run, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeTable(t, filepath.Join(run, "clusters.parquet"), []arrow.Field{str("record_id"), str("cluster_id")}, [][]any{{"r1", "c"}, {"r2", "c"}})
+	_, err := Run(Options{Truth: truthPath, RunDir: run})
+	if err == nil || !strings.Contains(err.Error(), "no manifest.json") || !strings.Contains(err.Error(), "run output folder") {
+		t.Fatalf("run folder without manifest: error %v, want runfolder's no-manifest error", err)
+	}
+}
+
+// TestRunOverlap: a truth sharing no record with the run is an error (not
+// precision 100%); a partial overlap is a warning with the counts, in the
+// JSON and in the table.
+func TestRunOverlap(t *testing.T) {
+	dir := t.TempDir()
+	f := &fakeRun{ids: []string{"r1", "r2", "r3"}, entity: []int{0, 0, 1}, cluster: []int{1, 1, 2}}
+	f.write(t, dir, 5)
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	other := write("other.csv", "record_id,person_id\nx1,p1\nx2,p1\nx3,p2\n")
+	if rep, err := Run(Options{Truth: other, RunDir: dir}); err == nil || !strings.Contains(err.Error(), "share no record") {
+		t.Errorf("truth with no overlap: error %v, want \"share no record\" (report %+v)", err, rep)
+	}
+	partial := write("partial.csv", "record_id,person_id\nr1,p1\nr2,p1\nx4,p2\nx5,p3\n")
+	rep, err := Run(Options{Truth: partial, RunDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"2 of 4 truth records are not in the run", "1 of 3 run records are not in the truth"}
+	var js, tab bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteTable(&tab); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range want {
+		if !strings.Contains(js.String(), w) || !strings.Contains(tab.String(), w) {
+			t.Errorf("warning %q missing:\nJSON %s\ntable %s", w, js.String(), tab.String())
+		}
+	}
+	if !strings.Contains(tab.String(), "WARNING") || !strings.Contains(js.String(), `"warnings"`) {
+		t.Errorf("partial overlap not flagged as a warning:\n%s\n%s", js.String(), tab.String())
+	}
+	full := write("full.csv", "record_id,person_id\nr1,p1\nr2,p1\nr3,p2\n")
+	if rep, err := Run(Options{Truth: full, RunDir: dir}); err != nil || len(rep.Warnings) != 0 {
+		t.Errorf("full overlap: %v, warnings %q", err, rep.Warnings)
+	}
+}
+
+// TestRunIdentity: the report records the SHA-256 of the run's manifest
+// bytes, which report --eval compares with the run folder.
+func TestRunIdentity(t *testing.T) {
+	dir := t.TempDir()
+	f := &fakeRun{ids: []string{"r1", "r2"}, entity: []int{0, 0}, cluster: []int{1, 1}}
+	f.write(t, dir, 5)
+	truthPath := filepath.Join(dir, "truth.csv")
+	if err := os.WriteFile(truthPath, []byte("record_id,person_id\nr1,p1\nr2,p1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(Options{Truth: truthPath, RunDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%x", sha256.Sum256(data)); rep.RunManifestSHA256 != want {
+		t.Errorf("run_manifest_sha256 %q, want %q", rep.RunManifestSHA256, want)
+	}
+}
+
+// TestMissingFile: a truth path that does not exist is said not to exist,
+// not to be of an unknown format (issue 19 item 24).
+func TestMissingFile(t *testing.T) {
+	dir := t.TempDir()
+	f := &fakeRun{ids: []string{"r1", "r2"}, entity: []int{0, 0}, cluster: []int{1, 1}}
+	f.write(t, dir, 5)
+	for _, truth := range []string{"/nope", filepath.Join(dir, "nope.parquet")} {
+		_, err := Run(Options{Truth: truth, RunDir: dir})
+		if err == nil || !strings.Contains(err.Error(), "no such file") || strings.Contains(err.Error(), "unknown table format") {
+			t.Errorf("truth %s: error %v, want it to say there is no such file", truth, err)
+		}
+	}
+	_, err := Run(Options{Truth: "/nope", Verdicts: filepath.Join(dir, "nope.csv")})
+	if err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("missing verdicts: error %v, want no such file", err)
+	}
+}
+
+// TestPctNeverRoundsUpTo100: 20,009 of 20,010 is 99.99%, not 100.00%.
+func TestPctNeverRoundsUpTo100(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		want string
+	}{{20009.0 / 20010, "99.99%"}, {1, "100.00%"}, {0.5, "50.00%"}, {0.29, "29.00%"}, {0, "0.00%"}} {
+		if got := pct(tc.v); got != tc.want {
+			t.Errorf("pct(%v) = %s, want %s", tc.v, got, tc.want)
+		}
+	}
 }

@@ -275,7 +275,7 @@ func sweep(s *pairStats, truePairs int64, step float64) *Sweep {
 
 // tableColumns lists a table's column names.
 func tableColumns(path string) ([]string, error) {
-	format, err := dataio.FormatOf(path)
+	format, err := tableFormat(path)
 	if err != nil {
 		return nil, err
 	}

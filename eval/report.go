@@ -16,19 +16,25 @@ const SchemaVersion = 1
 // Report is the result of an evaluation; its JSON form is documented in
 // the package doc.
 type Report struct {
-	SchemaVersion int            `json:"schema_version"`
-	Truth         string         `json:"truth"`
-	Run           string         `json:"run,omitempty"`
-	TruthEntity   string         `json:"truth_entity"` // "column:<name>" or "febrl_rec_id"
-	Threshold     *Threshold     `json:"threshold,omitempty"`
-	Records       *RecordCounts  `json:"records,omitempty"`
-	Pairwise      *PairMetrics   `json:"pairwise,omitempty"`
-	Cluster       *ClusterStats  `json:"cluster,omitempty"`
-	Blocking      *BlockingStats `json:"blocking,omitempty"`
-	PairLevel     *PairMetrics   `json:"pair_level,omitempty"`
-	Sweep         *Sweep         `json:"sweep,omitempty"`
-	Errors        *ErrorAnalysis `json:"errors,omitempty"`
-	Verdicts      *VerdictReport `json:"verdicts,omitempty"`
+	SchemaVersion int    `json:"schema_version"`
+	Truth         string `json:"truth"`
+	Run           string `json:"run,omitempty"`
+	// RunManifestSHA256 is the SHA-256 of the run's manifest.json bytes:
+	// the run's identity, checked by `dedup report --eval`.
+	RunManifestSHA256 string         `json:"run_manifest_sha256,omitempty"`
+	TruthEntity       string         `json:"truth_entity"` // "column:<name>" or "febrl_rec_id"
+	Threshold         *Threshold     `json:"threshold,omitempty"`
+	Records           *RecordCounts  `json:"records,omitempty"`
+	Pairwise          *PairMetrics   `json:"pairwise,omitempty"`
+	Cluster           *ClusterStats  `json:"cluster,omitempty"`
+	Blocking          *BlockingStats `json:"blocking,omitempty"`
+	PairLevel         *PairMetrics   `json:"pair_level,omitempty"`
+	Sweep             *Sweep         `json:"sweep,omitempty"`
+	Errors            *ErrorAnalysis `json:"errors,omitempty"`
+	Verdicts          *VerdictReport `json:"verdicts,omitempty"`
+	// Warnings say what limits the figures, e.g. records of the truth
+	// missing from the run.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Threshold is the match-weight threshold the pair-level figures use.
@@ -176,6 +182,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		line("records\ttruth %d\tin run %d\tabsent %d\tnot in truth %d", c.Truth, c.InRun, c.AbsentFromRun, c.RunNotInTruth)
 		line("entities / clusters\t%d\t%d", c.Entities, c.Clusters)
 	}
+	for _, w := range r.Warnings {
+		line("WARNING\t%s", w)
+	}
 	if p := r.Pairwise; p != nil {
 		line("")
 		line("PAIRWISE (clusters)\tprecision\trecall\tF1\tTP\tFP\tFN\ttrue pairs")
@@ -274,7 +283,15 @@ func levelsText(m map[string]int) string {
 	return b.String()
 }
 
-func pct(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) }
+// pct prints a rate with two decimals; a rate below 1 never rounds up to
+// 100.00% (20,009 of 20,010 reads 99.99%): only a perfect figure shows 100%.
+func pct(v float64) string {
+	s := fmt.Sprintf("%.2f", 100*v)
+	if s == "100.00" && v < 1 {
+		s = "99.99"
+	}
+	return s + "%"
+}
 
 func num(v float64) string {
 	if math.IsInf(v, 0) || math.IsNaN(v) {

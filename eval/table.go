@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 
@@ -64,7 +65,7 @@ type tableReader struct {
 // openTable opens path for the given columns; the first `required` names
 // must exist.
 func openTable(path string, names []string, required int) (*tableReader, error) {
-	format, err := dataio.FormatOf(path)
+	format, err := tableFormat(path)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +89,18 @@ func openTable(path string, names []string, required int) (*tableReader, error) 
 		}
 	}
 	return t, nil
+}
+
+// tableFormat is path's table format; a missing file is said to be
+// missing, whatever its name looks like.
+func tableFormat(path string) (dataio.Format, error) {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, fmt.Errorf("%s: no such file", path)
+		}
+		return 0, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	return dataio.FormatOf(path)
 }
 
 // has reports whether the i-th requested column exists in the file.

@@ -121,10 +121,10 @@ type Step struct {
 // Explain builds the explanation of the pair (leftID, rightID).
 func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 	if leftID == "" || rightID == "" {
-		return nil, errors.New("explain: two record ids are needed")
+		return nil, errors.New("two record ids are needed")
 	}
 	if leftID == rightID {
-		return nil, errors.New("explain: the two record ids are the same")
+		return nil, errors.New("the two record ids are the same")
 	}
 	cfg := opt.Config
 	if cfg == nil {
@@ -507,23 +507,6 @@ func (e *Explanation) clusters(path, a, b string) error {
 	return r.Err()
 }
 
-// Names of administrative units by code, for addresses.
-var unitNames = func() (wards, provinces map[int32]string) {
-	wards, provinces = map[int32]string{}, map[int32]string{}
-	t := refdata.Get()
-	for _, w := range t.WardsNew {
-		c, _ := strconv.Atoi(w.Code)
-		wards[int32(c)] = w.FullName
-	}
-	for _, p := range t.ProvincesNew {
-		c, _ := strconv.Atoi(p.Code)
-		provinces[int32(c)] = p.FullName
-	}
-	return
-}
-
-var wardNames, provinceNames = unitNames()
-
 // displayComparison renders the normalized values a comparison reads for
 // one row; several fields (address, current address) are joined with " / ".
 func displayComparison(st *pipeline.Records, cfg *config.Config, c config.Comparison, row int, showPII bool) string {
@@ -576,10 +559,10 @@ func display(st *pipeline.Records, f *config.Field, row int, showPII bool) strin
 		if st := str("street"); len(st) > 0 {
 			parts = append(parts, string(st))
 		}
-		if w := wardNames[num("ward_2025")]; w != "" {
+		if w := refdata.WardName2025(num("ward_2025")); w != "" {
 			parts = append(parts, w)
 		}
-		if p := provinceNames[num("province_2025")]; p != "" {
+		if p := refdata.ProvinceName2025(num("province_2025")); p != "" {
 			parts = append(parts, p)
 		}
 		return strings.Join(parts, ", ")

@@ -76,6 +76,10 @@ type Training struct {
 	EMMaxChange     float64 `json:"em_max_change"`       // largest parameter change in the last iteration
 	EMTolerance     float64 `json:"em_tolerance"`        // convergence tolerance
 	UFromEM         bool    `json:"u_from_em,omitempty"` // u re-estimated by EM rather than fixed
+	// MUntrained says the training rules found no pairs (a register
+	// without duplicates): m kept its starting values (NewModel) and only
+	// u and λ were estimated.
+	MUntrained bool `json:"m_untrained,omitempty"`
 }
 
 // NewModel returns an untrained model for c: u uniform, m rising with the

@@ -160,7 +160,13 @@ func (m *Model) trainM(rules []RuleSample, opts EMOptions) (int, error) {
 		}
 	}
 	if total == 0 {
-		return 0, errors.New("the training rules produced no candidate pairs: nothing to train on")
+		// No pairs to learn m from: a register without duplicates, or
+		// training rules that match nothing. m keeps NewModel's starting
+		// values (rising with the level), u and λ are still estimated,
+		// and the model says so; the caller warns.
+		m.Training.MUntrained = true
+		m.prepare()
+		return 0, nil
 	}
 	for c := range sumM {
 		if nM[c] == 0 {

@@ -202,8 +202,25 @@ func TestTrainErrors(t *testing.T) {
 	for i := range d.Rules {
 		d.Rules[i].Vectors = NewHistogram(len(trueM))
 	}
-	if _, err := Train(simSpecs(t), d); err == nil || !strings.Contains(err.Error(), "nothing to train on") {
-		t.Errorf("no training pairs: error %v", err)
+	// No training pairs (a register without duplicates): m keeps its
+	// starting values, the model says so, and u and λ are still valid.
+	untrained, err := Train(simSpecs(t), d)
+	if err != nil {
+		t.Fatalf("no training pairs: %v", err)
+	}
+	if !untrained.Training.MUntrained {
+		t.Error("no training pairs: the model does not say m is untrained")
+	}
+	start := NewModel(simSpecs(t))
+	for c := range start.Comparisons {
+		for l := range start.Comparisons[c].Levels {
+			if got, want := untrained.Comparisons[c].Levels[l].M, start.Comparisons[c].Levels[l].M; got != want {
+				t.Errorf("no training pairs: comparison %d level %d m %v, want the starting %v", c, l, got, want)
+			}
+		}
+	}
+	if untrained.Lambda <= 0 || untrained.Lambda >= 1 {
+		t.Errorf("no training pairs: λ %v", untrained.Lambda)
 	}
 	d = trainingData(t)
 	d.Identifiers = []*ValueCounts{0: {records: 10, agreeing: 2}}
@@ -222,7 +239,7 @@ func TestTrainErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := NewModel(simSpecs(t))
+	start = NewModel(simSpecs(t))
 	for l, lv := range m.Comparisons[1].Levels {
 		if lv.M != start.Comparisons[1].Levels[l].M {
 			t.Errorf("masked ID level %d: m = %v, want the starting %v", l, lv.M, start.Comparisons[1].Levels[l].M)

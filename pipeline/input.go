@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -20,7 +21,10 @@ type inputFile struct {
 // to the first source (in link modes every input must name its source).
 // Files are listed in a stable order (source, then path) so the input order
 // on the command line does not change the output.
-func resolveInputs(cfg *config.Config, args []string) ([]inputFile, error) {
+//
+// outDir (empty for --plan) must not lie inside an input folder: the next
+// run over that folder would read this run's outputs as records.
+func resolveInputs(cfg *config.Config, args []string, outDir string) ([]inputFile, error) {
 	paths := make([][]string, len(cfg.Sources))
 	if len(args) > 0 {
 		for _, a := range args {
@@ -58,9 +62,53 @@ func resolveInputs(cfg *config.Config, args []string) ([]inputFile, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkOutsideInputs(outDir, ps); err != nil {
+			return nil, err
+		}
 		for _, p := range list {
 			files = append(files, inputFile{source: i, path: filepath.Clean(p)})
 		}
 	}
 	return files, nil
+}
+
+// checkOutsideInputs fails when outDir is one of the input folders in
+// paths or lies below one.
+func checkOutsideInputs(outDir string, paths []string) error {
+	if outDir == "" {
+		return nil
+	}
+	out, err := filepath.Abs(outDir)
+	if err != nil {
+		return nil
+	}
+	out = resolveLinks(out)
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil || !st.IsDir() {
+			continue
+		}
+		in, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		in = resolveLinks(in)
+		if rel, err := filepath.Rel(in, out); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("the output folder %s is inside the input folder %s: the next run would read its outputs as records; choose an --out outside it", outDir, p)
+		}
+	}
+	return nil
+}
+
+// resolveLinks is path with its symbolic links resolved as far as it
+// exists (an output folder may not exist yet).
+func resolveLinks(path string) string {
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		return r
+	}
+	dir, base := filepath.Split(path)
+	if dir == path || dir == "" {
+		return path
+	}
+	return filepath.Join(resolveLinks(filepath.Clean(dir)), base)
 }

@@ -188,3 +188,28 @@ func TestRunNumericColumnWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestOutInsideInputFolder: an output folder inside an input folder (or
+// the folder itself, or through a link) is refused before anything is
+// written; a sibling folder is fine.
+func TestOutInsideInputFolder(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "extracts")
+	if err := os.MkdirAll(in, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(in, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{in, filepath.Join(in, "run"), filepath.Join(link, "run", "deeper")} {
+		if err := checkOutsideInputs(out, []string{in}); err == nil || !strings.Contains(err.Error(), "inside the input folder") {
+			t.Errorf("out %s: %v, want a refusal", out, err)
+		}
+	}
+	for _, out := range []string{filepath.Join(dir, "run"), filepath.Join(dir, "extracts-run"), ""} {
+		if err := checkOutsideInputs(out, []string{in}); err != nil {
+			t.Errorf("out %q: %v, want nil", out, err)
+		}
+	}
+}

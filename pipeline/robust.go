@@ -34,8 +34,27 @@ func PrepareOutDir(dir string) error {
 			return fmt.Errorf("cannot remove a stale temporary file: %w", err)
 		}
 	}
-	if err := os.Remove(filepath.Join(dir, runfolder.FileManifest)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("cannot remove the previous %s: %w", runfolder.FileManifest, err)
+	// Lstat first: in a read-only folder, removing a missing file fails
+	// with "permission denied", which would blame a manifest that is not
+	// there.
+	if _, err := os.Lstat(filepath.Join(dir, runfolder.FileManifest)); err == nil {
+		if err := os.Remove(filepath.Join(dir, runfolder.FileManifest)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("cannot remove the previous %s: %w", runfolder.FileManifest, err)
+		}
+	}
+	if err := checkWritable(dir); err != nil {
+		return err
 	}
 	return nil
+}
+
+// checkWritable fails, naming dir, when no file can be created in it: a
+// read-only output folder is reported before the run reads anything.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".dedup-write-check-")
+	if err != nil {
+		return fmt.Errorf("the output folder %s is not writable: %w", dir, errors.Unwrap(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }

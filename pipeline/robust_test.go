@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dedup-vn/dedup/dataio"
@@ -69,5 +70,24 @@ func TestPrepareOutDir(t *testing.T) {
 	}
 	if err := PrepareOutDir(filepath.Join(dir, "absent")); err != nil {
 		t.Errorf("missing folder: %v", err)
+	}
+}
+
+// TestReadOnlyOutDir: a read-only output folder is reported as such
+// before anything is read, not as a manifest that cannot be removed (no
+// manifest is there). Root writes anywhere, so this runs only as another
+// user.
+func TestReadOnlyOutDir(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root can write into a read-only folder")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o700)
+	err := PrepareOutDir(dir)
+	if err == nil || !strings.Contains(err.Error(), "not writable") || strings.Contains(err.Error(), "manifest") {
+		t.Errorf("PrepareOutDir(read-only): %v, want 'not writable'", err)
 	}
 }

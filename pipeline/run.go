@@ -114,7 +114,11 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	r := &runner{cfg: cfg, opt: opt}
 	r.timer.log = r.logf
 	var err error
-	if r.files, err = resolveInputs(cfg, opt.Inputs); err != nil {
+	outDir := opt.OutDir
+	if opt.Plan {
+		outDir = "" // --plan writes nothing
+	}
+	if r.files, err = resolveInputs(cfg, opt.Inputs, outDir); err != nil {
 		return nil, err
 	}
 	for _, f := range r.files {
@@ -172,7 +176,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 			// Pairs after cross-rule de-duplication are only counted by
 			// scoring a spilled register.
 			stats = r.sp.stats
-		} else if stats, err = ix.Plan(opt.Workers); err != nil {
+		} else if stats, err = ix.PlanKept(opt.Workers, func(p blocking.Pair) bool { return !r.skipPair(p.Left, p.Right) }); err != nil {
 			return nil, err
 		}
 		r.timer.end()

@@ -181,6 +181,10 @@ func (r *runner) train(ctx context.Context, ix *blocking.Index, sc *scorer) erro
 		return err
 	}
 	r.manifest.Model = runfolder.ModelInfo{File: runfolder.FileModel, Trained: true, USamplePairs: int64(r.cfg.Model.USamplePairs), EMIterations: sc.model.Training.EMIterations}
+	if sc.model.Training.MUntrained {
+		r.warnf("the training rules found no candidate pairs (a register without duplicates?): m keeps its starting values, so match weights are rough; " +
+			"to score this register with a trained model, pass --model with the model.json of an earlier run")
+	}
 	return nil
 }
 

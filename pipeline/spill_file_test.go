@@ -26,7 +26,7 @@ func loadStore(t *testing.T, cfg *config.Config, inputs []string, batch int) *st
 	out := t.TempDir()
 	r := &runner{cfg: cfg, opt: Options{OutDir: out, Workers: 2, BatchSize: batch, MemoryLimit: 1 << 30, Inputs: inputs, Progress: quietProgress}}
 	var err error
-	if r.files, err = resolveInputs(cfg, r.opt.Inputs); err != nil {
+	if r.files, err = resolveInputs(cfg, r.opt.Inputs, ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range r.files {

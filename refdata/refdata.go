@@ -361,3 +361,33 @@ func unhex(s string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// unitNames2025 maps the codes of the 2025 wards and provinces to their
+// full names, built once.
+var unitNames2025 = sync.OnceValues(func() (wards, provinces map[int32]string) {
+	wards, provinces = map[int32]string{}, map[int32]string{}
+	t := Get()
+	for _, w := range t.WardsNew {
+		c, _ := strconv.Atoi(w.Code)
+		wards[int32(c)] = w.FullName
+	}
+	for _, p := range t.ProvincesNew {
+		c, _ := strconv.Atoi(p.Code)
+		provinces[int32(c)] = p.FullName
+	}
+	return wards, provinces
+})
+
+// WardName2025 is the full name of the 2025 ward with the given code, ""
+// if none has it.
+func WardName2025(code int32) string {
+	w, _ := unitNames2025()
+	return w[code]
+}
+
+// ProvinceName2025 is the full name of the 2025 province with the given
+// code, "" if none has it.
+func ProvinceName2025(code int32) string {
+	_, p := unitNames2025()
+	return p[code]
+}

@@ -41,6 +41,7 @@ type Data struct {
 	Weights  *WeightHist    // nil when pairs.parquet is missing
 	Eval     *eval.Report   // nil without Options.EvalPath
 	Verify   *Verify        // nil when no verify output was found
+	Date     string         // the manifest's date, if it records one
 	ShowPII  bool
 	Notes    []string // what could not be read, shown at the top
 }
@@ -112,7 +113,11 @@ func Load(opt Options) (*Data, error) {
 		if d.Eval, err = readEval(opt.EvalPath); err != nil {
 			return nil, err
 		}
+		if err := d.checkEvalRun(opt.EvalPath); err != nil {
+			return nil, err
+		}
 	}
+	d.Date = manifestDate(opt.RunDir)
 	vdir := opt.VerifyDir
 	if vdir == "" {
 		vdir = opt.RunDir
@@ -124,6 +129,51 @@ func Load(opt Options) (*Data, error) {
 		return nil, fmt.Errorf("%s: no verify output (%s, %s or %s)", opt.VerifyDir, runfolder.FileVerifySummary, runfolder.FileVerdicts, runfolder.FileVerifyIDs)
 	}
 	return d, nil
+}
+
+// checkEvalRun refuses an eval of another run: the eval records the
+// SHA-256 of the manifest.json it read, and a rerun writes a new manifest.
+// An eval that records none (an older dedup eval, or link mode) is shown
+// with a note saying it could not be checked.
+func (d *Data) checkEvalRun(evalPath string) error {
+	e := d.Eval
+	if e.Run == "" {
+		return nil // link mode: verdicts against a subscriber truth, no run folder
+	}
+	if e.RunManifestSHA256 == "" {
+		d.note("WARNING: %s does not record which run it evaluated (written by an older dedup eval): its figures may be of another run than %s. Rerun dedup eval --json to check.", evalPath, d.RunDir)
+		return nil
+	}
+	digest, err := eval.ManifestDigest(d.RunDir)
+	if err != nil {
+		return err
+	}
+	if digest != e.RunManifestSHA256 {
+		return fmt.Errorf("%s is the evaluation of another run (it evaluated %s, whose manifest.json differs from %s's: a rerun, or another folder); rerun dedup eval --truth … --run %s --json %s",
+			evalPath, e.Run, d.RunDir, d.RunDir, evalPath)
+	}
+	return nil
+}
+
+// manifestDate is the run's date when its manifest records one (a "date",
+// "started_at" or "finished_at" key); "" otherwise. Runs read no clock by
+// design, so a manifest written by dedup run has none.
+func manifestDate(dir string) string {
+	data, err := os.ReadFile(filepath.Join(dir, runfolder.FileManifest))
+	if err != nil {
+		return ""
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(data, &keys) != nil {
+		return ""
+	}
+	for _, k := range []string{"date", "started_at", "finished_at"} {
+		var v string
+		if raw, ok := keys[k]; ok && json.Unmarshal(raw, &v) == nil && v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func (d *Data) note(format string, args ...any) {

@@ -44,7 +44,9 @@ func fmtInt(n int64) string {
 }
 
 // pct prints a share in [0, 1] as a percentage; shares that round to 100%
-// or 0% but are not keep a decimal more, so 99.96% never reads as 100%.
+// or 0% but are not keep a decimal more, so 99.96% never reads as 100%,
+// and a share below 1 never rounds up to 100% at all: 20,009 of 20,010
+// reads 99.99%. Only a perfect figure shows 100%.
 func pct(x float64) string {
 	if math.IsNaN(x) {
 		return "–"
@@ -54,7 +56,22 @@ func pct(x float64) string {
 	if (s == "100.0" && x < 1) || (s == "0.0" && x > 0) {
 		s = strconv.FormatFloat(p, 'f', 2, 64)
 	}
+	if s == "100.00" && x < 1 {
+		s = "99.99"
+	}
 	return s + "%"
+}
+
+func plural(one bool, singular, many string) string {
+	if one {
+		return singular
+	}
+	return many
+}
+
+// count prints n and the noun that goes with it: "1 file", "2 files".
+func count(n int64, one, many string) string {
+	return fmtInt(n) + " " + plural(n == 1, one, many)
 }
 
 func share(n, of int64) float64 {

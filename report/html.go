@@ -12,6 +12,7 @@ import (
 
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/eval"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 type evalLabel = eval.LabelStats
@@ -61,30 +62,36 @@ type labelRow struct{ Label, A, B, C, D string }
 // formatted tables.
 type view struct {
 	*Data
-	Header        []kv
-	KPIs          []kpi
-	Inputs        []kv
-	Rejects       []kv
-	StageChart    template.HTML
-	QualityKPIs   []kpi
-	QualityChart  template.HTML
-	QualityRows   []qualityRow
-	BlockingChart template.HTML
-	BlockingRows  []blockRow
-	ModelChart    template.HTML
-	ModelRows     []modelRow
-	ModelFacts    []kv
-	WeightChart   template.HTML
-	WeightFacts   []kv
-	ClusterChart  template.HTML
-	ClusterFacts  []kv
-	EvalKPIs      []kpi
-	SweepChart    template.HTML
-	SweepFacts    []kv
-	FNRows        []labelRow
-	FPRows        []labelRow
-	VerifyChart   template.HTML
-	VerifyRows    []labelRow
+	Header []kv
+	KPIs   []kpi
+	Inputs []kv
+	// InputFiles lists the manifest's input files (at most maxInputFiles;
+	// InputFilesMore counts the rest).
+	InputFiles     []labelRow
+	InputFilesMore int
+	Rejects        []kv
+	StageChart     template.HTML
+	QualityKPIs    []kpi
+	QualityChart   template.HTML
+	QualityRows    []qualityRow
+	BlockingChart  template.HTML
+	BlockingRows   []blockRow
+	ModelChart     template.HTML
+	ModelRows      []modelRow
+	ModelFacts     []kv
+	WeightChart    template.HTML
+	WeightFacts    []kv
+	ClusterChart   template.HTML
+	ClusterFacts   []kv
+	EvalKPIs       []kpi
+	SweepChart     template.HTML
+	SweepFacts     []kv
+	SweepNote      string
+	SweepRows      []labelRow
+	FNRows         []labelRow
+	FPRows         []labelRow
+	VerifyChart    template.HTML
+	VerifyRows     []labelRow
 }
 
 // WriteHTML renders the page.
@@ -124,7 +131,18 @@ func (d *Data) view() *view {
 	if len(digest) > 12 {
 		digest = digest[:12]
 	}
-	v.Header = []kv{{"run folder", d.RunDir}, {"mode", m.Mode}, {"config", digest}, {"workers", fmt.Sprint(m.Workers)}}
+	v.Header = []kv{{"run folder", d.RunDir}}
+	if d.Date != "" {
+		v.Header = append(v.Header, kv{"date", d.Date})
+	}
+	v.Header = append(v.Header, kv{"input", inputSummary(m)}, kv{"mode", m.Mode}, kv{"config", digest}, kv{"workers", fmt.Sprint(m.Workers)})
+	for i, in := range m.Inputs {
+		if i == maxInputFiles {
+			v.InputFilesMore = len(m.Inputs) - maxInputFiles
+			break
+		}
+		v.InputFiles = append(v.InputFiles, labelRow{Label: in.Source, A: in.File, B: fmtInt(in.Rows), C: fmtInt(in.Rejected)})
+	}
 	rejShare := share(m.RowsRejected, m.RowsIn)
 	rejTone := "good"
 	if rejShare > 0.01 {
@@ -135,11 +153,11 @@ func (d *Data) view() *view {
 	}
 	merged := m.RowsClustered - m.Clusters.Clusters
 	v.KPIs = []kpi{
-		{Label: "rows in", Value: fmtInt(m.RowsIn), Sub: fmt.Sprintf("%d files", len(m.Inputs))},
+		{Label: "rows in", Value: fmtInt(m.RowsIn), Sub: count(int64(len(m.Inputs)), "file", "files")},
 		{Label: "rejected", Value: fmtInt(m.RowsRejected), Sub: pct(rejShare) + " of rows", Tone: rejTone},
-		{Label: "clusters", Value: fmtInt(m.Clusters.Clusters), Sub: fmtInt(m.Clusters.Singletons) + " singletons"},
-		{Label: "golden records", Value: fmtInt(m.Clusters.Golden), Sub: fmtInt(merged) + " duplicates merged"},
-		{Label: "accepted pairs", Value: fmtInt(m.Pairs.Accepted), Sub: "of " + fmtInt(m.Pairs.Candidates) + " candidates"},
+		{Label: "clusters", Value: fmtInt(m.Clusters.Clusters), Sub: count(m.Clusters.Singletons, "singleton", "singletons")},
+		{Label: "golden records", Value: fmtInt(m.Clusters.Golden), Sub: count(merged, "duplicate", "duplicates") + " merged"},
+		{Label: "accepted pairs", Value: fmtInt(m.Pairs.Accepted), Sub: "of " + count(m.Pairs.Candidates, "candidate", "candidates")},
 		{Label: "threshold", Value: "w ≥ " + fmtNum(round2(m.Threshold.MatchWeight)), Sub: "p ≥ " + fmtNum(m.Threshold.MatchProbability)},
 		{Label: "wall time", Value: fmtSeconds(m.WallSeconds), Sub: "peak heap " + fmtBytes(m.PeakHeapBytes)},
 	}
@@ -158,7 +176,7 @@ func (d *Data) view() *view {
 	}
 	for _, s := range sources {
 		c := perSource[s]
-		v.Inputs = append(v.Inputs, kv{s, fmt.Sprintf("%s rows in %d files, %s rejected", fmtInt(c[1]), c[0], fmtInt(c[2]))})
+		v.Inputs = append(v.Inputs, kv{s, fmt.Sprintf("%s in %s, %s rejected", count(c[1], "row", "rows"), count(c[0], "file", "files"), fmtInt(c[2]))})
 	}
 	reasons := make([]string, 0, len(m.RejectReasons))
 	for r := range m.RejectReasons {
@@ -188,6 +206,31 @@ func (d *Data) view() *view {
 	v.eval()
 	v.verify()
 	return v
+}
+
+// sweepZoom is how far below its best F1 the sweep chart still shows.
+const sweepZoom = 0.05
+
+// maxInputFiles is how many input files the page lists; a national run
+// reads hundreds, and the per-source lines above give the totals.
+const maxInputFiles = 200
+
+// inputSummary says what the run read: its sources, files and rows.
+func inputSummary(m *runfolder.Manifest) string {
+	var sources []string
+	for _, in := range m.Inputs {
+		if !slices.Contains(sources, in.Source) {
+			sources = append(sources, in.Source)
+		}
+	}
+	what := strings.Join(sources, ", ")
+	if len(sources) > 3 {
+		what = count(int64(len(sources)), "source", "sources")
+	}
+	if what == "" {
+		what = "no input recorded"
+	}
+	return fmt.Sprintf("%s: %s, %s", what, count(int64(len(m.Inputs)), "file", "files"), count(m.RowsIn, "row", "rows"))
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
@@ -254,7 +297,7 @@ func (v *view) blocking() {
 	}
 	var bars []bar
 	for _, r := range m.Blocking {
-		bars = append(bars, bar{Label: r.Name, Value: float64(r.Pairs), Text: fmtInt(r.Pairs) + " pairs"})
+		bars = append(bars, bar{Label: r.Name, Value: float64(r.Pairs), Text: count(r.Pairs, "pair", "pairs")})
 		var largest []string
 		for i, b := range r.LargestBlocks {
 			if i == 5 {
@@ -264,7 +307,7 @@ func (v *view) blocking() {
 		}
 		capped := "–"
 		if r.CappedBlocks > 0 {
-			capped = fmt.Sprintf("%s blocks, %s records", fmtInt(r.CappedBlocks), fmtInt(r.CappedRecords))
+			capped = count(r.CappedBlocks, "block", "blocks") + ", " + count(r.CappedRecords, "record", "records")
 		}
 		v.BlockingRows = append(v.BlockingRows, blockRow{
 			Name: r.Name, Keyed: fmtInt(r.KeyedRecords), Blocks: fmtInt(r.Blocks), Naive: fmtInt(r.NaivePairs),
@@ -310,13 +353,13 @@ func (v *view) model() {
 	t := md.Training
 	v.ModelFacts = []kv{{"prior", fmt.Sprintf("λ = %.3g (weight %.2f): the odds of a match before any evidence", md.Lambda, md.PriorWeight)}}
 	if t.UPairs > 0 {
-		v.ModelFacts = append(v.ModelFacts, kv{"u from", fmtInt(t.UPairs) + " random pairs"})
+		v.ModelFacts = append(v.ModelFacts, kv{"u from", count(t.UPairs, "random pair", "random pairs")})
 	}
 	if t.EMPairs > 0 {
-		v.ModelFacts = append(v.ModelFacts, kv{"m from", fmtInt(t.EMPairs) + " blocked pairs, " + fmtInt(int64(t.DistinctVectors)) + " distinct vectors"})
+		v.ModelFacts = append(v.ModelFacts, kv{"m from", count(t.EMPairs, "blocked pair", "blocked pairs") + ", " + count(int64(t.DistinctVectors), "distinct vector", "distinct vectors")})
 	}
 	if t.EMIterations > 0 {
-		v.ModelFacts = append(v.ModelFacts, kv{"EM", fmt.Sprintf("%d iterations", t.EMIterations)})
+		v.ModelFacts = append(v.ModelFacts, kv{"EM", count(int64(t.EMIterations), "iteration", "iterations")})
 	}
 }
 
@@ -335,7 +378,7 @@ func (v *view) weights() {
 		case float64(lo+1) > h.Threshold:
 			c = colAmber
 		}
-		cols[i] = column{Label: fmt.Sprint(lo), Value: float64(n), Color: c, Title: fmt.Sprintf("weight [%d, %d): %s pairs", lo, lo+1, fmtInt(n))}
+		cols[i] = column{Label: fmt.Sprint(lo), Value: float64(n), Color: c, Title: fmt.Sprintf("weight [%d, %d): %s", lo, lo+1, count(n, "pair", "pairs"))}
 	}
 	marker := h.Threshold - float64(h.Lo)
 	if marker < 0 || marker > float64(len(cols)) {
@@ -378,13 +421,13 @@ func (v *view) clusters() {
 		} else if sizeOrder(b) > 10 {
 			color = colAmber // big clusters deserve a look
 		}
-		cols[i] = column{Label: b, Value: float64(c.SizeCounts[b]), Color: color, Title: fmt.Sprintf("clusters of %s records: %s", b, fmtInt(c.SizeCounts[b]))}
+		cols[i] = column{Label: b, Value: float64(c.SizeCounts[b]), Color: color, Title: fmt.Sprintf("clusters of %s %s: %s", b, plural(b == "1", "record", "records"), fmtInt(c.SizeCounts[b]))}
 	}
 	v.ClusterChart = vbars("cluster-sizes", "clusters by size", cols, vbarOpts{Width: 600, Height: 240, Log: true, Marker: math.NaN(), XLabel: "records per cluster", YLabel: "clusters (log scale)"})
 	v.ClusterFacts = []kv{
 		{"clusters", fmtInt(c.Clusters)},
 		{"singletons", fmtInt(c.Singletons) + " (" + pct(share(c.Singletons, c.Clusters)) + ")"},
-		{"largest cluster", fmtInt(c.Largest) + " records"},
+		{"largest cluster", count(c.Largest, "record", "records")},
 	}
 }
 
@@ -395,30 +438,59 @@ func (v *view) eval() {
 	}
 	if p := e.Pairwise; p != nil {
 		v.EvalKPIs = append(v.EvalKPIs,
-			kpi{Label: "precision", Value: pct(p.Precision), Sub: fmtInt(p.FP) + " false pairs", Tone: tone(p.Precision)},
-			kpi{Label: "recall", Value: pct(p.Recall), Sub: fmtInt(p.FN) + " missed pairs", Tone: tone(p.Recall)},
-			kpi{Label: "F1", Value: pct(p.F1), Sub: fmtInt(p.TruePairs) + " true pairs", Tone: tone(p.F1)})
+			kpi{Label: "precision", Value: pct(p.Precision), Sub: count(p.FP, "false pair", "false pairs"), Tone: tone(p.Precision)},
+			kpi{Label: "recall", Value: pct(p.Recall), Sub: count(p.FN, "missed pair", "missed pairs"), Tone: tone(p.Recall)},
+			kpi{Label: "F1", Value: pct(p.F1), Sub: count(p.TruePairs, "true pair", "true pairs"), Tone: tone(p.F1)})
 	}
 	if c := e.Cluster; c != nil {
 		v.EvalKPIs = append(v.EvalKPIs, kpi{Label: "B-cubed F1", Value: pct(c.BCubedF1), Sub: pct(c.EntitiesExactShare) + " of people exact", Tone: tone(c.BCubedF1)})
 	}
 	if b := e.Blocking; b != nil {
-		v.EvalKPIs = append(v.EvalKPIs, kpi{Label: "blocking recall", Value: pct(b.BlockingRecall), Sub: fmtInt(b.TruePairsNotBlocked) + " true pairs never compared", Tone: tone(b.BlockingRecall)})
+		v.EvalKPIs = append(v.EvalKPIs, kpi{Label: "blocking recall", Value: pct(b.BlockingRecall), Sub: count(b.TruePairsNotBlocked, "true pair", "true pairs") + " never compared", Tone: tone(b.BlockingRecall)})
 	}
 	if s := e.Sweep; s != nil && len(s.Points) > 0 {
-		var prec, rec, f1 series
-		prec.Name, rec.Name, f1.Name = "precision", "recall", "F1"
-		prec.Color, rec.Color, f1.Color = colBlue, colGreen, colInk
-		for _, p := range s.Points {
-			prec.X, prec.Y = append(prec.X, p.MatchWeight), append(prec.Y, p.Precision)
-			rec.X, rec.Y = append(rec.X, p.MatchWeight), append(rec.Y, p.Recall)
-			f1.X, f1.Y = append(f1.X, p.MatchWeight), append(f1.Y, p.F1)
-		}
 		marker, label := math.NaN(), ""
 		if e.Threshold != nil {
 			marker, label = e.Threshold.MatchWeight, fmt.Sprintf("threshold %.2f", e.Threshold.MatchWeight)
 		}
-		v.SweepChart = lines("threshold-sweep", "pair-level precision, recall and F1 against the match-weight threshold", []series{prec, rec, f1}, marker, label, "match-weight threshold")
+		// The chart shows the weights where F1 is within sweepZoom of its
+		// best (and the run's threshold): past them recall falls to 0, and
+		// a 0–100% axis would squash the region a reader tunes in.
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, p := range s.Points {
+			if p.F1 >= s.Best.F1-sweepZoom {
+				lo, hi = min(lo, p.MatchWeight), max(hi, p.MatchWeight)
+			}
+		}
+		if !math.IsNaN(marker) {
+			lo, hi = min(lo, marker), max(hi, marker)
+		}
+		var prec, rec, f1 series
+		prec.Name, rec.Name, f1.Name = "precision", "recall", "F1"
+		prec.Color, rec.Color, f1.Color = colBlue, colGreen, colInk
+		shown := 0
+		for _, p := range s.Points {
+			if p.MatchWeight < lo || p.MatchWeight > hi {
+				continue
+			}
+			shown++
+			prec.X, prec.Y = append(prec.X, p.MatchWeight), append(prec.Y, p.Precision)
+			rec.X, rec.Y = append(rec.X, p.MatchWeight), append(rec.Y, p.Recall)
+			f1.X, f1.Y = append(f1.X, p.MatchWeight), append(f1.Y, p.F1)
+		}
+		ss := []series{prec, rec, f1}
+		yr := rateRange(ss)
+		yLabel := fmt.Sprintf("rate (axis %s to %s)", axisPct(yr.Lo), axisPct(yr.Hi))
+		v.SweepChart = lines("threshold-sweep", "pair-level precision, recall and F1 against the match-weight threshold", ss, marker, label, "match-weight threshold", yr, yLabel)
+		if shown < len(s.Points) {
+			v.SweepNote = fmt.Sprintf("Zoomed to match weights %s to %s, where F1 is within %.0f points of its best, and to rates %s to %s; all %d points are listed under “Every point of the sweep”.",
+				fmtNum(lo), fmtNum(hi), 100*sweepZoom, axisPct(yr.Lo), axisPct(yr.Hi), len(s.Points))
+		} else {
+			v.SweepNote = fmt.Sprintf("The y axis runs from %s to %s.", axisPct(yr.Lo), axisPct(yr.Hi))
+		}
+		for _, p := range s.Points {
+			v.SweepRows = append(v.SweepRows, labelRow{Label: fmtNum(p.MatchWeight), A: pct(p.Precision), B: pct(p.Recall), C: pct(p.F1), D: fmtInt(p.TP) + " / " + fmtInt(p.FP)})
+		}
 		v.SweepFacts = []kv{{"best F1", fmt.Sprintf("%s at weight %s (precision %s, recall %s)", pct(s.Best.F1), fmtNum(s.Best.MatchWeight), pct(s.Best.Precision), pct(s.Best.Recall))}}
 		if p := e.PairLevel; p != nil {
 			v.SweepFacts = append(v.SweepFacts, kv{"at the run's threshold", fmt.Sprintf("F1 %s (precision %s, recall %s)", pct(p.F1), pct(p.Precision), pct(p.Recall))})
@@ -455,7 +527,11 @@ func (v *view) verify() {
 			}
 			rows[i] = stack{Label: c.Carrier + " (" + fmtInt(c.Total) + ")", Parts: parts}
 		}
-		v.VerifyChart = stacked("verdicts-by-carrier", "verdicts per carrier", rows, vr.Verdicts)
+		colours := make([]string, len(vr.Verdicts))
+		for i, verdict := range vr.Verdicts {
+			colours[i] = verdictColour(verdict, i)
+		}
+		v.VerifyChart = stacked("verdicts-by-carrier", "verdicts per carrier", rows, vr.Verdicts, colours)
 	}
 	for _, o := range vr.OverLimit {
 		v.VerifyRows = append(v.VerifyRows, labelRow{Label: o.ID, A: fmtInt(o.SIMs), B: o.Carriers})

@@ -20,12 +20,18 @@ const (
 	colGrey   = "#9aa5b1"
 	colAmber  = "#d98c1f"
 	colPurple = "#7b5aa6"
+	colYellow = "#c99a06"
+	colOrange = "#e06c1f"
+	colBrown  = "#9c4f1a"
 	colInk    = "#1f2933"
 	colMuted  = "#616e7c"
 	colGrid   = "#e4e7eb"
 )
 
 var seriesColours = []string{colBlue, colGreen, colAmber, colPurple, colRed, colGrey}
+
+// warmColours mark problems: amber to red, never green or blue.
+var warmColours = []string{colAmber, colOrange, colRed, colBrown, colYellow}
 
 type svgBuf struct{ strings.Builder }
 
@@ -82,9 +88,22 @@ func hbars(name, label string, bars []bar, o hbarOpts) template.HTML {
 	if o.Compact {
 		rowH, barH = 19, 14
 	}
+	// The value labels sit right of the bars: leave room for the longest
+	// (at 11px, about 6.6px a character) so that a full bar's label, e.g.
+	// "99.99%  (20,009)", is never clipped at the chart's edge.
 	valueW := 90.0
+	for _, br := range bars {
+		text := br.Text
+		if text == "" {
+			text = fmtNum(br.Value)
+		}
+		valueW = max(valueW, 12+textWidth(text, 11))
+	}
 	plotW := o.Width - o.LabelWidth - valueW - o.ExtraWidth
 	h := top*2 + rowH*float64(len(bars))
+	if o.Log {
+		h += rowH // room for the line saying the scale is logarithmic
+	}
 	scale := func(v float64) float64 {
 		if o.Log {
 			return math.Log10(1 + math.Abs(v))
@@ -155,7 +174,33 @@ func hbars(name, label string, bars []bar, o hbarOpts) template.HTML {
 			b.text(x+length+4, y+barH-3, "start", "val", text)
 		}
 	}
+	if o.Log {
+		// Bar lengths are log10(1+v): said on the chart, not only in its
+		// aria-label, since 14 pairs would otherwise look like half of 210.
+		b.text(o.LabelWidth, h-top, "start", "axis", "bar length: log scale (each step of ten is the same length)")
+	}
 	return b.html()
+}
+
+// axisPct prints an axis bound as a percentage with as few decimals as
+// it needs: 90%, 99.5%.
+func axisPct(x float64) string {
+	for d := 0; d < 3; d++ {
+		if s := axisPctN(x, d); math.Abs(100*x-math.Round(100*x*math.Pow(10, float64(d)))/math.Pow(10, float64(d))) < 1e-9 {
+			return s
+		}
+	}
+	return axisPctN(x, 3)
+}
+
+func axisPctN(x float64, decimals int) string {
+	return strconv.FormatFloat(100*x, 'f', decimals, 64) + "%"
+}
+
+// textWidth estimates the width in pixels of s in the page's sans-serif
+// font at size px: digits and most letters are about 0.6 em.
+func textWidth(s string, px float64) float64 {
+	return 0.6 * px * float64(len([]rune(s)))
 }
 
 // column is one column of a vertical bar chart.
@@ -275,10 +320,41 @@ type series struct {
 	X, Y  []float64
 }
 
-// lines draws series over a shared x axis with y in [0, 1] (rates), a
-// legend and an optional vertical marker at x = marker.
-func lines(name, label string, ss []series, marker float64, markerLabel, xLabel string) template.HTML {
-	const w, h, left, right, top, bottom = 900.0, 300.0, 56.0, 130.0, 20.0, 44.0
+// yRange is the y axis of a line chart of rates: from Lo to Hi, ticks every
+// Step, printed as percentages.
+type yRange struct{ Lo, Hi, Step float64 }
+
+// rateRange zooms a rate axis to the data: from the lowest rate rounded
+// down to the highest rounded up, in nice steps (at most [0, 1]).
+func rateRange(ss []series) yRange {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range ss {
+		for _, v := range s.Y {
+			if !math.IsNaN(v) {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+	}
+	if math.IsInf(lo, 0) {
+		return yRange{0, 1, 0.2}
+	}
+	lo, hi = max(0, lo), min(1, hi)
+	step := niceStep(max(hi-lo, 0.005) / 5)
+	r := yRange{Lo: math.Floor(lo/step+1e-9) * step, Hi: math.Ceil(hi/step-1e-9) * step, Step: step}
+	if r.Hi <= r.Lo {
+		r.Hi = r.Lo + step
+	}
+	if r.Hi > 1 {
+		r.Hi = 1
+		r.Lo = min(r.Lo, 1-step)
+	}
+	return r
+}
+
+// lines draws series over a shared x axis with y over yr (rates), a
+// legend, a y-axis title and an optional vertical marker at x = marker.
+func lines(name, label string, ss []series, marker float64, markerLabel, xLabel string, yr yRange, yLabel string) template.HTML {
+	const w, h, left, right, top, bottom = 900.0, 300.0, 72.0, 130.0, 20.0, 44.0
 	plotW, plotH := w-left-right, h-top-bottom
 	xmin, xmax := math.Inf(1), math.Inf(-1)
 	for _, s := range ss {
@@ -295,22 +371,25 @@ func lines(name, label string, ss []series, marker float64, markerLabel, xLabel 
 			xmin, xmax = 0, 1
 		}
 	}
-	// The rates of a good run crowd near 1: zoom the y axis to the lowest
-	// rate shown, in steps of 0.1.
-	ymin := 1.0
-	for _, s := range ss {
-		for _, v := range s.Y {
-			ymin = min(ymin, v)
-		}
-	}
-	ymin = math.Max(0, math.Floor(ymin*10)/10-0.1)
+	ymin, ymax := yr.Lo, yr.Hi
 	px := func(x float64) float64 { return left + plotW*(x-xmin)/(xmax-xmin) }
-	py := func(v float64) float64 { return top + plotH - plotH*(v-ymin)/(1-ymin) }
+	py := func(v float64) float64 { return top + plotH - plotH*(v-ymin)/(ymax-ymin) }
 	var b svgBuf
 	b.open(name, w, h, label)
-	for t := ymin; t <= 1.0001; t += math.Max(0.1, (1-ymin)/5) {
+	decimals := 0
+	if yr.Step < 0.01 {
+		decimals = 1
+	}
+	for k := 0; ; k++ {
+		t := ymin + float64(k)*yr.Step
+		if t > ymax+yr.Step/2 {
+			break
+		}
 		b.f(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s"/>`, ff(left), ff(py(t)), ff(left+plotW), ff(py(t)), colGrid)
-		b.text(left-6, py(t)+4, "end", "tick", strconv.FormatFloat(t, 'f', 1, 64))
+		b.text(left-6, py(t)+4, "end", "tick", axisPctN(t, decimals))
+	}
+	if yLabel != "" {
+		b.f(`<text transform="translate(14 %s) rotate(-90)" text-anchor="middle" class="axis">%s</text>`, ff(top+plotH/2), esc(yLabel))
 	}
 	step := niceStep((xmax - xmin) / 10)
 	for t := math.Ceil(xmin/step) * step; t <= xmax+1e-9; t += step {
@@ -350,8 +429,8 @@ type stack struct {
 }
 
 // stacked draws rows of stacked shares (each row fills the width) with a
-// legend of the part names.
-func stacked(name, label string, rows []stack, parts []string) template.HTML {
+// legend of the part names; colours[k] is part k's colour.
+func stacked(name, label string, rows []stack, parts, colours []string) template.HTML {
 	const w, labelW, rowH, barH, top = 900.0, 150.0, 26.0, 18.0, 34.0
 	plotW := w - labelW - 20
 	h := top + rowH*float64(len(rows)) + 8
@@ -359,8 +438,7 @@ func stacked(name, label string, rows []stack, parts []string) template.HTML {
 	b.open(name, w, h, label)
 	lx := labelW
 	for i, p := range parts {
-		c := seriesColours[i%len(seriesColours)]
-		b.f(`<rect x="%s" y="6" width="12" height="12" fill="%s"/>`, ff(lx), c)
+		b.f(`<rect x="%s" y="6" width="12" height="12" fill="%s"/>`, ff(lx), colours[i])
 		b.text(lx+16, 16, "start", "lbl", p)
 		lx += 36 + 7.5*float64(len([]rune(p)))
 	}
@@ -378,7 +456,7 @@ func stacked(name, label string, rows []stack, parts []string) template.HTML {
 			}
 			wd := plotW * v / total
 			b.f(`<rect x="%s" y="%s" width="%s" height="%s" fill="%s" data-value="%s"><title>%s, %s: %s (%s)</title></rect>`,
-				ff(x), ff(y), ff(wd), ff(barH), seriesColours[k%len(seriesColours)], strconv.FormatFloat(v, 'g', 8, 64),
+				ff(x), ff(y), ff(wd), ff(barH), colours[k], strconv.FormatFloat(v, 'g', 8, 64),
 				esc(r.Label), esc(parts[k]), fmtNum(v), pct(v/total))
 			if wd > 56 {
 				b.f(`<text x="%s" y="%s" text-anchor="middle" class="inbar">%s</text>`, ff(x+wd/2), ff(y+barH-5), pct(v/total))

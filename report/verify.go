@@ -182,7 +182,12 @@ func (v *Verify) setCarriers(counts map[string]map[string]int64) {
 	for k := range verdicts {
 		v.Verdicts = append(v.Verdicts, k)
 	}
-	slices.Sort(v.Verdicts)
+	slices.SortFunc(v.Verdicts, func(a, b string) int {
+		if ra, rb := verdictRank(a), verdictRank(b); ra != rb {
+			return ra - rb
+		}
+		return strings.Compare(a, b)
+	})
 	for c, m := range counts {
 		cv := CarrierVerdicts{Carrier: c, Counts: make([]int64, len(v.Verdicts))}
 		for i, k := range v.Verdicts {
@@ -384,4 +389,44 @@ func readOverLimit(path string, v *Verify) error {
 		}
 	}
 	return r.Err()
+}
+
+// verdictOrder is the order verdicts are drawn in: the good one first, then
+// the problems from mild to grave, unusable rows last. Verdicts not listed
+// (another verify version's) go between the problems and unusable.
+var verdictOrder = []string{"match", "phone_other_name", "mismatch", "name_mismatch", "id_not_found", "id_invalid", "other_person", "sim_farm", "unusable"}
+
+func verdictRank(verdict string) int {
+	base, _, _ := strings.Cut(verdict, "/") // "match/over_limit" ranks as match
+	if i := slices.Index(verdictOrder, base); i >= 0 {
+		if base == "unusable" {
+			return len(verdictOrder) + 1
+		}
+		return i
+	}
+	return len(verdictOrder)
+}
+
+// verdictColour is a verdict's colour: green for a match, warm (amber to
+// red) for a problem, grey for a row that could not be checked. A verdict
+// this package does not know is a problem, so it gets a warm colour too.
+func verdictColour(verdict string, i int) string {
+	base, _, _ := strings.Cut(verdict, "/")
+	switch base {
+	case "match":
+		return colGreen
+	case "unusable":
+		return colGrey
+	case "phone_other_name":
+		return colYellow
+	case "mismatch", "name_mismatch":
+		return colAmber
+	case "id_not_found":
+		return colOrange
+	case "id_invalid":
+		return colBrown
+	case "other_person", "sim_farm":
+		return colRed
+	}
+	return warmColours[i%len(warmColours)]
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/refdata"
 )
 
 // ts is a member's update time: its first timestamp field, 0 when the
@@ -63,8 +64,8 @@ func (g *Builder) appendValue(dst []byte, i int, m int32) []byte {
 		if s := c.Street.Get(m); len(s) > 0 {
 			dst = append(append(dst, s...), ", "...)
 		}
-		dst = append(dst, g.wards[ward]...)
-		if p := g.provinces[uint32(c.Province[m])]; p != "" {
+		dst = append(dst, refdata.WardName2025(int32(ward))...)
+		if p := refdata.ProvinceName2025(c.Province[m]); p != "" {
 			dst = append(append(dst, ", "...), p...)
 		}
 		return dst

@@ -12,14 +12,12 @@ package survive
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
-	"github.com/dedup-vn/dedup/refdata"
 	"github.com/dedup-vn/dedup/runfolder"
 )
 
@@ -77,14 +75,12 @@ func (w whole) Members(int) (*Members, []int32, error) { return w.m, nil, nil }
 // Builder chooses the surviving values of clusters and appends golden rows.
 // It is not safe for concurrent use.
 type Builder struct {
-	schema    *arrow.Schema
-	rules     []string // survivorship rule by field
-	updated   int      // the first timestamp field, or -1
-	wards     map[uint32]string
-	provinces map[uint32]string
-	hasKinds  map[normalize.Kind]bool
-	local     Members // the batch being written: what the choice rules read
-	val, tmp  []byte
+	schema   *arrow.Schema
+	rules    []string // survivorship rule by field
+	updated  int      // the first timestamp field, or -1
+	hasKinds map[normalize.Kind]bool
+	local    Members // the batch being written: what the choice rules read
+	val, tmp []byte
 	// Build's scratch, kept between calls.
 	sel    []int32  // the batch's non-dropped member rows, cluster by cluster
 	bounds []int32  // cluster c of the batch holds sel[bounds[c]:bounds[c+1]]
@@ -96,7 +92,6 @@ type Builder struct {
 // Members it reads must list cfg.Fields in order.
 func New(cfg *config.Config) *Builder {
 	g := &Builder{hasKinds: map[normalize.Kind]bool{}, updated: -1}
-	g.wards, g.provinces = unitNames()
 	names := []string{runfolder.ColClusterID, runfolder.ColSize, runfolder.ColMemberIDs}
 	for i, f := range cfg.Fields {
 		if f.Kind == config.KindTimestamp && g.updated < 0 {
@@ -117,22 +112,6 @@ func New(cfg *config.Config) *Builder {
 // Schema is the schema of golden.parquet: every column a string, named
 // as runfolder lists them.
 func (g *Builder) Schema() *arrow.Schema { return g.schema }
-
-// unitNames names the 2025 administrative units by code, for golden
-// addresses.
-func unitNames() (wards, provinces map[uint32]string) {
-	wards, provinces = map[uint32]string{}, map[uint32]string{}
-	t := refdata.Get()
-	for _, w := range t.WardsNew {
-		c, _ := strconv.Atoi(w.Code)
-		wards[uint32(c)] = w.FullName
-	}
-	for _, p := range t.ProvincesNew {
-		c, _ := strconv.Atoi(p.Code)
-		provinces[uint32(c)] = p.FullName
-	}
-	return
-}
 
 // Build makes the golden records of cl in order, reading the members from
 // src, and hands them to emit a batch at a time; it stops early when emit

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"runtime/pprof"
 	"syscall"
 
 	"github.com/dedup-vn/dedup/config"
@@ -80,17 +80,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 			cfg.Sources[i].Delimiter = *delimiter
 		}
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opt := pipeline.Options{
@@ -102,6 +96,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		opt.Log = stderr
 	}
 	m, err := pipeline.Run(ctx, cfg, opt)
+	if err != nil && ctx.Err() != nil {
+		// Whatever stage the signal stopped, the error chain names it
+		// ("model.training_rules[0]: run canceled"); the user wants the
+		// outcome.
+		return errors.New("canceled by a signal; no output written (temporary and spill files removed)")
+	}
 	if err != nil {
 		return err
 	}
