@@ -2,8 +2,11 @@ package verify
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -35,10 +38,19 @@ type Config struct {
 	// ID number in total. Negative: no limit.
 	MaxTotal int         `yaml:"max_total"`
 	Columns  ColumnNames `yaml:"columns"`
+
+	// RunFields are the fields of the job config (its fields: section):
+	// a dedup run's golden.parquet names its columns after them, so a
+	// golden register's name, date of birth, ID, phone and gender are
+	// the fields of kinds person_name, date, national_id, phone and
+	// gender. Empty: config.Default()'s fields.
+	RunFields []config.Field `yaml:"-"`
 }
 
 // ColumnNames maps the roles to column names of the register and the
-// carrier lists. A golden.parquet register always uses cluster_id as its id.
+// carrier lists. A golden.parquet register always uses cluster_id as its
+// id; its other roles are read from the column named here when it has
+// one, else from the field of the role's kind (see Config.RunFields).
 type ColumnNames struct {
 	RecordID   string `yaml:"record_id"`
 	Name       string `yaml:"name"`
@@ -138,20 +150,51 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// LoadConfig reads the verify section of a YAML job config; other
-// sections are ignored (they belong to dedup run). A file without a
-// verify section gives the defaults.
+// LoadConfig reads the verify section of a YAML job config and the
+// names and kinds of its fields (for a golden register); the run's other
+// sections are not checked here (dedup run does). A file without a verify
+// section gives the defaults. Unknown keys are errors, at the top level
+// and in the verify section, as for dedup run: a typo must not fall back
+// to a default silently.
 func LoadConfig(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, err
 	}
-	var doc struct {
-		Verify Config `yaml:"verify"`
+	if len(bytes.TrimSpace(data)) == 0 {
+		return Config{}, fmt.Errorf("%s: the file is empty", path)
 	}
+	var doc jobDoc
 	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
-		return Config{}, fmt.Errorf("%s: verify section: %w", path, err)
+		if errors.Is(err, io.EOF) {
+			return Config{}, fmt.Errorf("%s: the file holds no settings, only comments", path)
+		}
+		return Config{}, fmt.Errorf("%s: %w", path, configError(err))
 	}
-	return doc.Verify.withDefaults(), nil
+	c := doc.Verify.withDefaults()
+	c.RunFields = doc.Fields
+	return c, nil
+}
+
+// jobDoc is a job config as verify reads it: run's sections and verify's.
+type jobDoc struct {
+	config.Config `yaml:",inline"`
+	Verify        Config `yaml:"verify"`
+}
+
+var yamlUnknownRE = regexp.MustCompile(`field (\S+) not found in type (\S+)`)
+
+// configError says "unknown key X in the verify section" rather than the
+// decoder's Go type names.
+func configError(err error) error {
+	return errors.New(yamlUnknownRE.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		g := yamlUnknownRE.FindStringSubmatch(m)
+		where := map[string]string{"verify.jobDoc": "the top level", "verify.Config": "the verify section", "verify.ColumnNames": "verify.columns"}[g[2]]
+		if where == "" {
+			where = "the job config"
+		}
+		return fmt.Sprintf("unknown key %q in %s", g[1], where)
+	}))
 }

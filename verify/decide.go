@@ -24,14 +24,18 @@ const (
 
 // Reasons of unusable and id_invalid verdicts.
 const (
-	ReasonNoIDNoName     = "no_id_no_name"
-	ReasonDOBUnreadable  = "dob_unreadable"
-	ReasonMSISDNMissing  = "msisdn_missing"
-	ReasonMSISDNInvalid  = "msisdn_invalid"
-	ReasonIDMissing      = "id_missing"
-	ReasonIDInvalid      = "id_invalid_structure"
-	ReasonIDDOBMismatch  = "id_dob_mismatch"
-	ReasonSubIDMissing   = "subscription_id_missing"
+	ReasonNoIDNoName    = "no_id_no_name"
+	ReasonDOBUnreadable = "dob_unreadable"
+	ReasonMSISDNMissing = "msisdn_missing"
+	ReasonMSISDNInvalid = "msisdn_invalid"
+	ReasonIDMissing     = "id_missing"
+	ReasonIDInvalid     = "id_invalid_structure"
+	ReasonIDDOBMismatch = "id_dob_mismatch"
+	ReasonSubIDMissing  = "subscription_id_missing"
+	// ReasonSubIDDuplicate rejects a row whose carrier and subscription id
+	// an earlier row has (in file order over all lists): only the first is
+	// verified and counted towards the SIM limits.
+	ReasonSubIDDuplicate = "subscription_id_duplicate"
 	ReasonNotASubscriber = "no_subscription_columns"
 )
 
@@ -722,7 +726,7 @@ func (c *Checker) structureAgrees(i int32) bool {
 	default:
 		return false
 	}
-	if p := r.prov[i]; p != 0 && (slices.Contains(idProvs, p) || c.addressIn(p)) {
+	if c.provinceAgrees(i, idProvs) {
 		return true
 	}
 	if rk := r.idKey[i]; rk>>60 == 2 && len(idProvs) > 0 {
@@ -760,6 +764,35 @@ func (c *Checker) addressIn(p uint8) bool {
 		return int16(p) == c.addrOld
 	case c.addrNew > 0:
 		return int16(newProvince()[p]) == c.addrNew
+	}
+	return false
+}
+
+// provinceAgrees says whether register row i's province is one the ID
+// names (idProvs, old GSO codes) or that of the subscription's address.
+// A row with only a 2025 province (a golden register) is compared at that
+// grain: the old provinces map to the 2025 ones they merged into.
+func (c *Checker) provinceAgrees(i int32, idProvs []uint8) bool {
+	r := c.reg
+	if p := r.prov[i]; p != 0 {
+		return slices.Contains(idProvs, p) || c.addressIn(p)
+	}
+	n := r.prov25[i]
+	if n == 0 {
+		return false
+	}
+	np := newProvince()
+	for _, p := range idProvs {
+		if p != 0 && np[p] == n {
+			return true
+		}
+	}
+	c.addressIn(0) // parses the address once
+	switch {
+	case c.addrOld > 0:
+		return np[c.addrOld] == n
+	case c.addrNew > 0:
+		return c.addrNew == int16(n)
 	}
 	return false
 }
@@ -1153,7 +1186,7 @@ func (c *Checker) cccdHolder() (int32, bool) {
 		default:
 			return -1, false
 		}
-		if p := r.prov[i]; p != 0 && (p == c.id.Province || c.addressIn(p)) {
+		if c.provinceAgrees(i, []uint8{c.id.Province}) {
 			prov = true
 		}
 		if rk := r.idKey[i]; rk>>60 == 2 {

@@ -17,6 +17,26 @@
 // year); phone. A register date with an impossible part (month 78) keeps
 // only its possible parts and is compared as a partial date.
 //
+// A golden register's columns are named after the run's fields (the job
+// config's fields: section, given with --config; config.Default()'s
+// otherwise): name, date of birth, ID, phone and gender are the fields of
+// kinds person_name, date, national_id, phone and gender (a column named
+// as in Config.Columns wins). It has no record province code; the 2025
+// province of its first address field stands in, compared at the 2025
+// provinces' grain (an old province counts as the 2025 one it merged into).
+//
+// # Carriers and subscriptions
+//
+// A list's carrier column names each row's network; CarrierName folds the
+// ways one network is written (case, diacritics, spacing, words such as
+// Mobile or Telecom, aliases from refdata.MobilePrefixes: "Viettel Mobile"
+// is Viettel, "Gtel" Gmobile). An empty cell is CarrierUnknown: the row is
+// verified and counts towards the total limit, but towards no network's.
+// A list without a carrier column is, by convention, one network's list
+// named by its file name (viettel.parquet). A row whose carrier and
+// subscription id an earlier row has (in file order over all lists) is
+// rejected as subscription_id_duplicate and left out of the SIM counts.
+//
 // # Verdicts
 //
 // Each subscription is normalized (normalize.ParseID, Normalizer.Name,
@@ -167,8 +187,10 @@
 // # Outputs
 //
 // verdicts.parquet (one row per subscription, in input order whatever the
-// worker count), ids.parquet, rejects.parquet (rows the reader could not
-// deliver, rows without a subscription id: source, row, column, reason),
-// summary.json and manifest.json, all written atomically with mode 0600.
-// For every carrier list, rows in = verdicts + rejects.
+// worker count), ids.parquet (counts as int32), rejects.parquet (run's
+// schema, runfolder.RejectsSchema: source "register" or "subscribers",
+// file, row, column, reason; the register's reader rejects, then the
+// lists' rows without or repeating a subscription id, then the lists'
+// reader rejects), summary.json and manifest.json, all written atomically
+// with mode 0600. For every carrier list, rows in = verdicts + rejects.
 package verify

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/internal/radix"
 	"github.com/dedup-vn/dedup/internal/strcol"
@@ -37,6 +38,9 @@ type Register struct {
 	phone                       []uint64
 	gender                      []normalize.Gender
 	prov                        []uint8 // province code of the record (GSO number), 0 = none
+	// prov25 is the 2025 province of the record's address, where the
+	// register has it instead of prov (a golden register): 0 = none
+	prov25 []uint8
 
 	byID, byNameYear, byPhone []blocking.Entry
 	// byGivenDOB is the second candidate search: folded given name and
@@ -80,7 +84,7 @@ func nameYearKey(fam, given []byte, year int) uint64 {
 // regRow is one register row as read, before normalization.
 type regRow struct {
 	id, name, dob, nid, phone []byte
-	gender, prov              []byte
+	gender, prov, prov25      []byte
 }
 
 // regChunk is the normalized form of a batch of register rows, merged into
@@ -93,7 +97,7 @@ type regChunk struct {
 	idYear                      []int16
 	phone                       []uint64
 	gender                      []normalize.Gender
-	prov                        []uint8
+	prov, prov25                []uint8
 	nameYear                    []uint64
 }
 
@@ -146,6 +150,7 @@ func (c *regChunk) add(n *normalize.Normalizer, refYear int, row regRow) error {
 	}
 	c.gender = append(c.gender, g)
 	c.prov = append(c.prov, provinceNumber(row.prov))
+	c.prov25 = append(c.prov25, provinceNumber(row.prov25))
 	return nil
 }
 
@@ -203,6 +208,7 @@ func (r *Register) merge(c *regChunk, nameYear *[]uint64) error {
 	r.phone = append(r.phone, c.phone...)
 	r.gender = append(r.gender, c.gender...)
 	r.prov = append(r.prov, c.prov...)
+	r.prov25 = append(r.prov25, c.prov25...)
 	*nameYear = append(*nameYear, c.nameYear...)
 	return nil
 }
@@ -276,12 +282,19 @@ func lookup(idx []blocking.Entry, key uint64) []blocking.Entry {
 type registerColumns struct {
 	kind                      string
 	id, name, dob, nid, phone string
-	gender, prov              string // optional: "" when absent
+	gender, prov, prov25      string // optional: "" when absent
 }
 
 // detectRegister tells a raw extract from a golden output by its columns:
-// golden.parquet has cluster_id and member_ids.
-func detectRegister(path string, cols ColumnNames) (registerColumns, error) {
+// golden.parquet has cluster_id and member_ids. A golden register's
+// columns are named after the run's fields: each role takes the column
+// ColumnNames gives when the file has it, else the first field of the
+// role's kind (fields) that is a golden field (it has its `_from`
+// column): with the default config, name, dob, national_id, phone and
+// gender. It has no province code of the record, but the 2025 province
+// of the first address field: evidence for the CCCD's birth province and
+// the registered address at the 2025 provinces' coarser grain.
+func detectRegister(path string, cols ColumnNames, fields []config.Field) (registerColumns, error) {
 	r, err := dataio.Open(path, dataio.ReadOptions{BatchSize: 1})
 	if err != nil {
 		return registerColumns{}, err
@@ -295,10 +308,40 @@ func detectRegister(path string, cols ColumnNames) (registerColumns, error) {
 		gender: cols.Gender, prov: cols.Province}
 	if slices.Contains(names, runfolder.ColClusterID) && slices.Contains(names, runfolder.ColMemberIDs) {
 		rc.kind, rc.id = RegisterGolden, runfolder.ColClusterID
+		if len(fields) == 0 {
+			fields = config.Default().Fields
+		}
+		golden := func(dst *string, kind normalize.Kind) {
+			if slices.Contains(names, *dst) {
+				return
+			}
+			for _, f := range fields {
+				if f.Kind == kind && slices.Contains(names, f.Name) && slices.Contains(names, f.Name+runfolder.FromSuffix) {
+					*dst = f.Name
+					return
+				}
+			}
+		}
+		golden(&rc.name, normalize.KindPersonName)
+		golden(&rc.dob, normalize.KindDate)
+		golden(&rc.nid, normalize.KindNationalID)
+		golden(&rc.phone, normalize.KindPhone)
+		golden(&rc.gender, normalize.KindGender)
+		rc.prov = ""
+		for _, f := range fields {
+			if c := f.Name + runfolder.Province2025Suffix; f.Kind == normalize.KindVNAddress && slices.Contains(names, c) {
+				rc.prov25 = c
+				break
+			}
+		}
 	}
 	for _, c := range []string{rc.id, rc.name, rc.dob, rc.nid} {
 		if !slices.Contains(names, c) {
-			return rc, &dataio.Error{File: path, Column: c, Err: fmt.Errorf("%w: a register needs %s, %s, %s and %s", dataio.ErrMissingColumn, rc.id, rc.name, rc.dob, rc.nid)}
+			err := fmt.Errorf("%w: a register needs %s, %s, %s and %s", dataio.ErrMissingColumn, rc.id, rc.name, rc.dob, rc.nid)
+			if rc.kind == RegisterGolden {
+				err = fmt.Errorf("%w: a golden register needs cluster_id and fields of kinds person_name, date and national_id (named by the job config's fields: give it with --config)", dataio.ErrMissingColumn)
+			}
+			return rc, &dataio.Error{File: path, Column: c, Err: err}
 		}
 	}
 	if !slices.Contains(names, rc.phone) {

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -114,7 +115,7 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 	}
 	var cols []registerColumns
 	for _, f := range files {
-		rc, err := detectRegister(f, cfg.Columns)
+		rc, err := detectRegister(f, cfg.Columns, cfg.RunFields)
 		if err != nil {
 			return nil, err
 		}
@@ -131,8 +132,8 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 	// item is a batch with the positions of its optional columns (-1 =
 	// absent).
 	type item struct {
-		rec               arrow.RecordBatch
-		phone, gender, pv int
+		rec                     arrow.RecordBatch
+		phone, gender, pv, pv25 int
 	}
 	norms := make([]*normalize.Normalizer, opts.Workers)
 	for i := range norms {
@@ -149,15 +150,18 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 		for fi, f := range files {
 			rc := cols[fi]
 			names := []string{rc.id, rc.name, rc.dob, rc.nid}
-			opt := [3]int{-1, -1, -1}
-			for k, c := range [3]string{rc.phone, rc.gender, rc.prov} {
+			opt := [4]int{-1, -1, -1, -1}
+			for k, c := range [4]string{rc.phone, rc.gender, rc.prov, rc.prov25} {
 				if c != "" {
 					opt[k] = len(names)
 					names = append(names, c)
 				}
 			}
 			r, err := dataio.Open(f, dataio.ReadOptions{Columns: names, AsStrings: true, BatchSize: opts.BatchSize,
-				OnReject: func(dataio.Reject) { m.Register.RowsRejected++ }})
+				OnReject: func(rj dataio.Reject) {
+					m.Register.RowsRejected++
+					m.regRejects = append(m.regRejects, reject{SourceRegister, rj.File, rj.Row, rj.Column, rj.Reason})
+				}})
 			if err != nil {
 				return err
 			}
@@ -169,7 +173,7 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 				}
 				rec := r.Batch()
 				rec.Retain()
-				if !emit(item{rec, opt[0], opt[1], opt[2]}) {
+				if !emit(item{rec, opt[0], opt[1], opt[2], opt[3]}) {
 					rec.Release()
 					break
 				}
@@ -192,10 +196,10 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 			}
 			return strCol(it.rec, k)
 		}
-		ph, gd, pv := optCol(it.phone), optCol(it.gender), optCol(it.pv)
+		ph, gd, pv, pv25 := optCol(it.phone), optCol(it.gender), optCol(it.pv), optCol(it.pv25)
 		for i := 0; i < int(it.rec.NumRows()); i++ {
 			if err := ch.add(norms[w], cfg.ReferenceYear, regRow{id: cell(ids, i), name: cell(nm, i), dob: cell(dob, i), nid: cell(nid, i), phone: cellOf(ph, i),
-				gender: cellOf(gd, i), prov: cellOf(pv, i)}); err != nil {
+				gender: cellOf(gd, i), prov: cellOf(pv, i), prov25: cellOf(pv25, i)}); err != nil {
 				werr = err
 				break
 			}
@@ -257,21 +261,22 @@ func openSubs(path string, cfg Config, batch int, onReject func(dataio.Reject)) 
 	return r, sc, err
 }
 
-// fileCarrier is the carrier of a list without a carrier column.
-func fileCarrier(path string) string {
-	b := filepath.Base(path)
-	return strings.TrimSuffix(b, filepath.Ext(b))
-}
-
-// simCounts holds the subscriptions per ID number and carrier.
+// simCounts holds the subscriptions per ID number and carrier, the
+// carrier names and which rows repeat a subscription.
 type simCounts struct {
 	carriers []string        // carrier names, sorted
+	unknown  int             // index of CarrierUnknown in carriers, -1 if none
 	keys     []uint64        // ID keys, sorted
 	total    []int32         // per key
-	maxCar   []int32         // largest per-carrier count per key
+	maxCar   []int32         // largest per-carrier count per key (CarrierUnknown left out)
 	perCar   map[int][]int32 // key index → count per carrier, for IDs over a limit
 	over     []uint8         // per key: bit 0 R1, bit 1 R6
 	cfg      Config
+	names    carrierCache
+	// dup has a bit per row the readers return (all lists, in file
+	// order): set for a row whose carrier and subscription id an earlier
+	// row has. Only the first is verified and counted.
+	dup []uint64
 }
 
 const (
@@ -279,18 +284,40 @@ const (
 	overR6
 )
 
-// countSIMs reads the ID and carrier columns of every list and counts
-// subscriptions per ID number, per carrier and in total. Rows rejected by
-// the reader or without a subscription id are left out, as in the verdicts.
+// isDup says whether row g (in file order over all lists) repeats an
+// earlier subscription.
+func (s *simCounts) isDup(g int64) bool {
+	return g>>6 < int64(len(s.dup)) && s.dup[g>>6]&(1<<(g&63)) != 0
+}
+
+// subKeys are two independent 64-bit hashes of a (carrier, subscription
+// id): equal in both only for the same subscription (a false match needs
+// a 128-bit collision).
+func subKeys(carrier string, sid []byte) (uint64, uint64) {
+	return blocking.NewHasher().String(carrier).Bytes(sid).Sum(),
+		blocking.NewHasher().Uint64(0x9e3779b97f4a7c15).String(carrier).Bytes(sid).Sum()
+}
+
+// countSIMs reads the ID and carrier columns of every list, finds the
+// rows that repeat a subscription (same carrier and subscription id) and
+// counts subscriptions per ID number, per carrier and in total. Rows
+// rejected by the reader, without a subscription id or repeating one are
+// left out, as in the verdicts.
 func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*simCounts, error) {
-	carIdx := map[string]int{}
+	carIdx := map[string]int32{}
 	var carNames []string
-	var entries []blocking.Entry
+	names := carrierCache{}
+	// per row returned by the readers: its ID key (0: none or no
+	// subscription id), carrier index and second subscription hash
+	var idKeys, h2 []uint64
+	var cars []int32
+	var subs []blocking.Entry // first subscription hash, row
 	for _, f := range files {
 		r, sc, err := openSubs(f, cfg, opts.BatchSize, func(dataio.Reject) {})
 		if err != nil {
 			return nil, err
 		}
+		names[fileKey+f] = fileCarrier(f)
 		for r.Next() {
 			if ctx.Err() != nil {
 				r.Close()
@@ -298,29 +325,37 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 			}
 			rec := r.Batch()
 			sid, nid, car := strCol(rec, sc.sid), strCol(rec, sc.nid), strCol(rec, sc.carrier)
-			fc := fileCarrier(f)
 			for i := 0; i < int(rec.NumRows()); i++ {
-				if blank(cell(sid, i)) {
-					continue
+				g := len(idKeys)
+				if g >= 1<<31-1 {
+					r.Close()
+					return nil, errors.New("subscribers: more than 2^31 rows")
 				}
-				id := normalize.ParseID(cell(nid, i))
-				k := IDKey(&id)
-				if k == 0 {
-					continue
-				}
-				name := fc
+				var c []byte
 				if car != nil {
-					if c := cell(car, i); len(c) > 0 {
-						name = string(c)
+					c = cell(car, i)
+					if _, ok := names[string(c)]; !ok {
+						names[string(c)] = CarrierName(string(c))
 					}
 				}
+				name := names.of(c, car != nil, f)
 				ci, ok := carIdx[name]
 				if !ok {
-					ci = len(carNames)
+					ci = int32(len(carNames))
 					carIdx[name] = ci
 					carNames = append(carNames, name)
 				}
-				entries = append(entries, blocking.Entry{Key: k, Row: int32(ci)})
+				cars = append(cars, ci)
+				s := cell(sid, i)
+				if blank(s) {
+					idKeys, h2 = append(idKeys, 0), append(h2, 0)
+					continue
+				}
+				k1, k2 := subKeys(name, bytes.TrimSpace(s))
+				subs = append(subs, blocking.Entry{Key: k1, Row: int32(g)})
+				h2 = append(h2, k2)
+				id := normalize.ParseID(cell(nid, i))
+				idKeys = append(idKeys, IDKey(&id))
 			}
 		}
 		err = r.Err()
@@ -329,6 +364,34 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 			return nil, err
 		}
 	}
+	dup := make([]uint64, (len(idKeys)+63)/64)
+	subs = radix.Sort(subs, make([]blocking.Entry, len(subs)))
+	for lo := 0; lo < len(subs); {
+		hi := lo + 1
+		for hi < len(subs) && subs[hi].Key == subs[lo].Key {
+			hi++
+		}
+		// rows of one key are in file order (the sort is stable): all
+		// but the first of each second hash repeat it
+		for j := lo + 1; j < hi; j++ {
+			for i := lo; i < j; i++ {
+				if h2[subs[i].Row] == h2[subs[j].Row] {
+					g := subs[j].Row
+					dup[g>>6] |= 1 << (g & 63)
+					break
+				}
+			}
+		}
+		lo = hi
+	}
+	subs, h2 = nil, nil
+	var entries []blocking.Entry
+	for g, k := range idKeys {
+		if k != 0 && dup[g>>6]&(1<<(g&63)) == 0 {
+			entries = append(entries, blocking.Entry{Key: k, Row: cars[g]})
+		}
+	}
+	idKeys, cars = nil, nil
 	// carriers in name order, so output columns do not depend on file order
 	order := slices.Clone(carNames)
 	sort.Strings(order)
@@ -337,7 +400,7 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 		remap[i] = int32(slices.Index(order, n))
 	}
 	entries = radix.Sort(entries, make([]blocking.Entry, len(entries)))
-	sc := &simCounts{carriers: order, perCar: map[int][]int32{}, cfg: cfg}
+	sc := &simCounts{carriers: order, unknown: slices.Index(order, CarrierUnknown), perCar: map[int][]int32{}, cfg: cfg, names: names, dup: dup}
 	per := make([]int32, len(order))
 	for lo := 0; lo < len(entries); {
 		hi := lo
@@ -346,7 +409,14 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 			per[remap[entries[hi].Row]]++
 			hi++
 		}
-		mx := slices.Max(per)
+		// R1 is per network: subscriptions of no known network count
+		// towards the total only
+		mx := int32(0)
+		for ci, n := range per {
+			if ci != sc.unknown {
+				mx = max(mx, n)
+			}
+		}
 		var o uint8
 		if cfg.MaxPerCarrier >= 0 && int(mx) > cfg.MaxPerCarrier {
 			o |= overR1
@@ -419,7 +489,29 @@ var verdictSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "limit_rules", Type: arrow.BinaryTypes.String},
 }, nil)
 
-var rejectSchema = dataio.StringSchema("source", "row", "column", "reason")
+// Sources of rejects.parquet's rows (its schema is run's,
+// runfolder.RejectsSchema).
+const (
+	SourceSubscribers = "subscribers"
+	SourceRegister    = "register"
+)
+
+// reject is one row of rejects.parquet.
+type reject struct {
+	source, file   string
+	row            int64
+	column, reason string
+}
+
+// appendReject adds a reject to a builder of runfolder.RejectsSchema.
+func appendReject(b *array.RecordBuilder, r reject) {
+	f := b.Fields()
+	f[0].(*array.StringBuilder).Append(r.source)
+	f[1].(*array.StringBuilder).Append(r.file)
+	f[2].(*array.Int64Builder).Append(r.row)
+	f[3].(*array.StringBuilder).Append(r.column)
+	f[4].(*array.StringBuilder).Append(r.reason)
+}
 
 // subItem is one batch of a carrier list.
 type subItem struct {
@@ -427,12 +519,15 @@ type subItem struct {
 	sc   subColumns
 	file int
 	rows []int64 // 1-based file rows
+	// first is the index of the batch's first row among all rows the
+	// readers return, in file order (simCounts.isDup's numbering)
+	first int64
 }
 
 // subOut is a worker's result for one batch.
 type subOut struct {
 	rec     arrow.RecordBatch
-	rejects [][]string
+	rejects []reject
 	stats   map[string]*CarrierSummary
 }
 
@@ -442,13 +537,17 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 		return err
 	}
 	defer w.Abort()
-	rw, err := dataio.Create(filepath.Join(opts.OutDir, runfolder.FileRejects), rejectSchema)
+	rw, err := dataio.Create(filepath.Join(opts.OutDir, runfolder.FileRejects), runfolder.RejectsSchema)
 	if err != nil {
 		return err
 	}
 	defer rw.Abort()
-	rb := dataio.NewStringBatchBuilder(rejectSchema)
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, runfolder.RejectsSchema)
 	defer rb.Release()
+	// the register's rejects come first, as the register is read first
+	for _, rj := range m.regRejects {
+		appendReject(rb, rj)
+	}
 
 	checkers := make([]*Checker, opts.Workers)
 	builders := make([]*array.RecordBuilder, opts.Workers)
@@ -458,7 +557,8 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 		defer builders[i].Release()
 	}
 	m.Subscribers = make([]SubscriberFile, len(files))
-	var readerRejects [][]string
+	var readerRejects []reject
+	var g int64 // rows returned by the readers so far
 	var bar *progress.Reporter
 	if opts.Progress {
 		bar = progress.New("subscriptions", 0, progress.Options{})
@@ -470,7 +570,7 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 			m.Subscribers[fi].File = f
 			r, sc, err := openSubs(f, cfg, opts.BatchSize, func(rj dataio.Reject) {
 				// reader rejects go through the ordered stream with the next batch
-				readerRejects = append(readerRejects, []string{rj.File, fmt.Sprint(rj.Row), rj.Column, rj.Reason})
+				readerRejects = append(readerRejects, reject{SourceSubscribers, rj.File, rj.Row, rj.Column, rj.Reason})
 				m.Subscribers[fi].Rejects++
 				m.Subscribers[fi].RowsIn++
 			})
@@ -489,7 +589,9 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 					rows[i] = r.Row(i) + 1
 				}
 				m.Subscribers[fi].RowsIn += int64(len(rows))
-				if !emit(subItem{rec, sc, fi, rows}) {
+				it := subItem{rec, sc, fi, rows, g}
+				g += int64(len(rows))
+				if !emit(it) {
 					rec.Release()
 					break
 				}
@@ -516,7 +618,7 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 			sum[c].merge(s)
 		}
 		for _, rj := range o.rejects {
-			rb.Append(rj)
+			appendReject(rb, rj)
 		}
 		if bar != nil {
 			bar.Add(o.rec.NumRows())
@@ -529,10 +631,10 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 	// Reader rejects (ragged rows, bad UTF-8…) come after the row rejects;
 	// the reader reports them in file order.
 	for _, rj := range readerRejects {
-		rb.Append(rj)
+		appendReject(rb, rj)
 	}
-	if rb.Len() > 0 {
-		rec := rb.NewBatch()
+	if rb.Field(0).Len() > 0 {
+		rec := rb.NewRecordBatch()
 		err := rw.Write(rec)
 		rec.Release()
 		if err != nil {
@@ -554,6 +656,7 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 		for fi := range m.Subscribers {
 			m.Subscribers[fi].Verdicts += s.byFile[fi]
 			m.Subscribers[fi].Rejects += s.rejByFile[fi]
+			m.Subscribers[fi].Duplicates += s.dupByFile[fi]
 		}
 	}
 	return nil
@@ -565,7 +668,6 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 	sc := it.sc
 	sid, ms, nm, dob, nid, car := strCol(it.rec, sc.sid), strCol(it.rec, sc.msisdn), strCol(it.rec, sc.name), strCol(it.rec, sc.dob), strCol(it.rec, sc.nid), strCol(it.rec, sc.carrier)
 	addr := strCol(it.rec, sc.addr)
-	fc := fileCarrier(file)
 	out := subOut{stats: map[string]*CarrierSummary{}}
 	f := b.Fields()
 	str := func(k int) *array.StringBuilder { return f[k].(*array.StringBuilder) }
@@ -579,20 +681,23 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 		return string(reg.ids.Get(k))
 	}
 	for i := 0; i < int(it.rec.NumRows()); i++ {
-		carrier := fc
-		if car != nil {
-			if v := cell(car, i); len(v) > 0 {
-				carrier = string(v)
-			}
-		}
+		carrier := counts.names.of(cellOf(car, i), car != nil, file)
 		st := out.stats[carrier]
 		if st == nil {
 			st = newCarrierSummary(carrier)
+			st.cellName = car != nil && !knownCarrier(carrier)
 			out.stats[carrier] = st
 		}
 		if blank(cell(sid, i)) {
-			out.rejects = append(out.rejects, []string{file, fmt.Sprint(it.rows[i]), sc.names[sc.sid], ReasonSubIDMissing})
+			out.rejects = append(out.rejects, reject{SourceSubscribers, file, it.rows[i], sc.names[sc.sid], ReasonSubIDMissing})
 			st.addReject(it.file)
+			continue
+		}
+		if counts.isDup(it.first + int64(i)) {
+			out.rejects = append(out.rejects, reject{SourceSubscribers, file, it.rows[i], sc.names[sc.sid], ReasonSubIDDuplicate})
+			st.addReject(it.file)
+			st.Duplicates++
+			st.dupByFile[it.file]++
 			continue
 		}
 		in := SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i)}

@@ -9,6 +9,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/refdata"
 	"github.com/dedup-vn/dedup/runfolder"
@@ -30,6 +34,8 @@ type Manifest struct {
 	IDsOver     int64             `json:"ids_over_limit"`
 	Carriers    []*CarrierSummary `json:"carriers"`
 	Outputs     []string          `json:"outputs"`
+
+	regRejects []reject // the register's reader rejects, for rejects.parquet
 }
 
 // SubscriberFile counts one carrier list.
@@ -38,6 +44,9 @@ type SubscriberFile struct {
 	RowsIn   int64  `json:"rows_in"`
 	Verdicts int64  `json:"verdicts"`
 	Rejects  int64  `json:"rejects"`
+	// Duplicates are the rejects that repeat an earlier row's carrier and
+	// subscription id (reason subscription_id_duplicate).
+	Duplicates int64 `json:"duplicates"`
 }
 
 // Limit is one SIM limit applied, with its rule in refdata.SIMRules.
@@ -71,6 +80,7 @@ type CarrierSummary struct {
 	Carrier        string           `json:"carrier"`
 	Subscriptions  int64            `json:"subscriptions"`
 	Rejects        int64            `json:"rejects"`
+	Duplicates     int64            `json:"duplicates"` // rejects repeating a subscription id
 	Verdicts       map[string]int64 `json:"verdicts"`
 	MismatchFields map[string]int64 `json:"mismatch_fields"`
 	Ties           int64            `json:"ties"`
@@ -79,10 +89,15 @@ type CarrierSummary struct {
 
 	byFile    map[int]int64
 	rejByFile map[int]int64
+	dupByFile map[int]int64
+	// cellName: the name is a carrier cell's value that is no known
+	// network; the terminal table shows it by number (a misnamed column
+	// could hold names or phone numbers), the files by name.
+	cellName bool
 }
 
 func newCarrierSummary(c string) *CarrierSummary {
-	return &CarrierSummary{Carrier: c, Verdicts: map[string]int64{}, MismatchFields: map[string]int64{}, byFile: map[int]int64{}, rejByFile: map[int]int64{}}
+	return &CarrierSummary{Carrier: c, Verdicts: map[string]int64{}, MismatchFields: map[string]int64{}, byFile: map[int]int64{}, rejByFile: map[int]int64{}, dupByFile: map[int]int64{}}
 }
 
 func (s *CarrierSummary) add(file int, r *Result, over bool) {
@@ -110,6 +125,8 @@ func (s *CarrierSummary) addReject(file int) {
 func (s *CarrierSummary) merge(o *CarrierSummary) {
 	s.Subscriptions += o.Subscriptions
 	s.Rejects += o.Rejects
+	s.Duplicates += o.Duplicates
+	s.cellName = s.cellName || o.cellName
 	s.Ties += o.Ties
 	s.OverLimit += o.OverLimit
 	for k, v := range o.Verdicts {
@@ -124,10 +141,21 @@ func (s *CarrierSummary) merge(o *CarrierSummary) {
 	for k, v := range o.rejByFile {
 		s.rejByFile[k] += v
 	}
+	for k, v := range o.dupByFile {
+		s.dupByFile[k] += v
+	}
 }
 
-// idsSchema is the schema of ids.parquet.
-var idsSchema = dataio.StringSchema(runfolder.ColNationalID, "id_holder_id", runfolder.ColTotal, "max_per_carrier", runfolder.ColPerCarrier, "rules")
+// idsSchema is the schema of ids.parquet: counts are integers (int32, as
+// verdicts.parquet's sims_on_id), per_carrier is "carrier:count;...".
+var idsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: runfolder.ColNationalID, Type: arrow.BinaryTypes.String},
+	{Name: "id_holder_id", Type: arrow.BinaryTypes.String},
+	{Name: runfolder.ColTotal, Type: arrow.PrimitiveTypes.Int32},
+	{Name: "max_per_carrier", Type: arrow.PrimitiveTypes.Int32},
+	{Name: runfolder.ColPerCarrier, Type: arrow.BinaryTypes.String},
+	{Name: "rules", Type: arrow.BinaryTypes.String},
+}, nil)
 
 // writeIDs writes ids.parquet: the ID numbers over a limit, in ID order,
 // with their counts per carrier, and counts them per carrier.
@@ -137,8 +165,9 @@ func writeIDs(reg *Register, counts *simCounts, dir string, m *Manifest) error {
 		return err
 	}
 	defer w.Abort()
-	b := dataio.NewStringBatchBuilder(idsSchema)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, idsSchema)
 	defer b.Release()
+	f := b.Fields()
 	idsPer := map[string]int64{}
 	var digits [12]byte
 	var sb strings.Builder
@@ -166,9 +195,14 @@ func writeIDs(reg *Register, counts *simCounts, dir string, m *Manifest) error {
 			holder = reg.ID(rows[0].Row)
 		}
 		rules = appendRules(rules[:0], o)
-		b.Append([]string{string(idDigits(&digits, key)), holder, fmt.Sprint(counts.total[k]), fmt.Sprint(counts.maxCar[k]), sb.String(), string(rules)})
-		if b.Len() >= dataio.DefaultRowGroupRows {
-			rec := b.NewBatch()
+		f[0].(*array.StringBuilder).BinaryBuilder.Append(idDigits(&digits, key))
+		f[1].(*array.StringBuilder).Append(holder)
+		f[2].(*array.Int32Builder).Append(counts.total[k])
+		f[3].(*array.Int32Builder).Append(counts.maxCar[k])
+		f[4].(*array.StringBuilder).Append(sb.String())
+		f[5].(*array.StringBuilder).BinaryBuilder.Append(rules)
+		if f[0].Len() >= dataio.DefaultRowGroupRows {
+			rec := b.NewRecordBatch()
 			err := w.Write(rec)
 			rec.Release()
 			if err != nil {
@@ -176,8 +210,8 @@ func writeIDs(reg *Register, counts *simCounts, dir string, m *Manifest) error {
 			}
 		}
 	}
-	if b.Len() > 0 {
-		rec := b.NewBatch()
+	if f[0].Len() > 0 {
+		rec := b.NewRecordBatch()
 		err := w.Write(rec)
 		rec.Release()
 		if err != nil {
@@ -205,6 +239,7 @@ func SummaryOf(m *Manifest) *Summary {
 		tot.merge(s)
 	}
 	tot.IDsOverLimit = m.IDsOver
+	tot.cellName = false
 	return &Summary{Limits: m.Limits, IDsOver: m.IDsOver, Carriers: m.Carriers, Total: tot}
 }
 
@@ -230,7 +265,9 @@ var verdictOrder = []string{VerdictMatch, VerdictMismatch, VerdictOtherPerson, V
 
 // WriteTable writes the summary as a table for people: one line per
 // carrier and a total, counts per verdict, per mismatch field and IDs over
-// a limit.
+// a limit. A carrier named by a cell value that is no known network is
+// shown as "carrier #N" (its name is in summary.json): the terminal shows
+// no cell value.
 func (s *Summary) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "carrier\tsubs\t")
@@ -240,8 +277,14 @@ func (s *Summary) WriteTable(w io.Writer) error {
 	fmt.Fprint(tw, "mm:name\tmm:dob\tties\trejects\tover_limit\tids_over\t\n")
 	rows := append(append([]*CarrierSummary{}, s.Carriers...), s.Total)
 	sort.SliceStable(rows[:len(rows)-1], func(i, j int) bool { return rows[i].Carrier < rows[j].Carrier })
+	other := 0
 	for _, c := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t", c.Carrier, c.Subscriptions)
+		name := c.Carrier
+		if c.cellName {
+			other++
+			name = fmt.Sprintf("carrier #%d", other)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t", name, c.Subscriptions)
 		for _, v := range verdictOrder {
 			fmt.Fprintf(tw, "%d\t", c.Verdicts[v])
 		}
@@ -249,6 +292,11 @@ func (s *Summary) WriteTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if other > 0 {
+		if _, err := fmt.Fprintf(w, "carrier #N: a carrier column value that is no known network, named in %s\n", runfolder.FileVerifySummary); err != nil {
+			return err
+		}
 	}
 	for _, l := range s.Limits {
 		if l.Max >= 0 {
