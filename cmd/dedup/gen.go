@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/debug"
 
 	"github.com/dedup-vn/dedup/gen"
@@ -52,11 +50,14 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 		// per output file); a soft limit stops the GC from doubling it.
 		debug.SetMemoryLimit(600 << 20)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	m, err := gen.Generate(ctx, o)
+	ctx, done, outcome, err := startJob("")
 	if err != nil {
 		return err
+	}
+	defer done()
+	m, err := gen.Generate(ctx, o)
+	if err != nil {
+		return outcome(err)
 	}
 	fmt.Fprintf(stdout, "wrote %d persons: %d population records in %d files, %d subscriptions, to %s\n",
 		m.People, m.Records, len(m.Files), m.Subscriptions, o.OutDir)

@@ -13,15 +13,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // command is one subcommand: it parses args and does the work.
@@ -220,22 +223,37 @@ func splitArgs(fs *flag.FlagSet, args []string) (flags, positional []string) {
 	return flags, positional
 }
 
-// startCPUProfile starts a CPU profile into path (--cpuprofile); "" does
-// nothing. The returned function stops it and closes the file.
-func startCPUProfile(path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
+// errCanceled is what a command says when a signal stopped it: whatever
+// stage it stopped in ("model.training_rules[0]: run canceled"), the user
+// wants the outcome.
+var errCanceled = errors.New("canceled by a signal; no output written (temporary files removed)")
+
+// startJob starts what a long command runs under: a context that SIGINT
+// and SIGTERM cancel (the job then aborts its writers and removes its
+// temporaries) and, for a non-empty cpuProfile, a CPU profile. done
+// undoes both; outcome maps an error of a canceled job to errCanceled.
+func startJob(cpuProfile string) (ctx context.Context, done func(), outcome func(error) error, err error) {
+	stopProfile := func() {}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, nil, nil, err
+		}
+		stopProfile = func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	outcome = func(err error) error {
+		if err != nil && ctx.Err() != nil {
+			return errCanceled
+		}
+		return err
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
+	return ctx, func() { stop(); stopProfile() }, outcome, nil
 }

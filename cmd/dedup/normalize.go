@@ -1,14 +1,10 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/dedup-vn/dedup/cleanse"
 	"github.com/dedup-vn/dedup/config"
@@ -66,11 +62,13 @@ func runNormalize(args []string, stdout, stderr io.Writer) error {
 			return usagef("--columns: %v", err)
 		}
 	}
-	// Ctrl-C and SIGTERM cancel the normalization: its writer aborts, so
-	// no temporary or partial output is left.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, done, outcome, err := startJob("")
+	if err != nil {
+		return err
+	}
+	defer done()
 	man, err := cleanse.Table(ctx, in, *out, cleanse.Options{Mapping: m, RefYear: *refYear, Workers: *workers, Quiet: *quiet})
+	err = outcome(err)
 	if err != nil {
 		return err
 	}

@@ -1,14 +1,9 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/internal/sysmem"
@@ -80,13 +75,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 			cfg.Sources[i].Delimiter = *delimiter
 		}
 	}
-	stopProfile, err := startCPUProfile(*cpuProfile)
+	ctx, done, outcome, err := startJob(*cpuProfile)
 	if err != nil {
 		return err
 	}
-	defer stopProfile()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	defer done()
 	opt := pipeline.Options{
 		OutDir: *out, Inputs: fs.Args(), Workers: *workers, BatchSize: *batch,
 		ModelPath: *model, Plan: *plan, MemoryLimit: memLimit, Progress: progress.Options{Out: stderr, Quiet: *quiet},
@@ -96,14 +89,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		opt.Log = stderr
 	}
 	m, err := pipeline.Run(ctx, cfg, opt)
-	if err != nil && ctx.Err() != nil {
-		// Whatever stage the signal stopped, the error chain names it
-		// ("model.training_rules[0]: run canceled"); the user wants the
-		// outcome.
-		return errors.New("canceled by a signal; no output written (temporary and spill files removed)")
-	}
 	if err != nil {
-		return err
+		return outcome(err)
 	}
 	if *plan {
 		return nil

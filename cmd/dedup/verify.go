@@ -1,13 +1,8 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/dedup-vn/dedup/verify"
 )
@@ -67,19 +62,13 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		opts.Config.MaxTotal = *total
 	}
 	opts.Progress = !*quiet
-	stopProfile, err := startCPUProfile(*cpuProfile)
+	ctx, done, outcome, err := startJob(*cpuProfile)
 	if err != nil {
 		return err
 	}
-	defer stopProfile()
-	// Ctrl-C and SIGTERM cancel the run: verify's writers abort, so no
-	// temporary or partial output is left (as for dedup run).
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	defer done()
 	m, err := verify.Run(ctx, opts)
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("canceled by a signal; no output written")
-	}
+	err = outcome(err)
 	if err != nil {
 		return err
 	}
