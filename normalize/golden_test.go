@@ -168,7 +168,7 @@ func FuzzParsePhone(f *testing.F) {
 }
 
 func FuzzParseDate(f *testing.F) {
-	for _, s := range []string{"05/04/1990", "5/4/90", "19900405", "31/02/2024", "04/25/1990", "1990", "ngày 5 tháng 4 năm 1990", "99999999999"} {
+	for _, s := range []string{"05/04/1990", "5/4/90", "19900405", "31/02/2024", "04/25/1990", "1990", "ngày 5 tháng 4 năm 1990", "99999999999", "-1", "+5", "0000-00-00", "29/02/2023"} {
 		f.Add(s)
 	}
 	opt := DateOptions{RefYear: 2025}
@@ -177,6 +177,9 @@ func FuzzParseDate(f *testing.F) {
 		iso := d.String()
 		if !utf8.ValidString(iso) {
 			t.Fatalf("ParseDate(%q) = %q", s, iso)
+		}
+		if !d.Valid() && iso != "" {
+			t.Fatalf("ParseDate(%q) is not a valid date (%v) but renders ISO %q", s, d.Flags, iso)
 		}
 		if d.Valid() {
 			d2 := ParseDate([]byte(iso), opt)
@@ -191,7 +194,7 @@ func FuzzParseDate(f *testing.F) {
 }
 
 func FuzzParseID(f *testing.F) {
-	for _, s := range []string{"001090012345", "079 190 012 345", "12345678", "123456789", "0010900A2345", ""} {
+	for _, s := range []string{"001090012345", "079 190 012 345", "12345678", "123456789", "0010900A2345", "", "1090012345", "10900123456", "9090012345"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
