@@ -26,3 +26,26 @@ func TestImpossibleDateNotISO(t *testing.T) {
 		t.Errorf("DateFromPacked(20240231) renders %q", got)
 	}
 }
+
+// TestIDTwoZerosRestored: an int64 national_id column drops both leading
+// zeros of a CCCD of provinces 001–009 (Hà Nội is 001): ten digits that
+// decode as a CCCD with "00" before them get it back, flagged.
+func TestIDTwoZerosRestored(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"1090012345", "001090012345"},  // Hà Nội, a man born 1990
+		{"8195012345", "008195012345"},  // Tuyên Quang, a woman born 1995
+		{"10900123456", "010900123456"}, // one zero lost: as before
+	} {
+		id := ParseID([]byte(tc.in))
+		if id.Kind != IDCCCD || id.String() != tc.want || !id.Flags.Has(FlagIDZeroRestored) {
+			t.Errorf("ParseID(%q) = %q %v %v, want CCCD %q with id_leading_zero_restored", tc.in, id.String(), id.Kind, id.Flags, tc.want)
+		}
+	}
+	// Ten digits that do not decode stay invalid: neither province 00
+	// (a phone number's leading zero) nor 03 exists.
+	for _, in := range []string{"0912345678", "3990012345"} {
+		if id := ParseID([]byte(in)); id.Kind != IDInvalid || !id.Flags.Has(FlagIDInvalidLength) {
+			t.Errorf("ParseID(%q) = %q %v %v, want invalid length", in, id.String(), id.Kind, id.Flags)
+		}
+	}
+}
