@@ -129,7 +129,8 @@ func TestGoldenLegacy(t *testing.T) {
 
 func FuzzName(f *testing.F) {
 	for _, s := range []string{"Nguyễn Thị Thủy", "Lan Nguyễn Thị", "Bà Nguyễn T. Lan", "NguyÔn ThÞ Thñy", "Mr. A (x) 12", "H'Hen Niê", "'.'", "((",
-		"NGUỄN THỊ THÁI", "Dean Trần", "Nguye Dinh Minh", "Nugyễn Đình Anh"} {
+		"NGUỄN THỊ THÁI", "Dean Trần", "Nguye Dinh Minh", "Nugyễn Đình Anh",
+		"王小明", "محمد علي", "ស៊ុន សុខា", "Nguy\u200bễn Văn An", "Ngu\u00adyễn\ufeff", "Tr\u00ad¬ng Mü", "Bà 王小明."} {
 		f.Add(s)
 	}
 	n := New(Options{})

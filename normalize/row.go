@@ -67,6 +67,7 @@ type RowNormalizer struct {
 	vals   [][]byte
 	spans  [][2]int
 	join   []byte
+	vis    []byte
 }
 
 // NewRowNormalizer returns a RowNormalizer for rows of the given fields.
@@ -88,7 +89,8 @@ func NewRowNormalizer(fields []Field, opt Options) *RowNormalizer {
 }
 
 // Values returns each field's raw value from a row's cells (nil for a
-// null cell): its cells, each trimmed, joined with one space and trimmed;
+// null cell): its cells, each without invisible characters (see
+// invisible.go) and trimmed, joined with one space and trimmed;
 // nil for an absent field. The slices are valid until the next call.
 func (r *RowNormalizer) Values(cells [][]byte) [][]byte {
 	r.join = r.join[:0]
@@ -98,7 +100,14 @@ func (r *RowNormalizer) Values(cells [][]byte) [][]byte {
 			if k > 0 {
 				r.join = append(r.join, ' ')
 			}
-			r.join = append(r.join, bytes.TrimSpace(cells[c])...)
+			cell := cells[c]
+			if hasInvisible(cell) {
+				// Before any kind reads it: a zero-width space splits a
+				// name, a date or an ID as much as a word.
+				r.vis = appendVisible(r.vis[:0], cell)
+				cell = r.vis
+			}
+			r.join = append(r.join, bytes.TrimSpace(cell)...)
 		}
 		r.spans[i][1] = len(r.join)
 	}
