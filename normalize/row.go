@@ -46,8 +46,9 @@ type Row struct {
 // RecordChecks are the flags a row gets from its fields together rather
 // than from one value: a gender missing or not recognised, and a CCCD
 // whose birth year or sex disagrees with the first date and gender field
-// or lies after the reference year. A run does not store them yet (its
-// golden records judge consistency on the chosen values instead).
+// or lies after the reference year. A run stores them with the rest, so
+// that golden records name them (their criteria also judge consistency on
+// the chosen values).
 const RecordChecks = FlagGenderMissing | FlagGenderInvalid | FlagIDDOBMismatch | FlagIDGenderMismatch | FlagIDFutureYear
 
 // RowNormalizer turns input rows into normalized values and quality
