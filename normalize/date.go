@@ -71,9 +71,10 @@ func (d Date) Valid() bool {
 }
 
 // AppendISO appends d as yyyy-mm-dd, yyyy-mm or yyyy by precision; nothing
-// for no date.
+// for no date and nothing for an impossible one (flagged, or numbers no
+// calendar has: 0000-00-00, 2024-02-31), which no ISO reader should get.
 func (d Date) AppendISO(dst []byte) []byte {
-	if d.Precision == PrecisionNone {
+	if !d.Valid() || !d.possible() {
 		return dst
 	}
 	dst = appendDigits(dst, int(d.Year), 4)
@@ -84,6 +85,14 @@ func (d Date) AppendISO(dst []byte) []byte {
 		dst = appendDigits(append(dst, '-'), int(d.Day), 2)
 	}
 	return dst
+}
+
+// possible reports whether d's numbers make a calendar date of its
+// precision; DateFromPacked carries no flags, so AppendISO checks them.
+func (d Date) possible() bool {
+	y, m := int(d.Year), int(d.Month)
+	return y >= 1 && (d.Precision < PrecisionMonth || m >= 1 && m <= 12) &&
+		(d.Precision < PrecisionDay || d.Day >= 1 && int(d.Day) <= daysIn(y, m))
 }
 
 // String returns AppendISO as a string.
@@ -119,8 +128,13 @@ type dateGroup struct {
 // first: it is swapped and flagged dob_month_first. Two-digit years resolve
 // against opt.RefYear (see Options). Impossible dates are flagged
 // dob_impossible, never repaired. opt.Order other than DayFirst reads the
-// ambiguous forms in that order instead (see reorderDate).
+// ambiguous forms in that order instead (see reorderDate). A signed number
+// ("-1") is no date: dob_unparsed.
 func ParseDate(s []byte, opt DateOptions) Date {
+	if signed(s) {
+		// "-1" or "+5": a number, not a date (it read as 1901).
+		return Date{Flags: FlagDOBUnparsed}
+	}
 	if opt.Order == MonthFirst || opt.Order == YearFirst {
 		var buf [48]byte
 		s = reorderDate(buf[:0], s, opt.Order)
@@ -256,6 +270,20 @@ func ParseDate(s []byte, opt DateOptions) Date {
 		d.Flags |= FlagDOBFuture
 	}
 	return d
+}
+
+// signed reports whether s, spaces skipped, starts with a sign and a digit.
+func signed(s []byte) bool {
+	for i, c := range s {
+		switch c {
+		case ' ', '\t':
+			continue
+		case '-', '+':
+			return i+1 < len(s) && '0' <= s[i+1] && s[i+1] <= '9'
+		}
+		return false
+	}
+	return false
 }
 
 func plausibleYear(y int) bool { return y >= 1800 && y <= 2199 }

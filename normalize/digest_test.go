@@ -36,7 +36,7 @@ var trickyInputs = []string{
 	"Nguyá»…n Thá»‹ Thá»§y", "Nguyeenx Thij Thuyr", "\xff\xfe\x00", "A\xc3", "A\xccÄ", "Ä", "Ã",
 	"ÂB\u030100000\xccA", "A\u0308", "Ω", "\u2126", "\uf900", "José Renée", "Ñoño", "Þór", "ǵ ń ẃ",
 	"Quỳnh quýt gìn giữ", "Đặng đ Đ Ð ð", "Bà Nguyễn T. Lan", "Mr. John Smith", "Lan Nguyễn Thị",
-	"Nguyễn (chết) Văn A", "H'Hen Niê", "Nguyễn  \u00a0 Văn\u200bAn\ufeff", "ươi ƯƠI uơ ưo",
+	"Nguyễn (chết) Văn A", "H'Hen Niê", "Nguyễn  \u00a0 Văn\u200bAn\ufeff", "王小明.", "محمد. علي", "ស៊ុន សុខា", "Ngu\u00adyễn\u2066", "Tr\u00ad¬ng\u200c", "ươi ƯƠI uơ ưo",
 	"Thôn 6, Xã Uy Nỗ, Huyện Đông Anh, Thành phố Hà Nội", "Số 12 Đ. Nguyễn Trãi, P.2, Q.5, TP.HCM",
 	"Th«n 6, X. Uy Nç, H. §«ng Anh, TP. Hµ Néi", "So\u0302\u0301 199 \u0110. Nguye\u0302\u0303n Hue\u0302\u0323",
 	"Hanoi", "TPHCM", "Ho Chi Minh City", "ngõ 5 ngách 3, tổ 7", "12/3 Lê Lợi, P. Bến Nghé, Q.1",

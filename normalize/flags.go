@@ -57,6 +57,7 @@ const (
 	FlagPhoneMultiple                        // phone_multiple
 	FlagPhoneZeroRestored                    // phone_leading_zero_restored
 	FlagNameTelexRepaired                    // name_telex_repaired
+	FlagNameNonLatin                         // name_non_latin (kept whole: see Normalizer.Name)
 	flagEnd
 )
 
@@ -75,6 +76,7 @@ var flagNames = [...]string{
 	"phone_missing", "phone_invalid", "phone_unknown_prefix", "phone_old_prefix",
 	"phone_landline", "phone_foreign", "phone_multiple", "phone_leading_zero_restored",
 	"name_telex_repaired",
+	"name_non_latin",
 }
 
 // Compile-time check that every flag has a name: flagEnd == 1<<len(flagNames).

@@ -129,7 +129,8 @@ func TestGoldenLegacy(t *testing.T) {
 
 func FuzzName(f *testing.F) {
 	for _, s := range []string{"Nguyễn Thị Thủy", "Lan Nguyễn Thị", "Bà Nguyễn T. Lan", "NguyÔn ThÞ Thñy", "Mr. A (x) 12", "H'Hen Niê", "'.'", "((",
-		"NGUỄN THỊ THÁI", "Dean Trần", "Nguye Dinh Minh", "Nugyễn Đình Anh"} {
+		"NGUỄN THỊ THÁI", "Dean Trần", "Nguye Dinh Minh", "Nugyễn Đình Anh",
+		"王小明", "محمد علي", "ស៊ុន សុខា", "Nguy\u200bễn Văn An", "Ngu\u00adyễn\ufeff", "Tr\u00ad¬ng Mü", "Bà 王小明."} {
 		f.Add(s)
 	}
 	n := New(Options{})
@@ -168,7 +169,7 @@ func FuzzParsePhone(f *testing.F) {
 }
 
 func FuzzParseDate(f *testing.F) {
-	for _, s := range []string{"05/04/1990", "5/4/90", "19900405", "31/02/2024", "04/25/1990", "1990", "ngày 5 tháng 4 năm 1990", "99999999999"} {
+	for _, s := range []string{"05/04/1990", "5/4/90", "19900405", "31/02/2024", "04/25/1990", "1990", "ngày 5 tháng 4 năm 1990", "99999999999", "-1", "+5", "0000-00-00", "29/02/2023"} {
 		f.Add(s)
 	}
 	opt := DateOptions{RefYear: 2025}
@@ -177,6 +178,9 @@ func FuzzParseDate(f *testing.F) {
 		iso := d.String()
 		if !utf8.ValidString(iso) {
 			t.Fatalf("ParseDate(%q) = %q", s, iso)
+		}
+		if !d.Valid() && iso != "" {
+			t.Fatalf("ParseDate(%q) is not a valid date (%v) but renders ISO %q", s, d.Flags, iso)
 		}
 		if d.Valid() {
 			d2 := ParseDate([]byte(iso), opt)
@@ -191,7 +195,7 @@ func FuzzParseDate(f *testing.F) {
 }
 
 func FuzzParseID(f *testing.F) {
-	for _, s := range []string{"001090012345", "079 190 012 345", "12345678", "123456789", "0010900A2345", ""} {
+	for _, s := range []string{"001090012345", "079 190 012 345", "12345678", "123456789", "0010900A2345", "", "1090012345", "10900123456", "9090012345"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -114,8 +114,9 @@ var idTab = func() *idTables {
 // 12-digit number must start with "0" + an existing GSO province code
 // (id_invalid_structure otherwise) and is decoded: province, gender and
 // birth year from the century/gender digit. 9 digits are a CMND (id_cmnd).
-// A leading zero lost by a spreadsheet (11 or 8 digits) is restored when the
-// result is well formed (id_leading_zero_restored).
+// Leading zeros lost by a spreadsheet or an integer column (11 or 8 digits,
+// or 10 for the CCCDs of provinces 01–09, which lose two) are restored when
+// the result is well formed (id_leading_zero_restored).
 func ParseID(s []byte) ID {
 	var id ID
 	var d [16]byte
@@ -155,6 +156,16 @@ func ParseID(s []byte) ID {
 		if decodeCCCD(append([]byte{'0'}, d[:11]...), &ID{}) {
 			copy(id.digits[1:], d[:11])
 			id.digits[0] = '0'
+			id.n = 12
+			id.Flags |= FlagIDZeroRestored
+			decodeCCCD(id.digits[:], &id)
+			return id
+		}
+	case 10:
+		// An int64 column drops both zeros of provinces 001–009.
+		if decodeCCCD(append([]byte{'0', '0'}, d[:10]...), &ID{}) {
+			copy(id.digits[2:], d[:10])
+			id.digits[0], id.digits[1] = '0', '0'
 			id.n = 12
 			id.Flags |= FlagIDZeroRestored
 			decodeCCCD(id.digits[:], &id)

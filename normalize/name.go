@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 	"sync"
@@ -99,6 +100,7 @@ type nameScratch struct {
 	ph    []byte // the tokens' Phonetic forms
 	telex telexScratch
 	fixed []byte // the input with Telex tokens decoded
+	vis   []byte // the input without its invisible characters
 	memo  *[tokenMemoSize]tokenMemo
 
 	bounds  nameBounds // of the last name1 result with tokens
@@ -438,6 +440,10 @@ func (n *Normalizer) nameHint(s []byte, hint Encoding) Name {
 func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 	nt := getNameTables()
 	sc := &n.name
+	if hasInvisible(s) {
+		sc.vis = appendVisible(sc.vis[:0], s)
+		s = sc.vis
+	}
 	var t Text
 	if ok, enc, flags := n.telexRepair(s, hint); ok {
 		t = n.text(sc.fixed, hint)
@@ -455,6 +461,10 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 		nm.Flags |= FlagNameLegacyEncoding
 	}
 	low := t.Canonical
+	if nonLatin(low) {
+		n.nameNonLatin(&nm, low)
+		return nm, suspicious
+	}
 	sc.toks, nm.Flags = tokenizeName(sc.toks[:0], low, nm.Flags)
 	// What each token says alone, once: the order scoring asks several
 	// times.
@@ -658,6 +668,66 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 	sc.bounds = nameBounds{cs: cs, fs: fs, vk: vk, iy: iy, ph: ph, vf: vf, end: len(out)}
 	sc.bounds.slice(&nm, out)
 	return nm, suspicious
+}
+
+// nameNonLatin fills nm for a name written in another script (see
+// nonLatin): kept whole, as written after Text (NFC, invisible characters
+// gone, spaces collapsed), each word capitalised where the script has
+// case; no honorific, order, abbreviation or surname rule applies, and the
+// whole name is the given name, as for a single token. The folded forms
+// keep the ASCII letters and digits of its words' folds, where they have
+// any (often none).
+func (n *Normalizer) nameNonLatin(nm *Name, low []byte) {
+	sc := &n.name
+	out := sc.out[:0]
+	words := 0
+	for _, w := range bytes.Fields(low) {
+		if words > 0 {
+			out = append(out, ' ')
+		}
+		out = appendTitle(out, w)
+		words++
+	}
+	end := len(out)
+	fs := len(out)
+	folded := 0
+	for _, w := range bytes.Fields(low) {
+		at := len(out)
+		if folded > 0 {
+			out = append(out, ' ')
+		}
+		k := len(out)
+		out = AppendFold(out, w)
+		kept := k
+		for _, c := range out[k:] {
+			if isLetter(c) || '0' <= c && c <= '9' {
+				out[kept] = c
+				kept++
+			}
+		}
+		if out = out[:kept]; kept == k {
+			out = out[:at]
+			continue
+		}
+		folded++
+	}
+	fe := len(out)
+	vk := len(out)
+	out = append(out, low...)
+	iy := len(out)
+	out = append(out, low...)
+	ph := len(out)
+	out = append(out, out[fs:fe]...)
+	vf := len(out)
+	out = append(out, out[fs:fe]...)
+	sc.out = out
+	sc.bounds = nameBounds{cs: [4]int{0, 0, 0, end}, fs: [4]int{fs, fs, fs, fe}, vk: vk, iy: iy, ph: ph, vf: vf, end: len(out)}
+	sc.bounds.slice(nm, out)
+	nm.Tokens = words
+	nm.Flags |= FlagNameNonLatin
+	if words == 0 {
+		nm.Flags |= FlagNameMissing
+	}
 }
 
 // nameBounds are the offsets of a Name's slices in nameScratch.out, as

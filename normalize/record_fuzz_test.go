@@ -17,10 +17,11 @@ const idConsistency = FlagIDDOBMismatch | FlagIDGenderMismatch | FlagIDFutureYea
 // canonicalInput is the record written back in its canonical forms: the
 // canonical name, the ISO date, the gender word, the ID and phone numbers.
 // A field that did not parse is passed as it came, so that it means the
-// same thing the second time.
+// same thing the second time; so is an impossible date, which has no ISO
+// form.
 func canonicalInput(in RecordInput, r *Record) RecordInput {
 	out := RecordInput{FullName: append([]byte(nil), r.Name.Canonical...)}
-	if r.DOB.Precision != PrecisionNone {
+	if r.DOB.Valid() {
 		out.DOB = r.DOB.AppendISO(nil)
 	} else {
 		out.DOB = in.DOB

@@ -46,8 +46,9 @@ type Row struct {
 // RecordChecks are the flags a row gets from its fields together rather
 // than from one value: a gender missing or not recognised, and a CCCD
 // whose birth year or sex disagrees with the first date and gender field
-// or lies after the reference year. A run does not store them yet (its
-// golden records judge consistency on the chosen values instead).
+// or lies after the reference year. A run stores them with the rest, so
+// that golden records name them (their criteria also judge consistency on
+// the chosen values).
 const RecordChecks = FlagGenderMissing | FlagGenderInvalid | FlagIDDOBMismatch | FlagIDGenderMismatch | FlagIDFutureYear
 
 // RowNormalizer turns input rows into normalized values and quality
@@ -67,6 +68,7 @@ type RowNormalizer struct {
 	vals   [][]byte
 	spans  [][2]int
 	join   []byte
+	vis    []byte
 }
 
 // NewRowNormalizer returns a RowNormalizer for rows of the given fields.
@@ -88,7 +90,8 @@ func NewRowNormalizer(fields []Field, opt Options) *RowNormalizer {
 }
 
 // Values returns each field's raw value from a row's cells (nil for a
-// null cell): its cells, each trimmed, joined with one space and trimmed;
+// null cell): its cells, each without invisible characters (see
+// invisible.go) and trimmed, joined with one space and trimmed;
 // nil for an absent field. The slices are valid until the next call.
 func (r *RowNormalizer) Values(cells [][]byte) [][]byte {
 	r.join = r.join[:0]
@@ -98,7 +101,14 @@ func (r *RowNormalizer) Values(cells [][]byte) [][]byte {
 			if k > 0 {
 				r.join = append(r.join, ' ')
 			}
-			r.join = append(r.join, bytes.TrimSpace(cells[c])...)
+			cell := cells[c]
+			if hasInvisible(cell) {
+				// Before any kind reads it: a zero-width space splits a
+				// name, a date or an ID as much as a word.
+				r.vis = appendVisible(r.vis[:0], cell)
+				cell = r.vis
+			}
+			r.join = append(r.join, bytes.TrimSpace(cell)...)
 		}
 		r.spans[i][1] = len(r.join)
 	}

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"bytes"
 	"unicode"
 	"unicode/utf8"
 
@@ -191,6 +192,9 @@ type Normalizer struct {
 	opt Options
 
 	repair  []byte     // UTF-8 repair of invalid input
+	vis     []byte     // the input without its invisible characters
+	soft    []byte     // the input without its soft hyphens
+	inSoft  bool       // text1 is reading soft
 	cand    []byte     // legacy decoding candidate
 	dec     []byte     // decoded candidate
 	dec2    []byte     // re-check of a canonical form
@@ -276,6 +280,10 @@ func (n *Normalizer) text(s []byte, hint Encoding) Text {
 
 func (n *Normalizer) text1(s []byte, hint Encoding) Text {
 	var t Text
+	if hasInvisible(s) {
+		n.vis = appendVisible(n.vis[:0], s)
+		s = n.vis
+	}
 	// The first scan validates the input and builds the fold too; the
 	// fold is made again below only if the canonical form is replaced.
 	var st scanStats
@@ -342,6 +350,17 @@ func (n *Normalizer) text1(s []byte, hint Encoding) Text {
 			n.dec2 = append(n.dec2[:0], n.canon...)
 			n.tmp2, cst = n.appendCanonical(n.tmp2[:0], n.dec2)
 		}
+	}
+	if t.Encoding == EncodingNone && !n.inSoft && bytes.Contains(n.canon, []byte(softHyphen)) {
+		// Not legacy text, so its soft hyphens are invisible characters:
+		// read it again without them (TCVN3's ư is the same byte).
+		n.soft = append(n.soft[:0], s...)
+		n.soft = bytes.ReplaceAll(n.soft, []byte(softHyphen), nil)
+		n.inSoft = true
+		t2 := n.text1(n.soft, hint)
+		n.inSoft = false
+		t2.Flags |= t.Flags
+		return t2
 	}
 	t.suspicious = t.Encoding == EncodingNone && (st.suspicious() || st.composed)
 	t.Canonical = n.canon

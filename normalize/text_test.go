@@ -257,7 +257,8 @@ func TestTextInvalidUTF8(t *testing.T) {
 
 func FuzzText(f *testing.F) {
 	for _, s := range []string{"Nguyễn Thị Thủy", "NguyÔn ThÞ Thñy", "Nguyeãn Thò Thuûy", "Nguye^~n Thi. Thu?y",
-		"Nguyá»…n", "Nguy\xd4n", "Hoà Khoẻ Quý Giáp", "Mu\u0308ller", "a\u0302\u0302\u0301\u0301", "\xff\xfe", "DDa(ng"} {
+		"Nguyá»…n", "Nguy\xd4n", "Hoà Khoẻ Quý Giáp", "Mu\u0308ller", "a\u0302\u0302\u0301\u0301", "\xff\xfe", "DDa(ng",
+		"Nguy\u200bễn\u202e", "Ngu\u00adyễn", "Tr\u00ad¬ng", "Tr\xad\xacng", "王小明\u200d"} {
 		f.Add(s)
 	}
 	n := New(Options{})

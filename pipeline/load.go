@@ -354,10 +354,7 @@ func (s *store) appendRow(row *normalize.Row, scratch []byte) ([]byte, error) {
 			idKey = blocking.HashBytes(scratch)
 		}
 	}
-	// The record checks stay out of the run's flags for now: they would
-	// change the golden records' quality_flags and valid_first choices
-	// (the golden-records issue decides).
-	s.flags = append(s.flags, uint64(row.Flags&^normalize.RecordChecks))
+	s.flags = append(s.flags, uint64(row.Flags)) // the record checks included: golden quality_flags name them
 	s.idKey = append(s.idKey, idKey)
 	s.n++
 	return scratch, nil

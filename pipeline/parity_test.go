@@ -118,8 +118,8 @@ func storedRow(st *store, i int) string {
 
 // tableRow renders a row of dedup normalize's output as storedRow does:
 // the values a run keeps (a valid date, a male or female gender, a 9- or
-// 12-digit ID, a valid phone) and the flags but the record checks, which
-// a run does not store.
+// 12-digit ID, a valid phone) and the flags, the record checks included
+// (a run stores them too).
 func tableRow(r map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "name %q %q %q\n", r["name_canonical"], r["name_folded"], r["name_phonetic"])
@@ -148,7 +148,7 @@ func tableRow(r map[string]string) string {
 		}
 		fmt.Fprintf(&b, "%s %s %s %s %s %s\n", name, r[a+"_old_province"], r[a+"_old_district"], r[a+"_old_ward"], r[a+"_new_province"], r[a+"_new_ward"])
 	}
-	fmt.Fprintf(&b, "flags %s", flags&^normalize.RecordChecks)
+	fmt.Fprintf(&b, "flags %s", flags)
 	return b.String()
 }
 

@@ -245,5 +245,87 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 	for _, x := range []bool{correct, complete, clean, live} {
 		put(strconv.AppendBool(g.val[:0], x))
 	}
-	put(flags.AppendNames(g.val[:0], ';'))
+	// Every false criterion names its reasons: what the chosen records
+	// carry, and what the criterion found on the chosen values or the
+	// cluster that no single record's flags say.
+	reasons := flags
+	var golden goldenReasons
+	if !correct && hasID {
+		reasons |= id.Flags&normalize.CorrectMask | normalize.CheckIDConsistency(id, dob, gender)
+	}
+	if !complete {
+		reasons |= g.missing(config.KindPersonName, hasName, members) | g.missing(config.KindDate, hasDOB, members) |
+			g.missing(config.KindGender, hasGender, members) | g.missing(config.KindNationalID, hasID, members)
+		if !hasAddr && g.hasKinds[config.KindVNAddress] {
+			golden |= reasonAddrUnresolved
+		}
+	}
+	if !clean {
+		golden |= reasonIDConflict
+	}
+	if !live {
+		if !hasAddr {
+			golden |= reasonAddrUnresolved
+		}
+		if g.updated >= 0 && !hasTimestamp {
+			golden |= reasonTimestampMissing
+		}
+	}
+	g.val = reasons.AppendNames(g.val[:0], ';')
+	for i, name := range goldenReasonNames {
+		if golden&(1<<i) != 0 {
+			if len(g.val) > 0 {
+				g.val = append(g.val, ';')
+			}
+			g.val = append(g.val, name...)
+		}
+	}
+	put(g.val)
+}
+
+// goldenReasons are the reasons of a false criterion that belong to a
+// golden record rather than to a record (normalize.Flags name those).
+type goldenReasons uint8
+
+const (
+	// reasonIDConflict (clean): the cluster holds two different valid
+	// CCCDs.
+	reasonIDConflict goldenReasons = 1 << iota
+	// reasonAddrUnresolved (complete, live): no member's address resolved
+	// to a 2025 ward (none given, none found, or no address field).
+	reasonAddrUnresolved
+	// reasonTimestampMissing (live): no member has an update time.
+	reasonTimestampMissing
+)
+
+// goldenReasonNames names the goldenReasons by bit; they follow the
+// records' flags in quality_flags.
+var goldenReasonNames = [...]string{"id_conflict", "addr_unresolved", "timestamp_missing"}
+
+// missingMasks are the record flags that say why a field of a kind has no
+// value (the run keeps no value for an invalid date, gender or ID); the
+// first is the one named when no member says.
+var missingMasks = map[normalize.Kind][2]normalize.Flags{
+	config.KindPersonName: {normalize.FlagNameMissing, normalize.FlagNameMissing | normalize.FlagNameInvalidUTF8},
+	config.KindDate:       {normalize.FlagDOBMissing, normalize.FlagDOBMissing | normalize.FlagDOBUnparsed | normalize.FlagDOBImpossible},
+	config.KindGender:     {normalize.FlagGenderMissing, normalize.FlagGenderMissing | normalize.FlagGenderInvalid},
+	config.KindNationalID: {normalize.FlagIDMissing, normalize.FlagIDMissing | normalize.FlagIDInvalidChars | normalize.FlagIDInvalidLength | normalize.FlagIDInvalidStructure},
+}
+
+// missing returns why a required field of kind k has no value in the
+// golden record: the members' reasons for it, or its missing flag; 0 when
+// it has one or the schema has no such field.
+func (g *Builder) missing(k normalize.Kind, has bool, members []int32) normalize.Flags {
+	if has || !g.hasKinds[k] {
+		return 0
+	}
+	m := missingMasks[k]
+	var f normalize.Flags
+	for _, r := range members {
+		f |= normalize.Flags(g.local.Flags[r]) & m[1]
+	}
+	if f == 0 {
+		f = m[0]
+	}
+	return f
 }

@@ -74,5 +74,5 @@ func Example() {
 	// complete: true
 	// clean: true
 	// live: false
-	// quality_flags:
+	// quality_flags: addr_unresolved
 }

@@ -148,7 +148,10 @@ func TestChoose(t *testing.T) {
 			map[string]string{"name": "An", "name_from": "a"}},
 		{"most_recent keeps a flagged value and its flags", mr, nil,
 			[]rec{{id: "a", name: "An", updated: 100}, {id: "b", name: "Anh", flags: badName, updated: 300}},
-			map[string]string{"name": "Anh", "name_from": "b", "correct": "false", "quality_flags": "name_invalid_utf8"}},
+			// No ID (id_missing) and no address field (addr_unresolved)
+			// make it incomplete and not live: each criterion names why.
+			map[string]string{"name": "Anh", "name_from": "b", "correct": "false", "complete": "false", "live": "false",
+				"quality_flags": "name_invalid_utf8;id_missing;addr_unresolved"}},
 		{"rules per field: the field's rule, the default for the others", mr, map[string]string{"name": mf},
 			[]rec{{id: "a", name: "An", nid: "1", updated: 100}, {id: "b", name: "Anh", nid: "2", updated: 300}, {id: "c", name: "An", nid: "3", updated: 200}},
 			map[string]string{"name": "An", "name_from": "c", "nid": "2", "nid_from": "b"}},

@@ -390,7 +390,7 @@ func (c *Checker) Check(in SubInput, res *Result) {
 	c.sorted = appendSortedTokens(c.sorted[:0], c.folded, &c.tokens)
 	d := normalize.ParseDate(in.DOB, normalize.DateOptions{RefYear: c.refYear})
 	c.dob = 0
-	if d.Year > 0 {
+	if d.Valid() { // an impossible date (31/02/2024) is unreadable, not a wrong year
 		c.dob = d.Packed()
 	}
 	c.addr = append(c.addr[:0], in.Address...)
