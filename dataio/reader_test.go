@@ -902,3 +902,26 @@ func TestNumericColumnsAsText(t *testing.T) {
 		t.Errorf("float32 as text: %q, %v; want 10000000 and 0.25", res.rows, res.err)
 	}
 }
+
+// TestCountRows: a Parquet file's rows come from its footer; CSV and a
+// file that cannot be read are unknown.
+func TestCountRows(t *testing.T) {
+	dir := t.TempDir()
+	pq := filepath.Join(dir, "t.parquet")
+	if err := os.WriteFile(pq, tableBytes("parquet", threeCols, someRows)(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := CountRows(pq); !ok || n != int64(len(someRows)) {
+		t.Errorf("parquet: %d, %v; want %d, true", n, ok, len(someRows))
+	}
+	csv := filepath.Join(dir, "t.csv")
+	if err := os.WriteFile(csv, tableBytes("csv", threeCols, someRows)(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := CountRows(csv); ok {
+		t.Error("csv: known, want unknown")
+	}
+	if _, ok := CountRows(filepath.Join(dir, "missing.parquet")); ok {
+		t.Error("missing file: known, want unknown")
+	}
+}

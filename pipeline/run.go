@@ -152,7 +152,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	defer func() { r.spill.remove() }()
 
 	r.timer.begin("read+normalize")
-	r.progress = progress.New("normalize", 0, opt.Progress)
+	r.progress = progress.New("normalize", r.inputRows(), opt.Progress)
 	err = r.load(ctx)
 	r.progress.Done()
 	if err != nil {
@@ -317,3 +317,18 @@ var errCanceled = errors.New("run canceled")
 
 // outputPath is the final path of an output file.
 func outputPath(dir, name string) string { return filepath.Join(dir, name) }
+
+// inputRows is the number of rows the inputs hold, read from the Parquet
+// footers, for the normalize stage's progress; 0 (unknown) as soon as one
+// input does not record it (CSV, Arrow IPC).
+func (r *runner) inputRows() int64 {
+	var total int64
+	for _, f := range r.files {
+		n, known := dataio.CountRows(f.path)
+		if !known {
+			return 0
+		}
+		total += n
+	}
+	return total
+}
