@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/klauspost/compress/s2"
@@ -59,6 +60,18 @@ const spillPrefix = ".dedup-spill-"
 // spillLockName is the lock file inside a spill folder.
 const spillLockName = "lock"
 
+// lockGrace is how long a spill folder without a lock file is taken for
+// one a live run is still setting up. (Only this clean-up reads the clock;
+// no output depends on it.)
+const lockGrace = 10 * time.Minute
+
+// recentlyMade reports whether the folder e was modified within lockGrace
+// (or its time cannot be read).
+func recentlyMade(e os.DirEntry) bool {
+	info, err := e.Info()
+	return err != nil || time.Since(info.ModTime()) < lockGrace
+}
+
 // newSpillDir makes a private folder under parent (the output folder
 // unless --spill-dir says otherwise), after removing the spill folders
 // that killed runs left there.
@@ -82,8 +95,9 @@ func newSpillDir(parent string) (*spillDir, error) {
 // removeStaleSpills removes the spill folders under parent whose lock no
 // live run holds: a run killed by SIGKILL or a power cut could not remove
 // its own, and at 100M records one holds tens of GB. A folder without a
-// lock file (a run killed before it made one) is stale too. Errors are
-// ignored: a folder that cannot be removed costs disk, not correctness.
+// lock file (a run killed before it made one) is stale too once it is
+// older than lockGrace. Errors are ignored: a folder that cannot be
+// removed costs disk, not correctness.
 func removeStaleSpills(parent string) {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
@@ -101,7 +115,9 @@ func removeStaleSpills(parent string) {
 				f.Close()
 				continue // a live run holds it
 			}
-		} else if !errors.Is(err, os.ErrNotExist) {
+		} else if !errors.Is(err, os.ErrNotExist) || recentlyMade(e) {
+			// No lock file: stale only if not just made, since a run
+			// starting beside this one creates its folder, then its lock.
 			continue
 		}
 		os.RemoveAll(dir)

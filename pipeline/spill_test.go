@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/runfolder"
@@ -105,8 +106,9 @@ func TestParseSpillMode(t *testing.T) {
 }
 
 // TestStaleSpillFoldersRemoved: a spill folder left by a killed run (its
-// lock file not held, or no lock file at all) is removed when the next run
-// makes its own; the folder of a live run (its lock held) is kept.
+// lock file not held, or no lock file and older than lockGrace) is removed
+// when the next run makes its own; the folder of a live run (its lock
+// held, or just made and not locked yet) is kept.
 func TestStaleSpillFoldersRemoved(t *testing.T) {
 	parent := t.TempDir()
 	live, err := newSpillDir(parent)
@@ -127,6 +129,14 @@ func TestStaleSpillFoldersRemoved(t *testing.T) {
 	if err := os.MkdirAll(early, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	old := time.Now().Add(-2 * lockGrace)
+	if err := os.Chtimes(early, old, old); err != nil {
+		t.Fatal(err)
+	}
+	starting := filepath.Join(parent, spillPrefix+"starting") // a live run, lock not made yet
+	if err := os.MkdirAll(starting, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	other := filepath.Join(parent, "user-data")
 	if err := os.MkdirAll(other, 0o700); err != nil {
 		t.Fatal(err)
@@ -141,7 +151,7 @@ func TestStaleSpillFoldersRemoved(t *testing.T) {
 			t.Errorf("%s: left (%v), want removed", filepath.Base(gone), err)
 		}
 	}
-	for _, kept := range []string{live.path, other, next.path} {
+	for _, kept := range []string{live.path, other, next.path, starting} {
 		if _, err := os.Stat(kept); err != nil {
 			t.Errorf("%s: %v, want kept", filepath.Base(kept), err)
 		}
