@@ -107,6 +107,10 @@ func TestArgumentsInAnyOrder(t *testing.T) {
 	if *out != "o" || !*q || strings.Join(fs.Args(), " ") != "a b --c" {
 		t.Errorf("out %q quiet %v args %q, want o true [a b --c]", *out, *q, fs.Args())
 	}
+	// -h as a flag's value is that value, not a request for help.
+	if err := parseFlags(fs, []string{"--out", "-h"}, &bytes.Buffer{}); err != nil || *out != "-h" {
+		t.Errorf("--out -h: %v, out %q; want the value -h", err, *out)
+	}
 }
 
 func firstLine(s string) string {

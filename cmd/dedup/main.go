@@ -163,13 +163,10 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 // flags to stdout (errHelpShown); a bad flag is errUsage, its reason
 // printed by the flag package.
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
-	flags, positional := splitArgs(fs, args)
-	for _, a := range flags {
-		switch a {
-		case "-h", "-help", "--help", "--h":
-			longUsage(fs, stdout)
-			return errHelpShown
-		}
+	flags, positional, help := splitArgs(fs, args)
+	if help {
+		longUsage(fs, stdout)
+		return errHelpShown
 	}
 	if err := fs.Parse(append(append(flags, "--"), positional...)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -192,16 +189,21 @@ func longUsage(fs *flag.FlagSet, w io.Writer) {
 
 // splitArgs separates flags (with their values) from positional arguments,
 // so that they may come in any order. A flag that takes a value and is
-// written without "=" takes the next argument.
-func splitArgs(fs *flag.FlagSet, args []string) (flags, positional []string) {
+// written without "=" takes the next argument. help reports -h or --help
+// among the flags (not as another flag's value: `--out -h` is a folder).
+func splitArgs(fs *flag.FlagSet, args []string) (flags, positional []string, help bool) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
-			return flags, append(positional, args[i+1:]...)
+			return flags, append(positional, args[i+1:]...), help
 		}
 		if len(a) < 2 || a[0] != '-' {
 			positional = append(positional, a)
 			continue
+		}
+		switch a {
+		case "-h", "-help", "--help", "--h":
+			help = true
 		}
 		flags = append(flags, a)
 		name := strings.TrimLeft(a, "-")
@@ -220,7 +222,7 @@ func splitArgs(fs *flag.FlagSet, args []string) (flags, positional []string) {
 			i++
 		}
 	}
-	return flags, positional
+	return flags, positional, help
 }
 
 // errCanceled is what a command says when a signal stopped it: whatever
