@@ -79,6 +79,8 @@ type worker struct {
 	err    error
 	// subMode routes labels to the subscriber counts.
 	subMode bool
+	// plans lists the records emitRecords wrote for the current person.
+	plans []recordPlan
 }
 
 func newWorker(t *tables, p Profile, seed uint64) *worker {
@@ -361,6 +363,18 @@ func (w *worker) genPerson(p *person, idx int64, c core, prev *person) {
 
 // generate produces chunk ci for persons [first, first+len(cores)).
 func (w *worker) generate(ci int64, first int64, cores []core) *chunkOut {
+	if !w.begin(ci, first, cores) {
+		return w.out
+	}
+	for j := range w.ppl {
+		w.emitPerson(j)
+	}
+	return w.out
+}
+
+// begin starts chunk ci: a fresh output, the chunk's counters, and its
+// persons generated; false (with w.out.err set) if they could not be.
+func (w *worker) begin(ci int64, first int64, cores []core) bool {
 	w.out = &chunkOut{index: ci, pop: make([]*batch, len(w.t.provs)), subs: make([]*batch, len(w.t.carriers)),
 		popTruth: newBatch(len(PopulationTruthColumns)), subTruth: newBatch(len(SubscriberTruthColumns)),
 		counts: map[string]int64{}, subCount: map[string]int64{}, cases: map[string]int64{}, hn: map[string]int64{},
@@ -383,18 +397,24 @@ func (w *worker) generate(ci int64, first int64, cores []core) *chunkOut {
 	}
 	if w.err != nil {
 		w.out.err = w.err
-		return w.out
+		return false
 	}
-	for j := range w.ppl {
-		w.emitPerson(j)
-	}
-	return w.out
+	return true
 }
 
 // emitPerson writes the records and subscriptions of person j.
 func (w *worker) emitPerson(j int) {
-	p := &w.ppl[j]
+	w.emitRecords(&w.ppl[j])
+	w.subMode = true
+	w.emitSubs(j)
+	w.subMode = false
+}
+
+// emitRecords writes the population records of p (w.plans lists them);
+// the subscriptions continue the same random stream.
+func (w *worker) emitRecords(p *person) {
 	r := w.r
+	w.plans = w.plans[:0]
 	seedPerson(&w.pcg, w.seed, p.idx, 2)
 	if p.hn != "" {
 		w.out.hn[p.hn]++
@@ -414,9 +434,6 @@ func (w *worker) emitPerson(j int) {
 	if w.chance(RateDuplicate) {
 		w.emitRecord(p, p.resProv, p.permWard, p.curWard, p.permNew, p.curNew, RateDuplicate, r.IntN(p.nPhones+1))
 	}
-	w.subMode = true
-	w.emitSubs(j)
-	w.subMode = false
 }
 
 func (w *worker) popBatch(prov int) *batch {
@@ -444,6 +461,31 @@ func (w *worker) label(l string) {
 // its truth row. extra labels a duplicate; phoneSel picks the phone shown
 // (0 = the first, beyond nPhones = the first).
 func (w *worker) emitRecord(p *person, prov, permWard, curWard, permNew, curNew int, extra string, phoneSel int) {
+	w.plans = append(w.plans, recordPlan{prov, permWard, curWard, permNew, curNew, extra, phoneSel})
+	w.buf[0] = w.appendRecordID(w.buf[0][:0], prov, uint64(w.chunk)<<18|w.recK)
+	w.recK++
+	w.emitRecordAs(w.buf[0], p, prov, permWard, curWard, permNew, curNew, extra, phoneSel)
+}
+
+// appendRecordID appends the record id numbered x in province prov:
+// P<code>-<12 digits>, a keyed bijection of x (see perm40).
+func (w *worker) appendRecordID(dst []byte, prov int, x uint64) []byte {
+	dst = append(dst, 'P')
+	dst = append(dst, w.t.provs[prov].p.Code...)
+	dst = append(dst, '-')
+	return appendPad(dst, perm40(w.seed^0x7265636f7264, x), 12)
+}
+
+// recordPlan is what emitRecord was asked to write: enough to write the
+// record again (a correction on a later night, see nights.go).
+type recordPlan struct {
+	prov, permWard, curWard, permNew, curNew int
+	extra                                    string
+	phoneSel                                 int
+}
+
+// emitRecordAs is emitRecord with the record id given.
+func (w *worker) emitRecordAs(id []byte, p *person, prov, permWard, curWard, permNew, curNew int, extra string, phoneSel int) {
 	t, r := w.t, w.r
 	b := w.popBatch(prov)
 	tr := w.out.popTruth
@@ -451,14 +493,6 @@ func (w *worker) emitRecord(p *person, prov, permWard, curWard, permNew, curNew 
 	if extra != "" {
 		w.label(extra)
 	}
-	// record_id
-	id := w.buf[0][:0]
-	id = append(id, 'P')
-	id = append(id, t.provs[prov].p.Code...)
-	id = append(id, '-')
-	id = appendPad(id, perm40(w.seed^0x7265636f7264, uint64(w.chunk)<<18|w.recK), 12)
-	w.recK++
-	w.buf[0] = id
 	b.set(0, id)
 
 	// full_name

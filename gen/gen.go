@@ -61,6 +61,9 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkNights(o); err != nil {
+		return nil, err
+	}
 	if err := prepareOutDir(o.OutDir); err != nil {
 		return nil, err
 	}
@@ -116,14 +119,7 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 		Corruptions: map[string]int64{}, SubCases: map[string]int64{}, SubCorrupt: map[string]int64{}, HardNegatives: map[string]int64{}}
 	rep := progress.New("gen persons", o.People, progress.Options{Quiet: o.Quiet})
 
-	// The producer computes the persons' cores in person order, so the
-	// rank of each person within its CCCD cell is known before the chunk
-	// is generated in parallel; the chunks are written in order.
-	var pcg rand.PCG
-	r := rand.New(&pcg)
-	counts := make([]uint32, len(t.provs)*cellsPerProv)
-	cmnd := newCMNDAlloc(t)
-	ci := int64(0)
+	src := newCoreSource(t, prof, o.Seed, o.People)
 	workers := make([]*worker, max(o.Workers, 1))
 	for k := range workers {
 		workers[k] = newWorker(t, prof, o.Seed)
@@ -144,32 +140,7 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 			rep.Add(c.persons)
 			return nil
 		},
-	}.Run(ctx, func() (job, bool, error) {
-		if ci == nChunks {
-			return job{}, false, nil
-		}
-		first := ci * ChunkSize
-		n := min(int64(ChunkSize), o.People-first)
-		cores := make([]core, n)
-		for j := range cores {
-			var prev *core
-			if j > 0 {
-				prev = &cores[j-1]
-			}
-			cores[j] = computeCore(t, prof, o.Seed, first+int64(j), prev, j%2 == 0 && int64(j+1) < n, &pcg, r)
-			c := &cores[j]
-			c.rank = counts[c.cell]
-			counts[c.cell]++
-			if c.rank >= maxRank {
-				return job{}, false, fmt.Errorf("too many persons for the CCCD number space of one province and birth year (limit %d)", maxRank)
-			}
-			if err := cmnd.assign(c, first+int64(j)); err != nil {
-				return job{}, false, err
-			}
-		}
-		ci++
-		return job{ci - 1, first, cores}, true, nil
-	})
+	}.Run(ctx, src.next)
 	rep.Done()
 	if werr == nil && next != nChunks {
 		werr = fmt.Errorf("BUG: wrote %d of %d chunks", next, nChunks)
@@ -187,6 +158,12 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 	}
 	sortFiles(m.Files)
 	m.Records, m.Subscriptions = popTruth.rows, subTruth.rows
+	if o.Nights > 0 {
+		if err := generateNights(ctx, o, t, prof); err != nil {
+			return nil, err
+		}
+		m.Nights, m.NightRate = o.Nights, nightRate(o)
+	}
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, err
@@ -195,6 +172,57 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// coreSource computes the persons' cores in person order, one chunk at a
+// time, so that the rank of each person within its CCCD cell and its CMND
+// serial are known before the chunk is generated in parallel.
+type coreSource struct {
+	t       *tables
+	prof    Profile
+	seed    uint64
+	people  int64
+	pcg     rand.PCG
+	r       *rand.Rand
+	counts  []uint32 // persons so far per CCCD cell
+	cmnd    *cmndAlloc
+	ci      int64
+	nChunks int64
+}
+
+func newCoreSource(t *tables, prof Profile, seed uint64, people int64) *coreSource {
+	s := &coreSource{t: t, prof: prof, seed: seed, people: people, counts: make([]uint32, len(t.provs)*cellsPerProv),
+		cmnd: newCMNDAlloc(t), nChunks: (people + ChunkSize - 1) / ChunkSize}
+	s.r = rand.New(&s.pcg)
+	return s
+}
+
+// next returns the next chunk's job; false after the last.
+func (s *coreSource) next() (job, bool, error) {
+	if s.ci == s.nChunks {
+		return job{}, false, nil
+	}
+	first := s.ci * ChunkSize
+	n := min(int64(ChunkSize), s.people-first)
+	cores := make([]core, n)
+	for j := range cores {
+		var prev *core
+		if j > 0 {
+			prev = &cores[j-1]
+		}
+		cores[j] = computeCore(s.t, s.prof, s.seed, first+int64(j), prev, j%2 == 0 && int64(j+1) < n, &s.pcg, s.r)
+		c := &cores[j]
+		c.rank = s.counts[c.cell]
+		s.counts[c.cell]++
+		if c.rank >= maxRank {
+			return job{}, false, fmt.Errorf("too many persons for the CCCD number space of one province and birth year (limit %d)", maxRank)
+		}
+		if err := s.cmnd.assign(c, first+int64(j)); err != nil {
+			return job{}, false, err
+		}
+	}
+	s.ci++
+	return job{s.ci - 1, first, cores}, true, nil
 }
 
 func writeChunk(c *chunkOut, pop, subs []*sink, popTruth, subTruth *sink, m *Manifest) error {
@@ -253,7 +281,7 @@ func prepareOutDir(dir string) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	known := map[string]bool{"manifest.json": true}
+	known := map[string]bool{"manifest.json": true, "nights": true}
 	for _, d := range outputFolders {
 		known[d] = true
 	}
@@ -266,6 +294,9 @@ func prepareOutDir(dir string) error {
 	// incomplete, and a folder without it is not mistaken for a whole one.
 	if err := os.Remove(filepath.Join(dir, "manifest.json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("cannot remove the earlier generation: %w", err)
+	}
+	if err := clearNights(dir); err != nil {
+		return err
 	}
 	for _, d := range outputFolders {
 		sub := filepath.Join(dir, d)

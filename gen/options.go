@@ -24,6 +24,11 @@ type Options struct {
 	Format  string // parquet (default) or csv
 	OutDir  string // created if missing
 	Quiet   bool   // no progress on stderr
+	// Nights is the number of nightly snapshots written after night 0
+	// into OutDir/nights/1..Nights, at NightRate events per person per
+	// night (0 = DefaultNightRate). See nights.go.
+	Nights    int
+	NightRate float64
 }
 
 // Rate names, in the order of the README table. Each is a probability per
@@ -229,6 +234,8 @@ type Manifest struct {
 	SubCases      map[string]int64   `json:"subscriber_cases"`
 	SubCorrupt    map[string]int64   `json:"subscriber_corruptions"`
 	HardNegatives map[string]int64   `json:"hard_negatives"`
+	Nights        int                `json:"nights,omitempty"`
+	NightRate     float64            `json:"night_rate,omitempty"`
 }
 
 // FileCount is the number of rows of one output file.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 
 	"github.com/dedup-vn/dedup/gen"
@@ -12,7 +13,7 @@ import (
 func init() {
 	commands["gen"] = command{
 		summary:  "synthetic Vietnamese registers with ground truth",
-		synopsis: "dedup gen --out DIR [--people N] [--seed S] [--profile clean|default|dirty] [--format parquet|csv]",
+		synopsis: "dedup gen --out DIR [--people N] [--seed S] [--profile clean|default|dirty] [--format parquet|csv] [--nights K [--night-rate R]]",
 		run:      runGen,
 	}
 }
@@ -27,6 +28,8 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Workers, "workers", 2, "generating goroutines (does not change the output)")
 	fs.StringVar(&o.Format, "format", "parquet", "file format: parquet or csv")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress on stderr")
+	fs.IntVar(&o.Nights, "nights", 0, "also write K nightly snapshots into DIR/nights/1..K")
+	fs.Float64Var(&o.NightRate, "night-rate", gen.DefaultNightRate, "events per person per night (births, deaths, moves, corrections…)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -41,6 +44,10 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 		return usagef("--workers %d: want 1 or more", o.Workers)
 	case o.Format != "parquet" && o.Format != "csv":
 		return usagef("--format %q: want parquet or csv", o.Format)
+	case o.Nights < 0:
+		return usagef("--nights %d: want 0 or more", o.Nights)
+	case !(o.NightRate > 0 && o.NightRate <= 0.05):
+		return usagef("--night-rate %g: want more than 0 and at most 0.05", o.NightRate)
 	}
 	if _, err := gen.GetProfile(o.Profile); err != nil {
 		return usagef("--profile: %v", err)
@@ -61,5 +68,8 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %d persons: %d population records in %d files, %d subscriptions, to %s\n",
 		m.People, m.Records, len(m.Files), m.Subscriptions, o.OutDir)
+	if m.Nights > 0 {
+		fmt.Fprintf(stdout, "wrote %d nights into %s\n", m.Nights, filepath.Join(o.OutDir, "nights"))
+	}
 	return nil
 }
