@@ -77,6 +77,10 @@
 //	verdicts              link mode: {total, correct, scored, accuracy, verdicts_not_in_truth,
 //	                      cases: [{case, total, expected, correct, accuracy,
 //	                      verdicts: [{verdict, count}]}]}
+//	id_stability          with --previous: {previous, id_column (person_id, or cluster_id when
+//	                      a run lacks it), changed_basis, events, persons, persons_changed,
+//	                      persons_not_in_both_runs, persons_unchanged, persons_kept_id,
+//	                      persons_changed_id, share_kept, note}: counts only, never an ID
 //	warnings              what limits the figures (records of the truth not in the run,
 //	                      records of the run not in the truth), with counts; absent if none
 //

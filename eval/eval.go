@@ -42,6 +42,11 @@ type Options struct {
 	// Expected maps subscriber cases to accepted verdicts; nil means
 	// DefaultExpectedVerdicts.
 	Expected map[string][]string
+	// Previous is the previous night's run folder: when set, the report
+	// says which share of the persons whose records did not change kept
+	// their ID (IDStability). Events is that night's events file (gen's
+	// truth/events); "" looks for one beside Truth.
+	Previous, Events string
 }
 
 // Run evaluates a run against a truth. It streams the run's files; memory
@@ -109,6 +114,11 @@ func Run(opts Options) (*Report, error) {
 		FNByCorruption:   fnByCorruption(as, t),
 	}
 	as = nil // the contingency rows are done; let the GC have them before the pairs pass
+	if opts.Previous != "" {
+		if rep.Stability, err = idStability(opts.RunDir, opts.Previous, opts.Truth, opts.Events, t); err != nil {
+			return nil, err
+		}
+	}
 
 	th := runThreshold(m)
 	if opts.Threshold != nil {

@@ -32,6 +32,7 @@ type Report struct {
 	Sweep             *Sweep         `json:"sweep,omitempty"`
 	Errors            *ErrorAnalysis `json:"errors,omitempty"`
 	Verdicts          *VerdictReport `json:"verdicts,omitempty"`
+	Stability         *IDStability   `json:"id_stability,omitempty"`
 	// Warnings say what limits the figures, e.g. records of the truth
 	// missing from the run.
 	Warnings []string `json:"warnings,omitempty"`
@@ -217,6 +218,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 				mark = "  <- best"
 			}
 			line("\t%s\t%s\t%s\t%s\t%d\t%d%s", num(p.MatchWeight), pct(p.Precision), pct(p.Recall), pct(p.F1), p.TP, p.FP, mark)
+		}
+	}
+	if s := r.Stability; s != nil {
+		line("")
+		line("ID STABILITY	vs %s	(column %s)", s.Previous, s.IDColumn)
+		line("	kept %s	%d of %d unchanged persons	ID changed: %d", pct(s.SharedKept), s.PersonsKeptID, s.PersonsUnchanged, s.PersonsChangedID)
+		line("	persons %d	changed tonight %d	not in both runs %d", s.Persons, s.PersonsChanged, s.PersonsNotInRuns)
+		line("	changed persons by	%s", s.ChangedBasis)
+		if s.Note != "" {
+			line("	NOTE	%s", s.Note)
 		}
 	}
 	if e := r.Errors; e != nil {

@@ -14,7 +14,7 @@ import (
 func init() {
 	commands["eval"] = command{
 		summary:  "precision and recall of a run against a truth",
-		synopsis: "dedup eval --truth FILE (--run DIR | --verdicts FILE) [flags]",
+		synopsis: "dedup eval --truth FILE (--run DIR [--previous DIR] | --verdicts FILE) [flags]",
 		run:      runEval,
 	}
 }
@@ -31,6 +31,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&opts.SweepStep, "sweep-step", 1, "match-weight step of the threshold sweep")
 	fs.IntVar(&opts.Samples, "samples", 10, "worst FP and FN pairs to show (negative: none)")
 	fs.StringVar(&opts.Verdicts, "verdicts", "", "link mode: table of (subscription_id, verdict); --truth is then the subscriber truth")
+	fs.StringVar(&opts.Previous, "previous", "", "the previous night's run `folder`: report the share of unchanged persons that kept their ID")
+	fs.StringVar(&opts.Events, "events", "", "the night's events `file` for --previous (default: events.parquet beside --truth, as dedup gen --nights writes it)")
 	jsonOut := fs.String("json", "", "also write the JSON report to `file` ('-' for stdout instead of the table)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
