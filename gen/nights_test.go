@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -264,5 +265,26 @@ func TestNightOptions(t *testing.T) {
 	}
 	if _, err := os.Stat(keep); err != nil {
 		t.Errorf("the foreign file: %v", err)
+	}
+}
+
+// TestNightMixDocumented: the README's table of night events says what
+// nightMix does, share for share, and the shares sum to 1.
+func TestNightMixDocumented(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, k := range NightEventKinds() {
+		share, doc := NightEventShare(k)
+		sum += share
+		row := "| `" + k + "` | " + strconv.FormatFloat(math.Round(share*1000)/10, 'f', -1, 64) + "% | " + doc + " |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README lacks the row %s", row)
+		}
+	}
+	if sum < 0.999999 || sum > 1.000001 {
+		t.Errorf("shares sum to %v", sum)
 	}
 }
