@@ -74,26 +74,11 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 	}
 	ext := "." + o.Format
 
-	var sinks []*sink
-	abort := func() {
-		for _, s := range sinks {
-			s.abort()
-		}
-	}
-	open := func(rel string, cols []string, limit int) (*sink, error) {
-		s, err := newSink(o.OutDir, rel, o.Format, cols, limit)
-		if err != nil {
-			return nil, err
-		}
-		sinks = append(sinks, s)
-		return s, nil
-	}
-	popSinks := make([]*sink, len(t.provs))
-	for i, p := range t.provs {
-		if popSinks[i], err = open(filepath.Join("population", p.p.Code+ext), PopulationColumns, popFlushBytes); err != nil {
-			abort()
-			return nil, err
-		}
+	ss := &sinkSet{dir: o.OutDir, format: o.Format}
+	abort, open := ss.abort, ss.open
+	popSinks, err := ss.openPopulation(t)
+	if err != nil {
+		return nil, err
 	}
 	subSinks := make([]*sink, len(t.carriers))
 	for i, c := range t.carriers {
@@ -149,7 +134,7 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 		abort()
 		return nil, werr
 	}
-	for _, s := range sinks {
+	for _, s := range ss.sinks {
 		if err := s.commit(); err != nil {
 			abort()
 			return nil, err
@@ -223,6 +208,42 @@ func (s *coreSource) next() (job, bool, error) {
 	}
 	s.ci++
 	return job{s.ci - 1, first, cores}, true, nil
+}
+
+// sinkSet is the output files of one generation (night 0's, or a night's),
+// aborted together when one fails.
+type sinkSet struct {
+	dir, format string
+	sinks       []*sink
+}
+
+func (ss *sinkSet) open(rel string, cols []string, limit int) (*sink, error) {
+	s, err := newSink(ss.dir, rel, ss.format, cols, limit)
+	if err != nil {
+		return nil, err
+	}
+	ss.sinks = append(ss.sinks, s)
+	return s, nil
+}
+
+func (ss *sinkSet) abort() {
+	for _, s := range ss.sinks {
+		s.abort()
+	}
+}
+
+// openPopulation opens population/<code>.<format> for every province;
+// on an error, every sink of the set is aborted.
+func (ss *sinkSet) openPopulation(t *tables) ([]*sink, error) {
+	pop := make([]*sink, len(t.provs))
+	for i, p := range t.provs {
+		var err error
+		if pop[i], err = ss.open(filepath.Join("population", p.p.Code+"."+ss.format), PopulationColumns, popFlushBytes); err != nil {
+			ss.abort()
+			return nil, err
+		}
+	}
+	return pop, nil
 }
 
 func writeChunk(c *chunkOut, pop, subs []*sink, popTruth, subTruth *sink, m *Manifest) error {

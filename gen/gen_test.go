@@ -100,27 +100,7 @@ func TestDeterministicWhateverWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n := 0
-	err := filepath.Walk(a, func(p string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(a, p)
-		x, _ := os.ReadFile(p)
-		y, err := os.ReadFile(filepath.Join(b, rel))
-		if err != nil {
-			t.Errorf("%s missing with 3 workers", rel)
-			return nil
-		}
-		if !bytes.Equal(x, y) {
-			t.Errorf("%s differs between 1 and 3 workers", rel)
-		}
-		n++
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := sameTree(t, a, b, "3 workers instead of 1")
 	if n < 70 {
 		t.Fatalf("compared only %d files", n)
 	}

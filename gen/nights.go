@@ -301,27 +301,11 @@ func (pl *nightPlan) writeNight(ctx context.Context, o Options, n int) error {
 		}
 	}
 	ext := "." + o.Format
-	var sinks []*sink
-	abort := func() {
-		for _, s := range sinks {
-			s.abort()
-		}
-	}
-	open := func(rel string, cols []string, limit int) (*sink, error) {
-		s, err := newSink(dir, rel, o.Format, cols, limit)
-		if err != nil {
-			return nil, err
-		}
-		sinks = append(sinks, s)
-		return s, nil
-	}
-	popSinks := make([]*sink, len(t.provs))
-	var err error
-	for i, p := range t.provs {
-		if popSinks[i], err = open(filepath.Join("population", p.p.Code+ext), PopulationColumns, popFlushBytes); err != nil {
-			abort()
-			return err
-		}
+	ss := &sinkSet{dir: dir, format: o.Format}
+	abort, open := ss.abort, ss.open
+	popSinks, err := ss.openPopulation(t)
+	if err != nil {
+		return err
 	}
 	popTruth, err := open(filepath.Join("truth", "population"+ext), PopulationTruthColumns, truthFlushBytes)
 	if err != nil {
@@ -391,7 +375,7 @@ func (pl *nightPlan) writeNight(ctx context.Context, o Options, n int) error {
 		abort()
 		return werr
 	}
-	for _, s := range sinks {
+	for _, s := range ss.sinks {
 		if err := s.commit(); err != nil {
 			abort()
 			return err

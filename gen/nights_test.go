@@ -195,8 +195,9 @@ func TestNights(t *testing.T) {
 	}
 }
 
-// sameTree fails unless the two folders hold the same files, byte for byte.
-func sameTree(t *testing.T, a, b, what string) {
+// sameTree fails unless the files under a are under b too, byte for
+// byte, and returns how many it compared.
+func sameTree(t *testing.T, a, b, what string) int {
 	t.Helper()
 	n := 0
 	err := filepath.Walk(a, func(p string, info os.FileInfo, err error) error {
@@ -222,6 +223,7 @@ func sameTree(t *testing.T, a, b, what string) {
 	if n == 0 {
 		t.Fatalf("no files under %s", a)
 	}
+	return n
 }
 
 // TestNightZeroUnchanged: asking for nights leaves night 0's files as
