@@ -69,7 +69,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "wrote %d persons: %d population records in %d files, %d subscriptions, to %s\n",
 		m.People, m.Records, len(m.Files), m.Subscriptions, o.OutDir)
 	if m.Nights > 0 {
-		fmt.Fprintf(stdout, "wrote %d nights into %s\n", m.Nights, filepath.Join(o.OutDir, "nights"))
+		fmt.Fprintf(stdout, "wrote nights 1..%d into %s\n", m.Nights, filepath.Join(o.OutDir, "nights"))
 	}
 	return nil
 }
