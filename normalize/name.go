@@ -440,7 +440,9 @@ func (n *Normalizer) nameHint(s []byte, hint Encoding) Name {
 func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 	nt := getNameTables()
 	sc := &n.name
-	if hasInvisible(s) {
+	visible := n.visible
+	n.visible = false
+	if !visible && hasInvisible(s) {
 		sc.vis = appendVisible(sc.vis[:0], s)
 		s = sc.vis
 	}
@@ -450,6 +452,7 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 		t.Encoding, t.Flags = enc, t.Flags|flags
 		nm.Flags |= FlagNameTelexRepaired
 	} else {
+		n.visible = true // s is free of them now: text need not scan again
 		t = n.text(s, hint)
 	}
 	suspicious = t.suspicious

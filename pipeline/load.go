@@ -337,8 +337,9 @@ func (s *store) appendRow(row *normalize.Row, scratch []byte) ([]byte, error) {
 		for _, c := range kindRoles[fs.kind].cols {
 			switch c.col.Type {
 			case normalize.ColumnString:
-				scratch = c.col.AppendBytes(scratch[:0], v)
-				if err := fs.strs[c.index].Append(scratch); err != nil {
+				sc := &fs.strs[c.index] // written in place: no copy through scratch
+				sc.Data = c.col.AppendBytes(sc.Data, v)
+				if err := sc.EndRow(); err != nil {
 					return scratch, err
 				}
 			case normalize.ColumnInt32:
