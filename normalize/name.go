@@ -678,8 +678,11 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 // gone, spaces collapsed), each word capitalised where the script has
 // case; no honorific, order, abbreviation or surname rule applies, and the
 // whole name is the given name, as for a single token. The folded forms
-// keep the ASCII letters and digits of its words' folds, where they have
-// any (often none).
+// (the matching key: blocking and comparison read them) keep each word
+// that holds a letter of another script whole, lower-cased NFC, and of
+// the other words the ASCII letters and digits of their folds: 王小明
+// folds to itself, so two records of that name can block and match, where
+// an ASCII fold alone would leave an empty key.
 func (n *Normalizer) nameNonLatin(nm *Name, low []byte) {
 	sc := &n.name
 	out := sc.out[:0]
@@ -700,6 +703,11 @@ func (n *Normalizer) nameNonLatin(nm *Name, low []byte) {
 			out = append(out, ' ')
 		}
 		k := len(out)
+		if nonLatin(w) {
+			out = append(out, w...)
+			folded++
+			continue
+		}
 		out = AppendFold(out, w)
 		kept := k
 		for _, c := range out[k:] {
