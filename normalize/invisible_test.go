@@ -92,3 +92,38 @@ func TestRowScansCellsOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendBytesKeepsDst: every string column appends its value after
+// dst's bytes and leaves them alone, as the store writes each column
+// straight into its arena (an ID column that returned dst[:0] for a
+// number of the wrong length emptied the whole arena).
+func TestAppendBytesKeepsDst(t *testing.T) {
+	kinds := []Kind{KindPersonName, KindDate, KindGender, KindNationalID, KindPhone, KindVNAddress, KindText, KindTimestamp}
+	fields := make([]Field, len(kinds))
+	for i, k := range kinds {
+		fields[i] = Field{Kind: k, Cells: []int{i}}
+	}
+	r := NewRowNormalizer(fields, Options{RefYear: 2025})
+	for _, cells := range [][]string{
+		{"Nguyễn Văn An", "05/04/1990", "Nam", "001090012345", "0912345678", "Số 3 Phố Huế, Hà Nội", "x", "2024-01-01T00:00:00Z"},
+		{"王小明", "31/02/2024", "1", "12345", "12", "", "", ""},
+		{"", "", "", "0123456789012345", "abc", "Quận 1", "", "-"},
+	} {
+		b := make([][]byte, len(cells))
+		for i, c := range cells {
+			b[i] = []byte(c)
+		}
+		row := r.Cells(b)
+		for i, k := range kinds {
+			for _, c := range k.Columns() {
+				if c.Type != ColumnString {
+					continue
+				}
+				alone := string(c.AppendBytes(nil, &row.Values[i]))
+				if got := string(c.AppendBytes([]byte("prefix|"), &row.Values[i])); got != "prefix|"+alone {
+					t.Errorf("%s.%s of %q after a prefix: %q, want %q", k, c.Role, cells[i], got, "prefix|"+alone)
+				}
+			}
+		}
+	}
+}
