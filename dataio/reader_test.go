@@ -939,7 +939,7 @@ func TestCountRows(t *testing.T) {
 		want int64
 	}{
 		{"a,b\n1,2\n3,4\n", 2},
-		{"a,b\r\n1,2\r\n3,4", 2},                          // CRLF, no final line end
+		{"a,b\r\n1,2\r\n3,4", 2},                         // CRLF, no final line end
 		{"a,b\n1,\"x\ny\"\n2,\"say \"\"hi\"\"\n\"\n", 2}, // line ends inside quotes
 		{"a,b\n", 0},
 		{"a,b", 0},

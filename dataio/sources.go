@@ -554,4 +554,3 @@ func (s *csvSource) close() error {
 	}
 	return s.f.Close()
 }
-
