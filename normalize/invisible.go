@@ -58,15 +58,21 @@ var scanned *int
 // 0x7F, so ASCII runs (IDs, dates, phones, unaccented text) are skipped
 // eight bytes at a time.
 func nextLead(s []byte, i int) int {
-	for i < len(s) {
-		if i+8 <= len(s) && binary.LittleEndian.Uint64(s[i:])&0x8080808080808080 == 0 {
+	for i+8 <= len(s) {
+		if binary.LittleEndian.Uint64(s[i:])&0x8080808080808080 == 0 {
 			i += 8
 			continue
 		}
+		for end := i + 8; i < end; i++ {
+			if invisibleLead[s[i]] {
+				return i
+			}
+		}
+	}
+	for ; i < len(s); i++ {
 		if invisibleLead[s[i]] {
 			return i
 		}
-		i++
 	}
 	return i
 }
