@@ -191,6 +191,10 @@ func checkSection(data []byte) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			err = errors.New(strings.Join(te.Errors, "\n")) // "line 3: …", as run's own errors
+		}
 		return configError(err)
 	}
 	return nil
