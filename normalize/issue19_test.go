@@ -86,6 +86,8 @@ func TestNonLatinNameKeptWhole(t *testing.T) {
 		{"ស៊ុ\u200bន សុខា", "ស៊ុន សុខា"},
 		{"Иван Петров", "иван петров"},
 		{"王小明 Wang", "王小明 wang"},
+		{"王小明.", "王小明"}, // punctuation is no part of the key
+		{"محمد. علي", "محمد علي"},
 	} {
 		nm := n.Name([]byte(tc.in))
 		for what, got := range map[string][]byte{"Folded": nm.Folded, "GivenFolded": nm.GivenFolded,

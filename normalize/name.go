@@ -679,8 +679,8 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 // case; no honorific, order, abbreviation or surname rule applies, and the
 // whole name is the given name, as for a single token. The folded forms
 // (the matching key: blocking and comparison read them) keep each word
-// that holds a letter of another script whole, lower-cased NFC, and of
-// the other words the ASCII letters and digits of their folds: 王小明
+// that holds a letter of another script whole (its letters, marks and
+// digits), lower-cased NFC, and of the other words the ASCII letters and digits of their folds: 王小明
 // folds to itself, so two records of that name can block and match, where
 // an ASCII fold alone would leave an empty key.
 func (n *Normalizer) nameNonLatin(nm *Name, low []byte) {
@@ -704,7 +704,18 @@ func (n *Normalizer) nameNonLatin(nm *Name, low []byte) {
 		}
 		k := len(out)
 		if nonLatin(w) {
-			out = append(out, w...)
+			// Its letters, marks (Khmer's and Arabic's vowel signs) and
+			// digits, lower-cased already: punctuation is no part of a
+			// name's key, as for the ASCII fold below.
+			for _, r := range string(w) {
+				if unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) {
+					out = utf8.AppendRune(out, r)
+				}
+			}
+			if len(out) == k {
+				out = out[:at]
+				continue
+			}
 			folded++
 			continue
 		}
