@@ -3,6 +3,7 @@ package normalize
 import (
 	"bytes"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -125,5 +126,42 @@ func TestAppendBytesKeepsDst(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// parseTimestampRef tries every layout in order, as parseTimestamp did
+// before it picked the layout by shape.
+func parseTimestampRef(v []byte) int64 {
+	for _, layout := range timestampLayouts {
+		if t, err := time.Parse(layout, string(v)); err == nil {
+			return t.Unix()
+		}
+	}
+	return 0
+}
+
+// FuzzParseTimestamp: picking the layout by the value's shape gives what
+// trying them all in order gives.
+func FuzzParseTimestamp(f *testing.F) {
+	for _, s := range []string{"2024-05-03 10:22:11", "2024-05-03T10:22:11Z", "2024-05-03T10:22:11.5+07:00", "2024-05-03",
+		"2024-02-30", "2024-05-03 25:00:00", "2024-05-03t10:22:11Z", "", "x", "2024-05-03 10:22:1x", "20240503  10:22:11"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		if got, want := parseTimestamp(v), parseTimestampRef(v); got != want {
+			t.Fatalf("parseTimestamp(%q) = %d, want %d", v, got, want)
+		}
+	})
+}
+
+// TestParseTimestampAllocs: a "yyyy-mm-dd hh:mm:ss" value (dedup gen's
+// updated_at) costs no failed parse, whose error allocates.
+func TestParseTimestampAllocs(t *testing.T) {
+	v := []byte("2024-05-03 10:22:11")
+	if got := parseTimestamp(v); got != 1714731731 {
+		t.Fatalf("parseTimestamp(%q) = %d", v, got)
+	}
+	if a := testing.AllocsPerRun(100, func() { parseTimestamp(v) }); a > 1 {
+		t.Errorf("%.0f allocations a value, want at most 1", a)
 	}
 }

@@ -248,11 +248,28 @@ func (v *Value) keepAddress() {
 	v.keep([]*[]byte{&v.Text.Canonical, &v.Text.Folded, &v.Address.House, &v.Address.Street})
 }
 
-// parseTimestamp reads an RFC 3339 timestamp or a yyyy-mm-dd date as Unix
-// seconds; anything else is 0 (unknown).
+// timestampLayouts are the timestamp forms read, in the order tried.
+var timestampLayouts = [...]string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02"}
+
+// parseTimestamp reads an RFC 3339 timestamp, a "yyyy-mm-dd hh:mm:ss" or a
+// yyyy-mm-dd date as Unix seconds (UTC); anything else is 0 (unknown).
 func parseTimestamp(v []byte) int64 {
 	s := string(v)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02"} {
+	// The layout whose shape the value has goes first: a failed Parse
+	// allocates its error, once a row for a register's "2024-05-03
+	// 10:22:11" tried as RFC 3339 first. No value parses under two of
+	// them (a 'T' at 10, a space at 10, or 10 bytes), so the order
+	// changes no result.
+	layouts := timestampLayouts[:]
+	switch {
+	case len(s) < 10: // shorter than every layout (an empty cell)
+		return 0
+	case len(s) == 19 && s[10] == ' ':
+		layouts = []string{"2006-01-02 15:04:05"}
+	case len(s) == 10:
+		layouts = []string{"2006-01-02"}
+	}
+	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.Unix()
 		}
