@@ -276,21 +276,48 @@ func Load(path string) (*Config, error) {
 	return Parse(data, path)
 }
 
+// jobFile is a job file as run reads it: the config, and the verify
+// section that `dedup verify --config` reads from the same file, so that
+// one file holds a job's run and verify. Run ignores the section but
+// checks its shape (VerifySectionCheck).
+type jobFile struct {
+	Config `yaml:",inline"`
+	Verify yaml.Node `yaml:"verify"`
+}
+
+// VerifySectionCheck checks the verify section of a job file (given the
+// whole file) for unknown keys and values of the wrong kind. Package
+// verify sets it: config cannot import verify, and a mistake in the
+// section should stop `dedup config check` and `dedup run` as it would
+// `dedup verify`. Nil (verify not linked in), the section need only be a
+// mapping.
+var VerifySectionCheck func(data []byte) error
+
 // Parse parses and validates a config; name labels errors. Unknown keys
-// are errors (a typo must not silently fall back to a default).
+// are errors (a typo must not silently fall back to a default); the
+// verify section is checked, not used (see jobFile).
 func Parse(data []byte, name string) (*Config, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%s: the file is empty (`dedup config default` prints a config to start from)", name)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	c := &Config{}
-	if err := dec.Decode(c); err != nil {
+	doc := &jobFile{}
+	if err := dec.Decode(doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: the file holds no settings, only comments (`dedup config default` prints a config to start from)", name)
 		}
 		return nil, fmt.Errorf("%s: %w", name, yamlError(err))
 	}
+	if v := &doc.Verify; v.Kind != 0 && v.Kind != yaml.MappingNode && v.Tag != "!!null" {
+		return nil, fmt.Errorf("%s: line %d: the verify section must be a mapping (the settings of dedup verify)", name, v.Line)
+	}
+	if doc.Verify.Kind != 0 && VerifySectionCheck != nil {
+		if err := VerifySectionCheck(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	c := &doc.Config
 	c.applyDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -592,7 +619,7 @@ var yamlTypeWords = map[string]string{
 
 // yamlTypeNames are the config's Go types by the key that holds them.
 var yamlTypeNames = map[string]string{
-	"config.Config": "the top level", "config.Model": "model", "config.Blocking": "blocking",
+	"config.Config": "the top level", "config.jobFile": "the top level", "config.Model": "model", "config.Blocking": "blocking",
 	"config.BlockingRule": "a blocking rule", "config.Field": "a field", "config.Source": "a source",
 	"config.Comparison": "a comparison", "config.Threshold": "threshold", "config.Survivorship": "survivorship",
 	"config.Output": "output",

@@ -177,3 +177,33 @@ comparisons: [{name: n, field: n, kind: text}]
 		t.Errorf("match_weight alone: %v", err)
 	}
 }
+
+// TestVerifySectionAccepted: a job file may hold dedup verify's section;
+// run ignores it (the same config, the same digest), and without verify's
+// check linked in only its shape is checked: a mapping.
+func TestVerifySectionAccepted(t *testing.T) {
+	defer func(f func([]byte) error) { VerifySectionCheck = f }(VerifySectionCheck)
+	VerifySectionCheck = nil
+	base := string(DefaultYAML())
+	c, err := Parse([]byte(base+"\nverify:\n  max_per_carrier: 5\n"), "job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Digest() != Default().Digest() {
+		t.Error("the verify section changed the config")
+	}
+	if _, err := Parse([]byte(base+"\nverify:\n"), "job.yaml"); err != nil {
+		t.Errorf("an empty verify section: %v", err)
+	}
+	if _, err := Parse([]byte(base+"\nverify: [1, 2]\n"), "job.yaml"); err == nil || !strings.Contains(err.Error(), "must be a mapping") {
+		t.Errorf("a verify list: %v", err)
+	}
+	var checked []byte
+	VerifySectionCheck = func(data []byte) error { checked = data; return nil }
+	if _, err := Parse([]byte(base+"\nverify:\n  max_total: 2\n"), "job.yaml"); err != nil || !strings.Contains(string(checked), "max_total: 2") {
+		t.Errorf("the check was not given the file: %v", err)
+	}
+	if _, err := Parse([]byte(base+"\nverifyy:\n  max_total: 2\n"), "job.yaml"); err == nil || !strings.Contains(err.Error(), `unknown key "verifyy" in the top level`) {
+		t.Errorf("an unknown key: %v", err)
+	}
+}

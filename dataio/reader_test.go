@@ -2,10 +2,13 @@ package dataio
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -903,25 +906,99 @@ func TestNumericColumnsAsText(t *testing.T) {
 	}
 }
 
-// TestCountRows: a Parquet file's rows come from its footer; CSV and a
-// file that cannot be read are unknown.
+// TestCountRows: the progress total of each format without reading the
+// data: a Parquet file's rows from its footer, an Arrow IPC file's (file
+// and stream format, several batches) from its batch headers, a CSV's from
+// its line ends outside quotes; a file that cannot be read is unknown.
 func TestCountRows(t *testing.T) {
 	dir := t.TempDir()
-	pq := filepath.Join(dir, "t.parquet")
-	if err := os.WriteFile(pq, tableBytes("parquet", threeCols, someRows)(t), 0o600); err != nil {
-		t.Fatal(err)
+	for _, ext := range []string{"parquet", "arrow", "csv"} {
+		p := filepath.Join(dir, "t."+ext)
+		if err := os.WriteFile(p, tableBytes(ext, threeCols, someRows)(t), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if n, ok := CountRows(p); !ok || n != int64(len(someRows)) {
+			t.Errorf("%s: %d, %v; want %d, true", ext, n, ok, len(someRows))
+		}
 	}
-	if n, ok := CountRows(pq); !ok || n != int64(len(someRows)) {
-		t.Errorf("parquet: %d, %v; want %d, true", n, ok, len(someRows))
+	seeds := ipcSeeds(t)
+	for i, want := range []int64{5, -1, 10, 10} {
+		p := filepath.Join(dir, fmt.Sprintf("seed%d.arrow", i))
+		if err := os.WriteFile(p, seeds[i], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if want < 0 {
+			want = int64(len(readAll(t, p, ReadOptions{AsStrings: true}, false).rows))
+		}
+		if n, ok := CountRows(p); !ok || n != want {
+			t.Errorf("arrow seed %d: %d, %v; want %d, true", i, n, ok, want)
+		}
 	}
-	csv := filepath.Join(dir, "t.csv")
-	if err := os.WriteFile(csv, tableBytes("csv", threeCols, someRows)(t), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := CountRows(csv); ok {
-		t.Error("csv: known, want unknown")
+	for _, tc := range []struct {
+		body string
+		want int64
+	}{
+		{"a,b\n1,2\n3,4\n", 2},
+		{"a,b\r\n1,2\r\n3,4", 2},                         // CRLF, no final line end
+		{"a,b\n1,\"x\ny\"\n2,\"say \"\"hi\"\"\n\"\n", 2}, // line ends inside quotes
+		{"a,b\n", 0},
+		{"a,b", 0},
+		{"", 0},
+		{"\ufeffa,b\n1,2\n", 1},
+	} {
+		p := filepath.Join(dir, "c.csv")
+		if err := os.WriteFile(p, []byte(tc.body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if n, ok := CountRows(p); !ok || n != tc.want {
+			t.Errorf("csv %q: %d, %v; want %d, true", tc.body, n, ok, tc.want)
+		}
 	}
 	if _, ok := CountRows(filepath.Join(dir, "missing.parquet")); ok {
 		t.Error("missing file: known, want unknown")
 	}
+	if err := os.WriteFile(filepath.Join(dir, "bad.arrow"), []byte("ARROW1\x00\x00\xff\xff\xff\xff\x10"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := CountRows(filepath.Join(dir, "bad.arrow")); ok {
+		t.Error("damaged arrow file: known, want unknown")
+	}
+}
+
+// FuzzCSVRowCount: a CSV written by encoding/csv (fields quoted where
+// they hold a delimiter, quote or line end) counts its records.
+func FuzzCSVRowCount(f *testing.F) {
+	f.Add("a,b\nc", "\"", 3)
+	f.Add("x\r\ny", "", 1)
+	f.Fuzz(func(t *testing.T, a, b string, rows int) {
+		rows = rows & 63
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Write([]string{"h1", "h2"})
+		for i := 0; i < rows; i++ {
+			w.Write([]string{a, b + strconv.Itoa(i)})
+		}
+		w.Flush()
+		if n, ok := countCSVRows(&buf); !ok || n != int64(rows) {
+			t.Fatalf("%d rows of %q, %q: counted %d, %v", rows, a, b, n, ok)
+		}
+	})
+}
+
+// FuzzIPCRowCount: a damaged Arrow IPC file's count is unknown or a
+// number, never a panic or a hang.
+func FuzzIPCRowCount(f *testing.F) {
+	for _, seed := range ipcSeeds(f) {
+		f.Add(seed)
+		for _, at := range []int{6, 9, len(seed) / 3, len(seed) / 2, len(seed) - 12, len(seed) - 9} {
+			m := bytes.Clone(seed)
+			m[at] ^= 0xFF
+			f.Add(m)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if n, ok := countIPCRows(bytes.NewReader(data), int64(len(data))); ok && n < 0 {
+			t.Fatalf("negative count %d", n)
+		}
+	})
 }

@@ -554,19 +554,3 @@ func (s *csvSource) close() error {
 	}
 	return s.f.Close()
 }
-
-// CountRows is the number of rows of the table at path where the format
-// records it (a Parquet footer), without reading the data; known is false
-// for CSV and Arrow IPC, and for a file that cannot be opened (the reader
-// reports that one properly).
-func CountRows(path string) (n int64, known bool) {
-	if f, err := FormatOf(path); err != nil || f != Parquet {
-		return 0, false
-	}
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		return 0, false
-	}
-	defer pf.Close()
-	return pf.NumRows(), true
-}

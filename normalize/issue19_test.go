@@ -77,6 +77,26 @@ func TestNonLatinNameKeptWhole(t *testing.T) {
 			t.Errorf("Name(%q) = %q: not a fixed point", tc.want, again.Canonical)
 		}
 	}
+	// Its matching key (the folded forms blocking and comparison read) is
+	// the lower-cased name, never empty: two records of 王小明 can match.
+	for _, tc := range []struct{ in, want string }{
+		{"王小明", "王小明"},
+		{" 王小明 ", "王小明"},
+		{"محمد  علي", "محمد علي"},
+		{"ស៊ុ\u200bន សុខា", "ស៊ុន សុខា"},
+		{"Иван Петров", "иван петров"},
+		{"王小明 Wang", "王小明 wang"},
+		{"王小明.", "王小明"}, // punctuation is no part of the key
+		{"محمد. علي", "محمد علي"},
+	} {
+		nm := n.Name([]byte(tc.in))
+		for what, got := range map[string][]byte{"Folded": nm.Folded, "GivenFolded": nm.GivenFolded,
+			"Phonetic": nm.Phonetic, "VariantKeyFolded": nm.VariantKeyFolded} {
+			if string(got) != tc.want {
+				t.Errorf("Name(%q).%s = %q, want %q", tc.in, what, got, tc.want)
+			}
+		}
+	}
 	// A Vietnamese name is no such name.
 	if nm := n.Name([]byte("Nguyễn Thị Thủy")); nm.Flags.Has(FlagNameNonLatin) {
 		t.Errorf("Nguyễn Thị Thủy flagged %v", nm.Flags)

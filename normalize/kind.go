@@ -45,7 +45,8 @@ type Column struct {
 	int     func(v *Value) int64
 }
 
-// AppendBytes appends the value of a ColumnString column to dst.
+// AppendBytes appends the value of a ColumnString column to dst, leaving
+// dst's bytes as they are (the store appends to its column's arena).
 func (c *Column) AppendBytes(dst []byte, v *Value) []byte { return c.bytes(dst, v) }
 
 // Int returns the value of a ColumnInt32 or ColumnInt64 column.
@@ -110,9 +111,10 @@ var kindColumns = []struct {
 	{KindNationalID, []Column{
 		// The digits of a 9- or 12-digit number, else none.
 		strAppend("digits", stored, "", func(dst []byte, v *Value) []byte {
+			n := len(dst)
 			dst = v.ID.AppendNumber(dst)
-			if len(dst) != 9 && len(dst) != 12 {
-				return dst[:0]
+			if l := len(dst) - n; l != 9 && l != 12 {
+				return dst[:n]
 			}
 			return dst
 		}),

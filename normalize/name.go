@@ -440,7 +440,9 @@ func (n *Normalizer) nameHint(s []byte, hint Encoding) Name {
 func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 	nt := getNameTables()
 	sc := &n.name
-	if hasInvisible(s) {
+	visible := n.visible
+	n.visible = false
+	if !visible && hasInvisible(s) {
 		sc.vis = appendVisible(sc.vis[:0], s)
 		s = sc.vis
 	}
@@ -450,6 +452,7 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 		t.Encoding, t.Flags = enc, t.Flags|flags
 		nm.Flags |= FlagNameTelexRepaired
 	} else {
+		n.visible = true // s is free of them now: text need not scan again
 		t = n.text(s, hint)
 	}
 	suspicious = t.suspicious
@@ -675,8 +678,11 @@ func (n *Normalizer) name1(s []byte, hint Encoding) (nm Name, suspicious bool) {
 // gone, spaces collapsed), each word capitalised where the script has
 // case; no honorific, order, abbreviation or surname rule applies, and the
 // whole name is the given name, as for a single token. The folded forms
-// keep the ASCII letters and digits of its words' folds, where they have
-// any (often none).
+// (the matching key: blocking and comparison read them) keep each word
+// that holds a letter of another script whole (its letters, marks and
+// digits), lower-cased NFC, and of the other words the ASCII letters and digits of their folds: 王小明
+// folds to itself, so two records of that name can block and match, where
+// an ASCII fold alone would leave an empty key.
 func (n *Normalizer) nameNonLatin(nm *Name, low []byte) {
 	sc := &n.name
 	out := sc.out[:0]
@@ -697,6 +703,22 @@ func (n *Normalizer) nameNonLatin(nm *Name, low []byte) {
 			out = append(out, ' ')
 		}
 		k := len(out)
+		if nonLatin(w) {
+			// Its letters, marks (Khmer's and Arabic's vowel signs) and
+			// digits, lower-cased already: punctuation is no part of a
+			// name's key, as for the ASCII fold below.
+			for _, r := range string(w) {
+				if unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) {
+					out = utf8.AppendRune(out, r)
+				}
+			}
+			if len(out) == k {
+				out = out[:at]
+				continue
+			}
+			folded++
+			continue
+		}
 		out = AppendFold(out, w)
 		kept := k
 		for _, c := range out[k:] {

@@ -68,7 +68,6 @@ type RowNormalizer struct {
 	vals   [][]byte
 	spans  [][2]int
 	join   []byte
-	vis    []byte
 }
 
 // NewRowNormalizer returns a RowNormalizer for rows of the given fields.
@@ -101,14 +100,14 @@ func (r *RowNormalizer) Values(cells [][]byte) [][]byte {
 			if k > 0 {
 				r.join = append(r.join, ' ')
 			}
-			cell := cells[c]
-			if hasInvisible(cell) {
-				// Before any kind reads it: a zero-width space splits a
-				// name, a date or an ID as much as a word.
-				r.vis = appendVisible(r.vis[:0], cell)
-				cell = r.vis
+			// Invisible characters go before any kind reads the value
+			// (a zero-width space splits a name, a date or an ID as much
+			// as a word), in the one pass that copies the cell.
+			from := len(r.join)
+			r.join = appendVisible(r.join, cells[c])
+			if t := bytes.TrimSpace(r.join[from:]); len(t) != len(r.join)-from {
+				r.join = r.join[:from+copy(r.join[from:], t)]
 			}
-			r.join = append(r.join, bytes.TrimSpace(cell)...)
 		}
 		r.spans[i][1] = len(r.join)
 	}
@@ -141,7 +140,9 @@ func (r *RowNormalizer) Cells(cells [][]byte) *Row { return r.Row(r.Values(cells
 func (r *RowNormalizer) field(v *Value, f *Field, s []byte, hint *Encoding) Flags {
 	switch f.Kind {
 	case KindPersonName:
+		r.nz.visible = true // Values removed them
 		nm := r.nz.NameHint(s, *hint)
+		r.nz.visible = false // a memo hit does not read it
 		v.Name = nm
 		v.keepName()
 		return nm.Flags
@@ -158,6 +159,7 @@ func (r *RowNormalizer) field(v *Value, f *Field, s []byte, hint *Encoding) Flag
 		v.Phone = ParsePhone(s)
 		return v.Phone.Flags
 	case KindVNAddress:
+		r.nz.visible = true
 		t := r.nz.Text(s)
 		if *hint == EncodingNone {
 			*hint = t.Encoding
@@ -166,6 +168,7 @@ func (r *RowNormalizer) field(v *Value, f *Field, s []byte, hint *Encoding) Flag
 		v.keepAddress()
 		return t.Flags
 	case KindText:
+		r.nz.visible = true
 		v.Text = r.nz.Text(s)
 		v.keepText()
 		return v.Text.Flags
@@ -245,11 +248,28 @@ func (v *Value) keepAddress() {
 	v.keep([]*[]byte{&v.Text.Canonical, &v.Text.Folded, &v.Address.House, &v.Address.Street})
 }
 
-// parseTimestamp reads an RFC 3339 timestamp or a yyyy-mm-dd date as Unix
-// seconds; anything else is 0 (unknown).
+// timestampLayouts are the timestamp forms read, in the order tried.
+var timestampLayouts = [...]string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02"}
+
+// parseTimestamp reads an RFC 3339 timestamp, a "yyyy-mm-dd hh:mm:ss" or a
+// yyyy-mm-dd date as Unix seconds (UTC); anything else is 0 (unknown).
 func parseTimestamp(v []byte) int64 {
 	s := string(v)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02"} {
+	// The layout whose shape the value has goes first: a failed Parse
+	// allocates its error, once a row for a register's "2024-05-03
+	// 10:22:11" tried as RFC 3339 first. No value parses under two of
+	// them (a 'T' at 10, a space at 10, or 10 bytes), so the order
+	// changes no result.
+	layouts := timestampLayouts[:]
+	switch {
+	case len(s) < 10: // shorter than every layout (an empty cell)
+		return 0
+	case len(s) == 19 && s[10] == ' ':
+		layouts = []string{"2006-01-02 15:04:05"}
+	case len(s) == 10:
+		layouts = []string{"2006-01-02"}
+	}
+	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.Unix()
 		}

@@ -214,6 +214,12 @@ type Normalizer struct {
 	refScan    bool // use appendCanonicalRef (tests compare the two)
 	noQuick    bool // scan skips scanQuick (tests compare the two)
 
+	// visible says the next text or name1 call's input has no invisible
+	// characters (its caller removed them: the row normalizer's Values,
+	// or name1 before it calls text), so it need not scan for them again.
+	// The call that reads it clears it.
+	visible bool
+
 	name  nameScratch
 	quick quickScratch // scanQuick's output
 
@@ -260,6 +266,8 @@ func (n *Normalizer) Text(s []byte) Text { return n.text(s, EncodingNone) }
 func (n *Normalizer) TextHint(s []byte, hint Encoding) Text { return n.text(s, hint) }
 
 func (n *Normalizer) text(s []byte, hint Encoding) Text {
+	visible := n.visible
+	n.visible = false
 	if n.lastOK && n.lastHint == hint && n.lastRef == n.refScan && string(n.lastIn) == string(s) {
 		return n.last
 	}
@@ -268,7 +276,7 @@ func (n *Normalizer) text(s []byte, hint Encoding) Text {
 	// its entry behind.
 	n.lastOK = false
 	n.lastIn = append(n.lastIn[:0], s...)
-	t := n.text1(s, hint)
+	t := n.text1(s, hint, visible)
 	n.lastOK = false
 	if string(n.lastIn) != string(s) {
 		return t // s changed under text1 (it aliased canon): not cacheable
@@ -278,9 +286,9 @@ func (n *Normalizer) text(s []byte, hint Encoding) Text {
 	return t
 }
 
-func (n *Normalizer) text1(s []byte, hint Encoding) Text {
+func (n *Normalizer) text1(s []byte, hint Encoding, visible bool) Text {
 	var t Text
-	if hasInvisible(s) {
+	if !visible && hasInvisible(s) {
 		n.vis = appendVisible(n.vis[:0], s)
 		s = n.vis
 	}
@@ -357,7 +365,7 @@ func (n *Normalizer) text1(s []byte, hint Encoding) Text {
 		n.soft = append(n.soft[:0], s...)
 		n.soft = bytes.ReplaceAll(n.soft, []byte(softHyphen), nil)
 		n.inSoft = true
-		t2 := n.text1(n.soft, hint)
+		t2 := n.text1(n.soft, hint, true)
 		n.inSoft = false
 		t2.Flags |= t.Flags
 		return t2

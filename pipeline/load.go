@@ -273,19 +273,27 @@ func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch
 	st := w.store
 	st.reset()
 	out := normBatch{}
+	// Each cell is a view of its column's value bytes: no copy (a []byte
+	// conversion of Value allocated one per cell, stored in w.cells, 0.9 s
+	// of a 1M run). The views live while in.rec does, and nothing writes
+	// through them (Values copies what it keeps).
 	cols := make([]*array.String, len(plan.columns))
+	data := make([][]byte, len(plan.columns))
+	offs := make([][]int32, len(plan.columns))
 	for i := range cols {
 		c, ok := in.rec.Column(i).(*array.String)
 		if !ok {
 			return out, fmt.Errorf("BUG: column %s is %s, want string", plan.columns[i], in.rec.Column(i).DataType())
 		}
-		cols[i] = c
+		cols[i], data[i], offs[i] = c, c.ValueBytes(), c.ValueOffsets()
 	}
 	for row := 0; row < n; row++ {
 		for c, col := range cols {
 			w.cells[c] = nil
 			if !col.IsNull(row) {
-				w.cells[c] = []byte(col.Value(row)) // Value is a view; the conversion copies only the small cell
+				o := offs[c]
+				from, to := o[row]-o[0], o[row+1]-o[0]
+				w.cells[c] = data[c][from:to:to]
 			}
 		}
 		id := bytes.TrimSpace(w.cells[0])
@@ -337,8 +345,9 @@ func (s *store) appendRow(row *normalize.Row, scratch []byte) ([]byte, error) {
 		for _, c := range kindRoles[fs.kind].cols {
 			switch c.col.Type {
 			case normalize.ColumnString:
-				scratch = c.col.AppendBytes(scratch[:0], v)
-				if err := fs.strs[c.index].Append(scratch); err != nil {
+				sc := &fs.strs[c.index] // written in place: no copy through scratch
+				sc.Data = c.col.AppendBytes(sc.Data, v)
+				if err := sc.EndRow(); err != nil {
 					return scratch, err
 				}
 			case normalize.ColumnInt32:

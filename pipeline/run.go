@@ -318,9 +318,10 @@ var errCanceled = errors.New("run canceled")
 // outputPath is the final path of an output file.
 func outputPath(dir, name string) string { return filepath.Join(dir, name) }
 
-// inputRows is the number of rows the inputs hold, read from the Parquet
-// footers, for the normalize stage's progress; 0 (unknown) as soon as one
-// input does not record it (CSV, Arrow IPC).
+// inputRows is the number of rows the inputs hold, for the normalize
+// stage's progress total (dataio.CountRows: Parquet and Arrow IPC footers
+// and batch headers, a CSV's line ends); 0 (unknown) as soon as one input
+// cannot be counted.
 func (r *runner) inputRows() int64 {
 	var total int64
 	for _, f := range r.files {

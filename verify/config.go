@@ -178,6 +178,28 @@ func LoadConfig(path string) (Config, error) {
 	return c, nil
 }
 
+func init() { config.VerifySectionCheck = checkSection }
+
+// checkSection checks the verify section of a job file for dedup run,
+// which ignores it (config.VerifySectionCheck): its keys and the kinds of
+// their values, not run's sections.
+func checkSection(data []byte) error {
+	var doc struct {
+		Verify Config               `yaml:"verify"`
+		Run    map[string]yaml.Node `yaml:",inline"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			err = errors.New(strings.Join(te.Errors, "\n")) // "line 3: …", as run's own errors
+		}
+		return configError(err)
+	}
+	return nil
+}
+
 // jobDoc is a job config as verify reads it: run's sections and verify's.
 type jobDoc struct {
 	config.Config `yaml:",inline"`

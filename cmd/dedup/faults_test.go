@@ -87,6 +87,74 @@ func TestKillAndRerun(t *testing.T) {
 	}
 }
 
+// TestKillSpilledRun: a spilled run (--spill always) killed with SIGKILL
+// at points drawn from a fixed seed, each after its spill folder (and the
+// folder's lock file) exists, leaves that folder behind; the rerun into
+// the same --out removes it and gives byte-identical outputs to an
+// uninterrupted spilled run (issue 19 item 4).
+func TestKillSpilledRun(t *testing.T) {
+	gen := generated(t, 3000, 5, "parquet")
+	in := filepath.Join(gen, "population")
+	args := func(out string) []string {
+		return []string{"run", "--quiet", "--workers", "2", "--spill", "always", "--out", out, in}
+	}
+	ref := filepath.Join(t.TempDir(), "ref")
+	start := time.Now()
+	mustDedup(t, args(ref)...)
+	full := time.Since(start)
+	want := outputDigests(t, ref)
+	spills := func(dir string) []string {
+		m, err := filepath.Glob(filepath.Join(dir, ".dedup-spill-*"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	rng := rand.New(rand.NewPCG(19, 4))
+	killed := 0
+	for i := 0; i < 3; i++ {
+		out := filepath.Join(t.TempDir(), "out")
+		cmd := exec.Command(binPath, args(out)...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Wait for the lock file: a folder killed before it has one is
+		// removed only once ten minutes old (README), not by this rerun.
+		deadline := time.Now().Add(30 * time.Second)
+		var lock []string
+		for len(lock) == 0 && time.Now().Before(deadline) {
+			lock, _ = filepath.Glob(filepath.Join(out, ".dedup-spill-*", "lock"))
+			time.Sleep(time.Millisecond)
+		}
+		delay := time.Duration(rng.Int64N(int64(full / 2)))
+		time.Sleep(delay)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		left := spills(out)
+		if len(left) == 0 {
+			continue // the run ended (and removed its folder) before the kill
+		}
+		killed++
+		checkPublished(t, out)
+		mustDedup(t, args(out)...)
+		if after := spills(out); len(after) > 0 {
+			t.Errorf("kill %v after the spill folder appeared: the rerun left %v (the killed run's was %v)", delay, after, left)
+		}
+		got := outputDigests(t, out)
+		for f, d := range want {
+			if got[f] != d {
+				t.Errorf("kill %v after the spill folder appeared: %s differs from the uninterrupted run's", delay, f)
+			}
+		}
+		if tmps := tempFiles(t, out); len(tmps) > 0 {
+			t.Errorf("kill %v after the spill folder appeared: the rerun left temporaries %v", delay, tmps)
+		}
+	}
+	if killed == 0 {
+		t.Skip("every run ended before its kill: the machine is faster than the spill folder's lifetime")
+	}
+}
+
 // TestInterrupt: SIGINT stops a run with a non-zero exit code and a
 // message, and removes its temporary files; no manifest is written.
 func TestInterrupt(t *testing.T) {

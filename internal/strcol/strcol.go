@@ -38,6 +38,22 @@ func (c *Column) Append(b []byte) error {
 	return nil
 }
 
+// EndRow ends the next row after its bytes were appended to Data directly
+// (c.Data = appendSomething(c.Data, ...)), which saves copying them through
+// a scratch buffer. If the column would outgrow its offsets the bytes are
+// dropped again and ErrFull returned.
+func (c *Column) EndRow() error {
+	if len(c.Offs) == 0 {
+		c.Offs = append(c.Offs, 0)
+	}
+	if uint64(len(c.Data)) > limit {
+		c.Data = c.Data[:c.Offs[len(c.Offs)-1]]
+		return ErrFull
+	}
+	c.Offs = append(c.Offs, uint32(len(c.Data)))
+	return nil
+}
+
 // AppendColumn adds all rows of o.
 func (c *Column) AppendColumn(o *Column) error {
 	if len(c.Offs) == 0 {

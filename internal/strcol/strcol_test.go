@@ -85,3 +85,27 @@ func BenchmarkAppendGet(b *testing.B) {
 	}
 	_ = n
 }
+
+// TestEndRow: bytes appended to Data in place and ended with EndRow make
+// the same column as Append; a row past the limit is dropped with ErrFull.
+func TestEndRow(t *testing.T) {
+	defer func(l uint64) { limit = l }(limit)
+	limit = 9
+	var a, b Column
+	for _, r := range []string{"nguyễn", "", "a"} {
+		if err := a.Append([]byte(r)); err != nil {
+			t.Fatal(err)
+		}
+		b.Data = append(b.Data, r...)
+		if err := b.EndRow(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(a.Data, b.Data) || fmt.Sprint(a.Offs) != fmt.Sprint(b.Offs) {
+		t.Fatalf("EndRow column %q %v, Append's %q %v", b.Data, b.Offs, a.Data, a.Offs)
+	}
+	b.Data = append(b.Data, "xy"...)
+	if err := b.EndRow(); !errors.Is(err, ErrFull) || b.Rows() != 3 || len(b.Data) != 9 {
+		t.Fatalf("err = %v, rows %d, %d bytes; want ErrFull and the column unchanged", err, b.Rows(), len(b.Data))
+	}
+}
