@@ -81,8 +81,10 @@ func PairsSchema(comparisons []string) *arrow.Schema {
 
 // Columns of golden.parquet (all strings): ColClusterID, ColSize,
 // ColMemberIDs, then per field its value and `<field>_from` (plus
-// `<field>_ward_2025` and `<field>_province_2025` for an address), then
-// the quality criteria ("true"/"false") and the quality flags.
+// `<field>_ward_2025` and `<field>_province_2025` for an address, and
+// `<field>_support`, the share of the members holding the chosen value,
+// for every field but a timestamp), then the quality criteria
+// ("true"/"false") and the quality flags.
 const (
 	ColSize         = "size"
 	ColMemberIDs    = "member_ids"
@@ -95,6 +97,7 @@ const (
 	FromSuffix         = "_from"
 	Ward2025Suffix     = "_ward_2025"
 	Province2025Suffix = "_province_2025"
+	SupportSuffix      = "_support"
 )
 
 // Columns of rejects.parquet besides ColSource.

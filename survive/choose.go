@@ -3,7 +3,10 @@ package survive
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dedup-vn/dedup/cluster"
 	"github.com/dedup-vn/dedup/config"
@@ -62,7 +65,7 @@ func (g *Builder) appendValue(dst []byte, i int, m int32) []byte {
 			return dst
 		}
 		if s := c.Street.Get(m); len(s) > 0 {
-			dst = append(append(dst, s...), ", "...)
+			dst = append(appendProper(dst, s), ", "...)
 		}
 		dst = append(dst, refdata.WardName2025(int32(ward))...)
 		if p := refdata.ProvinceName2025(c.Province[m]); p != "" {
@@ -88,23 +91,34 @@ func (g *Builder) valid(i int, m int32) bool {
 }
 
 // choose picks the member whose value survives for field i, or -1 when no
-// member has a value. Ties go to the most recent update, then to the
-// member with the smallest stable key (members come in that order).
-func (g *Builder) choose(i int, members []int32) int32 {
+// member has a value, and returns how many members hold that value. Names
+// and dates under most_frequent, and national IDs under valid_first, vote
+// by evidence (evidence.go). Otherwise ties go to the most recent update,
+// then to the member with the smallest stable key (members come in that
+// order).
+func (g *Builder) choose(i int, members []int32) (int32, int) {
 	kind := g.local.Fields[i].Kind
 	if len(members) == 1 {
 		if !g.hasValue(i, members[0]) {
-			return -1
+			return -1, 0
 		}
-		return members[0]
+		return members[0], 1
 	}
 	rule := g.rules[i]
+	if rule == config.SurviveMostFrequent {
+		switch kind {
+		case config.KindPersonName:
+			return g.chooseName(i, members)
+		case config.KindDate:
+			return g.chooseDate(i, members)
+		}
+	}
 	best, bestCount, bestValid := int32(-1), 0, false
 	for _, m := range members {
-		g.val = g.appendValue(g.val[:0], i, m)
-		if len(g.val) == 0 {
+		if !g.hasValue(i, m) {
 			continue
 		}
+		g.val = g.appendValue(g.val[:0], i, m)
 		if best < 0 {
 			best = m
 			if rule == config.SurviveMostFrequent {
@@ -134,7 +148,14 @@ func (g *Builder) choose(i int, members []int32) int32 {
 			best = m
 		}
 	}
-	return best
+	if best < 0 {
+		return -1, 0
+	}
+	if rule != config.SurviveMostFrequent {
+		g.val = g.appendValue(g.val[:0], i, best)
+		bestCount = g.count(i, members, g.val)
+	}
+	return best, bestCount
 }
 
 // count counts the members whose value of field i equals v.
@@ -176,14 +197,62 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 		id                                normalize.ID
 		hasName, hasDOB, hasID, hasGender bool
 		hasAddr, hasTimestamp             bool
+		addrUnresolved                    bool
 	)
+	// Choose every field's value first: the national ID's choice reads
+	// the chosen date of birth and gender.
+	from, support := g.from[:0], g.support[:0]
+	if len(g.over) != len(v.Fields) {
+		g.over = make([][]byte, len(v.Fields))
+	}
+	clear(g.over)
+	for i := range v.Fields {
+		f, n := int32(-1), 0
+		if v.Fields[i].Kind != config.KindNationalID {
+			f, n = g.choose(i, members)
+		}
+		from, support = append(from, f), append(support, n)
+		switch c := &v.Fields[i]; c.Kind {
+		case config.KindDate:
+			if f >= 0 && !hasDOB {
+				dob, hasDOB = normalize.DateFromPacked(c.Ints[f]), true
+			}
+		case config.KindGender:
+			if f >= 0 && !hasGender {
+				gender, hasGender = normalize.Gender(c.Ints[f]), true
+			}
+		}
+	}
+	for i := range v.Fields {
+		if v.Fields[i].Kind == config.KindNationalID {
+			if len(members) > 1 && g.rules[i] == config.SurviveValidFirst {
+				from[i], support[i] = g.chooseID(i, members, dob, gender)
+			} else {
+				from[i], support[i] = g.choose(i, members)
+			}
+		}
+	}
+	g.from, g.support = from, support
 	for i := range v.Fields {
 		c := &v.Fields[i]
-		from := g.choose(i, members)
+		from := from[i]
 		g.val = g.val[:0]
-		if from >= 0 {
+		if g.over[i] != nil {
+			g.val = append(g.val, g.over[i]...)
+			flags |= normalize.Flags(v.Flags[from]) & kindFlags[c.Kind] &^ normalize.FlagNameNoDiacritics
+		} else if from >= 0 {
 			g.val = g.appendValue(g.val, i, from)
-			flags |= normalize.Flags(v.Flags[from])
+			flags |= normalize.Flags(v.Flags[from]) & kindFlags[c.Kind]
+		} else if c.Kind == config.KindVNAddress {
+			// An address no member resolved is kept as the best member
+			// wrote its house and street, and flagged.
+			for _, m := range members {
+				if s := c.Street.Get(m); len(s) > 0 {
+					g.val = appendProper(g.val, s)
+					from = m
+					break
+				}
+			}
 		}
 		put(g.val)
 		if from >= 0 {
@@ -194,29 +263,30 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 		switch c.Kind {
 		case config.KindPersonName:
 			hasName = hasName || from >= 0
-		case config.KindDate:
-			if from >= 0 {
-				dob, hasDOB = normalize.DateFromPacked(c.Ints[from]), true
-			}
-		case config.KindGender:
-			if from >= 0 {
-				gender, hasGender = normalize.Gender(c.Ints[from]), true
-			}
 		case config.KindNationalID:
 			if from >= 0 {
 				id, hasID = normalize.ParseID(c.Text.Get(from)), true
 			}
 		case config.KindVNAddress:
-			if from >= 0 {
+			if from >= 0 && c.Ward[from] != 0 {
 				put(normalize.AppendCode(g.tmp[:0], uint32(c.Ward[from]), 5))
 				put(normalize.AppendCode(g.tmp[:0], uint32(c.Province[from]), 2))
 				hasAddr = true
 			} else {
 				put(nil)
 				put(nil)
+				addrUnresolved = true
 			}
 		case config.KindTimestamp:
 			hasTimestamp = hasTimestamp || from >= 0
+		}
+		if c.Kind != config.KindTimestamp {
+			// The share of the members holding the chosen value.
+			g.val = g.val[:0]
+			if from >= 0 && support[i] > 0 {
+				g.val = strconv.AppendFloat(g.val, float64(support[i])/float64(len(members)), 'f', 2, 64)
+			}
+			put(g.val)
 		}
 	}
 	// correct: the chosen values are valid and consistent with each other.
@@ -263,6 +333,9 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 	if !clean {
 		golden |= reasonIDConflict
 	}
+	if addrUnresolved {
+		golden |= reasonAddrUnresolved
+	}
 	if !live {
 		if !hasAddr {
 			golden |= reasonAddrUnresolved
@@ -282,6 +355,25 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 	}
 	put(g.val)
 }
+
+// kindFlags are the record flags that speak of a field of each kind (by
+// their names' prefix): a golden record carries those of the member each
+// value came from, not what that member's other fields had.
+var kindFlags = func() map[normalize.Kind]normalize.Flags {
+	prefix := map[normalize.Kind]string{
+		config.KindPersonName: "name_", config.KindDate: "dob_", config.KindGender: "gender_",
+		config.KindNationalID: "id_", config.KindPhone: "phone_", config.KindText: "text_",
+	}
+	m := map[normalize.Kind]normalize.Flags{}
+	for b, name := range normalize.FlagNames() {
+		for k, p := range prefix {
+			if strings.HasPrefix(name, p) {
+				m[k] |= 1 << b
+			}
+		}
+	}
+	return m
+}()
 
 // goldenReasons are the reasons of a false criterion that belong to a
 // golden record rather than to a record (normalize.Flags name those).
@@ -328,4 +420,26 @@ func (g *Builder) missing(k normalize.Kind, has bool, members []int32) normalize
 		f = m[0]
 	}
 	return f
+}
+
+// appendProper appends a house number and street as a registrar writes
+// them: each word's first letter upper case ("163 Đường Nguyễn Văn Cừ",
+// "Thôn 1"). The store keeps them lower-cased (normalize folds case to
+// match), so the case a member wrote is not known; proper case is.
+func appendProper(dst, s []byte) []byte {
+	start := true
+	for len(s) > 0 {
+		r, n := utf8.DecodeRune(s)
+		if r == ' ' || r == '-' || r == '/' || r == ',' {
+			start = true
+			dst = append(dst, s[:n]...)
+		} else if start {
+			dst = utf8.AppendRune(dst, unicode.ToUpper(r))
+			start = false
+		} else {
+			dst = append(dst, s[:n]...)
+		}
+		s = s[n:]
+	}
+	return dst
 }

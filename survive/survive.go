@@ -86,22 +86,38 @@ type Builder struct {
 	bounds []int32  // cluster c of the batch holds sel[bounds[c]:bounds[c+1]]
 	keys   []uint64 // cluster key by cluster of the batch
 	iota   []int32  // 0, 1, 2, ...: local member indices
+	// appendRow's scratch.
+	idField int        // the first national ID field, or -1
+	from    []int32    // the chosen member by field
+	support []int      // members holding the chosen value, by field
+	names   []nameInfo // chooseName's
+	foldBuf []byte
+	// over is a field's golden text when it is no member's value as it
+	// is (a name given the diacritics other members wrote); nil: none.
+	over      [][]byte
+	accentBuf []byte
 }
 
 // New returns a Builder for cfg's fields and survivorship settings. The
 // Members it reads must list cfg.Fields in order.
 func New(cfg *config.Config) *Builder {
-	g := &Builder{hasKinds: map[normalize.Kind]bool{}, updated: -1}
+	g := &Builder{hasKinds: map[normalize.Kind]bool{}, updated: -1, idField: -1}
 	names := []string{runfolder.ColClusterID, runfolder.ColSize, runfolder.ColMemberIDs}
 	for i, f := range cfg.Fields {
 		if f.Kind == config.KindTimestamp && g.updated < 0 {
 			g.updated = i
+		}
+		if f.Kind == config.KindNationalID && g.idField < 0 {
+			g.idField = i
 		}
 		g.rules = append(g.rules, cfg.SurvivorshipFor(f.Name))
 		g.hasKinds[f.Kind] = true
 		names = append(names, f.Name, f.Name+runfolder.FromSuffix)
 		if f.Kind == config.KindVNAddress {
 			names = append(names, f.Name+runfolder.Ward2025Suffix, f.Name+runfolder.Province2025Suffix)
+		}
+		if f.Kind != config.KindTimestamp {
+			names = append(names, f.Name+runfolder.SupportSuffix)
 		}
 	}
 	names = append(names, runfolder.ColCorrect, runfolder.ColComplete, runfolder.ColClean, runfolder.ColLive, runfolder.ColQualityFlags)
