@@ -44,7 +44,8 @@ const (
 // middle or given name, and the share of each accented spelling.
 type lexicon struct {
 	known   map[string]bool    // folded syllable
-	surname map[string]bool    // folded surname
+	surname map[string]float64 // folded surname: its share
+	folded  map[string]float64 // folded syllable: the share of its spellings
 	share   map[string]float64 // accented syllable, as the tables spell it
 	// accent is the spelling of a folded syllable that holds at least
 	// nine tenths of its share in the tables (van: Văn, thi: Thị); none
@@ -60,7 +61,7 @@ var (
 func names() *lexicon {
 	lexOnce.Do(func() {
 		t := refdata.Get()
-		lex = lexicon{known: map[string]bool{}, surname: map[string]bool{}, share: map[string]float64{}, accent: map[string]string{}}
+		lex = lexicon{known: map[string]bool{}, surname: map[string]float64{}, folded: map[string]float64{}, share: map[string]float64{}, accent: map[string]string{}}
 		add := func(name string, share float64) {
 			for _, s := range bytes.Fields([]byte(name)) {
 				lex.known[string(normalize.AppendFold(nil, s))] = true
@@ -72,9 +73,9 @@ func names() *lexicon {
 			}
 		}
 		for _, s := range t.Surnames {
-			lex.surname[normalize.FoldString(s.Name)] = true
+			lex.surname[normalize.FoldString(s.Name)] += s.SampleShare
 			for _, v := range s.Variants {
-				lex.surname[normalize.FoldString(v)] = true
+				lex.surname[normalize.FoldString(v)] += 0
 			}
 			add(s.Name, s.SampleShare)
 			for _, v := range s.Variants {
@@ -95,6 +96,7 @@ func names() *lexicon {
 		for sp, sh := range lex.share {
 			total[normalize.FoldString(sp)] += sh
 		}
+		lex.folded = total
 		for sp, sh := range lex.share {
 			if f := normalize.FoldString(sp); sh > 0 && sh >= 0.9*total[f] && f != sp {
 				lex.accent[f] = sp
@@ -113,7 +115,11 @@ type nameInfo struct {
 	initial  bool // a one-letter syllable, or one ending in '.'
 	noFamily bool // the first syllable is no known surname
 	accented bool
-	share    float64 // the summed table shares of its accented syllables
+	share    float64 // the summed table shares of its syllables as spelled
+	// famShare is the share of its first syllable as a surname, foldShare
+	// the summed shares of its folded syllables: which of two orders or
+	// two regional variants the tables make likelier.
+	famShare, foldShare float64
 }
 
 // chooseName picks the member whose name survives among members (two or
@@ -146,10 +152,13 @@ func (g *Builder) chooseName(i int, members []int32) (int32, int) {
 			if !lx.known[string(g.foldBuf[fs:])] || in.accented && !lx.hasSpelling(tok) {
 				in.unknown = true
 			}
-			if in.tokens == 1 && !lx.surname[string(g.foldBuf[fs:])] {
-				in.noFamily = true
+			if in.tokens == 1 {
+				var ok bool
+				in.famShare, ok = lx.surname[string(g.foldBuf[fs:])]
+				in.noFamily = !ok
 			}
 			in.share += lx.share[string(tok)]
+			in.foldShare += lx.folded[string(g.foldBuf[fs:])]
 		}
 		in.fold = g.foldBuf[start:len(g.foldBuf):len(g.foldBuf)]
 		maxTokens = max(maxTokens, in.tokens)
@@ -178,9 +187,9 @@ func (g *Builder) chooseName(i int, members []int32) (int32, int) {
 		}
 		return max(w, 1)
 	}
-	// The folded form with the most weight; a tie goes to the form with
-	// the more common accented spelling, then the most recent, then the
-	// first.
+	// The folded form with the most weight; a tie goes to the likelier
+	// form by the name tables, then the accented, then the most recent,
+	// then the first.
 	best, bestW, bestN := -1, 0, 0
 	for a := range infos {
 		w, n := 0, 0
@@ -190,7 +199,7 @@ func (g *Builder) chooseName(i int, members []int32) (int32, int) {
 				n++
 			}
 		}
-		if best < 0 || w > bestW || w == bestW && g.betterSpelling(&infos[a], &infos[best]) {
+		if best < 0 || w > bestW || w == bestW && g.likelierForm(&infos[a], &infos[best]) {
 			best, bestW, bestN = a, w, n
 		}
 	}
@@ -266,6 +275,19 @@ func (g *Builder) accentFrom(c *Field, infos []nameInfo, pick int) []byte {
 	}
 	g.accentBuf = out
 	return out
+}
+
+// likelierForm breaks a tie between two folded forms: the one whose first
+// syllable is the commoner surname (Nguyễn Nhân over Nhân Nguyễn), then
+// the one of commoner syllables (Hoàng over Huỳnh), then betterSpelling.
+func (g *Builder) likelierForm(x, y *nameInfo) bool {
+	if x.famShare != y.famShare {
+		return x.famShare > y.famShare
+	}
+	if x.foldShare != y.foldShare {
+		return x.foldShare > y.foldShare
+	}
+	return g.betterSpelling(x, y)
 }
 
 // betterSpelling breaks a tie between two names: accented, then the more
