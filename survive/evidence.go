@@ -2,6 +2,8 @@ package survive
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/dedup-vn/dedup/normalize"
@@ -92,13 +94,16 @@ func names() *lexicon {
 			add(v.A, 0)
 			add(v.B, 0)
 		}
+		// Sums in sorted order: a float sum in map order could differ
+		// between runs by a rounding and flip a tie.
+		spellings := slices.Sorted(maps.Keys(lex.share))
 		total := map[string]float64{}
-		for sp, sh := range lex.share {
-			total[normalize.FoldString(sp)] += sh
+		for _, sp := range spellings {
+			total[normalize.FoldString(sp)] += lex.share[sp]
 		}
 		lex.folded = total
-		for sp, sh := range lex.share {
-			if f := normalize.FoldString(sp); sh > 0 && sh >= 0.9*total[f] && f != sp {
+		for _, sp := range spellings {
+			if f, sh := normalize.FoldString(sp), lex.share[sp]; sh > 0 && sh >= 0.9*total[f] && f != sp {
 				lex.accent[f] = sp
 			}
 		}
