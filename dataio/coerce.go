@@ -14,7 +14,11 @@ import (
 // flat type can; nested ones (lists, structs, maps, unions) cannot.
 func textual(dt arrow.DataType) bool {
 	switch dt.ID() {
-	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST, arrow.LIST_VIEW, arrow.LARGE_LIST_VIEW,
+	case arrow.LIST:
+		// A list of flat values reads as its values joined by ';' (a run's
+		// golden.parquet holds member_ids and quality_flags so).
+		return flat(dt.(*arrow.ListType).Elem())
+	case arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST, arrow.LIST_VIEW, arrow.LARGE_LIST_VIEW,
 		arrow.STRUCT, arrow.MAP, arrow.SPARSE_UNION, arrow.DENSE_UNION, arrow.RUN_END_ENCODED:
 		return false
 	case arrow.DICTIONARY:
@@ -24,6 +28,9 @@ func textual(dt arrow.DataType) bool {
 	}
 	return true
 }
+
+// flat reports whether dt is textual and not a list.
+func flat(dt arrow.DataType) bool { return dt.ID() != arrow.LIST && textual(dt) }
 
 // numeric reports whether dt stores numbers: read as text, such a column
 // has lost any leading zero of an ID or phone number.
@@ -96,6 +103,18 @@ func (r *Reader) toStrings(a arrow.Array) (arrow.Array, error) {
 // appendText appends the text of cell i of a (not null) to dst.
 func appendText(dst []byte, a arrow.Array, i int) []byte {
 	switch a := a.(type) {
+	case *array.List:
+		start, end := a.ValueOffsets(i)
+		vals := a.ListValues()
+		for k := start; k < end; k++ {
+			if k > start {
+				dst = append(dst, ';')
+			}
+			if !vals.IsNull(int(k)) {
+				dst = appendText(dst, vals, int(k))
+			}
+		}
+		return dst
 	case *array.String:
 		return append(dst, a.Value(i)...)
 	case *array.LargeString:

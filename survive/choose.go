@@ -2,7 +2,7 @@ package survive
 
 import (
 	"bytes"
-	"strconv"
+	"math/bits"
 	"strings"
 	"time"
 	"unicode"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/dedup-vn/dedup/cluster"
 	"github.com/dedup-vn/dedup/config"
-	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/refdata"
 )
@@ -172,24 +171,15 @@ func (g *Builder) count(i int, members []int32, v []byte) int {
 
 // appendRow appends one golden record to b: the cluster with key key and
 // the given members (indices into the local view, in stable key order).
-func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []int32) {
+func (g *Builder) appendRow(b *rowBuilder, key uint64, members []int32) {
 	v := &g.local
-	col := 0
-	put := func(x []byte) {
-		b.Column(col).BinaryBuilder.Append(x)
-		col++
+	b.str(cluster.AppendKeyID(g.val[:0], key))
+	b.size(len(members))
+	lb, vb := b.list()
+	lb.Append(true)
+	for _, m := range members {
+		vb.BinaryBuilder.Append(v.RecordID.Get(m))
 	}
-	g.val = cluster.AppendKeyID(g.val[:0], key)
-	put(g.val)
-	put(strconv.AppendInt(g.val[:0], int64(len(members)), 10))
-	g.val = g.val[:0]
-	for i, m := range members {
-		if i > 0 {
-			g.val = append(g.val, ';')
-		}
-		g.val = append(g.val, v.RecordID.Get(m)...)
-	}
-	put(g.val)
 	var (
 		flags                             normalize.Flags
 		dob                               normalize.Date
@@ -254,11 +244,24 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 				}
 			}
 		}
-		put(g.val)
-		if from >= 0 {
-			put(v.RecordID.Get(from))
+		if c.Kind == config.KindDate {
+			// A date is typed: the first day of what is known, and its
+			// precision beside it.
+			if from >= 0 {
+				d := normalize.DateFromPacked(c.Ints[from])
+				b.date(d)
+				b.str(append(g.val[:0], d.Precision.String()...))
+			} else {
+				b.null()
+				b.str(nil)
+			}
 		} else {
-			put(nil)
+			b.str(g.val)
+		}
+		if from >= 0 {
+			b.str(v.RecordID.Get(from))
+		} else {
+			b.str(nil)
 		}
 		switch c.Kind {
 		case config.KindPersonName:
@@ -269,12 +272,12 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 			}
 		case config.KindVNAddress:
 			if from >= 0 && c.Ward[from] != 0 {
-				put(normalize.AppendCode(g.tmp[:0], uint32(c.Ward[from]), 5))
-				put(normalize.AppendCode(g.tmp[:0], uint32(c.Province[from]), 2))
+				b.str(normalize.AppendCode(g.tmp[:0], uint32(c.Ward[from]), 5))
+				b.str(normalize.AppendCode(g.tmp[:0], uint32(c.Province[from]), 2))
 				hasAddr = true
 			} else {
-				put(nil)
-				put(nil)
+				b.str(nil)
+				b.str(nil)
 				addrUnresolved = true
 			}
 		case config.KindTimestamp:
@@ -282,11 +285,11 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 		}
 		if c.Kind != config.KindTimestamp {
 			// The share of the members holding the chosen value.
-			g.val = g.val[:0]
 			if from >= 0 && support[i] > 0 {
-				g.val = strconv.AppendFloat(g.val, float64(support[i])/float64(len(members)), 'f', 2, 64)
+				b.share(float32(support[i]) / float32(len(members)))
+			} else {
+				b.null()
 			}
-			put(g.val)
 		}
 	}
 	// correct: the chosen values are valid and consistent with each other.
@@ -313,7 +316,7 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 	// live: an address resolved in the 2025 units and a known update time.
 	live := hasAddr && (hasTimestamp || g.updated < 0)
 	for _, x := range []bool{correct, complete, clean, live} {
-		put(strconv.AppendBool(g.val[:0], x))
+		b.bool(x)
 	}
 	// Every false criterion names its reasons: what the chosen records
 	// carry, and what the criterion found on the chosen values or the
@@ -344,17 +347,20 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 			golden |= reasonTimestampMissing
 		}
 	}
-	g.val = reasons.AppendNames(g.val[:0], ';')
+	lb, vb = b.list()
+	lb.Append(true)
+	for r := uint64(reasons); r != 0; r &= r - 1 {
+		vb.Append(flagNames[bits.TrailingZeros64(r)])
+	}
 	for i, name := range goldenReasonNames {
 		if golden&(1<<i) != 0 {
-			if len(g.val) > 0 {
-				g.val = append(g.val, ';')
-			}
-			g.val = append(g.val, name...)
+			vb.Append(name)
 		}
 	}
-	put(g.val)
 }
+
+// flagNames are normalize's flag names by bit.
+var flagNames = normalize.FlagNames()
 
 // kindFlags are the record flags that speak of a field of each kind (by
 // their names' prefix): a golden record carries those of the member each
