@@ -77,6 +77,12 @@
 //	verdicts              link mode: {total, correct, scored, accuracy, verdicts_not_in_truth,
 //	                      cases: [{case, total, expected, correct, accuracy,
 //	                      verdicts: [{verdict, count}]}]}
+//	golden                (with golden.parquet and a truth holding true_* columns)
+//	                      {records, fields: [{field, truth_column, singletons, multi:
+//	                      {records, equal, share}, mismatch_by_corruption: [{label,
+//	                      singletons, multi, examples, examples_multi}]}]}: each golden
+//	                      record against the person most of its members belong to;
+//	                      examples are cluster ids, never values
 //	warnings              what limits the figures (records of the truth not in the run,
 //	                      records of the run not in the truth), with counts; absent if none
 //
