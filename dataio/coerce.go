@@ -14,11 +14,7 @@ import (
 // flat type can; nested ones (lists, structs, maps, unions) cannot.
 func textual(dt arrow.DataType) bool {
 	switch dt.ID() {
-	case arrow.LIST:
-		// A list of flat values reads as its values joined by ';' (a run's
-		// golden.parquet holds member_ids and quality_flags so).
-		return flat(dt.(*arrow.ListType).Elem())
-	case arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST, arrow.LIST_VIEW, arrow.LARGE_LIST_VIEW,
+	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST, arrow.LIST_VIEW, arrow.LARGE_LIST_VIEW,
 		arrow.STRUCT, arrow.MAP, arrow.SPARSE_UNION, arrow.DENSE_UNION, arrow.RUN_END_ENCODED:
 		return false
 	case arrow.DICTIONARY:
@@ -29,8 +25,17 @@ func textual(dt arrow.DataType) bool {
 	return true
 }
 
-// flat reports whether dt is textual and not a list.
-func flat(dt arrow.DataType) bool { return dt.ID() != arrow.LIST && textual(dt) }
+// textList reports whether dt is a list of textual values: with
+// ReadOptions.Lists, AsStrings renders it as its values joined by ';'.
+func textList(dt arrow.DataType) bool {
+	l, ok := dt.(*arrow.ListType)
+	return ok && textual(l.Elem())
+}
+
+// renders reports whether AsStrings can render a column of type dt.
+func (r *Reader) renders(dt arrow.DataType) bool {
+	return textual(dt) || r.opt.Lists && textList(dt)
+}
 
 // numeric reports whether dt stores numbers: read as text, such a column
 // has lost any leading zero of an ID or phone number.
@@ -84,7 +89,7 @@ func (r *Reader) toStrings(a arrow.Array) (arrow.Array, error) {
 	if e, ok := a.(array.ExtensionArray); ok {
 		return r.toStrings(e.Storage())
 	}
-	if !textual(a.DataType()) {
+	if !r.renders(a.DataType()) {
 		return nil, fmt.Errorf("%w: %v cannot be read as text", ErrUnsupportedType, a.DataType())
 	}
 	buf := r.scratch[:0]

@@ -1,6 +1,7 @@
 package dataio
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -11,8 +12,8 @@ import (
 
 // TestListAsText: a list of strings (golden.parquet's member_ids and
 // quality_flags) reads as its values joined by ';', in Parquet read
-// AsStrings and in CSV written from the same batch; an empty list is
-// the empty string.
+// AsStrings with Lists (without, it is an unsupported type) and in CSV
+// written from the same batch; an empty list is the empty string.
 func TestListAsText(t *testing.T) {
 	// A second column keeps the CSV row of an empty list from being a
 	// blank line, which CSV readers skip.
@@ -50,7 +51,12 @@ func TestListAsText(t *testing.T) {
 		if err := w.Commit(); err != nil {
 			t.Fatal(err)
 		}
-		r, err := Open(path, ReadOptions{AsStrings: true})
+		if name == "l.parquet" {
+			if _, err := Open(path, ReadOptions{AsStrings: true}); !errors.Is(err, ErrUnsupportedType) {
+				t.Errorf("a list read without Lists: %v, want %v", err, ErrUnsupportedType)
+			}
+		}
+		r, err := Open(path, ReadOptions{AsStrings: true, Lists: true})
 		if err != nil {
 			t.Fatal(err)
 		}

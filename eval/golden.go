@@ -145,11 +145,14 @@ func measureGolden(path, truthPath, idCol, entCol string) (*GoldenReport, error)
 	for _, p := range GoldenFields {
 		cols = append(cols, p[1])
 	}
-	tr, err := openTable(truthPath, cols, 2)
+	tr, err := openTable(truthPath, cols, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer tr.close()
+	if !tr.has(0) || !tr.has(1) {
+		return nil, nil
+	}
 	var fields []int // index into GoldenFields of each truth column present
 	for i := range GoldenFields {
 		if tr.has(3 + i) {

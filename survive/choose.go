@@ -233,7 +233,14 @@ func (g *Builder) appendRow(b *rowBuilder, key uint64, members []int32) {
 		} else if from >= 0 {
 			g.val = g.appendValue(g.val, i, from)
 			flags |= normalize.Flags(v.Flags[from]) & kindFlags[c.Kind]
-		} else if c.Kind == config.KindVNAddress {
+		} else {
+			// No member has a value: the members' reasons for it (an
+			// impossible date, an invalid phone) are the golden record's.
+			for _, m := range members {
+				flags |= normalize.Flags(v.Flags[m]) & kindFlags[c.Kind]
+			}
+		}
+		if from < 0 && c.Kind == config.KindVNAddress {
 			// An address no member resolved is kept as the best member
 			// wrote its house and street, and flagged.
 			for _, m := range members {

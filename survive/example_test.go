@@ -26,7 +26,7 @@ func Example() {
 		},
 		Survivorship: config.Survivorship{
 			Default: config.SurviveMostRecent,
-			Fields:  map[string]string{"national_id": config.SurviveValidFirst, "full_name": config.SurviveMostFrequent,
+			Fields: map[string]string{"national_id": config.SurviveValidFirst, "full_name": config.SurviveMostFrequent,
 				"dob": config.SurviveMostFrequent},
 		},
 	}
