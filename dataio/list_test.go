@@ -41,16 +41,8 @@ func TestListAsText(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"l.parquet", "l.csv"} {
 		path := filepath.Join(dir, name)
-		w, err := Create(path, schema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Commit(); err != nil {
-			t.Fatal(err)
-		}
+		rec.Retain() // writeBatch releases it
+		writeBatch(t, path, rec)
 		if name == "l.parquet" {
 			if _, err := Open(path, ReadOptions{AsStrings: true}); !errors.Is(err, ErrUnsupportedType) {
 				t.Errorf("a list read without Lists: %v, want %v", err, ErrUnsupportedType)
