@@ -25,6 +25,18 @@ func textual(dt arrow.DataType) bool {
 	return true
 }
 
+// textList reports whether dt is a list of textual values: with
+// ReadOptions.Lists, AsStrings renders it as its values joined by ';'.
+func textList(dt arrow.DataType) bool {
+	l, ok := dt.(*arrow.ListType)
+	return ok && textual(l.Elem())
+}
+
+// renders reports whether AsStrings can render a column of type dt.
+func (r *Reader) renders(dt arrow.DataType) bool {
+	return textual(dt) || r.opt.Lists && textList(dt)
+}
+
 // numeric reports whether dt stores numbers: read as text, such a column
 // has lost any leading zero of an ID or phone number.
 func numeric(dt arrow.DataType) bool {
@@ -77,7 +89,7 @@ func (r *Reader) toStrings(a arrow.Array) (arrow.Array, error) {
 	if e, ok := a.(array.ExtensionArray); ok {
 		return r.toStrings(e.Storage())
 	}
-	if !textual(a.DataType()) {
+	if !r.renders(a.DataType()) {
 		return nil, fmt.Errorf("%w: %v cannot be read as text", ErrUnsupportedType, a.DataType())
 	}
 	buf := r.scratch[:0]
@@ -96,6 +108,18 @@ func (r *Reader) toStrings(a arrow.Array) (arrow.Array, error) {
 // appendText appends the text of cell i of a (not null) to dst.
 func appendText(dst []byte, a arrow.Array, i int) []byte {
 	switch a := a.(type) {
+	case *array.List:
+		start, end := a.ValueOffsets(i)
+		vals := a.ListValues()
+		for k := start; k < end; k++ {
+			if k > start {
+				dst = append(dst, ';')
+			}
+			if !vals.IsNull(int(k)) {
+				dst = appendText(dst, vals, int(k))
+			}
+		}
+		return dst
 	case *array.String:
 		return append(dst, a.Value(i)...)
 	case *array.LargeString:

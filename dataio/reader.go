@@ -36,6 +36,10 @@ type ReadOptions struct {
 	// dates, timestamps, booleans, dictionaries, large strings and binary
 	// become their text; null stays null.
 	AsStrings bool
+	// Lists lets AsStrings render a list of such values as the values
+	// joined by ';': for readers of a run's golden.parquet (member_ids,
+	// quality_flags). An input register's list column stays an error.
+	Lists bool
 	// BatchSize is the number of rows per batch (at most; rejected rows
 	// make a batch shorter). Zero means DefaultBatchSize. Arrow IPC batches
 	// longer than this are cut; shorter ones are delivered as written.
@@ -316,7 +320,7 @@ func (r *Reader) setSchema(fields []arrow.Field, idx []int) error {
 	for j, i := range idx {
 		f := fields[i]
 		if r.opt.AsStrings {
-			if !textual(f.Type) {
+			if !r.renders(f.Type) {
 				return &Error{File: r.path, Column: r.label(i, f.Name), Err: fmt.Errorf("%w: %v cannot be read as text", ErrUnsupportedType, f.Type)}
 			}
 			if numeric(f.Type) {

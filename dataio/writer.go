@@ -213,6 +213,10 @@ func FormatValue(col arrow.Array, i int) string {
 		return strconv.FormatFloat(a.Value(i), 'g', -1, 64)
 	case *array.Boolean:
 		return strconv.FormatBool(a.Value(i))
+	case *array.List:
+		// The values joined by ';' (golden.parquet's member_ids and
+		// quality_flags).
+		return string(appendText(nil, a, i))
 	}
 	return col.ValueStr(i)
 }

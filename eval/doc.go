@@ -81,6 +81,12 @@
 //	                      a run lacks it), changed_basis, events, persons, persons_changed,
 //	                      persons_not_in_both_runs, persons_unchanged, persons_kept_id,
 //	                      persons_changed_id, share_kept, note}: counts only, never an ID
+//	golden                (with golden.parquet and a truth holding true_* columns)
+//	                      {records, fields: [{field, truth_column, singletons, multi:
+//	                      {records, equal, share}, mismatch_by_corruption: [{label,
+//	                      singletons, multi, examples, examples_multi}]}]}: each golden
+//	                      record against the person most of its members belong to;
+//	                      examples are cluster ids, never values
 //	warnings              what limits the figures (records of the truth not in the run,
 //	                      records of the run not in the truth), with counts; absent if none
 //

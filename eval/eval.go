@@ -148,6 +148,12 @@ func Run(opts Options) (*Report, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("cannot read %s: %w", pairsPath, err)
 	}
+	if t.febrl {
+		return rep, nil // a FEBRL file holds no true values
+	}
+	if rep.Golden, err = measureGolden(filepath.Join(opts.RunDir, runfolder.FileGolden), opts.Truth, opts.TruthID, opts.TruthEntity); err != nil {
+		return nil, err
+	}
 	return rep, nil
 }
 

@@ -33,6 +33,9 @@ type Report struct {
 	Errors            *ErrorAnalysis `json:"errors,omitempty"`
 	Verdicts          *VerdictReport `json:"verdicts,omitempty"`
 	Stability         *IDStability   `json:"id_stability,omitempty"`
+	// Golden measures golden.parquet against the truth's true values,
+	// when both are there.
+	Golden *GoldenReport `json:"golden,omitempty"`
 	// Warnings say what limits the figures, e.g. records of the truth
 	// missing from the run.
 	Warnings []string `json:"warnings,omitempty"`
@@ -247,6 +250,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		writeSamples(line, "WORST FP", e.WorstFP)
 		writeSamples(line, "WORST FN", e.WorstFN)
+	}
+	if r.Golden != nil {
+		r.Golden.table(line)
 	}
 	if v := r.Verdicts; v != nil {
 		line("")

@@ -127,8 +127,17 @@ func (t *tableReader) openParquet() error {
 	for i, name := range t.names {
 		t.idx[i] = -1
 		if c := schema.ColumnIndexByName(name); c >= 0 {
-			t.idx[i] = len(leaves)
+			t.idx[i] = 0
 			leaves = append(leaves, c)
+			continue
+		}
+		// A list column's leaf is name.list.element.
+		for c := 0; c < schema.NumColumns(); c++ {
+			if p := schema.Column(c).ColumnPath(); len(p) > 1 && p[0] == name {
+				t.idx[i] = 0
+				leaves = append(leaves, c)
+				break
+			}
 		}
 	}
 	if len(leaves) == 0 {
@@ -139,6 +148,16 @@ func (t *tableReader) openParquet() error {
 		return fmt.Errorf("cannot read %s: %w", t.path, err)
 	}
 	t.rr = rr
+	// The batch's columns are the fields holding those leaves.
+	for i, name := range t.names {
+		if t.idx[i] >= 0 {
+			if f := rr.Schema().FieldIndices(name); len(f) > 0 {
+				t.idx[i] = f[0]
+			} else {
+				t.idx[i] = -1
+			}
+		}
+	}
 	return nil
 }
 
@@ -370,9 +389,25 @@ func (c floatColumn) float(i int) (float64, bool) {
 	return c.get(i), true
 }
 
+// textColumn renders any other flat type, and a list of them (its values
+// joined by ';': golden.parquet's member_ids and quality_flags), as
+// dataio.FormatValue writes them to CSV.
+type textColumn struct{ a arrow.Array }
+
+func (c textColumn) appendText(dst []byte, i int) []byte {
+	if c.a.IsNull(i) {
+		return dst
+	}
+	return append(dst, dataio.FormatValue(c.a, i)...)
+}
+func (c textColumn) isNull(i int) bool           { return c.a.IsNull(i) }
+func (c textColumn) float(i int) (float64, bool) { return 0, false }
+
 // wrapArrow gives an accessor for the arrow types the run and gen outputs use.
 func wrapArrow(a arrow.Array) (column, error) {
 	switch a := a.(type) {
+	case *array.List, *array.Boolean, *array.Date32:
+		return textColumn{a}, nil
 	case *array.String:
 		return stringColumn{a}, nil
 	case *array.LargeString:

@@ -32,6 +32,7 @@ type outputs struct {
 	plan    bool
 	writers []*dataio.Writer
 	model   []byte
+	csv     bool // Options.CSV
 }
 
 func newOutputs(dir string, plan bool) *outputs { return &outputs{dir: dir, plan: plan} }
@@ -39,6 +40,9 @@ func newOutputs(dir string, plan bool) *outputs { return &outputs{dir: dir, plan
 func (o *outputs) create(name string, schema *arrow.Schema) (*dataio.Writer, error) {
 	if o.plan {
 		return nil, nil
+	}
+	if o.csv {
+		name = strings.TrimSuffix(name, ".parquet") + ".csv"
 	}
 	w, err := dataio.Create(outputPath(o.dir, name), schema)
 	if err != nil {

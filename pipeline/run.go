@@ -43,6 +43,11 @@ type Options struct {
 	// is where (default: a hidden folder in OutDir).
 	Spill    SpillMode
 	SpillDir string
+	// CSV writes clusters, pairs, golden and rejects as CSV (clusters.csv
+	// ...) instead of Parquet, for people without Parquet tools: a list
+	// cell is its values joined by ';', a date ISO text. eval, report
+	// and explain read the Parquet outputs.
+	CSV bool
 	// spillPartitionRows, when set, replaces the partition size the memory
 	// budget gives (tests: many partitions from a small register).
 	spillPartitionRows int
@@ -142,6 +147,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		}
 	}
 	out := newOutputs(opt.OutDir, opt.Plan)
+	out.csv = opt.CSV
 	defer out.abort()
 	if r.rejects, err = out.rejectSink(r); err != nil {
 		return nil, err

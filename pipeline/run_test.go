@@ -4,14 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/eval"
 	"github.com/dedup-vn/dedup/gen"
 	"github.com/dedup-vn/dedup/linkage"
@@ -266,4 +272,67 @@ func TestEMFixU(t *testing.T) {
 	if differ == 0 {
 		t.Error("em_fix_u true and false trained the same m: the setting does not reach EM")
 	}
+}
+
+// TestCSVOutputs: --format csv writes the same tables as CSV, a golden
+// list cell as its values joined by ';' and a date as ISO text, with as
+// many rows as the Parquet outputs.
+func TestCSVOutputs(t *testing.T) {
+	in := filepath.Join(generated(t), "population")
+	pq, _ := runOnce(t, config.Default(), 2, in)
+	out := t.TempDir()
+	if _, err := Run(context.Background(), config.Default(), Options{OutDir: out, Inputs: []string{in}, Workers: 2, BatchSize: 1000,
+		Progress: quietProgress, CSV: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"clusters", "pairs", "golden", "rejects"} {
+		if _, err := os.Stat(filepath.Join(out, name+".parquet")); err == nil {
+			t.Errorf("--format csv wrote %s.parquet", name)
+		}
+		want, _ := dataio.CountRows(filepath.Join(pq, name+".parquet"))
+		if got := csvRows(t, filepath.Join(out, name+".csv")); got != want {
+			t.Errorf("%s.csv: %d rows, %s.parquet %d", name, got, name, want)
+		}
+	}
+	r, err := dataio.Open(filepath.Join(out, "golden.csv"), dataio.ReadOptions{Columns: []string{runfolder.ColMemberIDs, runfolder.ColSize, "dob", "dob_precision"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	multi := false
+	for r.Next() {
+		b := r.Batch()
+		for i := 0; i < int(b.NumRows()); i++ {
+			ids := b.Column(0).(*array.String).Value(i)
+			size := b.Column(1).(*array.String).Value(i)
+			if n := strconv.Itoa(strings.Count(ids, ";") + 1); n != size {
+				t.Fatalf("golden.csv row %d: size %s, %s member ids", i, size, n)
+			}
+			multi = multi || size != "1"
+			if dob, prec := b.Column(2).(*array.String).Value(i), b.Column(3).(*array.String).Value(i); dob != "" && (len(dob) != 10 || prec == "") {
+				t.Fatalf("golden.csv row %d: dob %q precision %q", i, dob, prec)
+			}
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !multi {
+		t.Error("no golden record of two or more members")
+	}
+}
+
+// csvRows counts a CSV file's records after its header.
+func csvRows(t *testing.T, path string) int64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int64(len(recs)) - 1
 }

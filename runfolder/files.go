@@ -79,10 +79,14 @@ func PairsSchema(comparisons []string) *arrow.Schema {
 	return arrow.NewSchema(fields, nil)
 }
 
-// Columns of golden.parquet (all strings): ColClusterID, ColSize,
-// ColMemberIDs, then per field its value and `<field>_from` (plus
-// `<field>_ward_2025` and `<field>_province_2025` for an address), then
-// the quality criteria ("true"/"false") and the quality flags.
+// Columns of golden.parquet: ColClusterID, ColSize (int32), ColMemberIDs
+// (list of strings), then per field its value (a date field's a date32,
+// the first day of what is known, with `<field>_precision` beside it:
+// day, month or year) and `<field>_from` (plus `<field>_ward_2025` and
+// `<field>_province_2025` for an address, and `<field>_support`, float32,
+// the share of the members holding the chosen value, for every field but
+// a timestamp), then the quality criteria (booleans) and the quality
+// flags (a list of strings). Other columns are strings.
 const (
 	ColSize         = "size"
 	ColMemberIDs    = "member_ids"
@@ -95,6 +99,8 @@ const (
 	FromSuffix         = "_from"
 	Ward2025Suffix     = "_ward_2025"
 	Province2025Suffix = "_province_2025"
+	SupportSuffix      = "_support"
+	PrecisionSuffix    = "_precision"
 )
 
 // Columns of rejects.parquet besides ColSource.

@@ -2,12 +2,14 @@ package survive
 
 import (
 	"bytes"
-	"strconv"
+	"math/bits"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dedup-vn/dedup/cluster"
 	"github.com/dedup-vn/dedup/config"
-	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/refdata"
 )
@@ -62,7 +64,7 @@ func (g *Builder) appendValue(dst []byte, i int, m int32) []byte {
 			return dst
 		}
 		if s := c.Street.Get(m); len(s) > 0 {
-			dst = append(append(dst, s...), ", "...)
+			dst = append(appendProper(dst, s), ", "...)
 		}
 		dst = append(dst, refdata.WardName2025(int32(ward))...)
 		if p := refdata.ProvinceName2025(c.Province[m]); p != "" {
@@ -88,23 +90,34 @@ func (g *Builder) valid(i int, m int32) bool {
 }
 
 // choose picks the member whose value survives for field i, or -1 when no
-// member has a value. Ties go to the most recent update, then to the
-// member with the smallest stable key (members come in that order).
-func (g *Builder) choose(i int, members []int32) int32 {
+// member has a value, and returns how many members hold that value. Names
+// and dates under most_frequent, and national IDs under valid_first, vote
+// by evidence (evidence.go). Otherwise ties go to the most recent update,
+// then to the member with the smallest stable key (members come in that
+// order).
+func (g *Builder) choose(i int, members []int32) (int32, int) {
 	kind := g.local.Fields[i].Kind
 	if len(members) == 1 {
 		if !g.hasValue(i, members[0]) {
-			return -1
+			return -1, 0
 		}
-		return members[0]
+		return members[0], 1
 	}
 	rule := g.rules[i]
+	if rule == config.SurviveMostFrequent {
+		switch kind {
+		case config.KindPersonName:
+			return g.chooseName(i, members)
+		case config.KindDate:
+			return g.chooseDate(i, members)
+		}
+	}
 	best, bestCount, bestValid := int32(-1), 0, false
 	for _, m := range members {
-		g.val = g.appendValue(g.val[:0], i, m)
-		if len(g.val) == 0 {
+		if !g.hasValue(i, m) {
 			continue
 		}
+		g.val = g.appendValue(g.val[:0], i, m)
 		if best < 0 {
 			best = m
 			if rule == config.SurviveMostFrequent {
@@ -134,7 +147,14 @@ func (g *Builder) choose(i int, members []int32) int32 {
 			best = m
 		}
 	}
-	return best
+	if best < 0 {
+		return -1, 0
+	}
+	if rule != config.SurviveMostFrequent {
+		g.val = g.appendValue(g.val[:0], i, best)
+		bestCount = g.count(i, members, g.val)
+	}
+	return best, bestCount
 }
 
 // count counts the members whose value of field i equals v.
@@ -151,24 +171,15 @@ func (g *Builder) count(i int, members []int32, v []byte) int {
 
 // appendRow appends one golden record to b: the cluster with key key and
 // the given members (indices into the local view, in stable key order).
-func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []int32) {
+func (g *Builder) appendRow(b *rowBuilder, key uint64, members []int32) {
 	v := &g.local
-	col := 0
-	put := func(x []byte) {
-		b.Column(col).BinaryBuilder.Append(x)
-		col++
+	b.str(cluster.AppendKeyID(g.val[:0], key))
+	b.size(len(members))
+	lb, vb := b.list()
+	lb.Append(true)
+	for _, m := range members {
+		vb.BinaryBuilder.Append(v.RecordID.Get(m))
 	}
-	g.val = cluster.AppendKeyID(g.val[:0], key)
-	put(g.val)
-	put(strconv.AppendInt(g.val[:0], int64(len(members)), 10))
-	g.val = g.val[:0]
-	for i, m := range members {
-		if i > 0 {
-			g.val = append(g.val, ';')
-		}
-		g.val = append(g.val, v.RecordID.Get(m)...)
-	}
-	put(g.val)
 	var (
 		flags                             normalize.Flags
 		dob                               normalize.Date
@@ -176,47 +187,116 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 		id                                normalize.ID
 		hasName, hasDOB, hasID, hasGender bool
 		hasAddr, hasTimestamp             bool
+		addrUnresolved                    bool
 	)
+	// Choose every field's value first: the national ID's choice reads
+	// the chosen date of birth and gender.
+	from, support := g.from[:0], g.support[:0]
+	if len(g.over) != len(v.Fields) {
+		g.over = make([][]byte, len(v.Fields))
+	}
+	clear(g.over)
+	for i := range v.Fields {
+		f, n := int32(-1), 0
+		if v.Fields[i].Kind != config.KindNationalID {
+			f, n = g.choose(i, members)
+		}
+		from, support = append(from, f), append(support, n)
+		switch c := &v.Fields[i]; c.Kind {
+		case config.KindDate:
+			if f >= 0 && !hasDOB {
+				dob, hasDOB = normalize.DateFromPacked(c.Ints[f]), true
+			}
+		case config.KindGender:
+			if f >= 0 && !hasGender {
+				gender, hasGender = normalize.Gender(c.Ints[f]), true
+			}
+		}
+	}
+	for i := range v.Fields {
+		if v.Fields[i].Kind == config.KindNationalID {
+			if len(members) > 1 && g.rules[i] == config.SurviveValidFirst {
+				from[i], support[i] = g.chooseID(i, members, dob, gender)
+			} else {
+				from[i], support[i] = g.choose(i, members)
+			}
+		}
+	}
+	g.from, g.support = from, support
 	for i := range v.Fields {
 		c := &v.Fields[i]
-		from := g.choose(i, members)
+		from := from[i]
 		g.val = g.val[:0]
-		if from >= 0 {
+		if g.over[i] != nil {
+			g.val = append(g.val, g.over[i]...)
+			flags |= normalize.Flags(v.Flags[from]) & kindFlags[c.Kind] &^ normalize.FlagNameNoDiacritics
+		} else if from >= 0 {
 			g.val = g.appendValue(g.val, i, from)
-			flags |= normalize.Flags(v.Flags[from])
-		}
-		put(g.val)
-		if from >= 0 {
-			put(v.RecordID.Get(from))
+			flags |= normalize.Flags(v.Flags[from]) & kindFlags[c.Kind]
 		} else {
-			put(nil)
+			// No member has a value: the members' reasons for it (an
+			// impossible date, an invalid phone) are the golden record's.
+			for _, m := range members {
+				flags |= normalize.Flags(v.Flags[m]) & kindFlags[c.Kind]
+			}
+		}
+		if from < 0 && c.Kind == config.KindVNAddress {
+			// An address no member resolved is kept as the best member
+			// wrote its house and street, and flagged.
+			for _, m := range members {
+				if s := c.Street.Get(m); len(s) > 0 {
+					g.val = appendProper(g.val, s)
+					from = m
+					break
+				}
+			}
+		}
+		if c.Kind == config.KindDate {
+			// A date is typed: the first day of what is known, and its
+			// precision beside it.
+			if from >= 0 {
+				d := normalize.DateFromPacked(c.Ints[from])
+				b.date(d)
+				b.str(append(g.val[:0], d.Precision.String()...))
+			} else {
+				b.null()
+				b.str(nil)
+			}
+		} else {
+			b.str(g.val)
+		}
+		if from >= 0 {
+			b.str(v.RecordID.Get(from))
+		} else {
+			b.str(nil)
 		}
 		switch c.Kind {
 		case config.KindPersonName:
 			hasName = hasName || from >= 0
-		case config.KindDate:
-			if from >= 0 {
-				dob, hasDOB = normalize.DateFromPacked(c.Ints[from]), true
-			}
-		case config.KindGender:
-			if from >= 0 {
-				gender, hasGender = normalize.Gender(c.Ints[from]), true
-			}
 		case config.KindNationalID:
 			if from >= 0 {
 				id, hasID = normalize.ParseID(c.Text.Get(from)), true
 			}
 		case config.KindVNAddress:
-			if from >= 0 {
-				put(normalize.AppendCode(g.tmp[:0], uint32(c.Ward[from]), 5))
-				put(normalize.AppendCode(g.tmp[:0], uint32(c.Province[from]), 2))
+			if from >= 0 && c.Ward[from] != 0 {
+				b.str(normalize.AppendCode(g.tmp[:0], uint32(c.Ward[from]), 5))
+				b.str(normalize.AppendCode(g.tmp[:0], uint32(c.Province[from]), 2))
 				hasAddr = true
 			} else {
-				put(nil)
-				put(nil)
+				b.str(nil)
+				b.str(nil)
+				addrUnresolved = true
 			}
 		case config.KindTimestamp:
 			hasTimestamp = hasTimestamp || from >= 0
+		}
+		if c.Kind != config.KindTimestamp {
+			// The share of the members holding the chosen value.
+			if from >= 0 && support[i] > 0 {
+				b.share(float32(support[i]) / float32(len(members)))
+			} else {
+				b.null()
+			}
 		}
 	}
 	// correct: the chosen values are valid and consistent with each other.
@@ -243,7 +323,7 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 	// live: an address resolved in the 2025 units and a known update time.
 	live := hasAddr && (hasTimestamp || g.updated < 0)
 	for _, x := range []bool{correct, complete, clean, live} {
-		put(strconv.AppendBool(g.val[:0], x))
+		b.bool(x)
 	}
 	// Every false criterion names its reasons: what the chosen records
 	// carry, and what the criterion found on the chosen values or the
@@ -263,6 +343,9 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 	if !clean {
 		golden |= reasonIDConflict
 	}
+	if addrUnresolved {
+		golden |= reasonAddrUnresolved
+	}
 	if !live {
 		if !hasAddr {
 			golden |= reasonAddrUnresolved
@@ -271,17 +354,39 @@ func (g *Builder) appendRow(b *dataio.StringBatchBuilder, key uint64, members []
 			golden |= reasonTimestampMissing
 		}
 	}
-	g.val = reasons.AppendNames(g.val[:0], ';')
+	lb, vb = b.list()
+	lb.Append(true)
+	for r := uint64(reasons); r != 0; r &= r - 1 {
+		vb.Append(flagNames[bits.TrailingZeros64(r)])
+	}
 	for i, name := range goldenReasonNames {
 		if golden&(1<<i) != 0 {
-			if len(g.val) > 0 {
-				g.val = append(g.val, ';')
-			}
-			g.val = append(g.val, name...)
+			vb.Append(name)
 		}
 	}
-	put(g.val)
 }
+
+// flagNames are normalize's flag names by bit.
+var flagNames = normalize.FlagNames()
+
+// kindFlags are the record flags that speak of a field of each kind (by
+// their names' prefix): a golden record carries those of the member each
+// value came from, not what that member's other fields had.
+var kindFlags = func() map[normalize.Kind]normalize.Flags {
+	prefix := map[normalize.Kind]string{
+		config.KindPersonName: "name_", config.KindDate: "dob_", config.KindGender: "gender_",
+		config.KindNationalID: "id_", config.KindPhone: "phone_", config.KindText: "text_",
+	}
+	m := map[normalize.Kind]normalize.Flags{}
+	for b, name := range normalize.FlagNames() {
+		for k, p := range prefix {
+			if strings.HasPrefix(name, p) {
+				m[k] |= 1 << b
+			}
+		}
+	}
+	return m
+}()
 
 // goldenReasons are the reasons of a false criterion that belong to a
 // golden record rather than to a record (normalize.Flags name those).
@@ -328,4 +433,26 @@ func (g *Builder) missing(k normalize.Kind, has bool, members []int32) normalize
 		f = m[0]
 	}
 	return f
+}
+
+// appendProper appends a house number and street as a registrar writes
+// them: each word's first letter upper case ("163 Đường Nguyễn Văn Cừ",
+// "Thôn 1"). The store keeps them lower-cased (normalize folds case to
+// match), so the case a member wrote is not known; proper case is.
+func appendProper(dst, s []byte) []byte {
+	start := true
+	for len(s) > 0 {
+		r, n := utf8.DecodeRune(s)
+		if r == ' ' || r == '-' || r == '/' || r == ',' {
+			start = true
+			dst = append(dst, s[:n]...)
+		} else if start {
+			dst = utf8.AppendRune(dst, unicode.ToUpper(r))
+			start = false
+		} else {
+			dst = append(dst, s[:n]...)
+		}
+		s = s[n:]
+	}
+	return dst
 }

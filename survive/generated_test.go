@@ -35,7 +35,8 @@ func TestGeneratedGoldenReasons(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err := dataio.Open(filepath.Join(out, runfolder.FileGolden), dataio.ReadOptions{
-		Columns: []string{runfolder.ColCorrect, runfolder.ColComplete, runfolder.ColClean, runfolder.ColLive, runfolder.ColQualityFlags}})
+		Columns:   []string{runfolder.ColCorrect, runfolder.ColComplete, runfolder.ColClean, runfolder.ColLive, runfolder.ColQualityFlags},
+		AsStrings: true, Lists: true})
 	if err != nil {
 		t.Fatal(err)
 	}

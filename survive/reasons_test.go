@@ -4,8 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/dedup-vn/dedup/config"
-	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
 )
 
@@ -125,9 +127,9 @@ func TestFalseCriterionNamesReason(t *testing.T) {
 			members = append(members, int32(i))
 		}
 		g := New(cfg)
-		b := dataio.NewStringBatchBuilder(g.Schema())
+		b := array.NewRecordBuilder(memory.DefaultAllocator, g.Schema())
 		g.Append(b, 1, m, members)
-		rec := b.NewBatch()
+		rec := b.NewRecordBatch()
 		row := rowsOf(rec)[0]
 		rec.Release()
 		b.Release()

@@ -12,11 +12,13 @@ package survive
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dedup-vn/dedup/config"
-	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/runfolder"
 )
@@ -86,32 +88,112 @@ type Builder struct {
 	bounds []int32  // cluster c of the batch holds sel[bounds[c]:bounds[c+1]]
 	keys   []uint64 // cluster key by cluster of the batch
 	iota   []int32  // 0, 1, 2, ...: local member indices
+	// appendRow's scratch.
+	idField int        // the first national ID field, or -1
+	from    []int32    // the chosen member by field
+	support []int      // members holding the chosen value, by field
+	names   []nameInfo // chooseName's
+	foldBuf []byte
+	// over is a field's golden text when it is no member's value as it
+	// is (a name given the diacritics other members wrote); nil: none.
+	over      [][]byte
+	accentBuf []byte
 }
 
 // New returns a Builder for cfg's fields and survivorship settings. The
 // Members it reads must list cfg.Fields in order.
 func New(cfg *config.Config) *Builder {
-	g := &Builder{hasKinds: map[normalize.Kind]bool{}, updated: -1}
-	names := []string{runfolder.ColClusterID, runfolder.ColSize, runfolder.ColMemberIDs}
+	g := &Builder{hasKinds: map[normalize.Kind]bool{}, updated: -1, idField: -1}
+	str := func(name string) arrow.Field { return arrow.Field{Name: name, Type: arrow.BinaryTypes.String} }
+	fields := []arrow.Field{str(runfolder.ColClusterID),
+		{Name: runfolder.ColSize, Type: arrow.PrimitiveTypes.Int32},
+		{Name: runfolder.ColMemberIDs, Type: arrow.ListOf(arrow.BinaryTypes.String)}}
 	for i, f := range cfg.Fields {
 		if f.Kind == config.KindTimestamp && g.updated < 0 {
 			g.updated = i
 		}
+		if f.Kind == config.KindNationalID && g.idField < 0 {
+			g.idField = i
+		}
 		g.rules = append(g.rules, cfg.SurvivorshipFor(f.Name))
 		g.hasKinds[f.Kind] = true
-		names = append(names, f.Name, f.Name+runfolder.FromSuffix)
+		if f.Kind == config.KindDate {
+			fields = append(fields, arrow.Field{Name: f.Name, Type: arrow.FixedWidthTypes.Date32, Nullable: true},
+				str(f.Name+runfolder.PrecisionSuffix))
+		} else {
+			fields = append(fields, str(f.Name))
+		}
+		fields = append(fields, str(f.Name+runfolder.FromSuffix))
 		if f.Kind == config.KindVNAddress {
-			names = append(names, f.Name+runfolder.Ward2025Suffix, f.Name+runfolder.Province2025Suffix)
+			fields = append(fields, str(f.Name+runfolder.Ward2025Suffix), str(f.Name+runfolder.Province2025Suffix))
+		}
+		if f.Kind != config.KindTimestamp {
+			fields = append(fields, arrow.Field{Name: f.Name + runfolder.SupportSuffix, Type: arrow.PrimitiveTypes.Float32, Nullable: true})
 		}
 	}
-	names = append(names, runfolder.ColCorrect, runfolder.ColComplete, runfolder.ColClean, runfolder.ColLive, runfolder.ColQualityFlags)
-	g.schema = dataio.StringSchema(names...)
+	for _, c := range []string{runfolder.ColCorrect, runfolder.ColComplete, runfolder.ColClean, runfolder.ColLive} {
+		fields = append(fields, arrow.Field{Name: c, Type: arrow.FixedWidthTypes.Boolean})
+	}
+	fields = append(fields, arrow.Field{Name: runfolder.ColQualityFlags, Type: arrow.ListOf(arrow.BinaryTypes.String)})
+	g.schema = arrow.NewSchema(fields, nil)
 	return g
 }
 
-// Schema is the schema of golden.parquet: every column a string, named
-// as runfolder lists them.
+// Schema is the schema of golden.parquet (runfolder names the columns):
+// size int32, member_ids and quality_flags lists of strings, a date
+// field's value a date32 with its precision beside it, `<field>_support`
+// float32, the criteria booleans, every other column a string.
 func (g *Builder) Schema() *arrow.Schema { return g.schema }
+
+// rowBuilder appends golden rows column by column: each call fills the
+// next column.
+type rowBuilder struct {
+	*array.RecordBuilder
+	col int
+}
+
+func newRowBuilder(schema *arrow.Schema) *rowBuilder {
+	return &rowBuilder{RecordBuilder: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
+}
+
+func (b *rowBuilder) next() array.Builder {
+	f := b.Field(b.col)
+	b.col++
+	if b.col == len(b.Fields()) {
+		b.col = 0
+	}
+	return f
+}
+
+func (b *rowBuilder) str(v []byte) { b.next().(*array.StringBuilder).BinaryBuilder.Append(v) }
+func (b *rowBuilder) size(n int)   { b.next().(*array.Int32Builder).Append(int32(n)) }
+func (b *rowBuilder) bool(v bool)  { b.next().(*array.BooleanBuilder).Append(v) }
+func (b *rowBuilder) share(v float32) {
+	b.next().(*array.Float32Builder).Append(v)
+}
+func (b *rowBuilder) null() { b.next().AppendNull() }
+
+// date appends the first day of what d knows (1990-05 is 1990-05-01).
+func (b *rowBuilder) date(d normalize.Date) {
+	m, day := max(int(d.Month), 1), max(int(d.Day), 1)
+	if d.Precision < normalize.PrecisionMonth {
+		m = 1
+	}
+	if d.Precision < normalize.PrecisionDay {
+		day = 1
+	}
+	t := time.Date(int(d.Year), time.Month(m), day, 0, 0, 0, 0, time.UTC)
+	b.next().(*array.Date32Builder).Append(arrow.Date32FromTime(t))
+}
+
+// list returns the next column's list builder and its string values.
+func (b *rowBuilder) list() (*array.ListBuilder, *array.StringBuilder) {
+	l := b.next().(*array.ListBuilder)
+	return l, l.ValueBuilder().(*array.StringBuilder)
+}
+
+// Len is the number of rows appended since the last batch.
+func (b *rowBuilder) Len() int { return b.Field(0).Len() }
 
 // Build makes the golden records of cl in order, reading the members from
 // src, and hands them to emit a batch at a time; it stops early when emit
@@ -119,7 +201,7 @@ func (g *Builder) Schema() *arrow.Schema { return g.schema }
 // with a member not dropped.
 func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bool) (int64, error) {
 	var golden int64
-	b := dataio.NewStringBatchBuilder(g.schema)
+	b := newRowBuilder(g.schema)
 	defer b.Release()
 	starts, rows := cl.Starts, cl.Rows
 	// The batch's scratch lives in locals (kept in registers in the loops)
@@ -162,7 +244,7 @@ func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bo
 				}
 				g.appendRow(b, keys[c], members)
 				golden++
-				if b.Len() >= batchRows && !emit(b.NewBatch()) {
+				if b.Len() >= batchRows && !emit(b.NewRecordBatch()) {
 					return golden, nil
 				}
 			}
@@ -174,17 +256,18 @@ func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bo
 		return golden, fmt.Errorf("survive: BUG: the source's ranges end at cluster %d of %d", rangeStart, len(starts)-1)
 	}
 	if b.Len() > 0 {
-		emit(b.NewBatch())
+		emit(b.NewRecordBatch())
 	}
 	return golden, nil
 }
 
-// Append appends to b the golden record of one cluster whose members are
-// rows of m (in ascending stable key) and whose key is key.
-func (g *Builder) Append(b *dataio.StringBatchBuilder, key uint64, m *Members, members []int32) {
+// Append appends to rb (built on Schema) the golden record of one cluster
+// whose members are rows of m (in ascending stable key) and whose key is
+// key.
+func (g *Builder) Append(rb *array.RecordBuilder, key uint64, m *Members, members []int32) {
 	g.local.Gather(m, members)
 	for len(g.iota) < len(members) {
 		g.iota = append(g.iota, int32(len(g.iota)))
 	}
-	g.appendRow(b, key, g.iota[:len(members)])
+	g.appendRow(&rowBuilder{RecordBuilder: rb}, key, g.iota[:len(members)])
 }

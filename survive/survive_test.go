@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
@@ -68,7 +69,7 @@ func rowsOf(rec arrow.RecordBatch) []map[string]string {
 	for i := range out {
 		out[i] = map[string]string{}
 		for c, f := range rec.Schema().Fields() {
-			out[i][f.Name] = rec.Column(c).(*array.String).Value(i)
+			out[i][f.Name] = dataio.FormatValue(rec.Column(c), i)
 		}
 	}
 	return out
@@ -77,14 +78,14 @@ func rowsOf(rec arrow.RecordBatch) []map[string]string {
 // golden builds the golden row of one cluster of recs (all of them).
 func golden(cfg *config.Config, recs []rec) map[string]string {
 	g := New(cfg)
-	b := dataio.NewStringBatchBuilder(g.Schema())
+	b := array.NewRecordBuilder(memory.DefaultAllocator, g.Schema())
 	defer b.Release()
 	members := make([]int32, len(recs))
 	for i := range members {
 		members[i] = int32(i)
 	}
 	g.Append(b, 0xabc, membersOf(recs), members)
-	rec := b.NewBatch()
+	rec := b.NewRecordBatch()
 	defer rec.Release()
 	return rowsOf(rec)[0]
 }

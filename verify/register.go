@@ -283,6 +283,9 @@ type registerColumns struct {
 	kind                      string
 	id, name, dob, nid, phone string
 	gender, prov, prov25      string // optional: "" when absent
+	// dobPrec is a golden register's `<dob>_precision` column: its date
+	// of birth is a date32, the first day of what is known; "" for none.
+	dobPrec string
 }
 
 // detectRegister tells a raw extract from a golden output by its columns:
@@ -353,5 +356,20 @@ func detectRegister(path string, cols ColumnNames, fields []config.Field) (regis
 	if !slices.Contains(names, rc.prov) {
 		rc.prov = ""
 	}
+	if c := rc.dob + runfolder.PrecisionSuffix; rc.kind == RegisterGolden && slices.Contains(names, c) {
+		rc.dobPrec = c
+	}
 	return rc, nil
+}
+
+// trimToPrecision cuts an ISO date to what its precision says is known:
+// a golden date of birth known to the year reads 1990, not 1990-01-01.
+func trimToPrecision(iso, precision []byte) []byte {
+	switch string(precision) {
+	case "year":
+		return iso[:min(len(iso), 4)]
+	case "month":
+		return iso[:min(len(iso), 7)]
+	}
+	return iso
 }

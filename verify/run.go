@@ -132,8 +132,8 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 	// item is a batch with the positions of its optional columns (-1 =
 	// absent).
 	type item struct {
-		rec                     arrow.RecordBatch
-		phone, gender, pv, pv25 int
+		rec                           arrow.RecordBatch
+		phone, gender, pv, pv25, prec int
 	}
 	norms := make([]*normalize.Normalizer, opts.Workers)
 	for i := range norms {
@@ -150,8 +150,8 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 		for fi, f := range files {
 			rc := cols[fi]
 			names := []string{rc.id, rc.name, rc.dob, rc.nid}
-			opt := [4]int{-1, -1, -1, -1}
-			for k, c := range [4]string{rc.phone, rc.gender, rc.prov, rc.prov25} {
+			opt := [5]int{-1, -1, -1, -1, -1}
+			for k, c := range [5]string{rc.phone, rc.gender, rc.prov, rc.prov25, rc.dobPrec} {
 				if c != "" {
 					opt[k] = len(names)
 					names = append(names, c)
@@ -173,7 +173,7 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 				}
 				rec := r.Batch()
 				rec.Retain()
-				if !emit(item{rec, opt[0], opt[1], opt[2], opt[3]}) {
+				if !emit(item{rec, opt[0], opt[1], opt[2], opt[3], opt[4]}) {
 					rec.Release()
 					break
 				}
@@ -196,9 +196,9 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 			}
 			return strCol(it.rec, k)
 		}
-		ph, gd, pv, pv25 := optCol(it.phone), optCol(it.gender), optCol(it.pv), optCol(it.pv25)
+		ph, gd, pv, pv25, prec := optCol(it.phone), optCol(it.gender), optCol(it.pv), optCol(it.pv25), optCol(it.prec)
 		for i := 0; i < int(it.rec.NumRows()); i++ {
-			if err := ch.add(norms[w], cfg.ReferenceYear, regRow{id: cell(ids, i), name: cell(nm, i), dob: cell(dob, i), nid: cell(nid, i), phone: cellOf(ph, i),
+			if err := ch.add(norms[w], cfg.ReferenceYear, regRow{id: cell(ids, i), name: cell(nm, i), dob: trimToPrecision(cell(dob, i), cellOf(prec, i)), nid: cell(nid, i), phone: cellOf(ph, i),
 				gender: cellOf(gd, i), prov: cellOf(pv, i), prov25: cellOf(pv25, i)}); err != nil {
 				werr = err
 				break

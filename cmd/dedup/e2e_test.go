@@ -138,7 +138,7 @@ func readManifest(t *testing.T, dir string) *runfolder.Manifest {
 // readTable reads every row of a table file as strings, keyed by column.
 func readTable(t *testing.T, path string) []map[string]string {
 	t.Helper()
-	r, err := dataio.Open(path, dataio.ReadOptions{AsStrings: true, MaxCellBytes: -1})
+	r, err := dataio.Open(path, dataio.ReadOptions{AsStrings: true, Lists: true, MaxCellBytes: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	spill := fs.String("spill", "auto", "keep the records on disk: auto (when they pass 60% of --memory), always or never")
 	delimiter := fs.String("delimiter", "", "CSV field separator of every source (one character or \"tab\"; default: ',' or, from the header line, ';', tab or '|')")
+	format := fs.String("format", "parquet", "format of the table outputs: parquet, or csv for people without Parquet tools (eval, report and explain read Parquet)")
 	spillDir := fs.String("spill-dir", "", "folder for the spill files (default: a hidden folder in --out); removed when the run ends")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -56,6 +57,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	// The garbage collector keeps the process under the budget: the
 	// process's decision, so it is made here and not inside the library.
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(sysmem.HeapLimit(memLimit)))
+	if *format != "parquet" && *format != "csv" {
+		return usagef("--format %q: want parquet or csv", *format)
+	}
 	spillMode, err := pipeline.ParseSpillMode(*spill)
 	if err != nil {
 		return usagef("--spill: %v", err)
@@ -83,7 +87,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	opt := pipeline.Options{
 		OutDir: *out, Inputs: fs.Args(), Workers: *workers, BatchSize: *batch,
 		ModelPath: *model, Plan: *plan, MemoryLimit: memLimit, Progress: progress.Options{Out: stderr, Quiet: *quiet},
-		Warn: stderr, Spill: spillMode, SpillDir: *spillDir,
+		Warn: stderr, Spill: spillMode, SpillDir: *spillDir, CSV: *format == "csv",
 	}
 	if *verbose || *plan {
 		opt.Log = stderr
