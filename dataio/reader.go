@@ -44,6 +44,11 @@ type ReadOptions struct {
 	// header line is a single column under ',' and splits into several
 	// under ';', tab or '|': then that one.
 	Delimiter rune
+	// Encoding is the character encoding of a CSV file, decoded to UTF-8
+	// as it is read: "utf-8", "utf-16le", "utf-16be", "windows-1258" or
+	// "windows-1252" (any case). Empty: UTF-8, or UTF-16 when the file
+	// starts with its byte-order mark. Parquet and Arrow text is UTF-8.
+	Encoding string
 	// LazyQuotes lets a CSV quote appear in an unquoted field (as
 	// encoding/csv's LazyQuotes). Off, such a row is rejected as csv_syntax.
 	LazyQuotes bool

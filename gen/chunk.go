@@ -48,6 +48,8 @@ type chunkOut struct {
 	hn       map[string]int64 // hard-negative labels (persons)
 	persons  int64
 	err      error // the chunk could not be made (number space exhausted)
+	// sectors and sectorTruth are the rows of each sector table written.
+	sectors, sectorTruth []*batch
 }
 
 // worker holds the scratch state of one generating goroutine.
@@ -79,6 +81,8 @@ type worker struct {
 	err    error
 	// subMode routes labels to the subscriber counts.
 	subMode bool
+	// sec is the sector tables' state; nil when none is written.
+	sec *sectorWork
 }
 
 func newWorker(t *tables, p Profile, seed uint64) *worker {
@@ -370,6 +374,10 @@ func (w *worker) generate(ci int64, first int64, cores []core) *chunkOut {
 	w.phoneK = append(w.phoneK[:0], make([]uint64, len(w.t.carriers))...)
 	w.phoneBlocks()
 	w.err = nil
+	if w.sec != nil {
+		w.sec.startChunk()
+		w.out.sectors, w.out.sectorTruth = w.sec.out, w.sec.truth
+	}
 	if cap(w.ppl) < len(cores) {
 		w.ppl = make([]person, len(cores))
 	}
@@ -417,6 +425,9 @@ func (w *worker) emitPerson(j int) {
 	w.subMode = true
 	w.emitSubs(j)
 	w.subMode = false
+	if w.sec != nil {
+		w.emitSectors(p)
+	}
 }
 
 func (w *worker) popBatch(prov int) *batch {

@@ -24,6 +24,9 @@ type Options struct {
 	Format  string // parquet (default) or csv
 	OutDir  string // created if missing
 	Quiet   bool   // no progress on stderr
+	// Sectors are the sector tables to write besides the register
+	// (SectorNames; see sectors.go), each with its truth.
+	Sectors []string
 }
 
 // Rate names, in the order of the README table. Each is a probability per

@@ -12,7 +12,7 @@ import (
 func init() {
 	commands["gen"] = command{
 		summary:  "synthetic Vietnamese registers with ground truth",
-		synopsis: "dedup gen --out DIR [--people N] [--seed S] [--profile clean|default|dirty] [--format parquet|csv]",
+		synopsis: "dedup gen --out DIR [--people N] [--seed S] [--profile clean|default|dirty] [--format parquet|csv] [--sectors bhxh,vehicles,passports]",
 		run:      runGen,
 	}
 }
@@ -27,6 +27,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Workers, "workers", 2, "generating goroutines (does not change the output)")
 	fs.StringVar(&o.Format, "format", "parquet", "file format: parquet or csv")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress on stderr")
+	sectors := fs.String("sectors", "", "also write these sector `tables` (bhxh, vehicles, passports or all) with their truth")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -41,6 +42,10 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 		return usagef("--workers %d: want 1 or more", o.Workers)
 	case o.Format != "parquet" && o.Format != "csv":
 		return usagef("--format %q: want parquet or csv", o.Format)
+	}
+	var err error
+	if o.Sectors, err = gen.ParseSectors(*sectors); err != nil {
+		return usagef("--sectors: %v", err)
 	}
 	if _, err := gen.GetProfile(o.Profile); err != nil {
 		return usagef("--profile: %v", err)
