@@ -30,6 +30,43 @@ var defaultYAML []byte
 //go:embed febrl.yaml
 var febrlYAML []byte
 
+// sectorYAML are the embedded configs that link a sector table to the
+// register, by name (`dedup config bhxh`).
+var sectorYAML = map[string][]byte{"bhxh": bhxhYAML, "vehicles": vehiclesYAML, "passports": passportsYAML}
+
+var (
+	//go:embed bhxh.yaml
+	bhxhYAML []byte
+	//go:embed vehicles.yaml
+	vehiclesYAML []byte
+	//go:embed passports.yaml
+	passportsYAML []byte
+)
+
+// SectorNames lists the embedded sector configs.
+func SectorNames() []string { return sortedKeys(sectorYAML) }
+
+// SectorYAML is the text of the named embedded sector config, or nil.
+func SectorYAML(name string) []byte {
+	if b, ok := sectorYAML[name]; ok {
+		return slices.Clone(b)
+	}
+	return nil
+}
+
+// Sector returns the named embedded sector config, or nil.
+func Sector(name string) *Config {
+	b, ok := sectorYAML[name]
+	if !ok {
+		return nil
+	}
+	c, err := Parse(b, name+".yaml")
+	if err != nil {
+		panic("BUG: embedded " + name + " config: " + err.Error())
+	}
+	return c
+}
+
 // Modes of a run.
 const (
 	ModeDedupe        = "dedupe"

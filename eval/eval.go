@@ -42,6 +42,13 @@ type Options struct {
 	// Expected maps subscriber cases to accepted verdicts; nil means
 	// DefaultExpectedVerdicts.
 	Expected map[string][]string
+	// Links is a links file (runfolder.FileLinks); with it, Truth is a
+	// sector truth (record_id, person_id; empty for a person not on the
+	// register), scored by ScoreLinks.
+	Links string
+	// PersonMap, with Links, is a table (person_id, truth_person_id) that
+	// translates the links' person ids into the truth's.
+	PersonMap string
 }
 
 // Run evaluates a run against a truth. It streams the run's files; memory
@@ -54,14 +61,17 @@ func Run(opts Options) (*Report, error) {
 	if opts.Verdicts != "" {
 		return runVerdicts(opts)
 	}
-	if opts.RunDir == "" {
-		return nil, errors.New("no run folder")
-	}
 	if opts.TruthID == "" {
 		opts.TruthID = "record_id"
 	}
 	if opts.TruthEntity == "" {
 		opts.TruthEntity = "person_id"
+	}
+	if opts.Links != "" {
+		return runLinks(opts)
+	}
+	if opts.RunDir == "" {
+		return nil, errors.New("no run folder")
 	}
 	if opts.SweepStep <= 0 || math.IsNaN(opts.SweepStep) || math.IsInf(opts.SweepStep, 0) {
 		opts.SweepStep = 1
