@@ -63,7 +63,6 @@ func TestScoreLinks(t *testing.T) {
 	}
 }
 
-
 func TestScoreLinksBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		name  string

@@ -76,7 +76,7 @@ var sectorSpecs = []sectorSpec{
 	{name: SectorPassports, columns: []string{"so_ho_chieu", "ho_ten", "ngay_sinh", "gioi_tinh", "noi_sinh", "so_cccd"},
 		target: 0.015, chunkBits: 9, idSpace: 100_000_000, notOnReg: 0.01,
 		upperASCII: 1, nameTypo: 0.003,
-		dobDigit: 0.002,
+		dobDigit:  0.002,
 		idMissing: 0.03, idDigit: 0.003},
 }
 
