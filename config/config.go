@@ -174,13 +174,17 @@ type ColumnList []string
 
 // UnmarshalYAML accepts a scalar as a list of one.
 func (l *ColumnList) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		*l = ColumnList{} // "phone:" as "phone: []": the source has none
+		return nil
+	case n.Kind == yaml.ScalarNode:
 		*l = ColumnList{n.Value}
 		return nil
 	}
 	var s []string
-	if err := n.Decode(&s); err != nil {
-		return err
+	if n.Kind != yaml.SequenceNode || n.Decode(&s) != nil {
+		return fmt.Errorf("line %d: want a column or a list of columns", n.Line)
 	}
 	*l = s
 	return nil
