@@ -182,10 +182,12 @@ func (s *sectorWork) startChunk() {
 	}
 }
 
-// seedSector seeds the worker's stream for person idx's sector rows: a
-// stream no other part of the generator draws from.
-func (w *worker) seedSector(idx int64) {
-	a := splitmix(w.seed ^ 0x5345435452 ^ splitmix(uint64(idx)^0xa0761d6478bd642f))
+// seedSector seeds the worker's stream for person idx's rows of sector
+// table k (its index in sectorSpecs): a stream no other part of the
+// generator, and no other sector, draws from, so a table is the same
+// whichever others are written.
+func (w *worker) seedSector(idx int64, k int) {
+	a := splitmix(w.seed ^ 0x5345435452 ^ uint64(k)*0x9e3779b97f4a7c15 ^ splitmix(uint64(idx)^0xa0761d6478bd642f))
 	w.pcg.Seed(a, splitmix(a^0x632be59bd9b4e019))
 }
 
@@ -193,14 +195,12 @@ func (w *worker) seedSector(idx int64) {
 // the register that come with them.
 func (w *worker) emitSectors(p *person) {
 	s, r := w.sec, w.r
-	w.seedSector(p.idx)
 	age := ReferenceDate.Year() - int(p.c.y)
 	s.pid = appendPad(append(s.pid[:0], 'H'), uint64(p.idx), 10)
 	for i, sp := range s.specs {
+		w.seedSector(p.idx, sectorIndex(sp.name))
 		in := age >= sp.minAge && (sp.maxAge == 0 || age <= sp.maxAge)
-		// Always draw, so that one table's choice never shifts another's.
-		u := r.Float64()
-		if !in || u >= s.p[i] {
+		if !in || r.Float64() >= s.p[i] {
 			continue
 		}
 		w.sectorRow(i, p, s.pid)

@@ -40,6 +40,13 @@ func TestSectors(t *testing.T) {
 		same(a, b, filepath.Join("sectors", n+".parquet"))
 		same(a, b, filepath.Join("truth", "sectors", n+".parquet"))
 	}
+	// One table alone is the same bytes as when written with the others.
+	one := t.TempDir()
+	if _, err := Generate(context.Background(), Options{People: people, Seed: 5, Workers: 2, OutDir: one, Quiet: true, Sectors: []string{SectorVehicles}}); err != nil {
+		t.Fatal(err)
+	}
+	same(a, one, filepath.Join("sectors", "vehicles.parquet"))
+	same(a, one, filepath.Join("truth", "sectors", "vehicles.parquet"))
 	for _, rel := range []string{"truth/population.parquet", "truth/subscribers.parquet", "population/01.parquet", "subscribers/viettel.parquet"} {
 		same(a, plain, rel)
 	}
