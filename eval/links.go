@@ -162,35 +162,13 @@ func readLinks(path string) ([][3]string, error) {
 	return out, tr.err
 }
 
-// readSectorTruth reads a sector truth's record_id and person_id; unlike
-// readKeyValues it keeps an empty person (not on the register).
-func readSectorTruth(path, idCol, entCol string) ([]KeyValue, error) {
-	tr, err := openTable(path, []string{idCol, entCol}, 2)
-	if err != nil {
-		return nil, err
-	}
-	defer tr.close()
-	var out []KeyValue
-	var k, v []byte
-	for tr.next() {
-		for i := 0; i < tr.n; i++ {
-			k = tr.cols[0].appendText(k[:0], i)
-			if len(k) == 0 {
-				return nil, fmt.Errorf("%s row %d column %s: empty id", path, tr.row+int64(i)+1, idCol)
-			}
-			v = tr.cols[1].appendText(v[:0], i)
-			out = append(out, KeyValue{string(k), string(v)})
-		}
-	}
-	return out, tr.err
-}
-
 func runLinks(opts Options) (*Report, error) {
 	links, err := readLinks(opts.Links)
 	if err != nil {
 		return nil, err
 	}
-	truth, err := readSectorTruth(opts.Truth, opts.TruthID, opts.TruthEntity)
+	// An empty person_id is kept: the row's person is not on the register.
+	truth, err := readKeyValues(opts.Truth, opts.TruthID, opts.TruthEntity)
 	if err != nil {
 		return nil, err
 	}
