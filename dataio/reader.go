@@ -734,3 +734,25 @@ func filterColumns(cols []arrow.Array, keep []int) []arrow.Array {
 	}
 	return out
 }
+
+// EachRow reads the named columns of a table as text and calls fn with
+// each row's cells (null as ""), for tools and tests that read a small
+// table whole; the first faulty row stops it with an error.
+func EachRow(path string, cols []string, fn func(cells []string)) error {
+	r, err := Open(path, ReadOptions{Columns: cols, AsStrings: true})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	cells := make([]string, len(cols))
+	for r.Next() {
+		b := r.Batch()
+		for i := 0; i < int(b.NumRows()); i++ {
+			for c := range cols {
+				cells[c] = b.Column(c).(*array.String).Value(i)
+			}
+			fn(cells)
+		}
+	}
+	return r.Err()
+}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/gen"
@@ -20,22 +18,7 @@ import (
 // readStrings calls fn with the cells of each row of a table.
 func readStrings(t *testing.T, path string, cols []string, fn func([]string)) {
 	t.Helper()
-	r, err := dataio.Open(path, dataio.ReadOptions{Columns: cols, AsStrings: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cells := make([]string, len(cols))
-	for r.Next() {
-		b := r.Batch()
-		for i := 0; i < int(b.NumRows()); i++ {
-			for c := range cols {
-				cells[c] = b.Column(c).(*array.String).Value(i)
-			}
-			fn(cells)
-		}
-	}
-	if err := r.Err(); err != nil {
+	if err := dataio.EachRow(path, cols, fn); err != nil {
 		t.Fatal(err)
 	}
 }

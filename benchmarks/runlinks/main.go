@@ -17,8 +17,6 @@ import (
 	"os"
 	"slices"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/runfolder"
 )
@@ -39,35 +37,15 @@ func main() {
 	}
 }
 
-// readColumns calls fn with the string cells of each row of path.
-func readColumns(path string, cols []string, fn func(cells []string)) error {
-	r, err := dataio.Open(path, dataio.ReadOptions{Columns: cols, AsStrings: true})
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	cells := make([]string, len(cols))
-	for r.Next() {
-		b := r.Batch()
-		for i := 0; i < int(b.NumRows()); i++ {
-			for c := range cols {
-				cells[c] = b.Column(c).(*array.String).Value(i)
-			}
-			fn(cells)
-		}
-	}
-	return r.Err()
-}
-
 func convert(clusters, source, regTruth, out string) error {
 	person := map[string]string{}
-	if err := readColumns(regTruth, []string{"record_id", "person_id"}, func(c []string) { person[c[0]] = c[1] }); err != nil {
+	if err := dataio.EachRow(regTruth, []string{"record_id", "person_id"}, func(c []string) { person[c[0]] = c[1] }); err != nil {
 		return err
 	}
 	type row struct{ id, cluster string }
 	var sector []row
 	persons := map[string][]string{} // cluster -> register persons
-	err := readColumns(clusters, []string{runfolder.ColRecordID, runfolder.ColSource, runfolder.ColClusterID}, func(c []string) {
+	err := dataio.EachRow(clusters, []string{runfolder.ColRecordID, runfolder.ColSource, runfolder.ColClusterID}, func(c []string) {
 		if c[1] == source {
 			sector = append(sector, row{c[0], c[2]})
 			return
