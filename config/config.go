@@ -30,6 +30,43 @@ var defaultYAML []byte
 //go:embed febrl.yaml
 var febrlYAML []byte
 
+// sectorYAML are the embedded configs that link a sector table to the
+// register, by name (`dedup config bhxh`).
+var sectorYAML = map[string][]byte{"bhxh": bhxhYAML, "vehicles": vehiclesYAML, "passports": passportsYAML}
+
+var (
+	//go:embed bhxh.yaml
+	bhxhYAML []byte
+	//go:embed vehicles.yaml
+	vehiclesYAML []byte
+	//go:embed passports.yaml
+	passportsYAML []byte
+)
+
+// SectorNames lists the embedded sector configs.
+func SectorNames() []string { return sortedKeys(sectorYAML) }
+
+// SectorYAML is the text of the named embedded sector config, or nil.
+func SectorYAML(name string) []byte {
+	if b, ok := sectorYAML[name]; ok {
+		return slices.Clone(b)
+	}
+	return nil
+}
+
+// Sector returns the named embedded sector config, or nil.
+func Sector(name string) *Config {
+	b, ok := sectorYAML[name]
+	if !ok {
+		return nil
+	}
+	c, err := Parse(b, name+".yaml")
+	if err != nil {
+		panic("BUG: embedded " + name + " config: " + err.Error())
+	}
+	return c
+}
+
 // Modes of a run.
 const (
 	ModeDedupe        = "dedupe"
@@ -113,6 +150,80 @@ type Source struct {
 	// character, or "tab". Empty: ',' unless a file's header line shows
 	// ';', tab or '|' (what Excel writes where the decimal mark is a comma).
 	Delimiter string `yaml:"delimiter,omitempty"`
+	// Encoding is the character encoding of the source's CSV files (see
+	// Encodings). Empty: UTF-8, or UTF-16 when the file starts with its
+	// byte-order mark.
+	Encoding string `yaml:"encoding,omitempty"`
+	// RecordID is the source's own id column; empty: the config's
+	// record_id.
+	RecordID string `yaml:"record_id,omitempty"`
+	// Columns maps a config field to the source's own columns, so that
+	// one config links tables that name the same facts differently (a
+	// register's full_name, a social-insurance table's ho_ten). A field
+	// left out reads the field's columns; an empty list says the source
+	// has no such column, and the field is empty in its records.
+	Columns map[string]ColumnList `yaml:"columns,omitempty"`
+	// DateFormat is the order of day, month and year in the source's date
+	// fields (see DateOrders); empty: each field's date_format.
+	DateFormat string `yaml:"date_format,omitempty"`
+}
+
+// ColumnList is one or more input columns; YAML may give a single column
+// as a plain value (name: ho_ten) or a list (name: [ho, ten]).
+type ColumnList []string
+
+// UnmarshalYAML accepts a scalar as a list of one.
+func (l *ColumnList) UnmarshalYAML(n *yaml.Node) error {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		*l = ColumnList{} // "phone:" as "phone: []": the source has none
+		return nil
+	case n.Kind == yaml.ScalarNode:
+		*l = ColumnList{n.Value}
+		return nil
+	}
+	var s []string
+	if n.Kind != yaml.SequenceNode || n.Decode(&s) != nil {
+		return fmt.Errorf("line %d: want a column or a list of columns", n.Line)
+	}
+	*l = s
+	return nil
+}
+
+// Encodings are the accepted values of a source's encoding: the CSV bytes
+// are decoded to UTF-8 before anything else reads them. windows-1252 is
+// for text typed with the legacy TCVN3 (ABC) or VNI fonts, which the
+// normalizer then reads as Vietnamese.
+var Encodings = []string{"utf-8", "utf-16le", "utf-16be", "windows-1258", "windows-1252"}
+
+// SourceColumns is the input columns source src reads: its record id
+// column and, per config field, its columns (none when the source lacks
+// the field).
+func (c *Config) SourceColumns(src int) (recordID string, fields [][]string) {
+	s := &c.Sources[src]
+	recordID = c.RecordID
+	if s.RecordID != "" {
+		recordID = s.RecordID
+	}
+	fields = make([][]string, len(c.Fields))
+	for i := range c.Fields {
+		fields[i] = c.Fields[i].Columns
+		if cols, ok := s.Columns[c.Fields[i].Name]; ok {
+			fields[i] = cols
+		}
+	}
+	return recordID, fields
+}
+
+// SourceRowField is field i as the row normalizer reads it from source
+// src, its columns at the given indexes of a row's cells: the source's
+// date_format, when set, wins over the field's.
+func (c *Config) SourceRowField(src, i int, cells []int) normalize.Field {
+	f := c.Fields[i].RowField(cells)
+	if src < len(c.Sources) && c.Sources[src].DateFormat != "" && f.Kind == KindDate {
+		f.DateOrder = DateOrders[c.Sources[src].DateFormat]
+	}
+	return f
 }
 
 // ParseDelimiter reads a delimiter setting: "" is 0 (detect from the
@@ -391,6 +502,23 @@ func (c *Config) Validate() error {
 		if _, err := ParseDelimiter(s.Delimiter); err != nil {
 			bad(fmt.Sprintf("sources[%d].delimiter", i), "%v", err)
 		}
+		if s.Encoding != "" && !slices.Contains(Encodings, strings.ToLower(s.Encoding)) {
+			bad(fmt.Sprintf("sources[%d].encoding", i), "unknown encoding %q (want one of %s)", s.Encoding, strings.Join(Encodings, ", "))
+		}
+		if _, ok := DateOrders[s.DateFormat]; !ok {
+			bad(fmt.Sprintf("sources[%d].date_format", i), "unknown format %q (want one of %s)", s.DateFormat, strings.Join(sortedKeys(DateOrders)[1:], ", "))
+		}
+		for _, f := range sortedKeys(s.Columns) {
+			key := fmt.Sprintf("sources[%d].columns.%s", i, f)
+			if !slices.ContainsFunc(c.Fields, func(x Field) bool { return x.Name == f }) {
+				bad(key, "unknown field %q", f)
+			}
+			for _, col := range s.Columns[f] {
+				if strings.TrimSpace(col) == "" {
+					bad(key, "an empty column name")
+				}
+			}
+		}
 	}
 	fields := map[string]*Field{}
 	for i := range c.Fields {
@@ -614,7 +742,7 @@ func mapValues(m map[string]string) []string {
 var yamlTypeWords = map[string]string{
 	"int": "a whole number", "int64": "a whole number", "uint64": "a whole number", "int32": "a whole number",
 	"float64": "a number", "float32": "a number", "bool": "true or false", "string": "text",
-	"[]string": "a list of text", "config.Threshold": "a mapping (match_probability or match_weight)",
+	"[]string": "a list of text", "config.ColumnList": "a column or a list of columns", "config.Threshold": "a mapping (match_probability or match_weight)",
 }
 
 // yamlTypeNames are the config's Go types by the key that holds them.

@@ -48,6 +48,11 @@ type ReadOptions struct {
 	// header line is a single column under ',' and splits into several
 	// under ';', tab or '|': then that one.
 	Delimiter rune
+	// Encoding is the character encoding of a CSV file, decoded to UTF-8
+	// as it is read: "utf-8", "utf-16le", "utf-16be", "windows-1258" or
+	// "windows-1252" (any case). Empty: UTF-8, or UTF-16 when the file
+	// starts with its byte-order mark. Parquet and Arrow text is UTF-8.
+	Encoding string
 	// LazyQuotes lets a CSV quote appear in an unquoted field (as
 	// encoding/csv's LazyQuotes). Off, such a row is rejected as csv_syntax.
 	LazyQuotes bool
@@ -732,4 +737,26 @@ func filterColumns(cols []arrow.Array, keep []int) []arrow.Array {
 		out[j] = c
 	}
 	return out
+}
+
+// EachRow reads the named columns of a table as text and calls fn with
+// each row's cells (null as ""), for tools and tests that read a small
+// table whole; the first faulty row stops it with an error.
+func EachRow(path string, cols []string, fn func(cells []string)) error {
+	r, err := Open(path, ReadOptions{Columns: cols, AsStrings: true})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	cells := make([]string, len(cols))
+	for r.Next() {
+		b := r.Batch()
+		for i := 0; i < int(b.NumRows()); i++ {
+			for c := range cols {
+				cells[c] = b.Column(c).(*array.String).Value(i)
+			}
+			fn(cells)
+		}
+	}
+	return r.Err()
 }

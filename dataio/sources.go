@@ -19,6 +19,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
@@ -311,8 +313,15 @@ func openCSV(r *Reader) error {
 	src := &csvSource{r: r, f: f}
 	r.src = src
 	br := bufio.NewReaderSize(f, 1<<20)
+	dec, err := csvDecoder(r.opt.Encoding)
+	if err != nil {
+		return err
+	}
 	p, _ := br.Peek(3)
 	switch {
+	case dec != nil:
+		// The declared encoding (a UTF-16 one drops its byte-order mark).
+		br = bufio.NewReaderSize(transform.NewReader(br, dec), 1<<20)
 	case bytes.HasPrefix(p, utf8BOM):
 		br.Discard(3)
 	case bytes.HasPrefix(p, utf16LE), bytes.HasPrefix(p, utf16BE):
@@ -365,6 +374,24 @@ func openCSV(r *Reader) error {
 	}
 	src.b = NewStringBatchBuilder(r.schema)
 	return nil
+}
+
+// csvDecoder is the decoder of a CSV's declared encoding (nil: the bytes
+// are read as they are).
+func csvDecoder(enc string) (*encoding.Decoder, error) {
+	switch strings.ToLower(enc) {
+	case "", "utf-8", "utf8":
+		return nil, nil
+	case "utf-16le":
+		return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder(), nil
+	case "utf-16be":
+		return unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder(), nil
+	case "windows-1258", "cp1258":
+		return charmap.Windows1258.NewDecoder(), nil
+	case "windows-1252", "cp1252":
+		return charmap.Windows1252.NewDecoder(), nil
+	}
+	return nil, fmt.Errorf("unknown encoding %q (want utf-8, utf-16le, utf-16be, windows-1258 or windows-1252)", enc)
 }
 
 // sniffDelimiter picks the field separator of a CSV from its header line

@@ -47,6 +47,13 @@ type Options struct {
 	// their ID (IDStability). Events is that night's events file (gen's
 	// truth/events); "" looks for one beside Truth.
 	Previous, Events string
+	// Links is a links file (runfolder.FileLinks); with it, Truth is a
+	// sector truth (record_id, person_id; empty for a person not on the
+	// register), scored by ScoreLinks.
+	Links string
+	// PersonMap, with Links, is a table (person_id, truth_person_id) that
+	// translates the links' person ids into the truth's.
+	PersonMap string
 }
 
 // Run evaluates a run against a truth. It streams the run's files; memory
@@ -59,14 +66,17 @@ func Run(opts Options) (*Report, error) {
 	if opts.Verdicts != "" {
 		return runVerdicts(opts)
 	}
-	if opts.RunDir == "" {
-		return nil, errors.New("no run folder")
-	}
 	if opts.TruthID == "" {
 		opts.TruthID = "record_id"
 	}
 	if opts.TruthEntity == "" {
 		opts.TruthEntity = "person_id"
+	}
+	if opts.Links != "" {
+		return runLinks(opts)
+	}
+	if opts.RunDir == "" {
+		return nil, errors.New("no run folder")
 	}
 	if opts.SweepStep <= 0 || math.IsNaN(opts.SweepStep) || math.IsInf(opts.SweepStep, 0) {
 		opts.SweepStep = 1

@@ -36,6 +36,7 @@ type Report struct {
 	// Golden measures golden.parquet against the truth's true values,
 	// when both are there.
 	Golden *GoldenReport `json:"golden,omitempty"`
+	Links  *LinkReport   `json:"links,omitempty"`
 	// Warnings say what limits the figures, e.g. records of the truth
 	// missing from the run.
 	Warnings []string `json:"warnings,omitempty"`
@@ -268,6 +269,20 @@ func (r *Report) WriteTable(w io.Writer) error {
 				acc = pct(c.Accuracy)
 			}
 			line("  %s\t%d\t%s\t%s", c.Case, c.Total, acc, strings.Join(parts, " "))
+		}
+	}
+	if l := r.Links; l != nil {
+		line("")
+		line("LINKS	rows %d	on the register %d	not on it %d", l.Rows, l.OnRegister, l.NotOnRegister)
+		line("  linked precision	%s	(%d of %d)", pct(l.Precision), l.LinkedRight, l.Linked)
+		line("  recall	%s	(%d of %d on the register)", pct(l.Recall), l.LinkedRight, l.OnRegister)
+		line("  not_found accuracy	%s	(%d of %d not on the register)", pct(l.NotFoundAccuracy), l.NotFoundRight, l.NotOnRegister)
+		for _, c := range l.Classes {
+			var parts []string
+			for _, o := range c.Outcomes {
+				parts = append(parts, fmt.Sprintf("%s=%d", o.Verdict, o.Count))
+			}
+			line("  %s	%d	%s", c.Class, c.Rows, strings.Join(parts, " "))
 		}
 	}
 	return tw.Flush()

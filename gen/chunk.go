@@ -48,6 +48,8 @@ type chunkOut struct {
 	hn       map[string]int64 // hard-negative labels (persons)
 	persons  int64
 	err      error // the chunk could not be made (number space exhausted)
+	// sectors and sectorTruth are the rows of each sector table written.
+	sectors, sectorTruth []*batch
 }
 
 // worker holds the scratch state of one generating goroutine.
@@ -81,6 +83,8 @@ type worker struct {
 	subMode bool
 	// plans lists the records emitRecords wrote for the current person.
 	plans []recordPlan
+	// sec is the sector tables' state; nil when none is written.
+	sec *sectorWork
 }
 
 func newWorker(t *tables, p Profile, seed uint64) *worker {
@@ -384,6 +388,10 @@ func (w *worker) begin(ci int64, first int64, cores []core) bool {
 	w.phoneK = append(w.phoneK[:0], make([]uint64, len(w.t.carriers))...)
 	w.phoneBlocks()
 	w.err = nil
+	if w.sec != nil {
+		w.sec.startChunk()
+		w.out.sectors, w.out.sectorTruth = w.sec.out, w.sec.truth
+	}
 	if cap(w.ppl) < len(cores) {
 		w.ppl = make([]person, len(cores))
 	}
@@ -408,6 +416,9 @@ func (w *worker) emitPerson(j int) {
 	w.subMode = true
 	w.emitSubs(j)
 	w.subMode = false
+	if w.sec != nil {
+		w.emitSectors(&w.ppl[j])
+	}
 }
 
 // emitRecords writes the population records of p (w.plans lists them);

@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/internal/ordered"
@@ -64,10 +66,18 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 	if err := checkNights(o); err != nil {
 		return nil, err
 	}
+	for _, n := range o.Sectors {
+		if SectorColumns(n) == nil {
+			return nil, fmt.Errorf("unknown sector %q (want %v)", n, SectorNames())
+		}
+	}
 	if err := prepareOutDir(o.OutDir); err != nil {
 		return nil, err
 	}
 	for _, d := range outputFolders {
+		if strings.HasSuffix(d, "sectors") && len(o.Sectors) == 0 {
+			continue // made only for sector tables
+		}
 		if err := os.MkdirAll(filepath.Join(o.OutDir, d), dirMode); err != nil {
 			return nil, fmt.Errorf("cannot create output folder: %w", err)
 		}
@@ -98,6 +108,22 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 		return nil, err
 	}
 
+	var secSinks []*sink // per sector: the table, then its truth
+	for _, n := range o.Sectors {
+		table, truth := sectorPaths(n, ext)
+		st, err := open(filepath.FromSlash(table), SectorColumns(n), subFlushBytes)
+		if err != nil {
+			abort()
+			return nil, err
+		}
+		tt, err := open(filepath.FromSlash(truth), SectorTruthColumns, subFlushBytes)
+		if err != nil {
+			abort()
+			return nil, err
+		}
+		secSinks = append(secSinks, st, tt)
+	}
+
 	nChunks := (o.People + ChunkSize - 1) / ChunkSize
 	m := &Manifest{Seed: o.Seed, People: o.People, Profile: prof.Name, Format: o.Format, ChunkSize: ChunkSize,
 		ReferenceDate: ReferenceDate.Format("2006-01-02"), Rates: prof.Rates,
@@ -109,6 +135,9 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 	for k := range workers {
 		workers[k] = newWorker(t, prof, o.Seed)
 		workers[k].nChunks = nChunks
+		if len(o.Sectors) > 0 {
+			workers[k].sec = newSectorWork(o.Sectors, o.Seed)
+		}
 	}
 	next := int64(0)
 	werr := ordered.Pool[job, *chunkOut]{
@@ -121,6 +150,14 @@ func generate(ctx context.Context, o Options, t *tables) (*Manifest, error) {
 			next++
 			if err := writeChunk(c, popSinks, subSinks, popTruth, subTruth, m); err != nil {
 				return err
+			}
+			for i, b := range c.sectors {
+				if err := secSinks[2*i].add(b); err != nil {
+					return err
+				}
+				if err := secSinks[2*i+1].add(c.sectorTruth[i]); err != nil {
+					return err
+				}
 			}
 			rep.Add(c.persons)
 			return nil
@@ -279,7 +316,7 @@ func writeChunk(c *chunkOut, pop, subs []*sink, popTruth, subTruth *sink, m *Man
 }
 
 // outputFolders are the folders a generation writes into, below --out.
-var outputFolders = []string{"population", "subscribers", "truth"}
+var outputFolders = []string{"population", "subscribers", "sectors", "truth", "truth/sectors"}
 
 // dirMode is the mode of the folders gen creates: the data looks like
 // citizens' and is treated as such.
@@ -329,6 +366,9 @@ func prepareOutDir(dir string) error {
 			return fmt.Errorf("cannot read %s: %w", sub, err)
 		}
 		for _, f := range files {
+			if f.IsDir() && slices.Contains(outputFolders, d+"/"+f.Name()) {
+				continue // emptied in its own turn
+			}
 			if f.IsDir() {
 				return fmt.Errorf("output folder %s holds a folder %s that dedup gen did not write: give an empty folder", dir, filepath.Join(d, f.Name()))
 			}

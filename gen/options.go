@@ -29,6 +29,9 @@ type Options struct {
 	// night (0 = DefaultNightRate). See nights.go.
 	Nights    int
 	NightRate float64
+	// Sectors are the sector tables to write besides the register
+	// (SectorNames; see sectors.go), each with its truth.
+	Sectors []string
 }
 
 // Rate names, in the order of the README table. Each is a probability per

@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/dedup-vn/dedup/config"
@@ -111,4 +113,82 @@ func resolveLinks(path string) string {
 		return path
 	}
 	return filepath.Join(resolveLinks(filepath.Clean(dir)), base)
+}
+
+// CheckSources opens every input file of cfg's sources (args as a run's
+// INPUT arguments replace the config's paths; a source without files is
+// skipped) and checks that its header has the columns its source reads:
+// the record id and each field's columns, under the source's own names
+// where it maps them. It returns the number of files checked and one
+// error per faulty file, naming the file, the source, the fields and the
+// missing columns. No data row is read.
+func CheckSources(cfg *config.Config, args []string) (int, error) {
+	paths := make([][]string, len(cfg.Sources))
+	if len(args) > 0 {
+		for _, a := range args {
+			src := 0
+			if name, path, ok := strings.Cut(a, "="); ok && !strings.ContainsAny(name, `/\.`) {
+				src = slices.IndexFunc(cfg.Sources, func(s config.Source) bool { return s.Name == name })
+				if src < 0 {
+					return 0, fmt.Errorf("input %q: no source named %q in the config", a, name)
+				}
+				a = path
+			}
+			paths[src] = append(paths[src], a)
+		}
+	} else {
+		for i, s := range cfg.Sources {
+			paths[i] = s.Paths
+		}
+	}
+	var errs []error
+	n := 0
+	for src, ps := range paths {
+		if len(ps) == 0 {
+			continue
+		}
+		list, err := dataio.ListInputs(ps)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("source %q: %w", cfg.Sources[src].Name, err))
+			continue
+		}
+		plan := planSource(cfg, src)
+		for _, p := range list {
+			n++
+			rd, err := dataio.Open(p, dataio.ReadOptions{
+				Columns: plan.columns, AsStrings: true,
+				Delimiter: cfg.Sources[src].DelimiterRune(), Encoding: cfg.Sources[src].Encoding,
+			})
+			if err == nil {
+				rd.Close()
+				continue
+			}
+			errs = append(errs, sourceColumnError(cfg, src, plan, err))
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// sourceColumnError names, for a file that lacks columns, the config
+// field (or record_id) that reads each missing column.
+func sourceColumnError(cfg *config.Config, src int, plan columnPlan, err error) error {
+	var de *dataio.Error
+	if !errors.As(err, &de) || !errors.Is(err, dataio.ErrMissingColumn) {
+		return fmt.Errorf("source %q: %w", cfg.Sources[src].Name, err)
+	}
+	var uses []string
+	for _, col := range strings.Split(de.Column, ", ") {
+		c := slices.Index(plan.columns, col)
+		if c == 0 {
+			uses = append(uses, fmt.Sprintf("record_id reads column %q", col))
+			continue
+		}
+		for f, idx := range plan.fields {
+			if slices.Contains(idx, c) {
+				uses = append(uses, fmt.Sprintf("field %s reads column %q", cfg.Fields[f].Name, col))
+			}
+		}
+	}
+	return fmt.Errorf("source %q, file %s: %s, which the file lacks (map it in sources[%d].columns, or give it [] when the source has no such column): %w",
+		cfg.Sources[src].Name, de.File, strings.Join(uses, "; "), src, de.Err)
 }

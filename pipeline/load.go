@@ -47,7 +47,9 @@ type rejectRow struct {
 
 // worker holds one normalize goroutine's scratch.
 type worker struct {
-	rows  *normalize.RowNormalizer
+	// rows is the row normalizer of each source, made on its first batch:
+	// sources differ in their columns and date order.
+	rows  []*normalize.RowNormalizer
 	cells [][]byte // the current row's cells, by plan column
 	buf   []byte
 	store *store
@@ -55,26 +57,49 @@ type worker struct {
 	spillRaw []byte
 }
 
-// newWorker returns a worker for cfg's fields laid out by plan.
-func newWorker(cfg *config.Config, plan columnPlan) *worker {
-	return &worker{
-		rows:  normalize.NewRowNormalizer(plan.rowFields(cfg), normalize.Options{RefYear: cfg.ReferenceYear}),
-		cells: make([][]byte, len(plan.columns)),
+// newWorker returns a worker for cfg's fields laid out by each source's
+// plan.
+func newWorker(cfg *config.Config, plans []columnPlan) *worker {
+	n := 0
+	for _, p := range plans {
+		n = max(n, len(p.columns))
 	}
+	return &worker{rows: make([]*normalize.RowNormalizer, len(plans)), cells: make([][]byte, n)}
 }
 
-// columnPlan maps config fields to the projected input columns.
+// normalizer is the row normalizer of source src.
+func (w *worker) normalizer(cfg *config.Config, plans []columnPlan, src int) *normalize.RowNormalizer {
+	if w.rows[src] == nil {
+		w.rows[src] = normalize.NewRowNormalizer(plans[src].rowFields(cfg, src), normalize.Options{RefYear: cfg.ReferenceYear})
+	}
+	return w.rows[src]
+}
+
+// columnPlan maps config fields to the projected input columns of one
+// source.
 type columnPlan struct {
 	columns []string // projected columns; 0 is the record id
 	fields  [][]int  // per config field, indexes into columns
 }
 
-func planColumns(cfg *config.Config) columnPlan {
-	p := columnPlan{columns: []string{cfg.RecordID}}
-	index := map[string]int{cfg.RecordID: 0}
-	for _, f := range cfg.Fields {
+// planColumns is the column plan of every source.
+func planColumns(cfg *config.Config) []columnPlan {
+	plans := make([]columnPlan, len(cfg.Sources))
+	for i := range plans {
+		plans[i] = planSource(cfg, i)
+	}
+	return plans
+}
+
+// planSource is the column plan of source src: its own column names where
+// it maps a field (config.Source.Columns), else the field's.
+func planSource(cfg *config.Config, src int) columnPlan {
+	recordID, fields := cfg.SourceColumns(src)
+	p := columnPlan{columns: []string{recordID}}
+	index := map[string]int{recordID: 0}
+	for _, cols := range fields {
 		var idx []int
-		for _, c := range f.Columns {
+		for _, c := range cols {
 			i, ok := index[c]
 			if !ok {
 				i = len(p.columns)
@@ -89,11 +114,11 @@ func planColumns(cfg *config.Config) columnPlan {
 }
 
 // rowFields is cfg's fields as the row normalizer reads them from the
-// projected columns.
-func (p columnPlan) rowFields(cfg *config.Config) []normalize.Field {
+// projected columns of source src.
+func (p columnPlan) rowFields(cfg *config.Config, src int) []normalize.Field {
 	out := make([]normalize.Field, len(cfg.Fields))
 	for i := range cfg.Fields {
-		out[i] = cfg.Fields[i].RowField(p.fields[i])
+		out[i] = cfg.SourceRowField(src, i, p.fields[i])
 	}
 	return out
 }
@@ -102,7 +127,7 @@ func (p columnPlan) rowFields(cfg *config.Config) []normalize.Field {
 // appends the records, in input order, to one store. Row-level faults go
 // to the rejects sink; a file that cannot be read at all is an error.
 func (r *runner) load(ctx context.Context) error {
-	plan := planColumns(r.cfg)
+	plans := planColumns(r.cfg)
 	// Batches are kept as they come and joined at the end into columns of
 	// their exact size: appending to one growing store peaked at twice the
 	// records' bytes.
@@ -111,7 +136,7 @@ func (r *runner) load(ctx context.Context) error {
 	overBudget := false
 	workers := make([]*worker, r.opt.Workers)
 	for i := range workers {
-		workers[i] = newWorker(r.cfg, plan)
+		workers[i] = newWorker(r.cfg, plans)
 	}
 	var reader *dataio.Reader
 	var fileWarnings []string // the readers' (numeric columns, encodings)
@@ -137,10 +162,11 @@ func (r *runner) load(ctx context.Context) error {
 			f := r.files[fileIdx]
 			fi := fileIdx
 			rd, err := dataio.Open(f.path, dataio.ReadOptions{
-				Columns:   plan.columns,
+				Columns:   plans[f.source].columns,
 				AsStrings: true,
 				BatchSize: r.opt.BatchSize,
 				Delimiter: r.cfg.Sources[f.source].DelimiterRune(),
+				Encoding:  r.cfg.Sources[f.source].Encoding,
 				OnReject: func(rj dataio.Reject) {
 					r.addReject(rejectRow{source: f.source, file: fi, row: rj.Row, column: rj.Column, reason: rj.Reason})
 				},
@@ -171,7 +197,7 @@ func (r *runner) load(ctx context.Context) error {
 		workers: r.opt.Workers,
 		work: func(w int, in rawBatch) (normBatch, error) {
 			defer in.rec.Release()
-			out, err := workers[w].normalizeBatch(r.cfg, plan, in)
+			out, err := workers[w].normalizeBatch(r.cfg, plans, in)
 			if err == nil && r.spilling.Load() {
 				out.spill, workers[w].spillRaw = encodeSpillBatch(out.st, workers[w].spillRaw)
 			}
@@ -265,8 +291,10 @@ func (r *runner) load(ctx context.Context) error {
 
 // normalizeBatch normalizes one batch in the worker's scratch store and
 // returns an exact-size copy of it.
-func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch) (normBatch, error) {
+func (w *worker) normalizeBatch(cfg *config.Config, plans []columnPlan, in rawBatch) (normBatch, error) {
 	n := int(in.rec.NumRows())
+	plan := plans[in.source]
+	rows := w.normalizer(cfg, plans, in.source)
 	if w.store == nil {
 		w.store = newStore(cfg, n)
 	}
@@ -298,10 +326,10 @@ func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch
 		}
 		id := bytes.TrimSpace(w.cells[0])
 		if len(id) == 0 {
-			out.rejects = append(out.rejects, rejectRow{source: in.source, file: in.file, row: in.rows[row], column: cfg.RecordID, reason: ReasonMissingRecordID})
+			out.rejects = append(out.rejects, rejectRow{source: in.source, file: in.file, row: in.rows[row], column: plan.columns[0], reason: ReasonMissingRecordID})
 			continue
 		}
-		vals := w.rows.Values(w.cells)
+		vals := rows.Values(w.cells)
 		if allEmpty(vals) {
 			out.rejects = append(out.rejects, rejectRow{source: in.source, file: in.file, row: in.rows[row], reason: ReasonAllFieldsEmpty})
 			continue
@@ -313,7 +341,7 @@ func (w *worker) normalizeBatch(cfg *config.Config, plan columnPlan, in rawBatch
 		st.file = append(st.file, uint16(in.file))
 		st.row = append(st.row, in.rows[row])
 		var err error
-		if w.buf, err = st.appendRow(w.rows.Row(vals), w.buf); err != nil {
+		if w.buf, err = st.appendRow(rows.Row(vals), w.buf); err != nil {
 			return out, err
 		}
 	}
@@ -437,8 +465,14 @@ func (r *runner) markDuplicates(keys []uint64, ids func(rows []int32) (func(int3
 		}
 		// Sorting is stable, so b is the later row: it goes.
 		r.dropped[b.Row] = true
-		r.addReject(rejectRow{source: int(st.source[b.Row]), file: int(st.file[b.Row]), row: st.row[b.Row], column: r.cfg.RecordID, reason: ReasonDuplicateRecordID})
+		r.addReject(rejectRow{source: int(st.source[b.Row]), file: int(st.file[b.Row]), row: st.row[b.Row], column: r.recordIDColumn(int(st.source[b.Row])), reason: ReasonDuplicateRecordID})
 		entries[i] = a // keep comparing against the first of the run
 	}
 	return nil
+}
+
+// recordIDColumn is the record id column of source src.
+func (r *runner) recordIDColumn(src int) string {
+	id, _ := r.cfg.SourceColumns(src)
+	return id
 }

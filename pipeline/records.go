@@ -7,6 +7,7 @@ import (
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/normalize"
 )
 
 // Records is the run's columnar store for a handful of records, built by
@@ -18,13 +19,15 @@ type Records struct {
 	plan     columnPlan
 	st       *store
 	w        *worker
+	rows     *normalize.RowNormalizer // the first source's
 	compiled *linkage.Compiled
 }
 
 // NewRecords returns an empty store for cfg with its comparisons compiled.
 func NewRecords(cfg *config.Config) (*Records, error) {
-	plan := planColumns(cfg)
-	r := &Records{cfg: cfg, plan: plan, st: newStore(cfg, 2), w: newWorker(cfg, plan)}
+	plans := planColumns(cfg)
+	r := &Records{cfg: cfg, plan: plans[0], st: newStore(cfg, 2), w: newWorker(cfg, plans)}
+	r.rows = r.w.normalizer(cfg, plans, 0)
 	var err error
 	if r.compiled, err = compileComparisons(cfg, r.st); err != nil {
 		return nil, err
@@ -44,7 +47,7 @@ func (r *Records) FieldValues(cells []string) (raw [][]byte, stored bool) {
 	for c := range cells {
 		r.w.cells[c] = []byte(cells[c])
 	}
-	vals := r.w.rows.Values(r.w.cells)
+	vals := r.rows.Values(r.w.cells)
 	raw = make([][]byte, len(vals))
 	for f, v := range vals {
 		raw[f] = bytes.Clone(v)
@@ -65,7 +68,7 @@ func (r *Records) Append(raw [][]byte) error {
 	r.st.file = append(r.st.file, 0)
 	r.st.row = append(r.st.row, 0)
 	var err error
-	r.w.buf, err = r.st.appendRow(r.w.rows.Row(raw), r.w.buf)
+	r.w.buf, err = r.st.appendRow(r.rows.Row(raw), r.w.buf)
 	return err
 }
 

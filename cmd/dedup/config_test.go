@@ -27,3 +27,37 @@ func TestConfigCheckThresholdZero(t *testing.T) {
 		t.Errorf("error does not name threshold.match_probability: %s", stderr.String())
 	}
 }
+
+// TestSectorConfigsAndCheck: `dedup config bhxh` prints the embedded
+// sector config; `config check` with the sources' files names the file,
+// the field and the column a source lacks, and passes on gen's tables.
+func TestSectorConfigsAndCheck(t *testing.T) {
+	dir := t.TempDir()
+	out := mustDedup(t, "config", "bhxh")
+	if !strings.Contains(out.stdout, "record_id: ma_so_bhxh") {
+		t.Fatalf("dedup config bhxh printed %q", out.stdout)
+	}
+	cfg := filepath.Join(dir, "bhxh.yaml")
+	if err := os.WriteFile(cfg, []byte(out.stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := filepath.Join(dir, "gen")
+	mustDedup(t, "gen", "--quiet", "--people", "300", "--out", g, "--sectors", "bhxh,vehicles")
+	ok := mustDedup(t, "config", "check", cfg, "register="+filepath.Join(g, "population"), "bhxh="+filepath.Join(g, "sectors", "bhxh.parquet"))
+	if !strings.Contains(ok.stdout, "input files have its columns") {
+		t.Errorf("config check: %q", ok.stdout)
+	}
+	vehicles := filepath.Join(g, "sectors", "vehicles.parquet")
+	bad := dedup(t, "config", "check", cfg, "bhxh="+vehicles)
+	if bad.code == 0 {
+		t.Fatal("config check accepted the vehicle table as bhxh")
+	}
+	for _, want := range []string{vehicles, `field name reads column "ho_ten"`, `record_id reads column "ma_so_bhxh"`} {
+		if !strings.Contains(bad.stderr, want) {
+			t.Errorf("config check error lacks %q: %s", want, bad.stderr)
+		}
+	}
+	if res := dedup(t, "gen", "--out", filepath.Join(dir, "x"), "--sectors", "cars"); res.code == 0 || !strings.Contains(res.stderr, `unknown sector "cars"`) {
+		t.Errorf("gen --sectors cars: exit %d, %s", res.code, res.stderr)
+	}
+}

@@ -14,7 +14,7 @@ import (
 func init() {
 	commands["eval"] = command{
 		summary:  "precision and recall of a run against a truth",
-		synopsis: "dedup eval --truth FILE (--run DIR [--previous DIR] | --verdicts FILE) [flags]",
+		synopsis: "dedup eval --truth FILE (--run DIR [--previous DIR] | --verdicts FILE | --links FILE) [flags]",
 		run:      runEval,
 	}
 }
@@ -33,6 +33,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&opts.Verdicts, "verdicts", "", "link mode: table of (subscription_id, verdict); --truth is then the subscriber truth")
 	fs.StringVar(&opts.Previous, "previous", "", "the previous night's run `folder`: report the share of unchanged persons that kept their ID")
 	fs.StringVar(&opts.Events, "events", "", "the night's events `file` for --previous (default: events.parquet beside --truth, as dedup gen --nights writes it)")
+	fs.StringVar(&opts.Links, "links", "", "sector links (record_id, verdict, person_id); --truth is then the sector truth (truth/sectors/NAME)")
+	fs.StringVar(&opts.PersonMap, "person-map", "", "with --links: table (person_id, truth_person_id) from the links' person ids to the truth's")
 	jsonOut := fs.String("json", "", "also write the JSON report to `file` ('-' for stdout instead of the table)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -40,8 +42,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	if opts.Truth == "" || (opts.RunDir == "" && opts.Verdicts == "") {
-		return usagef("--truth and --run (or --verdicts) are required")
+	if opts.Truth == "" || (opts.RunDir == "" && opts.Verdicts == "" && opts.Links == "") {
+		return usagef("--truth and --run (or --verdicts, or --links) are required")
 	}
 	switch *febrl {
 	case "auto":

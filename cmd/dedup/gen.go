@@ -13,7 +13,7 @@ import (
 func init() {
 	commands["gen"] = command{
 		summary:  "synthetic Vietnamese registers with ground truth",
-		synopsis: "dedup gen --out DIR [--people N] [--seed S] [--profile clean|default|dirty] [--format parquet|csv] [--nights K [--night-rate R]]",
+		synopsis: "dedup gen --out DIR [--people N] [--seed S] [--profile clean|default|dirty] [--format parquet|csv] [--nights K [--night-rate R]] [--sectors bhxh,vehicles,passports]",
 		run:      runGen,
 	}
 }
@@ -30,6 +30,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress on stderr")
 	fs.IntVar(&o.Nights, "nights", 0, "also write K nightly snapshots into DIR/nights/1..K")
 	fs.Float64Var(&o.NightRate, "night-rate", gen.DefaultNightRate, "events per person per night (births, deaths, moves, corrections…)")
+	sectors := fs.String("sectors", "", "also write these sector `tables` (bhxh, vehicles, passports or all) with their truth")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
@@ -48,6 +49,10 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 		return usagef("--nights %d: want 0 or more", o.Nights)
 	case !(o.NightRate > 0 && o.NightRate <= 0.05):
 		return usagef("--night-rate %g: want more than 0 and at most 0.05", o.NightRate)
+	}
+	var err error
+	if o.Sectors, err = gen.ParseSectors(*sectors); err != nil {
+		return usagef("--sectors: %v", err)
 	}
 	if _, err := gen.GetProfile(o.Profile); err != nil {
 		return usagef("--profile: %v", err)
