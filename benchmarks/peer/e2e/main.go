@@ -87,7 +87,20 @@ func main() {
 	pairsMin := flag.Float64("pairs-min-weight", -10, "pairs below this weight are not written")
 	flag.BoolVar(&verbose, "verbose", false, "print each statement's time on stderr")
 	flag.BoolVar(&explain, "explain", false, "print EXPLAIN ANALYZE of each single statement on stderr")
+	agree := flag.String("agree", "", "compare two run folders, OURS,PEER (dedup run and e2e --out): print the pairs and co-clustered pairs of each and of both, and exit")
 	flag.Parse()
+	if *agree != "" {
+		a, b, ok := strings.Cut(*agree, ",")
+		if !ok {
+			fmt.Fprintln(os.Stderr, "e2e: --agree OURS,PEER")
+			os.Exit(2)
+		}
+		if err := agreement(a, b, *threshold); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *in == "" || *modelPath == "" || *refDir == "" || *rulesSpec == "" || *out == "" {
 		fmt.Fprintln(os.Stderr, "usage: e2e --in GLOB --model model.json --refdata DIR --rules SPEC --out DIR")
 		os.Exit(2)
@@ -189,19 +202,21 @@ var expected = map[string][]string{
 // family and given equal with the middles of one among the other's (or
 // their initials), one edit apart with the same token count (dedup's
 // one-token typo, given the top band); NULL below them, where nameJW and
-// the bands take over (see the score stage).
+// the bands take over (see the score stage). Cheap length tests guard the
+// list sorts and edit distances, which DuckDB evaluates only on the rows
+// that pass them.
 const nameLevels = `CASE
 		WHEN l.folded IS NULL OR r.folded IS NULL THEN -1
 		WHEN l.canon = r.canon THEN 8
 		WHEN l.folded = r.folded THEN 7
 		WHEN l.phonetic = r.phonetic THEN 6
-		WHEN len(l.toks) = len(r.toks) AND list_sort(l.toks) = list_sort(r.toks) THEN 5
+		WHEN length(l.folded) = length(r.folded) AND len(l.toks) = len(r.toks) AND list_sort(l.toks) = list_sort(r.toks) THEN 5
 		WHEN len(l.toks) >= 2 AND len(r.toks) >= 2 AND l.family = r.family
-			AND (l.given = r.given OR len(l.toks) <> len(r.toks) AND damerau_levenshtein(l.given, r.given) <= 1)
+			AND (l.given = r.given OR len(l.toks) <> len(r.toks) AND abs(length(l.given) - length(r.given)) <= 1 AND damerau_levenshtein(l.given, r.given) <= 1)
 			AND CASE WHEN len(l.toks) <= len(r.toks)
 				THEN list_has_all(list_concat(r.mids, list_transform(r.mids, x -> x[1])), l.mids)
 				ELSE list_has_all(list_concat(l.mids, list_transform(l.mids, x -> x[1])), r.mids) END THEN 4
-		WHEN len(l.toks) = len(r.toks) AND damerau_levenshtein(l.folded, r.folded) <= 1 THEN 3
+		WHEN len(l.toks) = len(r.toks) AND abs(length(l.folded) - length(r.folded)) <= 1 AND damerau_levenshtein(l.folded, r.folded) <= 1 THEN 3
 		END`
 
 // nameJW is the similarity the name's bands test: the weaker of the
@@ -209,7 +224,7 @@ const nameLevels = `CASE
 // name's only when both names have two tokens or more and the given names
 // are more than one edit apart). It is computed once, for the pairs below
 // nameLevels, where Splink would write it out in each band's level.
-const nameJW = `CASE WHEN lt >= 2 AND rt >= 2 AND damerau_levenshtein(lg, rg) > 1
+const nameJW = `CASE WHEN lt >= 2 AND rt >= 2 AND lg <> rg AND (abs(length(lg) - length(rg)) > 1 OR damerau_levenshtein(lg, rg) > 1)
 		THEN least(jaro_winkler_similarity(lf, rf), jaro_winkler_similarity(lg, rg))
 		ELSE jaro_winkler_similarity(lf, rf) END`
 
@@ -557,4 +572,39 @@ func run(o opts) (*result, error) {
 		res.PairsPerRule[rules[k].name] = n
 	}
 	return res, rows.Err()
+}
+
+// agreement prints, as JSON, how far two run folders agree: the pairs each
+// accepted (pairs.parquet at or above the threshold weight) and the pairs
+// each put in one cluster (clusters.parquet), with the counts in both.
+func agreement(ours, peer string, threshold float64) error {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pairs := func(dir string) string {
+		return fmt.Sprintf(`SELECT DISTINCT least(left_id, right_id) AS a, greatest(left_id, right_id) AS b
+			FROM read_parquet(%s) WHERE match_weight >= %g`, lit(filepath.Join(dir, "pairs.parquet")), threshold)
+	}
+	co := func(dir string) string {
+		f := lit(filepath.Join(dir, "clusters.parquet"))
+		return fmt.Sprintf(`SELECT x.record_id AS a, y.record_id AS b FROM read_parquet(%[1]s) x
+			JOIN read_parquet(%[1]s) y ON x.cluster_id = y.cluster_id AND x.record_id < y.record_id`, f)
+	}
+	var r struct {
+		AcceptedOurs, AcceptedPeer, AcceptedBoth          int64
+		CoClusteredOurs, CoClusteredPeer, CoClusteredBoth int64
+	}
+	q := fmt.Sprintf(`WITH po AS (%s), pp AS (%s), co AS (%s), cp AS (%s)
+		SELECT (SELECT count(*) FROM po), (SELECT count(*) FROM pp), (SELECT count(*) FROM po JOIN pp USING (a, b)),
+			(SELECT count(*) FROM co), (SELECT count(*) FROM cp), (SELECT count(*) FROM co JOIN cp USING (a, b))`,
+		pairs(ours), pairs(peer), co(ours), co(peer))
+	if err := db.QueryRow(q).Scan(&r.AcceptedOurs, &r.AcceptedPeer, &r.AcceptedBoth, &r.CoClusteredOurs, &r.CoClusteredPeer, &r.CoClusteredBoth); err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(map[string]int64{
+		"accepted_pairs_ours": r.AcceptedOurs, "accepted_pairs_peer": r.AcceptedPeer, "accepted_pairs_both": r.AcceptedBoth,
+		"coclustered_pairs_ours": r.CoClusteredOurs, "coclustered_pairs_peer": r.CoClusteredPeer, "coclustered_pairs_both": r.CoClusteredBoth,
+	})
 }
