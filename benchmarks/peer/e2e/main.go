@@ -210,13 +210,13 @@ const nameLevels = `CASE
 		WHEN l.canon = r.canon THEN 8
 		WHEN l.folded = r.folded THEN 7
 		WHEN l.phonetic = r.phonetic THEN 6
-		WHEN length(l.folded) = length(r.folded) AND len(l.toks) = len(r.toks) AND list_sort(l.toks) = list_sort(r.toks) THEN 5
-		WHEN len(l.toks) >= 2 AND len(r.toks) >= 2 AND l.family = r.family
-			AND (l.given = r.given OR len(l.toks) <> len(r.toks) AND abs(length(l.given) - length(r.given)) <= 1 AND damerau_levenshtein(l.given, r.given) <= 1)
-			AND CASE WHEN len(l.toks) <= len(r.toks)
-				THEN list_has_all(list_concat(r.mids, list_transform(r.mids, x -> x[1])), l.mids)
-				ELSE list_has_all(list_concat(l.mids, list_transform(l.mids, x -> x[1])), r.mids) END THEN 4
-		WHEN len(l.toks) = len(r.toks) AND abs(length(l.folded) - length(r.folded)) <= 1 AND damerau_levenshtein(l.folded, r.folded) <= 1 THEN 3
+		WHEN length(l.folded) = length(r.folded) AND l.nt = r.nt AND list_sort(string_split(l.folded, ' ')) = list_sort(string_split(r.folded, ' ')) THEN 5
+		WHEN l.nt >= 2 AND r.nt >= 2 AND l.family = r.family
+			AND (l.given = r.given OR l.nt <> r.nt AND abs(length(l.given) - length(r.given)) <= 1 AND damerau_levenshtein(l.given, r.given) <= 1)
+			AND CASE WHEN l.nt <= r.nt
+				THEN list_has_all(list_concat(string_split(r.folded, ' ')[2:-2], list_transform(string_split(r.folded, ' ')[2:-2], x -> x[1])), string_split(l.folded, ' ')[2:-2])
+				ELSE list_has_all(list_concat(string_split(l.folded, ' ')[2:-2], list_transform(string_split(l.folded, ' ')[2:-2], x -> x[1])), string_split(r.folded, ' ')[2:-2]) END THEN 4
+		WHEN l.nt = r.nt AND abs(length(l.folded) - length(r.folded)) <= 1 AND damerau_levenshtein(l.folded, r.folded) <= 1 THEN 3
 		END`
 
 // nameJW is the similarity the name's bands test: the weaker of the
@@ -240,7 +240,9 @@ var otherLevels = map[string]string{
 		WHEN l.dd = 0 OR r.dd = 0 THEN CASE WHEN l.dy = r.dy AND l.dm = r.dm THEN 2 WHEN l.dy = r.dy THEN 1 ELSE 0 END
 		WHEN l.dob = r.dob THEN 5
 		WHEN l.dy = r.dy AND l.dm = r.dd AND l.dd = r.dm THEN 4
-		WHEN hamming(l.ds, r.ds) = 1 OR hamming(l.ds, r.ds) = 2 AND damerau_levenshtein(l.ds, r.ds) = 1 THEN 3
+		WHEN hamming(lpad(l.dob::VARCHAR, 8, '0'), lpad(r.dob::VARCHAR, 8, '0')) = 1
+			OR hamming(lpad(l.dob::VARCHAR, 8, '0'), lpad(r.dob::VARCHAR, 8, '0')) = 2
+			AND damerau_levenshtein(lpad(l.dob::VARCHAR, 8, '0'), lpad(r.dob::VARCHAR, 8, '0')) = 1 THEN 3
 		WHEN l.dy = r.dy AND l.dm = r.dm THEN 2
 		WHEN l.dy = r.dy THEN 1
 		ELSE 0 END`,
@@ -388,7 +390,8 @@ func run(o opts) (*result, error) {
 			nullif(regexp_extract(folded, ' ([^ ]+)$', 1), '') AS given,
 			nullif(regexp_extract(folded, '^[^ ]+ (.+) [^ ]+$', 1), '') AS middle,
 			regexp_replace(regexp_replace(regexp_replace(folded, '(^| )ngh', '\1ng', 'g'), '(^| )gh', '\1g', 'g'), '(^| )[kq]', '\1c', 'g') AS phonetic,
-			dob // 10000 AS dy,
+			dob // 10000 AS dy, (dob // 100 %% 100)::TINYINT AS dm, (dob %% 100)::TINYINT AS dd,
+			length(folded) - length(replace(folded, ' ', '')) + 1 AS nt,
 			CASE WHEN dob // 100 %% 100 > 0 THEN dob // 100 END AS dob_ym,
 			CASE WHEN dob %% 100 > 0 THEN dob // 10000 * 100 + dob %% 100 END AS dob_yd,
 			CASE WHEN dob %% 100 > 0 THEN dob %% 10000 END AS dob_md,
@@ -438,9 +441,9 @@ func run(o opts) (*result, error) {
 	}
 	stage("block")
 
-	// score: the records of the pairs with their tokens and date parts,
-	// each comparison's level, then the name's bands where its CASE gave
-	// none, and the match weight.
+	// score: each comparison's level, then the name's bands where its CASE
+	// gave none, and the match weight. Token lists are made inside the
+	// levels that need them, for the pairs that reach those levels.
 	var lv, wsum, levelCols []string
 	for _, c := range m.Comparisons {
 		levelCols = append(levelCols, c.Name+"_level")
@@ -459,17 +462,11 @@ func run(o opts) (*result, error) {
 		wsum = append(wsum, fmt.Sprintf("CASE %s_level %s ELSE 0 END", c.Name, strings.Join(cs, " ")))
 	}
 	if err := exec("score", fmt.Sprintf(`CREATE TABLE scored AS
-		WITH ids AS (SELECT l AS row FROM pairs UNION SELECT rr FROM pairs),
-		x AS (
-			SELECT r.rowid AS row, r.*, string_split(folded, ' ') AS toks,
-				CASE WHEN len(toks) >= 3 THEN toks[2:-2] ELSE [] END AS mids,
-				dob // 100 %% 100 AS dm, dob %% 100 AS dd, lpad(dob::VARCHAR, 8, '0') AS ds
-			FROM r SEMI JOIN ids ON ids.row = r.rowid),
-		v0 AS (
+		WITH v0 AS (
 			SELECT p.l, p.rr, p.rule, t.tf, (%[1]s)::TINYINT AS name_pre,
-				l.folded AS lf, r.folded AS rf, l.given AS lg, r.given AS rg, len(l.toks) AS lt, len(r.toks) AS rt,
+				l.folded AS lf, r.folded AS rf, l.given AS lg, r.given AS rg, l.nt AS lt, r.nt AS rt,
 				%[2]s
-			FROM pairs p JOIN x AS l ON l.row = p.l JOIN x AS r ON r.row = p.rr
+			FROM pairs p JOIN r AS l ON l.rowid = p.l JOIN r AS r ON r.rowid = p.rr
 			LEFT JOIN tf_name t ON t.folded = l.folded),
 		v1 AS (SELECT *, CASE WHEN name_pre IS NULL THEN %[3]s END AS jw FROM v0),
 		v AS (SELECT *, coalesce(name_pre, CASE WHEN jw >= 0.95 THEN 3 WHEN jw >= 0.88 THEN 2 WHEN jw >= 0.80 THEN 1 ELSE 0 END)::TINYINT AS name_level FROM v1)
