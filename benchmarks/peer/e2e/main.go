@@ -41,6 +41,8 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/dedup-vn/dedup/benchmarks/peer/internal/peerrules"
 )
 
 // model is the part of a dedup model.json the peer reads.
@@ -164,25 +166,26 @@ type rule struct {
 	cols []string
 }
 
-func parseRules(spec string) ([]rule, error) {
+// parseRules reads the rules of export --rules and maps their key parts to
+// the cleaned table's columns.
+func parseRules(spec string) ([]rule, []peerrules.Rule, error) {
+	prs, err := peerrules.Parse(spec)
+	if err != nil {
+		return nil, nil, err
+	}
 	var rs []rule
-	for _, r := range strings.Split(spec, ";") {
-		name, cols, ok := strings.Cut(r, "=")
-		if !ok || name == "" || cols == "" {
-			return nil, fmt.Errorf("rules: %q is not NAME=COL,COL", r)
-		}
-		var ru rule
-		ru.name = name
-		for _, k := range strings.Split(cols, ",") {
+	for _, pr := range prs {
+		ru := rule{name: pr.Name}
+		for _, k := range pr.Keys {
 			c, ok := partSQL[k]
 			if !ok {
-				return nil, fmt.Errorf("rules: rule %s: key part %s has no SQL cleaning in the peer", name, k)
+				return nil, nil, fmt.Errorf("rules: rule %s: key part %s has no SQL cleaning in the peer", pr.Name, k)
 			}
 			ru.cols = append(ru.cols, c)
 		}
 		rs = append(rs, ru)
 	}
-	return rs, nil
+	return rs, prs, nil
 }
 
 // expected lists, per comparison of the default config, the labels of the
@@ -290,7 +293,7 @@ func run(o opts) (*result, error) {
 			}
 		}
 	}
-	rules, err := parseRules(o.rules)
+	rules, prs, err := parseRules(o.rules)
 	if err != nil {
 		return nil, err
 	}
@@ -555,20 +558,10 @@ func run(o opts) (*result, error) {
 	if err := db.QueryRow(q, o.pairsMin, o.threshold, clusters).Scan(&res.Pairs, &res.PairsWritten, &res.Accepted, &res.Clusters); err != nil {
 		return nil, err
 	}
-	rows, err := db.Query("SELECT rule, count(*) FROM pairs GROUP BY rule ORDER BY rule")
-	if err != nil {
+	if res.PairsPerRule, err = peerrules.CountPerRule(db, "pairs", prs); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k int
-		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
-		}
-		res.PairsPerRule[rules[k].name] = n
-	}
-	return res, rows.Err()
+	return res, nil
 }
 
 // agreement prints, as JSON, how far two run folders agree: the pairs each
