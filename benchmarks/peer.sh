@@ -88,12 +88,12 @@ for n in $SIZES; do
   fi
   # The export's columns follow the config's rules: redo it when they change.
   rules=$(bin/bench-export --rules)
+  if [ "$BLOCKING" != 0 ]; then
   if [ ! -f "$norm" ] || [ "$(cat "$norm.rules" 2>/dev/null)" != "$rules" ]; then
     echo "== exporting normalized fields to $norm"
     bin/bench-export --out "$norm" "$gen/population"
     echo "$rules" >"$norm.rules"
   fi
-  if [ "$BLOCKING" != 0 ]; then
   load=$(cut -d' ' -f1 /proc/loadavg)
   echo "== dedup (load $load)"
   /usr/bin/time -v -o "$WORK/time-ours-$n.txt" bin/bench-ours --in "$norm" --rules "$rules" --workers "$THREADS" >"$WORK/ours-$n.json"
