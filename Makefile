@@ -76,6 +76,9 @@ report-screenshot: build
 
 # Scale and peer benchmarks (benchmarks/README.md); rows go to
 # benchmarks/RESULTS.md. Generated registers are kept in benchmarks/work/.
+# bench-peer prints two ratios against DuckDB: blocking + Jaro-Winkler, and
+# end to end (dedup run --model against Splink-style SQL; RUNS=3 each,
+# alternating; LOCK=/work/heavy.lock on a shared machine).
 SIZES ?= 1000000
 .PHONY: bench-scale bench-peer
 bench-scale: build

@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Peer benchmark: dedup's blocking + Jaro-Winkler against the same work in
-# DuckDB, on the same normalized file (see benchmarks/README.md). For each
+# Peer benchmark, two comparisons (see benchmarks/README.md).
+#
+# 1. Blocking + Jaro-Winkler: dedup's kernels against the same work in
+# DuckDB, on the same normalized file. For each
 # size in SIZES: generate a register under benchmarks/work/ unless one is
 # there, export its normalized fields once (benchmarks/export), run
 # benchmarks/ours and benchmarks/peer on that file under /usr/bin/time -v,
 # check that both found the same candidate pairs per rule and the same sum
 # of similarities, and append a row to benchmarks/RESULTS.md with the
-# ratio. Run by `make bench-peer SIZES="1000000 10000000"`.
+# ratio.
+#
+# 2. End to end (peer-e2e.sh): `dedup run --model M` against
+# benchmarks/peer/e2e, the same job as Splink-style SQL on DuckDB, on the
+# same register, RUNS times each, alternating, with a row in RESULTS.md.
+#
+# Run by `make bench-peer SIZES="1000000 10000000"`.
 #
 # Environment: SIZES (default 1000000), SEED (1), THREADS (all cores; both
 # sides get the same number), BIN (bin/dedup), WORK (benchmarks/work),
-# RESULTS (benchmarks/RESULTS.md).
+# RESULTS (benchmarks/RESULTS.md), RUNS (3 runs a side end to end; 0 skips
+# the end-to-end comparison), BLOCKING (1; 0 skips the blocking + JW
+# comparison), LOCK (a file: each dedup + peer pair of end-to-end runs
+# then holds `flock LOCK`, for a machine shared with other heavy jobs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +40,12 @@ mkdir -p "$WORK" bin
 echo "== building export, ours (pure Go) and peer (cgo, DuckDB)"
 $GO build -o bin/bench-export ./benchmarks/export
 $GO build -o bin/bench-ours ./benchmarks/ours
-(cd benchmarks/peer && CGO_ENABLED=1 $GO build -o ../../bin/bench-peer .)
+(cd benchmarks/peer && CGO_ENABLED=1 $GO build -o ../../bin/bench-peer . && CGO_ENABLED=1 $GO build -o ../../bin/bench-e2e ./e2e)
+RUNS=${RUNS:-3}
+BLOCKING=${BLOCKING:-1}
+LOCK=${LOCK:-}
+# shellcheck source=peer-e2e.sh
+. benchmarks/peer-e2e.sh
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
@@ -72,6 +88,7 @@ for n in $SIZES; do
   fi
   # The export's columns follow the config's rules: redo it when they change.
   rules=$(bin/bench-export --rules)
+  if [ "$BLOCKING" != 0 ]; then
   if [ ! -f "$norm" ] || [ "$(cat "$norm.rules" 2>/dev/null)" != "$rules" ]; then
     echo "== exporting normalized fields to $norm"
     bin/bench-export --out "$norm" "$gen/population"
@@ -105,4 +122,6 @@ for n in $SIZES; do
   benchmarks/insert-row.sh "$RESULTS" "$header" "$row"
   echo "$row"
   jq -c '{engine, seconds, pairs_per_rule}' "$o" "$p"
+  fi
+  if [ "$RUNS" -gt 0 ]; then end_to_end "$n" "$gen" "$rules"; fi
 done

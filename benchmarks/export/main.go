@@ -15,6 +15,7 @@
 //
 //	go run ./benchmarks/export --out norm.parquet DIR_OR_FILE...
 //	go run ./benchmarks/export --rules     # prints NAME=COL,COL;NAME=...
+//	go run ./benchmarks/export --refdata DIR  # lookup tables for benchmarks/peer/e2e
 package main
 
 import (
@@ -37,7 +38,15 @@ func main() {
 	out := flag.String("out", "", "output Parquet file")
 	cfgPath := flag.String("config", "", "job config (default: the embedded Vietnamese config)")
 	rules := flag.Bool("rules", false, "print the blocking rules as NAME=COL,COL;... and exit")
+	refDir := flag.String("refdata", "", "write the reference tables the whole-pipeline peer loads (provinces.csv, cmnd.csv) into this folder and exit")
 	flag.Parse()
+	if *refDir != "" {
+		if err := writeRefdata(*refDir); err != nil {
+			fmt.Fprintln(os.Stderr, "export:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg := config.Default()
 	if *cfgPath != "" {
 		var err error

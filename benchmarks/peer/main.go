@@ -21,38 +21,9 @@ import (
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/dedup-vn/dedup/benchmarks/peer/internal/peerrules"
 )
-
-// rule is one blocking rule: its key columns of the exported file.
-type rule struct {
-	name string
-	keys []string
-}
-
-// parseRules reads NAME=COL,COL;NAME=COL... as printed by benchmarks/export
-// --rules: the config's rules in order, as columns of the exported file,
-// which hold the key parts with NULL where a part is empty (a record with
-// any part missing has no key, as in the pipeline).
-func parseRules(spec string) ([]rule, error) {
-	var rs []rule
-	for _, r := range strings.Split(spec, ";") {
-		name, cols, ok := strings.Cut(r, "=")
-		if !ok || name == "" || cols == "" {
-			return nil, fmt.Errorf("rules: %q is not NAME=COL,COL", r)
-		}
-		keys := strings.Split(cols, ",")
-		for _, k := range keys {
-			// Column names go into SQL: allow only what export writes.
-			for _, c := range k {
-				if !(c == '_' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
-					return nil, fmt.Errorf("rules: column %q: only [a-z0-9_]", k)
-				}
-			}
-		}
-		rs = append(rs, rule{name, keys})
-	}
-	return rs, nil
-}
 
 // result is the JSON printed on stdout.
 type result struct {
@@ -83,7 +54,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: peer --in normalized.parquet --rules \"$(export --rules)\"")
 		os.Exit(2)
 	}
-	rules, err := parseRules(*rulesSpec)
+	rules, err := peerrules.Parse(*rulesSpec)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "peer:", err)
 		os.Exit(1)
@@ -114,7 +85,7 @@ func execTimed(db *sql.DB, name, q string) error {
 	return err
 }
 
-func run(in string, rules []rule, threads, maxBlock, window int, memLimit string) (*result, error) {
+func run(in string, rules []peerrules.Rule, threads, maxBlock, window int, memLimit string) (*result, error) {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return nil, err
@@ -158,22 +129,22 @@ func run(in string, rules []rule, threads, maxBlock, window int, memLimit string
 	var unions []string
 	for k, ru := range rules {
 		var notNull []string
-		for _, c := range ru.keys {
+		for _, c := range ru.Keys {
 			notNull = append(notNull, c+" IS NOT NULL")
 		}
-		keys := strings.Join(ru.keys, ", ")
+		keys := strings.Join(ru.Keys, ", ")
 		// Keyed records with their block size; singletons go at once. (A
 		// hash aggregate joined back is faster in DuckDB than
 		// count(*) OVER (PARTITION BY ...), which sorts.)
 		q := fmt.Sprintf(`CREATE TEMP TABLE k%[1]d AS
 			SELECT r.row, %[4]s, substr(r.folded, 1, 8) AS sec, g.bsize
 			FROM r JOIN (SELECT %[2]s, count(*) AS bsize FROM r WHERE %[3]s GROUP BY %[2]s HAVING count(*) >= 2) g
-			USING (%[2]s)`, k, keys, strings.Join(notNull, " AND "), "r."+strings.Join(ru.keys, ", r."))
+			USING (%[2]s)`, k, keys, strings.Join(notNull, " AND "), "r."+strings.Join(ru.Keys, ", r."))
 		if err := execTimed(db, fmt.Sprintf("keys %d", k), q); err != nil {
-			return nil, fmt.Errorf("rule %s keys: %w", ru.name, err)
+			return nil, fmt.Errorf("rule %s keys: %w", ru.Name, err)
 		}
 		var on []string
-		for _, c := range ru.keys {
+		for _, c := range ru.Keys {
 			on = append(on, fmt.Sprintf("a.%[1]s = b.%[1]s", c))
 		}
 		// Full blocks: every pair. Capped blocks: positions by (first 8
@@ -191,7 +162,7 @@ func run(in string, rules []rule, threads, maxBlock, window int, memLimit string
 			SELECT row, %[2]s, row_number() OVER (PARTITION BY %[2]s ORDER BY sec, row) AS pos
 			FROM k%[1]d WHERE bsize > %[3]d`, k, keys, maxBlock)
 		if err := execTimed(db, fmt.Sprintf("capped %d", k), q); err != nil {
-			return nil, fmt.Errorf("rule %s capped blocks: %w", ru.name, err)
+			return nil, fmt.Errorf("rule %s capped blocks: %w", ru.Name, err)
 		}
 	}
 	// A pair is kept once, under the first rule that produces it.
@@ -210,18 +181,8 @@ func run(in string, rules []rule, threads, maxBlock, window int, memLimit string
 	stage("score", t0)
 	res.SecondsTotal = time.Since(start).Seconds()
 
-	rows, err := db.Query("SELECT rule, count(*) FROM pairs GROUP BY rule ORDER BY rule")
-	if err != nil {
+	if res.PairsPerRule, err = peerrules.CountPerRule(db, "pairs", rules); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var k int
-		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
-		}
-		res.PairsPerRule[rules[k].name] = n
-	}
-	return res, rows.Err()
+	return res, nil
 }
