@@ -112,3 +112,24 @@ func resolveLinks(path string) string {
 	}
 	return filepath.Join(resolveLinks(filepath.Clean(dir)), base)
 }
+
+// InputFile is one input table file and the index of its source in
+// Config.Sources, as a run lists them.
+type InputFile struct {
+	Source int
+	Path   string
+}
+
+// InputFiles lists the files a run over args reads, in the run's order
+// (source, then path), for the nightly state's diff (package state).
+func InputFiles(cfg *config.Config, args []string) ([]InputFile, error) {
+	files, err := resolveInputs(cfg, args, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]InputFile, len(files))
+	for i, f := range files {
+		out[i] = InputFile{Source: f.source, Path: f.path}
+	}
+	return out, nil
+}
