@@ -1,0 +1,224 @@
+package state
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// world is a night in the tests' shorthand: clusters of record ids
+// ("a b | c" = two clusters), each id optionally suffixed "*" for a
+// changed record; the previous night is a map id → person ID.
+type world struct {
+	night    int
+	clusters string
+	prev     map[string]string // record → person, the previous night
+	reg      []Person
+	next     uint64
+}
+
+func k(id string) Key { return Key{"s", id} }
+
+func (w world) input() *tonight {
+	in := &tonight{night: w.night, prevRecords: map[string][]Key{}, reg: Registry{Persons: w.reg, Next: w.next}}
+	type rec struct {
+		id      string
+		changed bool
+		c       int
+	}
+	var recs []rec
+	for c, part := range strings.Split(w.clusters, "|") {
+		for _, f := range strings.Fields(part) {
+			id, changed := strings.CutSuffix(f, "*")
+			recs = append(recs, rec{id, changed, c})
+		}
+	}
+	slices.SortFunc(recs, func(a, b rec) int { return strings.Compare(a.id, b.id) })
+	byCluster := map[int][]int{}
+	var order []int
+	for i, r := range recs {
+		in.keys = append(in.keys, k(r.id))
+		p := w.prev[r.id]
+		in.prev = append(in.prev, p)
+		st := recUnchanged
+		if p == "" {
+			st = recNew
+		} else if r.changed {
+			st = recChanged
+		}
+		in.status = append(in.status, st)
+		if _, ok := byCluster[r.c]; !ok {
+			order = append(order, r.c)
+		}
+		byCluster[r.c] = append(byCluster[r.c], i)
+	}
+	for _, c := range order {
+		in.clusters = append(in.clusters, byCluster[c])
+	}
+	ids := make([]string, 0, len(w.prev))
+	for id := range w.prev {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		in.prevRecords[w.prev[id]] = append(in.prevRecords[w.prev[id]], k(id))
+	}
+	return in
+}
+
+func pid(n uint64) string { return FormatPersonID(n) }
+
+// regOf builds a registry from "id:created:records" entries.
+func regOf(entries ...string) []Person {
+	var out []Person
+	for _, e := range entries {
+		var n, created int
+		var records int64
+		fmt.Sscanf(e, "%d:%d:%d", &n, &created, &records)
+		out = append(out, Person{ID: pid(uint64(n)), Created: created, Status: StatusActive, Records: records})
+	}
+	return out
+}
+
+func TestAssignRules(t *testing.T) {
+	p1, p2, p3 := pid(1), pid(2), pid(3)
+	tests := []struct {
+		name    string
+		w       world
+		persons string   // person per cluster, in cluster order (by smallest record)
+		events  []string // "person event other records"
+	}{
+		{
+			name:    "first night: every cluster a new ID, in order of its smallest record",
+			w:       world{night: 1, clusters: "c d | a | b", next: 1},
+			persons: "P000000000001 P000000000002 P000000000003", // a, b, c d
+			events:  []string{p1 + " created  a", p2 + " created  b", p3 + " created  c,d"},
+		},
+		{
+			name:    "continue: same records, nothing to say",
+			w:       world{night: 2, clusters: "a b | c", prev: map[string]string{"a": p1, "b": p1, "c": p2}, reg: regOf("1:1:2", "2:1:1"), next: 3},
+			persons: p1 + " " + p2,
+		},
+		{
+			name:    "continue with a new and a changed record: updated",
+			w:       world{night: 2, clusters: "a b* x | c", prev: map[string]string{"a": p1, "b": p1, "c": p2}, reg: regOf("1:1:2", "2:1:1"), next: 3},
+			persons: p1 + " " + p2,
+			events:  []string{p1 + " updated  b,x"},
+		},
+		{
+			name:    "merge: the oldest ID survives",
+			w:       world{night: 3, clusters: "a b c", prev: map[string]string{"a": p2, "b": p1, "c": p2}, reg: regOf("1:2:1", "2:1:2"), next: 3},
+			persons: p2,
+			events:  []string{p1 + " merged_into " + p2 + " b", p2 + " updated  b"},
+		},
+		{
+			name:    "merge of persons born the same night: more records survives",
+			w:       world{night: 2, clusters: "a b c", prev: map[string]string{"a": p1, "b": p2, "c": p2}, reg: regOf("1:1:1", "2:1:2"), next: 3},
+			persons: p2,
+			events:  []string{p1 + " merged_into " + p2 + " a", p2 + " updated  a"},
+		},
+		{
+			name:    "merge tie on night and records: the smaller ID survives",
+			w:       world{night: 2, clusters: "a b", prev: map[string]string{"a": p2, "b": p1}, reg: regOf("1:1:1", "2:1:1"), next: 3},
+			persons: p1,
+			events:  []string{p1 + " updated  a", p2 + " merged_into " + p1 + " a"},
+		},
+		{
+			name:    "split: the largest share keeps the ID, the rest is new and split_from",
+			w:       world{night: 2, clusters: "a | b c", prev: map[string]string{"a": p1, "b": p1, "c": p1}, reg: regOf("1:1:3"), next: 2},
+			persons: p2 + " " + p1,
+			events:  []string{p1 + " updated  a", p2 + " split_from " + p1 + " a"},
+		},
+		{
+			name:    "split in halves: the part with the smaller record keeps the ID",
+			w:       world{night: 2, clusters: "c d | a b", prev: map[string]string{"a": p1, "b": p1, "c": p1, "d": p1}, reg: regOf("1:1:4"), next: 7},
+			persons: p1 + " " + pid(7),
+			events:  []string{p1 + " updated  c,d", pid(7) + " split_from " + p1 + " c,d"},
+		},
+		{
+			name:    "all records deleted: retired; IDs are never reused",
+			w:       world{night: 2, clusters: "c", prev: map[string]string{"a": p1, "b": p1}, reg: regOf("1:1:2"), next: 2},
+			persons: p2,
+			events:  []string{p1 + " retired  a,b", p2 + " created  c"},
+		},
+		{
+			name:    "a record moves from one person to another",
+			w:       world{night: 2, clusters: "a | b c", prev: map[string]string{"a": p1, "b": p1, "c": p2}, reg: regOf("1:1:2", "2:1:1"), next: 3},
+			persons: p1 + " " + p2,
+			events:  []string{p1 + " updated  b", p2 + " updated  b"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			as, err := assign(tc.w.input())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(as.person, " "); got != tc.persons {
+				t.Errorf("persons %q, want %q", got, tc.persons)
+			}
+			var got []string
+			for _, ev := range as.events {
+				var ids []string
+				for _, r := range ev.Records {
+					ids = append(ids, r.ID)
+				}
+				got = append(got, fmt.Sprintf("%s %s %s %s", ev.Person, ev.Kind, ev.Other, strings.Join(ids, ",")))
+			}
+			if !slices.Equal(got, tc.events) {
+				t.Errorf("events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.events, "\n"))
+			}
+			// Registry invariants: sorted, unique, every ID below Next,
+			// every active person holds a cluster.
+			holds := map[string]bool{}
+			for _, p := range as.person {
+				holds[p] = true
+			}
+			for i, p := range as.reg.Persons {
+				n, ok := parsePersonID(p.ID)
+				if !ok || n >= as.reg.Next || i > 0 && as.reg.Persons[i-1].ID >= p.ID {
+					t.Errorf("registry entry %d %+v (next %d)", i, p, as.reg.Next)
+				}
+				if (p.Status == StatusActive) != holds[p.ID] {
+					t.Errorf("%s is %s but holds a cluster: %v", p.ID, p.Status, holds[p.ID])
+				}
+			}
+		})
+	}
+}
+
+func TestAssignEvidence(t *testing.T) {
+	p1 := pid(1)
+	w := world{night: 2, clusters: "a | b c", prev: map[string]string{"a": p1, "b": p1, "c": p1}, reg: regOf("1:1:3"), next: 2}
+	in := w.input()
+	in.prevPairs = []Pair{{k("a"), k("b"), 9}, {k("b"), k("c"), 12}}
+	in.pairs = []Pair{{k("b"), k("c"), 12}}
+	as, err := assign(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// P1 keeps b c; a splits off, and the pair a-b that held it no longer does.
+	for _, ev := range as.events {
+		if ev.Kind == EventSplitFrom && (len(ev.Pairs) != 1 || ev.Pairs[0] != in.prevPairs[0]) {
+			t.Errorf("split evidence %v, want the broken pair a-b", ev.Pairs)
+		}
+	}
+}
+
+func TestPersonIDFormat(t *testing.T) {
+	for _, n := range []uint64{1, 42, 999999999999} {
+		id := FormatPersonID(n)
+		if len(id) != PersonIDLen {
+			t.Errorf("%s: length %d", id, len(id))
+		}
+		if got, ok := parsePersonID(id); !ok || got != n {
+			t.Errorf("parse %s = %d %v", id, got, ok)
+		}
+	}
+	for _, bad := range []string{"", "P", "P00000000000", "Q000000000001", "P000000000000", "P00000000000x"} {
+		if _, ok := parsePersonID(bad); ok {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
