@@ -199,10 +199,17 @@ func TestAssignEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	// P1 keeps b c; a splits off, and the pair a-b that held it no longer does.
+	splits := 0
 	for _, ev := range as.events {
-		if ev.Kind == EventSplitFrom && (len(ev.Pairs) != 1 || ev.Pairs[0] != in.prevPairs[0]) {
-			t.Errorf("split evidence %v, want the broken pair a-b", ev.Pairs)
+		if ev.Kind == EventSplitFrom {
+			splits++
+			if len(ev.Pairs) != 1 || ev.Pairs[0] != in.prevPairs[0] {
+				t.Errorf("split evidence %v, want the broken pair a-b", ev.Pairs)
+			}
 		}
+	}
+	if splits != 1 {
+		t.Errorf("%d split events, want 1", splits)
 	}
 }
 

@@ -53,6 +53,11 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 			return nil, fmt.Errorf("--out %s lies inside the state folder %s: give another folder", popt.OutDir, opt.Dir)
 		}
 	}
+	unlock, err := lock(opt.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	digest := cfg.Digest()
 	prev, err := load(opt.Dir, digest)
 	if err != nil {
@@ -99,6 +104,9 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	pairs, err := readAccepted(filepath.Join(run, runfolder.FilePairs), m.Threshold.MatchWeight)
 	if err != nil {
 		return nil, err
+	}
+	if int64(len(pairs)) != m.Pairs.Accepted {
+		return nil, fmt.Errorf("pairs.parquet holds %d of the run's %d accepted pairs: --state needs output.pairs_min_weight at or below the threshold", len(pairs), m.Pairs.Accepted)
 	}
 	in := &tonight{night: night, keys: keys, pairs: pairs, prevPairs: prev.pairs, reg: prev.reg, prevRecords: map[string][]Key{}}
 	stat := &runfolder.NightStat{Night: night, Generation: genName(night), Retrained: retrained, Events: map[string]int64{}}

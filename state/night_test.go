@@ -456,12 +456,12 @@ func TestKill(t *testing.T) {
 				}
 			}
 			entries, _ := os.ReadDir(stateDir)
-			if len(entries) != 2 {
-				var names []string
-				for _, e := range entries {
-					names = append(names, e.Name())
-				}
-				t.Errorf("state folder holds %v, want CURRENT and one generation", names)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			if want := []string{fileCurrent, fileLock, genName(2)}; !slices.Equal(names, want) {
+				t.Errorf("state folder holds %v, want %v", names, want)
 			}
 		})
 	}
@@ -533,5 +533,19 @@ func TestBadState(t *testing.T) {
 				t.Fatalf("error %v, want %v naming %s", err, tc.want, tc.text)
 			}
 		})
+	}
+}
+
+// TestLocked: a second night on a state folder in use is refused.
+func TestLocked(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	_, err = Run(context.Background(), config.Default(), pipeline.Options{OutDir: filepath.Join(t.TempDir(), "o"), Inputs: []string{snapshot(t, 0)}, Progress: quiet}, Options{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "another night") {
+		t.Fatalf("error %v, want another night running", err)
 	}
 }

@@ -24,6 +24,7 @@ const (
 	Version    = 1
 
 	fileCurrent = "CURRENT"
+	fileLock    = "LOCK"
 	fileState   = "state.json"
 	fileRecords = "records.parquet"
 	filePairs   = "pairs.parquet"
