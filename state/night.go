@@ -83,6 +83,7 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 
 	// The run itself, into the state's work folder.
 	work := filepath.Join(opt.Dir, workDir)
+	defer os.RemoveAll(work) // on error too: it holds a whole run's outputs
 	out := popt.OutDir
 	popt.OutDir = filepath.Join(work, "run")
 	m, err := pipeline.Run(ctx, cfg, popt)
@@ -175,10 +176,13 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	if err := pipeline.PrepareOutDir(out); err != nil {
 		return nil, err
 	}
-	for _, f := range []string{runfolder.FilePairs, runfolder.FileRejects, runfolder.FileModel} {
-		if err := copyFile(filepath.Join(run, f), filepath.Join(out, f)); err != nil {
+	for _, f := range []string{runfolder.FilePairs, runfolder.FileRejects} {
+		if err := moveFile(filepath.Join(run, f), filepath.Join(out, f)); err != nil {
 			return nil, err
 		}
+	}
+	if err := copyFile(filepath.Join(run, runfolder.FileModel), filepath.Join(out, runfolder.FileModel)); err != nil {
+		return nil, err
 	}
 	lookup := func(id string) (string, error) {
 		p, ok := personOfCluster[id]

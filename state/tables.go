@@ -141,6 +141,15 @@ func copyFile(src, dst string) error {
 	})
 }
 
+// moveFile renames src to dst, or copies it where they lie on different
+// file systems (the state and --out may).
+func moveFile(src, dst string) error {
+	if err := os.Rename(src, dst); err == nil {
+		return syncDir(filepath.Dir(dst))
+	}
+	return copyFile(src, dst)
+}
+
 // writeAtomic writes dst through a temporary file in its folder, synced
 // and renamed; dataio.IsWriterTemp recognises the temporary's name, so a
 // killed night's leftovers are cleared like a run's.
