@@ -98,30 +98,66 @@ const (
 )
 
 // tonight is what the ID rules read of a night: its records, their
-// clusters and accepted pairs, and the previous generation.
+// clusters and accepted pairs, and the previous generation. Persons are
+// numbered by their ID's counter; the registry holds every ID ever issued,
+// so person n is reg.Persons[n-1].
 type tonight struct {
-	night    int
-	keys     []Key    // tonight's records, sorted
-	status   []uint8  // recNew, recChanged, recUnchanged per record
-	prev     []string // the record's person in the previous generation, "" if new
-	clusters [][]int  // record indexes per cluster, each sorted; clusters sorted by their first record
-	pairs    []Pair   // tonight's accepted pairs
-	// The previous generation: its records by person (deleted ones too),
-	// its accepted pairs and its registry.
-	prevRecords map[string][]Key
-	prevPairs   []Pair
-	reg         Registry
+	night  int
+	keys   []Key    // tonight's records, sorted
+	status []uint8  // recNew, recChanged, recUnchanged per record
+	prev   []uint64 // the record's person last night, 0 if new
+	// Cluster c's records are members[start[c]:start[c+1]], ascending;
+	// clusters are ordered by their first record.
+	start   []int32
+	members []int32
+	pairs   []Pair // tonight's accepted pairs
+	// Last night: its records (sorted) and their persons, its accepted
+	// pairs and registry.
+	prevKeys   []Key
+	prevPerson []uint64
+	prevPairs  []Pair
+	reg        Registry
 }
+
+func (in *tonight) clusters() int { return len(in.start) - 1 }
+
+func (in *tonight) cluster(c int) []int32 { return in.members[in.start[c]:in.start[c+1]] }
 
 // assignment is the ID rules' result.
 type assignment struct {
-	person []string // per cluster
+	person []uint64 // per cluster
 	events []Event  // sorted by person, then event
 	reg    Registry
 }
 
+// shares appends to dst the persons of last night among records, with how
+// many of the records each holds, by person.
+func shares(dst []share, prev []uint64, records []int32, scratch []uint64) ([]share, []uint64) {
+	scratch = scratch[:0]
+	for _, r := range records {
+		if p := prev[r]; p != 0 {
+			scratch = append(scratch, p)
+		}
+	}
+	slices.Sort(scratch)
+	for i := 0; i < len(scratch); {
+		j := i
+		for j < len(scratch) && scratch[j] == scratch[i] {
+			j++
+		}
+		dst = append(dst, share{scratch[i], int32(j - i)})
+		i = j
+	}
+	return dst, scratch
+}
+
+type share struct {
+	person uint64
+	n      int32
+}
+
 // assign carries person IDs from the previous generation to tonight's
-// clusters by the rules (ARCHITECTURE.md, "Person IDs"):
+// clusters by the rules (ARCHITECTURE.md, "Person ID rules"):
 //   - a person's heir is the cluster holding most of its earlier records
 //     still present (ties: the cluster whose smallest record sorts first);
 //   - a cluster that is no one's heir gets a new ID: created, or split_from
@@ -135,65 +171,83 @@ type assignment struct {
 //
 // The result depends only on its input, never on order of work.
 func assign(in *tonight) (*assignment, error) {
-	reg := Registry{Persons: slices.Clone(in.reg.Persons), Next: max(in.reg.Next, 1)}
-	byID := make(map[string]int, len(reg.Persons))
-	for i, p := range reg.Persons {
-		byID[p.ID] = i
+	np := len(in.reg.Persons)
+	for i, p := range in.reg.Persons {
+		if n, _ := parsePersonID(p.ID); n != uint64(i+1) {
+			return nil, fmt.Errorf("state: registry entry %d is %s: the registry must list every ID from the first", i+1, p.ID)
+		}
 	}
-	// Earlier records of each person per cluster, and each person's heir.
-	type share struct {
-		cluster int
-		n       int
+	if in.reg.Next != uint64(np+1) && !(np == 0 && in.reg.Next == 0) {
+		return nil, fmt.Errorf("state: registry of %d IDs with next ID %d", np, in.reg.Next)
 	}
-	heir := map[string]share{}
-	clusterOf := make([]int, len(in.keys))
-	earlier := make([]map[string]int, len(in.clusters))
-	for c, members := range in.clusters {
-		for _, r := range members {
-			clusterOf[r] = c
-			if p := in.prev[r]; p != "" {
-				if earlier[c] == nil {
-					earlier[c] = map[string]int{}
-				}
-				earlier[c][p]++
+	reg := Registry{Persons: slices.Clone(in.reg.Persons), Next: uint64(np + 1)}
+	nc := in.clusters()
+	// Each person's heir.
+	heirC := make([]int32, np+1)
+	heirN := make([]int32, np+1)
+	for i := range heirC {
+		heirC[i] = -1
+	}
+	var sh []share
+	var scratch []uint64
+	for c := 0; c < nc; c++ {
+		sh, scratch = shares(sh[:0], in.prev, in.cluster(c), scratch)
+		for _, s := range sh {
+			if s.person > uint64(np) {
+				return nil, fmt.Errorf("state: a record belongs to person %s, who is not in the registry", FormatPersonID(s.person))
+			}
+			if s.n > heirN[s.person] { // clusters come in order: a tie keeps the first
+				heirC[s.person], heirN[s.person] = int32(c), s.n
 			}
 		}
-		for p, n := range earlier[c] {
-			if h, ok := heir[p]; !ok || n > h.n {
-				heir[p] = share{c, n} // clusters come in order: a tie keeps the first
-			}
+	}
+	// Claims by cluster: persons in ascending order within a cluster.
+	type claim struct {
+		cluster int32
+		person  uint64
+	}
+	var claims []claim
+	for p := 1; p <= np; p++ {
+		if heirC[p] >= 0 {
+			claims = append(claims, claim{heirC[p], uint64(p)})
 		}
 	}
-	claims := make([][]string, len(in.clusters))
-	for p, h := range heir {
-		if _, ok := byID[p]; !ok {
-			return nil, fmt.Errorf("state: a record belongs to person %s, who is not in the registry", p)
-		}
-		claims[h.cluster] = append(claims[h.cluster], p)
-	}
-	prevCount := func(p string) int64 { return reg.Persons[byID[p]].Records }
+	slices.SortStableFunc(claims, func(a, b claim) int { return cmp.Compare(a.cluster, b.cluster) })
+	person := func(n uint64) *Person { return &reg.Persons[n-1] }
+	prevCount := func(n uint64) int64 { return in.reg.Persons[n-1].Records }
 
-	out := &assignment{person: make([]string, len(in.clusters))}
+	out := &assignment{person: make([]uint64, nc)}
 	var events []Event
-	for c, members := range in.clusters {
-		cl := claims[c]
+	var cl []uint64
+	for c, k := 0, 0; c < nc; c++ {
+		cl = cl[:0]
+		for ; k < len(claims) && claims[k].cluster == int32(c); k++ {
+			cl = append(cl, claims[k].person)
+		}
+		members := in.cluster(c)
 		if len(cl) == 0 {
-			id := FormatPersonID(reg.Next)
+			n := reg.Next
 			reg.Next++
-			out.person[c] = id
-			p := Person{ID: id, Created: in.night, Status: StatusActive}
-			ev := Event{Person: id, Kind: EventCreated}
-			if from := largestShare(earlier[c]); from != "" {
+			out.person[c] = n
+			p := Person{ID: FormatPersonID(n), Created: in.night, Status: StatusActive}
+			ev := Event{Person: p.ID, Kind: EventCreated}
+			sh, scratch = shares(sh[:0], in.prev, members, scratch)
+			if len(sh) > 0 {
+				best := sh[0] // by person ascending: a tie keeps the smaller ID
+				for _, s := range sh[1:] {
+					if s.n > best.n {
+						best = s
+					}
+				}
+				from := FormatPersonID(best.person)
 				p.SplitFrom, ev.Kind, ev.Other = from, EventSplitFrom, from
 			}
-			byID[id] = len(reg.Persons)
 			reg.Persons = append(reg.Persons, p)
 			events = append(events, ev)
 			continue
 		}
-		slices.SortFunc(cl, func(a, b string) int {
-			pa, pb := reg.Persons[byID[a]], reg.Persons[byID[b]]
-			if c := cmp.Compare(pa.Created, pb.Created); c != 0 {
+		slices.SortFunc(cl, func(a, b uint64) int {
+			if c := cmp.Compare(person(a).Created, person(b).Created); c != 0 {
 				return c
 			}
 			if c := cmp.Compare(prevCount(b), prevCount(a)); c != 0 {
@@ -204,7 +258,7 @@ func assign(in *tonight) (*assignment, error) {
 		survivor := cl[0]
 		out.person[c] = survivor
 		for _, p := range cl[1:] {
-			events = append(events, Event{Person: p, Kind: EventMergedInto, Other: survivor})
+			events = append(events, Event{Person: FormatPersonID(p), Kind: EventMergedInto, Other: FormatPersonID(survivor)})
 		}
 		changed := len(cl) > 1 || int64(len(members)) != prevCount(survivor)
 		for _, r := range members {
@@ -214,21 +268,18 @@ func assign(in *tonight) (*assignment, error) {
 			}
 		}
 		if changed {
-			events = append(events, Event{Person: survivor, Kind: EventUpdated})
+			events = append(events, Event{Person: FormatPersonID(survivor), Kind: EventUpdated})
 		}
 	}
-	for _, p := range in.reg.Persons { // the previous registry: not tonight's new IDs
-		if _, ok := heir[p.ID]; !ok && p.Status == StatusActive {
-			events = append(events, Event{Person: p.ID, Kind: EventRetired})
+	for p := 1; p <= np; p++ {
+		if heirC[p] < 0 && in.reg.Persons[p-1].Status == StatusActive {
+			events = append(events, Event{Person: FormatPersonID(uint64(p)), Kind: EventRetired})
 		}
 	}
-	// Registry updates: counts of the active, statuses of the retired.
-	counts := map[string]int64{}
-	for c, members := range in.clusters {
-		counts[out.person[c]] = int64(len(members))
-	}
+	// Registry updates: statuses of the retired, counts of the active.
 	for _, ev := range events {
-		p := &reg.Persons[byID[ev.Person]]
+		n, _ := parsePersonID(ev.Person)
+		p := person(n)
 		switch ev.Kind {
 		case EventMergedInto:
 			p.Status, p.MergedInto, p.Retired, p.Records = StatusMerged, ev.Other, in.night, 0
@@ -236,11 +287,10 @@ func assign(in *tonight) (*assignment, error) {
 			p.Status, p.Retired, p.Records = StatusRetired, in.night, 0
 		}
 	}
-	for id, n := range counts {
-		reg.Persons[byID[id]].Records = n
+	for c := 0; c < nc; c++ {
+		person(out.person[c]).Records = int64(in.start[c+1] - in.start[c])
 	}
-	slices.SortFunc(reg.Persons, func(a, b Person) int { return cmp.Compare(a.ID, b.ID) })
-	addEvidence(in, out.person, clusterOf, events)
+	addEvidence(in, out.person, events)
 	slices.SortFunc(events, func(a, b Event) int {
 		if c := cmp.Compare(a.Person, b.Person); c != 0 {
 			return c
@@ -249,18 +299,6 @@ func assign(in *tonight) (*assignment, error) {
 	})
 	out.events, out.reg = events, reg
 	return out, nil
-}
-
-// largestShare is the person with most records in shares (ties: the
-// smaller ID), or "" for none.
-func largestShare(shares map[string]int) string {
-	best, bestN := "", 0
-	for p, n := range shares {
-		if n > bestN || n == bestN && p < best {
-			best, bestN = p, n
-		}
-	}
-	return best
 }
 
 // addEvidence fills each event's records and pairs:
@@ -273,86 +311,125 @@ func largestShare(shares map[string]int) string {
 //   - split_from: the new person's records and the earlier pairs that
 //     joined them to the rest of the earlier person, which no longer hold;
 //   - retired: the person's earlier records, all deleted.
-func addEvidence(in *tonight, person []string, clusterOf []int, events []Event) {
-	index := make(map[Key]int, len(in.keys))
-	for i, k := range in.keys {
-		index[k] = i
+func addEvidence(in *tonight, person []uint64, events []Event) {
+	if len(events) == 0 {
+		return
 	}
-	inCluster := map[int][]Pair{}
+	clusterOf := make([]int32, len(in.keys))
+	for c := 0; c < in.clusters(); c++ {
+		for _, r := range in.cluster(c) {
+			clusterOf[r] = int32(c)
+		}
+	}
+	index := func(k Key) (int, bool) { return slices.BinarySearchFunc(in.keys, k, compareKeys) }
+	inCluster := map[int32][]Pair{}
 	for _, p := range in.pairs {
-		a, b := clusterOf[index[p.Left]], clusterOf[index[p.Right]]
-		if a == b {
+		l, _ := index(p.Left)
+		r, _ := index(p.Right)
+		if a, b := clusterOf[l], clusterOf[r]; a == b {
 			inCluster[a] = append(inCluster[a], p)
 		}
 	}
-	prevOf := map[Key]string{}
-	for p, ks := range in.prevRecords {
-		for _, k := range ks {
-			prevOf[k] = p
+	// Last night's records by person.
+	np := len(in.reg.Persons)
+	pstart := make([]int32, np+2)
+	for _, p := range in.prevPerson {
+		pstart[p+1]++
+	}
+	for i := 1; i < len(pstart); i++ {
+		pstart[i] += pstart[i-1]
+	}
+	byPerson := make([]int32, len(in.prevPerson))
+	fill := slices.Clone(pstart)
+	for i, p := range in.prevPerson {
+		byPerson[fill[p]] = int32(i)
+		fill[p]++
+	}
+	prevRecords := func(n uint64) []Key {
+		var out []Key
+		for _, i := range byPerson[pstart[n]:pstart[n+1]] {
+			out = append(out, in.prevKeys[i])
+		}
+		return out
+	}
+	clusterByPerson := make(map[uint64]int, len(events))
+	for _, ev := range events {
+		n, _ := parsePersonID(ev.Person)
+		clusterByPerson[n] = -1
+		if o, ok := parsePersonID(ev.Other); ok {
+			clusterByPerson[o] = -1
 		}
 	}
-	clusterByPerson := make(map[string]int, len(person))
 	for c, p := range person {
-		clusterByPerson[p] = c
+		if _, ok := clusterByPerson[p]; ok {
+			clusterByPerson[p] = c
+		}
 	}
 	for i := range events {
 		ev := &events[i]
+		n, _ := parsePersonID(ev.Person)
 		switch ev.Kind {
 		case EventCreated:
-			c := clusterByPerson[ev.Person]
-			for _, r := range in.clusters[c] {
+			c := clusterByPerson[n]
+			for _, r := range in.cluster(c) {
 				ev.Records = append(ev.Records, in.keys[r])
 			}
-			ev.Pairs = inCluster[c]
+			ev.Pairs = inCluster[int32(c)]
 		case EventUpdated:
-			c := clusterByPerson[ev.Person]
+			c := clusterByPerson[n]
 			involved := map[Key]bool{}
-			for _, r := range in.clusters[c] {
-				if in.status[r] != recUnchanged || in.prev[r] != ev.Person {
+			for _, r := range in.cluster(c) {
+				if in.status[r] != recUnchanged || in.prev[r] != n {
 					involved[in.keys[r]] = true
 				}
 			}
-			for _, k := range in.prevRecords[ev.Person] {
-				if r, ok := index[k]; !ok || clusterOf[r] != c {
+			for _, k := range prevRecords(n) {
+				if r, ok := index(k); !ok || clusterOf[r] != int32(c) {
 					involved[k] = true
 				}
 			}
 			for k := range involved {
 				ev.Records = append(ev.Records, k)
 			}
-			for _, p := range inCluster[c] {
+			for _, p := range inCluster[int32(c)] {
 				if involved[p.Left] || involved[p.Right] {
 					ev.Pairs = append(ev.Pairs, p)
 				}
 			}
 		case EventMergedInto:
-			c := clusterByPerson[ev.Other]
+			o, _ := parsePersonID(ev.Other)
+			c := clusterByPerson[o]
 			mine := map[Key]bool{}
-			for _, r := range in.clusters[c] {
-				if in.prev[r] == ev.Person {
+			for _, r := range in.cluster(c) {
+				if in.prev[r] == n {
 					mine[in.keys[r]] = true
 					ev.Records = append(ev.Records, in.keys[r])
 				}
 			}
-			for _, p := range inCluster[c] {
+			for _, p := range inCluster[int32(c)] {
 				if mine[p.Left] != mine[p.Right] {
 					ev.Pairs = append(ev.Pairs, p)
 				}
 			}
 		case EventSplitFrom:
-			c := clusterByPerson[ev.Person]
+			o, _ := parsePersonID(ev.Other)
+			c := clusterByPerson[n]
 			mine := map[Key]bool{}
-			for _, r := range in.clusters[c] {
+			for _, r := range in.cluster(c) {
 				mine[in.keys[r]] = true
 				ev.Records = append(ev.Records, in.keys[r])
 			}
+			theirs := map[Key]bool{}
+			for _, k := range prevRecords(o) {
+				theirs[k] = true
+			}
 			for _, p := range in.prevPairs {
-				if prevOf[p.Left] == ev.Other && prevOf[p.Right] == ev.Other && mine[p.Left] != mine[p.Right] {
+				if theirs[p.Left] && theirs[p.Right] && mine[p.Left] != mine[p.Right] {
 					ev.Pairs = append(ev.Pairs, p)
 				}
 			}
 		case EventRetired:
-			ev.Records = slices.Clone(in.prevRecords[ev.Person])
+			ev.Records = prevRecords(n)
 		}
 		slices.SortFunc(ev.Records, compareKeys)
 		ev.Pairs = slices.Clone(ev.Pairs)

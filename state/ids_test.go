@@ -21,7 +21,19 @@ type world struct {
 func k(id string) Key { return Key{"s", id} }
 
 func (w world) input() *tonight {
-	in := &tonight{night: w.night, prevRecords: map[string][]Key{}, reg: Registry{Persons: w.reg, Next: w.next}}
+	// The registry lists every ID below next: the ones the test does not
+	// name were retired on an earlier night.
+	reg := Registry{Next: max(w.next, 1)}
+	for n := uint64(1); n < w.next; n++ {
+		p := Person{ID: pid(n), Created: 1, Status: StatusRetired, Retired: 1}
+		for _, q := range w.reg {
+			if q.ID == p.ID {
+				p = q
+			}
+		}
+		reg.Persons = append(reg.Persons, p)
+	}
+	in := &tonight{night: w.night, reg: reg}
 	type rec struct {
 		id      string
 		changed bool
@@ -35,14 +47,14 @@ func (w world) input() *tonight {
 		}
 	}
 	slices.SortFunc(recs, func(a, b rec) int { return strings.Compare(a.id, b.id) })
-	byCluster := map[int][]int{}
+	byCluster := map[int][]int32{}
 	var order []int
 	for i, r := range recs {
 		in.keys = append(in.keys, k(r.id))
-		p := w.prev[r.id]
+		p, _ := parsePersonID(w.prev[r.id])
 		in.prev = append(in.prev, p)
 		st := recUnchanged
-		if p == "" {
+		if p == 0 {
 			st = recNew
 		} else if r.changed {
 			st = recChanged
@@ -51,10 +63,12 @@ func (w world) input() *tonight {
 		if _, ok := byCluster[r.c]; !ok {
 			order = append(order, r.c)
 		}
-		byCluster[r.c] = append(byCluster[r.c], i)
+		byCluster[r.c] = append(byCluster[r.c], int32(i))
 	}
+	in.start = []int32{0}
 	for _, c := range order {
-		in.clusters = append(in.clusters, byCluster[c])
+		in.members = append(in.members, byCluster[c]...)
+		in.start = append(in.start, int32(len(in.members)))
 	}
 	ids := make([]string, 0, len(w.prev))
 	for id := range w.prev {
@@ -62,7 +76,9 @@ func (w world) input() *tonight {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		in.prevRecords[w.prev[id]] = append(in.prevRecords[w.prev[id]], k(id))
+		p, _ := parsePersonID(w.prev[id])
+		in.prevKeys = append(in.prevKeys, k(id))
+		in.prevPerson = append(in.prevPerson, p)
 	}
 	return in
 }
@@ -155,7 +171,11 @@ func TestAssignRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := strings.Join(as.person, " "); got != tc.persons {
+			var names []string
+			for _, p := range as.person {
+				names = append(names, pid(p))
+			}
+			if got := strings.Join(names, " "); got != tc.persons {
 				t.Errorf("persons %q, want %q", got, tc.persons)
 			}
 			var got []string
@@ -173,7 +193,7 @@ func TestAssignRules(t *testing.T) {
 			// every active person holds a cluster.
 			holds := map[string]bool{}
 			for _, p := range as.person {
-				holds[p] = true
+				holds[pid(p)] = true
 			}
 			for i, p := range as.reg.Persons {
 				n, ok := parsePersonID(p.ID)

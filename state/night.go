@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -94,7 +95,7 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	run := popt.OutDir
 
 	// Tonight's records and clusters, their content hashes, the diff.
-	keys, clusterOf, err := readClusters(filepath.Join(run, runfolder.FileClusters))
+	keys, rc, err := readClusters(filepath.Join(run, runfolder.FileClusters))
 	if err != nil {
 		return nil, err
 	}
@@ -109,13 +110,10 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	if int64(len(pairs)) != m.Pairs.Accepted {
 		return nil, fmt.Errorf("pairs.parquet holds %d of the run's %d accepted pairs: --state needs output.pairs_min_weight at or below the threshold", len(pairs), m.Pairs.Accepted)
 	}
-	in := &tonight{night: night, keys: keys, pairs: pairs, prevPairs: prev.pairs, reg: prev.reg, prevRecords: map[string][]Key{}}
+	in := &tonight{night: night, keys: keys, pairs: pairs, prevKeys: prev.records, prevPerson: prev.person, prevPairs: prev.pairs, reg: prev.reg}
 	stat := &runfolder.NightStat{Night: night, Generation: genName(night), Retrained: retrained, Events: map[string]int64{}}
 	in.status = make([]uint8, len(keys))
-	in.prev = make([]string, len(keys))
-	for i, k := range prev.records {
-		in.prevRecords[prev.person[i]] = append(in.prevRecords[prev.person[i]], k)
-	}
+	in.prev = make([]uint64, len(keys))
 	j := 0
 	for i, k := range keys {
 		for j < len(prev.records) && compareKeys(prev.records[j], k) < 0 {
@@ -139,21 +137,17 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 		}
 	}
 	stat.Deleted += int64(len(prev.records) - j)
-	in.clusters = groupClusters(clusterOf)
+	var ordered []int32 // run cluster → cluster of in
+	in.start, in.members, ordered = groupClusters(rc.of, len(rc.index))
 	as, err := assign(in)
 	if err != nil {
 		return nil, err
 	}
-	personOfCluster := map[string]string{}
-	person := make([]string, len(keys))
-	for c, members := range in.clusters {
-		for _, r := range members {
+	person := make([]uint64, len(keys))
+	for c := 0; c < in.clusters(); c++ {
+		for _, r := range in.cluster(c) {
 			person[r] = as.person[c]
 		}
-	}
-	// The cluster ids of the run's files, to their persons.
-	for r, id := range clusterOf.ids {
-		personOfCluster[id] = person[clusterOf.firstRow[r]]
 	}
 	touched := map[string]bool{}
 	for _, ev := range as.events {
@@ -185,11 +179,11 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 		return nil, err
 	}
 	lookup := func(id string) (string, error) {
-		p, ok := personOfCluster[id]
+		c, ok := rc.index[id]
 		if !ok {
-			return "", fmt.Errorf("cluster %s has no person", id)
+			return "", errors.New("a cluster id that clusters.parquet does not hold")
 		}
-		return p, nil
+		return FormatPersonID(as.person[ordered[c]]), nil
 	}
 	for _, f := range []string{runfolder.FileClusters, runfolder.FileGolden} {
 		if err := addPersonColumn(filepath.Join(run, f), filepath.Join(out, f), runfolder.ColClusterID, lookup); err != nil {
@@ -250,13 +244,12 @@ func startsDotDot(rel string) bool {
 	return len(rel) >= 3 && rel[:3] == ".."+string(filepath.Separator)
 }
 
-// runClusters is clusters.parquet's cluster ids: ids[c] is the run's id of
-// cluster c (in first-seen order), firstRow[c] a record of it (by index
-// into the sorted keys), of[r] the cluster of record r.
+// runClusters is a run's clusters.parquet: index numbers the run's
+// cluster ids in first-seen order, of[r] is the cluster of record r (by
+// index into the sorted keys).
 type runClusters struct {
-	ids      []string
-	firstRow []int
-	of       []int
+	index map[string]int32
+	of    []int32
 }
 
 // readClusters reads a run's clusters.parquet: its records sorted by key,
@@ -264,19 +257,18 @@ type runClusters struct {
 func readClusters(path string) ([]Key, *runClusters, error) {
 	type row struct {
 		k Key
-		c int
+		c int32
 	}
 	var rows []row
-	rc := &runClusters{}
-	index := map[string]int{}
+	rc := &runClusters{index: map[string]int32{}}
+	in := interner{}
 	err := readStrings(path, []string{runfolder.ColSource, runfolder.ColRecordID, runfolder.ColClusterID}, func(v []string) error {
-		c, ok := index[v[2]]
+		c, ok := rc.index[v[2]]
 		if !ok {
-			c = len(rc.ids)
-			index[v[2]] = c
-			rc.ids = append(rc.ids, v[2])
+			c = int32(len(rc.index))
+			rc.index[strings.Clone(v[2])] = c
 		}
-		rows = append(rows, row{Key{v[0], v[1]}, c})
+		rows = append(rows, row{in.keyOf(v[0], v[1]), c})
 		return nil
 	})
 	if err != nil {
@@ -284,45 +276,53 @@ func readClusters(path string) ([]Key, *runClusters, error) {
 	}
 	slices.SortFunc(rows, func(a, b row) int { return compareKeys(a.k, b.k) })
 	keys := make([]Key, len(rows))
-	rc.of = make([]int, len(rows))
-	rc.firstRow = make([]int, len(rc.ids))
-	for i := range rc.firstRow {
-		rc.firstRow[i] = -1
-	}
+	rc.of = make([]int32, len(rows))
 	for i, r := range rows {
 		if i > 0 && keys[i-1] == r.k {
-			return nil, nil, fmt.Errorf("%s: record %d of source %s appears twice", path, i+1, r.k.Source)
+			return nil, nil, fmt.Errorf("%s: a record id of source %s appears twice", path, r.k.Source)
 		}
 		keys[i], rc.of[i] = r.k, r.c
-		if rc.firstRow[r.c] < 0 {
-			rc.firstRow[r.c] = i
-		}
 	}
 	return keys, rc, nil
 }
 
-// groupClusters lists each cluster's records, clusters ordered by their
-// first (smallest) record.
-func groupClusters(rc *runClusters) [][]int {
-	order := make([]int, len(rc.ids)) // run cluster → position
-	for i := range order {
-		order[i] = -1
+// groupClusters lays out each cluster's records (CSR: cluster c holds
+// members[start[c]:start[c+1]], ascending), clusters ordered by their first
+// record; ordered maps a run cluster to its place.
+func groupClusters(of []int32, n int) (start, members, ordered []int32) {
+	ordered = make([]int32, n)
+	for i := range ordered {
+		ordered[i] = -1
 	}
-	var out [][]int
-	for r, c := range rc.of {
-		if order[c] < 0 {
-			order[c] = len(out)
-			out = append(out, nil)
+	count := make([]int32, 0, n)
+	next := int32(0)
+	for _, c := range of {
+		if ordered[c] < 0 {
+			ordered[c] = next
+			next++
+			count = append(count, 0)
 		}
-		out[order[c]] = append(out[order[c]], r)
+		count[ordered[c]]++
 	}
-	return out
+	start = make([]int32, len(count)+1)
+	for c, k := range count {
+		start[c+1] = start[c] + k
+	}
+	fill := slices.Clone(start[:len(count)])
+	members = make([]int32, len(of))
+	for r, c := range of {
+		o := ordered[c]
+		members[fill[o]] = int32(r)
+		fill[o]++
+	}
+	return start, members, ordered
 }
 
 // readAccepted reads the pairs of a run's pairs.parquet at or above the
 // threshold, each with its smaller key on the left, sorted.
 func readAccepted(path string, threshold float64) ([]Pair, error) {
 	var out []Pair
+	in := interner{}
 	cols := []string{runfolder.ColLeftSource, runfolder.ColLeftID, runfolder.ColRightSource, runfolder.ColRightID, runfolder.ColMatchWeight}
 	var parseErr error
 	err := readStrings(path, cols, func(v []string) error {
@@ -334,7 +334,7 @@ func readAccepted(path string, threshold float64) ([]Pair, error) {
 		if w < threshold {
 			return nil
 		}
-		p := Pair{Key{v[0], v[1]}, Key{v[2], v[3]}, w}
+		p := Pair{in.keyOf(v[0], v[1]), in.keyOf(v[2], v[3]), w}
 		if compareKeys(p.Left, p.Right) > 0 {
 			p.Left, p.Right = p.Right, p.Left
 		}
@@ -367,10 +367,6 @@ func contentHashes(ctx context.Context, cfg *config.Config, inputs []string, key
 			}
 		}
 	}
-	index := make(map[Key]int, len(keys))
-	for i, k := range keys {
-		index[k] = i
-	}
 	out := make([]uint64, len(keys))
 	found := make([]bool, len(keys))
 	for _, f := range files {
@@ -389,8 +385,7 @@ func contentHashes(ctx context.Context, cfg *config.Config, inputs []string, key
 				arrs[j] = rec.Column(j).(*array.String)
 			}
 			for i := 0; i < int(rec.NumRows()); i++ {
-				k := Key{src.Name, arrs[0].Value(i)}
-				at, ok := index[k]
+				at, ok := slices.BinarySearchFunc(keys, Key{src.Name, arrs[0].Value(i)}, compareKeys)
 				if !ok {
 					continue
 				}

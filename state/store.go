@@ -90,8 +90,8 @@ type generation struct {
 	meta    meta
 	records []Key // sorted
 	hashes  []uint64
-	person  []string
-	pairs   []Pair // sorted
+	person  []uint64 // person number (its ID's counter)
+	pairs   []Pair   // sorted
 	reg     Registry
 }
 
@@ -188,21 +188,23 @@ func sha256Hex(b []byte) string {
 
 // read loads the generation's tables.
 func (g *generation) read() error {
+	in := interner{}
 	err := readStrings(filepath.Join(g.dir, fileRecords), []string{"source", "record_id", "content_hash", "person_id"}, func(row []string) error {
 		h, err := strconv.ParseUint(row[2], 16, 64)
 		if err != nil || len(row[2]) != 16 {
 			return fmt.Errorf("%s row %d: content_hash is not 16 hex digits", fileRecords, len(g.records)+1)
 		}
-		if _, ok := parsePersonID(row[3]); !ok {
+		pn, ok := parsePersonID(row[3])
+		if !ok {
 			return fmt.Errorf("%s row %d: person_id is not a person ID", fileRecords, len(g.records)+1)
 		}
-		k := Key{row[0], row[1]}
+		k := in.keyOf(row[0], row[1])
 		if n := len(g.records); n > 0 && compareKeys(g.records[n-1], k) >= 0 {
 			return fmt.Errorf("%s row %d: records out of order", fileRecords, n+1)
 		}
 		g.records = append(g.records, k)
 		g.hashes = append(g.hashes, h)
-		g.person = append(g.person, row[3])
+		g.person = append(g.person, pn)
 		return nil
 	})
 	if err != nil {
@@ -213,7 +215,7 @@ func (g *generation) read() error {
 		if err != nil {
 			return fmt.Errorf("%s row %d: match_weight is not a number", filePairs, len(g.pairs)+1)
 		}
-		g.pairs = append(g.pairs, Pair{Key{row[0], row[1]}, Key{row[2], row[3]}, w})
+		g.pairs = append(g.pairs, Pair{in.keyOf(row[0], row[1]), in.keyOf(row[2], row[3]), w})
 		return nil
 	})
 	if err != nil {
@@ -232,7 +234,8 @@ func (g *generation) read() error {
 		default:
 			return fmt.Errorf("%s row %d: unknown status", filePersons, line)
 		}
-		g.reg.Persons = append(g.reg.Persons, Person{ID: row[0], Created: created, SplitFrom: row[2], Status: row[3], MergedInto: row[4], Retired: retired, Records: records})
+		g.reg.Persons = append(g.reg.Persons, Person{ID: strings.Clone(row[0]), Created: created, SplitFrom: strings.Clone(row[2]),
+			Status: in.get(row[3]), MergedInto: strings.Clone(row[4]), Retired: retired, Records: records})
 		return nil
 	})
 	if err != nil {
@@ -242,9 +245,18 @@ func (g *generation) read() error {
 	if int64(len(g.records)) != g.meta.Records || int64(len(g.pairs)) != g.meta.Pairs || int64(len(g.reg.Persons)) != g.meta.Persons {
 		return fmt.Errorf("the tables' row counts differ from %s", fileState)
 	}
-	for _, p := range g.reg.Persons {
-		if n, _ := parsePersonID(p.ID); n >= g.reg.Next {
-			return fmt.Errorf("person %s is not below the next ID's counter", p.ID)
+	// The registry lists every ID ever issued, in order: person n is entry n.
+	for i, p := range g.reg.Persons {
+		if n, _ := parsePersonID(p.ID); n != uint64(i+1) {
+			return fmt.Errorf("%s row %d: person %s out of sequence", filePersons, i+1, p.ID)
+		}
+	}
+	if g.reg.Next != uint64(len(g.reg.Persons)+1) {
+		return fmt.Errorf("%s: next person %d after %d IDs", fileState, g.reg.Next, len(g.reg.Persons))
+	}
+	for i, p := range g.person {
+		if p == 0 || p > uint64(len(g.reg.Persons)) || g.reg.Persons[p-1].Status != StatusActive {
+			return fmt.Errorf("%s row %d: its person is not an active ID of the registry", fileRecords, i+1)
 		}
 	}
 	return nil
@@ -273,7 +285,7 @@ func (g *generation) write(stateDir string, model string, fault func(string)) er
 		b.Field(0).(*array.StringBuilder).Append(g.records[i].Source)
 		b.Field(1).(*array.StringBuilder).Append(g.records[i].ID)
 		b.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("%016x", g.hashes[i]))
-		b.Field(3).(*array.StringBuilder).Append(g.person[i])
+		b.Field(3).(*array.StringBuilder).Append(FormatPersonID(g.person[i]))
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -19,7 +20,8 @@ import (
 const batchRows = 64 * 1024
 
 // readStrings calls fn with each row's values of cols (null as "") in
-// file order. The slice is reused between calls.
+// file order. The slice is reused between calls, and the values alias the
+// reader's buffers: fn clones what it keeps (keyOf).
 func readStrings(path string, cols []string, fn func(row []string) error) error {
 	r, err := dataio.Open(path, dataio.ReadOptions{Columns: cols, AsStrings: true})
 	if err != nil {
@@ -213,4 +215,21 @@ func fileSum(path string) (int64, string, error) {
 		return 0, "", err
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// interner gives one copy of each repeated string (the sources).
+type interner map[string]string
+
+func (in interner) get(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	in[v] = v
+	return v
+}
+
+// keyOf is a record key that owns its strings.
+func (in interner) keyOf(source, id string) Key {
+	return Key{in.get(source), strings.Clone(id)}
 }
