@@ -434,7 +434,11 @@ func TestKill(t *testing.T) {
 			}
 			// The previous generation (or, killed after the switch, the
 			// new one) is usable.
-			if _, err := load(stateDir, config.Default().Digest()); err != nil {
+			g, err := load(stateDir, config.Default().Digest())
+			if err == nil {
+				err = g.readTables(stateDir)
+			}
+			if err != nil {
 				t.Fatalf("after the kill: %v", err)
 			}
 			if point == "state-switched" {

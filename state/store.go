@@ -132,8 +132,9 @@ func current(dir string) (gen, digest string, ok bool, err error) {
 	return f[2], f[3], true, nil
 }
 
-// load reads and checks the generation dir's pointer names: the config
-// digest must be wantDigest, every file its recorded size and SHA-256.
+// load checks the generation dir's pointer names and reads its state.json:
+// the config digest must be wantDigest, every file its recorded size and
+// SHA-256. readTables reads its tables.
 func load(dir, wantDigest string) (*generation, error) {
 	name, digest, ok, err := current(dir)
 	if err != nil || !ok {
@@ -174,10 +175,16 @@ func load(dir, wantDigest string) (*generation, error) {
 	if !slices.Equal(have, want) {
 		return nil, damaged(dir, "generation %s: files %v, want %v", name, have, want)
 	}
-	if err := g.read(); err != nil {
-		return nil, damaged(dir, "generation %s: %v", name, err)
-	}
 	return g, nil
+}
+
+// readTables reads the generation's tables that load checked (apart, so
+// that a night holds them only after its run's peak).
+func (g *generation) readTables(stateDir string) error {
+	if err := g.read(); err != nil {
+		return damaged(stateDir, "generation %s: %v", filepath.Base(g.dir), err)
+	}
+	return nil
 }
 
 // sha256Hex is the SHA-256 of b in hex.
