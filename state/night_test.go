@@ -553,3 +553,31 @@ func TestLocked(t *testing.T) {
 		t.Fatalf("error %v, want another night running", err)
 	}
 }
+
+// TestRetrain: --retrain trains tonight's model, which the state then
+// keeps; --model is refused once the state has one.
+func TestRetrain(t *testing.T) {
+	dir := t.TempDir()
+	stateDir := filepath.Join(dir, "state")
+	night(t, stateDir, filepath.Join(dir, "o1"), snapshot(t, 0), 2)
+	m := night(t, stateDir, filepath.Join(dir, "o2"), snapshot(t, 1), 2)
+	if m.Night.Retrained {
+		t.Error("night 2 retrained without --retrain")
+	}
+	out := filepath.Join(dir, "o3")
+	m, err := Run(context.Background(), config.Default(), pipeline.Options{OutDir: out, Inputs: []string{snapshot(t, 2)}, Workers: 2, Progress: quiet}, Options{Dir: stateDir, Retrain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Night.Retrained {
+		t.Error("--retrain: the manifest says the state's model was used")
+	}
+	if fileDigest(t, filepath.Join(out, runfolder.FileModel)) != fileDigest(t, filepath.Join(stateDir, genName(3), fileModel)) {
+		t.Error("the state does not keep tonight's model")
+	}
+	_, err = Run(context.Background(), config.Default(), pipeline.Options{OutDir: filepath.Join(dir, "o4"), Inputs: []string{snapshot(t, 2)},
+		ModelPath: filepath.Join(out, runfolder.FileModel), Progress: quiet}, Options{Dir: stateDir})
+	if err == nil || !strings.Contains(err.Error(), "--model") {
+		t.Errorf("--model with a state: %v, want refused", err)
+	}
+}

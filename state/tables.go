@@ -81,7 +81,7 @@ func writeTable(path string, schema *arrow.Schema, n int, fill func(b *array.Rec
 // addPersonColumn copies the table at src to dst with a person_id column
 // appended, the person of each row being person(value of column key).
 func addPersonColumn(src, dst, key string, person func(string) (string, error)) error {
-	r, err := dataio.Open(src, dataio.ReadOptions{})
+	r, err := dataio.Open(src, dataio.ReadOptions{BatchSize: 8192}) // small batches: golden rows are wide
 	if err != nil {
 		return err
 	}
