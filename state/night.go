@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -97,11 +98,15 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	// The run's garbage goes back before the night's own tables are read,
 	// so that the night's peak memory is the run's.
 	debug.FreeOSMemory()
-	if prev.dir != "" {
-		if err := prev.readTables(opt.Dir); err != nil {
-			return nil, err
+	// Last night's tables are read beside tonight's clusters and hashes.
+	var prevErr error
+	var prevRead sync.WaitGroup
+	prevRead.Go(func() {
+		if prev.dir != "" {
+			prevErr = prev.readTables(opt.Dir)
 		}
-	}
+	})
+	defer prevRead.Wait() // never leave it running
 	fault("after-run")
 	run := popt.OutDir
 
@@ -120,6 +125,10 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	}
 	if int64(len(pairs)) != m.Pairs.Accepted {
 		return nil, fmt.Errorf("pairs.parquet holds %d of the run's %d accepted pairs: --state needs output.pairs_min_weight at or below the threshold", len(pairs), m.Pairs.Accepted)
+	}
+	prevRead.Wait()
+	if prevErr != nil {
+		return nil, prevErr
 	}
 	in := &tonight{night: night, keys: keys, pairs: pairs, prevKeys: prev.records, prevPerson: prev.person, prevPairs: prev.pairs, reg: prev.reg}
 	stat := &runfolder.NightStat{Night: night, Generation: genName(night), Retrained: retrained, Events: map[string]int64{}}
@@ -196,10 +205,19 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 		}
 		return FormatPersonID(as.person[ordered[c]]), nil
 	}
-	for _, f := range []string{runfolder.FileClusters, runfolder.FileGolden} {
-		if err := addPersonColumn(filepath.Join(run, f), filepath.Join(out, f), runfolder.ColClusterID, lookup); err != nil {
-			return nil, err
-		}
+	// The two rewrites run side by side: each is one goroutine's decode
+	// and encode of a whole table.
+	files := []string{runfolder.FileClusters, runfolder.FileGolden}
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Go(func() {
+			errs[i] = addPersonColumn(filepath.Join(run, f), filepath.Join(out, f), runfolder.ColClusterID, lookup)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	fault("outputs-partial")
 	if err := writeChanges(filepath.Join(out, runfolder.FileChanges), as.events); err != nil {
