@@ -414,10 +414,7 @@ func contentHashes(ctx context.Context, cfg *config.Config, inputs []string, key
 		}
 		for r.Next() {
 			rec := r.Batch()
-			arrs := make([]*array.String, len(cols))
-			for j := range cols {
-				arrs[j] = rec.Column(j).(*array.String)
-			}
+			arrs := stringColumns(rec)
 			for i := 0; i < int(rec.NumRows()); i++ {
 				at, ok := slices.BinarySearchFunc(keys, Key{src.Name, arrs[0].Value(i)}, compareKeys)
 				if !ok {

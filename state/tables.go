@@ -31,10 +31,7 @@ func readStrings(path string, cols []string, fn func(row []string) error) error 
 	row := make([]string, len(cols))
 	for r.Next() {
 		rec := r.Batch()
-		arrs := make([]*array.String, len(cols))
-		for j := range cols {
-			arrs[j] = rec.Column(j).(*array.String)
-		}
+		arrs := stringColumns(rec)
 		for i := 0; i < int(rec.NumRows()); i++ {
 			for j, a := range arrs {
 				row[j] = ""
@@ -48,6 +45,15 @@ func readStrings(path string, cols []string, fn func(row []string) error) error 
 		}
 	}
 	return r.Err()
+}
+
+// stringColumns is a batch's columns, read with AsStrings.
+func stringColumns(rec arrow.RecordBatch) []*array.String {
+	arrs := make([]*array.String, rec.NumCols())
+	for j := range arrs {
+		arrs[j] = rec.Column(j).(*array.String)
+	}
+	return arrs
 }
 
 // writeTable writes n rows to path (atomically, mode 0600) in batches;
