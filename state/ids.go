@@ -41,6 +41,22 @@ func parsePersonID(s string) (uint64, bool) {
 	return n, err == nil && n > 0
 }
 
+// optionalPersonID parses an ID or "" (0).
+func optionalPersonID(s string) (uint64, bool) {
+	if s == "" {
+		return 0, true
+	}
+	return parsePersonID(s)
+}
+
+// formatOptional is the ID of counter n, or "" for 0.
+func formatOptional(n uint64) string {
+	if n == 0 {
+		return ""
+	}
+	return FormatPersonID(n)
+}
+
 // Person statuses in the registry.
 const (
 	StatusActive  = "active"
@@ -57,19 +73,19 @@ const (
 	EventRetired    = "retired"
 )
 
-// Person is one entry of the person ID registry.
+// Person is one entry of the person ID registry; its ID is its place
+// (entry i is FormatPersonID(i+1)).
 type Person struct {
-	ID         string
-	Created    int    // night the ID was created
-	SplitFrom  string // the person it split from, or ""
+	Created    int32  // night the ID was created
+	Retired    int32  // night it was retired, 0 while active
 	Status     string // StatusActive, StatusMerged or StatusRetired
-	MergedInto string // StatusMerged: the person that survived
-	Retired    int    // night it was retired, 0 while active
+	SplitFrom  uint64 // the person it split from (its counter), or 0
+	MergedInto uint64 // StatusMerged: the person that survived, or 0
 	Records    int64  // records it holds (0 once retired)
 }
 
-// Registry is every person ID ever issued, sorted by ID, and the counter
-// of the next one.
+// Registry is every person ID ever issued, by ID (person n is Persons[n-1]),
+// and the counter of the next one, len(Persons)+1.
 type Registry struct {
 	Persons []Person
 	Next    uint64 // counter of the next new ID; starts at 1
@@ -172,15 +188,12 @@ type share struct {
 // The result depends only on its input, never on order of work.
 func assign(in *tonight) (*assignment, error) {
 	np := len(in.reg.Persons)
-	for i, p := range in.reg.Persons {
-		if n, _ := parsePersonID(p.ID); n != uint64(i+1) {
-			return nil, fmt.Errorf("state: registry entry %d is %s: the registry must list every ID from the first", i+1, p.ID)
-		}
-	}
 	if in.reg.Next != uint64(np+1) && !(np == 0 && in.reg.Next == 0) {
 		return nil, fmt.Errorf("state: registry of %d IDs with next ID %d", np, in.reg.Next)
 	}
-	reg := Registry{Persons: slices.Clone(in.reg.Persons), Next: uint64(np + 1)}
+	// The registry is updated in place, once nothing reads last night's
+	// entries any more (a copy would cost a registry's size at the peak).
+	reg := Registry{Persons: in.reg.Persons, Next: uint64(np + 1)}
 	nc := in.clusters()
 	// Each person's heir.
 	heirC := make([]int32, np+1)
@@ -214,7 +227,7 @@ func assign(in *tonight) (*assignment, error) {
 	}
 	slices.SortStableFunc(claims, func(a, b claim) int { return cmp.Compare(a.cluster, b.cluster) })
 	person := func(n uint64) *Person { return &reg.Persons[n-1] }
-	prevCount := func(n uint64) int64 { return in.reg.Persons[n-1].Records }
+	prevCount := func(n uint64) int64 { return reg.Persons[n-1].Records } // until the updates below
 
 	out := &assignment{person: make([]uint64, nc)}
 	var events []Event
@@ -229,8 +242,8 @@ func assign(in *tonight) (*assignment, error) {
 			n := reg.Next
 			reg.Next++
 			out.person[c] = n
-			p := Person{ID: FormatPersonID(n), Created: in.night, Status: StatusActive}
-			ev := Event{Person: p.ID, Kind: EventCreated}
+			p := Person{Created: int32(in.night), Status: StatusActive}
+			ev := Event{Person: FormatPersonID(n), Kind: EventCreated}
 			sh, scratch = shares(sh[:0], in.prev, members, scratch)
 			if len(sh) > 0 {
 				best := sh[0] // by person ascending: a tie keeps the smaller ID
@@ -239,8 +252,7 @@ func assign(in *tonight) (*assignment, error) {
 						best = s
 					}
 				}
-				from := FormatPersonID(best.person)
-				p.SplitFrom, ev.Kind, ev.Other = from, EventSplitFrom, from
+				p.SplitFrom, ev.Kind, ev.Other = best.person, EventSplitFrom, FormatPersonID(best.person)
 			}
 			reg.Persons = append(reg.Persons, p)
 			events = append(events, ev)
@@ -272,7 +284,7 @@ func assign(in *tonight) (*assignment, error) {
 		}
 	}
 	for p := 1; p <= np; p++ {
-		if heirC[p] < 0 && in.reg.Persons[p-1].Status == StatusActive {
+		if heirC[p] < 0 && reg.Persons[p-1].Status == StatusActive {
 			events = append(events, Event{Person: FormatPersonID(uint64(p)), Kind: EventRetired})
 		}
 	}
@@ -282,9 +294,10 @@ func assign(in *tonight) (*assignment, error) {
 		p := person(n)
 		switch ev.Kind {
 		case EventMergedInto:
-			p.Status, p.MergedInto, p.Retired, p.Records = StatusMerged, ev.Other, in.night, 0
+			into, _ := parsePersonID(ev.Other)
+			p.Status, p.MergedInto, p.Retired, p.Records = StatusMerged, into, int32(in.night), 0
 		case EventRetired:
-			p.Status, p.Retired, p.Records = StatusRetired, in.night, 0
+			p.Status, p.Retired, p.Records = StatusRetired, int32(in.night), 0
 		}
 	}
 	for c := 0; c < nc; c++ {

@@ -14,7 +14,7 @@ type world struct {
 	night    int
 	clusters string
 	prev     map[string]string // record → person, the previous night
-	reg      []Person
+	reg      map[uint64]Person
 	next     uint64
 }
 
@@ -25,11 +25,9 @@ func (w world) input() *tonight {
 	// name were retired on an earlier night.
 	reg := Registry{Next: max(w.next, 1)}
 	for n := uint64(1); n < w.next; n++ {
-		p := Person{ID: pid(n), Created: 1, Status: StatusRetired, Retired: 1}
-		for _, q := range w.reg {
-			if q.ID == p.ID {
-				p = q
-			}
+		p := Person{Created: 1, Status: StatusRetired, Retired: 1}
+		if q, ok := w.reg[n]; ok {
+			p = q
 		}
 		reg.Persons = append(reg.Persons, p)
 	}
@@ -85,14 +83,15 @@ func (w world) input() *tonight {
 
 func pid(n uint64) string { return FormatPersonID(n) }
 
-// regOf builds a registry from "id:created:records" entries.
-func regOf(entries ...string) []Person {
-	var out []Person
+// regOf builds registry entries from "id:created:records" entries.
+func regOf(entries ...string) map[uint64]Person {
+	out := map[uint64]Person{}
 	for _, e := range entries {
-		var n, created int
+		var n uint64
+		var created int32
 		var records int64
 		fmt.Sscanf(e, "%d:%d:%d", &n, &created, &records)
-		out = append(out, Person{ID: pid(uint64(n)), Created: created, Status: StatusActive, Records: records})
+		out[n] = Person{Created: created, Status: StatusActive, Records: records}
 	}
 	return out
 }
@@ -195,13 +194,13 @@ func TestAssignRules(t *testing.T) {
 			for _, p := range as.person {
 				holds[pid(p)] = true
 			}
+			if as.reg.Next != uint64(len(as.reg.Persons)+1) {
+				t.Errorf("registry of %d with next %d", len(as.reg.Persons), as.reg.Next)
+			}
 			for i, p := range as.reg.Persons {
-				n, ok := parsePersonID(p.ID)
-				if !ok || n >= as.reg.Next || i > 0 && as.reg.Persons[i-1].ID >= p.ID {
-					t.Errorf("registry entry %d %+v (next %d)", i, p, as.reg.Next)
-				}
-				if (p.Status == StatusActive) != holds[p.ID] {
-					t.Errorf("%s is %s but holds a cluster: %v", p.ID, p.Status, holds[p.ID])
+				id := pid(uint64(i + 1))
+				if (p.Status == StatusActive) != holds[id] {
+					t.Errorf("%s is %s but holds a cluster: %v", id, p.Status, holds[id])
 				}
 			}
 		})

@@ -230,19 +230,34 @@ func (g *generation) read() error {
 	}
 	err = readStrings(filepath.Join(g.dir, filePersons), []string{"person_id", "created_night", "split_from", "status", "merged_into", "retired_night", "records"}, func(row []string) error {
 		line := len(g.reg.Persons) + 1
-		created, err1 := strconv.Atoi(row[1])
-		retired, err2 := strconv.Atoi(row[5])
+		n, ok := parsePersonID(row[0])
+		created, err1 := strconv.ParseInt(row[1], 10, 32)
+		retired, err2 := strconv.ParseInt(row[5], 10, 32)
 		records, err3 := strconv.ParseInt(row[6], 10, 64)
-		if _, ok := parsePersonID(row[0]); !ok || err1 != nil || err2 != nil || err3 != nil {
+		if !ok || err1 != nil || err2 != nil || err3 != nil {
 			return fmt.Errorf("%s row %d: not a registry entry", filePersons, line)
 		}
-		switch row[3] {
-		case StatusActive, StatusMerged, StatusRetired:
-		default:
-			return fmt.Errorf("%s row %d: unknown status", filePersons, line)
+		// The registry lists every ID ever issued, in order: person n is entry n.
+		if n != uint64(line) {
+			return fmt.Errorf("%s row %d: person %s out of sequence", filePersons, line, row[0])
 		}
-		g.reg.Persons = append(g.reg.Persons, Person{ID: strings.Clone(row[0]), Created: created, SplitFrom: strings.Clone(row[2]),
-			Status: in.get(row[3]), MergedInto: strings.Clone(row[4]), Retired: retired, Records: records})
+		split, ok1 := optionalPersonID(row[2])
+		into, ok2 := optionalPersonID(row[4])
+		p := Person{Created: int32(created), Retired: int32(retired), SplitFrom: split, MergedInto: into, Records: records}
+		switch row[3] {
+		case StatusActive:
+			p.Status = StatusActive
+		case StatusMerged:
+			p.Status = StatusMerged
+		case StatusRetired:
+			p.Status = StatusRetired
+		default:
+			ok1 = false
+		}
+		if !ok1 || !ok2 {
+			return fmt.Errorf("%s row %d: not a registry entry", filePersons, line)
+		}
+		g.reg.Persons = append(g.reg.Persons, p)
 		return nil
 	})
 	if err != nil {
@@ -251,12 +266,6 @@ func (g *generation) read() error {
 	g.reg.Next = g.meta.NextPerson
 	if int64(len(g.records)) != g.meta.Records || int64(len(g.pairs)) != g.meta.Pairs || int64(len(g.reg.Persons)) != g.meta.Persons {
 		return fmt.Errorf("the tables' row counts differ from %s", fileState)
-	}
-	// The registry lists every ID ever issued, in order: person n is entry n.
-	for i, p := range g.reg.Persons {
-		if n, _ := parsePersonID(p.ID); n != uint64(i+1) {
-			return fmt.Errorf("%s row %d: person %s out of sequence", filePersons, i+1, p.ID)
-		}
 	}
 	if g.reg.Next != uint64(len(g.reg.Persons)+1) {
 		return fmt.Errorf("%s: next person %d after %d IDs", fileState, g.reg.Next, len(g.reg.Persons))
@@ -311,12 +320,12 @@ func (g *generation) write(stateDir string, model string, fault func(string)) er
 	}
 	err = writeTable(filepath.Join(tmp, filePersons), personsSchema, len(g.reg.Persons), func(b *array.RecordBuilder, i int) {
 		p := g.reg.Persons[i]
-		b.Field(0).(*array.StringBuilder).Append(p.ID)
-		b.Field(1).(*array.Int32Builder).Append(int32(p.Created))
-		b.Field(2).(*array.StringBuilder).Append(p.SplitFrom)
+		b.Field(0).(*array.StringBuilder).Append(FormatPersonID(uint64(i + 1)))
+		b.Field(1).(*array.Int32Builder).Append(p.Created)
+		b.Field(2).(*array.StringBuilder).Append(formatOptional(p.SplitFrom))
 		b.Field(3).(*array.StringBuilder).Append(p.Status)
-		b.Field(4).(*array.StringBuilder).Append(p.MergedInto)
-		b.Field(5).(*array.Int32Builder).Append(int32(p.Retired))
+		b.Field(4).(*array.StringBuilder).Append(formatOptional(p.MergedInto))
+		b.Field(5).(*array.Int32Builder).Append(p.Retired)
 		b.Field(6).(*array.Int64Builder).Append(p.Records)
 	})
 	if err != nil {
