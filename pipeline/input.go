@@ -121,9 +121,10 @@ type InputFile struct {
 }
 
 // InputFiles lists the files a run over args reads, in the run's order
-// (source, then path), for the nightly state's diff (package state).
-func InputFiles(cfg *config.Config, args []string) ([]InputFile, error) {
-	files, err := resolveInputs(cfg, args, "")
+// (source, then path), for the nightly state's diff (package state); like
+// Run, it fails when outDir (if not empty) lies inside an input folder.
+func InputFiles(cfg *config.Config, args []string, outDir string) ([]InputFile, error) {
+	files, err := resolveInputs(cfg, args, outDir)
 	if err != nil {
 		return nil, err
 	}

@@ -62,6 +62,11 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 		return nil, err
 	}
 	defer unlock()
+	// The inputs, listed before the run: --out must not lie inside one.
+	files, err := pipeline.InputFiles(cfg, popt.Inputs, popt.OutDir)
+	if err != nil {
+		return nil, err
+	}
 	digest := cfg.Digest()
 	prev, err := load(opt.Dir, digest)
 	if err != nil {
@@ -115,7 +120,7 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	if err != nil {
 		return nil, err
 	}
-	hashes, err := contentHashes(ctx, cfg, popt.Inputs, keys)
+	hashes, err := contentHashes(ctx, cfg, files, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -207,10 +212,10 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	}
 	// The two rewrites run side by side: each is one goroutine's decode
 	// and encode of a whole table.
-	files := []string{runfolder.FileClusters, runfolder.FileGolden}
-	errs := make([]error, len(files))
+	tables := []string{runfolder.FileClusters, runfolder.FileGolden}
+	errs := make([]error, len(tables))
 	var wg sync.WaitGroup
-	for i, f := range files {
+	for i, f := range tables {
 		wg.Go(func() {
 			errs[i] = addPersonColumn(filepath.Join(run, f), filepath.Join(out, f), runfolder.ColClusterID, lookup)
 		})
@@ -386,11 +391,7 @@ func readAccepted(path string, threshold float64) ([]Pair, error) {
 // record id and every column the config's fields read, in a fixed order.
 // A record id that occurs twice (the run rejected both rows) is not among
 // keys; a row the reader rejected is not hashed.
-func contentHashes(ctx context.Context, cfg *config.Config, inputs []string, keys []Key) ([]uint64, error) {
-	files, err := pipeline.InputFiles(cfg, inputs)
-	if err != nil {
-		return nil, err
-	}
+func contentHashes(ctx context.Context, cfg *config.Config, files []pipeline.InputFile, keys []Key) ([]uint64, error) {
 	cols := []string{cfg.RecordID}
 	seen := map[string]bool{cfg.RecordID: true}
 	for _, f := range cfg.Fields {

@@ -254,7 +254,11 @@ func rowHashes(t *testing.T, input string) map[string]uint64 {
 	}
 	slices.SortFunc(keys, compareKeys)
 	keys = slices.Compact(keys)
-	h, err := contentHashes(context.Background(), cfg, []string{input}, keys)
+	files, err := pipeline.InputFiles(cfg, []string{input}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := contentHashes(context.Background(), cfg, files, keys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -579,5 +583,19 @@ func TestRetrain(t *testing.T) {
 		ModelPath: filepath.Join(out, runfolder.FileModel), Progress: quiet}, Options{Dir: stateDir})
 	if err == nil || !strings.Contains(err.Error(), "--model") {
 		t.Errorf("--model with a state: %v, want refused", err)
+	}
+}
+
+// TestOutInsideInput: --out inside the snapshot's folder is refused (the
+// next night would read it as records), before anything is written.
+func TestOutInsideInput(t *testing.T) {
+	in := snapshot(t, 0)
+	out := filepath.Join(in, "out")
+	_, err := Run(context.Background(), config.Default(), pipeline.Options{OutDir: out, Inputs: []string{in}, Progress: quiet}, Options{Dir: t.TempDir()})
+	if err == nil {
+		t.Fatal("--out inside the input folder was accepted")
+	}
+	if _, serr := os.Stat(out); serr == nil {
+		t.Error("the refused night created --out")
 	}
 }
