@@ -12,7 +12,7 @@ import (
 // ColPersonID is the column of clusters.parquet holding the persistent
 // person ID of a nightly run (dedup run --state); runs without it are
 // compared on cluster_id.
-const ColPersonID = "person_id"
+const ColPersonID = runfolder.ColPersonID
 
 // IDStability says how many persons kept their ID from one night's run to
 // the next: of the persons (by truth) whose records did not change between

@@ -192,3 +192,25 @@ func sourceColumnError(cfg *config.Config, src int, plan columnPlan, err error) 
 	return fmt.Errorf("source %q, file %s: %s, which the file lacks (map it in sources[%d].columns, or give it [] when the source has no such column): %w",
 		cfg.Sources[src].Name, de.File, strings.Join(uses, "; "), src, de.Err)
 }
+
+// InputFile is one input table file and the index of its source in
+// Config.Sources, as a run lists them.
+type InputFile struct {
+	Source int
+	Path   string
+}
+
+// InputFiles lists the files a run over args reads, in the run's order
+// (source, then path), for the nightly state's diff (package state); like
+// Run, it fails when outDir (if not empty) lies inside an input folder.
+func InputFiles(cfg *config.Config, args []string, outDir string) ([]InputFile, error) {
+	files, err := resolveInputs(cfg, args, outDir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]InputFile, len(files))
+	for i, f := range files {
+		out[i] = InputFile{Source: f.source, Path: f.path}
+	}
+	return out, nil
+}

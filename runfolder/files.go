@@ -130,3 +130,31 @@ const (
 	ColTotal      = "total"
 	ColPerCarrier = "per_carrier"
 )
+
+// A run with --state (package state) adds ColPersonID as the last column
+// of clusters.parquet and golden.parquet, and writes FileChanges: one row
+// per person event of the night.
+const (
+	FileChanges = "changes.parquet"
+	ColPersonID = "person_id"
+
+	ColEvent         = "event"           // created, updated, merged_into, split_from, retired
+	ColOtherPersonID = "other_person_id" // merged_into: the survivor; split_from: the earlier person
+	ColRecordIDs     = "record_ids"      // the records the event concerns
+	ColRecordSources = "record_sources"  // their sources, one per record id
+	ColPairLeftIDs   = "pair_left_ids"   // the evidence: accepted pairs (or, for a split, pairs that no longer hold)
+	ColPairRightIDs  = "pair_right_ids"
+	ColPairWeights   = "pair_weights"
+)
+
+// ChangesSchema is the schema of changes.parquet.
+var ChangesSchema = arrow.NewSchema([]arrow.Field{
+	{Name: ColPersonID, Type: arrow.BinaryTypes.String},
+	{Name: ColEvent, Type: arrow.BinaryTypes.String},
+	{Name: ColOtherPersonID, Type: arrow.BinaryTypes.String},
+	{Name: ColRecordIDs, Type: arrow.ListOf(arrow.BinaryTypes.String)},
+	{Name: ColRecordSources, Type: arrow.ListOf(arrow.BinaryTypes.String)},
+	{Name: ColPairLeftIDs, Type: arrow.ListOf(arrow.BinaryTypes.String)},
+	{Name: ColPairRightIDs, Type: arrow.ListOf(arrow.BinaryTypes.String)},
+	{Name: ColPairWeights, Type: arrow.ListOf(arrow.PrimitiveTypes.Float64)},
+}, nil)

@@ -36,6 +36,26 @@ type Manifest struct {
 	Warnings          []string         `json:"warnings,omitempty"`
 	// Spill is set when the records were kept on disk.
 	Spill *SpillStat `json:"spill,omitempty"`
+	// Night is set by a run with --state (package state): what the night
+	// found and did.
+	Night *NightStat `json:"night,omitempty"`
+}
+
+// NightStat counts one night of a run with --state: its records by their
+// difference from the state's previous generation, and the person events.
+type NightStat struct {
+	Night      int    `json:"night"`      // 1 for the first night on an empty state
+	Generation string `json:"generation"` // the state generation this night wrote
+	Retrained  bool   `json:"retrained"`  // the model was trained tonight, not the state's
+	New        int64  `json:"records_new"`
+	Changed    int64  `json:"records_changed"`
+	Unchanged  int64  `json:"records_unchanged"`
+	Deleted    int64  `json:"records_deleted"`
+	// TouchedClusters is the number of tonight's clusters holding a new or
+	// changed record or a record whose person's membership changed.
+	TouchedClusters int64            `json:"touched_clusters"`
+	Events          map[string]int64 `json:"events"`  // changes.parquet rows by event
+	Persons         int64            `json:"persons"` // active person IDs after the night
 }
 
 // SpillStat describes a spilled run's use of the disk.

@@ -49,6 +49,8 @@ func TestBadFlagValuesExitTwo(t *testing.T) {
 		{[]string{"run", "--batch-size", "0", "--out", out}, "--batch-size"},
 		{[]string{"run", "x.csv"}, "--out"},
 		{[]string{"run", "--nope", "--out", out}, "not defined"},
+		{[]string{"run", "--retrain", "--out", out, "x.csv"}, "--state"},
+		{[]string{"run", "--state", out + "/s", "--plan", "x.csv"}, "--plan"},
 		{[]string{"gen", "--people", "-5", "--out", out}, "--people"},
 		{[]string{"gen", "--profile", "weird", "--out", out}, "--profile"},
 		{[]string{"gen", "--format", "xml", "--out", out}, "--format"},

@@ -213,3 +213,54 @@ func checkAccounting(t *testing.T, dir string, m *runfolder.Manifest) {
 		t.Errorf("clusters.parquet has %d rows, manifest says %d clustered", n, m.RowsClustered)
 	}
 }
+
+// TestStateNights: two nights of `dedup run --state` on the same snapshot
+// keep every person ID and log no event; another config is refused with
+// exit 1 and the state left as it was.
+func TestStateNights(t *testing.T) {
+	gen := generated(t, 800, 22, "parquet")
+	dir := t.TempDir()
+	st := filepath.Join(dir, "state")
+	o1, o2 := filepath.Join(dir, "n1"), filepath.Join(dir, "n2")
+	r := mustDedup(t, "run", "--quiet", "--state", st, "--out", o1, filepath.Join(gen, "population"))
+	if !strings.Contains(r.stdout, "night 1: records new") {
+		t.Errorf("stdout %q: want the night's counts", r.stdout)
+	}
+	mustDedup(t, "run", "--quiet", "--state", st, "--out", o2, filepath.Join(gen, "population"))
+	m := readManifest(t, o2)
+	if m.Night == nil || m.Night.Night != 2 || m.Night.Unchanged != m.RowsClustered || len(m.Night.Events) != 0 {
+		t.Errorf("night 2: %+v, want every record unchanged and no event", m.Night)
+	}
+	ids := func(dir string) map[string]string {
+		out := map[string]string{}
+		for _, row := range readTable(t, filepath.Join(dir, runfolder.FileClusters)) {
+			out[row[runfolder.ColRecordID]] = row[runfolder.ColPersonID]
+		}
+		return out
+	}
+	a, b := ids(o1), ids(o2)
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("%d and %d records", len(a), len(b))
+	}
+	for rec, p := range a {
+		if b[rec] != p || len(p) != 13 {
+			t.Fatalf("a record's person %q became %q", p, b[rec])
+		}
+	}
+	if n := tableRows(t, filepath.Join(o1, runfolder.FileChanges)); n != m.Night.Persons {
+		t.Errorf("night 1: %d changes rows, want one created per person (%d)", n, m.Night.Persons)
+	}
+	cfg := filepath.Join(dir, "other.yaml")
+	def := mustDedup(t, "config", "default").stdout
+	if err := os.WriteFile(cfg, []byte(strings.Replace(def, "pairs_min_weight: -10", "pairs_min_weight: -11", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(st, "CURRENT"))
+	r = dedup(t, "run", "--quiet", "--config", cfg, "--state", st, "--out", filepath.Join(dir, "n3"), filepath.Join(gen, "population"))
+	if r.code != 1 || !strings.Contains(r.stderr, "config digest") {
+		t.Errorf("another config: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if after, _ := os.ReadFile(filepath.Join(st, "CURRENT")); !bytes.Equal(before, after) {
+		t.Error("a refused night changed the state's pointer")
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"github.com/dedup-vn/dedup/internal/sysmem"
 	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/progress"
+	"github.com/dedup-vn/dedup/runfolder"
+	"github.com/dedup-vn/dedup/state"
 )
 
 func init() {
@@ -34,9 +36,17 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	spill := fs.String("spill", "auto", "keep the records on disk: auto (when they pass 60% of --memory), always or never")
 	delimiter := fs.String("delimiter", "", "CSV field separator of every source (one character or \"tab\"; default: ',' or, from the header line, ';', tab or '|')")
 	format := fs.String("format", "parquet", "format of the table outputs: parquet, or csv for people without Parquet tools (eval, report and explain read Parquet)")
+	stateDir := fs.String("state", "", "state folder of a nightly register: the first night writes it, each later night reads the previous generation, carries person IDs forward and writes the next (see README, nightly runs)")
+	retrain := fs.Bool("retrain", false, "with --state: train a new model tonight instead of using the state's")
 	spillDir := fs.String("spill-dir", "", "folder for the spill files (default: a hidden folder in --out); removed when the run ends")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	if *retrain && *stateDir == "" {
+		return usagef("--retrain needs --state DIR")
+	}
+	if *stateDir != "" && *plan {
+		return usagef("--plan writes nothing: run it without --state")
 	}
 	if *out == "" && !*plan {
 		return usagef("--out DIR is required (or --plan)")
@@ -92,7 +102,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if *verbose || *plan {
 		opt.Log = stderr
 	}
-	m, err := pipeline.Run(ctx, cfg, opt)
+	var m *runfolder.Manifest
+	if *stateDir != "" {
+		m, err = state.Run(ctx, cfg, opt, state.Options{Dir: *stateDir, Retrain: *retrain})
+	} else {
+		m, err = pipeline.Run(ctx, cfg, opt)
+	}
 	if err != nil {
 		return outcome(err)
 	}
@@ -101,5 +116,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "rows in %d: clustered %d, rejected %d; %d candidate pairs, %d accepted; %d clusters (%d golden records) in %.1fs\n",
 		m.RowsIn, m.RowsClustered, m.RowsRejected, m.Pairs.Candidates, m.Pairs.Accepted, m.Clusters.Clusters, m.Clusters.Golden, m.WallSeconds)
+	if n := m.Night; n != nil {
+		fmt.Fprintf(stdout, "night %d: records new %d, changed %d, unchanged %d, deleted %d; %d persons, events %v\n",
+			n.Night, n.New, n.Changed, n.Unchanged, n.Deleted, n.Persons, n.Events)
+	}
 	return nil
 }
