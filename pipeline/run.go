@@ -222,16 +222,28 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	rulePairs := sc.rulePairs
 	threshold := sc.threshold
 	sc = nil
-	r.st.releaseForOutput()
 
 	r.timer.begin("cluster")
+	// The cannot-link evidence is read before the name keys are let go.
+	idKeys := acc.clusterKeys(r.st.idKey)
+	conflict, err := r.cannotLinkTest(ctx, acc, idKeys)
+	if err != nil {
+		return nil, err
+	}
+	r.st.releaseForOutput()
 	stable, err := r.stableKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cb, err := cluster.New(stable, acc.clusterKeys(r.st.idKey), cluster.Options{Workers: r.opt.Workers})
+	if cl := cfg.Cluster.CannotLink.NationalID; cl != nil && !*cl {
+		idKeys = nil
+	}
+	cb, err := cluster.New(stable, idKeys, cluster.Options{Workers: r.opt.Workers})
 	if err != nil {
 		return nil, err
+	}
+	if conflict != nil {
+		cb.SetConflict(conflict)
 	}
 	cb.Grow(len(acc.left))
 	for i := range acc.left {
@@ -240,9 +252,16 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		}
 	}
 	acc = nil
-	var rejectedEdges int64
-	res := cb.Finish(func(cluster.Rejected) { rejectedEdges++ })
-	r.manifest.Pairs.CannotLinkRejected = rejectedEdges
+	res := cb.Finish(nil)
+	r.manifest.Pairs.CannotLinkRejected = res.Stats.Rejected
+	if conflict != nil {
+		splits := map[string]int64{}
+		for why := cluster.ReasonGivenName; why <= cluster.ReasonGender; why++ {
+			splits[why.String()] = res.Stats.Splits[why]
+		}
+		r.manifest.Pairs.CannotLinkSplits = splits
+		r.manifest.Pairs.CannotLinkUnchecked = res.Stats.Unchecked
+	}
 
 	r.timer.begin("write")
 	if err := out.writeResults(ctx, r, res); err != nil {

@@ -76,6 +76,13 @@ type PairStats struct {
 	Written            int64 `json:"written"`
 	Accepted           int64 `json:"accepted"`
 	CannotLinkRejected int64 `json:"cannot_link_rejected"`
+	// CannotLinkSplits counts, by rule (given_name, generation, gender),
+	// the accepted pairs whose merge the pairwise cannot-link rules
+	// refused; absent when no pairwise rule was in force.
+	CannotLinkSplits map[string]int64 `json:"cannot_link_splits,omitempty"`
+	// CannotLinkUnchecked counts merges too large for the pairwise rules
+	// (cluster.MaxPairChecks record pairs), made without them.
+	CannotLinkUnchecked int64 `json:"cannot_link_unchecked,omitempty"`
 }
 
 // ThresholdInfo is the merge threshold in both scales.
