@@ -235,8 +235,18 @@ const DefaultMatchProbability = 0.5
 
 // Cluster configures how accepted pairs become clusters.
 type Cluster struct {
+	// Method: "average" (default) re-clusters each connected component of
+	// the accepted pairs by average linkage over every pair of its
+	// records; "components" keeps the union-find clusters.
+	Method     string     `yaml:"method"`
 	CannotLink CannotLink `yaml:"cannot_link"`
 }
+
+// Cluster methods.
+const (
+	ClusterAverage    = "average"
+	ClusterComponents = "components"
+)
 
 // CannotLink lists the decisive evidence that keeps two records out of one
 // cluster whatever their match weight: the model adds up evidence, and a
@@ -363,6 +373,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Survivorship.Default == "" {
 		c.Survivorship.Default = SurviveMostRecent
+	}
+	if c.Cluster.Method == "" {
+		c.Cluster.Method = ClusterAverage
 	}
 	cl := &c.Cluster.CannotLink
 	for _, b := range []**bool{&cl.NationalID, &cl.GivenName, &cl.Gender} {
@@ -531,6 +544,9 @@ func (c *Config) Validate() error {
 		bad("threshold.match_probability", "must be in (0,1), got %v", *p)
 	case p == nil && c.Threshold.MatchWeight == nil:
 		bad("threshold", "set match_probability or match_weight")
+	}
+	if m := c.Cluster.Method; m != ClusterAverage && m != ClusterComponents {
+		bad("cluster.method", "unknown method %q (want average or components)", m)
 	}
 	if y := c.Cluster.CannotLink.GenerationYears; y != nil && (*y < 0 || *y > 150) {
 		bad("cluster.cannot_link.generation_years", "must be between 0 (off) and 150, got %d", *y)

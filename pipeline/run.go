@@ -216,52 +216,49 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		return nil, err
 	}
 
-	// What only blocking and scoring read is let go before the last
-	// stages, so that the write stage's buffers fit the memory budget.
-	cands, r.secondary = nil, nil
 	rulePairs := sc.rulePairs
 	threshold := sc.threshold
-	sc = nil
+	cands, r.secondary = nil, nil // blocking's, no longer read
 
 	r.timer.begin("cluster")
-	// The cannot-link evidence is read before the name keys are let go.
-	idKeys := acc.clusterKeys(r.st.idKey)
-	conflict, err := r.cannotLinkTest(ctx, acc, idKeys)
+	// The cannot-link evidence is read, and the pairs inside components
+	// scored, before the name keys are let go.
+	in := &clusterInput{acc: acc, ids: acc.clusterKeys(r.st.idKey)}
+	in.conflict, err = r.cannotLinkTest(ctx, acc, in.ids)
 	if err != nil {
 		return nil, err
 	}
-	r.st.releaseForOutput()
-	stable, err := r.stableKeys(ctx)
-	if err != nil {
+	if in.stable, err = r.stableKeys(ctx); err != nil {
 		return nil, err
 	}
 	if cl := cfg.Cluster.CannotLink.NationalID; cl != nil && !*cl {
-		idKeys = nil
+		in.ids = nil
 	}
-	cb, err := cluster.New(stable, idKeys, cluster.Options{Workers: r.opt.Workers})
-	if err != nil {
-		return nil, err
-	}
-	if conflict != nil {
-		cb.SetConflict(conflict)
-	}
-	cb.Grow(len(acc.left))
-	for i := range acc.left {
-		if err := cb.Add(acc.left[i], acc.right[i], acc.weight[i]); err != nil {
+	var res *cluster.Result
+	if cfg.Cluster.Method == config.ClusterComponents {
+		if res, err = r.clusterComponents(in, nil); err != nil {
 			return nil, err
 		}
-	}
-	acc = nil
-	res := cb.Finish(nil)
-	r.manifest.Pairs.CannotLinkRejected = res.Stats.Rejected
-	if conflict != nil {
-		splits := map[string]int64{}
-		for why := cluster.ReasonGivenName; why <= cluster.ReasonGender; why++ {
-			splits[why.String()] = res.Stats.Splits[why]
+		r.manifest.Pairs.CannotLinkRejected = res.Stats.Rejected
+		if in.conflict != nil {
+			splits := map[string]int64{}
+			for why := cluster.ReasonGivenName; why <= cluster.ReasonGender; why++ {
+				splits[why.String()] = res.Stats.Splits[why]
+			}
+			r.manifest.Pairs.CannotLinkSplits = splits
+			r.manifest.Pairs.CannotLinkUnchecked = res.Stats.Unchecked
 		}
-		r.manifest.Pairs.CannotLinkSplits = splits
-		r.manifest.Pairs.CannotLinkUnchecked = res.Stats.Unchecked
+	} else {
+		if res, r.manifest.Linkage, err = r.clusterAverage(ctx, sc, in); err != nil {
+			return nil, err
+		}
+		r.manifest.Pairs.CannotLinkRejected = r.manifest.Linkage.CannotLinkPairs[cluster.ReasonNationalID.String()] + r.manifest.Linkage.FallbackRejected
 	}
+	in, acc = nil, nil
+	// What only blocking and scoring read is let go before the last
+	// stages, so that the write stage's buffers fit the memory budget.
+	sc = nil
+	r.st.releaseForOutput()
 
 	r.timer.begin("write")
 	if err := out.writeResults(ctx, r, res); err != nil {
