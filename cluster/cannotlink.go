@@ -59,6 +59,10 @@ type Evidence struct {
 	GivenTone uint32
 	// Year is the birth year, 0 if unknown.
 	Year int16
+	// MonthDay is the birth month and day as mmdd, 0 if either is
+	// unknown: a year a generation off on the same day and month is a
+	// typo in the year (1985 for 1965), not a father and son.
+	MonthDay int16
 	// Gender is 1 or 2 when valid, 0 otherwise.
 	Gender int8
 }
@@ -110,7 +114,8 @@ func (r Rules) Conflict(a, b *Evidence) Reason {
 			return ReasonGivenName
 		}
 	}
-	if r.GenerationYears > 0 && a.NameAddress != 0 && a.NameAddress == b.NameAddress && a.Year != 0 && b.Year != 0 {
+	if r.GenerationYears > 0 && a.NameAddress != 0 && a.NameAddress == b.NameAddress && a.Year != 0 && b.Year != 0 &&
+		(a.MonthDay == 0 || a.MonthDay != b.MonthDay) {
 		d := int(a.Year) - int(b.Year)
 		if d < 0 {
 			d = -d

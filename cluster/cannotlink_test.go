@@ -29,6 +29,8 @@ func TestRulesConflict(t *testing.T) {
 		{"14 years apart", all, ev(0, na, "an", 1966, 1), ev(0, na, "an", 1980, 1), ReasonNone},
 		{"15 years apart", all, ev(0, na, "an", 1965, 1), ev(0, na, "an", 1980, 1), ReasonGeneration},
 		{"year unknown", all, ev(0, na, "an", 0, 1), ev(0, na, "an", 1980, 1), ReasonNone},
+		{"year typo: same day and month", all, &Evidence{NameAddress: na, Year: 1965, MonthDay: 412}, &Evidence{NameAddress: na, Year: 1985, MonthDay: 412}, ReasonNone},
+		{"another day and month", all, &Evidence{NameAddress: na, Year: 1965, MonthDay: 412}, &Evidence{NameAddress: na, Year: 1985, MonthDay: 1107}, ReasonGeneration},
 		{"generation off", Rules{GivenName: true}, ev(0, na, "an", 1950, 1), ev(0, na, "an", 1980, 1), ReasonNone},
 		{"genders differ", all, ev(0, 0, "an", 1950, 1), ev(0, 0, "an", 1950, 2), ReasonGender},
 		{"a gender unknown", all, ev(0, 0, "an", 1950, 0), ev(0, 0, "an", 1950, 2), ReasonNone},

@@ -111,6 +111,9 @@ func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
 	if f.dob >= 0 {
 		date = st.fields[f.dob].int32s("date")[i]
 		e.Year = int16(date / 10000)
+		if md := date % 10000; md%100 != 0 && md/100 != 0 {
+			e.MonthDay = int16(md)
+		}
 	}
 	if f.address >= 0 {
 		ward = st.fields[f.address].int32s("ward_2025")[i]
