@@ -45,26 +45,33 @@ func (r *runner) clusterComponents(in *clusterInput, keep []bool) (*cluster.Resu
 	return cb.Finish(nil), nil
 }
 
-// clusterAverage is the two-step clustering (cluster.method: average):
-// connected components over the accepted pairs partition the records;
-// each component of at most cluster.MaxLinkage records is clustered by
-// reclusterComponent (average linkage over every pair of its records,
-// scored here, with the cannot-link rules as forbidden pairs), the
-// components in parallel; a larger one keeps the guarded union-find
-// clusters. The groups are then joined into one Result.
-func (r *runner) clusterAverage(ctx context.Context, sc *scorer, in *clusterInput) (*cluster.Result, *runfolder.LinkageStats, error) {
+// components is the connected components over the accepted pairs, no
+// guard: the partition the two-step clustering works on, and the unit of
+// clusters.parquet's splits.
+func (r *runner) components(in *clusterInput) (*cluster.Result, error) {
 	cb, err := cluster.New(in.stable, nil, cluster.Options{Workers: r.opt.Workers})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	a := in.acc
 	cb.Grow(len(a.left))
 	for i := range a.left {
 		if err := cb.Add(a.left[i], a.right[i], a.weight[i]); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	comps := cb.Finish(nil)
+	return cb.Finish(nil), nil
+}
+
+// clusterAverage is the two-step clustering (cluster.method: average):
+// the connected components over the accepted pairs (comps) partition the
+// records;
+// each component of at most cluster.MaxLinkage records is clustered by
+// reclusterComponent (average linkage over every pair of its records,
+// scored here, with the cannot-link rules as forbidden pairs), the
+// components in parallel; a larger one keeps the guarded union-find
+// clusters. The groups are then joined into one Result.
+func (r *runner) clusterAverage(ctx context.Context, sc *scorer, in *clusterInput, comps *cluster.Result) (*cluster.Result, *runfolder.LinkageStats, error) {
 	starts, rows := comps.Groups()
 	st := &runfolder.LinkageStats{MaxComponent: cluster.MaxLinkage, CannotLinkPairs: map[string]int64{}}
 	// Components to re-cluster, and the fallback's rows.

@@ -234,6 +234,10 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	if cl := cfg.Cluster.CannotLink.NationalID; cl != nil && !*cl {
 		in.ids = nil
 	}
+	comps, err := r.components(in)
+	if err != nil {
+		return nil, err
+	}
 	var res *cluster.Result
 	if cfg.Cluster.Method == config.ClusterComponents {
 		if res, err = r.clusterComponents(in, nil); err != nil {
@@ -249,19 +253,20 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 			r.manifest.Pairs.CannotLinkUnchecked = res.Stats.Unchecked
 		}
 	} else {
-		if res, r.manifest.Linkage, err = r.clusterAverage(ctx, sc, in); err != nil {
+		if res, r.manifest.Linkage, err = r.clusterAverage(ctx, sc, in, comps); err != nil {
 			return nil, err
 		}
 		r.manifest.Pairs.CannotLinkRejected = r.manifest.Linkage.CannotLinkPairs[cluster.ReasonNationalID.String()] + r.manifest.Linkage.FallbackRejected
 	}
-	in, acc = nil, nil
+	evidence := buildClusterEvidence(res, comps, acc)
+	in, acc, comps = nil, nil, nil
 	// What only blocking and scoring read is let go before the last
 	// stages, so that the write stage's buffers fit the memory budget.
 	sc = nil
 	r.st.releaseForOutput()
 
 	r.timer.begin("write")
-	if err := out.writeResults(ctx, r, res); err != nil {
+	if err := out.writeResults(ctx, r, res, evidence); err != nil {
 		return nil, err
 	}
 	r.manifest.Blocking = ruleStats(stats)

@@ -129,7 +129,12 @@ type ClusterStats struct {
 	Singletons int64            `json:"singletons"`
 	Largest    int64            `json:"largest"`
 	SizeCounts map[string]int64 `json:"size_counts"`
-	Golden     int64            `json:"golden_records"`
+	// Splits sums, over the connected components of accepted pairs, the
+	// clusters each became beyond one; Sparse counts the clusters of two
+	// records or more whose density (clusters.parquet) is below 1.
+	Splits int64 `json:"splits"`
+	Sparse int64 `json:"sparse"`
+	Golden int64 `json:"golden_records"`
 }
 
 // StageTiming is the wall time of one stage.
