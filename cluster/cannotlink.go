@@ -39,8 +39,10 @@ func (r Reason) String() string {
 // Evidence is what the pairwise cannot-link rules know of one record.
 // Zero fields are unknown and never conflict.
 type Evidence struct {
-	// Household hashes the folded family name, the full birth date (day
-	// known) and the address (ward): 0 if any is missing.
+	// Household hashes the folded family name and the address (ward): 0
+	// if either is missing. The given-name rule also wants the same birth
+	// year (Year); a record whose date lost its day or month (year only)
+	// still counts.
 	Household uint32
 	// NameAddress hashes the folded full name and the address (ward): 0
 	// if either is missing.
@@ -104,7 +106,8 @@ func (r Rules) Conflict(a, b *Evidence) Reason {
 	if r.Gender && a.Gender != 0 && b.Gender != 0 && a.Gender != b.Gender {
 		return ReasonGender
 	}
-	if r.GivenName && a.Household != 0 && a.Household == b.Household && a.Given != 0 && b.Given != 0 {
+	if r.GivenName && a.Household != 0 && a.Household == b.Household && a.Year != 0 && a.Year == b.Year &&
+		(a.MonthDay == 0 || b.MonthDay == 0 || a.MonthDay == b.MonthDay) && a.Given != 0 && b.Given != 0 {
 		if a.Given != b.Given {
 			var x, y [8]byte
 			if a.GivenKnown && b.GivenKnown || !linkage.WithinOneEdit(unpackGiven(x[:0], a.Given), unpackGiven(y[:0], b.Given)) {

@@ -35,6 +35,9 @@ func TestRulesConflict(t *testing.T) {
 		{"genders differ", all, ev(0, 0, "an", 1950, 1), ev(0, 0, "an", 1950, 2), ReasonGender},
 		{"a gender unknown", all, ev(0, 0, "an", 1950, 0), ev(0, 0, "an", 1950, 2), ReasonNone},
 		{"gender off", Rules{}, ev(0, 0, "an", 1950, 1), ev(0, 0, "an", 1950, 2), ReasonNone},
+		{"twins, one date year only", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990, MonthDay: 412}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1990}, ReasonGivenName},
+		{"siblings born another day", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990, MonthDay: 412}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1990, MonthDay: 1107}, ReasonNone},
+		{"another birth year", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1991}, ReasonNone},
 		{"long given names packed", all, ev(hh, 0, "nghieng", 1990, 1), ev(hh, 0, "nghieng", 1990, 1), ReasonNone},
 	} {
 		if got := tc.rules.Conflict(tc.a, tc.b); got != tc.want {

@@ -235,9 +235,12 @@ const DefaultMatchProbability = 0.5
 
 // Cluster configures how accepted pairs become clusters.
 type Cluster struct {
-	// Method: "average" (default) re-clusters each connected component of
-	// the accepted pairs by average linkage over every pair of its
-	// records; "components" keeps the union-find clusters.
+	// Method: "average" re-clusters each connected component of the
+	// accepted pairs by average linkage over every pair of its records
+	// (default.yaml sets it); "components", the default of a config that
+	// does not say, keeps the union-find clusters with the cannot-link
+	// rules. On FEBRL3 average linkage split 3 true pairs that components
+	// kept (F1 0.9985 against 0.9988), so a config must opt in.
 	Method     string     `yaml:"method"`
 	CannotLink CannotLink `yaml:"cannot_link"`
 }
@@ -375,7 +378,7 @@ func (c *Config) applyDefaults() {
 		c.Survivorship.Default = SurviveMostRecent
 	}
 	if c.Cluster.Method == "" {
-		c.Cluster.Method = ClusterAverage
+		c.Cluster.Method = ClusterComponents
 	}
 	cl := &c.Cluster.CannotLink
 	for _, b := range []**bool{&cl.NationalID, &cl.GivenName, &cl.Gender} {

@@ -129,9 +129,8 @@ func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
 	e.Given = cluster.PackGiven(given)
 	e.GivenKnown = knownGiven()[string(given)]
 	e.GivenTone = givenTone(name.str("canonical").Get(i), given)
-	fullDate := date%100 != 0 && date/100%100 != 0
-	if len(family) > 0 && fullDate && ward != 0 {
-		e.Household = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(date)).Uint64(uint64(ward)).Sum()) | 1
+	if len(family) > 0 && ward != 0 {
+		e.Household = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(ward)).Sum()) | 1
 	}
 	if len(folded) > 0 && ward != 0 {
 		e.NameAddress = uint32(blocking.NewHasher().Bytes(folded).Uint64(uint64(ward)).Sum()) | 1
