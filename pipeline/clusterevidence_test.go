@@ -3,6 +3,7 @@ package pipeline
 import (
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -85,5 +86,40 @@ func TestClusterEvidence(t *testing.T) {
 			t.Errorf("%s: manifest splits %d, rows with splits %d", method, m.Clusters.Splits, splitRows)
 		}
 		t.Logf("%s: %d clusters, %d sparse, %d splits", method, len(clusters), sparse, m.Clusters.Splits)
+	}
+}
+
+// TestAverageFallback: with every component above the size average
+// linkage takes, the average method's clusters are the components
+// method's (the fallback), and the manifest counts every component as a
+// fallback.
+func TestAverageFallback(t *testing.T) {
+	defer func(m int) { maxLinkage = m }(maxLinkage)
+	maxLinkage = 1
+	in := filepath.Join(generated(t), "population")
+	comp := config.Default()
+	comp.Cluster.Method = config.ClusterComponents
+	want, _ := runOnce(t, comp, 2, in)
+	got, m := runOnce(t, config.Default(), 2, in)
+	if m.Linkage == nil || m.Linkage.Components == 0 || m.Linkage.FallbackComponents != m.Linkage.Components || m.Linkage.PairsScored != 0 {
+		t.Fatalf("linkage stats %+v, want every component in the fallback", m.Linkage)
+	}
+	ids := func(dir string) []string {
+		r, err := dataio.Open(filepath.Join(dir, runfolder.FileClusters), dataio.ReadOptions{Columns: []string{runfolder.ColClusterID}, AsStrings: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var out []string
+		for r.Next() {
+			c := r.Batch().Column(0).(*array.String)
+			for i := 0; i < c.Len(); i++ {
+				out = append(out, c.Value(i))
+			}
+		}
+		return out
+	}
+	if a, b := ids(got), ids(want); !slices.Equal(a, b) {
+		t.Errorf("fallback clusters differ from the components method's")
 	}
 }

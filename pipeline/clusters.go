@@ -10,6 +10,11 @@ import (
 	"github.com/dedup-vn/dedup/runfolder"
 )
 
+// maxLinkage is the largest component clusterAverage re-clusters
+// (cluster.MaxLinkage); a variable so that tests can send every component
+// to the fallback.
+var maxLinkage = cluster.MaxLinkage
+
 // clusterInput is what the cluster stage needs besides the scorer: the
 // accepted pairs, the records' stable keys, their national-ID keys (nil:
 // no ID guard) and the pairwise cannot-link test (nil: none).
@@ -73,7 +78,7 @@ func (r *runner) components(in *clusterInput) (*cluster.Result, error) {
 // clusters. The groups are then joined into one Result.
 func (r *runner) clusterAverage(ctx context.Context, sc *scorer, in *clusterInput, comps *cluster.Result) (*cluster.Result, *runfolder.LinkageStats, error) {
 	starts, rows := comps.Groups()
-	st := &runfolder.LinkageStats{MaxComponent: cluster.MaxLinkage, CannotLinkPairs: map[string]int64{}}
+	st := &runfolder.LinkageStats{MaxComponent: int64(maxLinkage), CannotLinkPairs: map[string]int64{}}
 	// Components to re-cluster, and the fallback's rows.
 	var small []int
 	var keep []bool
@@ -84,7 +89,7 @@ func (r *runner) clusterAverage(ctx context.Context, sc *scorer, in *clusterInpu
 		}
 		st.Components++
 		st.LargestComponent = max(st.LargestComponent, int64(n))
-		if n <= cluster.MaxLinkage {
+		if n <= maxLinkage {
 			small = append(small, c)
 			continue
 		}
