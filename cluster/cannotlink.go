@@ -44,6 +44,10 @@ type Evidence struct {
 	// year (Year); a record whose date lost its day or month (year only)
 	// still counts.
 	Household uint32
+	// HouseholdArea hashes the folded family name and the district: the
+	// given-name rule falls back to it when a record's ward is missing
+	// (an address with a part left out).
+	HouseholdArea uint32
 	// NameAddress hashes the folded full name and the address (ward): 0
 	// if either is missing.
 	NameAddress uint32
@@ -106,7 +110,9 @@ func (r Rules) Conflict(a, b *Evidence) Reason {
 	if r.Gender && a.Gender != 0 && b.Gender != 0 && a.Gender != b.Gender {
 		return ReasonGender
 	}
-	if r.GivenName && a.Household != 0 && a.Household == b.Household && a.Year != 0 && a.Year == b.Year &&
+	sameHousehold := a.Household != 0 && a.Household == b.Household ||
+		(a.Household == 0 || b.Household == 0) && a.HouseholdArea != 0 && a.HouseholdArea == b.HouseholdArea
+	if r.GivenName && sameHousehold && a.Year != 0 && a.Year == b.Year &&
 		(a.MonthDay == 0 || b.MonthDay == 0 || a.MonthDay == b.MonthDay) && a.Given != 0 && b.Given != 0 {
 		if a.Given != b.Given {
 			var x, y [8]byte

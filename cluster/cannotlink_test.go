@@ -38,6 +38,8 @@ func TestRulesConflict(t *testing.T) {
 		{"twins, one date year only", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990, MonthDay: 412}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1990}, ReasonGivenName},
 		{"siblings born another day", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990, MonthDay: 412}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1990, MonthDay: 1107}, ReasonNone},
 		{"another birth year", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1991}, ReasonNone},
+		{"ward missing, same district", all, &Evidence{HouseholdArea: 5, Given: PackGiven([]byte("khai")), Year: 1965}, &Evidence{Household: hh, HouseholdArea: 5, Given: PackGiven([]byte("khanh")), Year: 1965}, ReasonGivenName},
+		{"both wards known and different, same district", all, &Evidence{Household: hh + 1, HouseholdArea: 5, Given: PackGiven([]byte("khai")), Year: 1965}, &Evidence{Household: hh, HouseholdArea: 5, Given: PackGiven([]byte("khanh")), Year: 1965}, ReasonNone},
 		{"long given names packed", all, ev(hh, 0, "nghieng", 1990, 1), ev(hh, 0, "nghieng", 1990, 1), ReasonNone},
 	} {
 		if got := tc.rules.Conflict(tc.a, tc.b); got != tc.want {

@@ -57,8 +57,10 @@ func cannotLinkRules(cfg *config.Config, f cannotLinkFields) cluster.Rules {
 // rows for the clusterer, nil when no rule is in force. Only the records
 // of accepted pairs can meet in a cluster, so only theirs are read (one
 // pass over the record set, before the name keys are let go); keys are
-// the records' national-ID keys (0 none): two records with the same valid
-// CCCD are one person whatever else differs (a gender or birth-year typo).
+// the records' national-ID keys (0 none) as read: two records with the
+// same valid CCCD are one person whatever else differs (a gender or
+// birth-year typo). Not two numbers one digit apart, which the ID guard
+// forgives as a typo: twins registered together hold consecutive serials.
 func (r *runner) cannotLinkTest(ctx context.Context, acc *acceptedEdges, keys []uint64) (func(a, b int32) cluster.Reason, error) {
 	f := findCannotLinkFields(r.cfg)
 	rules := cannotLinkRules(r.cfg, f)
@@ -115,8 +117,10 @@ func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
 			e.MonthDay = int16(md)
 		}
 	}
+	var district int32
 	if f.address >= 0 {
 		ward = st.fields[f.address].int32s("ward_2025")[i]
+		district = st.fields[f.address].int32s("district_old")[i]
 	}
 	if f.gender >= 0 {
 		e.Gender = int8(st.fields[f.gender].int32s("value")[i])
@@ -131,6 +135,9 @@ func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
 	e.GivenTone = givenTone(name.str("canonical").Get(i), given)
 	if len(family) > 0 && ward != 0 {
 		e.Household = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(ward)).Sum()) | 1
+	}
+	if len(family) > 0 && district != 0 {
+		e.HouseholdArea = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(district)).Uint64(1).Sum()) | 1
 	}
 	if len(folded) > 0 && ward != 0 {
 		e.NameAddress = uint32(blocking.NewHasher().Bytes(folded).Uint64(uint64(ward)).Sum()) | 1

@@ -224,7 +224,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	// The cannot-link evidence is read, and the pairs inside components
 	// scored, before the name keys are let go.
 	in := &clusterInput{acc: acc, ids: acc.clusterKeys(r.st.idKey)}
-	in.conflict, err = r.cannotLinkTest(ctx, acc, in.ids)
+	in.conflict, err = r.cannotLinkTest(ctx, acc, r.st.idKey)
 	if err != nil {
 		return nil, err
 	}
