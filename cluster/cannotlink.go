@@ -15,7 +15,7 @@ type Reason uint8
 const (
 	ReasonNone       Reason = iota
 	ReasonNationalID        // two different valid CCCD numbers
-	ReasonGivenName         // same family name, birth date and address, another given name: twins, siblings
+	ReasonGivenName         // same family name, birth date and address, another given name: twins, siblings (Rules.Conflict has the details)
 	ReasonGeneration        // same full name and address, birth years a generation apart: father and son
 	ReasonGender            // both genders valid and different
 	numReasons

@@ -262,11 +262,14 @@ type CannotLink struct {
 	// NationalID: two different valid 12-digit CCCD numbers (one digit
 	// apart on an accepted pair counts as a typo, not two people).
 	NationalID *bool `yaml:"national_id"`
-	// GivenName: the same family name, full birth date and address ward
-	// with given names more than one edit apart (twins, siblings).
+	// GivenName: the same family name, address ward (the district when a
+	// record lacks its ward) and birth date (the year when a record lacks
+	// its day) with given names more than one edit apart, two names of
+	// the lexicon, or one name with other tones (twins, siblings).
 	GivenName *bool `yaml:"given_name"`
 	// GenerationYears: the same full name and address ward with birth
-	// years at least this far apart (father and son); 0 turns it off.
+	// years at least this far apart, on another day and month (father and
+	// son); 0 turns it off.
 	GenerationYears *int `yaml:"generation_years"`
 	// Gender: both genders valid and different.
 	Gender *bool `yaml:"gender"`
