@@ -85,7 +85,24 @@ type Builder struct {
 	byRank  []int32  // rank → row
 	edges   []edge
 	stats   Stats
+	// conflict, if set, is asked about every pair of records across two
+	// clusters before they merge (SetConflict).
+	conflict func(a, b int32) Reason
 }
+
+// MaxPairChecks bounds the record pairs the pairwise cannot-link check
+// looks at for one merge (the product of the two clusters' sizes). A
+// larger merge is made unchecked and counted (Stats.Unchecked): such a
+// component is a chain the pairwise rules cannot afford to police record
+// by record; the national-ID guard still holds for it.
+const MaxPairChecks = 1 << 12
+
+// SetConflict installs a pairwise cannot-link test over rows: before two
+// clusters merge, every pair of their records (at most MaxPairChecks) is
+// tested, and any reason other than ReasonNone refuses the edge. It must
+// be a pure function of the two rows, so that the clusters depend only on
+// the edges and the records.
+func (b *Builder) SetConflict(fn func(a, b int32) Reason) { b.conflict = fn }
 
 // Stats counts what Finish did with the edges.
 type Stats struct {
@@ -93,9 +110,15 @@ type Stats struct {
 	SelfLoops int64 // edges with left == right, ignored
 	Unions    int64 // edges that merged two clusters
 	Redundant int64 // edges inside an existing cluster
-	Rejected  int64 // edges refused by the cannot-link guard
-	Clusters  int   // clusters, singletons included
-	Largest   int   // size of the largest cluster
+	Rejected  int64 // edges refused by the cannot-link guard on national IDs
+	// Splits counts the edges the pairwise cannot-link test refused, by
+	// reason (index ReasonGivenName…).
+	Splits [numReasons]int64
+	// Unchecked counts merges too large for the pairwise test
+	// (MaxPairChecks), made without it.
+	Unchecked int64
+	Clusters  int // clusters, singletons included
+	Largest   int // size of the largest cluster
 }
 
 // New prepares a Builder for len(stableKeys) records. ids is nil (no guard)
@@ -276,6 +299,7 @@ type Result struct {
 type Rejected struct {
 	Left, Right int32
 	Weight      float32
+	Reason      Reason
 }
 
 // Finish sorts the edges, unions them under the guard and returns the
@@ -290,6 +314,15 @@ func (b *Builder) Finish(onReject func(Rejected)) *Result {
 	var comp []uint64
 	if b.ids != nil {
 		comp = make([]uint64, n)
+	}
+	// next rings each cluster's members (in rank space) for the pairwise
+	// test; only kept when there is one.
+	var next []int32
+	if b.conflict != nil {
+		next = make([]int32, n)
+		for r := range next {
+			next[r] = int32(r)
+		}
 	}
 	forRanges(b.workers, n, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
@@ -319,10 +352,25 @@ func (b *Builder) Finish(onReject func(Rejected)) *Result {
 			if cx != 0 && cy != 0 && cx != cy {
 				st.Rejected++
 				if onReject != nil {
-					onReject(Rejected{Left: min(b.byRank[e.a], b.byRank[e.b]), Right: max(b.byRank[e.a], b.byRank[e.b]), Weight: weightOf(e.w)})
+					onReject(Rejected{Left: min(b.byRank[e.a], b.byRank[e.b]), Right: max(b.byRank[e.a], b.byRank[e.b]), Weight: weightOf(e.w), Reason: ReasonNationalID})
 				}
 				continue
 			}
+		}
+		if b.conflict != nil {
+			if int64(size[x])*int64(size[y]) > MaxPairChecks {
+				st.Unchecked++
+			} else if why := b.crossConflict(next, x, y); why != ReasonNone {
+				st.Splits[why]++
+				if onReject != nil {
+					onReject(Rejected{Left: min(b.byRank[e.a], b.byRank[e.b]), Right: max(b.byRank[e.a], b.byRank[e.b]), Weight: weightOf(e.w), Reason: why})
+				}
+				continue
+			}
+			next[x], next[y] = next[y], next[x] // join the member rings
+		}
+		if comp != nil {
+			cx, cy := comp[x], comp[y]
 			if cx == 0 {
 				cx = cy
 			}
@@ -337,7 +385,7 @@ func (b *Builder) Finish(onReject func(Rejected)) *Result {
 		size[x] += size[y]
 		st.Unions++
 	}
-	edges, comp = nil, nil // let the GC take them before the result arrays
+	edges, comp, next = nil, nil, nil // let the GC take them before the result arrays
 	// Every rank's root, found on all workers: the unions are done, so
 	// the walks only read parent.
 	roots := make([]int32, n)
@@ -442,4 +490,24 @@ func (r *Result) Groups() (starts, rows []int32) {
 		next[c]++
 	}
 	return starts, rows
+}
+
+// crossConflict tests every pair of members of the clusters rooted at x and
+// y (rank space) and returns the first reason found, ReasonNone if none.
+func (b *Builder) crossConflict(next []int32, x, y int32) Reason {
+	i := x
+	for {
+		j := y
+		for {
+			if why := b.conflict(b.byRank[i], b.byRank[j]); why != ReasonNone {
+				return why
+			}
+			if j = next[j]; j == y {
+				break
+			}
+		}
+		if i = next[i]; i == x {
+			return ReasonNone
+		}
+	}
 }

@@ -77,8 +77,8 @@ func TestCannotLink(t *testing.T) {
 		}
 	}
 	// The weakest edge of the chain is the one rejected.
-	f(5, 3, []int32{0, 0, 2}, Rejected{1, 2, 3})
-	f(3, 5, []int32{0, 1, 1}, Rejected{0, 1, 3})
+	f(5, 3, []int32{0, 0, 2}, Rejected{1, 2, 3, ReasonNationalID})
+	f(3, 5, []int32{0, 1, 1}, Rejected{0, 1, 3, ReasonNationalID})
 	// Equal IDs do not conflict.
 	res, _ := run(t, seqKeys(3), []uint64{7, 0, 7}, []testEdge{{0, 1, 1}, {1, 2, 1}})
 	if res.Stats.Rejected != 0 || res.Size(2) != 3 {

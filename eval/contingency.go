@@ -46,6 +46,10 @@ type Counts struct {
 	// predicted cluster with nothing else in it (none absent);
 	// ExactEntitiesMulti counts those among entities of two or more records.
 	ExactEntities, ExactEntitiesMulti, EntitiesMulti int64
+	// LargestCluster is the most truth records one predicted cluster
+	// holds, LargestEntity the most records of one true entity: a
+	// cluster far larger than any entity is a chain of false links.
+	LargestCluster, LargestEntity int64
 }
 
 func pairs(n int64) int64 { return n * (n - 1) / 2 }
@@ -74,6 +78,7 @@ func Contingency(as []Assignment, nEntities int) Counts {
 			continue
 		}
 		c.Entities++
+		c.LargestEntity = max(c.LargestEntity, int64(n))
 		c.TruePairs += pairs(int64(n))
 		c.TruePairsAbsent += pairs(int64(n)) - pairs(int64(entPresent[e]))
 		if n > 1 {
@@ -90,6 +95,7 @@ func Contingency(as []Assignment, nEntities int) Counts {
 		absent := as[i].Cluster&AbsentBit != 0
 		if !absent {
 			c.Clusters++
+			c.LargestCluster = max(c.LargestCluster, size)
 			c.PredictedPairs += pairs(size)
 		}
 		for k := i; k < j; {

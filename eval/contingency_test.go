@@ -234,3 +234,25 @@ func TestBucketSortMatchesSort(t *testing.T) {
 		}
 	}
 }
+
+// TestContingencyLargest: the largest predicted cluster and true entity,
+// absent records counted in their entity but never as a cluster.
+func TestContingencyLargest(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		clusters        []int
+		entities        []uint32
+		nEnt            int
+		cluster, entity int64
+	}{
+		{"empty", nil, nil, 0, 0, 0},
+		{"chain joins two people", []int{1, 1, 1, 1, 2}, []uint32{0, 0, 1, 1, 2}, 3, 4, 2},
+		{"absent records", []int{-1, -1, -1, 5}, []uint32{0, 0, 0, 1}, 2, 1, 3},
+		{"split entity", []int{1, 2, 3}, []uint32{0, 0, 0}, 1, 1, 3},
+	} {
+		c := Contingency(mk(tc.clusters, tc.entities), tc.nEnt)
+		if c.LargestCluster != tc.cluster || c.LargestEntity != tc.entity {
+			t.Errorf("%s: largest cluster %d entity %d, want %d %d", tc.name, c.LargestCluster, c.LargestEntity, tc.cluster, tc.entity)
+		}
+	}
+}

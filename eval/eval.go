@@ -171,6 +171,7 @@ func clusterStats(c Counts) *ClusterStats {
 	cs := &ClusterStats{
 		BCubedPrecision: Recall(0, 0), BCubedRecall: Recall(0, 0),
 		EntitiesExact: c.ExactEntities, EntitiesMulti: c.EntitiesMulti, EntitiesMultiExact: c.ExactEntitiesMulti,
+		LargestCluster: c.LargestCluster, LargestEntity: c.LargestEntity,
 	}
 	if c.Records > 0 {
 		cs.BCubedPrecision = c.BCubedPrecisionSum / float64(c.Records)

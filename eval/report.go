@@ -82,6 +82,8 @@ type ClusterStats struct {
 	EntitiesMulti      int64   `json:"entities_multi"`
 	EntitiesMultiExact int64   `json:"entities_multi_exact"`
 	EntitiesMultiShare float64 `json:"entities_multi_exact_share"`
+	LargestCluster     int64   `json:"largest_cluster"` // truth records in the largest predicted cluster
+	LargestEntity      int64   `json:"largest_entity"`  // records of the largest true entity
 }
 
 // BlockingStats keeps blocking losses apart from scoring losses.
@@ -201,6 +203,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if c := r.Cluster; c != nil {
 		line("B-CUBED\tprecision %s\trecall %s\tF1 %s", pct(c.BCubedPrecision), pct(c.BCubedRecall), pct(c.BCubedF1))
 		line("ENTITIES EXACT\tall %s (%d)\twith duplicates %s (%d of %d)", pct(c.EntitiesExactShare), c.EntitiesExact, pct(c.EntitiesMultiShare), c.EntitiesMultiExact, c.EntitiesMulti)
+		line("LARGEST\tcluster %d records\ttrue entity %d records", c.LargestCluster, c.LargestEntity)
 	}
 	if b := r.Blocking; b != nil {
 		line("")

@@ -301,6 +301,9 @@ func (w *worker) genPerson(p *person, idx int64, c core, prev *person) {
 			}
 		case relTwin:
 			p.sur = prev.sur
+			if w.p.Rate(rateTwinSameMiddle) > 0 {
+				p.mid = prev.mid
+			}
 			for k := 0; k < 8 && p.given == prev.given; k++ {
 				_, _, p.given = w.drawName(c.female, c.y, region)
 			}

@@ -19,7 +19,7 @@ import (
 type Options struct {
 	People  int64  // number of distinct persons, > 0
 	Seed    uint64 // the same seed and options give the same bytes
-	Profile string // clean, default or dirty ("" = default)
+	Profile string // clean, default, dirty, or a derived one: noids, twins ("" = default)
 	Workers int    // generating goroutines; <= 0 means 1. Never changes the output.
 	Format  string // parquet (default) or csv
 	OutDir  string // created if missing
@@ -185,6 +185,9 @@ func GetProfile(name string) (Profile, error) {
 	if name == "" {
 		name = "default"
 	}
+	if p, ok := derivedProfile(name); ok {
+		return p, nil
+	}
 	k := -1
 	for i, n := range ProfileNames {
 		if n == name {
@@ -192,7 +195,7 @@ func GetProfile(name string) (Profile, error) {
 		}
 	}
 	if k < 0 {
-		return Profile{}, fmt.Errorf("unknown profile %q (want clean, default or dirty)", name)
+		return Profile{}, fmt.Errorf("unknown profile %q (want clean, default, dirty, noids or twins)", name)
 	}
 	p := Profile{Name: name, Rates: map[string]float64{}}
 	for r, v := range profileTable {

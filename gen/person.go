@@ -102,6 +102,9 @@ func computeCore(t *tables, p Profile, seed uint64, idx int64, prev *core, canLe
 		case relTwin:
 			c.birthProv = prev.birthProv
 			c.y, c.m, c.d = prev.y, prev.m, prev.d
+			if p.Rate(rateTwinSameMiddle) > 0 { // no draw: base profiles keep their bytes
+				c.female = prev.female
+			}
 		case relFatherSon:
 			c.female = false
 			c.birthProv = prev.birthProv

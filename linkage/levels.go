@@ -715,3 +715,8 @@ func oneTokenTypo(ta, tb *tokens, a, b []byte) bool {
 	}
 	return diff == 1
 }
+
+// WithinOneEdit reports whether a and b are equal or one substitution,
+// insertion, deletion or adjacent transposition apart (the typo the name
+// levels forgive; the clusterer's given-name cannot-link forgives it too).
+func WithinOneEdit(a, b []byte) bool { return withinOneEdit(a, b) }

@@ -230,12 +230,13 @@ var clusterSchema = runfolder.ClustersSchema
 // writeClusters writes clusters.parquet in input order and returns the
 // cluster statistics and the rows written. It runs beside writeGolden, so
 // it touches no shared state but its own writer.
-func writeClusters(ctx context.Context, r *runner, w *dataio.Writer, res *cluster.Result) (runfolder.ClusterStats, int64, error) {
+func writeClusters(ctx context.Context, r *runner, w *dataio.Writer, res *cluster.Result, ev *clusterEvidence) (runfolder.ClusterStats, int64, error) {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, clusterSchema)
 	defer b.Release()
 	var id []byte
 	var rows int64
 	stats := runfolder.ClusterStats{SizeCounts: map[string]int64{}}
+	stats.Splits, stats.Sparse = ev.totals(res)
 	// add writes the rows of st, which are the run's rows first, first+1, ...
 	add := func(first int, st *store) error {
 		for i := 0; i < st.n; i++ {
@@ -247,6 +248,15 @@ func writeClusters(ctx context.Context, r *runner, w *dataio.Writer, res *cluste
 			b.Field(1).(*array.StringBuilder).Append(r.cfg.Sources[st.source[i]].Name)
 			id = res.AppendID(id[:0], row)
 			b.Field(2).(*array.StringBuilder).BinaryBuilder.Append(id)
+			density, weakest, ok, splits := ev.of(res, row)
+			if ok {
+				b.Field(3).(*array.Float32Builder).Append(density)
+				b.Field(4).(*array.Float32Builder).Append(weakest)
+			} else {
+				b.Field(3).AppendNull()
+				b.Field(4).AppendNull()
+			}
+			b.Field(5).(*array.Int32Builder).Append(splits)
 			rows++
 			if res.Rep[row] == row {
 				size := int64(res.Size(row))
@@ -295,7 +305,7 @@ func flushBuilder(w *dataio.Writer, b *array.RecordBuilder) error {
 // writeResults writes clusters.parquet and golden.parquet side by side
 // (each is mostly Parquet encoding, one core apiece) and records their
 // counts in the manifest.
-func (o *outputs) writeResults(ctx context.Context, r *runner, res *cluster.Result) error {
+func (o *outputs) writeResults(ctx context.Context, r *runner, res *cluster.Result, ev *clusterEvidence) error {
 	if err := r.rejects.flush(); err != nil {
 		return err
 	}
@@ -317,7 +327,7 @@ func (o *outputs) writeResults(ctx context.Context, r *runner, res *cluster.Resu
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		stats, rows, cerr = writeClusters(ctx, r, cw, res)
+		stats, rows, cerr = writeClusters(ctx, r, cw, res, ev)
 	}()
 	golden, gerr = writeGolden(ctx, r, g, gw, res)
 	wg.Wait()

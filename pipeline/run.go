@@ -222,36 +222,57 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		return nil, err
 	}
 
-	// What only blocking and scoring read is let go before the last
-	// stages, so that the write stage's buffers fit the memory budget.
-	cands, r.secondary = nil, nil
 	rulePairs := sc.rulePairs
 	threshold := sc.threshold
+	cands, r.secondary = nil, nil // blocking's, no longer read
+
+	r.timer.begin("cluster")
+	// The cannot-link evidence is read, and the pairs inside components
+	// scored, before the name keys are let go.
+	in := &clusterInput{acc: acc, ids: acc.clusterKeys(r.st.idKey)}
+	in.conflict, err = r.cannotLinkTest(ctx, acc, r.st.idKey)
+	if err != nil {
+		return nil, err
+	}
+	if in.stable, err = r.stableKeys(ctx); err != nil {
+		return nil, err
+	}
+	if cl := cfg.Cluster.CannotLink.NationalID; cl != nil && !*cl {
+		in.ids = nil
+	}
+	comps, err := r.components(in)
+	if err != nil {
+		return nil, err
+	}
+	var res *cluster.Result
+	if cfg.Cluster.Method == config.ClusterComponents {
+		if res, err = r.clusterComponents(in, nil); err != nil {
+			return nil, err
+		}
+		r.manifest.Pairs.CannotLinkRejected = res.Stats.Rejected
+		if in.conflict != nil {
+			splits := map[string]int64{}
+			for why := cluster.ReasonGivenName; why <= cluster.ReasonGender; why++ {
+				splits[why.String()] = res.Stats.Splits[why]
+			}
+			r.manifest.Pairs.CannotLinkSplits = splits
+			r.manifest.Pairs.CannotLinkUnchecked = res.Stats.Unchecked
+		}
+	} else {
+		if res, r.manifest.Linkage, err = r.clusterAverage(ctx, sc, in, comps); err != nil {
+			return nil, err
+		}
+		r.manifest.Pairs.CannotLinkRejected = r.manifest.Linkage.CannotLinkPairs[cluster.ReasonNationalID.String()] + r.manifest.Linkage.FallbackRejected
+	}
+	evidence := buildClusterEvidence(res, comps, acc)
+	in, acc, comps = nil, nil, nil
+	// What only blocking and scoring read is let go before the last
+	// stages, so that the write stage's buffers fit the memory budget.
 	sc = nil
 	r.st.releaseForOutput()
 
-	r.timer.begin("cluster")
-	stable, err := r.stableKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cb, err := cluster.New(stable, acc.clusterKeys(r.st.idKey), cluster.Options{Workers: r.opt.Workers})
-	if err != nil {
-		return nil, err
-	}
-	cb.Grow(len(acc.left))
-	for i := range acc.left {
-		if err := cb.Add(acc.left[i], acc.right[i], acc.weight[i]); err != nil {
-			return nil, err
-		}
-	}
-	acc = nil
-	var rejectedEdges int64
-	res := cb.Finish(func(cluster.Rejected) { rejectedEdges++ })
-	r.manifest.Pairs.CannotLinkRejected = rejectedEdges
-
 	r.timer.begin("write")
-	if err := out.writeResults(ctx, r, res); err != nil {
+	if err := out.writeResults(ctx, r, res, evidence); err != nil {
 		return nil, err
 	}
 	r.manifest.Blocking = ruleStats(stats)

@@ -23,7 +23,9 @@ func TestSpillSameOutput(t *testing.T) {
 	capped := config.Default()
 	capped.Blocking.MaxBlockSize, capped.Blocking.Window = 6, 3
 	capped.Blocking.Rules = append([]config.BlockingRule{{Name: "year_gender", Keys: []string{"dob.year", "gender"}}}, capped.Blocking.Rules...)
-	for name, cfg := range map[string]*config.Config{"default": config.Default(), "capped": capped} {
+	components := config.Default()
+	components.Cluster.Method = config.ClusterComponents
+	for name, cfg := range map[string]*config.Config{"default": config.Default(), "capped": capped, "components": components} {
 		t.Run(name, func(t *testing.T) {
 			mem, _ := runOnce(t, cfg, 2, in)
 			for _, tc := range []struct {

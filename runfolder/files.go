@@ -26,6 +26,18 @@ const (
 	ColRecordID  = "record_id"
 	ColSource    = "source"
 	ColClusterID = "cluster_id"
+	// ColDensity is the share of the cluster's member pairs that were
+	// scored and accepted (at or above the threshold); null for a
+	// singleton. Below 1, some members are held by the others, not by a
+	// pair of their own.
+	ColDensity = "density"
+	// ColWeakestLink is the lowest match weight among the cluster's
+	// accepted member pairs; null for a singleton.
+	ColWeakestLink = "weakest_link"
+	// ColSplits is how many more clusters the record's connected
+	// component of accepted pairs became (cannot-link and average
+	// linkage); 0 when it is one cluster.
+	ColSplits = "splits"
 )
 
 // ClustersSchema is the schema of clusters.parquet.
@@ -33,6 +45,9 @@ var ClustersSchema = arrow.NewSchema([]arrow.Field{
 	{Name: ColRecordID, Type: arrow.BinaryTypes.String},
 	{Name: ColSource, Type: arrow.BinaryTypes.String},
 	{Name: ColClusterID, Type: arrow.BinaryTypes.String},
+	{Name: ColDensity, Type: arrow.PrimitiveTypes.Float32, Nullable: true},
+	{Name: ColWeakestLink, Type: arrow.PrimitiveTypes.Float32, Nullable: true},
+	{Name: ColSplits, Type: arrow.PrimitiveTypes.Int32},
 }, nil)
 
 // Columns of pairs.parquet. Between ColBlockingRule and ColMatchWeight

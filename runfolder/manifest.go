@@ -29,11 +29,14 @@ type Manifest struct {
 	Threshold         ThresholdInfo    `json:"threshold"`
 	Model             ModelInfo        `json:"model"`
 	Clusters          ClusterStats     `json:"clusters"`
-	Outputs           []string         `json:"outputs"`
-	Stages            []StageTiming    `json:"stages"`
-	WallSeconds       float64          `json:"wall_seconds"`
-	PeakHeapBytes     uint64           `json:"peak_heap_bytes"`
-	Warnings          []string         `json:"warnings,omitempty"`
+	// Linkage describes the two-step clustering (cluster.method: average);
+	// absent for components.
+	Linkage       *LinkageStats `json:"linkage,omitempty"`
+	Outputs       []string      `json:"outputs"`
+	Stages        []StageTiming `json:"stages"`
+	WallSeconds   float64       `json:"wall_seconds"`
+	PeakHeapBytes uint64        `json:"peak_heap_bytes"`
+	Warnings      []string      `json:"warnings,omitempty"`
 	// Spill is set when the records were kept on disk.
 	Spill *SpillStat `json:"spill,omitempty"`
 	// Night is set by a run with --state (package state): what the night
@@ -96,6 +99,34 @@ type PairStats struct {
 	Written            int64 `json:"written"`
 	Accepted           int64 `json:"accepted"`
 	CannotLinkRejected int64 `json:"cannot_link_rejected"`
+	// CannotLinkSplits counts, by rule (given_name, generation, gender),
+	// the accepted pairs whose merge the pairwise cannot-link rules
+	// refused; absent when no pairwise rule was in force.
+	CannotLinkSplits map[string]int64 `json:"cannot_link_splits,omitempty"`
+	// CannotLinkUnchecked counts merges too large for the pairwise rules
+	// (cluster.MaxPairChecks record pairs), made without them.
+	CannotLinkUnchecked int64 `json:"cannot_link_unchecked,omitempty"`
+}
+
+// LinkageStats counts the two-step clustering's work: connected
+// components over the accepted pairs, each re-clustered by average
+// linkage over every pair of its records.
+type LinkageStats struct {
+	Components       int64 `json:"components"`        // components of two records or more
+	LargestComponent int64 `json:"largest_component"` // records
+	MaxComponent     int64 `json:"max_component"`     // the most records average linkage takes (cluster.MaxLinkage)
+	PairsScored      int64 `json:"pairs_scored"`      // record pairs inside the re-clustered components
+	ComponentsSplit  int64 `json:"components_split"`  // components that became two clusters or more
+	Splits           int64 `json:"splits"`            // clusters beyond one per component
+	// FallbackComponents are components above MaxComponent, clustered by
+	// union-find with the cannot-link guards instead; FallbackRejected
+	// counts the pairs the ID guard refused there.
+	FallbackComponents int64 `json:"fallback_components"`
+	FallbackRejected   int64 `json:"fallback_rejected"`
+	// CannotLinkPairs counts, by rule, the record pairs inside components
+	// that the cannot-link rules forbid to share a cluster (and, in the
+	// fallback, the merges they refused).
+	CannotLinkPairs map[string]int64 `json:"cannot_link_pairs"`
 }
 
 // ThresholdInfo is the merge threshold in both scales.
@@ -118,7 +149,12 @@ type ClusterStats struct {
 	Singletons int64            `json:"singletons"`
 	Largest    int64            `json:"largest"`
 	SizeCounts map[string]int64 `json:"size_counts"`
-	Golden     int64            `json:"golden_records"`
+	// Splits sums, over the connected components of accepted pairs, the
+	// clusters each became beyond one; Sparse counts the clusters of two
+	// records or more whose density (clusters.parquet) is below 1.
+	Splits int64 `json:"splits"`
+	Sparse int64 `json:"sparse"`
+	Golden int64 `json:"golden_records"`
 }
 
 // StageTiming is the wall time of one stage.

@@ -13,7 +13,7 @@ import (
 func init() {
 	commands["gen"] = command{
 		summary:  "synthetic Vietnamese registers with ground truth",
-		synopsis: "dedup gen --out DIR [--people N] [--seed S] [--profile clean|default|dirty] [--format parquet|csv] [--nights K [--night-rate R]] [--sectors bhxh,vehicles,passports]",
+		synopsis: "dedup gen --out DIR [--people N] [--seed S] [--profile clean|default|dirty|noids|twins] [--format parquet|csv] [--nights K [--night-rate R]] [--sectors bhxh,vehicles,passports]",
 		run:      runGen,
 	}
 }
@@ -24,7 +24,7 @@ func runGen(args []string, stdout, stderr io.Writer) error {
 	fs.Int64Var(&o.People, "people", 100000, "number of distinct persons")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed: the same seed and options give the same bytes")
 	fs.StringVar(&o.OutDir, "out", "", "output `folder` (required)")
-	fs.StringVar(&o.Profile, "profile", "default", "error rates: clean, default or dirty")
+	fs.StringVar(&o.Profile, "profile", "default", "error rates: clean, default, dirty; noids (no ID or phone), twins (many hard negatives)")
 	fs.IntVar(&o.Workers, "workers", 2, "generating goroutines (does not change the output)")
 	fs.StringVar(&o.Format, "format", "parquet", "file format: parquet or csv")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress on stderr")

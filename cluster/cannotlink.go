@@ -1,0 +1,137 @@
+package cluster
+
+import (
+	"encoding/binary"
+
+	"github.com/dedup-vn/dedup/linkage"
+)
+
+// Reason says why two records cannot be in one cluster.
+type Reason uint8
+
+// Cannot-link reasons. The national ID is a component's key (see the
+// package doc); the others are decisive evidence between two records,
+// checked pair by pair when two clusters would merge.
+const (
+	ReasonNone       Reason = iota
+	ReasonNationalID        // two different valid CCCD numbers
+	ReasonGivenName         // same family name, birth date and address, another given name: twins, siblings (Rules.Conflict has the details)
+	ReasonGeneration        // same full name and address, birth years a generation apart: father and son
+	ReasonGender            // both genders valid and different
+	numReasons
+)
+
+// String names a reason as the manifest does.
+func (r Reason) String() string {
+	switch r {
+	case ReasonNationalID:
+		return "national_id"
+	case ReasonGivenName:
+		return "given_name"
+	case ReasonGeneration:
+		return "generation"
+	case ReasonGender:
+		return "gender"
+	}
+	return "none"
+}
+
+// Evidence is what the pairwise cannot-link rules know of one record.
+// Zero fields are unknown and never conflict.
+type Evidence struct {
+	// Household hashes the folded family name and the address (ward): 0
+	// if either is missing. The given-name rule also wants the same birth
+	// year (Year); a record whose date lost its day or month (year only)
+	// still counts.
+	Household uint32
+	// HouseholdArea hashes the folded family name and the district: the
+	// given-name rule falls back to it when a record's ward is missing
+	// (an address with a part left out).
+	HouseholdArea uint32
+	// NameAddress hashes the folded full name and the address (ward): 0
+	// if either is missing.
+	NameAddress uint32
+	// Given is the folded given name's first 8 bytes, zero-padded (Given
+	// names are one syllable: 7 letters at most).
+	Given uint64
+	// GivenKnown says the folded given name is a given name of the
+	// lexicon (refdata): two known names one edit apart ("anh"/"oanh",
+	// "thu"/"thuy") are two names, where a known name and an unknown one
+	// are a name and its typo.
+	GivenKnown bool
+	// GivenTone hashes the accented given name when the record's name
+	// was typed with diacritics, 0 otherwise: twins named Thanh and
+	// Thành fold to one name and differ only there.
+	GivenTone uint32
+	// Year is the birth year, 0 if unknown.
+	Year int16
+	// MonthDay is the birth month and day as mmdd, 0 if either is
+	// unknown: a year a generation off on the same day and month is a
+	// typo in the year (1985 for 1965), not a father and son.
+	MonthDay int16
+	// Gender is 1 or 2 when valid, 0 otherwise.
+	Gender int8
+}
+
+// PackGiven packs a folded given name as Evidence.Given.
+func PackGiven(given []byte) uint64 {
+	var b [8]byte
+	copy(b[:], given)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// unpackGiven appends the bytes of a packed given name.
+func unpackGiven(dst []byte, g uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], g)
+	n := 8
+	for n > 0 && b[n-1] == 0 {
+		n--
+	}
+	return append(dst, b[:n]...)
+}
+
+// Rules are the pairwise cannot-link rules in force (config
+// cluster.cannot_link).
+type Rules struct {
+	GivenName       bool // twins and siblings: ReasonGivenName
+	GenerationYears int  // father and son: ReasonGeneration when birth years are at least this far apart; 0 off
+	Gender          bool // ReasonGender
+}
+
+// Any reports whether a pairwise rule is on.
+func (r Rules) Any() bool { return r.GivenName || r.GenerationYears > 0 || r.Gender }
+
+// Conflict returns why records a and b cannot be one person, or
+// ReasonNone. A given name one edit away from the other is a typo, not
+// another person, unless both are names of the lexicon; the same folded
+// given name with other diacritics, both typed with them, is another name.
+func (r Rules) Conflict(a, b *Evidence) Reason {
+	if r.Gender && a.Gender != 0 && b.Gender != 0 && a.Gender != b.Gender {
+		return ReasonGender
+	}
+	sameHousehold := a.Household != 0 && a.Household == b.Household ||
+		(a.Household == 0 || b.Household == 0) && a.HouseholdArea != 0 && a.HouseholdArea == b.HouseholdArea
+	if r.GivenName && sameHousehold && a.Year != 0 && a.Year == b.Year &&
+		(a.MonthDay == 0 || b.MonthDay == 0 || a.MonthDay == b.MonthDay) && a.Given != 0 && b.Given != 0 {
+		if a.Given != b.Given {
+			var x, y [8]byte
+			if a.GivenKnown && b.GivenKnown || !linkage.WithinOneEdit(unpackGiven(x[:0], a.Given), unpackGiven(y[:0], b.Given)) {
+				return ReasonGivenName
+			}
+		} else if a.GivenTone != 0 && b.GivenTone != 0 && a.GivenTone != b.GivenTone {
+			return ReasonGivenName
+		}
+	}
+	if r.GenerationYears > 0 && a.NameAddress != 0 && a.NameAddress == b.NameAddress && a.Year != 0 && b.Year != 0 &&
+		(a.MonthDay == 0 || a.MonthDay != b.MonthDay) {
+		d := int(a.Year) - int(b.Year)
+		if d < 0 {
+			d = -d
+		}
+		if d >= r.GenerationYears {
+			return ReasonGeneration
+		}
+	}
+	return ReasonNone
+}

@@ -1,0 +1,142 @@
+package cluster
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestRulesConflict(t *testing.T) {
+	all := Rules{GivenName: true, GenerationYears: 15, Gender: true}
+	hh, na := uint32(7), uint32(9)
+	ev := func(household, nameAddr uint32, given string, year int16, gender int8) *Evidence {
+		return &Evidence{Household: household, NameAddress: nameAddr, Given: PackGiven([]byte(given)), Year: year, Gender: gender}
+	}
+	for _, tc := range []struct {
+		name  string
+		rules Rules
+		a, b  *Evidence
+		want  Reason
+	}{
+		{"twins", all, ev(hh, 1, "thanh", 1990, 2), ev(hh, 2, "hoang", 1990, 2), ReasonGivenName},
+		{"twins, rule off", Rules{GenerationYears: 15, Gender: true}, ev(hh, 1, "thanh", 1990, 2), ev(hh, 2, "hoang", 1990, 2), ReasonNone},
+		{"given-name typo", all, ev(hh, 1, "thanh", 1990, 2), ev(hh, 2, "tahnh", 1990, 2), ReasonNone},
+		{"given-name one letter more", all, ev(hh, 1, "anh", 1990, 2), ev(hh, 2, "oanh", 1990, 2), ReasonNone},
+		{"another household", all, ev(hh, 1, "thanh", 1990, 2), ev(hh+1, 2, "hoang", 1990, 2), ReasonNone},
+		{"household unknown", all, ev(0, 1, "thanh", 1990, 2), ev(0, 2, "hoang", 1990, 2), ReasonNone},
+		{"given name unknown", all, ev(hh, 1, "", 1990, 2), ev(hh, 2, "hoang", 1990, 2), ReasonNone},
+		{"father and son", all, ev(0, na, "an", 1950, 1), ev(0, na, "an", 1980, 1), ReasonGeneration},
+		{"14 years apart", all, ev(0, na, "an", 1966, 1), ev(0, na, "an", 1980, 1), ReasonNone},
+		{"15 years apart", all, ev(0, na, "an", 1965, 1), ev(0, na, "an", 1980, 1), ReasonGeneration},
+		{"year unknown", all, ev(0, na, "an", 0, 1), ev(0, na, "an", 1980, 1), ReasonNone},
+		{"year typo: same day and month", all, &Evidence{NameAddress: na, Year: 1965, MonthDay: 412}, &Evidence{NameAddress: na, Year: 1985, MonthDay: 412}, ReasonNone},
+		{"another day and month", all, &Evidence{NameAddress: na, Year: 1965, MonthDay: 412}, &Evidence{NameAddress: na, Year: 1985, MonthDay: 1107}, ReasonGeneration},
+		{"generation off", Rules{GivenName: true}, ev(0, na, "an", 1950, 1), ev(0, na, "an", 1980, 1), ReasonNone},
+		{"genders differ", all, ev(0, 0, "an", 1950, 1), ev(0, 0, "an", 1950, 2), ReasonGender},
+		{"a gender unknown", all, ev(0, 0, "an", 1950, 0), ev(0, 0, "an", 1950, 2), ReasonNone},
+		{"gender off", Rules{}, ev(0, 0, "an", 1950, 1), ev(0, 0, "an", 1950, 2), ReasonNone},
+		{"twins, one date year only", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990, MonthDay: 412}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1990}, ReasonGivenName},
+		{"siblings born another day", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990, MonthDay: 412}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1990, MonthDay: 1107}, ReasonNone},
+		{"another birth year", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1991}, ReasonNone},
+		{"ward missing, same district", all, &Evidence{HouseholdArea: 5, Given: PackGiven([]byte("khai")), Year: 1965}, &Evidence{Household: hh, HouseholdArea: 5, Given: PackGiven([]byte("khanh")), Year: 1965}, ReasonGivenName},
+		{"both wards known and different, same district", all, &Evidence{Household: hh + 1, HouseholdArea: 5, Given: PackGiven([]byte("khai")), Year: 1965}, &Evidence{Household: hh, HouseholdArea: 5, Given: PackGiven([]byte("khanh")), Year: 1965}, ReasonNone},
+		{"long given names packed", all, ev(hh, 0, "nghieng", 1990, 1), ev(hh, 0, "nghieng", 1990, 1), ReasonNone},
+	} {
+		if got := tc.rules.Conflict(tc.a, tc.b); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+		if got := tc.rules.Conflict(tc.b, tc.a); got != tc.want {
+			t.Errorf("%s (swapped): %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// chainConflict builds a chain 0–1–2–3 (strong, weak, strong) where
+// records 0 and 3 cannot be linked: the weak middle edge is the one
+// refused, whatever the order the edges were added in.
+func TestPairwiseCannotLinkChain(t *testing.T) {
+	edges := []testEdge{{0, 1, 9}, {1, 2, 1}, {2, 3, 8}}
+	for perm := range 6 {
+		es := slices.Clone(edges)
+		r := rand.New(rand.NewPCG(uint64(perm), 1))
+		r.Shuffle(len(es), func(i, j int) { es[i], es[j] = es[j], es[i] })
+		b, err := New(seqKeys(4), nil, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.SetConflict(func(x, y int32) Reason {
+			if min(x, y) == 0 && max(x, y) == 3 {
+				return ReasonGivenName
+			}
+			return ReasonNone
+		})
+		for _, e := range es {
+			if err := b.Add(e.l, e.r, e.w); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var rej []Rejected
+		res := b.Finish(func(r Rejected) { rej = append(rej, r) })
+		if want := []int32{0, 0, 2, 2}; !slices.Equal(res.Rep, want) {
+			t.Fatalf("Rep = %v, want %v", res.Rep, want)
+		}
+		if res.Stats.Splits[ReasonGivenName] != 1 || len(rej) != 1 || rej[0] != (Rejected{1, 2, 1, ReasonGivenName}) {
+			t.Fatalf("splits %v, rejected %v", res.Stats.Splits, rej)
+		}
+	}
+}
+
+// TestPairwiseCannotLinkProperty: on random graphs and random conflicts,
+// no cluster holds a conflicting pair unless a merge was too large to
+// check, and the result does not depend on the workers or edge order.
+func TestPairwiseCannotLinkProperty(t *testing.T) {
+	defer func(m int) { minParallel = m }(minParallel)
+	minParallel = 4
+	for seed := range uint64(50) {
+		r := rand.New(rand.NewPCG(seed, 2))
+		n := 5 + r.IntN(60)
+		bad := map[[2]int32]bool{}
+		for range r.IntN(n) {
+			x, y := int32(r.IntN(n)), int32(r.IntN(n))
+			bad[[2]int32{min(x, y), max(x, y)}] = true
+		}
+		conflict := func(x, y int32) Reason {
+			if bad[[2]int32{min(x, y), max(x, y)}] {
+				return ReasonGender
+			}
+			return ReasonNone
+		}
+		var edges []testEdge
+		for range 2 * n {
+			edges = append(edges, testEdge{int32(r.IntN(n)), int32(r.IntN(n)), float64(r.IntN(5))})
+		}
+		var first []int32
+		for _, workers := range []int{1, 3} {
+			es := slices.Clone(edges)
+			r.Shuffle(len(es), func(i, j int) { es[i], es[j] = es[j], es[i] })
+			b, err := New(seqKeys(n), nil, Options{Workers: workers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.SetConflict(conflict)
+			for _, e := range es {
+				if err := b.Add(e.l, e.r, e.w); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res := b.Finish(nil)
+			if res.Stats.Unchecked == 0 {
+				for p := range bad {
+					if p[0] != p[1] && res.Rep[p[0]] == res.Rep[p[1]] {
+						t.Fatalf("seed %d: conflicting %v in one cluster", seed, p)
+					}
+				}
+			}
+			if first == nil {
+				first = res.Rep
+			} else if !slices.Equal(first, res.Rep) {
+				t.Fatalf("seed %d: result depends on workers or edge order", seed)
+			}
+		}
+	}
+}

@@ -1,0 +1,176 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/dedup-vn/dedup/blocking"
+	"github.com/dedup-vn/dedup/cluster"
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/refdata"
+)
+
+// cannotLinkFields are the fields the pairwise cannot-link rules read: the
+// config's first field of each kind, -1 if it has none.
+type cannotLinkFields struct{ name, dob, gender, address int }
+
+func findCannotLinkFields(cfg *config.Config) cannotLinkFields {
+	f := cannotLinkFields{-1, -1, -1, -1}
+	for i, fd := range cfg.Fields {
+		var p *int
+		switch fd.Kind {
+		case normalize.KindPersonName:
+			p = &f.name
+		case normalize.KindDate:
+			p = &f.dob
+		case normalize.KindGender:
+			p = &f.gender
+		case normalize.KindVNAddress:
+			p = &f.address
+		}
+		if p != nil && *p < 0 {
+			*p = i
+		}
+	}
+	return f
+}
+
+// cannotLinkRules are the config's pairwise rules that its fields allow.
+func cannotLinkRules(cfg *config.Config, f cannotLinkFields) cluster.Rules {
+	cl := cfg.Cluster.CannotLink
+	var r cluster.Rules
+	if f.name >= 0 && f.dob >= 0 && f.address >= 0 {
+		r.GivenName = cl.GivenName != nil && *cl.GivenName
+		if cl.GenerationYears != nil {
+			r.GenerationYears = *cl.GenerationYears
+		}
+	}
+	r.Gender = f.gender >= 0 && cl.Gender != nil && *cl.Gender
+	return r
+}
+
+// cannotLinkTest returns the pairwise cannot-link test over the run's
+// rows for the clusterer, nil when no rule is in force. Only the records
+// of accepted pairs can meet in a cluster, so only theirs are read (one
+// pass over the record set, before the name keys are let go); keys are
+// the records' national-ID keys (0 none) as read: two records with the
+// same valid CCCD are one person whatever else differs (a gender or
+// birth-year typo). Not two numbers one digit apart, which the ID guard
+// forgives as a typo: twins registered together hold consecutive serials.
+func (r *runner) cannotLinkTest(ctx context.Context, acc *acceptedEdges, keys []uint64) (func(a, b int32) cluster.Reason, error) {
+	f := findCannotLinkFields(r.cfg)
+	rules := cannotLinkRules(r.cfg, f)
+	if !rules.Any() || len(acc.left) == 0 {
+		return nil, nil
+	}
+	rows := make([]int32, 0, 2*len(acc.left))
+	rows = append(append(rows, acc.left...), acc.right...)
+	slices.Sort(rows)
+	rows = slices.Compact(rows)
+	ev := make([]cluster.Evidence, len(rows))
+	var names []string
+	for _, k := range []int{f.name, f.dob, f.gender, f.address} {
+		if k >= 0 {
+			names = append(names, r.cfg.Fields[k].Name)
+		}
+	}
+	err := r.set.scan(ctx, spillGroups(r.cfg, false, names...), func(first int, st *store) error {
+		lo := sort.Search(len(rows), func(k int) bool { return int(rows[k]) >= first })
+		for k := lo; k < len(rows) && int(rows[k]) < first+st.n; k++ {
+			fillEvidence(&ev[k], st, f, int32(int(rows[k])-first))
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	find := func(row int32) int {
+		k, ok := slices.BinarySearch(rows, row)
+		if !ok {
+			return -1
+		}
+		return k
+	}
+	return func(a, b int32) cluster.Reason {
+		if keys != nil && keys[a] != 0 && keys[a] == keys[b] {
+			return cluster.ReasonNone
+		}
+		ka, kb := find(a), find(b)
+		if ka < 0 || kb < 0 {
+			return cluster.ReasonNone
+		}
+		return rules.Conflict(&ev[ka], &ev[kb])
+	}, nil
+}
+
+// fillEvidence reads record i of st into e.
+func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
+	var date, ward int32
+	if f.dob >= 0 {
+		date = st.fields[f.dob].int32s("date")[i]
+		e.Year = int16(date / 10000)
+		if md := date % 10000; md%100 != 0 && md/100 != 0 {
+			e.MonthDay = int16(md)
+		}
+	}
+	var district int32
+	if f.address >= 0 {
+		ward = st.fields[f.address].int32s("ward_2025")[i]
+		district = st.fields[f.address].int32s("district_old")[i]
+	}
+	if f.gender >= 0 {
+		e.Gender = int8(st.fields[f.gender].int32s("value")[i])
+	}
+	if f.name < 0 {
+		return
+	}
+	name := &st.fields[f.name]
+	family, given, folded := name.str("family").Get(i), name.str("given").Get(i), name.str("folded").Get(i)
+	e.Given = cluster.PackGiven(given)
+	e.GivenKnown = knownGiven()[string(given)]
+	e.GivenTone = givenTone(name.str("canonical").Get(i), given)
+	if len(family) > 0 && ward != 0 {
+		e.Household = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(ward)).Sum()) | 1
+	}
+	if len(family) > 0 && district != 0 {
+		e.HouseholdArea = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(district)).Uint64(1).Sum()) | 1
+	}
+	if len(folded) > 0 && ward != 0 {
+		e.NameAddress = uint32(blocking.NewHasher().Bytes(folded).Uint64(uint64(ward)).Sum()) | 1
+	}
+}
+
+// knownGiven is the lexicon's given names, folded.
+var knownGiven = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, g := range refdata.Get().GivenNames {
+		m[normalize.FoldString(g.Name)] = true
+	}
+	return m
+})
+
+// givenTone is the hash of the accented form of a name's given name (the
+// last token of its canonical form, when it folds to given), 0 when the
+// name holds no diacritics at all: an unaccented record says nothing of
+// its tones.
+func givenTone(canonical, given []byte) uint32 {
+	accented := false
+	for _, c := range canonical {
+		if c >= 0x80 {
+			accented = true
+			break
+		}
+	}
+	if !accented {
+		return 0
+	}
+	last := canonical[bytes.LastIndexByte(canonical, ' ')+1:]
+	if normalize.FoldString(string(last)) != string(given) {
+		return 0
+	}
+	return uint32(blocking.HashBytes(last)) | 1
+}
