@@ -15,7 +15,8 @@ import (
 // not grow with its rows.
 func TestNormalizeBatchNoCopyPerCell(t *testing.T) {
 	cfg := config.Default()
-	plan := planColumns(cfg)
+	plans := planColumns(cfg)
+	plan := plans[0]
 	cols := map[string]int{}
 	for i, h := range inputHeader {
 		cols[h] = i
@@ -35,12 +36,12 @@ func TestNormalizeBatchNoCopyPerCell(t *testing.T) {
 	rec := b.NewBatch()
 	defer rec.Release()
 	in := rawBatch{rec: rec, rows: make([]int64, rows)}
-	w := newWorker(cfg, plan)
-	if _, err := w.normalizeBatch(cfg, plan, in); err != nil { // warm the scratch
+	w := newWorker(cfg, plans)
+	if _, err := w.normalizeBatch(cfg, plans, in); err != nil { // warm the scratch
 		t.Fatal(err)
 	}
 	allocs := testing.AllocsPerRun(3, func() {
-		if _, err := w.normalizeBatch(cfg, plan, in); err != nil {
+		if _, err := w.normalizeBatch(cfg, plans, in); err != nil {
 			t.Fatal(err)
 		}
 	})
