@@ -391,3 +391,45 @@ func ProvinceName2025(code int32) string {
 	_, p := unitNames2025()
 	return p[code]
 }
+
+// oldUnits are the full names of the pre-2025 wards, districts and
+// provinces by code.
+type oldUnits struct{ wards, districts, provinces map[int32]string }
+
+// unitNamesOld maps the codes of the pre-2025 units to their full names,
+// built once.
+var unitNamesOld = sync.OnceValue(func() oldUnits {
+	u := oldUnits{map[int32]string{}, map[int32]string{}, map[int32]string{}}
+	t := Get()
+	for _, w := range t.WardsOld {
+		c, _ := strconv.Atoi(w.Code)
+		u.wards[int32(c)] = w.FullName
+	}
+	for _, d := range t.Districts {
+		c, _ := strconv.Atoi(d.Code)
+		u.districts[int32(c)] = d.FullName
+	}
+	for _, p := range t.ProvincesOld {
+		c, _ := strconv.Atoi(p.Code)
+		u.provinces[int32(c)] = p.FullName
+	}
+	return u
+})
+
+// WardNameOld is the full name of the pre-2025 ward with the given code,
+// "" if none has it.
+func WardNameOld(code int32) string {
+	return unitNamesOld().wards[code]
+}
+
+// DistrictNameOld is the full name of the pre-2025 district with the
+// given code, "" if none has it.
+func DistrictNameOld(code int32) string {
+	return unitNamesOld().districts[code]
+}
+
+// ProvinceNameOld is the full name of the pre-2025 province with the
+// given code, "" if none has it.
+func ProvinceNameOld(code int32) string {
+	return unitNamesOld().provinces[code]
+}
