@@ -63,6 +63,7 @@ func TestUnitNames(t *testing.T) {
 		{ProvinceName2025, 1, "Thành phố Hà Nội", "2025 province"},
 		{WardNameOld, 0, "", "no old ward"},
 		{DistrictNameOld, 999999, "", "no district"},
+		{WardNameOld, -1, "", "a negative code"},
 		{ProvinceNameOld, 0, "", "no old province"},
 	} {
 		if got := tc.name(tc.code); got != tc.want {
