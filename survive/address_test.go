@@ -3,9 +3,6 @@ package survive
 import (
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
 	"github.com/dedup-vn/dedup/config"
 )
 
@@ -78,19 +75,12 @@ func TestGoldenAddress(t *testing.T) {
 	}
 	for _, tc := range tests {
 		m := &Members{Fields: []Field{{Kind: config.KindVNAddress}, {Kind: config.KindTimestamp}}}
-		str := func(s *Strings, v string) {
-			if s.Offs == nil {
-				s.Offs = []uint32{0}
-			}
-			s.Data = append(s.Data, v...)
-			s.Offs = append(s.Offs, uint32(len(s.Data)))
-		}
 		a, ts := &m.Fields[0], &m.Fields[1]
 		members := []int32{}
 		for i, p := range tc.members {
-			str(&m.RecordID, string(rune('a'+i)))
+			appendStr(&m.RecordID, string(rune('a'+i)))
 			m.Flags, m.IDKey = append(m.Flags, 0), append(m.IDKey, 0)
-			str(&a.Street, p.street)
+			appendStr(&a.Street, p.street)
 			a.Ward, a.Province = append(a.Ward, p.ward), append(a.Province, p.prov)
 			if tc.keepOld {
 				a.WardOld = append(a.WardOld, p.wardOld)
@@ -100,13 +90,7 @@ func TestGoldenAddress(t *testing.T) {
 			ts.TS = append(ts.TS, p.updated+100)
 			members = append(members, int32(i))
 		}
-		g := New(cfg)
-		b := array.NewRecordBuilder(memory.DefaultAllocator, g.Schema())
-		g.Append(b, 1, m, members)
-		rec := b.NewRecordBatch()
-		row := rowsOf(rec)[0]
-		rec.Release()
-		b.Release()
+		row := goldenRow(cfg, m, members)
 		for col, want := range tc.want {
 			if got, ok := row[col]; !ok || got != want {
 				t.Errorf("%s: %s = %q, want %q", tc.what, col, got, want)

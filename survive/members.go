@@ -71,23 +71,11 @@ func (m *Members) Gather(src *Members, rows []int32) {
 		if s.Street.Offs != nil {
 			m.spans = gatherBytes(&d.Street, &s.Street, rows, m.spans)
 		}
-		if s.Ints != nil {
-			d.Ints = gatherInts(d.Ints, s.Ints, rows)
-		}
-		if s.Ward != nil {
-			d.Ward = gatherInts(d.Ward, s.Ward, rows)
-		}
-		if s.Province != nil {
-			d.Province = gatherInts(d.Province, s.Province, rows)
-		}
-		if s.WardOld != nil {
-			d.WardOld = gatherInts(d.WardOld, s.WardOld, rows)
-		}
-		if s.DistrictOld != nil {
-			d.DistrictOld = gatherInts(d.DistrictOld, s.DistrictOld, rows)
-		}
-		if s.ProvinceOld != nil {
-			d.ProvinceOld = gatherInts(d.ProvinceOld, s.ProvinceOld, rows)
+		for _, c := range [...][2]*[]int32{{&d.Ints, &s.Ints}, {&d.Ward, &s.Ward}, {&d.Province, &s.Province},
+			{&d.WardOld, &s.WardOld}, {&d.DistrictOld, &s.DistrictOld}, {&d.ProvinceOld, &s.ProvinceOld}} {
+			if *c[1] != nil {
+				*c[0] = gatherInts(*c[0], *c[1], rows)
+			}
 		}
 		if s.TS != nil {
 			d.TS = gatherInts(d.TS, s.TS, rows)
