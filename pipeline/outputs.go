@@ -408,6 +408,7 @@ func survivalView(st *store) *survive.Members {
 			c.Ints = f.int32s("value")
 		case config.KindVNAddress:
 			c.Street, c.Ward, c.Province = strs(f.str("street")), f.int32s("ward_2025"), f.int32s("province_2025")
+			c.WardOld, c.DistrictOld, c.ProvinceOld = f.int32s("ward_old"), f.int32s("district_old"), f.int32s("province_old")
 		case config.KindTimestamp:
 			c.TS = f.ts
 		}

@@ -258,12 +258,11 @@ func (s *store) linkageColumns() linkage.Columns {
 
 // releasedRoles are the columns only blocking and scoring read (the
 // folded, variant, part and phonetic name keys, a text field's folded
-// form, an address's old-unit codes); the golden records and the
-// clusters file read the others.
+// form); the golden records and the clusters file read the others (an
+// address's old-unit codes too: the golden address in the old units).
 var releasedRoles = map[normalize.Kind][]string{
 	normalize.KindPersonName: {"folded", "variant_key", "family", "middle", "given", "phonetic"},
 	normalize.KindText:       {"value"},
-	normalize.KindVNAddress:  {"district_old", "ward_old", "province_old"},
 }
 
 // releaseForOutput drops the releasedRoles columns before the write

@@ -391,3 +391,59 @@ func ProvinceName2025(code int32) string {
 	_, p := unitNames2025()
 	return p[code]
 }
+
+// oldUnits are the full names of the pre-2025 wards, districts and
+// provinces, indexed by code (codes are dense and small: the golden
+// records look up three per address, a slice index instead of a map's
+// hash).
+type oldUnits struct{ wards, districts, provinces []string }
+
+// unitNamesOld indexes the names of the pre-2025 units, built once.
+var unitNamesOld = sync.OnceValue(func() oldUnits {
+	var u oldUnits
+	put := func(names []string, code, name string) []string {
+		c, _ := strconv.Atoi(code)
+		if c >= len(names) {
+			names = append(names, make([]string, c+1-len(names))...)
+		}
+		names[c] = name
+		return names
+	}
+	t := Get()
+	for _, w := range t.WardsOld {
+		u.wards = put(u.wards, w.Code, w.FullName)
+	}
+	for _, d := range t.Districts {
+		u.districts = put(u.districts, d.Code, d.FullName)
+	}
+	for _, p := range t.ProvincesOld {
+		u.provinces = put(u.provinces, p.Code, p.FullName)
+	}
+	return u
+})
+
+// nameAt is names[code], "" when no unit has the code.
+func nameAt(names []string, code int32) string {
+	if code < 0 || int(code) >= len(names) {
+		return ""
+	}
+	return names[code]
+}
+
+// WardNameOld is the full name of the pre-2025 ward with the given code,
+// "" if none has it.
+func WardNameOld(code int32) string {
+	return nameAt(unitNamesOld().wards, code)
+}
+
+// DistrictNameOld is the full name of the pre-2025 district with the
+// given code, "" if none has it.
+func DistrictNameOld(code int32) string {
+	return nameAt(unitNamesOld().districts, code)
+}
+
+// ProvinceNameOld is the full name of the pre-2025 province with the
+// given code, "" if none has it.
+func ProvinceNameOld(code int32) string {
+	return nameAt(unitNamesOld().provinces, code)
+}

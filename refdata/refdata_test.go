@@ -47,3 +47,27 @@ func TestTablesParseAndCrossReference(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitNames: the full names of units by code, old and 2025; "" for a
+// code no unit has.
+func TestUnitNames(t *testing.T) {
+	for _, tc := range []struct {
+		name      func(int32) string
+		code      int32
+		want, why string
+	}{
+		{WardNameOld, 1, "Phường Phúc Xá", "old ward"},
+		{DistrictNameOld, 1, "Quận Ba Đình", "old district"},
+		{ProvinceNameOld, 2, "Tỉnh Hà Giang", "old province"},
+		{WardName2025, 97, "Phường Hồng Hà", "2025 ward"},
+		{ProvinceName2025, 1, "Thành phố Hà Nội", "2025 province"},
+		{WardNameOld, 0, "", "no old ward"},
+		{DistrictNameOld, 999999, "", "no district"},
+		{WardNameOld, -1, "", "a negative code"},
+		{ProvinceNameOld, 0, "", "no old province"},
+	} {
+		if got := tc.name(tc.code); got != tc.want {
+			t.Errorf("%s %d: %q, want %q", tc.why, tc.code, got, tc.want)
+		}
+	}
+}

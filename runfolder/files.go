@@ -97,8 +97,11 @@ func PairsSchema(comparisons []string) *arrow.Schema {
 // Columns of golden.parquet: ColClusterID, ColSize (int32), ColMemberIDs
 // (list of strings), then per field its value (a date field's a date32,
 // the first day of what is known, with `<field>_precision` beside it:
-// day, month or year) and `<field>_from` (plus `<field>_ward_2025` and
-// `<field>_province_2025` for an address, and `<field>_support`, float32,
+// day, month or year; an address's the house and street with the
+// pre-2025 ward, district and province, `<field>_2025` beside it the house
+// and street with the 2025 ward and province) and `<field>_from` (plus
+// `<field>_ward_2025` and `<field>_province_2025`, the 2025 codes, for an
+// address, and `<field>_support`, float32,
 // the share of the members holding the chosen value, for every field but
 // a timestamp), then the quality criteria (booleans) and the quality
 // flags (a list of strings). Other columns are strings.
@@ -112,6 +115,7 @@ const (
 	ColQualityFlags = "quality_flags"
 
 	FromSuffix         = "_from"
+	Address2025Suffix  = "_2025"
 	Ward2025Suffix     = "_ward_2025"
 	Province2025Suffix = "_province_2025"
 	SupportSuffix      = "_support"

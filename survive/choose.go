@@ -79,6 +79,49 @@ func (g *Builder) appendValue(dst []byte, i int, m int32) []byte {
 	return dst
 }
 
+// appendOldAddress appends the address of member from of address field c
+// in the units before 1 July 2025: its house and street, then the full
+// names of its old ward, district and province. A member that wrote its
+// address in the 2025 units has no old ward; the old units are then those
+// of the first member (in stable key order) in the same 2025 ward that
+// has one. Units no member knows are left out.
+func (g *Builder) appendOldAddress(dst []byte, c *Field, from int32, members []int32) []byte {
+	o := from
+	if at(c.WardOld, from) == 0 {
+		for _, m := range members {
+			if c.Ward[m] == c.Ward[from] && at(c.WardOld, m) != 0 {
+				o = m
+				break
+			}
+		}
+	}
+	if s := c.Street.Get(from); len(s) > 0 {
+		dst = appendProper(dst, s)
+	}
+	for _, name := range [...]string{
+		refdata.WardNameOld(at(c.WardOld, o)),
+		refdata.DistrictNameOld(at(c.DistrictOld, o)),
+		refdata.ProvinceNameOld(at(c.ProvinceOld, o)),
+	} {
+		if name == "" {
+			continue
+		}
+		if len(dst) > 0 {
+			dst = append(dst, ", "...)
+		}
+		dst = append(dst, name...)
+	}
+	return dst
+}
+
+// at is s[m], 0 when s is nil (a unit the caller does not keep).
+func at(s []int32, m int32) int32 {
+	if s == nil {
+		return 0
+	}
+	return s[m]
+}
+
 // valid tells whether a member's value of field i counts as valid for the
 // valid_first rule: a valid CCCD for national IDs, no correctness flag on
 // the record otherwise.
@@ -262,6 +305,16 @@ func (g *Builder) appendRow(b *rowBuilder, key uint64, members []int32) {
 				b.null()
 				b.str(nil)
 			}
+		} else if c.Kind == config.KindVNAddress {
+			// The old units' form, then the 2025 form beside it; an
+			// address no member resolved is the street as written in both.
+			if from >= 0 && c.Ward[from] != 0 {
+				g.tmp = g.appendOldAddress(g.tmp[:0], c, from, members)
+				b.str(g.tmp)
+			} else {
+				b.str(g.val)
+			}
+			b.str(g.val)
 		} else {
 			b.str(g.val)
 		}

@@ -3,6 +3,7 @@ package survive_test
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/progress"
+	"github.com/dedup-vn/dedup/refdata"
 	"github.com/dedup-vn/dedup/runfolder"
 )
 
@@ -82,5 +84,51 @@ func TestGeneratedGoldenReasons(t *testing.T) {
 	t.Logf("%d golden records; false criteria %v", rows, falses)
 	if !seen["id_dob_mismatch"] {
 		t.Errorf("no golden record names id_dob_mismatch (generated records carry it)")
+	}
+	checkGoldenAddresses(t, filepath.Join(out, runfolder.FileGolden))
+}
+
+// checkGoldenAddresses: every resolved golden address names its 2025 ward
+// and province in `address_2025`, and most name old units in `address`
+// (the generator writes most addresses in the old units); an unresolved
+// one is flagged.
+func checkGoldenAddresses(t *testing.T, golden string) {
+	t.Helper()
+	r, err := dataio.Open(golden, dataio.ReadOptions{
+		Columns:   []string{"address", "address_2025", "address" + runfolder.Ward2025Suffix, "address" + runfolder.Province2025Suffix, runfolder.ColQualityFlags},
+		AsStrings: true, Lists: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	resolved, withOld := 0, 0
+	for r.Next() {
+		b := r.Batch()
+		col := func(i int) *array.String { return b.Column(i).(*array.String) }
+		for i := 0; i < int(b.NumRows()); i++ {
+			old, a25, ward, prov := col(0).Value(i), col(1).Value(i), col(2).Value(i), col(3).Value(i)
+			if ward == "" {
+				if !strings.Contains(";"+col(4).Value(i)+";", ";addr_unresolved;") {
+					t.Errorf("unresolved address without addr_unresolved (flags %q)", col(4).Value(i))
+				}
+				continue
+			}
+			resolved++
+			w, _ := strconv.Atoi(ward)
+			p, _ := strconv.Atoi(prov)
+			if !strings.Contains(a25, refdata.WardName2025(int32(w))) || !strings.HasSuffix(a25, refdata.ProvinceName2025(int32(p))) {
+				t.Errorf("address_2025 lacks its ward %s or province %s", ward, prov)
+			}
+			if old != a25 && (strings.Contains(old, "Quận ") || strings.Contains(old, "Huyện ") || strings.Contains(old, "Thị xã ") || strings.Contains(old, "Thành phố ")) {
+				withOld++
+			}
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d resolved golden addresses, %d with old units", resolved, withOld)
+	if resolved == 0 || withOld*2 < resolved {
+		t.Errorf("%d of %d resolved golden addresses name old units", withOld, resolved)
 	}
 }

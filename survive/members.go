@@ -25,14 +25,19 @@ func (s *Strings) Get(i int32) []byte { return s.Data[s.Offs[i]:s.Offs[i+1]] }
 //	phone:             Text (the phones)
 //	date:              Ints (normalize.Date packed, 0 = none)
 //	gender:            Ints (normalize.Gender, 0 = none)
-//	vn_address:        Street, Ward, Province (2025 codes, 0 = none)
+//	vn_address:        Street, Ward, Province (2025 codes, 0 = none),
+//	                   WardOld, DistrictOld, ProvinceOld (pre-2025 codes,
+//	                   0 = none; nil: none known)
 //	timestamp:         TS (Unix seconds, 0 = none)
 type Field struct {
 	Kind           normalize.Kind
 	Text, Street   Strings
 	Ints           []int32
 	Ward, Province []int32
-	TS             []int64
+	// The pre-2025 units of an address, rendered in `<field>` beside the
+	// 2025 form in `<field>_2025`.
+	WardOld, DistrictOld, ProvinceOld []int32
+	TS                                []int64
 }
 
 // Members is the columns of a set of records that survivorship reads, row
@@ -66,14 +71,11 @@ func (m *Members) Gather(src *Members, rows []int32) {
 		if s.Street.Offs != nil {
 			m.spans = gatherBytes(&d.Street, &s.Street, rows, m.spans)
 		}
-		if s.Ints != nil {
-			d.Ints = gatherInts(d.Ints, s.Ints, rows)
-		}
-		if s.Ward != nil {
-			d.Ward = gatherInts(d.Ward, s.Ward, rows)
-		}
-		if s.Province != nil {
-			d.Province = gatherInts(d.Province, s.Province, rows)
+		for _, c := range [...][2]*[]int32{{&d.Ints, &s.Ints}, {&d.Ward, &s.Ward}, {&d.Province, &s.Province},
+			{&d.WardOld, &s.WardOld}, {&d.DistrictOld, &s.DistrictOld}, {&d.ProvinceOld, &s.ProvinceOld}} {
+			if *c[1] != nil {
+				*c[0] = gatherInts(*c[0], *c[1], rows)
+			}
 		}
 		if s.TS != nil {
 			d.TS = gatherInts(d.TS, s.TS, rows)

@@ -104,35 +104,22 @@ func TestFalseCriterionNamesReason(t *testing.T) {
 		for i, f := range cfg.Fields {
 			m.Fields[i].Kind = f.Kind
 		}
-		str := func(s *Strings, v string) {
-			if s.Offs == nil {
-				s.Offs = []uint32{0}
-			}
-			s.Data = append(s.Data, v...)
-			s.Offs = append(s.Offs, uint32(len(s.Data)))
-		}
 		members := []int32{}
 		for i, p := range tc.ps {
-			str(&m.RecordID, string(rune('a'+i)))
+			appendStr(&m.RecordID, string(rune('a'+i)))
 			m.Flags = append(m.Flags, uint64(p.flags))
 			m.IDKey = append(m.IDKey, p.idKey)
-			str(&m.Fields[0].Text, p.name)
-			str(&m.Fields[1].Text, p.nid)
+			appendStr(&m.Fields[0].Text, p.name)
+			appendStr(&m.Fields[1].Text, p.nid)
 			m.Fields[2].Ints = append(m.Fields[2].Ints, p.dob)
 			m.Fields[3].Ints = append(m.Fields[3].Ints, int32(p.gender))
-			str(&m.Fields[4].Street, "")
+			appendStr(&m.Fields[4].Street, "")
 			m.Fields[4].Ward = append(m.Fields[4].Ward, p.ward)
 			m.Fields[4].Province = append(m.Fields[4].Province, 1)
 			m.Fields[5].TS = append(m.Fields[5].TS, p.updated)
 			members = append(members, int32(i))
 		}
-		g := New(cfg)
-		b := array.NewRecordBuilder(memory.DefaultAllocator, g.Schema())
-		g.Append(b, 1, m, members)
-		rec := b.NewRecordBatch()
-		row := rowsOf(rec)[0]
-		rec.Release()
-		b.Release()
+		row := goldenRow(cfg, m, members)
 		checkReasons(t, tc.what, row)
 		if tc.want == "" {
 			if row["quality_flags"] != "" || row["correct"] != "true" || row["complete"] != "true" || row["clean"] != "true" || row["live"] != "true" {
@@ -144,4 +131,24 @@ func TestFalseCriterionNamesReason(t *testing.T) {
 			t.Errorf("%s: quality_flags %q lack %s", tc.what, row["quality_flags"], tc.want)
 		}
 	}
+}
+
+// appendStr appends v to the string column s.
+func appendStr(s *Strings, v string) {
+	if s.Offs == nil {
+		s.Offs = []uint32{0}
+	}
+	s.Data = append(s.Data, v...)
+	s.Offs = append(s.Offs, uint32(len(s.Data)))
+}
+
+// goldenRow builds the golden row of one cluster: the given members of m.
+func goldenRow(cfg *config.Config, m *Members, members []int32) map[string]string {
+	g := New(cfg)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, g.Schema())
+	defer b.Release()
+	g.Append(b, 1, m, members)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return rowsOf(rec)[0]
 }

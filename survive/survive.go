@@ -123,6 +123,11 @@ func New(cfg *config.Config) *Builder {
 		} else {
 			fields = append(fields, str(f.Name))
 		}
+		if f.Kind == config.KindVNAddress {
+			// The address in the pre-2025 units in `<field>`, in the 2025
+			// units beside it.
+			fields = append(fields, str(f.Name+runfolder.Address2025Suffix))
+		}
 		fields = append(fields, str(f.Name+runfolder.FromSuffix))
 		if f.Kind == config.KindVNAddress {
 			fields = append(fields, str(f.Name+runfolder.Ward2025Suffix), str(f.Name+runfolder.Province2025Suffix))
@@ -141,7 +146,8 @@ func New(cfg *config.Config) *Builder {
 
 // Schema is the schema of golden.parquet (runfolder names the columns):
 // size int32, member_ids and quality_flags lists of strings, a date
-// field's value a date32 with its precision beside it, `<field>_support`
+// field's value a date32 with its precision beside it, an address's value
+// in the pre-2025 units with `<field>_2025` in the 2025 units beside it, `<field>_support`
 // float32, the criteria booleans, every other column a string.
 func (g *Builder) Schema() *arrow.Schema { return g.schema }
 
