@@ -740,22 +740,32 @@ func filterColumns(cols []arrow.Array, keep []int) []arrow.Array {
 }
 
 // EachRow reads the named columns of a table as text and calls fn with
-// each row's cells (null as ""), for tools and tests that read a small
-// table whole; the first faulty row stops it with an error.
-func EachRow(path string, cols []string, fn func(cells []string)) error {
+// each row's cells (null as "") in file order. The slice is reused between
+// calls and its values alias the reader's buffers, so fn clones what it
+// keeps. An error from fn, or from the file, stops it.
+func EachRow(path string, cols []string, fn func(cells []string) error) error {
 	r, err := Open(path, ReadOptions{Columns: cols, AsStrings: true})
 	if err != nil {
 		return err
 	}
 	defer r.Close()
 	cells := make([]string, len(cols))
+	arrs := make([]*array.String, len(cols))
 	for r.Next() {
 		b := r.Batch()
+		for c := range arrs {
+			arrs[c] = b.Column(c).(*array.String)
+		}
 		for i := 0; i < int(b.NumRows()); i++ {
-			for c := range cols {
-				cells[c] = b.Column(c).(*array.String).Value(i)
+			for c, a := range arrs {
+				cells[c] = ""
+				if a.IsValid(i) {
+					cells[c] = a.Value(i)
+				}
 			}
-			fn(cells)
+			if err := fn(cells); err != nil {
+				return err
+			}
 		}
 	}
 	return r.Err()

@@ -198,6 +198,10 @@ func sourceColumnError(cfg *config.Config, src int, plan columnPlan, err error) 
 type InputFile struct {
 	Source int
 	Path   string
+	// Columns are the columns the run reads of the file under its
+	// source's mapping: the record id first, then each field's columns in
+	// config order, each once.
+	Columns []string
 }
 
 // InputFiles lists the files a run over args reads, in the run's order
@@ -208,9 +212,10 @@ func InputFiles(cfg *config.Config, args []string, outDir string) ([]InputFile, 
 	if err != nil {
 		return nil, err
 	}
+	plans := planColumns(cfg)
 	out := make([]InputFile, len(files))
 	for i, f := range files {
-		out[i] = InputFile{Source: f.source, Path: f.path}
+		out[i] = InputFile{Source: f.source, Path: f.path, Columns: plans[f.source].columns}
 	}
 	return out, nil
 }

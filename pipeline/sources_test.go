@@ -18,7 +18,7 @@ import (
 // readStrings calls fn with the cells of each row of a table.
 func readStrings(t *testing.T, path string, cols []string, fn func([]string)) {
 	t.Helper()
-	if err := dataio.EachRow(path, cols, fn); err != nil {
+	if err := dataio.EachRow(path, cols, func(c []string) error { fn(c); return nil }); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -25,8 +25,9 @@
 //	                             the next night scores with it unless --retrain)
 //
 // NNNNNN is the night, from 1. The content hash is a 64-bit hash
-// (blocking.Hasher) of the record's input cells the config reads: the
-// record id and every field's columns, in config order, null apart from "".
+// (blocking.Hasher) of the record's input cells the run reads: the
+// record id and every field's columns under its source's column mapping
+// (pipeline.InputFile.Columns), in config order, null apart from "".
 //
 // # A night
 //

@@ -301,7 +301,7 @@ func readClusters(path string) ([]Key, *runClusters, error) {
 	var rows []row
 	rc := &runClusters{index: map[string]int32{}}
 	in := interner{}
-	err := readStrings(path, []string{runfolder.ColSource, runfolder.ColRecordID, runfolder.ColClusterID}, func(v []string) error {
+	err := dataio.EachRow(path, []string{runfolder.ColSource, runfolder.ColRecordID, runfolder.ColClusterID}, func(v []string) error {
 		c, ok := rc.index[v[2]]
 		if !ok {
 			c = int32(len(rc.index))
@@ -364,7 +364,7 @@ func readAccepted(path string, threshold float64) ([]Pair, error) {
 	in := interner{}
 	cols := []string{runfolder.ColLeftSource, runfolder.ColLeftID, runfolder.ColRightSource, runfolder.ColRightID, runfolder.ColMatchWeight}
 	var parseErr error
-	err := readStrings(path, cols, func(v []string) error {
+	err := dataio.EachRow(path, cols, func(v []string) error {
 		var w float64
 		if _, err := fmt.Sscan(v[4], &w); err != nil {
 			parseErr = fmt.Errorf("%s: match_weight is not a number", path)
@@ -392,16 +392,6 @@ func readAccepted(path string, threshold float64) ([]Pair, error) {
 // A record id that occurs twice (the run rejected both rows) is not among
 // keys; a row the reader rejected is not hashed.
 func contentHashes(ctx context.Context, cfg *config.Config, files []pipeline.InputFile, keys []Key) ([]uint64, error) {
-	cols := []string{cfg.RecordID}
-	seen := map[string]bool{cfg.RecordID: true}
-	for _, f := range cfg.Fields {
-		for _, c := range f.Columns {
-			if !seen[c] {
-				seen[c] = true
-				cols = append(cols, c)
-			}
-		}
-	}
 	out := make([]uint64, len(keys))
 	found := make([]bool, len(keys))
 	for _, f := range files {
@@ -409,7 +399,9 @@ func contentHashes(ctx context.Context, cfg *config.Config, files []pipeline.Inp
 			return nil, err
 		}
 		src := cfg.Sources[f.Source]
-		r, err := dataio.Open(f.Path, dataio.ReadOptions{Columns: cols, AsStrings: true, Delimiter: src.DelimiterRune(), OnReject: func(dataio.Reject) {}})
+		// The run's own projection of the file (its source's column
+		// mapping), so the hash covers exactly the cells the run read.
+		r, err := dataio.Open(f.Path, dataio.ReadOptions{Columns: f.Columns, AsStrings: true, Delimiter: src.DelimiterRune(), Encoding: src.Encoding, OnReject: func(dataio.Reject) {}})
 		if err != nil {
 			return nil, err
 		}

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/gen"
@@ -189,7 +191,7 @@ func night(t *testing.T, stateDir, out, input string, workers int) *runfolder.Ma
 func membership(t *testing.T, dir string) []string {
 	t.Helper()
 	byCluster := map[string][]string{}
-	err := readStrings(filepath.Join(dir, runfolder.FileClusters), []string{runfolder.ColSource, runfolder.ColRecordID, runfolder.ColClusterID}, func(v []string) error {
+	err := dataio.EachRow(filepath.Join(dir, runfolder.FileClusters), []string{runfolder.ColSource, runfolder.ColRecordID, runfolder.ColClusterID}, func(v []string) error {
 		byCluster[v[2]] = append(byCluster[v[2]], v[0]+"/"+v[1])
 		return nil
 	})
@@ -210,7 +212,7 @@ func persons(t *testing.T, dir string) (map[string]string, map[string][]string) 
 	t.Helper()
 	rec := map[string]string{}
 	per := map[string][]string{}
-	err := readStrings(filepath.Join(dir, runfolder.FileClusters), []string{runfolder.ColSource, runfolder.ColRecordID, runfolder.ColPersonID}, func(v []string) error {
+	err := dataio.EachRow(filepath.Join(dir, runfolder.FileClusters), []string{runfolder.ColSource, runfolder.ColRecordID, runfolder.ColPersonID}, func(v []string) error {
 		rec[v[0]+"/"+v[1]] = v[2]
 		per[v[2]] = append(per[v[2]], v[0]+"/"+v[1])
 		return nil
@@ -228,7 +230,7 @@ func persons(t *testing.T, dir string) (map[string]string, map[string][]string) 
 func changes(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	err := readStrings(filepath.Join(dir, runfolder.FileChanges), []string{runfolder.ColPersonID, runfolder.ColEvent, runfolder.ColOtherPersonID}, func(v []string) error {
+	err := dataio.EachRow(filepath.Join(dir, runfolder.FileChanges), []string{runfolder.ColPersonID, runfolder.ColEvent, runfolder.ColOtherPersonID}, func(v []string) error {
 		out[v[0]+" "+v[1]] = v[2]
 		return nil
 	})
@@ -245,7 +247,7 @@ func rowHashes(t *testing.T, input string) map[string]uint64 {
 	out := map[string]uint64{}
 	cfg := config.Default()
 	var keys []Key
-	err := readStrings(filepath.Join(input, "population.parquet"), []string{cfg.RecordID}, func(v []string) error {
+	err := dataio.EachRow(filepath.Join(input, "population.parquet"), []string{cfg.RecordID}, func(v []string) error {
 		keys = append(keys, Key{cfg.Sources[0].Name, v[0]})
 		return nil
 	})
@@ -600,5 +602,93 @@ func TestOutInsideInput(t *testing.T) {
 	}
 	if _, serr := os.Stat(out); serr == nil {
 		t.Error("the refused night created --out")
+	}
+}
+
+// TestMappedSource: a source that names its columns its own way
+// (sources[].record_id and columns) runs its nights like one that does
+// not. The content hash reads the run's own projection of each file; it
+// read the config's column names and failed on such a source.
+func TestMappedSource(t *testing.T) {
+	rename := map[string]string{"record_id": "ma_so", "full_name": "ho_ten"}
+	dir := t.TempDir()
+	var inputs []string
+	for n := 0; n < 2; n++ {
+		in := filepath.Join(dir, fmt.Sprintf("night%d", n))
+		if err := os.MkdirAll(in, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		src := filepath.Join(snapshot(t, n), "population.parquet")
+		r, err := dataio.Open(src, dataio.ReadOptions{AsStrings: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols []string
+		for _, f := range r.Schema().Fields() {
+			name := f.Name
+			if to, ok := rename[name]; ok {
+				name = to
+			}
+			cols = append(cols, name)
+		}
+		var rows [][]string
+		for r.Next() {
+			b := r.Batch()
+			for i := 0; i < int(b.NumRows()); i++ {
+				row := make([]string, len(cols))
+				for j := range cols {
+					row[j] = strings.Clone(b.Column(j).(*array.String).Value(i))
+				}
+				rows = append(rows, row)
+			}
+		}
+		if err := r.Err(); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		w, err := dataio.Create(filepath.Join(in, "population.parquet"), dataio.StringSchema(cols...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := dataio.NewStringBatchBuilder(dataio.StringSchema(cols...))
+		for _, row := range rows {
+			b.Append(row)
+		}
+		rec := b.NewBatch()
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+		b.Release()
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, in)
+	}
+	cfg := config.Default()
+	cfg.Sources[0].RecordID = "ma_so"
+	cfg.Sources[0].Columns = map[string]config.ColumnList{"name": {"ho_ten"}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	stateDir := filepath.Join(dir, "state")
+	var outs []string
+	for n, in := range inputs {
+		out := filepath.Join(dir, fmt.Sprintf("o%d", n))
+		if _, err := Run(context.Background(), cfg, pipeline.Options{OutDir: out, Inputs: []string{in}, Workers: 2, Progress: quiet}, Options{Dir: stateDir}); err != nil {
+			t.Fatalf("night %d: %v", n+1, err)
+		}
+		outs = append(outs, out)
+	}
+	// The mapped nights give the clusters the plain ones give.
+	plain := t.TempDir()
+	for n := range inputs {
+		night(t, filepath.Join(plain, "state"), filepath.Join(plain, fmt.Sprintf("o%d", n)), snapshot(t, n), 2)
+	}
+	for n, out := range outs {
+		got, want := membership(t, out), membership(t, filepath.Join(plain, fmt.Sprintf("o%d", n)))
+		if !slices.Equal(got, want) {
+			t.Errorf("night %d: mapped source's clusters differ from the plain source's", n+1)
+		}
 	}
 }

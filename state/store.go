@@ -16,6 +16,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/dedup-vn/dedup/dataio"
 )
 
 // The on-disk format (version 1); see the package doc and ARCHITECTURE.md.
@@ -196,7 +198,7 @@ func sha256Hex(b []byte) string {
 // read loads the generation's tables.
 func (g *generation) read() error {
 	in := interner{}
-	err := readStrings(filepath.Join(g.dir, fileRecords), []string{"source", "record_id", "content_hash", "person_id"}, func(row []string) error {
+	err := dataio.EachRow(filepath.Join(g.dir, fileRecords), []string{"source", "record_id", "content_hash", "person_id"}, func(row []string) error {
 		h, err := strconv.ParseUint(row[2], 16, 64)
 		if err != nil || len(row[2]) != 16 {
 			return fmt.Errorf("%s row %d: content_hash is not 16 hex digits", fileRecords, len(g.records)+1)
@@ -217,7 +219,7 @@ func (g *generation) read() error {
 	if err != nil {
 		return err
 	}
-	err = readStrings(filepath.Join(g.dir, filePairs), []string{"left_source", "left_id", "right_source", "right_id", "match_weight"}, func(row []string) error {
+	err = dataio.EachRow(filepath.Join(g.dir, filePairs), []string{"left_source", "left_id", "right_source", "right_id", "match_weight"}, func(row []string) error {
 		w, err := strconv.ParseFloat(row[4], 64)
 		if err != nil {
 			return fmt.Errorf("%s row %d: match_weight is not a number", filePairs, len(g.pairs)+1)
@@ -228,7 +230,7 @@ func (g *generation) read() error {
 	if err != nil {
 		return err
 	}
-	err = readStrings(filepath.Join(g.dir, filePersons), []string{"person_id", "created_night", "split_from", "status", "merged_into", "retired_night", "records"}, func(row []string) error {
+	err = dataio.EachRow(filepath.Join(g.dir, filePersons), []string{"person_id", "created_night", "split_from", "status", "merged_into", "retired_night", "records"}, func(row []string) error {
 		line := len(g.reg.Persons) + 1
 		n, ok := parsePersonID(row[0])
 		created, err1 := strconv.ParseInt(row[1], 10, 32)

@@ -14,38 +14,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // batchRows is the number of rows per batch the state writes.
 const batchRows = 64 * 1024
-
-// readStrings calls fn with each row's values of cols (null as "") in
-// file order. The slice is reused between calls, and the values alias the
-// reader's buffers: fn clones what it keeps (keyOf).
-func readStrings(path string, cols []string, fn func(row []string) error) error {
-	r, err := dataio.Open(path, dataio.ReadOptions{Columns: cols, AsStrings: true})
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	row := make([]string, len(cols))
-	for r.Next() {
-		rec := r.Batch()
-		arrs := stringColumns(rec)
-		for i := 0; i < int(rec.NumRows()); i++ {
-			for j, a := range arrs {
-				row[j] = ""
-				if a.IsValid(i) {
-					row[j] = a.Value(i)
-				}
-			}
-			if err := fn(row); err != nil {
-				return err
-			}
-		}
-	}
-	return r.Err()
-}
 
 // stringColumns is a batch's columns, read with AsStrings.
 func stringColumns(rec arrow.RecordBatch) []*array.String {
@@ -97,7 +70,7 @@ func addPersonColumn(src, dst, key string, person func(string) (string, error)) 
 	if len(ki) != 1 {
 		return fmt.Errorf("%s: no column %s", src, key)
 	}
-	fields := append(in.Fields(), arrow.Field{Name: "person_id", Type: arrow.BinaryTypes.String})
+	fields := append(in.Fields(), arrow.Field{Name: runfolder.ColPersonID, Type: arrow.BinaryTypes.String})
 	schema := arrow.NewSchema(fields, nil)
 	w, err := dataio.Create(dst, schema)
 	if err != nil {

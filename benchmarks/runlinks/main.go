@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/runfolder"
@@ -39,24 +40,25 @@ func main() {
 
 func convert(clusters, source, regTruth, out string) error {
 	person := map[string]string{}
-	if err := dataio.EachRow(regTruth, []string{"record_id", "person_id"}, func(c []string) { person[c[0]] = c[1] }); err != nil {
+	if err := dataio.EachRow(regTruth, []string{"record_id", "person_id"}, func(c []string) error { person[strings.Clone(c[0])] = strings.Clone(c[1]); return nil }); err != nil {
 		return err
 	}
 	type row struct{ id, cluster string }
 	var sector []row
 	persons := map[string][]string{} // cluster -> register persons
-	err := dataio.EachRow(clusters, []string{runfolder.ColRecordID, runfolder.ColSource, runfolder.ColClusterID}, func(c []string) {
+	err := dataio.EachRow(clusters, []string{runfolder.ColRecordID, runfolder.ColSource, runfolder.ColClusterID}, func(c []string) error {
 		if c[1] == source {
-			sector = append(sector, row{c[0], c[2]})
-			return
+			sector = append(sector, row{strings.Clone(c[0]), strings.Clone(c[2])})
+			return nil
 		}
 		p, ok := person[c[0]]
 		if !ok {
-			return
+			return nil
 		}
 		if ps := persons[c[2]]; !slices.Contains(ps, p) {
-			persons[c[2]] = append(ps, p)
+			persons[strings.Clone(c[2])] = append(ps, p)
 		}
+		return nil
 	})
 	if err != nil {
 		return err
