@@ -185,7 +185,8 @@ func runLinks(opts Options) (*Report, error) {
 	}
 	l, err := ScoreLinks(links, truth, pm)
 	if err != nil {
-		return nil, err
+		// ScoreLinks counts rows; say which files they are rows of.
+		return nil, fmt.Errorf("links %s, sector truth %s: %w", opts.Links, opts.Truth, err)
 	}
 	rep := &Report{SchemaVersion: SchemaVersion, Truth: opts.Truth, TruthEntity: "column:" + opts.TruthEntity, Links: l}
 	if l.Unknown > 0 {
