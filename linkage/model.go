@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 )
 
@@ -35,6 +36,14 @@ type Model struct {
 	TFMin       float64           `json:"tf_min"`
 	Comparisons []ModelComparison `json:"comparisons"`
 	Training    Training          `json:"training"`
+	// TermFrequencies names a file beside the model (MarshalFreqTables)
+	// holding frozen term-frequency tables: a run that reuses the model
+	// weighs agreements by them instead of counting its own records, so
+	// that a nightly register scores tonight's pairs as it scored last
+	// night's. Empty: every run counts its own.
+	TermFrequencies string `json:"term_frequencies,omitempty"`
+	// Freqs are the frozen tables, by comparison name (nil: none).
+	Freqs map[string]*FreqTable `json:"-"`
 
 	weights [][]float64 // by comparison, by level: log2(m/u)
 	tfLevel []int8      // by comparison: lowest tf level
@@ -259,6 +268,25 @@ func LoadModel(path string) (*Model, error) {
 	m, err := UnmarshalModel(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if m.TermFrequencies != "" {
+		name := m.TermFrequencies
+		if filepath.Base(name) != name || name == "." || name == ".." {
+			return nil, fmt.Errorf("%s: %w: term_frequencies must name a file beside the model", path, ErrModel)
+		}
+		fp := filepath.Join(filepath.Dir(path), name)
+		raw, err := os.ReadFile(fp)
+		if err != nil {
+			return nil, fmt.Errorf("linkage: cannot read the model's term frequencies: %w", err)
+		}
+		if m.Freqs, err = UnmarshalFreqTables(raw); err != nil {
+			return nil, fmt.Errorf("%s: %w", fp, err)
+		}
+		for _, c := range m.Comparisons {
+			if c.TermFrequency && m.Freqs[c.Name] == nil {
+				return nil, fmt.Errorf("%s: %w: no table for comparison %s", fp, ErrFreqTables, c.Name)
+			}
+		}
 	}
 	return m, nil
 }

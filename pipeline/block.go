@@ -152,6 +152,9 @@ func (r *runner) blockAllRules(ctx context.Context) (*allRules, error) {
 		if err != nil {
 			return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)
 		}
+		if err := r.reportKeys(k, keys); err != nil {
+			return nil, err
+		}
 		rules[k] = blocking.Rule{Name: rule.Name, Keys: keys, Secondary: r.secondary}
 	}
 	ix, err := blocking.Build(r.set.Len(), rules, r.blockingOptions())
@@ -215,6 +218,14 @@ func (r *runner) keys(ctx context.Context, salt uint64, rule config.BlockingRule
 		return fillRuleKeys(keys[first:first+st.n], st, r.dropped[first:first+st.n], salt, rule)
 	}, nil)
 	return keys, err
+}
+
+// reportKeys hands one rule's keys to Options.BlockingKeys, if set.
+func (r *runner) reportKeys(rule int, keys []uint64) error {
+	if r.opt.BlockingKeys == nil {
+		return nil
+	}
+	return r.opt.BlockingKeys(rule, r.st.file, r.st.row, keys)
 }
 
 // ruleIndex computes one rule's keys (salted by salt) and indexes that

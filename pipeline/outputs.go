@@ -32,7 +32,8 @@ type outputs struct {
 	plan    bool
 	writers []*dataio.Writer
 	model   []byte
-	csv     bool // Options.CSV
+	freqs   []byte // the model's frozen term frequencies, if it has them
+	csv     bool   // Options.CSV
 }
 
 func newOutputs(dir string, plan bool) *outputs { return &outputs{dir: dir, plan: plan} }
@@ -61,6 +62,9 @@ func (o *outputs) abort() {
 func (o *outputs) writeModel(m *linkage.Model) error {
 	data, err := m.MarshalModel()
 	o.model = data
+	if m.Freqs != nil {
+		o.freqs = linkage.MarshalFreqTables(m.Freqs)
+	}
 	return err
 }
 
@@ -78,6 +82,13 @@ func (o *outputs) commit(m *runfolder.Manifest) error {
 			return err
 		}
 		m.Outputs = append(m.Outputs, strings.TrimPrefix(w.Path(), o.dir+string(os.PathSeparator)))
+	}
+	if o.freqs != nil {
+		// Before the model that names it.
+		if err := dataio.WriteFileAtomic(outputPath(o.dir, runfolder.FileFreqs), o.freqs); err != nil {
+			return err
+		}
+		m.Outputs = append(m.Outputs, runfolder.FileFreqs)
 	}
 	if o.model != nil {
 		if err := dataio.WriteFileAtomic(outputPath(o.dir, runfolder.FileModel), o.model); err != nil {

@@ -48,6 +48,17 @@ type Options struct {
 	// cell is its values joined by ';', a date ISO text. eval, report
 	// and explain read the Parquet outputs.
 	CSV bool
+	// FreezeFrequencies writes the term-frequency tables the run counted
+	// beside its model (model.freq, named in model.json), so that a later
+	// run with this model weighs by them: the nightly state's frozen
+	// model. A model loaded with its own tables always keeps them.
+	FreezeFrequencies bool
+	// BlockingKeys, when set, receives after the block stage each
+	// blocking rule's key of every record (0: no key, or a record rejected
+	// as a duplicate id), with each record's input file (an index into
+	// the files in InputFiles order) and 1-based data row. The slices are
+	// the run's: valid only during the call.
+	BlockingKeys func(rule int, files []uint16, rows []int64, keys []uint64) error
 	// spillPartitionRows, when set, replaces the partition size the memory
 	// budget gives (tests: many partitions from a small register).
 	spillPartitionRows int

@@ -107,9 +107,6 @@ func (r *runner) newScorer(ctx context.Context, cands candidates) (*scorer, erro
 		return nil, err
 	}
 	sc := &scorer{compiled: compiled, width: compiled.Len(), rulePairs: make([]int64, len(r.cfg.Blocking.Rules)), idComparison: -1}
-	if sc.freqs, err = r.freqTables(ctx, compiled); err != nil {
-		return nil, err
-	}
 	for k := 0; k < compiled.Len(); k++ {
 		if compiled.Spec(k).Kind == linkage.KindID && sc.idComparison < 0 {
 			sc.idComparison = k
@@ -125,8 +122,24 @@ func (r *runner) newScorer(ctx context.Context, cands candidates) (*scorer, erro
 		}
 		sc.model = m
 		r.manifest.Model = runfolder.ModelInfo{File: r.opt.ModelPath}
-	} else if err := r.train(ctx, cands, sc); err != nil {
-		return nil, err
+		// A model with frozen term frequencies weighs by them.
+		sc.freqs = m.Freqs
+	}
+	if sc.freqs == nil {
+		if sc.freqs, err = r.freqTables(ctx, compiled); err != nil {
+			return nil, err
+		}
+	}
+	if sc.model == nil {
+		if err := r.train(ctx, cands, sc); err != nil {
+			return nil, err
+		}
+	}
+	if r.opt.FreezeFrequencies && sc.model.Freqs == nil {
+		sc.model.Freqs = sc.freqs
+	}
+	if sc.model.Freqs != nil {
+		sc.model.TermFrequencies = runfolder.FileFreqs
 	}
 	if r.cfg.Threshold.MatchWeight != nil {
 		sc.threshold = *r.cfg.Threshold.MatchWeight

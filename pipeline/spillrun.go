@@ -383,6 +383,16 @@ func (r *runner) blockEachRule(ctx context.Context, sp *spillSet) (*eachRule, er
 		kept:    make([]int64, len(rules)),
 	}
 	for k, rule := range rules {
+		if r.opt.BlockingKeys != nil {
+			// Computed once more for the hook: the index keeps no keys.
+			keys, err := r.keys(ctx, uint64(k), rule)
+			if err == nil {
+				err = r.reportKeys(k, keys)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)
+			}
+		}
 		ix, err := r.ruleIndex(ctx, uint64(k), rule)
 		if err != nil {
 			return nil, fmt.Errorf("blocking.rules[%d]: %w", k, err)

@@ -10,6 +10,10 @@ const (
 	FileRejects  = "rejects.parquet"
 	FileModel    = "model.json"
 	FileManifest = "manifest.json"
+	// FileFreqs holds the model's frozen term-frequency tables
+	// (linkage.MarshalFreqTables), named by model.json's
+	// term_frequencies; only beside a model that has them.
+	FileFreqs = "model.freq"
 )
 
 // Files of a `dedup verify` output folder besides FileRejects and

@@ -50,6 +50,16 @@ type NightStat struct {
 	Night      int    `json:"night"`      // 1 for the first night on an empty state
 	Generation string `json:"generation"` // the state generation this night wrote
 	Retrained  bool   `json:"retrained"`  // the model was trained tonight, not the state's
+	// Full is a night that re-read and re-scored every record (the first,
+	// --retrain, --full); otherwise only the records below.
+	Full bool `json:"full"`
+	// Region is the records that share a blocking key with a new,
+	// changed or deleted record (or lie in a capped block); Rescored the
+	// records re-normalized, re-blocked, re-scored and re-clustered
+	// tonight: the region and every record of the components it touches.
+	// The outputs' clusters and golden records are theirs.
+	Region   int64 `json:"records_region"`
+	Rescored int64 `json:"records_rescored"`
 	New        int64  `json:"records_new"`
 	Changed    int64  `json:"records_changed"`
 	Unchanged  int64  `json:"records_unchanged"`

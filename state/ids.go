@@ -128,7 +128,9 @@ type tonight struct {
 	members []int32
 	pairs   []Pair // tonight's accepted pairs
 	// Last night: its records (sorted) and their persons, its accepted
-	// pairs and registry.
+	// pairs and registry. An incremental night passes the records it
+	// re-clusters and those gone since, and the pairs among them; the
+	// registry is whole.
 	prevKeys   []Key
 	prevPerson []uint64
 	prevPairs  []Pair
@@ -283,8 +285,16 @@ func assign(in *tonight) (*assignment, error) {
 			events = append(events, Event{Person: FormatPersonID(survivor), Kind: EventUpdated})
 		}
 	}
+	// Only the persons of the records the night re-clustered can lose
+	// their records; the others are not in this night's input.
+	involved := make([]bool, np+1)
+	for _, p := range in.prevPerson {
+		if p <= uint64(np) {
+			involved[p] = true
+		}
+	}
 	for p := 1; p <= np; p++ {
-		if heirC[p] < 0 && reg.Persons[p-1].Status == StatusActive {
+		if heirC[p] < 0 && involved[p] && reg.Persons[p-1].Status == StatusActive {
 			events = append(events, Event{Person: FormatPersonID(uint64(p)), Kind: EventRetired})
 		}
 	}

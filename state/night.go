@@ -4,18 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/pipeline"
@@ -26,18 +22,29 @@ import (
 type Options struct {
 	Dir     string // the state folder (--state)
 	Retrain bool   // train a new model instead of the state's (--retrain)
+	// Full re-reads and re-scores every record with the state's model
+	// (--full), as the first night does: the check that an incremental
+	// night gives the clusters a full run gives, and the way to rewrite
+	// the raw segments whole.
+	Full bool
 	// fault, if set, is called at each step that a kill could interrupt
 	// (tests kill the process there).
 	fault func(point string)
 }
 
-// Run is one night of `dedup run --state DIR`: on an empty state a full run
-// that writes the first generation; later, a run over tonight's full
-// snapshot with the state's model (frozen unless Retrain), whose clusters
-// get person IDs carried from the previous generation by the ID rules.
-// The outputs (popt.OutDir) are written whole before the state switches to
-// the new generation, so a night killed at any point leaves the previous
-// generation in place, and its rerun gives the same outputs and state.
+// Run is one night of `dedup run --state DIR`. On an empty state (and
+// with --retrain or --full) it is a full run that writes the state; on a
+// later night it diffs tonight's snapshot against the state, normalizes
+// the new and changed rows, and re-scores and re-clusters only the records
+// they can affect (the region that shares a blocking key with a new,
+// changed or deleted record, and the components it touches), with the
+// state's model and term frequencies, frozen; everyone else keeps their
+// clusters and person IDs. The clusters are those of a full run over the
+// snapshot with the state's model (ARCHITECTURE.md, "The living
+// register"). The outputs (popt.OutDir) are written whole before the
+// state switches to the new generation, so a night killed at any point
+// leaves the previous generation in place, and its rerun gives the same
+// outputs and state.
 func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Options) (*runfolder.Manifest, error) {
 	fault := opt.fault
 	if fault == nil {
@@ -48,6 +55,9 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	}
 	if popt.Plan {
 		return nil, errors.New("--plan with --state: a plan writes nothing; run it without --state")
+	}
+	if popt.CSV {
+		return nil, errors.New("--format csv with --state: a night's outputs are Parquet (the state reads them back)")
 	}
 	if err := os.MkdirAll(opt.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the state folder: %w", err)
@@ -75,182 +85,80 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	if err := cleanStale(opt.Dir, prev); err != nil {
 		return nil, err
 	}
-	night, retrained := 1, true
+	start := time.Now()
+	night, full := 1, true
 	if prev != nil {
 		night = prev.meta.Night + 1
 		if popt.ModelPath != "" {
 			return nil, errors.New("--model with a state that has a model: the state's model is used (--retrain trains a new one)")
 		}
-		if !opt.Retrain {
-			popt.ModelPath = filepath.Join(prev.dir, fileModel)
-			retrained = false
-		}
-	} else {
-		prev = &generation{}
-		retrained = popt.ModelPath == ""
-	}
-
-	// The run itself, into the state's work folder.
-	work := filepath.Join(opt.Dir, workDir)
-	defer os.RemoveAll(work) // on error too: it holds a whole run's outputs
-	out := popt.OutDir
-	popt.OutDir = filepath.Join(work, "run")
-	m, err := pipeline.Run(ctx, cfg, popt)
-	if err != nil {
-		return nil, err
-	}
-	nightStart := time.Now()
-	// The run's garbage goes back before the night's own tables are read,
-	// so that the night's peak memory is the run's.
-	debug.FreeOSMemory()
-	// Last night's tables are read beside tonight's clusters and hashes.
-	var prevErr error
-	var prevRead sync.WaitGroup
-	prevRead.Go(func() {
-		if prev.dir != "" {
-			prevErr = prev.readTables(opt.Dir)
-		}
-	})
-	defer prevRead.Wait() // never leave it running
-	fault("after-run")
-	run := popt.OutDir
-
-	// Tonight's records and clusters, their content hashes, the diff.
-	keys, rc, err := readClusters(filepath.Join(run, runfolder.FileClusters))
-	if err != nil {
-		return nil, err
-	}
-	hashes, err := contentHashes(ctx, cfg, files, keys)
-	if err != nil {
-		return nil, err
-	}
-	pairs, err := readAccepted(filepath.Join(run, runfolder.FilePairs), m.Threshold.MatchWeight)
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(pairs)) != m.Pairs.Accepted {
-		return nil, fmt.Errorf("pairs.parquet holds %d of the run's %d accepted pairs: --state needs output.pairs_min_weight at or below the threshold", len(pairs), m.Pairs.Accepted)
-	}
-	prevRead.Wait()
-	if prevErr != nil {
-		return nil, prevErr
-	}
-	in := &tonight{night: night, keys: keys, pairs: pairs, prevKeys: prev.records, prevPerson: prev.person, prevPairs: prev.pairs, reg: prev.reg}
-	stat := &runfolder.NightStat{Night: night, Generation: genName(night), Retrained: retrained, Events: map[string]int64{}}
-	in.status = make([]uint8, len(keys))
-	in.prev = make([]uint64, len(keys))
-	j := 0
-	for i, k := range keys {
-		for j < len(prev.records) && compareKeys(prev.records[j], k) < 0 {
-			j++
-			stat.Deleted++
-		}
-		switch {
-		case j < len(prev.records) && prev.records[j] == k:
-			in.prev[i] = prev.person[j]
-			if prev.hashes[j] == hashes[i] {
-				in.status[i] = recUnchanged
-				stat.Unchanged++
-			} else {
-				in.status[i] = recChanged
-				stat.Changed++
-			}
-			j++
-		default:
-			in.status[i] = recNew
-			stat.New++
-		}
-	}
-	stat.Deleted += int64(len(prev.records) - j)
-	var ordered []int32 // run cluster → cluster of in
-	in.start, in.members, ordered = groupClusters(rc.of, len(rc.index))
-	as, err := assign(in)
-	if err != nil {
-		return nil, err
-	}
-	person := make([]uint64, len(keys))
-	for c := 0; c < in.clusters(); c++ {
-		for _, r := range in.cluster(c) {
-			person[r] = as.person[c]
-		}
-	}
-	touched := map[string]bool{}
-	for _, ev := range as.events {
-		stat.Events[ev.Kind]++
-		if ev.Kind != EventRetired && ev.Kind != EventMergedInto {
-			touched[ev.Person] = true
-		}
-	}
-	stat.TouchedClusters = int64(len(touched))
-	for _, p := range as.reg.Persons {
-		if p.Status == StatusActive {
-			stat.Persons++
-		}
-	}
-
-	// The night's outputs, the manifest last.
-	if err := os.MkdirAll(out, 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create output folder: %w", err)
-	}
-	if err := pipeline.PrepareOutDir(out); err != nil {
-		return nil, err
-	}
-	for _, f := range []string{runfolder.FilePairs, runfolder.FileRejects} {
-		if err := moveFile(filepath.Join(run, f), filepath.Join(out, f)); err != nil {
+		if err := prev.readTables(opt.Dir); err != nil {
 			return nil, err
 		}
-	}
-	if err := copyFile(filepath.Join(run, runfolder.FileModel), filepath.Join(out, runfolder.FileModel)); err != nil {
-		return nil, err
-	}
-	lookup := func(id string) (string, error) {
-		c, ok := rc.index[id]
-		if !ok {
-			return "", errors.New("a cluster id that clusters.parquet does not hold")
+		if len(prev.keys) != len(cfg.Blocking.Rules) {
+			return nil, damaged(opt.Dir, "generation %s holds keys of %d blocking rules, the config has %d", filepath.Base(prev.dir), len(prev.keys), len(cfg.Blocking.Rules))
 		}
-		return FormatPersonID(as.person[ordered[c]]), nil
+		full = opt.Retrain || opt.Full
+		if !opt.Retrain {
+			popt.ModelPath = filepath.Join(prev.dir, fileModel)
+		}
 	}
-	// The two rewrites run side by side: each is one goroutine's decode
-	// and encode of a whole table.
-	tables := []string{runfolder.FileClusters, runfolder.FileGolden}
-	errs := make([]error, len(tables))
-	var wg sync.WaitGroup
-	for i, f := range tables {
-		wg.Go(func() {
-			errs[i] = addPersonColumn(filepath.Join(run, f), filepath.Join(out, f), runfolder.ColClusterID, lookup)
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	retrained := popt.ModelPath == ""
+	popt.FreezeFrequencies = true
+
+	work := filepath.Join(opt.Dir, workDir)
+	if err := os.RemoveAll(work); err != nil {
 		return nil, err
 	}
-	fault("outputs-partial")
-	if err := writeChanges(filepath.Join(out, runfolder.FileChanges), as.events); err != nil {
-		return nil, err
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the state's work folder: %w", err)
 	}
-	m.Night = stat
-	// The night's own work (diff, IDs, outputs) is a stage of its own; the
-	// state's write after the manifest is not in it.
-	took := time.Since(nightStart).Seconds()
-	m.Stages = append(m.Stages, runfolder.StageTiming{Name: "night", Seconds: took})
-	m.WallSeconds += took
-	m.Outputs = append(m.Outputs, runfolder.FileChanges)
-	raw, err := m.Marshal()
+	defer os.RemoveAll(work) // on error too: it holds a whole run's outputs
+
+	// Tonight's input, read once: the diff, and the cells of every row
+	// not stored already (a full night stores them all afresh).
+	var segments []string
+	if !full {
+		segments = prev.segmentPaths()
+	}
+	segPath := filepath.Join(work, rawName(night))
+	seg, err := createRaw(segPath)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(filepath.Join(out, runfolder.FileManifest), func(w io.Writer) error { _, err := w.Write(raw); return err }); err != nil {
+	scanStart := time.Now()
+	scan, err := readSnapshot(ctx, cfg, files, prev, seg, uint32(len(segments)), full)
+	if err == nil {
+		_, err = seg.close()
+	} else {
+		seg.abort()
+	}
+	if err != nil {
 		return nil, err
 	}
-	fault("outputs-written")
+	segments = append(segments, segPath)
+	rr, err := openRaw(segments)
+	if err != nil {
+		return nil, err
+	}
+	defer rr.close()
+	fault("after-scan")
 
-	// The new generation, then the switch.
-	next := &generation{records: keys, hashes: hashes, person: person, pairs: pairs, reg: as.reg}
-	next.meta = meta{Night: night, ConfigDigest: digest, Threshold: m.Threshold.MatchWeight}
-	if err := next.write(opt.Dir, filepath.Join(run, runfolder.FileModel), fault); err != nil {
+	var t *tonightSet
+	if full {
+		t, err = fullNight(ctx, cfg, popt, work, scan, prev)
+	} else {
+		t, err = incrementalNight(ctx, cfg, popt, work, scan, prev, rr)
+	}
+	if err != nil {
 		return nil, err
 	}
-	return m, nil
+	t.stages = append([]runfolder.StageTiming{{Name: "read+diff", Seconds: time.Since(scanStart).Seconds() - t.seconds}}, t.stages...)
+	fault("after-run")
+	if prev == nil {
+		prev = &generation{}
+	}
+	return t.finish(ctx, cfg, popt.OutDir, opt.Dir, night, retrained, full, prev, segments, start, fault)
 }
 
 // cleanStale removes what a killed night left in the state folder. With no
@@ -384,57 +292,6 @@ func readAccepted(path string, threshold float64) ([]Pair, error) {
 		return nil, err
 	}
 	slices.SortFunc(out, comparePairs)
-	return out, nil
-}
-
-// contentHashes is, per record of keys, a hash of its input row: the
-// record id and every column the config's fields read, in a fixed order.
-// A record id that occurs twice (the run rejected both rows) is not among
-// keys; a row the reader rejected is not hashed.
-func contentHashes(ctx context.Context, cfg *config.Config, files []pipeline.InputFile, keys []Key) ([]uint64, error) {
-	out := make([]uint64, len(keys))
-	found := make([]bool, len(keys))
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		src := cfg.Sources[f.Source]
-		// The run's own projection of the file (its source's column
-		// mapping), so the hash covers exactly the cells the run read.
-		r, err := dataio.Open(f.Path, dataio.ReadOptions{Columns: f.Columns, AsStrings: true, Delimiter: src.DelimiterRune(), Encoding: src.Encoding, OnReject: func(dataio.Reject) {}})
-		if err != nil {
-			return nil, err
-		}
-		for r.Next() {
-			rec := r.Batch()
-			arrs := stringColumns(rec)
-			for i := 0; i < int(rec.NumRows()); i++ {
-				at, ok := slices.BinarySearchFunc(keys, Key{src.Name, arrs[0].Value(i)}, compareKeys)
-				if !ok {
-					continue
-				}
-				h := blocking.NewHasher()
-				for _, a := range arrs {
-					if a.IsValid(i) {
-						h = h.Uint64(1).String(a.Value(i))
-					} else {
-						h = h.Uint64(0)
-					}
-				}
-				out[at], found[at] = h.Sum(), true
-			}
-		}
-		err = r.Err()
-		r.Close()
-		if err != nil {
-			return nil, err
-		}
-	}
-	for i, ok := range found {
-		if !ok {
-			return nil, fmt.Errorf("BUG: the %d-th record of source %s was clustered but not found in the inputs", i+1, keys[i].Source)
-		}
-	}
 	return out, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -241,32 +242,63 @@ func changes(t *testing.T, dir string) map[string]string {
 }
 
 // hashes of the input rows by "source/record_id", through the night's own
-// content hash.
+// content hash; a record id read twice is left out (the night rejects it).
 func rowHashes(t *testing.T, input string) map[string]uint64 {
 	t.Helper()
-	out := map[string]uint64{}
 	cfg := config.Default()
-	var keys []Key
-	err := dataio.EachRow(filepath.Join(input, "population.parquet"), []string{cfg.RecordID}, func(v []string) error {
-		keys = append(keys, Key{cfg.Sources[0].Name, v[0]})
+	files, err := pipeline.InputFiles(cfg, []string{input}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg, err := createRaw(filepath.Join(t.TempDir(), "raw.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan, err := readSnapshot(context.Background(), cfg, files, nil, seg, 0, true)
+	seg.abort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]uint64{}
+	seen := map[string]int{}
+	for _, d := range scan.dirty {
+		k := d.key.Source + "/" + d.key.ID
+		out[k] = d.hash
+		seen[k]++
+	}
+	for k, n := range seen {
+		if n > 1 {
+			delete(out, k)
+		}
+	}
+	return out
+}
+
+// register is the state's whole register: record → person ID and person
+// → records (sorted).
+func register(t *testing.T, stateDir string) (map[string]string, map[string][]string) {
+	t.Helper()
+	rec := map[string]string{}
+	per := map[string][]string{}
+	err := Lookup(stateDir, func(k Key, p string) error {
+		r := k.Source + "/" + k.ID
+		rec[r] = p
+		per[p] = append(per[p], r)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.SortFunc(keys, compareKeys)
-	keys = slices.Compact(keys)
-	files, err := pipeline.InputFiles(cfg, []string{input}, "")
-	if err != nil {
-		t.Fatal(err)
+	return rec, per
+}
+
+// groups is the persons' record lists, sorted: the clusters without IDs.
+func groups(per map[string][]string) []string {
+	var out []string
+	for _, rs := range per {
+		out = append(out, strings.Join(rs, " "))
 	}
-	h, err := contentHashes(context.Background(), cfg, files, keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, k := range keys {
-		out[k.Source+"/"+k.ID] = h[i]
-	}
+	slices.Sort(out)
 	return out
 }
 
@@ -278,6 +310,7 @@ func rowHashes(t *testing.T, input string) map[string]uint64 {
 func TestNights(t *testing.T) {
 	stateDir := t.TempDir()
 	state1 := t.TempDir()
+	stateFull := t.TempDir()
 	var prevRec map[string]string
 	var prevPer map[string][]string
 	var prevHash map[string]uint64
@@ -300,7 +333,7 @@ func TestNights(t *testing.T) {
 				t.Errorf("night %d: %s differs between 2 workers in memory and 1 spilled", n, f)
 			}
 		}
-		for _, f := range []string{fileRecords, filePairs, filePersons, fileState} {
+		for _, f := range []string{fileRecords, fileKeys, filePairs, filePersons, fileCapped, fileState} {
 			g := genName(n + 1)
 			if fileDigest(t, filepath.Join(stateDir, g, f)) != fileDigest(t, filepath.Join(state1, g, f)) {
 				t.Errorf("night %d: state %s differs between 2 workers in memory and 1 spilled", n, f)
@@ -313,11 +346,40 @@ func TestNights(t *testing.T) {
 			ModelPath: filepath.Join(out, runfolder.FileModel), Workers: 2, Progress: quiet}); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := membership(t, out), membership(t, full); !slices.Equal(got, want) {
+		rec, per := register(t, stateDir)
+		if got, want := groups(per), membership(t, full); !slices.Equal(got, want) {
 			t.Errorf("night %d: %d clusters, the full run %d: membership differs", n, len(got), len(want))
 		}
+		// The same night re-scoring everything (--full) on its own state
+		// gives the same persons, IDs and events.
+		outF := filepath.Join(t.TempDir(), "out")
+		if _, err := Run(context.Background(), config.Default(), pipeline.Options{OutDir: outF, Inputs: []string{input}, Workers: 2, Progress: quiet},
+			Options{Dir: stateFull, Full: true}); err != nil {
+			t.Fatal(err)
+		}
+		if recF, _ := register(t, stateFull); !maps.Equal(rec, recF) {
+			t.Errorf("night %d: the incremental night's person IDs differ from a full night's", n)
+		}
+		if got, want := changes(t, out), changes(t, outF); !maps.Equal(got, want) {
+			t.Errorf("night %d: the incremental night's events differ from a full night's:\n%v\n%v", n, got, want)
+		}
+		// The night's clusters hold every record it re-scored, with the
+		// person IDs of the register.
+		nightRec, _ := persons(t, out)
+		if int64(len(nightRec)) != m.Night.Rescored {
+			t.Errorf("night %d: clusters.parquet holds %d records, the manifest says %d re-scored", n, len(nightRec), m.Night.Rescored)
+		}
+		for r, p := range nightRec {
+			if rec[r] != p {
+				t.Errorf("night %d: record %s is %s in clusters.parquet, %s in the register", n, r, p, rec[r])
+				break
+			}
+		}
+		t.Logf("night %d: %d records, new %d changed %d deleted %d, region %d, re-scored %d, events %v", n, len(rec), m.Night.New, m.Night.Changed, m.Night.Deleted, m.Night.Region, m.Night.Rescored, m.Night.Events)
+		if n > 0 && (m.Night.Full || m.Night.Rescored*4 > int64(len(rec))) {
+			t.Errorf("night %d: re-scored %d of %d records (full %v): not incremental", n, m.Night.Rescored, len(rec), m.Night.Full)
+		}
 
-		rec, per := persons(t, out)
 		hash := rowHashes(t, input)
 		ch := changes(t, out)
 		st := m.Night
@@ -428,7 +490,7 @@ func TestKill(t *testing.T) {
 	night(t, ref, filepath.Join(base, "o0"), snapshot(t, 0), 2)
 	refOut := filepath.Join(base, "refout")
 	night(t, ref, refOut, snapshot(t, 1), 2)
-	for _, point := range []string{"after-run", "outputs-partial", "outputs-written", "state-records", "state-written", "state-renamed", "state-switched"} {
+	for _, point := range []string{"after-scan", "after-run", "outputs-partial", "outputs-written", "state-records", "state-written", "state-renamed", "state-switched"} {
 		t.Run(point, func(t *testing.T) {
 			dir := t.TempDir()
 			stateDir := filepath.Join(dir, "state")
@@ -463,7 +525,7 @@ func TestKill(t *testing.T) {
 					t.Errorf("%s differs from the uninterrupted night's", f)
 				}
 			}
-			for _, f := range []string{fileRecords, filePairs, filePersons, fileState, fileModel} {
+			for _, f := range []string{fileRecords, fileKeys, filePairs, filePersons, fileCapped, fileState, fileModel, fileFreqs, rawName(2)} {
 				if fileDigest(t, filepath.Join(stateDir, genName(2), f)) != fileDigest(t, filepath.Join(ref, genName(2), f)) {
 					t.Errorf("state %s differs from the uninterrupted night's", f)
 				}
@@ -526,7 +588,7 @@ func TestBadState(t *testing.T) {
 			return os.RemoveAll(filepath.Join(d, genName(1)))
 		}, nil, ErrDamaged, fileState},
 		{"registry altered consistently with its checksum", func(d string) error {
-			return os.WriteFile(filepath.Join(d, genName(1), filePersons), []byte("not parquet"), 0o600)
+			return os.WriteFile(filepath.Join(d, genName(1), filePersons), []byte("not a table"), 0o600)
 		}, nil, ErrDamaged, filePersons},
 	}
 	for _, tc := range tests {
@@ -690,5 +752,10 @@ func TestMappedSource(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("night %d: mapped source's clusters differ from the plain source's", n+1)
 		}
+	}
+	_, got := register(t, stateDir)
+	_, want := register(t, filepath.Join(plain, "state"))
+	if !slices.Equal(groups(got), groups(want)) {
+		t.Error("the mapped source's register differs from the plain source's")
 	}
 }

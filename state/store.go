@@ -13,57 +13,40 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"github.com/dedup-vn/dedup/dataio"
 )
 
-// The on-disk format (version 1); see the package doc and ARCHITECTURE.md.
+// The on-disk format (version 2); see the package doc and ARCHITECTURE.md.
 const (
 	FormatName = "dedup-state"
-	Version    = 1
+	Version    = 2
 
 	fileCurrent = "CURRENT"
 	fileLock    = "LOCK"
 	fileState   = "state.json"
-	fileRecords = "records.parquet"
-	filePairs   = "pairs.parquet"
-	filePersons = "persons.parquet"
+	fileRecords = "records.bin"
+	fileKeys    = "keys.bin"
+	filePairs   = "pairs.bin"
+	filePersons = "persons.bin"
+	fileCapped  = "capped.bin"
 	fileModel   = "model.json"
+	fileFreqs   = "model.freq"
 	workDir     = "work"
 	genPrefix   = "gen-"
+	rawPrefix   = "raw-"
 	partialExt  = ".partial"
+
+	magicRecords = "dedup-state records 2\n"
+	magicKeys    = "dedup-state keys 2\n"
+	magicPairs   = "dedup-state pairs 2\n"
+	magicPersons = "dedup-state persons 2\n"
+	magicCapped  = "dedup-state capped 2\n"
 )
 
 // genName is the folder of night n's generation.
 func genName(night int) string { return fmt.Sprintf("%s%06d", genPrefix, night) }
 
-var (
-	recordsSchema = arrow.NewSchema([]arrow.Field{
-		{Name: "source", Type: arrow.BinaryTypes.String},
-		{Name: "record_id", Type: arrow.BinaryTypes.String},
-		{Name: "content_hash", Type: arrow.BinaryTypes.String},
-		{Name: "person_id", Type: arrow.BinaryTypes.String},
-	}, nil)
-	pairsSchema = arrow.NewSchema([]arrow.Field{
-		{Name: "left_source", Type: arrow.BinaryTypes.String},
-		{Name: "left_id", Type: arrow.BinaryTypes.String},
-		{Name: "right_source", Type: arrow.BinaryTypes.String},
-		{Name: "right_id", Type: arrow.BinaryTypes.String},
-		{Name: "match_weight", Type: arrow.PrimitiveTypes.Float64},
-	}, nil)
-	personsSchema = arrow.NewSchema([]arrow.Field{
-		{Name: "person_id", Type: arrow.BinaryTypes.String},
-		{Name: "created_night", Type: arrow.PrimitiveTypes.Int32},
-		{Name: "split_from", Type: arrow.BinaryTypes.String},
-		{Name: "status", Type: arrow.BinaryTypes.String},
-		{Name: "merged_into", Type: arrow.BinaryTypes.String},
-		{Name: "retired_night", Type: arrow.PrimitiveTypes.Int32},
-		{Name: "records", Type: arrow.PrimitiveTypes.Int64},
-	}, nil)
-)
+// rawName is the raw segment night n wrote.
+func rawName(night int) string { return fmt.Sprintf("%s%06d.bin", rawPrefix, night) }
 
 // meta is a generation's state.json.
 type meta struct {
@@ -76,25 +59,38 @@ type meta struct {
 	Records      int64   `json:"records"`
 	Pairs        int64   `json:"pairs"`
 	Persons      int64   `json:"persons"`
-	Files        []sum   `json:"files"`
+	Rules        int     `json:"blocking_rules"`
+	// Files are the tables and model, each with its size and SHA-256;
+	// Segments the raw segments, with their sizes (each record holds its
+	// own checksum: a night reads only the records it re-scores).
+	Files    []sum `json:"files"`
+	Segments []sum `json:"segments"`
 }
 
 // sum is one file of a generation, its size and SHA-256.
 type sum struct {
 	Name   string `json:"name"`
 	Bytes  int64  `json:"bytes"`
-	SHA256 string `json:"sha256"`
+	SHA256 string `json:"sha256,omitempty"`
 }
 
-// generation is one night's state in memory.
+// generation is one night's state in memory. records, hashes, person,
+// loc and every keys[k] are parallel, sorted by record key.
 type generation struct {
 	dir     string // its folder
 	meta    meta
 	records []Key // sorted
 	hashes  []uint64
 	person  []uint64 // person number (its ID's counter)
-	pairs   []Pair   // sorted
-	reg     Registry
+	loc     []rawLoc
+	keys    [][]uint64 // per blocking rule, the record's key (0: none)
+	pairs   []Pair     // sorted
+	// pairL and pairR are the pairs' records, by index into records.
+	pairL, pairR []uint32
+	reg          Registry
+	// capped is, per rule, the size of each block larger than
+	// blocking.max_block_size (capped with a window).
+	capped []map[uint64]int32
 }
 
 // ErrConfigMismatch is wrapped by the error of a state written with another
@@ -135,7 +131,7 @@ func current(dir string) (gen, digest string, ok bool, err error) {
 }
 
 // load checks the generation dir's pointer names and reads its state.json:
-// the config digest must be wantDigest, every file its recorded size and
+// the config digest must be wantDigest (unless empty), every file its recorded size and
 // SHA-256. readTables reads its tables.
 func load(dir, wantDigest string) (*generation, error) {
 	name, digest, ok, err := current(dir)
@@ -156,11 +152,27 @@ func load(dir, wantDigest string) (*generation, error) {
 	if g.meta.Version != Version {
 		return nil, fmt.Errorf("state %s: format version %d; this dedup reads version %d", dir, g.meta.Version, Version)
 	}
-	if g.meta.ConfigDigest != wantDigest {
+	if wantDigest != "" && g.meta.ConfigDigest != wantDigest {
 		return nil, fmt.Errorf("state %s: written with config digest %s, this run's config is %s: %w; "+
 			"use the config the state was made with, or start a new state folder", dir, g.meta.ConfigDigest, wantDigest, ErrConfigMismatch)
 	}
-	want := []string{fileModel, filePairs, filePersons, fileRecords}
+	want := []string{fileCapped, fileModel, fileKeys, filePairs, filePersons, fileRecords}
+	if g.meta.hasFreqs() {
+		want = append(want, fileFreqs)
+		slices.Sort(want)
+	}
+	for _, f := range g.meta.Segments {
+		if !strings.HasPrefix(f.Name, rawPrefix) || strings.ContainsAny(f.Name, `/\`) {
+			return nil, damaged(dir, "generation %s: %s names a segment %q", name, fileState, f.Name)
+		}
+		st, err := os.Stat(filepath.Join(g.dir, f.Name))
+		if err != nil {
+			return nil, damaged(dir, "generation %s: cannot read %s: %v", name, f.Name, err)
+		}
+		if st.Size() != f.Bytes {
+			return nil, damaged(dir, "generation %s: %s has %d bytes, state.json records %d", name, f.Name, st.Size(), f.Bytes)
+		}
+	}
 	var have []string
 	for _, f := range g.meta.Files {
 		have = append(have, f.Name)
@@ -195,80 +207,120 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
+// hasFreqs reports whether the generation's model has frozen term
+// frequencies (model.freq): a config with term_frequency comparisons.
+func (m meta) hasFreqs() bool {
+	for _, f := range m.Files {
+		if f.Name == fileFreqs {
+			return true
+		}
+	}
+	return false
+}
+
 // read loads the generation's tables.
 func (g *generation) read() error {
-	in := interner{}
-	err := dataio.EachRow(filepath.Join(g.dir, fileRecords), []string{"source", "record_id", "content_hash", "person_id"}, func(row []string) error {
-		h, err := strconv.ParseUint(row[2], 16, 64)
-		if err != nil || len(row[2]) != 16 {
-			return fmt.Errorf("%s row %d: content_hash is not 16 hex digits", fileRecords, len(g.records)+1)
-		}
-		pn, ok := parsePersonID(row[3])
-		if !ok {
-			return fmt.Errorf("%s row %d: person_id is not a person ID", fileRecords, len(g.records)+1)
-		}
-		k := in.keyOf(row[0], row[1])
-		if n := len(g.records); n > 0 && compareKeys(g.records[n-1], k) >= 0 {
-			return fmt.Errorf("%s row %d: records out of order", fileRecords, n+1)
-		}
-		g.records = append(g.records, k)
-		g.hashes = append(g.hashes, h)
-		g.person = append(g.person, pn)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	err = dataio.EachRow(filepath.Join(g.dir, filePairs), []string{"left_source", "left_id", "right_source", "right_id", "match_weight"}, func(row []string) error {
-		w, err := strconv.ParseFloat(row[4], 64)
+	file := func(name, magic string) (*colReader, error) {
+		b, err := os.ReadFile(filepath.Join(g.dir, name))
 		if err != nil {
-			return fmt.Errorf("%s row %d: match_weight is not a number", filePairs, len(g.pairs)+1)
+			return nil, err
 		}
-		g.pairs = append(g.pairs, Pair{in.keyOf(row[0], row[1]), in.keyOf(row[2], row[3]), w})
-		return nil
-	})
+		return newColReader(b, name, magic), nil
+	}
+	n := int(g.meta.Records)
+	c, err := file(fileRecords, magicRecords)
 	if err != nil {
 		return err
 	}
-	err = dataio.EachRow(filepath.Join(g.dir, filePersons), []string{"person_id", "created_night", "split_from", "status", "merged_into", "retired_night", "records"}, func(row []string) error {
-		line := len(g.reg.Persons) + 1
-		n, ok := parsePersonID(row[0])
-		created, err1 := strconv.ParseInt(row[1], 10, 32)
-		retired, err2 := strconv.ParseInt(row[5], 10, 32)
-		records, err3 := strconv.ParseInt(row[6], 10, 64)
-		if !ok || err1 != nil || err2 != nil || err3 != nil {
-			return fmt.Errorf("%s row %d: not a registry entry", filePersons, line)
+	var sources []string
+	c.readStrings(-1, func(_ int, s []byte) { sources = append(sources, string(s)) })
+	src := readColumn[uint16](c, n)
+	g.records = make([]Key, n)
+	c.readStrings(n, func(i int, s []byte) {
+		if int(src[i]) >= len(sources) {
+			c.err = fmt.Errorf("%s row %d: source out of range", fileRecords, i+1)
+			return
 		}
-		// The registry lists every ID ever issued, in order: person n is entry n.
-		if n != uint64(line) {
-			return fmt.Errorf("%s row %d: person %s out of sequence", filePersons, line, row[0])
-		}
-		split, ok1 := optionalPersonID(row[2])
-		into, ok2 := optionalPersonID(row[4])
-		p := Person{Created: int32(created), Retired: int32(retired), SplitFrom: split, MergedInto: into, Records: records}
-		switch row[3] {
-		case StatusActive:
-			p.Status = StatusActive
-		case StatusMerged:
-			p.Status = StatusMerged
-		case StatusRetired:
-			p.Status = StatusRetired
-		default:
-			ok1 = false
-		}
-		if !ok1 || !ok2 {
-			return fmt.Errorf("%s row %d: not a registry entry", filePersons, line)
-		}
-		g.reg.Persons = append(g.reg.Persons, p)
-		return nil
+		g.records[i] = Key{sources[src[i]], string(s)}
 	})
-	if err != nil {
+	g.hashes = readColumn[uint64](c, n)
+	g.person = readColumn[uint64](c, n)
+	seg := readColumn[uint32](c, n)
+	ln := readColumn[uint32](c, n)
+	off := readColumn[uint64](c, n)
+	if err := c.done(); err != nil {
+		return err
+	}
+	g.loc = make([]rawLoc, n)
+	for i := range g.loc {
+		g.loc[i] = rawLoc{seg: seg[i], len: ln[i], off: off[i]}
+		if int(seg[i]) >= len(g.meta.Segments) {
+			return fmt.Errorf("%s row %d: segment out of range", fileRecords, i+1)
+		}
+		if i > 0 && compareKeys(g.records[i-1], g.records[i]) >= 0 {
+			return fmt.Errorf("%s row %d: records out of order", fileRecords, i+1)
+		}
+	}
+	if c, err = file(fileKeys, magicKeys); err != nil {
+		return err
+	}
+	g.keys = make([][]uint64, g.meta.Rules)
+	for k := range g.keys {
+		g.keys[k] = readColumn[uint64](c, n)
+	}
+	if err := c.done(); err != nil {
+		return err
+	}
+	if c, err = file(filePairs, magicPairs); err != nil {
+		return err
+	}
+	np := int(g.meta.Pairs)
+	left, right, weight := readColumn[uint32](c, np), readColumn[uint32](c, np), readColumn[float64](c, np)
+	if err := c.done(); err != nil {
+		return err
+	}
+	g.pairs = make([]Pair, np)
+	for i := range g.pairs {
+		if int(left[i]) >= n || int(right[i]) >= n || left[i] >= right[i] {
+			return fmt.Errorf("%s row %d: not a pair of records", filePairs, i+1)
+		}
+		g.pairs[i] = Pair{g.records[left[i]], g.records[right[i]], weight[i]}
+	}
+	g.pairL, g.pairR = left, right
+	if c, err = file(filePersons, magicPersons); err != nil {
+		return err
+	}
+	nr := int(g.meta.Persons)
+	created, retired := readColumn[int32](c, nr), readColumn[int32](c, nr)
+	status := readColumn[uint8](c, nr)
+	split, into, records := readColumn[uint64](c, nr), readColumn[uint64](c, nr), readColumn[int64](c, nr)
+	if err := c.done(); err != nil {
+		return err
+	}
+	g.reg.Persons = make([]Person, nr)
+	statuses := []string{StatusActive, StatusMerged, StatusRetired}
+	for i := range g.reg.Persons {
+		if int(status[i]) >= len(statuses) || split[i] > uint64(nr) || into[i] > uint64(nr) {
+			return fmt.Errorf("%s row %d: not a registry entry", filePersons, i+1)
+		}
+		g.reg.Persons[i] = Person{Created: created[i], Retired: retired[i], Status: statuses[status[i]], SplitFrom: split[i], MergedInto: into[i], Records: records[i]}
+	}
+	if c, err = file(fileCapped, magicCapped); err != nil {
+		return err
+	}
+	g.capped = make([]map[uint64]int32, g.meta.Rules)
+	for k := range g.capped {
+		keys := readColumn[uint64](c, -1)
+		sizes := readColumn[int32](c, len(keys))
+		g.capped[k] = make(map[uint64]int32, len(keys))
+		for i, key := range keys {
+			g.capped[k][key] = sizes[i]
+		}
+	}
+	if err := c.done(); err != nil {
 		return err
 	}
 	g.reg.Next = g.meta.NextPerson
-	if int64(len(g.records)) != g.meta.Records || int64(len(g.pairs)) != g.meta.Pairs || int64(len(g.reg.Persons)) != g.meta.Persons {
-		return fmt.Errorf("the tables' row counts differ from %s", fileState)
-	}
 	if g.reg.Next != uint64(len(g.reg.Persons)+1) {
 		return fmt.Errorf("%s: next person %d after %d IDs", fileState, g.reg.Next, len(g.reg.Persons))
 	}
@@ -280,10 +332,22 @@ func (g *generation) read() error {
 	return nil
 }
 
+// segmentPaths are the generation's raw segments, by index.
+func (g *generation) segmentPaths() []string {
+	out := make([]string, len(g.meta.Segments))
+	for i, s := range g.meta.Segments {
+		out[i] = filepath.Join(g.dir, s.Name)
+	}
+	return out
+}
+
 // write writes g as the generation of night g.meta.Night in stateDir:
 // into a ".partial" folder, renamed whole, then the pointer switched by
-// rename. fault is called at each step (tests kill the process there).
-func (g *generation) write(stateDir string, model string, fault func(string)) error {
+// rename. modelDir holds the model (and its model.freq); segments are the
+// raw segments its records' places index, in order (hard-linked into the
+// generation). fault is called at each step (tests kill the process
+// there).
+func (g *generation) write(stateDir, modelDir string, segments []string, fault func(string)) error {
 	name := genName(g.meta.Night)
 	final := filepath.Join(stateDir, name)
 	tmp := final + partialExt
@@ -296,48 +360,146 @@ func (g *generation) write(stateDir string, model string, fault func(string)) er
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return fmt.Errorf("cannot create the state generation: %w", err)
 	}
-	if err := copyFile(model, filepath.Join(tmp, fileModel)); err != nil {
+	files := []string{fileCapped, fileKeys, fileModel, filePairs, filePersons, fileRecords}
+	if err := copyFile(filepath.Join(modelDir, fileModel), filepath.Join(tmp, fileModel)); err != nil {
 		return err
 	}
-	err := writeTable(filepath.Join(tmp, fileRecords), recordsSchema, len(g.records), func(b *array.RecordBuilder, i int) {
-		b.Field(0).(*array.StringBuilder).Append(g.records[i].Source)
-		b.Field(1).(*array.StringBuilder).Append(g.records[i].ID)
-		b.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("%016x", g.hashes[i]))
-		b.Field(3).(*array.StringBuilder).Append(FormatPersonID(g.person[i]))
+	if _, err := os.Stat(filepath.Join(modelDir, fileFreqs)); err == nil {
+		if err := copyFile(filepath.Join(modelDir, fileFreqs), filepath.Join(tmp, fileFreqs)); err != nil {
+			return err
+		}
+		files = append(files, fileFreqs)
+		slices.Sort(files)
+	}
+	g.meta.Segments = nil
+	for _, p := range segments {
+		dst := filepath.Join(tmp, filepath.Base(p))
+		if _, err := os.Stat(dst); err != nil {
+			if err := os.Link(p, dst); err != nil {
+				if err := copyFile(p, dst); err != nil {
+					return err
+				}
+			}
+		}
+		info, err := os.Stat(dst)
+		if err != nil {
+			return err
+		}
+		g.meta.Segments = append(g.meta.Segments, sum{Name: filepath.Base(p), Bytes: info.Size()})
+	}
+	n := len(g.records)
+	err := writeAtomic(filepath.Join(tmp, fileRecords), func(w io.Writer) error {
+		c := newColWriter(w, magicRecords)
+		var sources []string
+		index := map[string]uint16{}
+		src := make([]uint16, n)
+		for i, k := range g.records {
+			s, ok := index[k.Source]
+			if !ok {
+				s = uint16(len(sources))
+				index[k.Source] = s
+				sources = append(sources, k.Source)
+			}
+			src[i] = s
+		}
+		c.strings(len(sources), func(i int) string { return sources[i] })
+		column(c, src)
+		c.strings(n, func(i int) string { return g.records[i].ID })
+		column(c, g.hashes)
+		column(c, g.person)
+		seg, ln, off := make([]uint32, n), make([]uint32, n), make([]uint64, n)
+		for i, l := range g.loc {
+			seg[i], ln[i], off[i] = l.seg, l.len, l.off
+		}
+		column(c, seg)
+		column(c, ln)
+		column(c, off)
+		return c.flush()
 	})
 	if err != nil {
 		return err
 	}
 	fault("state-records")
-	err = writeTable(filepath.Join(tmp, filePairs), pairsSchema, len(g.pairs), func(b *array.RecordBuilder, i int) {
-		p := g.pairs[i]
-		b.Field(0).(*array.StringBuilder).Append(p.Left.Source)
-		b.Field(1).(*array.StringBuilder).Append(p.Left.ID)
-		b.Field(2).(*array.StringBuilder).Append(p.Right.Source)
-		b.Field(3).(*array.StringBuilder).Append(p.Right.ID)
-		b.Field(4).(*array.Float64Builder).Append(p.Weight)
+	err = writeAtomic(filepath.Join(tmp, fileKeys), func(w io.Writer) error {
+		c := newColWriter(w, magicKeys)
+		for _, k := range g.keys {
+			column(c, k)
+		}
+		return c.flush()
 	})
 	if err != nil {
 		return err
 	}
-	err = writeTable(filepath.Join(tmp, filePersons), personsSchema, len(g.reg.Persons), func(b *array.RecordBuilder, i int) {
-		p := g.reg.Persons[i]
-		b.Field(0).(*array.StringBuilder).Append(FormatPersonID(uint64(i + 1)))
-		b.Field(1).(*array.Int32Builder).Append(p.Created)
-		b.Field(2).(*array.StringBuilder).Append(formatOptional(p.SplitFrom))
-		b.Field(3).(*array.StringBuilder).Append(p.Status)
-		b.Field(4).(*array.StringBuilder).Append(formatOptional(p.MergedInto))
-		b.Field(5).(*array.Int32Builder).Append(p.Retired)
-		b.Field(6).(*array.Int64Builder).Append(p.Records)
+	err = writeAtomic(filepath.Join(tmp, filePairs), func(w io.Writer) error {
+		c := newColWriter(w, magicPairs)
+		left, right, weight := make([]uint32, len(g.pairs)), make([]uint32, len(g.pairs)), make([]float64, len(g.pairs))
+		for i, p := range g.pairs {
+			l, ok1 := slices.BinarySearchFunc(g.records, p.Left, compareKeys)
+			r, ok2 := slices.BinarySearchFunc(g.records, p.Right, compareKeys)
+			if !ok1 || !ok2 {
+				return fmt.Errorf("BUG: an accepted pair names a record the state does not hold")
+			}
+			left[i], right[i], weight[i] = uint32(l), uint32(r), p.Weight
+		}
+		column(c, left)
+		column(c, right)
+		column(c, weight)
+		return c.flush()
 	})
 	if err != nil {
 		return err
 	}
+	err = writeAtomic(filepath.Join(tmp, filePersons), func(w io.Writer) error {
+		c := newColWriter(w, magicPersons)
+		np := len(g.reg.Persons)
+		created, retired, status := make([]int32, np), make([]int32, np), make([]uint8, np)
+		split, into, records := make([]uint64, np), make([]uint64, np), make([]int64, np)
+		for i, p := range g.reg.Persons {
+			created[i], retired[i], split[i], into[i], records[i] = p.Created, p.Retired, p.SplitFrom, p.MergedInto, p.Records
+			switch p.Status {
+			case StatusMerged:
+				status[i] = 1
+			case StatusRetired:
+				status[i] = 2
+			}
+		}
+		column(c, created)
+		column(c, retired)
+		column(c, status)
+		column(c, split)
+		column(c, into)
+		column(c, records)
+		return c.flush()
+	})
+	if err != nil {
+		return err
+	}
+	err = writeAtomic(filepath.Join(tmp, fileCapped), func(w io.Writer) error {
+		c := newColWriter(w, magicCapped)
+		for _, m := range g.capped {
+			keys := make([]uint64, 0, len(m))
+			for k := range m {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			sizes := make([]int32, len(keys))
+			for i, k := range keys {
+				sizes[i] = m[k]
+			}
+			column(c, keys)
+			column(c, sizes)
+		}
+		return c.flush()
+	})
+	if err != nil {
+		return err
+	}
+	g.meta.Rules = len(g.keys)
 	g.meta.Format, g.meta.Version = FormatName, Version
 	g.meta.NextPerson = g.reg.Next
 	g.meta.Records, g.meta.Pairs, g.meta.Persons = int64(len(g.records)), int64(len(g.pairs)), int64(len(g.reg.Persons))
 	g.meta.Files = nil
-	for _, f := range []string{fileModel, filePairs, filePersons, fileRecords} {
+	for _, f := range files {
 		n, s, err := fileSum(filepath.Join(tmp, f))
 		if err != nil {
 			return err
