@@ -58,12 +58,12 @@ type NightStat struct {
 	// records re-normalized, re-blocked, re-scored and re-clustered
 	// tonight: the region and every record of the components it touches.
 	// The outputs' clusters and golden records are theirs.
-	Region   int64 `json:"records_region"`
-	Rescored int64 `json:"records_rescored"`
-	New        int64  `json:"records_new"`
-	Changed    int64  `json:"records_changed"`
-	Unchanged  int64  `json:"records_unchanged"`
-	Deleted    int64  `json:"records_deleted"`
+	Region    int64 `json:"records_region"`
+	Rescored  int64 `json:"records_rescored"`
+	New       int64 `json:"records_new"`
+	Changed   int64 `json:"records_changed"`
+	Unchanged int64 `json:"records_unchanged"`
+	Deleted   int64 `json:"records_deleted"`
 	// TouchedClusters is the number of tonight's clusters holding a new or
 	// changed record or a record whose person's membership changed.
 	TouchedClusters int64            `json:"touched_clusters"`
