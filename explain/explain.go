@@ -203,6 +203,13 @@ func Explain(opt Options, leftID, rightID string) (*Explanation, error) {
 	tfWeight := map[int]float64{} // adjusted weights solved from pairs.parquet
 	switch {
 	case len(tfComps) == 0:
+	case model.Freqs != nil:
+		// The run weighed by the model's frozen tables (a nightly state's).
+		if cm, err = st.Comparer(model.Freqs); err != nil {
+			return nil, err
+		}
+		cm.Compare(0, 1, levels, sims, tf)
+		tfSource = "the model's frozen frequencies (" + runfolder.FileFreqs + ")"
 	case stored != nil && len(tfComps) == 1 && !opt.ScanTF:
 		// The stored weight holds the one adjusted term: solve for it.
 		k := tfComps[0]

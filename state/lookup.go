@@ -2,19 +2,27 @@ package state
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
+	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/runfolder"
 )
 
-// LookupSchema is the schema of the register's lookup (WriteLookup): one
-// row per record of the state's current generation, by key.
+// LookupSchema is the schema of the register's clusters.parquet written by
+// WriteRegister: one row per record of the state's current generation, by
+// key; cluster_id is the person ID, so that eval and report read the
+// folder as a run's.
 var LookupSchema = arrow.NewSchema([]arrow.Field{
 	{Name: runfolder.ColSource, Type: arrow.BinaryTypes.String},
 	{Name: runfolder.ColRecordID, Type: arrow.BinaryTypes.String},
+	{Name: runfolder.ColClusterID, Type: arrow.BinaryTypes.String},
 	{Name: runfolder.ColPersonID, Type: arrow.BinaryTypes.String},
 }, nil)
 
@@ -23,48 +31,71 @@ var LookupSchema = arrow.NewSchema([]arrow.Field{
 // its person ID, in key order. It holds the state's lock: not while a
 // night runs.
 func Lookup(dir string, fn func(k Key, person string) error) error {
+	_, err := lookup(dir, fn)
+	return err
+}
+
+func lookup(dir string, fn func(k Key, person string) error) (*meta, error) {
 	unlock, err := lock(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer unlock()
 	g, err := load(dir, "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if g == nil {
-		return errors.New("state " + dir + ": no night has finished on it yet")
+		return nil, errors.New("state " + dir + ": no night has finished on it yet")
 	}
 	if err := g.readTables(dir); err != nil {
-		return err
+		return nil, err
 	}
 	for i, k := range g.records {
 		if err := fn(k, FormatPersonID(g.person[i])); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return &g.meta, nil
 }
 
-// WriteLookup writes the state's record → person ID lookup to path
-// (Parquet, or CSV by its extension), whole or not at all.
-func WriteLookup(dir, path string) (int64, error) {
+// WriteRegister writes the state's whole register into the folder out:
+// clusters.parquet (source, record_id, cluster_id = person_id, person_id,
+// every record of the current generation) and a manifest, so that `dedup
+// eval --run` measures the register and `--previous` compares two nights'
+// person IDs. It returns the number of records.
+func WriteRegister(dir, out string) (int64, error) {
 	var keys []Key
 	var persons []string
-	err := Lookup(dir, func(k Key, p string) error {
+	meta, err := lookup(dir, func(k Key, p string) error {
 		keys, persons = append(keys, k), append(persons, p)
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	if filepath.Ext(path) == "" {
-		return 0, errors.New(path + ": give the lookup file a .parquet or .csv extension")
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		return 0, fmt.Errorf("cannot create output folder: %w", err)
 	}
-	err = writeTable(path, LookupSchema, len(keys), func(b *array.RecordBuilder, i int) {
+	if err := pipeline.PrepareOutDir(out); err != nil {
+		return 0, err
+	}
+	err = writeTable(filepath.Join(out, runfolder.FileClusters), LookupSchema, len(keys), func(b *array.RecordBuilder, i int) {
 		b.Field(0).(*array.StringBuilder).Append(keys[i].Source)
 		b.Field(1).(*array.StringBuilder).Append(keys[i].ID)
 		b.Field(2).(*array.StringBuilder).Append(persons[i])
+		b.Field(3).(*array.StringBuilder).Append(persons[i])
 	})
-	return int64(len(keys)), err
+	if err != nil {
+		return 0, err
+	}
+	n := int64(len(keys))
+	m := runfolder.Manifest{Tool: "dedup lookup", ConfigDigest: meta.ConfigDigest, RowsIn: n, RowsClustered: n,
+		Threshold: runfolder.ThresholdInfo{MatchWeight: meta.Threshold, MatchProbability: linkage.Probability(meta.Threshold)},
+		Outputs:   []string{runfolder.FileClusters, runfolder.FileManifest}, RejectReasons: map[string]int64{}}
+	raw, err := m.Marshal()
+	if err != nil {
+		return 0, err
+	}
+	return n, writeAtomic(filepath.Join(out, runfolder.FileManifest), func(w io.Writer) error { _, err := w.Write(raw); return err })
 }

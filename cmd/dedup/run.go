@@ -37,13 +37,17 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	delimiter := fs.String("delimiter", "", "CSV field separator of every source (one character or \"tab\"; default: ',' or, from the header line, ';', tab or '|')")
 	format := fs.String("format", "parquet", "format of the table outputs: parquet, or csv for people without Parquet tools (eval, report and explain read Parquet)")
 	stateDir := fs.String("state", "", "state folder of a nightly register: the first night writes it, each later night reads the previous generation, carries person IDs forward and writes the next (see README, nightly runs)")
-	retrain := fs.Bool("retrain", false, "with --state: train a new model tonight instead of using the state's")
+	retrain := fs.Bool("retrain", false, "with --state: train a new model tonight instead of using the state's (re-scores every record)")
+	full := fs.Bool("full", false, "with --state: re-read and re-score every record with the state's model instead of only what changed (a check, or to rewrite the state's raw segments whole)")
 	spillDir := fs.String("spill-dir", "", "folder for the spill files (default: a hidden folder in --out); removed when the run ends")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if *retrain && *stateDir == "" {
 		return usagef("--retrain needs --state DIR")
+	}
+	if *full && *stateDir == "" {
+		return usagef("--full needs --state DIR")
 	}
 	if *stateDir != "" && *plan {
 		return usagef("--plan writes nothing: run it without --state")
@@ -104,7 +108,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	var m *runfolder.Manifest
 	if *stateDir != "" {
-		m, err = state.Run(ctx, cfg, opt, state.Options{Dir: *stateDir, Retrain: *retrain})
+		m, err = state.Run(ctx, cfg, opt, state.Options{Dir: *stateDir, Retrain: *retrain, Full: *full})
 	} else {
 		m, err = pipeline.Run(ctx, cfg, opt)
 	}
