@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -86,6 +87,9 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 		return nil, err
 	}
 	start := time.Now()
+	if popt.Workers <= 0 {
+		popt.Workers = runtime.GOMAXPROCS(0)
+	}
 	night, full := 1, true
 	if prev != nil {
 		night = prev.meta.Night + 1
@@ -127,7 +131,7 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 		return nil, err
 	}
 	scanStart := time.Now()
-	scan, err := readSnapshot(ctx, cfg, files, prev, seg, uint32(len(segments)), full)
+	scan, err := readSnapshot(ctx, cfg, files, prev, seg, uint32(len(segments)), full, popt.Workers)
 	if err == nil {
 		_, err = seg.close()
 	} else {

@@ -254,7 +254,7 @@ func rowHashes(t *testing.T, input string) map[string]uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan, err := readSnapshot(context.Background(), cfg, files, nil, seg, 0, true)
+	scan, err := readSnapshot(context.Background(), cfg, files, nil, seg, 0, true, 2)
 	seg.abort()
 	if err != nil {
 		t.Fatal(err)

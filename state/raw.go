@@ -51,10 +51,11 @@ func createRaw(path string) (*rawWriter, error) {
 	return w, nil
 }
 
-// add appends one record's cells (valid[i] false: null) and returns its
-// offset and length.
-func (w *rawWriter) add(cells []string, valid []bool) (uint64, uint32, error) {
-	b := binary.AppendUvarint(w.buf[:0], uint64(len(cells)))
+// appendRaw appends one record's encoding (cells, valid[i] false: null)
+// to dst.
+func appendRaw(dst []byte, cells []string, valid []bool) []byte {
+	start := len(dst)
+	b := binary.AppendUvarint(dst, uint64(len(cells)))
 	for i, c := range cells {
 		if !valid[i] {
 			b = append(b, 0)
@@ -63,8 +64,18 @@ func (w *rawWriter) add(cells []string, valid []bool) (uint64, uint32, error) {
 		b = binary.AppendUvarint(b, uint64(len(c))+1)
 		b = append(b, c...)
 	}
-	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
-	w.buf = b
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
+}
+
+// add appends one record's cells (valid[i] false: null) and returns its
+// offset and length.
+func (w *rawWriter) add(cells []string, valid []bool) (uint64, uint32, error) {
+	w.buf = appendRaw(w.buf[:0], cells, valid)
+	return w.addEncoded(w.buf)
+}
+
+// addEncoded appends one record encoded by appendRaw.
+func (w *rawWriter) addEncoded(b []byte) (uint64, uint32, error) {
 	off := w.off
 	if _, err := w.w.Write(b); err != nil {
 		return 0, 0, fmt.Errorf("cannot write a state segment: %w", err)

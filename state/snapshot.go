@@ -3,11 +3,12 @@ package state
 import (
 	"context"
 	"fmt"
-	"slices"
+	"strings"
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/ordered"
 	"github.com/dedup-vn/dedup/pipeline"
 )
 
@@ -51,79 +52,132 @@ type reject struct {
 	reason string
 }
 
+// fileScan is one input file's part of the scan, read on a worker.
+type fileScan struct {
+	prev    []int32
+	same    []bool
+	row     []int64
+	dirty   []fileDirty
+	enc     []byte // the dirty rows' records, encoded for the segment
+	rowsIn  int64
+	rejects []reject
+}
+
+// fileDirty is a row of the file that goes to tonight's segment.
+type fileDirty struct {
+	at       int // its place among the file's rows
+	id       string
+	hash     uint64
+	from, to int // its record in fileScan.enc
+}
+
 // readSnapshot reads every input row (the run's column projection of each
 // file, as strings, so the hash covers exactly the cells a run reads),
 // hashes it, finds its record in prev (nil: none, a full night), and
 // writes to seg the cells of every row that is not the same as stored
 // (all of them when all is set: a full night rewrites the raw store).
-// segIndex is the segment's index in tonight's generation.
-func readSnapshot(ctx context.Context, cfg *config.Config, files []pipeline.InputFile, prev *generation, seg *rawWriter, segIndex uint32, all bool) (*inputScan, error) {
+// segIndex is the segment's index in tonight's generation. Files are read
+// on workers and taken in order, so the result is the same for any
+// number of them.
+func readSnapshot(ctx context.Context, cfg *config.Config, files []pipeline.InputFile, prev *generation, seg *rawWriter, segIndex uint32, all bool, workers int) (*inputScan, error) {
 	s := &inputScan{files: files, rowsIn: make([]int64, len(files))}
-	var cells []string
-	var valid []bool
+	var ix *keyIndex
+	if prev != nil {
+		ix = newKeyIndex(prev.records)
+	}
 	in := interner{}
-	for fi, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		src := cfg.Sources[f.Source]
-		var fileRejects []reject
-		r, err := dataio.Open(f.Path, dataio.ReadOptions{Columns: f.Columns, AsStrings: true, Delimiter: src.DelimiterRune(), Encoding: src.Encoding,
-			OnReject: func(rj dataio.Reject) {
-				fileRejects = append(fileRejects, reject{file: int32(fi), row: rj.Row, column: rj.Column, reason: rj.Reason})
-			}})
-		if err != nil {
-			return nil, err
-		}
-		for r.Next() {
-			rec := r.Batch()
-			arrs := stringColumns(rec)
-			for i := 0; i < int(rec.NumRows()); i++ {
-				h := blocking.NewHasher()
-				cells, valid = cells[:0], valid[:0]
-				for _, a := range arrs {
-					if a.IsValid(i) {
-						h = h.Uint64(1).String(a.Value(i))
-						cells, valid = append(cells, a.Value(i)), append(valid, true)
-					} else {
-						h = h.Uint64(0)
-						cells, valid = append(cells, ""), append(valid, false)
-					}
-				}
-				hash := h.Sum()
-				key := Key{src.Name, cells[0]}
-				p := int32(-1)
-				if prev != nil {
-					if at, ok := slices.BinarySearchFunc(prev.records, key, compareKeys); ok {
-						p = int32(at)
-					}
-				}
-				same := p >= 0 && prev.hashes[p] == hash
-				idx := int32(len(s.prev))
-				s.prev, s.same = append(s.prev, p), append(s.same, same)
-				s.file, s.row = append(s.file, int32(fi)), append(s.row, r.Row(i)+1)
-				if same && !all {
-					continue
-				}
-				off, n, err := seg.add(cells, valid)
+	next := 0
+	pool := ordered.Pool[int, *fileScan]{
+		Workers: workers,
+		Work: func(_ int, fi int) (*fileScan, error) {
+			return scanFile(cfg, files[fi], fi, prev, ix, all)
+		},
+		Consume: func(fs *fileScan) error {
+			fi := next
+			next++
+			base := int32(len(s.prev))
+			s.prev, s.same, s.row = append(s.prev, fs.prev...), append(s.same, fs.same...), append(s.row, fs.row...)
+			for range fs.prev {
+				s.file = append(s.file, int32(fi))
+			}
+			s.rowsIn[fi] = fs.rowsIn
+			s.rejects = append(s.rejects, fs.rejects...)
+			src := cfg.Sources[files[fi].Source].Name
+			for _, d := range fs.dirty {
+				off, n, err := seg.addEncoded(fs.enc[d.from:d.to])
 				if err != nil {
-					r.Close()
-					return nil, err
+					return err
 				}
-				s.dirty = append(s.dirty, dirtyRow{idx: idx, key: in.keyOf(src.Name, cells[0]), hash: hash,
+				s.dirty = append(s.dirty, dirtyRow{idx: base + int32(d.at), key: Key{in.get(src), d.id}, hash: d.hash,
 					loc: rawLoc{seg: segIndex, off: off, len: n}})
 			}
-		}
-		err = r.Err()
-		s.rowsIn[fi] = r.RowsRead() + r.RowsRejected()
-		r.Close()
-		if err != nil {
-			return nil, err
-		}
-		s.rejects = append(s.rejects, fileRejects...)
+			if len(s.prev) > 1<<31-2 {
+				return fmt.Errorf("more than %d input rows: a state holds at most that many", 1<<31-2)
+			}
+			return nil
+		},
 	}
-	if len(s.prev) > 1<<31-2 {
-		return nil, fmt.Errorf("%d input rows: a state holds at most %d", len(s.prev), 1<<31-2)
+	fi := 0
+	err := pool.Run(ctx, func() (int, bool, error) {
+		if fi == len(files) {
+			return 0, false, nil
+		}
+		fi++
+		return fi - 1, true, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// scanFile reads one input file for readSnapshot.
+func scanFile(cfg *config.Config, f pipeline.InputFile, fi int, prev *generation, ix *keyIndex, all bool) (*fileScan, error) {
+	src := cfg.Sources[f.Source]
+	fs := &fileScan{}
+	r, err := dataio.Open(f.Path, dataio.ReadOptions{Columns: f.Columns, AsStrings: true, Delimiter: src.DelimiterRune(), Encoding: src.Encoding,
+		OnReject: func(rj dataio.Reject) {
+			fs.rejects = append(fs.rejects, reject{file: int32(fi), row: rj.Row, column: rj.Column, reason: rj.Reason})
+		}})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	var cells []string
+	var valid []bool
+	for r.Next() {
+		rec := r.Batch()
+		arrs := stringColumns(rec)
+		for i := 0; i < int(rec.NumRows()); i++ {
+			h := blocking.NewHasher()
+			cells, valid = cells[:0], valid[:0]
+			for _, a := range arrs {
+				if a.IsValid(i) {
+					h = h.Uint64(1).String(a.Value(i))
+					cells, valid = append(cells, a.Value(i)), append(valid, true)
+				} else {
+					h = h.Uint64(0)
+					cells, valid = append(cells, ""), append(valid, false)
+				}
+			}
+			hash := h.Sum()
+			p := int32(-1)
+			if ix != nil {
+				p = ix.find(src.Name, cells[0])
+			}
+			same := p >= 0 && prev.hashes[p] == hash
+			fs.prev, fs.same, fs.row = append(fs.prev, p), append(fs.same, same), append(fs.row, r.Row(i)+1)
+			if same && !all {
+				continue
+			}
+			from := len(fs.enc)
+			fs.enc = appendRaw(fs.enc, cells, valid)
+			fs.dirty = append(fs.dirty, fileDirty{at: len(fs.prev) - 1, id: strings.Clone(cells[0]), hash: hash, from: from, to: len(fs.enc)})
+		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	fs.rowsIn = r.RowsRead() + r.RowsRejected()
+	return fs, nil
 }

@@ -71,13 +71,23 @@ func runRows(ctx context.Context, cfg *config.Config, popt pipeline.Options, dir
 	var cells []string
 	var valid []bool
 	var err error
-	for lo := 0; lo < len(rows); {
-		src := scan.files[scan.file[rows[lo]]].Source
+	// A night with nothing to re-score still runs, over one empty file, so
+	// that its outputs are whole tables (with no rows).
+	empty := len(rows) == 0 && len(scan.files) > 0
+	for lo := 0; lo < len(rows) || empty; {
+		src := scan.files[0].Source
+		if !empty {
+			src = scan.files[scan.file[rows[lo]]].Source
+		}
+		empty = false
 		hi := lo
 		for hi < len(rows) && scan.files[scan.file[rows[hi]]].Source == src {
 			hi++
 		}
-		cols := scan.files[scan.file[rows[lo]]].Columns
+		cols := scan.files[0].Columns
+		if lo < len(rows) {
+			cols = scan.files[scan.file[rows[lo]]].Columns
+		}
 		fields := make([]arrow.Field, len(cols))
 		for j, c := range cols {
 			fields[j] = arrow.Field{Name: c, Type: arrow.BinaryTypes.String, Nullable: true}

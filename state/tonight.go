@@ -297,17 +297,39 @@ func incrementalNight(ctx context.Context, cfg *config.Config, popt pipeline.Opt
 		}
 		touched[r] = m
 	}
-	region := make([]bool, n)
-	for r, keys := range t.rules {
-		m := touched[r]
-		for i, k := range keys {
-			if k == 0 {
-				continue
+	// The scan of every record's keys, rules shared out among the
+	// workers, each marking its own copy of the region; a bit table of
+	// the touched keys skips most map lookups.
+	workers := min(max(popt.Workers, 1), len(t.rules))
+	regions := make([][]bool, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		regions[w] = make([]bool, n)
+		wg.Go(func() {
+			for r := w; r < len(t.rules); r += workers {
+				m := touched[r]
+				const bitsLog = 22
+				var filter [1 << bitsLog / 64]uint64
+				for k := range m {
+					filter[k>>6&(1<<(bitsLog-6)-1)] |= 1 << (k & 63)
+				}
+				for i, k := range t.rules[r] {
+					if k == 0 || filter[k>>6&(1<<(bitsLog-6)-1)]&(1<<(k&63)) == 0 {
+						continue
+					}
+					if c, ok := m[k]; ok {
+						m[k] = c + 1
+						regions[w][i] = true
+					}
+				}
 			}
-			if c, ok := m[k]; ok {
-				m[k] = c + 1
-				region[i] = true
-			}
+		})
+	}
+	wg.Wait()
+	region := regions[0]
+	for _, rg := range regions[1:] {
+		for i, in := range rg {
+			region[i] = region[i] || in
 		}
 	}
 	t.capped = make([]map[uint64]int32, len(t.rules))
