@@ -215,8 +215,9 @@ func checkAccounting(t *testing.T, dir string, m *runfolder.Manifest) {
 }
 
 // TestStateNights: two nights of `dedup run --state` on the same snapshot
-// keep every person ID and log no event; another config is refused with
-// exit 1 and the state left as it was.
+// keep every person ID and log no event, the second re-scoring nothing;
+// `dedup lookup` writes the register; another config is refused with exit
+// 1 and the state left as it was.
 func TestStateNights(t *testing.T) {
 	gen := generated(t, 800, 22, "parquet")
 	dir := t.TempDir()
@@ -238,7 +239,14 @@ func TestStateNights(t *testing.T) {
 		}
 		return out
 	}
-	a, b := ids(o1), ids(o2)
+	if m.Night.Rescored != 0 || m.Night.Full || tableRows(t, filepath.Join(o2, runfolder.FileClusters)) != 0 {
+		t.Errorf("night 2 on the same snapshot re-scored %d records (full %v)", m.Night.Rescored, m.Night.Full)
+	}
+	reg := filepath.Join(dir, "register")
+	if r := mustDedup(t, "lookup", "--state", st, "--out", reg); !strings.Contains(r.stdout, "records written") {
+		t.Errorf("lookup stdout %q", r.stdout)
+	}
+	a, b := ids(o1), ids(reg)
 	if len(a) == 0 || len(a) != len(b) {
 		t.Fatalf("%d and %d records", len(a), len(b))
 	}
