@@ -242,7 +242,8 @@ func changes(t *testing.T, dir string) map[string]string {
 }
 
 // hashes of the input rows by "source/record_id", through the night's own
-// content hash; a record id read twice is left out (the night rejects it).
+// content hash; of a record id read twice, the first row's (a run keeps
+// it and rejects the others).
 func rowHashes(t *testing.T, input string) map[string]uint64 {
 	t.Helper()
 	cfg := config.Default()
@@ -260,15 +261,10 @@ func rowHashes(t *testing.T, input string) map[string]uint64 {
 		t.Fatal(err)
 	}
 	out := map[string]uint64{}
-	seen := map[string]int{}
 	for _, d := range scan.dirty {
 		k := d.key.Source + "/" + d.key.ID
-		out[k] = d.hash
-		seen[k]++
-	}
-	for k, n := range seen {
-		if n > 1 {
-			delete(out, k)
+		if _, ok := out[k]; !ok {
+			out[k] = d.hash
 		}
 	}
 	return out
@@ -757,5 +753,115 @@ func TestMappedSource(t *testing.T) {
 	_, want := register(t, filepath.Join(plain, "state"))
 	if !slices.Equal(groups(got), groups(want)) {
 		t.Error("the mapped source's register differs from the plain source's")
+	}
+}
+
+// readRows reads a snapshot's table as strings (null as "").
+func readRows(t *testing.T, path string) ([]string, [][]string) {
+	t.Helper()
+	r, err := dataio.Open(path, dataio.ReadOptions{AsStrings: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var cols []string
+	for _, f := range r.Schema().Fields() {
+		cols = append(cols, f.Name)
+	}
+	var rows [][]string
+	for r.Next() {
+		b := r.Batch()
+		for i := 0; i < int(b.NumRows()); i++ {
+			row := make([]string, len(cols))
+			for j := range cols {
+				row[j] = strings.Clone(b.Column(j).(*array.String).Value(i))
+			}
+			rows = append(rows, row)
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return cols, rows
+}
+
+func writeRows(t *testing.T, path string, cols []string, rows [][]string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w, err := dataio.Create(path, dataio.StringSchema(cols...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := dataio.NewStringBatchBuilder(dataio.StringSchema(cols...))
+	for _, row := range rows {
+		b.Append(row)
+	}
+	rec := b.NewBatch()
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Release()
+	b.Release()
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDuplicateIDs: of a record id read twice in tonight's snapshot the
+// first row is the record and the others are rejected, as in a full run,
+// whether the rows are unchanged, changed or new; the night's rejects name the snapshot's own
+// file and rows, and the register equals a full run's clusters.
+func TestDuplicateIDs(t *testing.T) {
+	dir := t.TempDir()
+	cols, rows := readRows(t, filepath.Join(snapshot(t, 1), "population.parquet"))
+	id := slices.Index(cols, "record_id")
+	unchanged := slices.Clone(rows[5]) // the same row twice
+	changed := slices.Clone(rows[9])   // an old id with two new versions
+	changed[slices.Index(cols, "full_name")] += "x"
+	changed2 := slices.Clone(changed)
+	changed2[slices.Index(cols, "full_name")] += "y"
+	fresh := slices.Clone(rows[12]) // a new id twice
+	fresh[id] = "DUP-NEW"
+	rows[9] = changed
+	rows = append(rows, unchanged, changed2, fresh, fresh)
+	in := filepath.Join(dir, "in", "population.parquet")
+	writeRows(t, in, cols, rows)
+
+	stateDir := filepath.Join(dir, "state")
+	night(t, stateDir, filepath.Join(dir, "o0"), snapshot(t, 1), 2)
+	out := filepath.Join(dir, "o1")
+	m := night(t, stateDir, out, filepath.Dir(in), 2)
+	if m.Night.Full {
+		t.Fatal("the second night re-scored everything")
+	}
+	full := filepath.Join(dir, "full")
+	fm, err := pipeline.Run(context.Background(), config.Default(), pipeline.Options{OutDir: full, Inputs: []string{filepath.Dir(in)},
+		ModelPath: filepath.Join(out, runfolder.FileModel), Workers: 2, Progress: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, per := register(t, stateDir)
+	if got, want := groups(per), membership(t, full); !slices.Equal(got, want) {
+		t.Errorf("%d persons, the full run %d clusters: membership differs", len(got), len(want))
+	}
+	if m.RowsRejected != fm.RowsRejected || m.RowsRejected != 3 || m.RowsIn != fm.RowsIn || m.RowsClustered != fm.RowsClustered {
+		t.Errorf("night: %d in, %d rejected, %d records; full run: %d, %d, %d (want 3 rejected)", m.RowsIn, m.RowsRejected, m.RowsClustered, fm.RowsIn, fm.RowsRejected, fm.RowsClustered)
+	}
+	rejects := func(dir string) []string {
+		var out []string
+		err := dataio.EachRow(filepath.Join(dir, runfolder.FileRejects), []string{runfolder.ColFile, runfolder.ColRow, runfolder.ColReason}, func(v []string) error {
+			out = append(out, strings.Join(v, "|"))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got, want := rejects(out), rejects(full); !slices.Equal(got, want) {
+		t.Errorf("the night's rejects\n%q\nthe full run's\n%q", got, want)
 	}
 }

@@ -55,12 +55,13 @@ func fullNight(ctx context.Context, cfg *config.Config, popt pipeline.Options, w
 		return nil, err
 	}
 	// The run's records are the scan's rows it did not reject: match them
-	// by key (a key read twice was rejected twice, and is not among them).
+	// by key (of a key read twice, the run keeps the first row: the
+	// stable sort keeps input order among equal keys).
 	order := make([]int32, len(scan.dirty))
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortFunc(order, func(a, b int32) int { return compareKeys(scan.dirty[a].key, scan.dirty[b].key) })
+	slices.SortStableFunc(order, func(a, b int32) int { return compareKeys(scan.dirty[a].key, scan.dirty[b].key) })
 	t := newTonight(len(keys), len(cfg.Blocking.Rules))
 	t.sr, t.scan, t.seconds = sr, scan, runSeconds
 	j := 0
@@ -147,8 +148,9 @@ func cappedBlocks(rules [][]uint64, maxBlock int) []map[uint64]int32 {
 // living register".
 func incrementalNight(ctx context.Context, cfg *config.Config, popt pipeline.Options, work string, scan *inputScan, prev *generation, rr *rawReader) (*tonightSet, error) {
 	nprev := len(prev.records)
-	// A record id read twice tonight is rejected (both rows), as a full
-	// run does: such rows go to the first run even when unchanged.
+	// A record id read twice tonight: a run keeps its first row and
+	// rejects the others. Such rows go to the first run even when
+	// unchanged, which does just that.
 	hits := make([]uint8, nprev)
 	for _, p := range scan.prev {
 		if p >= 0 && hits[p] < 2 {
@@ -230,7 +232,11 @@ func incrementalNight(ctx context.Context, cfg *config.Config, popt pipeline.Opt
 		}
 		d := dirtyAt(row)
 		if d == nil {
-			return nil, fmt.Errorf("BUG: a loaded row with no cells of tonight")
+			// An unchanged row whose id is read again later tonight: it
+			// stays the record (a run keeps an id's first row), its cells
+			// where they were.
+			p := scan.prev[row]
+			d = &dirtyRow{idx: row, key: prev.records[p], hash: prev.hashes[p], loc: prev.loc[p]}
 		}
 		loaded = append(loaded, d)
 	}
