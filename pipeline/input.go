@@ -219,3 +219,9 @@ func InputFiles(cfg *config.Config, args []string, outDir string) ([]InputFile, 
 	}
 	return out, nil
 }
+
+// SourceColumns is the columns a run reads of source src's files: the
+// record id first, then each field's columns in config order, each once.
+func SourceColumns(cfg *config.Config, src int) []string {
+	return planColumns(cfg)[src].columns
+}

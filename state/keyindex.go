@@ -6,14 +6,17 @@ import (
 	"github.com/dedup-vn/dedup/blocking"
 )
 
-// keyIndex finds a record key among a generation's records in one or two
-// probes (open addressing on the key's hash): the night looks up every
-// input row, and a binary search over millions of string keys cost more
-// than reading the row.
+// keyIndex finds a record key among a generation's records with, mostly,
+// one memory access (open addressing on the key's 64-bit hash): the night
+// looks up every input row, and at 10M rows a binary search over the string
+// keys, or a table that compared them, cost more than reading the rows.
+// A slot holds the hash's high 32 bits and the record's index; the low bits
+// chose the slot, so a match compares about 32+log2(slots) bits of hash.
+// Callers confirm the key where a false match would matter (readSnapshot
+// does for every row it does not find unchanged).
 type keyIndex struct {
-	keys  []Key
 	mask  uint64
-	slots []int32 // record index + 1; 0 = empty
+	slots []uint64 // hash>>32<<32 | index+1; 0 = empty
 }
 
 func keyHash(source, id string) uint64 {
@@ -22,11 +25,12 @@ func keyHash(source, id string) uint64 {
 
 func newKeyIndex(keys []Key) *keyIndex {
 	size := uint64(1) << bits.Len64(uint64(2*len(keys)+1))
-	ix := &keyIndex{keys: keys, mask: size - 1, slots: make([]int32, size)}
+	ix := &keyIndex{mask: size - 1, slots: make([]uint64, size)}
 	for i, k := range keys {
-		for s := keyHash(k.Source, k.ID) & ix.mask; ; s = (s + 1) & ix.mask {
+		h := keyHash(k.Source, k.ID)
+		for s := h & ix.mask; ; s = (s + 1) & ix.mask {
 			if ix.slots[s] == 0 {
-				ix.slots[s] = int32(i) + 1
+				ix.slots[s] = h>>32<<32 | uint64(i+1)
 				break
 			}
 		}
@@ -34,18 +38,17 @@ func newKeyIndex(keys []Key) *keyIndex {
 	return ix
 }
 
-// find returns the index of the record (source, id), or -1.
+// find returns the index of the record (source, id) (or, rarely, of one
+// whose key shares its hash bits), or -1.
 func (ix *keyIndex) find(source, id string) int32 {
-	if len(ix.keys) == 0 {
-		return -1
-	}
-	for s := keyHash(source, id) & ix.mask; ; s = (s + 1) & ix.mask {
-		i := ix.slots[s]
-		if i == 0 {
+	h := keyHash(source, id)
+	for s := h & ix.mask; ; s = (s + 1) & ix.mask {
+		e := ix.slots[s]
+		if e == 0 {
 			return -1
 		}
-		if k := ix.keys[i-1]; k.ID == id && k.Source == source {
-			return i - 1
+		if e>>32 == h>>32 {
+			return int32(uint32(e)) - 1
 		}
 	}
 }

@@ -28,6 +28,11 @@ type Options struct {
 	// night gives the clusters a full run gives, and the way to rewrite
 	// the raw segments whole.
 	Full bool
+	// Changes says the inputs hold only tonight's upserts (new records
+	// and new versions of stored ones), not a snapshot; Deletes, if set,
+	// is a table of stored record ids to remove (changes.go).
+	Changes bool
+	Deletes string
 	// fault, if set, is called at each step that a kill could interrupt
 	// (tests kill the process there).
 	fault func(point string)
@@ -74,9 +79,16 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	}
 	defer unlock()
 	// The inputs, listed before the run: --out must not lie inside one.
-	files, err := pipeline.InputFiles(cfg, popt.Inputs, popt.OutDir)
-	if err != nil {
-		return nil, err
+	// A change night may have no upserts (only deletes).
+	var files []pipeline.InputFile
+	if !opt.Changes || len(popt.Inputs) > 0 {
+		var err error
+		if files, err = pipeline.InputFiles(cfg, popt.Inputs, popt.OutDir); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Deletes != "" && !opt.Changes {
+		return nil, errors.New("a deletes table goes with --changes (a snapshot night deletes what the snapshot lacks)")
 	}
 	digest := cfg.Digest()
 	prev, err := load(opt.Dir, digest)
@@ -85,6 +97,9 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 	}
 	if err := cleanStale(opt.Dir, prev); err != nil {
 		return nil, err
+	}
+	if prev == nil && opt.Changes {
+		return nil, errors.New("the first night on a state reads the whole register: give it a snapshot, not changes")
 	}
 	start := time.Now()
 	if popt.Workers <= 0 {
@@ -103,6 +118,9 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 			return nil, damaged(opt.Dir, "generation %s holds keys of %d blocking rules, the config has %d", filepath.Base(prev.dir), len(prev.keys), len(cfg.Blocking.Rules))
 		}
 		full = opt.Retrain || opt.Full
+		if full && opt.Changes {
+			return nil, errors.New("--retrain and --full read tonight's whole snapshot, not changes")
+		}
 		if !opt.Retrain {
 			popt.ModelPath = filepath.Join(prev.dir, fileModel)
 		}
@@ -131,7 +149,12 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 		return nil, err
 	}
 	scanStart := time.Now()
-	scan, err := readSnapshot(ctx, cfg, files, prev, seg, uint32(len(segments)), full, popt.Workers)
+	var scan *inputScan
+	if opt.Changes {
+		scan, err = readChanges(ctx, cfg, files, opt.Deletes, prev, seg, uint32(len(segments)), popt.Workers)
+	} else {
+		scan, err = readSnapshot(ctx, cfg, files, prev, seg, uint32(len(segments)), full, popt.Workers)
+	}
 	if err == nil {
 		_, err = seg.close()
 	} else {

@@ -865,3 +865,76 @@ func TestDuplicateIDs(t *testing.T) {
 		t.Errorf("the night's rejects\n%q\nthe full run's\n%q", got, want)
 	}
 }
+
+// TestChangeFiles: a night given only the upserts and a deletes table
+// gives the register a night over the whole snapshot gives (same persons,
+// same IDs); a deletes table naming a record the state does not hold is
+// an error naming its row; the first night needs a snapshot.
+func TestChangeFiles(t *testing.T) {
+	dir := t.TempDir()
+	cols, rows1 := readRows(t, filepath.Join(snapshot(t, 1), "population.parquet"))
+	_, rows2 := readRows(t, filepath.Join(snapshot(t, 2), "population.parquet"))
+	id := slices.Index(cols, "record_id")
+	before := map[string]string{}
+	for _, r := range rows1 {
+		before[r[id]] = strings.Join(r, "\x00")
+	}
+	var upserts [][]string
+	now := map[string]bool{}
+	for _, r := range rows2 {
+		now[r[id]] = true
+		if before[r[id]] != strings.Join(r, "\x00") {
+			upserts = append(upserts, r)
+		}
+	}
+	var deletes [][]string
+	for _, r := range rows1 {
+		if !now[r[id]] {
+			deletes = append(deletes, []string{r[id]})
+		}
+	}
+	if len(upserts) == 0 || len(deletes) == 0 {
+		t.Fatalf("%d upserts, %d deletes: the fixture changed too little", len(upserts), len(deletes))
+	}
+	up := filepath.Join(dir, "up", "population.parquet")
+	writeRows(t, up, cols, upserts)
+	del := filepath.Join(dir, "deletes.parquet")
+	writeRows(t, del, []string{"record_id"}, deletes)
+
+	chg, snap := filepath.Join(dir, "changes"), filepath.Join(dir, "snap")
+	night(t, chg, filepath.Join(dir, "c1"), snapshot(t, 1), 2)
+	night(t, snap, filepath.Join(dir, "s1"), snapshot(t, 1), 2)
+	out := filepath.Join(dir, "c2")
+	m, err := Run(context.Background(), config.Default(), pipeline.Options{OutDir: out, Inputs: []string{filepath.Dir(up)}, Workers: 2, Progress: quiet},
+		Options{Dir: chg, Changes: true, Deletes: del})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := night(t, snap, filepath.Join(dir, "s2"), snapshot(t, 2), 2)
+	recC, _ := register(t, chg)
+	recS, _ := register(t, snap)
+	if !maps.Equal(recC, recS) {
+		t.Errorf("the change night's register (%d records) differs from the snapshot night's (%d)", len(recC), len(recS))
+	}
+	if m.Night.New != ms.Night.New || m.Night.Changed != ms.Night.Changed || m.Night.Deleted != ms.Night.Deleted || m.Night.Unchanged != ms.Night.Unchanged {
+		t.Errorf("change night %+v, snapshot night %+v", m.Night, ms.Night)
+	}
+	if got, want := changes(t, out), changes(t, filepath.Join(dir, "s2")); !maps.Equal(got, want) {
+		t.Errorf("the change night's events differ from the snapshot night's")
+	}
+
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("record_id\nNO-SUCH-ID\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), config.Default(), pipeline.Options{OutDir: filepath.Join(dir, "c3"), Workers: 2, Progress: quiet},
+		Options{Dir: chg, Changes: true, Deletes: bad})
+	if err == nil || !strings.Contains(err.Error(), "bad.csv row 1") || strings.Contains(err.Error(), "NO-SUCH-ID") {
+		t.Errorf("unknown delete: %v, want an error naming the row and not the id", err)
+	}
+	_, err = Run(context.Background(), config.Default(), pipeline.Options{OutDir: filepath.Join(dir, "c4"), Inputs: []string{filepath.Dir(up)}, Workers: 2, Progress: quiet},
+		Options{Dir: filepath.Join(dir, "empty"), Changes: true})
+	if err == nil || !strings.Contains(err.Error(), "snapshot") {
+		t.Errorf("a first night of changes: %v, want refused", err)
+	}
+}

@@ -108,7 +108,13 @@ func readSnapshot(ctx context.Context, cfg *config.Config, files []pipeline.Inpu
 				if err != nil {
 					return err
 				}
-				s.dirty = append(s.dirty, dirtyRow{idx: base + int32(d.at), key: Key{in.get(src), d.id}, hash: d.hash,
+				idx := base + int32(d.at)
+				key := Key{in.get(src), d.id}
+				if p := s.prev[idx]; p >= 0 && prev.records[p] != key {
+					// The key index matched hash bits only.
+					s.prev[idx], s.same[idx] = -1, false
+				}
+				s.dirty = append(s.dirty, dirtyRow{idx: idx, key: key, hash: d.hash,
 					loc: rawLoc{seg: segIndex, off: off, len: n}})
 			}
 			if len(s.prev) > 1<<31-2 {

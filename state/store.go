@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // The on-disk format (version 2); see the package doc and ARCHITECTURE.md.
@@ -241,7 +242,9 @@ func (g *generation) read() error {
 			c.err = fmt.Errorf("%s row %d: source out of range", fileRecords, i+1)
 			return
 		}
-		g.records[i] = Key{sources[src[i]], string(s)}
+		// The id points into the file's bytes, kept alive by the keys:
+		// one allocation for all of them instead of one each.
+		g.records[i] = Key{sources[src[i]], unsafe.String(unsafe.SliceData(s), len(s))}
 	})
 	g.hashes = readColumn[uint64](c, n)
 	g.person = readColumn[uint64](c, n)

@@ -39,6 +39,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	stateDir := fs.String("state", "", "state folder of a nightly register: the first night writes it, each later night reads the previous generation, carries person IDs forward and writes the next (see README, nightly runs)")
 	retrain := fs.Bool("retrain", false, "with --state: train a new model tonight instead of using the state's (re-scores every record)")
 	full := fs.Bool("full", false, "with --state: re-read and re-score every record with the state's model instead of only what changed (a check, or to rewrite the state's raw segments whole)")
+	changes := fs.Bool("changes", false, "with --state: INPUT holds only tonight's upserts (new records and new versions of stored ones), not a whole snapshot")
+	deletes := fs.String("deletes", "", "with --changes: a table (record_id, and source when the config has several) of stored records to delete")
 	spillDir := fs.String("spill-dir", "", "folder for the spill files (default: a hidden folder in --out); removed when the run ends")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -48,6 +50,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if *full && *stateDir == "" {
 		return usagef("--full needs --state DIR")
+	}
+	if *changes && *stateDir == "" {
+		return usagef("--changes needs --state DIR")
+	}
+	if *deletes != "" && !*changes {
+		return usagef("--deletes goes with --changes")
 	}
 	if *stateDir != "" && *plan {
 		return usagef("--plan writes nothing: run it without --state")
@@ -108,7 +116,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	var m *runfolder.Manifest
 	if *stateDir != "" {
-		m, err = state.Run(ctx, cfg, opt, state.Options{Dir: *stateDir, Retrain: *retrain, Full: *full})
+		m, err = state.Run(ctx, cfg, opt, state.Options{Dir: *stateDir, Retrain: *retrain, Full: *full, Changes: *changes, Deletes: *deletes})
 	} else {
 		m, err = pipeline.Run(ctx, cfg, opt)
 	}
