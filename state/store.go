@@ -85,9 +85,10 @@ type generation struct {
 	person  []uint64 // person number (its ID's counter)
 	loc     []rawLoc
 	keys    [][]uint64 // per blocking rule, the record's key (0: none)
-	pairs   []Pair     // sorted
-	// pairL and pairR are the pairs' records, by index into records.
+	// The accepted pairs: records by index (left < right), weights;
+	// sorted by (left, right).
 	pairL, pairR []uint32
+	pairW        []float64
 	reg          Registry
 	// capped is, per rule, the size of each block larger than
 	// blocking.max_block_size (capped with a window).
@@ -260,9 +261,6 @@ func (g *generation) read() error {
 		if int(seg[i]) >= len(g.meta.Segments) {
 			return fmt.Errorf("%s row %d: segment out of range", fileRecords, i+1)
 		}
-		if i > 0 && compareKeys(g.records[i-1], g.records[i]) >= 0 {
-			return fmt.Errorf("%s row %d: records out of order", fileRecords, i+1)
-		}
 	}
 	if c, err = file(fileKeys, magicKeys); err != nil {
 		return err
@@ -282,14 +280,12 @@ func (g *generation) read() error {
 	if err := c.done(); err != nil {
 		return err
 	}
-	g.pairs = make([]Pair, np)
-	for i := range g.pairs {
+	for i := range left {
 		if int(left[i]) >= n || int(right[i]) >= n || left[i] >= right[i] {
 			return fmt.Errorf("%s row %d: not a pair of records", filePairs, i+1)
 		}
-		g.pairs[i] = Pair{g.records[left[i]], g.records[right[i]], weight[i]}
 	}
-	g.pairL, g.pairR = left, right
+	g.pairL, g.pairR, g.pairW = left, right, weight
 	if c, err = file(filePersons, magicPersons); err != nil {
 		return err
 	}
@@ -435,15 +431,7 @@ func (g *generation) write(stateDir, modelDir string, segments []string, fault f
 	}
 	err = writeAtomic(filepath.Join(tmp, filePairs), func(w io.Writer) error {
 		c := newColWriter(w, magicPairs)
-		left, right, weight := make([]uint32, len(g.pairs)), make([]uint32, len(g.pairs)), make([]float64, len(g.pairs))
-		for i, p := range g.pairs {
-			l, ok1 := slices.BinarySearchFunc(g.records, p.Left, compareKeys)
-			r, ok2 := slices.BinarySearchFunc(g.records, p.Right, compareKeys)
-			if !ok1 || !ok2 {
-				return fmt.Errorf("BUG: an accepted pair names a record the state does not hold")
-			}
-			left[i], right[i], weight[i] = uint32(l), uint32(r), p.Weight
-		}
+		left, right, weight := g.pairL, g.pairR, g.pairW
 		column(c, left)
 		column(c, right)
 		column(c, weight)
@@ -500,7 +488,7 @@ func (g *generation) write(stateDir, modelDir string, segments []string, fault f
 	g.meta.Rules = len(g.keys)
 	g.meta.Format, g.meta.Version = FormatName, Version
 	g.meta.NextPerson = g.reg.Next
-	g.meta.Records, g.meta.Pairs, g.meta.Persons = int64(len(g.records)), int64(len(g.pairs)), int64(len(g.reg.Persons))
+	g.meta.Records, g.meta.Pairs, g.meta.Persons = int64(len(g.records)), int64(len(g.pairL)), int64(len(g.reg.Persons))
 	g.meta.Files = nil
 	for _, f := range files {
 		n, s, err := fileSum(filepath.Join(tmp, f))

@@ -502,9 +502,9 @@ func (t *tonightSet) finish(ctx context.Context, cfg *config.Config, out, stateD
 			in.prevPerson = append(in.prevPerson, prev.person[p])
 		}
 	}
-	for i, p := range prev.pairs {
-		if inPlay[prev.pairL[i]] || inPlay[prev.pairR[i]] {
-			in.prevPairs = append(in.prevPairs, p)
+	for i, l := range prev.pairL {
+		if r := prev.pairR[i]; inPlay[l] || inPlay[r] {
+			in.prevPairs = append(in.prevPairs, Pair{prev.records[l], prev.records[r], prev.pairW[i]})
 		}
 	}
 	var ordered []int32 // run cluster → cluster of in
@@ -538,15 +538,41 @@ func (t *tonightSet) finish(ctx context.Context, cfg *config.Config, out, stateD
 		}
 	}
 	// Tonight's accepted pairs: last night's among records not re-scored
-	// (still candidates, same weights), and the run's.
-	var allPairs []Pair
-	for i, p := range prev.pairs {
-		if !inPlay[prev.pairL[i]] && !inPlay[prev.pairR[i]] {
-			allPairs = append(allPairs, p)
+	// (still candidates, same weights), and the run's; by record index.
+	tonightOf := make([]int32, nprev)
+	for i, p := range t.prevOf {
+		if p >= 0 {
+			tonightOf[p] = int32(i)
 		}
 	}
-	allPairs = append(allPairs, pairs...)
-	slices.SortFunc(allPairs, comparePairs)
+	type ipair struct {
+		l, r uint32
+		w    float64
+	}
+	var all []ipair
+	for i, l := range prev.pairL {
+		if r := prev.pairR[i]; !inPlay[l] && !inPlay[r] {
+			all = append(all, ipair{uint32(tonightOf[l]), uint32(tonightOf[r]), prev.pairW[i]})
+		}
+	}
+	for _, p := range pairs {
+		l, ok1 := slices.BinarySearchFunc(t.keys, p.Left, compareKeys)
+		r, ok2 := slices.BinarySearchFunc(t.keys, p.Right, compareKeys)
+		if !ok1 || !ok2 || l >= r {
+			return nil, fmt.Errorf("BUG: an accepted pair of records the night does not hold")
+		}
+		all = append(all, ipair{uint32(l), uint32(r), p.Weight})
+	}
+	slices.SortFunc(all, func(a, b ipair) int {
+		if c := cmp.Compare(a.l, b.l); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.r, b.r)
+	})
+	pairL, pairR, pairW := make([]uint32, len(all)), make([]uint32, len(all)), make([]float64, len(all))
+	for i, p := range all {
+		pairL[i], pairR[i], pairW[i] = p.l, p.r, p.w
+	}
 
 	// The night's outputs, the manifest last.
 	if err := os.MkdirAll(out, 0o700); err != nil {
@@ -623,7 +649,7 @@ func (t *tonightSet) finish(ctx context.Context, cfg *config.Config, out, stateD
 	fault("outputs-written")
 
 	// The new generation, then the switch.
-	next := &generation{records: t.keys, hashes: t.hashes, person: person, loc: t.loc, keys: t.rules, pairs: allPairs, reg: as.reg, capped: t.capped}
+	next := &generation{records: t.keys, hashes: t.hashes, person: person, loc: t.loc, keys: t.rules, pairL: pairL, pairR: pairR, pairW: pairW, reg: as.reg, capped: t.capped}
 	next.meta = meta{Night: night, ConfigDigest: cfg.Digest(), Threshold: m.Threshold.MatchWeight}
 	if err := next.write(stateDir, run, segments, fault); err != nil {
 		return nil, err
