@@ -314,6 +314,7 @@ func (o *outputs) writeResults(ctx context.Context, r *runner, res *cluster.Resu
 		return err
 	}
 	g := survive.New(r.cfg)
+	g.Workers = r.opt.Workers
 	gw, err := o.create(runfolder.FileGolden, g.Schema())
 	if err != nil {
 		return err

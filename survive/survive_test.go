@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
@@ -78,14 +76,11 @@ func rowsOf(rec arrow.RecordBatch) []map[string]string {
 // golden builds the golden row of one cluster of recs (all of them).
 func golden(cfg *config.Config, recs []rec) map[string]string {
 	g := New(cfg)
-	b := array.NewRecordBuilder(memory.DefaultAllocator, g.Schema())
-	defer b.Release()
 	members := make([]int32, len(recs))
 	for i := range members {
 		members[i] = int32(i)
 	}
-	g.Append(b, 0xabc, membersOf(recs), members)
-	rec := b.NewRecordBatch()
+	rec := g.Golden(0xabc, membersOf(recs), members)
 	defer rec.Release()
 	return rowsOf(rec)[0]
 }
