@@ -314,7 +314,11 @@ func (o *outputs) writeResults(ctx context.Context, r *runner, res *cluster.Resu
 		return err
 	}
 	g := survive.New(r.cfg)
-	g.Workers = r.opt.Workers
+	// One core goes to encoding golden.parquet (Parquet encoding and zstd
+	// are most of the stage), the others choose values; on two cores one
+	// builder keeps pace with the encoder, and a second would only add
+	// the copy that joins the workers' pieces.
+	g.Workers = max(1, r.opt.Workers-1)
 	gw, err := o.create(runfolder.FileGolden, g.Schema())
 	if err != nil {
 		return err

@@ -181,10 +181,10 @@ func date32Of(d normalize.Date) arrow.Date32 {
 // with a member not dropped.
 //
 // Workers goroutines build the rows, each a piece of consecutive clusters
-// (a batch's worth, or less where a range ends), and the pieces are
-// emitted in order, cut into batches of batchRows rows wherever the
-// ranges end: the batches, and so the file, do not depend on Workers or
-// on the ranges.
+// (a quarter batch, or less where a batch or a range ends), and the
+// pieces are joined in order into batches of batchRows rows: the batches,
+// and so the file, depend neither on Workers nor on the ranges. One
+// worker builds straight into the batch, with no copy.
 func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bool) (int64, error) {
 	workers := max(g.Workers, 1)
 	scratch := make([]*Builder, workers)
@@ -214,9 +214,37 @@ func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bo
 		if err != nil {
 			return golden, err
 		}
+		c := rangeStart
+		next := func() (piece, bool, error) {
+			if c >= rangeEnd {
+				return piece{}, false, nil
+			}
+			// The clusters up to the next batch boundary, at most
+			// pieceRows rows.
+			pc := piece{c0: c}
+			want := min(batchRows-produced%batchRows, pieceRows)
+			for ; c < rangeEnd && pc.rows < want; c++ {
+				if yields(cl, c) {
+					pc.rows++
+				}
+			}
+			pc.c1 = c
+			produced += pc.rows
+			return pc, true, nil
+		}
+		if workers == 1 {
+			// One worker builds straight into the batch.
+			for pc, ok, _ := next(); ok; pc, ok, _ = next() {
+				scratch[0].buildPiece(batch, cl, full, loc, pc)
+				if batch.Len() == batchRows && !flush() {
+					return golden, nil
+				}
+			}
+			rangeStart = rangeEnd
+			continue
+		}
 		// The range's members are let go of (a spilled run's partition)
 		// only once every piece of it is built: a range at a time.
-		c := rangeStart
 		p := ordered.Pool[piece, *columns]{
 			Workers: workers,
 			Work: func(w int, pc piece) (*columns, error) {
@@ -242,23 +270,7 @@ func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bo
 				return nil
 			},
 		}
-		err = p.Run(context.Background(), func() (piece, bool, error) {
-			if c >= rangeEnd {
-				return piece{}, false, nil
-			}
-			// The clusters up to the next batch boundary, at most
-			// pieceRows rows.
-			pc := piece{c0: c}
-			want := min(batchRows-produced%batchRows, pieceRows)
-			for ; c < rangeEnd && pc.rows < want; c++ {
-				if yields(cl, c) {
-					pc.rows++
-				}
-			}
-			pc.c1 = c
-			produced += pc.rows
-			return pc, true, nil
-		})
+		err = p.Run(context.Background(), next)
 		if err == errStopped {
 			return golden, nil
 		}

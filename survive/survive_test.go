@@ -256,3 +256,87 @@ func (s *ranges) Members(i int) (*Members, []int32, error) {
 	m.Gather(s.all, sel)
 	return m, loc, nil
 }
+
+// TestBuildBatches checks that Build emits the same batches, every one
+// but the last of exactly batchRows rows, whatever the number of workers
+// and however the source cuts the clusters into ranges, with dropped rows
+// and a cluster dropped whole: the Parquet writer cuts pages where a
+// batch starts, so the file's bytes depend on the batches.
+func TestBuildBatches(t *testing.T) {
+	defer func(b, p int) { batchRows, pieceRows = b, p }(batchRows, pieceRows)
+	batchRows, pieceRows = 7, 3
+	m, cl := benchRegister(300)
+	cl.Dropped = make([]bool, 300)
+	for c := 0; c < 100; c += 3 {
+		if cl.Starts[c+1]-cl.Starts[c] > 1 {
+			cl.Dropped[cl.Rows[cl.Starts[c]]] = true // the first member
+		}
+	}
+	for _, row := range cl.Rows[cl.Starts[20]:cl.Starts[21]] {
+		cl.Dropped[row] = true // a whole cluster
+	}
+	clusters := len(cl.Starts) - 1
+	build := func(workers int, src Source) ([]int64, []map[string]string) {
+		g := New(config.Default())
+		g.Workers = workers
+		var sizes []int64
+		var rows []map[string]string
+		n, err := g.Build(cl, src, func(rec arrow.RecordBatch) bool {
+			sizes = append(sizes, rec.NumRows())
+			rows = append(rows, rowsOf(rec)...)
+			rec.Release()
+			return true
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(n) != len(rows) {
+			t.Fatalf("Build counted %d golden records, emitted %d", n, len(rows))
+		}
+		return sizes, rows
+	}
+	wantSizes, want := build(1, Whole(m, clusters))
+	if len(want) != clusters-1 {
+		t.Fatalf("%d golden records of %d clusters, one dropped whole", len(want), clusters)
+	}
+	var sizes []int64
+	for left := len(want); left > 0; left -= batchRows {
+		sizes = append(sizes, int64(min(left, batchRows)))
+	}
+	if !reflect.DeepEqual(wantSizes, sizes) {
+		t.Fatalf("batch sizes %v, want %v", wantSizes, sizes)
+	}
+	for _, workers := range []int{1, 2, 3} {
+		for _, ends := range [][]int{{clusters}, {1, 5, 6, 50, 51, clusters}, {13, 100, clusters}} {
+			sizes, got := build(workers, &ranges{all: m, rows: cl.Rows, starts: cl.Starts, ends: ends})
+			if !reflect.DeepEqual(sizes, wantSizes) {
+				t.Errorf("workers %d, ranges %v: batch sizes %v, want %v", workers, ends, sizes, wantSizes)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("workers %d, ranges %v: golden records differ from one worker over one range", workers, ends)
+			}
+		}
+	}
+}
+
+// TestBuildStops checks that Build stops when emit declines a batch.
+func TestBuildStops(t *testing.T) {
+	defer func(b, p int) { batchRows, pieceRows = b, p }(batchRows, pieceRows)
+	batchRows, pieceRows = 5, 2
+	m, cl := benchRegister(100)
+	for _, workers := range []int{1, 2} {
+		g := New(config.Default())
+		g.Workers = workers
+		batches := 0
+		if _, err := g.Build(cl, Whole(m, len(cl.Starts)-1), func(rec arrow.RecordBatch) bool {
+			rec.Release()
+			batches++
+			return batches < 2
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if batches != 2 {
+			t.Errorf("workers %d: %d batches emitted after emit declined the second", workers, batches)
+		}
+	}
+}
