@@ -2,6 +2,7 @@ package survive
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -32,6 +33,32 @@ type columns struct {
 	schema *arrow.Schema
 	cols   []column
 	col    int // the column the next value goes to
+	// recycle, if set, takes c back once every array batch made over its
+	// slices is released (the writer has encoded them): the next batch
+	// reuses the memory instead of faulting in and zeroing fresh pages,
+	// and leaves no garbage. out counts the buffers still held.
+	recycle chan<- *columns
+	out     atomic.Int32
+}
+
+// Free is the memory.Allocator's: a buffer over c's slices was released.
+// When the last one is, c is emptied and handed to recycle.
+func (c *columns) Free([]byte) {
+	if c.out.Add(-1) != 0 || c.recycle == nil {
+		return
+	}
+	c.reset()
+	select {
+	case c.recycle <- c:
+	default:
+	}
+}
+
+// Allocate and Reallocate complete memory.Allocator; arrow never calls
+// them on the immutable buffers batch makes.
+func (c *columns) Allocate(n int) []byte { return memory.DefaultAllocator.Allocate(n) }
+func (c *columns) Reallocate(n int, b []byte) []byte {
+	return memory.DefaultAllocator.Reallocate(n, b)
 }
 
 func newColumns(schema *arrow.Schema) *columns {
@@ -189,12 +216,24 @@ func appendShifted(dst, src []int32, by int32) []int32 {
 }
 
 // batch returns c's rows as a record batch over c's slices (no copy): c
-// must not be appended to afterwards.
+// must not be appended to afterwards (until recycled).
 func (c *columns) batch() arrow.RecordBatch {
 	rows := c.Len()
 	arrs := make([]arrow.Array, len(c.cols))
+	var held []*memory.Buffer
+	// track wraps one of c's slices as a buffer whose release Free counts.
+	track := func(b []byte) *memory.Buffer {
+		c.out.Add(1)
+		buf := memory.NewBufferWithAllocator(b, c)
+		held = append(held, buf)
+		return buf
+	}
 	for i := range c.cols {
-		arrs[i] = c.cols[i].array(c.schema.Field(i).Type, rows)
+		arrs[i] = c.cols[i].array(c.schema.Field(i).Type, rows, track)
+	}
+	// The arrays hold the buffers now: let go of the references made here.
+	for _, b := range held {
+		b.Release()
 	}
 	rec := array.NewRecordBatch(c.schema, arrs, int64(rows))
 	for _, a := range arrs {
@@ -203,7 +242,7 @@ func (c *columns) batch() arrow.RecordBatch {
 	return rec
 }
 
-func (k *column) array(typ arrow.DataType, rows int) arrow.Array {
+func (k *column) array(typ arrow.DataType, rows int, buf func([]byte) *memory.Buffer) arrow.Array {
 	var valid *memory.Buffer
 	if len(k.nulls) > 0 {
 		bm := make([]byte, bitutil.BytesForBits(int64(rows)))
@@ -213,7 +252,6 @@ func (k *column) array(typ arrow.DataType, rows int) arrow.Array {
 		}
 		valid = memory.NewBufferBytes(bm)
 	}
-	buf := memory.NewBufferBytes
 	var d arrow.ArrayData
 	switch k.typ {
 	case arrow.STRING:
@@ -234,7 +272,7 @@ func (k *column) array(typ arrow.DataType, rows int) arrow.Array {
 				bitutil.SetBit(bm, r)
 			}
 		}
-		d = array.NewData(typ, rows, []*memory.Buffer{valid, buf(bm)}, nil, len(k.nulls), 0)
+		d = array.NewData(typ, rows, []*memory.Buffer{valid, memory.NewBufferBytes(bm)}, nil, len(k.nulls), 0)
 	default:
 		panic(fmt.Sprintf("survive: BUG: no golden column of type %s", typ))
 	}

@@ -185,6 +185,10 @@ func date32Of(d normalize.Date) arrow.Date32 {
 // pieces are joined in order into batches of batchRows rows: the batches,
 // and so the file, depend neither on Workers nor on the ranges. One
 // worker builds straight into the batch, with no copy.
+//
+// A batch's arrays are views of Build's buffers, which Build fills again
+// once every array of the batch is released: the caller releases a batch
+// when it is done with it (a String's values too are views).
 func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bool) (int64, error) {
 	workers := max(g.Workers, 1)
 	scratch := make([]*Builder, workers)
@@ -199,12 +203,20 @@ func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bo
 		produced int   // rows of the pieces cut so far
 		batch    = newColumns(g.schema)
 	)
+	// Batches come back from the writer to be filled again (columns.Free).
+	recycled := make(chan *columns, 2)
+	batch.recycle = recycled
 	flush := func() bool {
 		if batch.Len() == 0 {
 			return true
 		}
 		rec := batch.batch()
-		batch = batch.sizedLike(batchRows)
+		select {
+		case batch = <-recycled:
+		default:
+			batch = batch.sizedLike(batchRows)
+			batch.recycle = recycled
+		}
 		golden += rec.NumRows()
 		return emit(rec)
 	}

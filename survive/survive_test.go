@@ -3,6 +3,7 @@ package survive
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -67,7 +68,9 @@ func rowsOf(rec arrow.RecordBatch) []map[string]string {
 	for i := range out {
 		out[i] = map[string]string{}
 		for c, f := range rec.Schema().Fields() {
-			out[i][f.Name] = dataio.FormatValue(rec.Column(c), i)
+			// A copy: a String's values are views of the batch's
+			// buffers, which Build reuses once the batch is released.
+			out[i][f.Name] = strings.Clone(dataio.FormatValue(rec.Column(c), i))
 		}
 	}
 	return out
