@@ -2,6 +2,7 @@ package survive
 
 import (
 	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -83,10 +84,9 @@ func (c *columns) reset() {
 	c.col = 0
 }
 
-// sizedLike returns an empty batch with room for rows rows, its columns
-// as long a row as c's (the last batch) and an eighth more.
-func (c *columns) sizedLike(rows int) *columns {
-	n := &columns{schema: c.schema, cols: make([]column, len(c.cols))}
+// reserveLike makes room in c, empty, for rows rows as long as o's (the
+// last batch's) and an eighth more, so that filling it grows no slice.
+func (c *columns) reserveLike(o *columns, rows int) {
 	grow := func(have, haveRows int) int {
 		if haveRows == 0 {
 			return 0
@@ -94,25 +94,23 @@ func (c *columns) sizedLike(rows int) *columns {
 		return int(int64(have)*int64(rows)/int64(haveRows)*9/8) + 64
 	}
 	for i := range c.cols {
-		o, k := &c.cols[i], &n.cols[i]
-		k.typ = o.typ
+		k, o := &c.cols[i], &o.cols[i]
 		switch k.typ {
 		case arrow.STRING:
-			k.data = make([]byte, 0, grow(len(o.data), o.rows))
-			k.offs = make([]int32, 1, rows+1)
+			k.data = slices.Grow(k.data, grow(len(o.data), o.rows))
+			k.offs = slices.Grow(k.offs, rows)
 		case arrow.LIST:
-			k.data = make([]byte, 0, grow(len(o.data), o.rows))
-			k.offs = make([]int32, 1, grow(len(o.offs), o.rows)+1)
-			k.lists = make([]int32, 1, rows+1)
+			k.data = slices.Grow(k.data, grow(len(o.data), o.rows))
+			k.offs = slices.Grow(k.offs, grow(len(o.offs), o.rows))
+			k.lists = slices.Grow(k.lists, rows)
 		case arrow.INT32, arrow.DATE32:
-			k.ints = make([]int32, 0, rows)
+			k.ints = slices.Grow(k.ints, rows)
 		case arrow.FLOAT32:
-			k.floats = make([]float32, 0, rows)
+			k.floats = slices.Grow(k.floats, rows)
 		case arrow.BOOL:
-			k.bools = make([]bool, 0, rows)
+			k.bools = slices.Grow(k.bools, rows)
 		}
 	}
-	return n
 }
 
 // Len is the number of rows.

@@ -211,12 +211,15 @@ func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bo
 			return true
 		}
 		rec := batch.batch()
+		var next *columns
 		select {
-		case batch = <-recycled:
+		case next = <-recycled:
 		default:
-			batch = batch.sizedLike(batchRows)
-			batch.recycle = recycled
+			next = newColumns(g.schema)
+			next.recycle = recycled
 		}
+		next.reserveLike(batch, batchRows)
+		batch = next
 		golden += rec.NumRows()
 		return emit(rec)
 	}
