@@ -205,19 +205,7 @@ func TestBuildRanges(t *testing.T) {
 	dropped[rows[0]], dropped[rows[5]] = true, true
 	cl := Clusters{Starts: starts, Rows: rows, Key: func(r int32) uint64 { return uint64(r) * 31 }, Dropped: dropped}
 	build := func(src Source) []map[string]string {
-		g := New(testConfig(config.SurviveMostFrequent, nil))
-		var out []map[string]string
-		n, err := g.Build(cl, src, func(rec arrow.RecordBatch) bool {
-			out = append(out, rowsOf(rec)...)
-			rec.Release()
-			return true
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if int(n) != len(out) {
-			t.Fatalf("Build counted %d golden records, emitted %d", n, len(out))
-		}
+		_, out := buildAll(t, New(testConfig(config.SurviveMostFrequent, nil)), cl, src)
 		return out
 	}
 	want := build(Whole(all, len(starts)-1))
@@ -233,6 +221,26 @@ func TestBuildRanges(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("golden records by ranges differ from one range:\n got %v\nwant %v", got, want)
 	}
+}
+
+// buildAll runs g.Build and returns the batches' sizes and their rows.
+func buildAll(t *testing.T, g *Builder, cl Clusters, src Source) ([]int64, []map[string]string) {
+	t.Helper()
+	var sizes []int64
+	var rows []map[string]string
+	n, err := g.Build(cl, src, func(rec arrow.RecordBatch) bool {
+		sizes = append(sizes, rec.NumRows())
+		rows = append(rows, rowsOf(rec)...)
+		rec.Release()
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(n) != len(rows) {
+		t.Fatalf("Build counted %d golden records, emitted %d", n, len(rows))
+	}
+	return sizes, rows
 }
 
 // ranges is a Source that hands each range's members as their own view,
@@ -282,21 +290,7 @@ func TestBuildBatches(t *testing.T) {
 	build := func(workers int, src Source) ([]int64, []map[string]string) {
 		g := New(config.Default())
 		g.Workers = workers
-		var sizes []int64
-		var rows []map[string]string
-		n, err := g.Build(cl, src, func(rec arrow.RecordBatch) bool {
-			sizes = append(sizes, rec.NumRows())
-			rows = append(rows, rowsOf(rec)...)
-			rec.Release()
-			return true
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if int(n) != len(rows) {
-			t.Fatalf("Build counted %d golden records, emitted %d", n, len(rows))
-		}
-		return sizes, rows
+		return buildAll(t, g, cl, src)
 	}
 	wantSizes, want := build(1, Whole(m, clusters))
 	if len(want) != clusters-1 {
