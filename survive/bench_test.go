@@ -3,12 +3,14 @@ package survive
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/refdata"
 )
@@ -110,4 +112,41 @@ func BenchmarkBuild(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(cl.Starts)-1), "ns/cluster")
 		})
 	}
+}
+
+// BenchmarkBuildWrite is BenchmarkBuild with the batches written to a
+// Parquet file as a run writes golden.parquet (the encoder on the
+// caller's goroutine, Build on its own): what the write stage spends on
+// golden records.
+func BenchmarkBuildWrite(b *testing.B) {
+	m, cl := benchRegister(300_000)
+	g := New(config.Default())
+	path := filepath.Join(b.TempDir(), "golden.parquet")
+	b.ReportAllocs()
+	for b.Loop() {
+		w, err := dataio.Create(path, g.Schema())
+		if err != nil {
+			b.Fatal(err)
+		}
+		batches := make(chan arrow.RecordBatch, 1)
+		go func() {
+			defer close(batches)
+			if _, err := g.Build(cl, Whole(m, len(cl.Starts)-1), func(rec arrow.RecordBatch) bool {
+				batches <- rec
+				return true
+			}); err != nil {
+				panic(err)
+			}
+		}()
+		for rec := range batches {
+			if err := w.Write(rec); err != nil {
+				b.Fatal(err)
+			}
+			rec.Release()
+		}
+		if err := w.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(cl.Starts)-1), "ns/cluster")
 }
