@@ -337,3 +337,39 @@ func TestBuildStops(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildReleasedElsewhere checks that batches a writer goroutine
+// releases, whose buffers Build then fills again, hold the same rows as
+// batches released at once (run it with -race).
+func TestBuildReleasedElsewhere(t *testing.T) {
+	defer func(b, p int) { batchRows, pieceRows = b, p }(batchRows, pieceRows)
+	batchRows, pieceRows = 7, 3
+	m, cl := benchRegister(300)
+	_, want := buildAll(t, New(config.Default()), cl, Whole(m, len(cl.Starts)-1))
+	for _, workers := range []int{1, 2} {
+		g := New(config.Default())
+		g.Workers = workers
+		batches := make(chan arrow.RecordBatch, 1)
+		var got []map[string]string
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for rec := range batches {
+				got = append(got, rowsOf(rec)...)
+				rec.Release()
+			}
+		}()
+		_, err := g.Build(cl, Whole(m, len(cl.Starts)-1), func(rec arrow.RecordBatch) bool {
+			batches <- rec
+			return true
+		})
+		close(batches)
+		<-done
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("workers %d: batches released by another goroutine differ", workers)
+		}
+	}
+}
