@@ -214,15 +214,15 @@ func (g *Builder) count(i int, members []int32, v []byte) int {
 
 // appendRow appends one golden record to b: the cluster with key key and
 // the given members (indices into the local view, in stable key order).
-func (g *Builder) appendRow(b *rowBuilder, key uint64, members []int32) {
+func (g *Builder) appendRow(b *columns, key uint64, members []int32) {
 	v := &g.local
 	b.str(cluster.AppendKeyID(g.val[:0], key))
 	b.size(len(members))
-	lb, vb := b.list()
-	lb.Append(true)
+	ids := b.list()
 	for _, m := range members {
-		vb.BinaryBuilder.Append(v.RecordID.Get(m))
+		ids.item(v.RecordID.Get(m))
 	}
+	ids.endList()
 	var (
 		flags                             normalize.Flags
 		dob                               normalize.Date
@@ -299,7 +299,7 @@ func (g *Builder) appendRow(b *rowBuilder, key uint64, members []int32) {
 			// precision beside it.
 			if from >= 0 {
 				d := normalize.DateFromPacked(c.Ints[from])
-				b.date(d)
+				b.date32(date32Of(d))
 				b.str(append(g.val[:0], d.Precision.String()...))
 			} else {
 				b.null()
@@ -407,16 +407,16 @@ func (g *Builder) appendRow(b *rowBuilder, key uint64, members []int32) {
 			golden |= reasonTimestampMissing
 		}
 	}
-	lb, vb = b.list()
-	lb.Append(true)
+	qf := b.list()
 	for r := uint64(reasons); r != 0; r &= r - 1 {
-		vb.Append(flagNames[bits.TrailingZeros64(r)])
+		qf.itemString(flagNames[bits.TrailingZeros64(r)])
 	}
 	for i, name := range goldenReasonNames {
 		if golden&(1<<i) != 0 {
-			vb.Append(name)
+			qf.itemString(name)
 		}
 	}
+	qf.endList()
 }
 
 // flagNames are normalize's flag names by bit.

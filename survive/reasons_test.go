@@ -4,9 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/normalize"
 )
@@ -145,10 +142,7 @@ func appendStr(s *Strings, v string) {
 // goldenRow builds the golden row of one cluster: the given members of m.
 func goldenRow(cfg *config.Config, m *Members, members []int32) map[string]string {
 	g := New(cfg)
-	b := array.NewRecordBuilder(memory.DefaultAllocator, g.Schema())
-	defer b.Release()
-	g.Append(b, 1, m, members)
-	rec := b.NewRecordBatch()
+	rec := g.Golden(1, m, members)
 	defer rec.Release()
 	return rowsOf(rec)[0]
 }

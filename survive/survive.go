@@ -11,21 +11,30 @@
 package survive
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/ordered"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/runfolder"
 )
 
 // batchRows is the most golden rows in one emitted batch (the run's other
-// writers use the same size).
-const batchRows = 64 * 1024
+// writers use the same size). Every batch but the last holds exactly this
+// many: the Parquet writer cuts pages where a batch starts, so the file's
+// bytes depend on where the batches end. A variable so that tests can cut
+// small batches.
+var batchRows = 64 * 1024
+
+// pieceRows is the most golden rows one of Build's workers builds at a
+// time: a quarter batch keeps the pieces in flight small (a few MiB each)
+// and the workers evenly loaded.
+var pieceRows = 16 * 1024
 
 // gatherRows is how many member rows are gathered at a time. Clusters come
 // in cluster key order, which is random with respect to the store's row
@@ -77,13 +86,16 @@ func (w whole) Members(int) (*Members, []int32, error) { return w.m, nil, nil }
 // Builder chooses the surviving values of clusters and appends golden rows.
 // It is not safe for concurrent use.
 type Builder struct {
+	// Workers is how many goroutines Build chooses values on (0: one).
+	// The output does not depend on it.
+	Workers  int
 	schema   *arrow.Schema
 	rules    []string // survivorship rule by field
 	updated  int      // the first timestamp field, or -1
 	hasKinds map[normalize.Kind]bool
 	local    Members // the batch being written: what the choice rules read
 	val, tmp []byte
-	// Build's scratch, kept between calls.
+	// buildPiece's scratch (a clone's, for each of Build's workers).
 	sel    []int32  // the batch's non-dropped member rows, cluster by cluster
 	bounds []int32  // cluster c of the batch holds sel[bounds[c]:bounds[c+1]]
 	keys   []uint64 // cluster key by cluster of the batch
@@ -151,36 +163,8 @@ func New(cfg *config.Config) *Builder {
 // float32, the criteria booleans, every other column a string.
 func (g *Builder) Schema() *arrow.Schema { return g.schema }
 
-// rowBuilder appends golden rows column by column: each call fills the
-// next column.
-type rowBuilder struct {
-	*array.RecordBuilder
-	col int
-}
-
-func newRowBuilder(schema *arrow.Schema) *rowBuilder {
-	return &rowBuilder{RecordBuilder: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
-}
-
-func (b *rowBuilder) next() array.Builder {
-	f := b.Field(b.col)
-	b.col++
-	if b.col == len(b.Fields()) {
-		b.col = 0
-	}
-	return f
-}
-
-func (b *rowBuilder) str(v []byte) { b.next().(*array.StringBuilder).BinaryBuilder.Append(v) }
-func (b *rowBuilder) size(n int)   { b.next().(*array.Int32Builder).Append(int32(n)) }
-func (b *rowBuilder) bool(v bool)  { b.next().(*array.BooleanBuilder).Append(v) }
-func (b *rowBuilder) share(v float32) {
-	b.next().(*array.Float32Builder).Append(v)
-}
-func (b *rowBuilder) null() { b.next().AppendNull() }
-
-// date appends the first day of what d knows (1990-05 is 1990-05-01).
-func (b *rowBuilder) date(d normalize.Date) {
+// date32Of is the first day of what d knows (1990-05 is 1990-05-01).
+func date32Of(d normalize.Date) arrow.Date32 {
 	m, day := max(int(d.Month), 1), max(int(d.Day), 1)
 	if d.Precision < normalize.PrecisionMonth {
 		m = 1
@@ -188,92 +172,209 @@ func (b *rowBuilder) date(d normalize.Date) {
 	if d.Precision < normalize.PrecisionDay {
 		day = 1
 	}
-	t := time.Date(int(d.Year), time.Month(m), day, 0, 0, 0, 0, time.UTC)
-	b.next().(*array.Date32Builder).Append(arrow.Date32FromTime(t))
+	return arrow.Date32FromTime(time.Date(int(d.Year), time.Month(m), day, 0, 0, 0, 0, time.UTC))
 }
-
-// list returns the next column's list builder and its string values.
-func (b *rowBuilder) list() (*array.ListBuilder, *array.StringBuilder) {
-	l := b.next().(*array.ListBuilder)
-	return l, l.ValueBuilder().(*array.StringBuilder)
-}
-
-// Len is the number of rows appended since the last batch.
-func (b *rowBuilder) Len() int { return b.Field(0).Len() }
 
 // Build makes the golden records of cl in order, reading the members from
 // src, and hands them to emit a batch at a time; it stops early when emit
 // returns false. It returns the number of golden records: the clusters
 // with a member not dropped.
+//
+// Workers goroutines build the rows, each a piece of consecutive clusters
+// (a quarter batch, or less where a batch or a range ends), and the
+// pieces are joined in order into batches of batchRows rows: the batches,
+// and so the file, depend neither on Workers nor on the ranges. One
+// worker builds straight into the batch, with no copy.
+//
+// A batch's arrays are views of Build's buffers, which Build fills again
+// once every array of the batch is released: the caller releases a batch
+// when it is done with it (a String's values too are views).
 func (g *Builder) Build(cl Clusters, src Source, emit func(arrow.RecordBatch) bool) (int64, error) {
-	var golden int64
-	b := newRowBuilder(g.schema)
-	defer b.Release()
-	starts, rows := cl.Starts, cl.Rows
-	// The batch's scratch lives in locals (kept in registers in the loops)
-	// and goes back to g for the next Build.
-	sel, bounds, keys, iota := g.sel[:0], g.bounds[:0], g.keys[:0], g.iota
-	defer func() { g.sel, g.bounds, g.keys, g.iota = sel, bounds, keys, iota }()
+	workers := max(g.Workers, 1)
+	scratch := make([]*Builder, workers)
+	for w := range scratch {
+		scratch[w] = g.clone()
+	}
+	// Pieces go back to free once copied into the batch (a sync.Pool
+	// would drop them at every collection, and they would grow again).
+	free := make(chan *columns, 4*workers)
+	var (
+		golden   int64 // rows emitted
+		produced int   // rows of the pieces cut so far
+		batch    = newColumns(g.schema)
+	)
+	// Batches come back from the writer to be filled again (columns.Free).
+	recycled := make(chan *columns, 2)
+	batch.recycle = recycled
+	flush := func() bool {
+		if batch.Len() == 0 {
+			return true
+		}
+		rec := batch.batch()
+		var next *columns
+		select {
+		case next = <-recycled:
+		default:
+			next = newColumns(g.schema)
+			next.recycle = recycled
+		}
+		next.reserveLike(batch, batchRows)
+		batch = next
+		golden += rec.NumRows()
+		return emit(rec)
+	}
 	rangeStart := 0
 	for ri, rangeEnd := range src.Ranges() {
 		full, loc, err := src.Members(ri)
 		if err != nil {
 			return golden, err
 		}
-		for c0 := rangeStart; c0 < rangeEnd; {
-			c1 := c0 + 1
-			for c1 < rangeEnd && starts[c1+1]-starts[c0] <= gatherRows {
-				c1++
+		c := rangeStart
+		next := func() (piece, bool, error) {
+			if c >= rangeEnd {
+				return piece{}, false, nil
 			}
-			sel, bounds, keys = sel[:0], bounds[:0], keys[:0]
-			for c := c0; c < c1; c++ {
-				bounds = append(bounds, int32(len(sel)))
-				keys = append(keys, cl.Key(rows[starts[c]]))
-				for _, row := range rows[starts[c]:starts[c+1]] {
-					if cl.Dropped == nil || !cl.Dropped[row] {
-						if loc != nil {
-							row = loc[row]
-						}
-						sel = append(sel, row)
-					}
+			// The clusters up to the next batch boundary, at most
+			// pieceRows rows.
+			pc := piece{c0: c}
+			want := min(batchRows-produced%batchRows, pieceRows)
+			for ; c < rangeEnd && pc.rows < want; c++ {
+				if yields(cl, c) {
+					pc.rows++
 				}
 			}
-			bounds = append(bounds, int32(len(sel)))
-			g.local.Gather(full, sel)
-			for len(iota) < len(sel) {
-				iota = append(iota, int32(len(iota)))
-			}
-			for c := 0; c+1 < len(bounds); c++ {
-				members := iota[bounds[c]:bounds[c+1]]
-				if len(members) == 0 {
-					continue
-				}
-				g.appendRow(b, keys[c], members)
-				golden++
-				if b.Len() >= batchRows && !emit(b.NewRecordBatch()) {
+			pc.c1 = c
+			produced += pc.rows
+			return pc, true, nil
+		}
+		if workers == 1 {
+			// One worker builds straight into the batch.
+			for pc, ok, _ := next(); ok; pc, ok, _ = next() {
+				scratch[0].buildPiece(batch, cl, full, loc, pc)
+				if batch.Len() == batchRows && !flush() {
 					return golden, nil
 				}
 			}
-			c0 = c1
+			rangeStart = rangeEnd
+			continue
+		}
+		// The range's members are let go of (a spilled run's partition)
+		// only once every piece of it is built: a range at a time.
+		p := ordered.Pool[piece, *columns]{
+			Workers: workers,
+			Work: func(w int, pc piece) (*columns, error) {
+				var out *columns
+				select {
+				case out = <-free:
+				default:
+					out = newColumns(g.schema)
+				}
+				scratch[w].buildPiece(out, cl, full, loc, pc)
+				return out, nil
+			},
+			Consume: func(out *columns) error {
+				batch.add(out)
+				out.reset()
+				select {
+				case free <- out:
+				default:
+				}
+				if batch.Len() == batchRows && !flush() {
+					return errStopped
+				}
+				return nil
+			},
+		}
+		err = p.Run(context.Background(), next)
+		if err == errStopped {
+			return golden, nil
+		}
+		if err != nil {
+			return golden, err
 		}
 		rangeStart = rangeEnd
 	}
-	if rangeStart != len(starts)-1 {
-		return golden, fmt.Errorf("survive: BUG: the source's ranges end at cluster %d of %d", rangeStart, len(starts)-1)
+	if rangeStart != len(cl.Starts)-1 {
+		return golden, fmt.Errorf("survive: BUG: the source's ranges end at cluster %d of %d", rangeStart, len(cl.Starts)-1)
 	}
-	if b.Len() > 0 {
-		emit(b.NewRecordBatch())
-	}
+	flush()
 	return golden, nil
 }
 
-// Append appends to rb (built on Schema) the golden record of one cluster
-// whose members are rows of m (in ascending stable key) and whose key is
-// key.
-func (g *Builder) Append(rb *array.RecordBuilder, key uint64, m *Members, members []int32) {
+// errStopped ends Build's pool when emit declines a batch.
+var errStopped = errors.New("stopped")
+
+// piece is clusters [c0, c1), rows of which have a member not dropped.
+type piece struct{ c0, c1, rows int }
+
+// yields tells whether cluster c has a member not dropped.
+func yields(cl Clusters, c int) bool {
+	if cl.Dropped == nil {
+		return cl.Starts[c+1] > cl.Starts[c]
+	}
+	for _, row := range cl.Rows[cl.Starts[c]:cl.Starts[c+1]] {
+		if !cl.Dropped[row] {
+			return true
+		}
+	}
+	return false
+}
+
+// buildPiece appends the golden rows of pc's clusters, whose members are
+// in full (run row r at loc[r]), to b.
+func (g *Builder) buildPiece(b *columns, cl Clusters, full *Members, loc []int32, pc piece) {
+	starts, rows := cl.Starts, cl.Rows
+	// The scratch lives in locals (kept in registers in the loops) and
+	// goes back to g for the next piece.
+	sel, bounds, keys, iota := g.sel[:0], g.bounds[:0], g.keys[:0], g.iota
+	for c0 := pc.c0; c0 < pc.c1; {
+		c1 := c0 + 1
+		for c1 < pc.c1 && starts[c1+1]-starts[c0] <= gatherRows {
+			c1++
+		}
+		sel, bounds, keys = sel[:0], bounds[:0], keys[:0]
+		for c := c0; c < c1; c++ {
+			bounds = append(bounds, int32(len(sel)))
+			keys = append(keys, cl.Key(rows[starts[c]]))
+			for _, row := range rows[starts[c]:starts[c+1]] {
+				if cl.Dropped == nil || !cl.Dropped[row] {
+					if loc != nil {
+						row = loc[row]
+					}
+					sel = append(sel, row)
+				}
+			}
+		}
+		bounds = append(bounds, int32(len(sel)))
+		g.local.Gather(full, sel)
+		for len(iota) < len(sel) {
+			iota = append(iota, int32(len(iota)))
+		}
+		for c := 0; c+1 < len(bounds); c++ {
+			if members := iota[bounds[c]:bounds[c+1]]; len(members) > 0 {
+				g.appendRow(b, keys[c], members)
+			}
+		}
+		c0 = c1
+	}
+	g.sel, g.bounds, g.keys, g.iota = sel, bounds, keys, iota
+}
+
+// clone returns a Builder of g's settings with scratch of its own, for
+// one of Build's workers.
+func (g *Builder) clone() *Builder {
+	return &Builder{schema: g.schema, rules: g.rules, updated: g.updated, hasKinds: g.hasKinds, idField: g.idField}
+}
+
+// Golden returns the golden record of one cluster, whose members are rows
+// of m (in ascending stable key) and whose key is key, as a batch of one
+// row on Schema.
+func (g *Builder) Golden(key uint64, m *Members, members []int32) arrow.RecordBatch {
 	g.local.Gather(m, members)
 	for len(g.iota) < len(members) {
 		g.iota = append(g.iota, int32(len(g.iota)))
 	}
-	g.appendRow(&rowBuilder{RecordBuilder: rb}, key, g.iota[:len(members)])
+	b := newColumns(g.schema)
+	g.appendRow(b, key, g.iota[:len(members)])
+	return b.batch()
 }

@@ -3,11 +3,10 @@ package survive
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
@@ -69,7 +68,9 @@ func rowsOf(rec arrow.RecordBatch) []map[string]string {
 	for i := range out {
 		out[i] = map[string]string{}
 		for c, f := range rec.Schema().Fields() {
-			out[i][f.Name] = dataio.FormatValue(rec.Column(c), i)
+			// A copy: a String's values are views of the batch's
+			// buffers, which Build reuses once the batch is released.
+			out[i][f.Name] = strings.Clone(dataio.FormatValue(rec.Column(c), i))
 		}
 	}
 	return out
@@ -78,14 +79,11 @@ func rowsOf(rec arrow.RecordBatch) []map[string]string {
 // golden builds the golden row of one cluster of recs (all of them).
 func golden(cfg *config.Config, recs []rec) map[string]string {
 	g := New(cfg)
-	b := array.NewRecordBuilder(memory.DefaultAllocator, g.Schema())
-	defer b.Release()
 	members := make([]int32, len(recs))
 	for i := range members {
 		members[i] = int32(i)
 	}
-	g.Append(b, 0xabc, membersOf(recs), members)
-	rec := b.NewRecordBatch()
+	rec := g.Golden(0xabc, membersOf(recs), members)
 	defer rec.Release()
 	return rowsOf(rec)[0]
 }
@@ -207,19 +205,7 @@ func TestBuildRanges(t *testing.T) {
 	dropped[rows[0]], dropped[rows[5]] = true, true
 	cl := Clusters{Starts: starts, Rows: rows, Key: func(r int32) uint64 { return uint64(r) * 31 }, Dropped: dropped}
 	build := func(src Source) []map[string]string {
-		g := New(testConfig(config.SurviveMostFrequent, nil))
-		var out []map[string]string
-		n, err := g.Build(cl, src, func(rec arrow.RecordBatch) bool {
-			out = append(out, rowsOf(rec)...)
-			rec.Release()
-			return true
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if int(n) != len(out) {
-			t.Fatalf("Build counted %d golden records, emitted %d", n, len(out))
-		}
+		_, out := buildAll(t, New(testConfig(config.SurviveMostFrequent, nil)), cl, src)
 		return out
 	}
 	want := build(Whole(all, len(starts)-1))
@@ -235,6 +221,26 @@ func TestBuildRanges(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("golden records by ranges differ from one range:\n got %v\nwant %v", got, want)
 	}
+}
+
+// buildAll runs g.Build and returns the batches' sizes and their rows.
+func buildAll(t *testing.T, g *Builder, cl Clusters, src Source) ([]int64, []map[string]string) {
+	t.Helper()
+	var sizes []int64
+	var rows []map[string]string
+	n, err := g.Build(cl, src, func(rec arrow.RecordBatch) bool {
+		sizes = append(sizes, rec.NumRows())
+		rows = append(rows, rowsOf(rec)...)
+		rec.Release()
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(n) != len(rows) {
+		t.Fatalf("Build counted %d golden records, emitted %d", n, len(rows))
+	}
+	return sizes, rows
 }
 
 // ranges is a Source that hands each range's members as their own view,
@@ -260,4 +266,110 @@ func (s *ranges) Members(i int) (*Members, []int32, error) {
 	m := &Members{}
 	m.Gather(s.all, sel)
 	return m, loc, nil
+}
+
+// TestBuildBatches checks that Build emits the same batches, every one
+// but the last of exactly batchRows rows, whatever the number of workers
+// and however the source cuts the clusters into ranges, with dropped rows
+// and a cluster dropped whole: the Parquet writer cuts pages where a
+// batch starts, so the file's bytes depend on the batches.
+func TestBuildBatches(t *testing.T) {
+	defer func(b, p int) { batchRows, pieceRows = b, p }(batchRows, pieceRows)
+	batchRows, pieceRows = 7, 3
+	m, cl := benchRegister(300)
+	cl.Dropped = make([]bool, 300)
+	for c := 0; c < 100; c += 3 {
+		if cl.Starts[c+1]-cl.Starts[c] > 1 {
+			cl.Dropped[cl.Rows[cl.Starts[c]]] = true // the first member
+		}
+	}
+	for _, row := range cl.Rows[cl.Starts[20]:cl.Starts[21]] {
+		cl.Dropped[row] = true // a whole cluster
+	}
+	clusters := len(cl.Starts) - 1
+	build := func(workers int, src Source) ([]int64, []map[string]string) {
+		g := New(config.Default())
+		g.Workers = workers
+		return buildAll(t, g, cl, src)
+	}
+	wantSizes, want := build(1, Whole(m, clusters))
+	if len(want) != clusters-1 {
+		t.Fatalf("%d golden records of %d clusters, one dropped whole", len(want), clusters)
+	}
+	var sizes []int64
+	for left := len(want); left > 0; left -= batchRows {
+		sizes = append(sizes, int64(min(left, batchRows)))
+	}
+	if !reflect.DeepEqual(wantSizes, sizes) {
+		t.Fatalf("batch sizes %v, want %v", wantSizes, sizes)
+	}
+	for _, workers := range []int{1, 2, 3} {
+		for _, ends := range [][]int{{clusters}, {1, 5, 6, 50, 51, clusters}, {13, 100, clusters}} {
+			sizes, got := build(workers, &ranges{all: m, rows: cl.Rows, starts: cl.Starts, ends: ends})
+			if !reflect.DeepEqual(sizes, wantSizes) {
+				t.Errorf("workers %d, ranges %v: batch sizes %v, want %v", workers, ends, sizes, wantSizes)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("workers %d, ranges %v: golden records differ from one worker over one range", workers, ends)
+			}
+		}
+	}
+}
+
+// TestBuildStops checks that Build stops when emit declines a batch.
+func TestBuildStops(t *testing.T) {
+	defer func(b, p int) { batchRows, pieceRows = b, p }(batchRows, pieceRows)
+	batchRows, pieceRows = 5, 2
+	m, cl := benchRegister(100)
+	for _, workers := range []int{1, 2} {
+		g := New(config.Default())
+		g.Workers = workers
+		batches := 0
+		if _, err := g.Build(cl, Whole(m, len(cl.Starts)-1), func(rec arrow.RecordBatch) bool {
+			rec.Release()
+			batches++
+			return batches < 2
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if batches != 2 {
+			t.Errorf("workers %d: %d batches emitted after emit declined the second", workers, batches)
+		}
+	}
+}
+
+// TestBuildReleasedElsewhere checks that batches a writer goroutine
+// releases, whose buffers Build then fills again, hold the same rows as
+// batches released at once (run it with -race).
+func TestBuildReleasedElsewhere(t *testing.T) {
+	defer func(b, p int) { batchRows, pieceRows = b, p }(batchRows, pieceRows)
+	batchRows, pieceRows = 7, 3
+	m, cl := benchRegister(300)
+	_, want := buildAll(t, New(config.Default()), cl, Whole(m, len(cl.Starts)-1))
+	for _, workers := range []int{1, 2} {
+		g := New(config.Default())
+		g.Workers = workers
+		batches := make(chan arrow.RecordBatch, 1)
+		var got []map[string]string
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for rec := range batches {
+				got = append(got, rowsOf(rec)...)
+				rec.Release()
+			}
+		}()
+		_, err := g.Build(cl, Whole(m, len(cl.Starts)-1), func(rec arrow.RecordBatch) bool {
+			batches <- rec
+			return true
+		})
+		close(batches)
+		<-done
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("workers %d: batches released by another goroutine differ", workers)
+		}
+	}
 }
