@@ -27,7 +27,7 @@ import (
 // row per record of tonight's register, in the order above; stored rows
 // kept as they are point to a file standing for the state (no input).
 func readChanges(ctx context.Context, cfg *config.Config, files []pipeline.InputFile, deletes string, prev *generation, seg *rawWriter, segIndex uint32, workers int) (*inputScan, error) {
-	up, err := readSnapshot(ctx, cfg, files, prev, seg, segIndex, false, workers)
+	up, err := scanInputs(ctx, cfg, files, prev, searchRecords(prev), seg, segIndex, false, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +62,8 @@ func readChanges(ctx context.Context, cfg *config.Config, files []pipeline.Input
 
 	s := &inputScan{files: append(slices.Clone(files), make([]pipeline.InputFile, len(cfg.Sources))...), rowsIn: make([]int64, len(files)+len(cfg.Sources)), rejects: up.rejects}
 	copy(s.rowsIn, up.rowsIn)
+	n := len(prev.records) + len(up.prev)
+	s.prev, s.same, s.file, s.row = make([]int32, 0, n), make([]bool, 0, n), make([]int32, 0, n), make([]int64, 0, n)
 	emitUp := func(row int32) {
 		at := int32(len(s.prev))
 		s.prev, s.same = append(s.prev, up.prev[row]), append(s.same, up.same[row])
@@ -117,7 +119,7 @@ func readDeletes(cfg *config.Config, path string, prev *generation, gone []bool)
 	if withSource {
 		cols = append(cols, runfolder.ColSource)
 	}
-	ix := newKeyIndex(prev.records)
+	find := searchRecords(prev)
 	row := 0
 	err := dataio.EachRow(path, cols, func(v []string) error {
 		row++
@@ -125,8 +127,8 @@ func readDeletes(cfg *config.Config, path string, prev *generation, gone []bool)
 		if withSource {
 			src = v[1]
 		}
-		p := ix.find(src, v[0])
-		if p < 0 || prev.records[p] != (Key{src, v[0]}) {
+		p := find(src, v[0])
+		if p < 0 {
 			return fmt.Errorf("%s row %d: column %s: a record id the state does not hold", path, row, runfolder.ColRecordID)
 		}
 		gone[p] = true

@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dedup-vn/dedup/blocking"
@@ -80,17 +81,36 @@ type fileDirty struct {
 // on workers and taken in order, so the result is the same for any
 // number of them.
 func readSnapshot(ctx context.Context, cfg *config.Config, files []pipeline.InputFile, prev *generation, seg *rawWriter, segIndex uint32, all bool, workers int) (*inputScan, error) {
-	s := &inputScan{files: files, rowsIn: make([]int64, len(files))}
-	var ix *keyIndex
+	find := noRecord
 	if prev != nil {
-		ix = newKeyIndex(prev.records)
+		find = newKeyIndex(prev.records).find
 	}
+	return scanInputs(ctx, cfg, files, prev, find, seg, segIndex, all, workers)
+}
+
+// noRecord is the lookup of an empty state.
+func noRecord(string, string) int32 { return -1 }
+
+// searchRecords is a lookup by binary search: for a few rows (a change
+// night's upserts), cheaper than building the key index.
+func searchRecords(prev *generation) func(source, id string) int32 {
+	return func(source, id string) int32 {
+		if at, ok := slices.BinarySearchFunc(prev.records, Key{source, id}, compareKeys); ok {
+			return int32(at)
+		}
+		return -1
+	}
+}
+
+// scanInputs is readSnapshot with its lookup of stored records.
+func scanInputs(ctx context.Context, cfg *config.Config, files []pipeline.InputFile, prev *generation, find func(source, id string) int32, seg *rawWriter, segIndex uint32, all bool, workers int) (*inputScan, error) {
+	s := &inputScan{files: files, rowsIn: make([]int64, len(files))}
 	in := interner{}
 	next := 0
 	pool := ordered.Pool[int, *fileScan]{
 		Workers: workers,
 		Work: func(_ int, fi int) (*fileScan, error) {
-			return scanFile(cfg, files[fi], fi, prev, ix, all)
+			return scanFile(cfg, files[fi], fi, prev, find, all)
 		},
 		Consume: func(fs *fileScan) error {
 			fi := next
@@ -138,7 +158,7 @@ func readSnapshot(ctx context.Context, cfg *config.Config, files []pipeline.Inpu
 }
 
 // scanFile reads one input file for readSnapshot.
-func scanFile(cfg *config.Config, f pipeline.InputFile, fi int, prev *generation, ix *keyIndex, all bool) (*fileScan, error) {
+func scanFile(cfg *config.Config, f pipeline.InputFile, fi int, prev *generation, find func(source, id string) int32, all bool) (*fileScan, error) {
 	src := cfg.Sources[f.Source]
 	fs := &fileScan{}
 	r, err := dataio.Open(f.Path, dataio.ReadOptions{Columns: f.Columns, AsStrings: true, Delimiter: src.DelimiterRune(), Encoding: src.Encoding,
@@ -167,10 +187,7 @@ func scanFile(cfg *config.Config, f pipeline.InputFile, fi int, prev *generation
 				}
 			}
 			hash := h.Sum()
-			p := int32(-1)
-			if ix != nil {
-				p = ix.find(src.Name, cells[0])
-			}
+			p := find(src.Name, cells[0])
 			same := p >= 0 && prev.hashes[p] == hash
 			fs.prev, fs.same, fs.row = append(fs.prev, p), append(fs.same, same), append(fs.row, r.Row(i)+1)
 			if same && !all {

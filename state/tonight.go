@@ -281,24 +281,31 @@ func incrementalNight(ctx context.Context, cfg *config.Config, popt pipeline.Opt
 	// The touched keys of each rule: those of tonight's new and changed
 	// records and of last night's changed and deleted ones; with last
 	// night's capped blocks, whose window any insertion moves.
+	var changed, goneAt []int
+	for i, st := range t.status {
+		if st != recUnchanged {
+			changed = append(changed, i)
+		}
+	}
+	for p, g := range gone {
+		if g {
+			goneAt = append(goneAt, p)
+		}
+	}
 	touched := make([]map[uint64]int32, len(t.rules))
 	for r := range t.rules {
 		m := map[uint64]int32{}
 		for k := range prev.capped[r] {
 			m[k] = 0
 		}
-		for i := range t.keys {
-			if t.status[i] != recUnchanged {
-				if k := t.rules[r][i]; k != 0 {
-					m[k] = 0
-				}
+		for _, i := range changed {
+			if k := t.rules[r][i]; k != 0 {
+				m[k] = 0
 			}
 		}
-		for p, g := range gone {
-			if g {
-				if k := prev.keys[r][p]; k != 0 {
-					m[k] = 0
-				}
+		for _, p := range goneAt {
+			if k := prev.keys[r][p]; k != 0 {
+				m[k] = 0
 			}
 		}
 		touched[r] = m
