@@ -121,8 +121,14 @@ const (
 // compareName compares the subscription's name with register row i.
 func (c *Checker) compareName(i int32) (cls int, level int8, sim float32, how string) {
 	r := c.reg
+	return c.compareNameForms(r.canon.Get(i), r.folded.Get(i), r.variant.Get(i))
+}
+
+// compareNameForms compares the subscription's name with a register
+// name given by its canonical, folded and variant-key forms.
+func (c *Checker) compareNameForms(canon, folded, variant []byte) (cls int, level int8, sim float32, how string) {
 	level, sim = linkage.CompareName(&c.ns, linkage.NameForms{Canonical: c.canon, Folded: c.folded, Key: c.varKey},
-		linkage.NameForms{Canonical: r.canon.Get(i), Folded: r.folded.Get(i), Key: r.variant.Get(i)}, c.bands)
+		linkage.NameForms{Canonical: canon, Folded: folded, Key: variant}, c.bands)
 	n := int8(len(c.bands))
 	switch {
 	case level < 0:
@@ -141,7 +147,7 @@ func (c *Checker) compareName(i int32) (cls int, level int8, sim float32, how st
 	case level == n+1:
 		return nameSame, level, sim, "name:middle"
 	}
-	a, b := c.folded, r.folded.Get(i)
+	a, b := c.folded, folded
 	if c.typo(a, b) {
 		return nameMinor, level, sim, "name:typo"
 	}
@@ -378,28 +384,8 @@ func addDiff(dst []byte, how string) []byte {
 func (c *Checker) Check(in SubInput, res *Result) {
 	*res = Result{Differences: res.Differences[:0], Matched: -1, Holder: -1, PhoneOwner: -1,
 		NameLevel: linkage.Null, DOBLevel: linkage.Null, IDLevel: linkage.Null, PhoneLevel: linkage.Null}
-	c.id = normalize.ParseID(in.ID)
-	c.idKey = IDKey(&c.id)
+	d := c.load(in)
 	res.IDKey = c.idKey
-	nm := c.norm.Name(in.Name)
-	c.canon = append(c.canon[:0], nm.Canonical...)
-	c.folded = append(c.folded[:0], nm.Folded...)
-	c.varKey = append(c.varKey[:0], nm.VariantKeyFolded...)
-	c.fam = append(c.fam[:0], nm.FamilyFolded...)
-	c.given = append(c.given[:0], nm.GivenFolded...)
-	c.sorted = appendSortedTokens(c.sorted[:0], c.folded, &c.tokens)
-	d := normalize.ParseDate(in.DOB, normalize.DateOptions{RefYear: c.refYear})
-	c.dob = 0
-	if d.Valid() { // an impossible date (31/02/2024) is unreadable, not a wrong year
-		c.dob = d.Packed()
-	}
-	c.addr = append(c.addr[:0], in.Address...)
-	c.addrOld, c.addrNew = -1, -1
-	ph := normalize.ParsePhone(in.MSISDN)
-	c.phoneKey = 0
-	if ph.Valid() {
-		c.phoneKey = ph.Uint64()
-	}
 
 	// Rows that cannot be verified at all.
 	switch {
@@ -423,6 +409,61 @@ func (c *Checker) Check(in SubInput, res *Result) {
 	}
 
 	c.checkNotFound(d, res)
+}
+
+// Index tags of the register lookups a subscription may make (requests).
+const (
+	tagID = iota
+	tagPhone
+	tagNameYear
+	tagGivenDOB
+	tagFamDOB
+	nTags
+)
+
+// requests calls add with every register lookup Check may make for the
+// subscription load read: its ID, its phone, (family, given) with its
+// birth year and with its CCCD's, (given, date) and (family and
+// middle, date). A spilled register serves exactly these (see
+// partition.go): a lookup Check makes must be listed here.
+func (c *Checker) requests(add func(tag int, key uint64)) {
+	add(tagID, c.idKey)
+	add(tagPhone, c.phoneKey)
+	add(tagNameYear, nameYearKey(c.fam, c.given, int(c.dob/10000)))
+	if c.id.Kind == normalize.IDCCCD && int(c.id.BirthYear) != int(c.dob/10000) {
+		add(tagNameYear, nameYearKey(c.fam, c.given, int(c.id.BirthYear)))
+	}
+	if c.dob%100 != 0 {
+		add(tagGivenDOB, givenDOBKey(c.given, c.dob))
+		add(tagFamDOB, famDOBKey(c.folded, len(c.given), c.dob))
+	}
+}
+
+// load normalizes a subscription into the Checker's fields and returns
+// its parsed date of birth.
+func (c *Checker) load(in SubInput) normalize.Date {
+	c.id = normalize.ParseID(in.ID)
+	c.idKey = IDKey(&c.id)
+	nm := c.norm.Name(in.Name)
+	c.canon = append(c.canon[:0], nm.Canonical...)
+	c.folded = append(c.folded[:0], nm.Folded...)
+	c.varKey = append(c.varKey[:0], nm.VariantKeyFolded...)
+	c.fam = append(c.fam[:0], nm.FamilyFolded...)
+	c.given = append(c.given[:0], nm.GivenFolded...)
+	c.sorted = appendSortedTokens(c.sorted[:0], c.folded, &c.tokens)
+	d := normalize.ParseDate(in.DOB, normalize.DateOptions{RefYear: c.refYear})
+	c.dob = 0
+	if d.Valid() { // an impossible date (31/02/2024) is unreadable, not a wrong year
+		c.dob = d.Packed()
+	}
+	c.addr = append(c.addr[:0], in.Address...)
+	c.addrOld, c.addrNew = -1, -1
+	ph := normalize.ParsePhone(in.MSISDN)
+	c.phoneKey = 0
+	if ph.Valid() {
+		c.phoneKey = ph.Uint64()
+	}
+	return d
 }
 
 // checkNotFound decides when the subscription's ID is not on the register
@@ -1258,14 +1299,19 @@ var cmndCodes = sync.OnceValue(func() (m *[1000][]uint8) {
 // of compareName (a dropped middle name, Thành against Thanh) are other
 // people as often as not.
 func (c *Checker) sameSpelling(i int32) bool {
-	r := c.reg
-	if bytes.Equal(c.canon, r.canon.Get(i)) {
+	return c.sameSpellingForms(c.reg.canon.Get(i), c.reg.folded.Get(i))
+}
+
+// sameSpellingForms is sameSpelling on a register name's canonical and
+// folded forms.
+func (c *Checker) sameSpellingForms(canon, folded []byte) bool {
+	if bytes.Equal(c.canon, canon) {
 		return true
 	}
-	if !bytes.Equal(c.folded, r.folded.Get(i)) {
+	if !bytes.Equal(c.folded, folded) {
 		return false
 	}
-	return isASCII(c.canon) || isASCII(r.canon.Get(i))
+	return isASCII(c.canon) || isASCII(canon)
 }
 
 func isASCII(b []byte) bool {
