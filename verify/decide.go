@@ -46,6 +46,9 @@ type SubInput struct {
 	// evidence for a citizen whose register records lack the ID: see
 	// structureAgrees.
 	Address []byte
+	// Support says which of the subscription's fields other
+	// subscriptions on its ID give alike (SupportDOB, SupportName).
+	Support uint8
 }
 
 // Result is the verdict on one subscription with its evidence. Row numbers
@@ -72,7 +75,36 @@ type Result struct {
 	PhoneLevel int8
 	NameSim    float32
 	IDKey      uint64 // the subscription's packed ID (0 if none), for the SIM counts
+	// Evidence says what decided (Evidence* constants; "" for id_invalid,
+	// id_not_found and unusable).
+	Evidence string
+	// Inconsistent is set when the register contradicts itself for the
+	// person on a field the verdict turns on: their records disagree on
+	// a mismatched field, or other subscriptions on the ID side with
+	// this one against the record (a register_slip match).
+	Inconsistent bool
 }
+
+// Evidence that decided a verdict.
+const (
+	EvidenceRecord        = "record"        // one register record of the ID agrees (or disagrees, for a mismatch)
+	EvidenceGolden        = "golden"        // the person's golden record (a golden register)
+	EvidenceRecords       = "records"       // name and date agree on different records of the person
+	EvidenceSubscriptions = "subscriptions" // other subscriptions on the ID agree with this one against the record's slip
+	EvidenceIDHolder      = "id_holder"     // the ID's holder differs in name and date, or the name and date are another's
+	EvidenceNameDOB       = "name_dob"      // the citizen with this name and date of birth holds another ID
+	EvidencePhone         = "phone"         // the register holds the msisdn on the citizen's record
+	EvidenceIDSlip        = "id_slip"       // the citizen's record holds the ID with a one-digit slip
+	EvidenceIDDigits      = "id_digits"     // what the ID's digits encode (province, gender, year) agrees with the record
+	EvidenceCCCDYear      = "cccd_year"     // the citizen of the CCCD's birth year with this name: the date is the slip
+)
+
+// Support bits of a subscription (SubInput.Support): other subscriptions
+// on its ID give the same date of birth, the same name.
+const (
+	SupportDOB uint8 = 1 << iota
+	SupportName
+)
 
 // Checker decides verdicts against a Register. It holds per-worker scratch
 // and is not safe for concurrent use: one per worker.
@@ -90,11 +122,14 @@ type Checker struct {
 	fam, given            []byte
 	dob                   int32
 	phoneKey              uint64
+	support               uint8
+	dobImpossible         bool // the date of birth has all its parts but is no date (31/04)
 	addr                  []byte
 	addrOld, addrNew      int16 // provinces of addr (old GSO code, 2025 code); -1: not parsed yet
 	ap                    *normalize.AddressParser
 
 	sorted, sortedReg []byte   // folded names with their tokens sorted
+	dotA, dotB        []byte   // scratch of typo
 	tokens            [][]byte // scratch of appendSortedTokens
 
 	cand   []int32
@@ -207,6 +242,11 @@ func maxEdits(a, b []byte) int {
 // names have the same tokens count. Two edits inside one short word make
 // another word (Lý → Lâm), not a slip on each side.
 func (c *Checker) typo(a, b []byte) bool {
+	// A letter typo often makes a syllable no Vietnamese word is, which
+	// the name normalizer marks as an initial (Dng → "dng."): the dot is
+	// no second edit.
+	c.dotA, c.dotB = appendNoDots(c.dotA[:0], a), appendNoDots(c.dotB[:0], b)
+	a, b = c.dotA, c.dotB
 	d := c.osa(a, b)
 	switch {
 	case d <= 1:
@@ -227,6 +267,16 @@ func (c *Checker) typo(a, b []byte) bool {
 		a, b = ra, rb
 	}
 	return true
+}
+
+// appendNoDots appends s without its '.' bytes.
+func appendNoDots(dst, s []byte) []byte {
+	for _, ch := range s {
+		if ch != '.' {
+			dst = append(dst, ch)
+		}
+	}
+	return dst
 }
 
 func tokenCount(s []byte) int {
@@ -299,6 +349,9 @@ func (c *Checker) osa(a, b []byte) int {
 func (c *Checker) compareDOB(i int32) (agree bool, level int8, how string) {
 	s, r := c.dob, c.reg.dob[i]
 	if s == 0 {
+		if c.dobImpossible {
+			return false, linkage.Null, "dob:impossible"
+		}
 		return false, linkage.Null, "dob:missing"
 	}
 	if r == 0 {
@@ -318,6 +371,9 @@ func (c *Checker) compareDOB(i int32) (agree bool, level int8, how string) {
 		}
 		return true, level, "dob:register_partial"
 	case level == linkage.DateExact:
+		if c.reg.dobFixed[i] {
+			return true, level, "dob:register_typo"
+		}
 		return true, level, ""
 	case level == linkage.DateSwap:
 		return true, level, "dob:day_month_swap"
@@ -393,6 +449,13 @@ func (c *Checker) Check(in SubInput, res *Result) {
 		res.Verdict, res.Reason = VerdictUnusable, ReasonNoIDNoName
 		return
 	case c.dob == 0 && !blank(in.DOB):
+		// An impossible date (31/04) given with an ID the register
+		// holds is a wrong date of birth of that citizen
+		// (dob:impossible); with any other ID it names nobody.
+		if rows := lookup(c.reg.byID, c.idKey); c.dobImpossible && len(rows) > 0 && c.phoneKey != 0 {
+			c.checkFound(rows, res)
+			return
+		}
 		res.Verdict, res.Reason = VerdictUnusable, ReasonDOBUnreadable
 		return
 	case blank(in.MSISDN):
@@ -456,6 +519,8 @@ func (c *Checker) load(in SubInput) normalize.Date {
 	if d.Valid() { // an impossible date (31/02/2024) is unreadable, not a wrong year
 		c.dob = d.Packed()
 	}
+	c.dobImpossible = d.Year > 0 && d.Flags&normalize.FlagDOBImpossible != 0 && d.Flags&normalize.FlagDOBUnparsed == 0
+	c.support = in.Support
 	c.addr = append(c.addr[:0], in.Address...)
 	c.addrOld, c.addrNew = -1, -1
 	ph := normalize.ParsePhone(in.MSISDN)
@@ -560,6 +625,12 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 			}
 			res.Matched = k
 			c.evidence(k, res, verdict == VerdictMatch)
+			switch verdict {
+			case VerdictMatch:
+				res.Evidence = c.backing(k)
+			case VerdictOtherPerson:
+				res.Evidence = EvidenceNameDOB
+			}
 			return
 		}
 	}
@@ -597,7 +668,7 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 	// namesake of the CCCD's birth year, gender and province, holding no
 	// CCCD, is its holder with a wrong date (cccdHolder).
 	if k, ok := c.cccdHolder(); ok {
-		res.Verdict, res.Fields, res.Candidates, res.Matched = VerdictMismatch, "dob", 1, k
+		res.Verdict, res.Fields, res.Candidates, res.Matched, res.Evidence = VerdictMismatch, "dob", 1, k, EvidenceIDDigits
 		_, how := c.compat(c.rest)
 		res.Differences = addDiff(res.Differences, how)
 		c.evidence(k, res, true)
@@ -611,7 +682,7 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 		return
 	}
 	if k, tie, n := c.phoneOwner(); n > 0 {
-		res.Verdict, res.Candidates, res.Tie = VerdictPhoneOtherName, int32(n), tie
+		res.Verdict, res.Candidates, res.Tie, res.Evidence = VerdictPhoneOtherName, int32(n), tie, EvidencePhone
 		if !tie {
 			res.PhoneOwner = k
 			c.evidence(k, res, false)
@@ -629,7 +700,24 @@ func (c *Checker) dobMismatch(rows []int32, res *Result) {
 	if n == 1 {
 		res.Matched = rows[0]
 		c.evidence(rows[0], res, true)
+		res.Evidence = c.backing(rows[0])
+		if res.Evidence == EvidenceIDDigits && c.id.Kind == normalize.IDCCCD {
+			res.Evidence = EvidenceCCCDYear
+		}
 	}
+}
+
+// backing names what backs register row i beyond the name and date of
+// birth (corroborates): the msisdn on it, the ID with a one-digit slip,
+// else what the ID's digits encode.
+func (c *Checker) backing(i int32) string {
+	switch {
+	case c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey:
+		return EvidencePhone
+	case c.idKey != 0 && c.compareID(i) == linkage.IDOneDigit:
+		return EvidenceIDSlip
+	}
+	return EvidenceIDDigits
 }
 
 // slipHolder looks for the holder of a CCCD whose birth-year digits are
@@ -950,6 +1038,10 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 	}
 	nameOK := bn == nameSame || bn == nameMinor
 	dobOK := bdScore >= 100
+	res.Evidence = EvidenceRecord
+	if c.reg.Kind == RegisterGolden {
+		res.Evidence = EvidenceGolden
+	}
 	switch {
 	case bestBoth >= 0:
 		res.Verdict, res.Matched = VerdictMatch, bestBoth
@@ -957,9 +1049,30 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 		return
 	case nameOK && dobOK:
 		// name and date agree on different records of the citizen
-		res.Verdict, res.Matched = VerdictMatch, bestName
+		res.Verdict, res.Matched, res.Evidence = VerdictMatch, bestName, EvidenceRecords
 		c.evidence(bestName, res, true)
 		return
+	}
+	// The subscriber lists are evidence too: other subscriptions on this
+	// ID, made at other times and often at other carriers, giving the
+	// same date of birth (or the same name) as this one, one slip from
+	// the register's record, say the record holds the slip. One
+	// subscription with a wrong date stands alone.
+	if nameOK && !dobOK && c.support&SupportDOB != 0 && c.dobSlip(bestDOB) {
+		res.Verdict, res.Matched, res.Evidence, res.Inconsistent = VerdictMatch, bestDOB, EvidenceSubscriptions, true
+		c.evidence(bestDOB, res, true)
+		res.Differences = addDiff(res.Differences, "dob:register_slip")
+		return
+	}
+	if !nameOK && dobOK && c.support&SupportName != 0 {
+		for _, e := range rows {
+			if agree, _, _ := c.compareDOB(e.Row); agree && c.nameNear(e.Row) {
+				res.Verdict, res.Matched, res.Evidence, res.Inconsistent = VerdictMatch, e.Row, EvidenceSubscriptions, true
+				c.evidence(e.Row, res, true)
+				res.Differences = addDiff(res.Differences, "name:register_slip")
+				return
+			}
+		}
 	}
 	if !nameOK {
 		// Someone else's ID? Look for the citizen whose name and date of
@@ -970,7 +1083,7 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 			// Found, or the ID's holder differs from the subscription in
 			// both name and date of birth (beyond a one-digit slip): the
 			// ID is not the subscriber's, whoever they are.
-			res.Verdict, res.Holder = VerdictOtherPerson, bestName
+			res.Verdict, res.Holder, res.Evidence = VerdictOtherPerson, bestName, EvidenceIDHolder
 			res.Candidates, res.Tie = int32(n), n > 1
 			if n == 1 {
 				res.Matched = k
@@ -988,14 +1101,61 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 	}
 	res.Verdict, res.Matched = VerdictMismatch, best
 	c.evidence(best, res, true)
+	nameInc, dobInc := c.inconsistent(rows)
 	switch {
 	case !nameOK && !dobOK:
-		res.Fields = "name;dob"
+		res.Fields, res.Inconsistent = "name;dob", nameInc || dobInc
 	case !nameOK:
-		res.Fields = "name"
+		res.Fields, res.Inconsistent = "name", nameInc
 	default:
-		res.Fields = "dob"
+		res.Fields, res.Inconsistent = "dob", dobInc
 	}
+}
+
+// dobSlip says whether register row i's full date of birth is one slip
+// (one of year, month and day, as written or with day and month read
+// the other way) from the subscription's full date.
+func (c *Checker) dobSlip(i int32) bool {
+	r, s := c.reg.dob[i], c.dob
+	if r%100 == 0 || r/100%100 == 0 || s%100 == 0 || s/100%100 == 0 {
+		return false
+	}
+	return onePartOff(r, s) || onePartOff(r/10000*10000+r%100*100+r/100%100, s)
+}
+
+// nameNear says whether register row i's name is at most two letter
+// edits from the subscription's wherever they fall (dots aside, tokens
+// as written or sorted): looser than a typo, and only taken with other
+// subscriptions spelling the name as this one does.
+func (c *Checker) nameNear(i int32) bool {
+	f := c.reg.folded.Get(i)
+	c.dotA, c.dotB = appendNoDots(c.dotA[:0], c.folded), appendNoDots(c.dotB[:0], f)
+	if c.osa(c.dotA, c.dotB) <= 2 {
+		return true
+	}
+	c.sortedReg = appendSortedTokens(c.sortedReg[:0], c.dotB, &c.tokens)
+	c.dotB = appendSortedTokens(c.dotB[:0], c.dotA, &c.tokens)
+	return c.osa(c.dotB, c.sortedReg) <= 2
+}
+
+// inconsistent says whether the register's records of one ID disagree
+// among themselves on the name (two names more than a typo apart) and
+// on the date of birth (two full dates, not one read two ways).
+func (c *Checker) inconsistent(rows []blocking.Entry) (name, dob bool) {
+	r := c.reg
+	for a := 0; a < len(rows); a++ {
+		for b := a + 1; b < len(rows); b++ {
+			i, j := rows[a].Row, rows[b].Row
+			if di, dj := r.dob[i], r.dob[j]; di%100 != 0 && dj%100 != 0 && di != dj && !daySwap(di, dj) {
+				dob = true
+			}
+			if !name {
+				fi, fj := r.folded.Get(i), r.folded.Get(j)
+				name = !bytes.Equal(fi, fj) && !c.typo(fi, fj)
+			}
+		}
+	}
+	return name, dob
 }
 
 // nearDOB says whether a row of the ID holds a date of birth one digit or

@@ -328,6 +328,17 @@ type simCounts struct {
 	// order): set for a row whose carrier and subscription id an earlier
 	// row has. Only the first is verified and counted.
 	dup []uint64
+	// support has per row the Support bits: other subscriptions on its
+	// ID (not repeats) give the same date of birth, the same name.
+	support []uint8
+}
+
+// supportOf returns the Support bits of row g.
+func (s *simCounts) supportOf(g int64) uint8 {
+	if g < int64(len(s.support)) {
+		return s.support[g]
+	}
+	return 0
 }
 
 const (
@@ -363,6 +374,10 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 	var idKeys, h2 []uint64
 	var cars []int32
 	var subs []blocking.Entry // first subscription hash, row
+	// per row: the full date of birth given (0: none) and the name as
+	// spelt (spellingKey), for the support bits
+	var dobs []int32
+	var nameKeys []uint64
 	for _, f := range files {
 		r, sc, err := openSubs(f, cfg, opts.BatchSize, func(dataio.Reject) {})
 		if err != nil {
@@ -376,6 +391,7 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 			}
 			rec := r.Batch()
 			sid, nid, car := strCol(rec, sc.sid), strCol(rec, sc.nid), strCol(rec, sc.carrier)
+			nmc, dobc := strCol(rec, sc.name), strCol(rec, sc.dob)
 			for i := 0; i < int(rec.NumRows()); i++ {
 				g := len(idKeys)
 				if g >= 1<<31-1 {
@@ -400,8 +416,15 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 				s := cell(sid, i)
 				if blank(s) {
 					idKeys, h2 = append(idKeys, 0), append(h2, 0)
+					dobs, nameKeys = append(dobs, 0), append(nameKeys, 0)
 					continue
 				}
+				d := normalize.ParseDate(cell(dobc, i), normalize.DateOptions{RefYear: cfg.ReferenceYear})
+				dk := int32(0)
+				if d.Valid() && d.Precision == normalize.PrecisionDay {
+					dk = d.Packed()
+				}
+				dobs, nameKeys = append(dobs, dk), append(nameKeys, spellingKey(cell(nmc, i)))
 				k1, k2 := subKeys(name, bytes.TrimSpace(s))
 				subs = append(subs, blocking.Entry{Key: k1, Row: int32(g)})
 				h2 = append(h2, k2)
@@ -436,6 +459,8 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 		lo = hi
 	}
 	subs, h2 = nil, nil
+	support := supportBits(idKeys, dup, dobs, nameKeys)
+	dobs, nameKeys = nil, nil
 	var entries []blocking.Entry
 	for g, k := range idKeys {
 		if k != 0 && dup[g>>6]&(1<<(g&63)) == 0 {
@@ -451,7 +476,7 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 		remap[i] = int32(slices.Index(order, n))
 	}
 	entries = radix.Sort(entries, make([]blocking.Entry, len(entries)))
-	sc := &simCounts{carriers: order, unknown: slices.Index(order, CarrierUnknown), perCar: map[int][]int32{}, cfg: cfg, names: names, dup: dup}
+	sc := &simCounts{carriers: order, unknown: slices.Index(order, CarrierUnknown), perCar: map[int][]int32{}, cfg: cfg, names: names, dup: dup, support: support}
 	per := make([]int32, len(order))
 	for lo := 0; lo < len(entries); {
 		hi := lo
@@ -485,6 +510,56 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 		lo = hi
 	}
 	return sc, nil
+}
+
+// spellingKey hashes a name as written, spaces collapsed and case
+// ignored (ASCII): two carriers' clerks spelling it alike. 0 for none.
+func spellingKey(name []byte) uint64 {
+	h := blocking.NewHasher()
+	n := 0
+	for _, w := range bytes.Fields(name) {
+		h = h.Bytes(bytes.ToLower(w))
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return h.Sum()
+}
+
+// supportBits sets, per subscription row, SupportDOB when another
+// subscription on its ID (not a repeat) gives the same full date of
+// birth, and SupportName when another spells the name alike.
+func supportBits(idKeys, dup []uint64, dobs []int32, nameKeys []uint64) []uint8 {
+	var e []blocking.Entry
+	for g, k := range idKeys {
+		if k != 0 && dup[g>>6]&(1<<(g&63)) == 0 {
+			e = append(e, blocking.Entry{Key: k, Row: int32(g)})
+		}
+	}
+	e = radix.Sort(e, make([]blocking.Entry, len(e)))
+	out := make([]uint8, len(idKeys))
+	for lo := 0; lo < len(e); {
+		hi := lo + 1
+		for hi < len(e) && e[hi].Key == e[lo].Key {
+			hi++
+		}
+		for a := lo; a < hi; a++ {
+			for b := a + 1; b < hi; b++ {
+				i, j := e[a].Row, e[b].Row
+				if dobs[i] != 0 && dobs[i] == dobs[j] {
+					out[i] |= SupportDOB
+					out[j] |= SupportDOB
+				}
+				if nameKeys[i] != 0 && nameKeys[i] == nameKeys[j] {
+					out[i] |= SupportName
+					out[j] |= SupportName
+				}
+			}
+		}
+		lo = hi
+	}
+	return out
 }
 
 // find returns the index of an ID key, -1 if absent.
@@ -538,6 +613,8 @@ var verdictSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "sims_on_id_carrier_max", Type: arrow.PrimitiveTypes.Int32},
 	{Name: "over_limit", Type: arrow.FixedWidthTypes.Boolean},
 	{Name: "limit_rules", Type: arrow.BinaryTypes.String},
+	{Name: "evidence", Type: arrow.BinaryTypes.String},
+	{Name: "register_inconsistent", Type: arrow.FixedWidthTypes.Boolean},
 }, nil)
 
 // Sources of rejects.parquet's rows (its schema is run's,
@@ -828,7 +905,7 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 			st.dupByFile[it.file]++
 			continue
 		}
-		in := SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i)}
+		in := SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i), Support: counts.supportOf(it.first + int64(i))}
 		if addr != nil {
 			in.Address = cell(addr, i)
 		}
@@ -873,6 +950,8 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 		f[21].(*array.BooleanBuilder).Append(over != 0)
 		buf = appendRules(buf[:0], over)
 		str(22).BinaryBuilder.Append(buf)
+		str(23).Append(res.Evidence)
+		f[24].(*array.BooleanBuilder).Append(res.Inconsistent)
 		st.add(it.file, &res, over != 0)
 	}
 	out.rec = b.NewRecordBatch()

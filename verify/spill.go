@@ -31,6 +31,7 @@ type spillRow struct {
 	id, canon, folded, variant []byte
 	family, given              uint8
 	dob                        int32
+	dobFixed                   bool
 	idKey                      uint64
 	idYear                     int16
 	phone                      uint64
@@ -96,7 +97,11 @@ func appendSpillRow(dst []byte, c *regChunk, i int32) []byte {
 	dst = binary.LittleEndian.AppendUint64(dst, c.idKey[i])
 	dst = binary.LittleEndian.AppendUint16(dst, uint16(c.idYear[i]))
 	dst = binary.LittleEndian.AppendUint64(dst, c.phone[i])
-	dst = append(dst, byte(c.gender[i]), c.prov[i], c.prov25[i])
+	fixed := byte(0)
+	if c.dobFixed[i] {
+		fixed = 1
+	}
+	dst = append(dst, byte(c.gender[i]), c.prov[i], c.prov25[i], fixed)
 	dst = binary.LittleEndian.AppendUint64(dst, c.nameYear[i])
 	binary.LittleEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
 	return dst
@@ -152,7 +157,7 @@ func decodeSpillRow(b []byte, r *spillRow) error {
 		*dst = b[k : k+int(n)]
 		b = b[k+int(n):]
 	}
-	if len(b) != 2+4+8+2+8+3+8 {
+	if len(b) != 2+4+8+2+8+4+8 {
 		return errSpillCorrupt
 	}
 	r.family, r.given = b[0], b[1]
@@ -160,8 +165,8 @@ func decodeSpillRow(b []byte, r *spillRow) error {
 	r.idKey = binary.LittleEndian.Uint64(b[6:])
 	r.idYear = int16(binary.LittleEndian.Uint16(b[14:]))
 	r.phone = binary.LittleEndian.Uint64(b[16:])
-	r.gender, r.prov, r.prov25 = normalize.Gender(b[24]), b[25], b[26]
-	r.nameYear = binary.LittleEndian.Uint64(b[27:])
+	r.gender, r.prov, r.prov25, r.dobFixed = normalize.Gender(b[24]), b[25], b[26], b[27] == 1
+	r.nameYear = binary.LittleEndian.Uint64(b[28:])
 	return nil
 }
 
@@ -179,6 +184,7 @@ func (r *Register) appendRow(s *spillRow, nameYear *[]uint64) error {
 	r.family = append(r.family, s.family)
 	r.given = append(r.given, s.given)
 	r.dob = append(r.dob, s.dob)
+	r.dobFixed = append(r.dobFixed, s.dobFixed)
 	r.idKey = append(r.idKey, s.idKey)
 	r.idYear = append(r.idYear, s.idYear)
 	r.phone = append(r.phone, s.phone)
