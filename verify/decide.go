@@ -1058,17 +1058,30 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 	// same date of birth (or the same name) as this one, one slip from
 	// the register's record, say the record holds the slip. One
 	// subscription with a wrong date stands alone.
-	if nameOK && !dobOK && c.support&SupportDOB != 0 && c.dobSlip(bestDOB) {
+	// A CCCD encoding another birth year than the subscription's sides
+	// with the register: then the subscriptions repeat one wrong date.
+	cccdYearOK := c.id.Kind != normalize.IDCCCD || int(c.id.BirthYear) == int(c.dob/10000)
+	if nameOK && !dobOK && cccdYearOK && c.support&SupportDOB != 0 && c.dobSlip(bestDOB) {
 		res.Verdict, res.Matched, res.Evidence, res.Inconsistent = VerdictMatch, bestDOB, EvidenceSubscriptions, true
 		c.evidence(bestDOB, res, true)
 		res.Differences = addDiff(res.Differences, "dob:register_slip")
 		return
 	}
-	if !nameOK && dobOK && c.support&SupportName != 0 {
+	if !nameOK && c.support&SupportName != 0 {
 		for _, e := range rows {
-			if agree, _, _ := c.compareDOB(e.Row); agree && c.nameNear(e.Row) {
-				res.Verdict, res.Matched, res.Evidence, res.Inconsistent = VerdictMatch, e.Row, EvidenceSubscriptions, true
-				c.evidence(e.Row, res, true)
+			agree, _, _ := c.compareDOB(e.Row)
+			if (agree || !dobOK) && c.nameNear(e.Row) {
+				res.Evidence, res.Inconsistent = EvidenceSubscriptions, true
+				if agree {
+					res.Verdict, res.Matched = VerdictMatch, e.Row
+					c.evidence(e.Row, res, true)
+					res.Differences = addDiff(res.Differences, "name:register_slip")
+					return
+				}
+				// the name is the register's slip, the date of birth
+				// the subscription's: mismatch on dob alone
+				res.Verdict, res.Matched, res.Fields = VerdictMismatch, bestDOB, "dob"
+				c.evidence(bestDOB, res, true)
 				res.Differences = addDiff(res.Differences, "name:register_slip")
 				return
 			}
@@ -1112,15 +1125,16 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 	}
 }
 
-// dobSlip says whether register row i's full date of birth is one slip
-// (one of year, month and day, as written or with day and month read
-// the other way) from the subscription's full date.
+// dobSlip says whether register row i's full date of birth is one
+// digit from the subscription's full date: a clerk's keying slip. A
+// whole day or month apart is not one, whoever repeats it.
 func (c *Checker) dobSlip(i int32) bool {
 	r, s := c.reg.dob[i], c.dob
 	if r%100 == 0 || r/100%100 == 0 || s%100 == 0 || s/100%100 == 0 {
 		return false
 	}
-	return onePartOff(r, s) || onePartOff(r/10000*10000+r%100*100+r/100%100, s)
+	level, _ := linkage.CompareDate(s, r)
+	return level == linkage.DateOneDigit
 }
 
 // nameNear says whether register row i's name is at most two letter

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/ordered"
 	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/internal/sysmem"
 )
@@ -121,8 +122,14 @@ type requestSet struct {
 	names       [3]map[uint64][]int32 // tagNameYear, tagGivenDOB, tagFamDOB - tagNameYear: key → forms
 	forms       []nameForms
 	formOf      map[uint64]int32 // hash of a name's forms → index in forms
-	memo        map[uint64]bool  // (tag, key, register name) → kept
-	fc          *Checker         // scratch of the name filter
+}
+
+// rowFilter is one worker's view of a requestSet: the set is shared and
+// read-only, the memo and the name comparison's scratch are the worker's.
+type rowFilter struct {
+	*requestSet
+	memo map[uint64]bool // (tag, key, register name) → kept
+	fc   *Checker        // scratch of the name filter
 }
 
 // partRequests lists the register lookups of a partition's subscriptions.
@@ -163,8 +170,7 @@ func partRequests(items []subItem, cfg Config, workers int) *requestSet {
 		}
 		locals[k] = l
 	})
-	rs := &requestSet{ids: map[uint64]struct{}{}, phones: map[uint64]struct{}{}, formOf: map[uint64]int32{}, memo: map[uint64]bool{},
-		fc: NewChecker(nil, cfg.ReferenceYear)}
+	rs := &requestSet{ids: map[uint64]struct{}{}, phones: map[uint64]struct{}{}, formOf: map[uint64]int32{}}
 	for t := range rs.names {
 		rs.names[t] = map[uint64][]int32{}
 	}
@@ -196,7 +202,7 @@ func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
 // wants says whether a register row answers one of the partition's
 // lookups (see the comment at the top of this file).
-func (rs *requestSet) wants(r *spillRow) bool {
+func (rs *rowFilter) wants(r *spillRow) bool {
 	if r.idKey != 0 {
 		if _, ok := rs.ids[r.idKey]; ok {
 			return true
@@ -226,7 +232,7 @@ func (rs *requestSet) wants(r *spillRow) bool {
 // names asking for its key: compareName's typo or better, or the same
 // spelling (cccdHolder). A common name's rows share few spellings, so
 // the answer is remembered per key and spelling.
-func (rs *requestSet) nameAgrees(t int, k uint64, r *spillRow, fs []int32) bool {
+func (rs *rowFilter) nameAgrees(t int, k uint64, r *spillRow, fs []int32) bool {
 	mk := blocking.NewHasher().Uint64(uint64(t)).Uint64(k).Bytes(r.canon).Bytes(r.folded).Bytes(r.variant).Sum()
 	if v, ok := rs.memo[mk]; ok {
 		return v
@@ -246,16 +252,62 @@ func (rs *requestSet) nameAgrees(t int, k uint64, r *spillRow, fs []int32) bool 
 }
 
 // subRegister reads the spilled register and returns the rows want
-// keeps, in register order, as a Register with its indexes.
-func (s *regSpill) subRegister(ctx context.Context, want func(*spillRow) bool) (*Register, error) {
+// keeps, in register order, as a Register with its indexes. The rows are
+// sifted on the workers, a block at a time (want(w, row) runs on worker
+// w); the register is built in row order.
+func (s *regSpill) subRegister(ctx context.Context, workers int, want func(w int, r *spillRow) bool) (*Register, error) {
 	reg := newRegister(s.kind)
 	var nameYear []uint64
-	err := s.scan(ctx, func(_ int32, r *spillRow) error {
-		if !want(r) {
+	type block struct {
+		buf  []byte
+		offs []int32 // record i is buf[offs[i]:offs[i+1]]
+		keep []int32
+	}
+	const blockRows = 4096
+	produce := func(emit func(*block) bool) error {
+		b := &block{offs: []int32{0}}
+		err := s.scanRaw(ctx, func(rec []byte) error {
+			b.buf = append(b.buf, rec...)
+			b.offs = append(b.offs, int32(len(b.buf)))
+			if len(b.offs) > blockRows {
+				if !emit(b) {
+					return context.Canceled
+				}
+				b = &block{offs: []int32{0}}
+			}
 			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return reg.appendRow(r, &nameYear)
-	})
+		if len(b.offs) > 1 {
+			emit(b)
+		}
+		return nil
+	}
+	err := ordered.Pool[*block, *block]{Workers: workers, Work: func(w int, b *block) (*block, error) {
+		var r spillRow
+		for i := 0; i+1 < len(b.offs); i++ {
+			if err := decodeSpillRow(b.buf[b.offs[i]:b.offs[i+1]], &r); err != nil {
+				return nil, err
+			}
+			if want(w, &r) {
+				b.keep = append(b.keep, int32(i))
+			}
+		}
+		return b, nil
+	}, Consume: func(b *block) error {
+		var r spillRow
+		for _, i := range b.keep {
+			if err := decodeSpillRow(b.buf[b.offs[i]:b.offs[i+1]], &r); err != nil {
+				return err
+			}
+			if err := reg.appendRow(&r, &nameYear); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}.Stream(ctx, produce)
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +324,7 @@ func (s *regSpill) idRegister(ctx context.Context, counts *simCounts) (*Register
 			over[counts.keys[k]] = struct{}{}
 		}
 	}
-	return s.subRegister(ctx, func(r *spillRow) bool {
+	return s.subRegister(ctx, 1, func(_ int, r *spillRow) bool {
 		_, ok := over[r.idKey]
 		return ok && r.idKey != 0
 	})
@@ -285,5 +337,9 @@ func (s *regSpill) partitionRegister(ctx context.Context, items []subItem, cfg C
 		workers = runtime.GOMAXPROCS(0)
 	}
 	rs := partRequests(items, cfg, workers)
-	return s.subRegister(ctx, rs.wants)
+	filters := make([]*rowFilter, workers)
+	for w := range filters {
+		filters[w] = &rowFilter{requestSet: rs, memo: map[uint64]bool{}, fc: NewChecker(nil, cfg.ReferenceYear)}
+	}
+	return s.subRegister(ctx, workers, func(w int, r *spillRow) bool { return filters[w].wants(r) })
 }

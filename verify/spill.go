@@ -107,9 +107,9 @@ func appendSpillRow(dst []byte, c *regChunk, i int32) []byte {
 	return dst
 }
 
-// scan reads the spill file in row order and calls fn with each row
-// (valid only during the call); fn's error stops the scan.
-func (s *regSpill) scan(ctx context.Context, fn func(row int32, r *spillRow) error) error {
+// scanRaw reads the spill file in row order and calls fn with each
+// record's bytes (valid only during the call); fn's error stops the scan.
+func (s *regSpill) scanRaw(ctx context.Context, fn func(rec []byte) error) error {
 	f, err := os.Open(s.path)
 	if err != nil {
 		return err
@@ -118,13 +118,12 @@ func (s *regSpill) scan(ctx context.Context, fn func(row int32, r *spillRow) err
 	br := bufio.NewReaderSize(f, 1<<20)
 	var hdr [4]byte
 	var buf []byte
-	var r spillRow
-	for row := int32(0); ; row++ {
+	for row := int64(0); ; row++ {
 		if row&0xffff == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
-			if err == io.EOF && int64(row) == s.rows {
+			if err == io.EOF && row == s.rows {
 				return nil
 			}
 			return fmt.Errorf("register spill file: %w", err)
@@ -137,10 +136,7 @@ func (s *regSpill) scan(ctx context.Context, fn func(row int32, r *spillRow) err
 		if _, err := io.ReadFull(br, b); err != nil {
 			return fmt.Errorf("register spill file: %w", err)
 		}
-		if err := decodeSpillRow(b, &r); err != nil {
-			return err
-		}
-		if err := fn(row, &r); err != nil {
+		if err := fn(b); err != nil {
 			return err
 		}
 	}
