@@ -130,6 +130,7 @@ type Checker struct {
 
 	sorted, sortedReg []byte   // folded names with their tokens sorted
 	dotA, dotB        []byte   // scratch of typo
+	written           []byte   // the name folded in the order written
 	tokens            [][]byte // scratch of appendSortedTokens
 
 	cand   []int32
@@ -499,6 +500,7 @@ func (c *Checker) requests(add func(tag int, key uint64)) {
 	if c.dob%100 != 0 {
 		add(tagGivenDOB, givenDOBKey(c.given, c.dob))
 		add(tagFamDOB, famDOBKey(c.folded, len(c.given), c.dob))
+		add(tagGivenDOB, c.writtenGivenKey())
 	}
 }
 
@@ -514,6 +516,7 @@ func (c *Checker) load(in SubInput) normalize.Date {
 	c.fam = append(c.fam[:0], nm.FamilyFolded...)
 	c.given = append(c.given[:0], nm.GivenFolded...)
 	c.sorted = appendSortedTokens(c.sorted[:0], c.folded, &c.tokens)
+	c.written = bytes.TrimSpace(normalize.AppendFold(c.written[:0], in.Name))
 	d := normalize.ParseDate(in.DOB, normalize.DateOptions{RefYear: c.refYear})
 	c.dob = 0
 	if d.Valid() { // an impossible date (31/02/2024) is unreadable, not a wrong year
@@ -1221,10 +1224,14 @@ func (c *Checker) gatherGivenDOB(keep func(i int32, cls int) bool) []int32 {
 	if c.dob%100 == 0 {
 		return c.cand
 	}
-	for pass, idx := range [2][]blocking.Entry{lookup(c.reg.byGivenDOB, givenDOBKey(c.given, c.dob)),
-		lookup(c.reg.byFamDOB, famDOBKey(c.folded, len(c.given), c.dob))} {
+	var written []blocking.Entry
+	if k := c.writtenGivenKey(); k != 0 {
+		written = lookup(c.reg.byGivenDOB, k)
+	}
+	for pass, idx := range [3][]blocking.Entry{lookup(c.reg.byGivenDOB, givenDOBKey(c.given, c.dob)),
+		lookup(c.reg.byFamDOB, famDOBKey(c.folded, len(c.given), c.dob)), written} {
 		for _, e := range idx {
-			if pass == 1 && slices.Contains(c.cand, e.Row) {
+			if pass > 0 && slices.Contains(c.cand, e.Row) {
 				continue
 			}
 			cls, _, _, _ := c.compareName(e.Row)
@@ -1234,6 +1241,25 @@ func (c *Checker) gatherGivenDOB(keep func(i int32, cls int) bool) []int32 {
 		}
 	}
 	return c.cand
+}
+
+// writtenGivenKey is the second search's key on the name's last word as
+// written, when the name parser took another word for the given name (a
+// typo can make a surname unknown, and the name is then read as
+// reordered: Nhô Văn Phú as Văn Phú Nhô); 0 otherwise.
+func (c *Checker) writtenGivenKey() uint64 {
+	if c.dob%100 == 0 || len(c.written) == 0 {
+		return 0
+	}
+	w := c.written
+	k := len(w)
+	for k > 0 && w[k-1] != ' ' {
+		k--
+	}
+	if last := w[k:]; len(last) > 0 && !bytes.Equal(last, c.given) {
+		return givenDOBKey(last, c.dob)
+	}
+	return 0
 }
 
 // gather returns the register rows whose name agrees with the

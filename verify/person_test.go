@@ -71,3 +71,17 @@ func TestFixYear(t *testing.T) {
 		}
 	}
 }
+
+// TestWrittenOrder: a typo that makes the surname unknown makes the name
+// parser read the name as reordered (Nhô Văn Phú as Văn Phú Nhô); the
+// second search also takes the last word as written for the given name,
+// and finds the record without the ID that the CCCD's digits back.
+func TestWrittenOrder(t *testing.T) {
+	reg := testRegisterFull(t, [][7]string{{"P01", "Ngô Văn Phú", "18/02/1992", "", "", "Nam", "01"}})
+	c := NewChecker(reg, 2026)
+	var res Result
+	c.Check(SubInput{Name: []byte("Nhô Văn Phú"), DOB: []byte("18/02/1992"), ID: []byte("001092275885"), MSISDN: []byte("0934964882")}, &res)
+	if res.Verdict != VerdictMatch || res.Matched != 0 || res.Evidence != EvidenceIDDigits {
+		t.Errorf("verdict %q matched %d evidence %q, want a match of P01 on the CCCD's digits", res.Verdict, res.Matched, res.Evidence)
+	}
+}
