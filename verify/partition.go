@@ -152,7 +152,7 @@ func partRequests(items []subItem, cfg Config, workers int) *requestSet {
 		c, it := checkers[w], items[k]
 		sc := it.sc
 		ms, nm, dob, nid := strCol(it.rec, sc.msisdn), strCol(it.rec, sc.name), strCol(it.rec, sc.dob), strCol(it.rec, sc.nid)
-		l := local{forms: map[uint64]nameForms{}}
+		l := local{forms: map[uint64]nameForms{}, reqs: make([]req, 0, 7*it.rec.NumRows())}
 		for i := 0; i < int(it.rec.NumRows()); i++ {
 			c.load(SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i)})
 			fh := blocking.NewHasher().Bytes(c.canon).Bytes(c.folded).Bytes(c.varKey).Sum()
@@ -264,8 +264,11 @@ func (s *regSpill) subRegister(ctx context.Context, workers int, want func(w int
 		keep []int32
 	}
 	const blockRows = 4096
+	newBlock := func() *block {
+		return &block{buf: make([]byte, 0, blockRows*160), offs: append(make([]int32, 0, blockRows+1), 0)}
+	}
 	produce := func(emit func(*block) bool) error {
-		b := &block{offs: []int32{0}}
+		b := newBlock()
 		err := s.scanRaw(ctx, func(rec []byte) error {
 			b.buf = append(b.buf, rec...)
 			b.offs = append(b.offs, int32(len(b.buf)))
@@ -273,7 +276,7 @@ func (s *regSpill) subRegister(ctx context.Context, workers int, want func(w int
 				if !emit(b) {
 					return context.Canceled
 				}
-				b = &block{offs: []int32{0}}
+				b = newBlock()
 			}
 			return nil
 		})
