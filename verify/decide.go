@@ -1056,6 +1056,21 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 		c.evidence(bestName, res, true)
 		return
 	}
+	// The ID and the full date of birth on one record name the citizen:
+	// a name that agrees but for the middle name and a slip (Nguyễn T.
+	// nAh for Nguyễn Thị Anh: two of the register's slips on one name)
+	// is theirs, whoever else bears it. Someone else's ID with the
+	// subscriber's own name would need the holder's date of birth too.
+	if !nameOK {
+		for _, e := range rows {
+			if c.fullDateAgrees(e.Row) && c.nameLoose(e.Row) {
+				res.Verdict, res.Matched = VerdictMatch, e.Row
+				c.evidence(e.Row, res, false)
+				res.Differences = addDiff(res.Differences, "name:middle_typo")
+				return
+			}
+		}
+	}
 	// The subscriber lists are evidence too: other subscriptions on this
 	// ID, made at other times and often at other carriers, giving the
 	// same date of birth (or the same name) as this one, one slip from
@@ -1126,6 +1141,33 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 	default:
 		res.Fields, res.Inconsistent = "dob", dobInc
 	}
+}
+
+// fullDateAgrees says whether register row i holds the subscription's
+// full date of birth, as written or with day and month read the other
+// way.
+func (c *Checker) fullDateAgrees(i int32) bool {
+	r, s := c.reg.dob[i], c.dob
+	if r%100 == 0 || r/100%100 == 0 || s%100 == 0 || s/100%100 == 0 {
+		return false
+	}
+	return r == s || daySwap(r, s)
+}
+
+// nameLoose says whether register row i's family and given names, the
+// middle names left out, are the subscription's or a slip away (dots
+// aside).
+func (c *Checker) nameLoose(i int32) bool {
+	r := c.reg
+	f := r.folded.Get(i)
+	fam := f[:min(int(r.family[i]), len(f))]
+	given := f[len(f)-min(int(r.given[i]), len(f)):]
+	if len(given) == 0 || len(c.given) == 0 || len(fam) == 0 || len(c.fam) == 0 {
+		return false
+	}
+	c.dotA = appendNoDots(append(appendNoDots(c.dotA[:0], c.fam), ' '), c.given)
+	c.dotB = appendNoDots(append(appendNoDots(c.dotB[:0], fam), ' '), given)
+	return c.osa(c.dotA, c.dotB) <= 1
 }
 
 // dobSlip says whether register row i's full date of birth is one

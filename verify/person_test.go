@@ -19,6 +19,7 @@ func TestPersonEvidence(t *testing.T) {
 		{"P3", "Nguyễn Văn Long", "20/07/5969", "", "0996887278"},            // year slipped: 1969 → 5969
 		{"P4", "Lê Thị Mai", "01/02/1990", "001190000111", ""},               // one citizen, two records
 		{"P4b", "Lê Thị Mai", "21/02/1991", "001190000111", ""},              // that disagree on the date
+		{"P5", "Nguyễn T. nAh", "11/02/1974", "044174646500", ""},            // middle abbreviated and a slip
 	})
 	c := NewChecker(reg, 2026)
 	var res Result
@@ -42,6 +43,10 @@ func TestPersonEvidence(t *testing.T) {
 			verdict: VerdictMatch, diff: "dob:register_typo", evidence: EvidencePhone},
 		{name: "the records disagree on the date", in: SubInput{Name: []byte("Lê Thị Mai"), DOB: []byte("01/07/1990"), ID: []byte("001190000111"), MSISDN: []byte("0911111111")},
 			verdict: VerdictMismatch, fields: "dob", evidence: EvidenceRecord, inconsistent: true},
+		{name: "ID and full date: the middle name and a slip are the register's", in: SubInput{Name: []byte("Nguyễn Thị Anh"), DOB: []byte("11/02/1974"), ID: []byte("044174646500"), MSISDN: []byte("0775708869")},
+			verdict: VerdictMatch, diff: "name:middle_typo", evidence: EvidenceRecord},
+		{name: "not with another date", in: SubInput{Name: []byte("Nguyễn Thị Anh"), DOB: []byte("12/03/1974"), ID: []byte("044174646500"), MSISDN: []byte("0775708869")},
+			verdict: VerdictOtherPerson, evidence: EvidenceIDHolder},
 		{name: "the date on one record", in: SubInput{Name: []byte("Lê Thị Mai"), DOB: []byte("21/02/1991"), ID: []byte("001190000111"), MSISDN: []byte("0911111111")},
 			verdict: VerdictMatch, evidence: EvidenceRecord},
 	} {
