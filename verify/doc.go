@@ -207,7 +207,7 @@
 //
 // # Memory
 //
-// A register over the memory budget (Options.Spill, MemoryLimit) is
+// A register over the memory budget (Options.MemoryLimit, ForceSpill) is
 // normalized once into a file in a temporary folder, removed when Run
 // returns, and the lists are taken in partitions of consecutive rows: for
 // each, the file is read once and the rows its checks' lookups would

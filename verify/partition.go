@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"runtime"
 
@@ -13,7 +12,7 @@ import (
 	"github.com/dedup-vn/dedup/internal/sysmem"
 )
 
-// A memory-bounded verify (Options.Spill) keeps the register on disk,
+// A memory-bounded verify (Options.MemoryLimit, ForceSpill) keeps the register on disk,
 // normalized once (spillRegister), and takes the subscriptions in
 // partitions of consecutive rows. For each partition it lists every
 // register lookup its subscriptions' checks may make (Checker.requests),
@@ -28,32 +27,6 @@ import (
 // verdicts are the in-memory run's, byte for byte, whatever the
 // partition size (TestPartitionsSameBytes). Memory scales with the
 // partition, not with the register.
-
-// SpillMode says when verify keeps the register on disk.
-type SpillMode int
-
-const (
-	// SpillAuto spills when the in-memory register would pass 60% of
-	// the memory budget (an estimate from the row counts).
-	SpillAuto SpillMode = iota
-	// SpillNever keeps the register in memory.
-	SpillNever
-	// SpillAlways keeps the register on disk.
-	SpillAlways
-)
-
-// ParseSpillMode reads --spill: auto, never or always.
-func ParseSpillMode(s string) (SpillMode, error) {
-	switch s {
-	case "", "auto":
-		return SpillAuto, nil
-	case "never":
-		return SpillNever, nil
-	case "always":
-		return SpillAlways, nil
-	}
-	return 0, fmt.Errorf("%q: want auto, never or always", s)
-}
 
 // Bytes of memory per row, measured at 1M and 10M (benchmarks/RESULTS.md):
 // an in-memory register row with its indexes and load-time scratch, a
@@ -97,13 +70,11 @@ func plan(opts Options, regFiles, subFiles []string) (spill bool, partRows int) 
 		budget = DefaultMemoryLimit()
 	}
 	subs := rowsOf(subFiles)
-	switch opts.Spill {
-	case SpillNever:
+	switch {
+	case opts.NoSpill:
 		return false, 0
-	case SpillAuto:
-		if memPerRegisterRow*rowsOf(regFiles)+memPerCountRow*subs <= budget*6/10 {
-			return false, 0
-		}
+	case !opts.ForceSpill && memPerRegisterRow*rowsOf(regFiles)+memPerCountRow*subs <= budget*6/10:
+		return false, 0
 	}
 	if opts.PartitionRows > 0 {
 		return true, opts.PartitionRows

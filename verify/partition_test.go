@@ -33,7 +33,7 @@ func TestPartitionsSameBytes(t *testing.T) {
 		return m
 	}
 	ref := filepath.Join(dir, "mem")
-	if m := run(ref, Options{Workers: 2, Spill: SpillNever}); m.Partitions != 0 {
+	if m := run(ref, Options{Workers: 2, NoSpill: true}); m.Partitions != 0 {
 		t.Fatalf("in-memory run took %d partitions", m.Partitions)
 	}
 	for _, tc := range []struct {
@@ -41,7 +41,7 @@ func TestPartitionsSameBytes(t *testing.T) {
 	}{{1, 0, 1 << 30}, {3, 333, 1000}, {2, 97, 1}, {1, 50, 777}} {
 		out := filepath.Join(dir, "spill")
 		os.RemoveAll(out)
-		m := run(out, Options{Workers: tc.workers, BatchSize: tc.batch, Spill: SpillAlways, PartitionRows: tc.part})
+		m := run(out, Options{Workers: tc.workers, BatchSize: tc.batch, ForceSpill: true, PartitionRows: tc.part})
 		if m.Partitions < 1 {
 			t.Errorf("%+v: %d partitions", tc, m.Partitions)
 		}
@@ -75,7 +75,7 @@ func TestSpillRemovedOnError(t *testing.T) {
 	bad := filepath.Join(dir, "viettel.csv")
 	os.WriteFile(bad, []byte("subscription_id,msisdn\nS1,0912345678\n"), 0o600)
 	out := filepath.Join(dir, "out")
-	if _, err := Run(context.Background(), Options{Register: []string{reg}, Subscribers: []string{bad}, OutDir: out, Spill: SpillAlways}); err == nil {
+	if _, err := Run(context.Background(), Options{Register: []string{reg}, Subscribers: []string{bad}, OutDir: out, ForceSpill: true}); err == nil {
 		t.Error("a list without its columns: no error")
 	}
 	assertNoSpill(t, out)
@@ -83,7 +83,7 @@ func TestSpillRemovedOnError(t *testing.T) {
 	os.WriteFile(good, []byte("subscription_id,msisdn,registered_name,registered_dob,registered_id_number\nS1,0912345678,Nguyễn Văn An,15/03/1990,001090123456\n"), 0o600)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Run(ctx, Options{Register: []string{reg}, Subscribers: []string{good}, OutDir: out, Spill: SpillAlways}); err == nil {
+	if _, err := Run(ctx, Options{Register: []string{reg}, Subscribers: []string{good}, OutDir: out, ForceSpill: true}); err == nil {
 		t.Error("a canceled run: no error")
 	}
 	assertNoSpill(t, out)

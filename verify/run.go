@@ -36,10 +36,11 @@ type Options struct {
 	Progress    bool   // progress lines on stderr
 
 	// MemoryLimit is the budget a memory-bounded run keeps under (0:
-	// DefaultMemoryLimit); Spill says when the register goes to disk
-	// and the subscriptions are taken in partitions (see partition.go).
-	MemoryLimit int64
-	Spill       SpillMode
+	// DefaultMemoryLimit). The register goes to disk and the
+	// subscriptions are taken in partitions (see partition.go) when it
+	// would pass 60% of it, always with ForceSpill, never with NoSpill.
+	MemoryLimit         int64
+	ForceSpill, NoSpill bool
 	// SpillDir is the parent of the temporary folder of a spilled run
 	// ("": OutDir); the folder is removed when the run ends.
 	SpillDir string

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dedup-vn/dedup/internal/sysmem"
+	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/verify"
 )
 
@@ -58,9 +59,11 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if opts.MemoryLimit == 0 {
 		opts.MemoryLimit = verify.DefaultMemoryLimit()
 	}
-	if opts.Spill, err = verify.ParseSpillMode(*spill); err != nil {
+	spillMode, err := pipeline.ParseSpillMode(*spill)
+	if err != nil {
 		return usagef("--spill: %v", err)
 	}
+	opts.ForceSpill, opts.NoSpill = spillMode == pipeline.SpillAlways, spillMode == pipeline.SpillNever
 	// The garbage collector keeps the process under the budget, as in
 	// dedup run.
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(sysmem.HeapLimit(opts.MemoryLimit)))
