@@ -90,3 +90,20 @@ func TestWrittenOrder(t *testing.T) {
 		t.Errorf("verdict %q matched %d evidence %q, want a match of P01 on the CCCD's digits", res.Verdict, res.Matched, res.Evidence)
 	}
 }
+
+// TestMonthFirstRegisterDate: a register date read month first only
+// because its second part cannot be a month (05/20/1950) keeps its year
+// alone: the day-first date with a slipped month is as likely, so a
+// subscription giving 05/10/1950 is a match the register confirms only
+// in part, not a mismatch.
+func TestMonthFirstRegisterDate(t *testing.T) {
+	reg := testRegister(t, [][5]string{{"R", "Huỳnh Văn Chánh", "05/20/1950", "068050112432", "0766452625"}})
+	if reg.dob[0] != 19500000 {
+		t.Fatalf("packed %d, want the year alone", reg.dob[0])
+	}
+	var res Result
+	NewChecker(reg, 2026).Check(SubInput{Name: []byte("Huỳnh Văn Chánh"), DOB: []byte("05/10/1950"), ID: []byte("068050112432"), MSISDN: []byte("0766452625")}, &res)
+	if res.Verdict != VerdictMatch || !res.Partial {
+		t.Errorf("verdict %q partial %v, want match:dob_partial", res.Verdict, res.Partial)
+	}
+}

@@ -214,6 +214,12 @@ func fixYear(d normalize.Date, refYear int) (int16, bool) {
 // parts are kept (the year, or the year and month), so that it is compared
 // as a partial date rather than held against the subscription.
 func registerDOB(d normalize.Date) int32 {
+	if d.Flags&normalize.FlagDOBMonthFirst != 0 && d.Flags&normalize.FlagDOBImpossible == 0 {
+		// 05/20/1950 read as 20 May only because 20 cannot be a month:
+		// a register writes the day first, so this is as likely 5 of a
+		// month with a slip (05/10/1950). The year alone is sure.
+		return int32(d.Year) * 10000
+	}
 	if d.Flags&normalize.FlagDOBImpossible == 0 {
 		return d.Packed()
 	}
