@@ -29,12 +29,16 @@ import (
 // partition, not with the register.
 
 // Bytes of memory per row, measured at 1M and 10M (benchmarks/RESULTS.md):
-// an in-memory register row with its indexes and load-time scratch, a
-// subscription's SIM-count columns, and a subscription of a partition
-// with its requests and the register rows kept for it.
+// an in-memory register row with its indexes and load-time scratch; a
+// subscription's SIM-count columns while they are counted (before the
+// register is needed) and what stays of them per subscription while the
+// partitions are checked (support and repeat bits, counts per ID); a
+// subscription of a partition with its requests and the register rows
+// kept for it.
 const (
 	memPerRegisterRow = 400
 	memPerCountRow    = 100
+	memPerCountKept   = 25
 	memPerPartRow     = 1500
 )
 
@@ -79,7 +83,7 @@ func plan(opts Options, regFiles, subFiles []string) (spill bool, partRows int) 
 	if opts.PartitionRows > 0 {
 		return true, opts.PartitionRows
 	}
-	left := budget*6/10 - memPerCountRow*subs
+	left := budget*6/10 - memPerCountKept*subs
 	return true, int(max(left/memPerPartRow, 1<<16))
 }
 
