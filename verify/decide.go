@@ -49,6 +49,10 @@ type SubInput struct {
 	// Support says which of the subscription's fields other
 	// subscriptions on its ID give alike (SupportDOB, SupportName).
 	Support uint8
+	// AltDOB is a full date of birth (packed) another subscription on
+	// the ID gives with the name spelt alike, when it is not this one's;
+	// 0 for none (see siblingCitizen).
+	AltDOB int32
 }
 
 // Result is the verdict on one subscription with its evidence. Row numbers
@@ -123,7 +127,8 @@ type Checker struct {
 	dob                   int32
 	phoneKey              uint64
 	support               uint8
-	dobImpossible         bool // the date of birth has all its parts but is no date (31/04)
+	altDOB                int32 // another subscription's date for the name (SubInput.AltDOB)
+	dobImpossible         bool  // the date of birth has all its parts but is no date (31/04)
 	addr                  []byte
 	addrOld, addrNew      int16 // provinces of addr (old GSO code, 2025 code); -1: not parsed yet
 	ap                    *normalize.AddressParser
@@ -502,6 +507,39 @@ func (c *Checker) requests(add func(tag int, key uint64)) {
 		add(tagFamDOB, famDOBKey(c.folded, len(c.given), c.dob))
 		add(tagGivenDOB, c.writtenGivenKey())
 	}
+	if c.altDOB != 0 && c.dob != 0 {
+		// siblingCitizen searches with the other subscriptions' date
+		save := c.dob
+		c.dob = c.altDOB
+		add(tagNameYear, nameYearKey(c.fam, c.given, int(c.dob/10000)))
+		add(tagGivenDOB, givenDOBKey(c.given, c.dob))
+		add(tagFamDOB, famDOBKey(c.folded, len(c.given), c.dob))
+		add(tagGivenDOB, c.writtenGivenKey())
+		c.dob = save
+	}
+}
+
+// siblingCitizen is the search for the citizen when the register holds
+// neither the ID nor the subscription's date of birth, but another
+// subscription on the ID spells the name alike with another full date
+// (SubInput.AltDOB): the citizen that name and that date describe,
+// backed as in step 1 (the msisdn, a one-digit slip of the ID, the ID's
+// digits). Found, this subscription is theirs with a wrong date.
+func (c *Checker) siblingCitizen() []int32 {
+	save := c.dob
+	c.dob = c.altDOB
+	defer func() { c.dob = save }()
+	cands := c.gather(int(c.dob/10000), c.dobAgrees, c.sameCitizen)
+	if len(cands) == 0 {
+		cands = c.gatherGivenDOB(c.sameCitizen)
+	}
+	var backed []int32
+	for _, i := range c.compatible(cands) {
+		if c.corroborates(i) {
+			backed = append(backed, i)
+		}
+	}
+	return backed
 }
 
 // load normalizes a subscription into the Checker's fields and returns
@@ -524,6 +562,7 @@ func (c *Checker) load(in SubInput) normalize.Date {
 	}
 	c.dobImpossible = d.Year > 0 && d.Flags&normalize.FlagDOBImpossible != 0 && d.Flags&normalize.FlagDOBUnparsed == 0
 	c.support = in.Support
+	c.altDOB = in.AltDOB
 	c.addr = append(c.addr[:0], in.Address...)
 	c.addrOld, c.addrNew = -1, -1
 	ph := normalize.ParsePhone(in.MSISDN)
@@ -666,6 +705,15 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 	if len(cands) > 0 {
 		c.dobMismatch(cands, res)
 		return
+	}
+	// 2b. Another subscription on the ID gives the name with another
+	// date, which names a citizen: this one gives their wrong date.
+	if c.altDOB != 0 && c.dob != 0 {
+		if rows := c.siblingCitizen(); len(rows) > 0 {
+			c.dobMismatch(rows, res)
+			res.Evidence = EvidenceSubscriptions
+			return
+		}
 	}
 	// 3. Nothing but the name and the CCCD's own digits left: the one
 	// namesake of the CCCD's birth year, gender and province, holding no

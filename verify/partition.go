@@ -108,7 +108,7 @@ type rowFilter struct {
 }
 
 // partRequests lists the register lookups of a partition's subscriptions.
-func partRequests(items []subItem, cfg Config, workers int) *requestSet {
+func partRequests(items []subItem, cfg Config, workers int, counts *simCounts) *requestSet {
 	type req struct {
 		tag  uint8
 		key  uint64
@@ -129,7 +129,7 @@ func partRequests(items []subItem, cfg Config, workers int) *requestSet {
 		ms, nm, dob, nid := strCol(it.rec, sc.msisdn), strCol(it.rec, sc.name), strCol(it.rec, sc.dob), strCol(it.rec, sc.nid)
 		l := local{forms: map[uint64]nameForms{}, reqs: make([]req, 0, 7*it.rec.NumRows())}
 		for i := 0; i < int(it.rec.NumRows()); i++ {
-			c.load(SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i)})
+			c.load(SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i), AltDOB: counts.altOf(it.first + int64(i))})
 			fh := blocking.NewHasher().Bytes(c.canon).Bytes(c.folded).Bytes(c.varKey).Sum()
 			named := false
 			c.requests(func(tag int, key uint64) {
@@ -310,11 +310,11 @@ func (s *regSpill) idRegister(ctx context.Context, counts *simCounts) (*Register
 
 // partitionRegister builds the register of one partition of
 // subscriptions.
-func (s *regSpill) partitionRegister(ctx context.Context, items []subItem, cfg Config, workers int) (*Register, error) {
+func (s *regSpill) partitionRegister(ctx context.Context, items []subItem, cfg Config, workers int, counts *simCounts) (*Register, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	rs := partRequests(items, cfg, workers)
+	rs := partRequests(items, cfg, workers, counts)
 	filters := make([]*rowFilter, workers)
 	for w := range filters {
 		filters[w] = &rowFilter{requestSet: rs, memo: map[uint64]bool{}, fc: NewChecker(nil, cfg.ReferenceYear)}

@@ -107,3 +107,26 @@ func TestMonthFirstRegisterDate(t *testing.T) {
 		t.Errorf("verdict %q partial %v, want match:dob_partial", res.Verdict, res.Partial)
 	}
 }
+
+// TestSiblingDate: the register holds neither the ID nor the date a
+// subscription gives; another subscription on the ID gives the name
+// with another date, which names a citizen backed by the CCCD's digits:
+// this subscription is theirs with a wrong date (mismatch on dob,
+// evidence subscriptions). Without the other subscription nobody is
+// named.
+func TestSiblingDate(t *testing.T) {
+	reg := testRegisterFull(t, [][7]string{{"R4", "Phạm Minh Tuấn", "05/12/1979", "", "", "Nam", "01"}})
+	c := NewChecker(reg, 2026)
+	var res Result
+	in := SubInput{Name: []byte("Phạm Minh Tuấn"), DOB: []byte("07/03/1979"), ID: []byte("001079000123"), MSISDN: []byte("0912000111")}
+	c.Check(in, &res)
+	if res.Verdict != VerdictIDNotFound {
+		t.Errorf("alone: verdict %q, want id_not_found", res.Verdict)
+	}
+	in.AltDOB = 19791205
+	c.Check(in, &res)
+	if res.Verdict != VerdictMismatch || res.Fields != "dob" || res.Matched != 0 || res.Evidence != EvidenceSubscriptions {
+		t.Errorf("with the other subscription's date: verdict %q fields %q matched %d evidence %q, want mismatch on dob of R4 (subscriptions)",
+			res.Verdict, res.Fields, res.Matched, res.Evidence)
+	}
+}

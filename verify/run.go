@@ -332,6 +332,16 @@ type simCounts struct {
 	// support has per row the Support bits: other subscriptions on its
 	// ID (not repeats) give the same date of birth, the same name.
 	support []uint8
+	// alt holds per row the AltDOB of SubInput, nil when none has one.
+	alt []int32
+}
+
+// altOf returns the AltDOB of row g.
+func (s *simCounts) altOf(g int64) int32 {
+	if g < int64(len(s.alt)) {
+		return s.alt[g]
+	}
+	return 0
 }
 
 // supportOf returns the Support bits of row g.
@@ -460,7 +470,7 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 		lo = hi
 	}
 	subs, h2 = nil, nil
-	support := supportBits(idKeys, dup, dobs, nameKeys)
+	support, alt := supportBits(idKeys, dup, dobs, nameKeys)
 	dobs, nameKeys = nil, nil
 	var entries []blocking.Entry
 	for g, k := range idKeys {
@@ -477,7 +487,7 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 		remap[i] = int32(slices.Index(order, n))
 	}
 	entries = radix.Sort(entries, make([]blocking.Entry, len(entries)))
-	sc := &simCounts{carriers: order, unknown: slices.Index(order, CarrierUnknown), perCar: map[int][]int32{}, cfg: cfg, names: names, dup: dup, support: support}
+	sc := &simCounts{carriers: order, unknown: slices.Index(order, CarrierUnknown), perCar: map[int][]int32{}, cfg: cfg, names: names, dup: dup, support: support, alt: alt}
 	per := make([]int32, len(order))
 	for lo := 0; lo < len(entries); {
 		hi := lo
@@ -530,8 +540,10 @@ func spellingKey(name []byte) uint64 {
 
 // supportBits sets, per subscription row, SupportDOB when another
 // subscription on its ID (not a repeat) gives the same full date of
-// birth, and SupportName when another spells the name alike.
-func supportBits(idKeys, dup []uint64, dobs []int32, nameKeys []uint64) []uint8 {
+// birth, and SupportName when another spells the name alike; and, per
+// row, the other full date of birth given with the name spelt alike
+// (the smallest when several), 0 for none.
+func supportBits(idKeys, dup []uint64, dobs []int32, nameKeys []uint64) ([]uint8, []int32) {
 	var e []blocking.Entry
 	for g, k := range idKeys {
 		if k != 0 && dup[g>>6]&(1<<(g&63)) == 0 {
@@ -540,6 +552,7 @@ func supportBits(idKeys, dup []uint64, dobs []int32, nameKeys []uint64) []uint8 
 	}
 	e = radix.Sort(e, make([]blocking.Entry, len(e)))
 	out := make([]uint8, len(idKeys))
+	var alt []int32
 	for lo := 0; lo < len(e); {
 		hi := lo + 1
 		for hi < len(e) && e[hi].Key == e[lo].Key {
@@ -555,12 +568,23 @@ func supportBits(idKeys, dup []uint64, dobs []int32, nameKeys []uint64) []uint8 
 				if nameKeys[i] != 0 && nameKeys[i] == nameKeys[j] {
 					out[i] |= SupportName
 					out[j] |= SupportName
+					if di, dj := dobs[i], dobs[j]; di != 0 && dj != 0 && di != dj {
+						if alt == nil {
+							alt = make([]int32, len(idKeys))
+						}
+						if alt[i] == 0 || dj < alt[i] {
+							alt[i] = dj
+						}
+						if alt[j] == 0 || di < alt[j] {
+							alt[j] = di
+						}
+					}
 				}
 			}
 		}
 		lo = hi
 	}
-	return out
+	return out, alt
 }
 
 // find returns the index of an ID key, -1 if absent.
@@ -708,7 +732,7 @@ func writeVerdicts(ctx context.Context, reg *Register, rs *regSpill, partRows in
 		if len(part) == 0 {
 			return true
 		}
-		preg, err := rs.partitionRegister(ctx, part, cfg, opts.Workers)
+		preg, err := rs.partitionRegister(ctx, part, cfg, opts.Workers, counts)
 		if err != nil {
 			perr = err
 			for _, it := range part {
@@ -906,7 +930,7 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 			st.dupByFile[it.file]++
 			continue
 		}
-		in := SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i), Support: counts.supportOf(it.first + int64(i))}
+		in := SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i), Support: counts.supportOf(it.first + int64(i)), AltDOB: counts.altOf(it.first + int64(i))}
 		if addr != nil {
 			in.Address = cell(addr, i)
 		}
