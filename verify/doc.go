@@ -160,7 +160,15 @@
 // changed digit makes possible is read so (dob:register_typo). A
 // subscription date with all its parts but no calendar date (31/04)
 // given with an ID on the register is that citizen's wrong date:
-// mismatch on dob (dob:impossible); with any other ID, unusable.
+// mismatch on dob (dob:impossible); with any other ID, unusable. A
+// register date read month first only because its second part cannot
+// be a month (05/20/1950) keeps its year alone. The ID and the full
+// date on one record name the citizen whatever the middle name and a
+// slip (name:middle_typo). When the register holds neither the ID nor
+// the date, another subscription on the ID giving the name with another
+// full date that names a backed citizen (as in the not-found rules
+// below) makes this one theirs with a wrong date (mismatch on dob,
+// evidence subscriptions).
 //
 // Column evidence says what decided (Evidence* constants) and
 // register_inconsistent whether the register contradicts itself for the
