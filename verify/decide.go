@@ -46,6 +46,13 @@ type SubInput struct {
 	// evidence for a citizen whose register records lack the ID: see
 	// structureAgrees.
 	Address []byte
+	// Support says which of the subscription's fields other
+	// subscriptions on its ID give alike (SupportDOB, SupportName).
+	Support uint8
+	// AltDOB is a full date of birth (packed) another subscription on
+	// the ID gives with the name spelt alike, when it is not this one's;
+	// 0 for none (see siblingCitizen).
+	AltDOB int32
 }
 
 // Result is the verdict on one subscription with its evidence. Row numbers
@@ -72,7 +79,36 @@ type Result struct {
 	PhoneLevel int8
 	NameSim    float32
 	IDKey      uint64 // the subscription's packed ID (0 if none), for the SIM counts
+	// Evidence says what decided (Evidence* constants; "" for id_invalid,
+	// id_not_found and unusable).
+	Evidence string
+	// Inconsistent is set when the register contradicts itself for the
+	// person on a field the verdict turns on: their records disagree on
+	// a mismatched field, or other subscriptions on the ID side with
+	// this one against the record (a register_slip match).
+	Inconsistent bool
 }
+
+// Evidence that decided a verdict.
+const (
+	EvidenceRecord        = "record"        // one register record of the ID agrees (or disagrees, for a mismatch)
+	EvidenceGolden        = "golden"        // the person's golden record (a golden register)
+	EvidenceRecords       = "records"       // name and date agree on different records of the person
+	EvidenceSubscriptions = "subscriptions" // other subscriptions on the ID agree with this one against the record's slip
+	EvidenceIDHolder      = "id_holder"     // the ID's holder differs in name and date, or the name and date are another's
+	EvidenceNameDOB       = "name_dob"      // the citizen with this name and date of birth holds another ID
+	EvidencePhone         = "phone"         // the register holds the msisdn on the citizen's record
+	EvidenceIDSlip        = "id_slip"       // the citizen's record holds the ID with a one-digit slip
+	EvidenceIDDigits      = "id_digits"     // what the ID's digits encode (province, gender, year) agrees with the record
+	EvidenceCCCDYear      = "cccd_year"     // the citizen of the CCCD's birth year with this name: the date is the slip
+)
+
+// Support bits of a subscription (SubInput.Support): other subscriptions
+// on its ID give the same date of birth, the same name.
+const (
+	SupportDOB uint8 = 1 << iota
+	SupportName
+)
 
 // Checker decides verdicts against a Register. It holds per-worker scratch
 // and is not safe for concurrent use: one per worker.
@@ -90,11 +126,16 @@ type Checker struct {
 	fam, given            []byte
 	dob                   int32
 	phoneKey              uint64
+	support               uint8
+	altDOB                int32 // another subscription's date for the name (SubInput.AltDOB)
+	dobImpossible         bool  // the date of birth has all its parts but is no date (31/04)
 	addr                  []byte
 	addrOld, addrNew      int16 // provinces of addr (old GSO code, 2025 code); -1: not parsed yet
 	ap                    *normalize.AddressParser
 
 	sorted, sortedReg []byte   // folded names with their tokens sorted
+	dotA, dotB        []byte   // scratch of typo
+	written           []byte   // the name folded in the order written
 	tokens            [][]byte // scratch of appendSortedTokens
 
 	cand   []int32
@@ -121,8 +162,14 @@ const (
 // compareName compares the subscription's name with register row i.
 func (c *Checker) compareName(i int32) (cls int, level int8, sim float32, how string) {
 	r := c.reg
+	return c.compareNameForms(r.canon.Get(i), r.folded.Get(i), r.variant.Get(i))
+}
+
+// compareNameForms compares the subscription's name with a register
+// name given by its canonical, folded and variant-key forms.
+func (c *Checker) compareNameForms(canon, folded, variant []byte) (cls int, level int8, sim float32, how string) {
 	level, sim = linkage.CompareName(&c.ns, linkage.NameForms{Canonical: c.canon, Folded: c.folded, Key: c.varKey},
-		linkage.NameForms{Canonical: r.canon.Get(i), Folded: r.folded.Get(i), Key: r.variant.Get(i)}, c.bands)
+		linkage.NameForms{Canonical: canon, Folded: folded, Key: variant}, c.bands)
 	n := int8(len(c.bands))
 	switch {
 	case level < 0:
@@ -141,7 +188,7 @@ func (c *Checker) compareName(i int32) (cls int, level int8, sim float32, how st
 	case level == n+1:
 		return nameSame, level, sim, "name:middle"
 	}
-	a, b := c.folded, r.folded.Get(i)
+	a, b := c.folded, folded
 	if c.typo(a, b) {
 		return nameMinor, level, sim, "name:typo"
 	}
@@ -201,6 +248,11 @@ func maxEdits(a, b []byte) int {
 // names have the same tokens count. Two edits inside one short word make
 // another word (Lý → Lâm), not a slip on each side.
 func (c *Checker) typo(a, b []byte) bool {
+	// A letter typo often makes a syllable no Vietnamese word is, which
+	// the name normalizer marks as an initial (Dng → "dng."): the dot is
+	// no second edit.
+	c.dotA, c.dotB = appendNoDots(c.dotA[:0], a), appendNoDots(c.dotB[:0], b)
+	a, b = c.dotA, c.dotB
 	d := c.osa(a, b)
 	switch {
 	case d <= 1:
@@ -221,6 +273,16 @@ func (c *Checker) typo(a, b []byte) bool {
 		a, b = ra, rb
 	}
 	return true
+}
+
+// appendNoDots appends s without its '.' bytes.
+func appendNoDots(dst, s []byte) []byte {
+	for _, ch := range s {
+		if ch != '.' {
+			dst = append(dst, ch)
+		}
+	}
+	return dst
 }
 
 func tokenCount(s []byte) int {
@@ -293,6 +355,9 @@ func (c *Checker) osa(a, b []byte) int {
 func (c *Checker) compareDOB(i int32) (agree bool, level int8, how string) {
 	s, r := c.dob, c.reg.dob[i]
 	if s == 0 {
+		if c.dobImpossible {
+			return false, linkage.Null, "dob:impossible"
+		}
 		return false, linkage.Null, "dob:missing"
 	}
 	if r == 0 {
@@ -312,6 +377,9 @@ func (c *Checker) compareDOB(i int32) (agree bool, level int8, how string) {
 		}
 		return true, level, "dob:register_partial"
 	case level == linkage.DateExact:
+		if c.reg.dobFixed[i] {
+			return true, level, "dob:register_typo"
+		}
 		return true, level, ""
 	case level == linkage.DateSwap:
 		return true, level, "dob:day_month_swap"
@@ -378,28 +446,8 @@ func addDiff(dst []byte, how string) []byte {
 func (c *Checker) Check(in SubInput, res *Result) {
 	*res = Result{Differences: res.Differences[:0], Matched: -1, Holder: -1, PhoneOwner: -1,
 		NameLevel: linkage.Null, DOBLevel: linkage.Null, IDLevel: linkage.Null, PhoneLevel: linkage.Null}
-	c.id = normalize.ParseID(in.ID)
-	c.idKey = IDKey(&c.id)
+	d := c.load(in)
 	res.IDKey = c.idKey
-	nm := c.norm.Name(in.Name)
-	c.canon = append(c.canon[:0], nm.Canonical...)
-	c.folded = append(c.folded[:0], nm.Folded...)
-	c.varKey = append(c.varKey[:0], nm.VariantKeyFolded...)
-	c.fam = append(c.fam[:0], nm.FamilyFolded...)
-	c.given = append(c.given[:0], nm.GivenFolded...)
-	c.sorted = appendSortedTokens(c.sorted[:0], c.folded, &c.tokens)
-	d := normalize.ParseDate(in.DOB, normalize.DateOptions{RefYear: c.refYear})
-	c.dob = 0
-	if d.Valid() { // an impossible date (31/02/2024) is unreadable, not a wrong year
-		c.dob = d.Packed()
-	}
-	c.addr = append(c.addr[:0], in.Address...)
-	c.addrOld, c.addrNew = -1, -1
-	ph := normalize.ParsePhone(in.MSISDN)
-	c.phoneKey = 0
-	if ph.Valid() {
-		c.phoneKey = ph.Uint64()
-	}
 
 	// Rows that cannot be verified at all.
 	switch {
@@ -407,6 +455,13 @@ func (c *Checker) Check(in SubInput, res *Result) {
 		res.Verdict, res.Reason = VerdictUnusable, ReasonNoIDNoName
 		return
 	case c.dob == 0 && !blank(in.DOB):
+		// An impossible date (31/04) given with an ID the register
+		// holds is a wrong date of birth of that citizen
+		// (dob:impossible); with any other ID it names nobody.
+		if rows := lookup(c.reg.byID, c.idKey); c.dobImpossible && len(rows) > 0 && c.phoneKey != 0 {
+			c.checkFound(rows, res)
+			return
+		}
 		res.Verdict, res.Reason = VerdictUnusable, ReasonDOBUnreadable
 		return
 	case blank(in.MSISDN):
@@ -423,6 +478,99 @@ func (c *Checker) Check(in SubInput, res *Result) {
 	}
 
 	c.checkNotFound(d, res)
+}
+
+// Index tags of the register lookups a subscription may make (requests).
+const (
+	tagID = iota
+	tagPhone
+	tagNameYear
+	tagGivenDOB
+	tagFamDOB
+	nTags
+)
+
+// requests calls add with every register lookup Check may make for the
+// subscription load read: its ID, its phone, (family, given) with its
+// birth year and with its CCCD's, (given, date) and (family and
+// middle, date). A spilled register serves exactly these (see
+// partition.go): a lookup Check makes must be listed here.
+func (c *Checker) requests(add func(tag int, key uint64)) {
+	add(tagID, c.idKey)
+	add(tagPhone, c.phoneKey)
+	add(tagNameYear, nameYearKey(c.fam, c.given, int(c.dob/10000)))
+	if c.id.Kind == normalize.IDCCCD && int(c.id.BirthYear) != int(c.dob/10000) {
+		add(tagNameYear, nameYearKey(c.fam, c.given, int(c.id.BirthYear)))
+	}
+	if c.dob%100 != 0 {
+		add(tagGivenDOB, givenDOBKey(c.given, c.dob))
+		add(tagFamDOB, famDOBKey(c.folded, len(c.given), c.dob))
+		add(tagGivenDOB, c.writtenGivenKey())
+	}
+	if c.altDOB != 0 && c.dob != 0 {
+		// siblingCitizen searches with the other subscriptions' date
+		save := c.dob
+		c.dob = c.altDOB
+		add(tagNameYear, nameYearKey(c.fam, c.given, int(c.dob/10000)))
+		add(tagGivenDOB, givenDOBKey(c.given, c.dob))
+		add(tagFamDOB, famDOBKey(c.folded, len(c.given), c.dob))
+		add(tagGivenDOB, c.writtenGivenKey())
+		c.dob = save
+	}
+}
+
+// siblingCitizen is the search for the citizen when the register holds
+// neither the ID nor the subscription's date of birth, but another
+// subscription on the ID spells the name alike with another full date
+// (SubInput.AltDOB): the citizen that name and that date describe,
+// backed as in step 1 (the msisdn, a one-digit slip of the ID, the ID's
+// digits). Found, this subscription is theirs with a wrong date.
+func (c *Checker) siblingCitizen() []int32 {
+	save := c.dob
+	c.dob = c.altDOB
+	defer func() { c.dob = save }()
+	cands := c.gather(int(c.dob/10000), c.dobAgrees, c.sameCitizen)
+	if len(cands) == 0 {
+		cands = c.gatherGivenDOB(c.sameCitizen)
+	}
+	var backed []int32
+	for _, i := range c.compatible(cands) {
+		if c.corroborates(i) {
+			backed = append(backed, i)
+		}
+	}
+	return backed
+}
+
+// load normalizes a subscription into the Checker's fields and returns
+// its parsed date of birth.
+func (c *Checker) load(in SubInput) normalize.Date {
+	c.id = normalize.ParseID(in.ID)
+	c.idKey = IDKey(&c.id)
+	nm := c.norm.Name(in.Name)
+	c.canon = append(c.canon[:0], nm.Canonical...)
+	c.folded = append(c.folded[:0], nm.Folded...)
+	c.varKey = append(c.varKey[:0], nm.VariantKeyFolded...)
+	c.fam = append(c.fam[:0], nm.FamilyFolded...)
+	c.given = append(c.given[:0], nm.GivenFolded...)
+	c.sorted = appendSortedTokens(c.sorted[:0], c.folded, &c.tokens)
+	c.written = bytes.TrimSpace(normalize.AppendFold(c.written[:0], in.Name))
+	d := normalize.ParseDate(in.DOB, normalize.DateOptions{RefYear: c.refYear})
+	c.dob = 0
+	if d.Valid() { // an impossible date (31/02/2024) is unreadable, not a wrong year
+		c.dob = d.Packed()
+	}
+	c.dobImpossible = d.Year > 0 && d.Flags&normalize.FlagDOBImpossible != 0 && d.Flags&normalize.FlagDOBUnparsed == 0
+	c.support = in.Support
+	c.altDOB = in.AltDOB
+	c.addr = append(c.addr[:0], in.Address...)
+	c.addrOld, c.addrNew = -1, -1
+	ph := normalize.ParsePhone(in.MSISDN)
+	c.phoneKey = 0
+	if ph.Valid() {
+		c.phoneKey = ph.Uint64()
+	}
+	return d
 }
 
 // checkNotFound decides when the subscription's ID is not on the register
@@ -519,6 +667,12 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 			}
 			res.Matched = k
 			c.evidence(k, res, verdict == VerdictMatch)
+			switch verdict {
+			case VerdictMatch:
+				res.Evidence = c.backing(k)
+			case VerdictOtherPerson:
+				res.Evidence = EvidenceNameDOB
+			}
 			return
 		}
 	}
@@ -552,11 +706,20 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 		c.dobMismatch(cands, res)
 		return
 	}
+	// 2b. Another subscription on the ID gives the name with another
+	// date, which names a citizen: this one gives their wrong date.
+	if c.altDOB != 0 && c.dob != 0 {
+		if rows := c.siblingCitizen(); len(rows) > 0 {
+			c.dobMismatch(rows, res)
+			res.Evidence = EvidenceSubscriptions
+			return
+		}
+	}
 	// 3. Nothing but the name and the CCCD's own digits left: the one
 	// namesake of the CCCD's birth year, gender and province, holding no
 	// CCCD, is its holder with a wrong date (cccdHolder).
 	if k, ok := c.cccdHolder(); ok {
-		res.Verdict, res.Fields, res.Candidates, res.Matched = VerdictMismatch, "dob", 1, k
+		res.Verdict, res.Fields, res.Candidates, res.Matched, res.Evidence = VerdictMismatch, "dob", 1, k, EvidenceIDDigits
 		_, how := c.compat(c.rest)
 		res.Differences = addDiff(res.Differences, how)
 		c.evidence(k, res, true)
@@ -570,7 +733,7 @@ func (c *Checker) checkNotFound(d normalize.Date, res *Result) {
 		return
 	}
 	if k, tie, n := c.phoneOwner(); n > 0 {
-		res.Verdict, res.Candidates, res.Tie = VerdictPhoneOtherName, int32(n), tie
+		res.Verdict, res.Candidates, res.Tie, res.Evidence = VerdictPhoneOtherName, int32(n), tie, EvidencePhone
 		if !tie {
 			res.PhoneOwner = k
 			c.evidence(k, res, false)
@@ -588,7 +751,24 @@ func (c *Checker) dobMismatch(rows []int32, res *Result) {
 	if n == 1 {
 		res.Matched = rows[0]
 		c.evidence(rows[0], res, true)
+		res.Evidence = c.backing(rows[0])
+		if res.Evidence == EvidenceIDDigits && c.id.Kind == normalize.IDCCCD {
+			res.Evidence = EvidenceCCCDYear
+		}
 	}
+}
+
+// backing names what backs register row i beyond the name and date of
+// birth (corroborates): the msisdn on it, the ID with a one-digit slip,
+// else what the ID's digits encode.
+func (c *Checker) backing(i int32) string {
+	switch {
+	case c.phoneKey != 0 && c.reg.phone[i] == c.phoneKey:
+		return EvidencePhone
+	case c.idKey != 0 && c.compareID(i) == linkage.IDOneDigit:
+		return EvidenceIDSlip
+	}
+	return EvidenceIDDigits
 }
 
 // slipHolder looks for the holder of a CCCD whose birth-year digits are
@@ -909,6 +1089,10 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 	}
 	nameOK := bn == nameSame || bn == nameMinor
 	dobOK := bdScore >= 100
+	res.Evidence = EvidenceRecord
+	if c.reg.Kind == RegisterGolden {
+		res.Evidence = EvidenceGolden
+	}
 	switch {
 	case bestBoth >= 0:
 		res.Verdict, res.Matched = VerdictMatch, bestBoth
@@ -916,9 +1100,58 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 		return
 	case nameOK && dobOK:
 		// name and date agree on different records of the citizen
-		res.Verdict, res.Matched = VerdictMatch, bestName
+		res.Verdict, res.Matched, res.Evidence = VerdictMatch, bestName, EvidenceRecords
 		c.evidence(bestName, res, true)
 		return
+	}
+	// The ID and the full date of birth on one record name the citizen:
+	// a name that agrees but for the middle name and a slip (Nguyễn T.
+	// nAh for Nguyễn Thị Anh: two of the register's slips on one name)
+	// is theirs, whoever else bears it. Someone else's ID with the
+	// subscriber's own name would need the holder's date of birth too.
+	if !nameOK {
+		for _, e := range rows {
+			if c.fullDateAgrees(e.Row) && c.nameLoose(e.Row) {
+				res.Verdict, res.Matched = VerdictMatch, e.Row
+				c.evidence(e.Row, res, false)
+				res.Differences = addDiff(res.Differences, "name:middle_typo")
+				return
+			}
+		}
+	}
+	// The subscriber lists are evidence too: other subscriptions on this
+	// ID, made at other times and often at other carriers, giving the
+	// same date of birth (or the same name) as this one, one slip from
+	// the register's record, say the record holds the slip. One
+	// subscription with a wrong date stands alone.
+	// A CCCD encoding another birth year than the subscription's sides
+	// with the register: then the subscriptions repeat one wrong date.
+	cccdYearOK := c.id.Kind != normalize.IDCCCD || int(c.id.BirthYear) == int(c.dob/10000)
+	if nameOK && !dobOK && cccdYearOK && c.support&SupportDOB != 0 && c.dobSlip(bestDOB) {
+		res.Verdict, res.Matched, res.Evidence, res.Inconsistent = VerdictMatch, bestDOB, EvidenceSubscriptions, true
+		c.evidence(bestDOB, res, true)
+		res.Differences = addDiff(res.Differences, "dob:register_slip")
+		return
+	}
+	if !nameOK && c.support&SupportName != 0 {
+		for _, e := range rows {
+			agree, _, _ := c.compareDOB(e.Row)
+			if (agree || !dobOK) && c.nameNear(e.Row) {
+				res.Evidence, res.Inconsistent = EvidenceSubscriptions, true
+				if agree {
+					res.Verdict, res.Matched = VerdictMatch, e.Row
+					c.evidence(e.Row, res, true)
+					res.Differences = addDiff(res.Differences, "name:register_slip")
+					return
+				}
+				// the name is the register's slip, the date of birth
+				// the subscription's: mismatch on dob alone
+				res.Verdict, res.Matched, res.Fields = VerdictMismatch, bestDOB, "dob"
+				c.evidence(bestDOB, res, true)
+				res.Differences = addDiff(res.Differences, "name:register_slip")
+				return
+			}
+		}
 	}
 	if !nameOK {
 		// Someone else's ID? Look for the citizen whose name and date of
@@ -929,7 +1162,7 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 			// Found, or the ID's holder differs from the subscription in
 			// both name and date of birth (beyond a one-digit slip): the
 			// ID is not the subscriber's, whoever they are.
-			res.Verdict, res.Holder = VerdictOtherPerson, bestName
+			res.Verdict, res.Holder, res.Evidence = VerdictOtherPerson, bestName, EvidenceIDHolder
 			res.Candidates, res.Tie = int32(n), n > 1
 			if n == 1 {
 				res.Matched = k
@@ -947,14 +1180,89 @@ func (c *Checker) checkFound(rows []blocking.Entry, res *Result) {
 	}
 	res.Verdict, res.Matched = VerdictMismatch, best
 	c.evidence(best, res, true)
+	nameInc, dobInc := c.inconsistent(rows)
 	switch {
 	case !nameOK && !dobOK:
-		res.Fields = "name;dob"
+		res.Fields, res.Inconsistent = "name;dob", nameInc || dobInc
 	case !nameOK:
-		res.Fields = "name"
+		res.Fields, res.Inconsistent = "name", nameInc
 	default:
-		res.Fields = "dob"
+		res.Fields, res.Inconsistent = "dob", dobInc
 	}
+}
+
+// fullDateAgrees says whether register row i holds the subscription's
+// full date of birth, as written or with day and month read the other
+// way.
+func (c *Checker) fullDateAgrees(i int32) bool {
+	r, s := c.reg.dob[i], c.dob
+	if r%100 == 0 || r/100%100 == 0 || s%100 == 0 || s/100%100 == 0 {
+		return false
+	}
+	return r == s || daySwap(r, s)
+}
+
+// nameLoose says whether register row i's family and given names, the
+// middle names left out, are the subscription's or a slip away (dots
+// aside).
+func (c *Checker) nameLoose(i int32) bool {
+	r := c.reg
+	f := r.folded.Get(i)
+	fam := f[:min(int(r.family[i]), len(f))]
+	given := f[len(f)-min(int(r.given[i]), len(f)):]
+	if len(given) == 0 || len(c.given) == 0 || len(fam) == 0 || len(c.fam) == 0 {
+		return false
+	}
+	c.dotA = appendNoDots(append(appendNoDots(c.dotA[:0], c.fam), ' '), c.given)
+	c.dotB = appendNoDots(append(appendNoDots(c.dotB[:0], fam), ' '), given)
+	return c.osa(c.dotA, c.dotB) <= 1
+}
+
+// dobSlip says whether register row i's full date of birth is one
+// digit from the subscription's full date: a clerk's keying slip. A
+// whole day or month apart is not one, whoever repeats it.
+func (c *Checker) dobSlip(i int32) bool {
+	r, s := c.reg.dob[i], c.dob
+	if r%100 == 0 || r/100%100 == 0 || s%100 == 0 || s/100%100 == 0 {
+		return false
+	}
+	level, _ := linkage.CompareDate(s, r)
+	return level == linkage.DateOneDigit
+}
+
+// nameNear says whether register row i's name is at most two letter
+// edits from the subscription's wherever they fall (dots aside, tokens
+// as written or sorted): looser than a typo, and only taken with other
+// subscriptions spelling the name as this one does.
+func (c *Checker) nameNear(i int32) bool {
+	f := c.reg.folded.Get(i)
+	c.dotA, c.dotB = appendNoDots(c.dotA[:0], c.folded), appendNoDots(c.dotB[:0], f)
+	if c.osa(c.dotA, c.dotB) <= 2 {
+		return true
+	}
+	c.sortedReg = appendSortedTokens(c.sortedReg[:0], c.dotB, &c.tokens)
+	c.dotB = appendSortedTokens(c.dotB[:0], c.dotA, &c.tokens)
+	return c.osa(c.dotB, c.sortedReg) <= 2
+}
+
+// inconsistent says whether the register's records of one ID disagree
+// among themselves on the name (two names more than a typo apart) and
+// on the date of birth (two full dates, not one read two ways).
+func (c *Checker) inconsistent(rows []blocking.Entry) (name, dob bool) {
+	r := c.reg
+	for a := 0; a < len(rows); a++ {
+		for b := a + 1; b < len(rows); b++ {
+			i, j := rows[a].Row, rows[b].Row
+			if di, dj := r.dob[i], r.dob[j]; di%100 != 0 && dj%100 != 0 && di != dj && !daySwap(di, dj) {
+				dob = true
+			}
+			if !name {
+				fi, fj := r.folded.Get(i), r.folded.Get(j)
+				name = !bytes.Equal(fi, fj) && !c.typo(fi, fj)
+			}
+		}
+	}
+	return name, dob
 }
 
 // nearDOB says whether a row of the ID holds a date of birth one digit or
@@ -1006,10 +1314,14 @@ func (c *Checker) gatherGivenDOB(keep func(i int32, cls int) bool) []int32 {
 	if c.dob%100 == 0 {
 		return c.cand
 	}
-	for pass, idx := range [2][]blocking.Entry{lookup(c.reg.byGivenDOB, givenDOBKey(c.given, c.dob)),
-		lookup(c.reg.byFamDOB, famDOBKey(c.folded, len(c.given), c.dob))} {
+	var written []blocking.Entry
+	if k := c.writtenGivenKey(); k != 0 {
+		written = lookup(c.reg.byGivenDOB, k)
+	}
+	for pass, idx := range [3][]blocking.Entry{lookup(c.reg.byGivenDOB, givenDOBKey(c.given, c.dob)),
+		lookup(c.reg.byFamDOB, famDOBKey(c.folded, len(c.given), c.dob)), written} {
 		for _, e := range idx {
-			if pass == 1 && slices.Contains(c.cand, e.Row) {
+			if pass > 0 && slices.Contains(c.cand, e.Row) {
 				continue
 			}
 			cls, _, _, _ := c.compareName(e.Row)
@@ -1019,6 +1331,25 @@ func (c *Checker) gatherGivenDOB(keep func(i int32, cls int) bool) []int32 {
 		}
 	}
 	return c.cand
+}
+
+// writtenGivenKey is the second search's key on the name's last word as
+// written, when the name parser took another word for the given name (a
+// typo can make a surname unknown, and the name is then read as
+// reordered: Nhô Văn Phú as Văn Phú Nhô); 0 otherwise.
+func (c *Checker) writtenGivenKey() uint64 {
+	if c.dob%100 == 0 || len(c.written) == 0 {
+		return 0
+	}
+	w := c.written
+	k := len(w)
+	for k > 0 && w[k-1] != ' ' {
+		k--
+	}
+	if last := w[k:]; len(last) > 0 && !bytes.Equal(last, c.given) {
+		return givenDOBKey(last, c.dob)
+	}
+	return 0
 }
 
 // gather returns the register rows whose name agrees with the
@@ -1258,14 +1589,19 @@ var cmndCodes = sync.OnceValue(func() (m *[1000][]uint8) {
 // of compareName (a dropped middle name, Thành against Thanh) are other
 // people as often as not.
 func (c *Checker) sameSpelling(i int32) bool {
-	r := c.reg
-	if bytes.Equal(c.canon, r.canon.Get(i)) {
+	return c.sameSpellingForms(c.reg.canon.Get(i), c.reg.folded.Get(i))
+}
+
+// sameSpellingForms is sameSpelling on a register name's canonical and
+// folded forms.
+func (c *Checker) sameSpellingForms(canon, folded []byte) bool {
+	if bytes.Equal(c.canon, canon) {
 		return true
 	}
-	if !bytes.Equal(c.folded, r.folded.Get(i)) {
+	if !bytes.Equal(c.folded, folded) {
 		return false
 	}
-	return isASCII(c.canon) || isASCII(r.canon.Get(i))
+	return isASCII(c.canon) || isASCII(canon)
 }
 
 func isASCII(b []byte) bool {

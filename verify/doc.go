@@ -146,6 +146,35 @@
 // (folded given name, full date) and (folded family and middle names,
 // full date).
 //
+// The person decides, not one record: all rows of an ID are evidence
+// (above), and so are the other subscriptions on the ID (in all lists,
+// repeats left out). When another gives the same full date of birth and
+// the ID's record is one digit from it while the name agrees, the slip
+// is the register's: match, differences dob:register_slip, evidence
+// subscriptions, register_inconsistent (unless the subscription's CCCD
+// encodes another birth year: then it sides with the record). When
+// another spells the name alike and the record's name is two letter
+// edits from it, the name is the register's slip: match when the date
+// agrees, else mismatch on dob alone (name:register_slip). A register
+// year nobody can have (before 1900, after the reference year) that one
+// changed digit makes possible is read so (dob:register_typo). A
+// subscription date with all its parts but no calendar date (31/04)
+// given with an ID on the register is that citizen's wrong date:
+// mismatch on dob (dob:impossible); with any other ID, unusable. A
+// register date read month first only because its second part cannot
+// be a month (05/20/1950) keeps its year alone. The ID and the full
+// date on one record name the citizen whatever the middle name and a
+// slip (name:middle_typo). When the register holds neither the ID nor
+// the date, another subscription on the ID giving the name with another
+// full date that names a backed citizen (as in the not-found rules
+// below) makes this one theirs with a wrong date (mismatch on dob,
+// evidence subscriptions).
+//
+// Column evidence says what decided (Evidence* constants) and
+// register_inconsistent whether the register contradicts itself for the
+// person on a field the verdict turns on (its records disagree on a
+// mismatched field, or a register_slip).
+//
 // One subscription maps to at most one citizen. Rows agreeing with the
 // identity are one citizen unless they hold IDs of one kind more than one
 // digit apart; when several citizens fit, tie is set, candidates counts
@@ -183,6 +212,15 @@
 // 163/2024/NĐ-CP as reported in the press, low confidence). An ID over
 // either is listed in ids.parquet with its counts per carrier and the rule
 // ids, and each of its subscriptions has over_limit and limit_rules.
+//
+// # Memory
+//
+// A register over the memory budget (Options.MemoryLimit, ForceSpill) is
+// normalized once into a file in a temporary folder, removed when Run
+// returns, and the lists are taken in partitions of consecutive rows: for
+// each, the file is read once and the rows its checks' lookups would
+// return are kept (partition.go); the verdicts are those of the
+// in-memory run, byte for byte.
 //
 // # Outputs
 //

@@ -33,6 +33,7 @@ type Register struct {
 	ids, canon, folded, variant strcol.Column
 	family, given               []uint8 // lengths of the folded family and given names inside folded
 	dob                         []int32 // packed yyyymmdd, 0 = missing
+	dobFixed                    []bool  // the year was mended (fixYear)
 	idKey                       []uint64
 	idYear                      []int16 // birth year encoded in a CCCD, 0 otherwise
 	phone                       []uint64
@@ -93,6 +94,7 @@ type regChunk struct {
 	ids, canon, folded, variant strcol.Column
 	family, given               []uint8
 	dob                         []int32
+	dobFixed                    []bool
 	idKey                       []uint64
 	idYear                      []int16
 	phone                       []uint64
@@ -125,11 +127,16 @@ func (c *regChunk) add(n *normalize.Normalizer, refYear int, row regRow) error {
 	ny := uint64(0)
 	d := normalize.ParseDate(row.dob, normalize.DateOptions{RefYear: refYear})
 	packed := int32(0)
+	fixed := false
 	if d.Year > 0 {
+		if y, ok := fixYear(d, refYear); ok {
+			d.Year, d.Flags, fixed = y, d.Flags&^(normalize.FlagDOBTooOld|normalize.FlagDOBFuture), true
+		}
 		packed = registerDOB(d)
 		ny = nameYearKey(nm.FamilyFolded, nm.GivenFolded, int(d.Year))
 	}
 	c.dob = append(c.dob, packed)
+	c.dobFixed = append(c.dobFixed, fixed)
 	c.nameYear = append(c.nameYear, ny)
 	id := normalize.ParseID(row.nid)
 	c.idKey = append(c.idKey, IDKey(&id))
@@ -174,11 +181,45 @@ func provinceNumber(b []byte) uint8 {
 	return uint8(v)
 }
 
+// fixYear mends a register year of birth that cannot be (before 1900 or
+// after the reference year: 5969, 2702, 1178) when exactly one digit
+// changed gives a possible one: a clerk's slip of one key, as the
+// register's other slips. The row keeps a mark (dobFixed), and a date
+// agreeing only through the mended year says so (dob:register_typo).
+func fixYear(d normalize.Date, refYear int) (int16, bool) {
+	y := int(d.Year)
+	if d.Flags&(normalize.FlagDOBTooOld|normalize.FlagDOBFuture) == 0 || y < 1000 || y > 9999 || refYear < 1900 {
+		return 0, false
+	}
+	found := 0
+	for pos := 1; pos <= 1000; pos *= 10 {
+		digit := y / pos % 10
+		for v := 0; v <= 9; v++ {
+			if v == digit {
+				continue
+			}
+			if c := y + (v-digit)*pos; c >= 1900 && c <= refYear {
+				if found != 0 {
+					return 0, false
+				}
+				found = c
+			}
+		}
+	}
+	return int16(found), found != 0
+}
+
 // registerDOB packs a register date of birth. An impossible date (month
 // 78, 31 February) is a known slip of the register: only its possible
 // parts are kept (the year, or the year and month), so that it is compared
 // as a partial date rather than held against the subscription.
 func registerDOB(d normalize.Date) int32 {
+	if d.Flags&normalize.FlagDOBMonthFirst != 0 && d.Flags&normalize.FlagDOBImpossible == 0 {
+		// 05/20/1950 read as 20 May only because 20 cannot be a month:
+		// a register writes the day first, so this is as likely 5 of a
+		// month with a slip (05/10/1950). The year alone is sure.
+		return int32(d.Year) * 10000
+	}
 	if d.Flags&normalize.FlagDOBImpossible == 0 {
 		return d.Packed()
 	}
@@ -203,6 +244,7 @@ func (r *Register) merge(c *regChunk, nameYear *[]uint64) error {
 	r.family = append(r.family, c.family...)
 	r.given = append(r.given, c.given...)
 	r.dob = append(r.dob, c.dob...)
+	r.dobFixed = append(r.dobFixed, c.dobFixed...)
 	r.idKey = append(r.idKey, c.idKey...)
 	r.idYear = append(r.idYear, c.idYear...)
 	r.phone = append(r.phone, c.phone...)

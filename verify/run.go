@@ -34,6 +34,20 @@ type Options struct {
 	Workers     int    // 0: GOMAXPROCS
 	BatchSize   int    // rows per batch; 0: dataio.DefaultBatchSize
 	Progress    bool   // progress lines on stderr
+
+	// MemoryLimit is the budget a memory-bounded run keeps under (0:
+	// DefaultMemoryLimit). The register goes to disk and the
+	// subscriptions are taken in partitions (see partition.go) when it
+	// would pass 60% of it, always with ForceSpill, never with NoSpill.
+	MemoryLimit         int64
+	ForceSpill, NoSpill bool
+	// SpillDir is the parent of the temporary folder of a spilled run
+	// ("": OutDir); the folder is removed when the run ends.
+	SpillDir string
+	// PartitionRows, when positive, is the number of subscription rows
+	// per partition of a spilled run instead of what MemoryLimit allows
+	// (tests force many partitions with it).
+	PartitionRows int
 }
 
 // Run verifies the carrier lists against the register and writes
@@ -59,16 +73,37 @@ func Run(ctx context.Context, opts Options) (*Manifest, error) {
 		return nil, fmt.Errorf("subscribers: %w", err)
 	}
 	m := &Manifest{SchemaVersion: 1, Workers: opts.Workers, Limits: limitsOf(cfg)}
-	reg, err := LoadRegister(ctx, regFiles, cfg, opts, m)
-	if err != nil {
+	spill, partRows := plan(opts, regFiles, subFiles)
+	var reg *Register
+	var rs *regSpill
+	if spill {
+		parent := opts.SpillDir
+		if parent == "" {
+			parent = opts.OutDir
+		}
+		dir, err := os.MkdirTemp(parent, ".verify-spill-")
+		if err != nil {
+			return nil, fmt.Errorf("cannot create the spill folder: %w", err)
+		}
+		// removed on success, error and cancellation (Ctrl-C cancels ctx)
+		defer os.RemoveAll(dir)
+		if rs, err = spillRegister(ctx, regFiles, cfg, opts, m, dir); err != nil {
+			return nil, err
+		}
+	} else if reg, err = LoadRegister(ctx, regFiles, cfg, opts, m); err != nil {
 		return nil, err
 	}
 	counts, err := countSIMs(ctx, subFiles, cfg, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeVerdicts(ctx, reg, counts, subFiles, cfg, opts, m); err != nil {
+	if err := writeVerdicts(ctx, reg, rs, partRows, counts, subFiles, cfg, opts, m); err != nil {
 		return nil, err
+	}
+	if rs != nil {
+		if reg, err = rs.idRegister(ctx, counts); err != nil {
+			return nil, err
+		}
 	}
 	if err := writeIDs(reg, counts, opts.OutDir, m); err != nil {
 		return nil, err
@@ -109,26 +144,50 @@ func cellOf(a *array.String, i int) []byte {
 // a golden.parquet, told apart by their columns; all files must be of one
 // kind.
 func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options, m *Manifest) (*Register, error) {
+	var reg *Register
+	var nameYear []uint64
+	err := readRegister(ctx, files, cfg, opts, m, func(kind string) { reg = newRegister(kind) }, func(ch *regChunk) error {
+		return reg.merge(ch, &nameYear)
+	})
+	if err != nil {
+		return nil, err
+	}
+	reg.buildIndexes(nameYear)
+	if m != nil {
+		m.Register.Rows = int64(reg.Rows())
+	}
+	return reg, nil
+}
+
+// readRegister reads and normalizes a register's rows, handing them to
+// consume a batch at a time in file order; start is called first with
+// the register's kind. The register is normalized once, here: the
+// in-memory register and the spilled one (spillRegister) take the same
+// chunks.
+func readRegister(ctx context.Context, files []string, cfg Config, opts Options, m *Manifest, start func(kind string), consume func(*regChunk) error) error {
 	cfg = cfg.withDefaults()
 	if m == nil {
 		m = &Manifest{}
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	var cols []registerColumns
 	for _, f := range files {
 		rc, err := detectRegister(f, cfg.Columns, cfg.RunFields)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(cols) > 0 && rc.kind != cols[0].kind {
-			return nil, fmt.Errorf("%s: a %s register among %s ones: give one kind", f, rc.kind, cols[0].kind)
+			return fmt.Errorf("%s: a %s register among %s ones: give one kind", f, rc.kind, cols[0].kind)
 		}
 		cols = append(cols, rc)
 	}
 	if len(cols) == 0 {
-		return nil, errors.New("register: no files")
+		return errors.New("register: no files")
 	}
-	reg := newRegister(cols[0].kind)
-	m.Register.Kind = reg.Kind
+	start(cols[0].kind)
+	m.Register.Kind = cols[0].kind
 	// item is a batch with the positions of its optional columns (-1 =
 	// absent).
 	type item struct {
@@ -139,7 +198,6 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 	for i := range norms {
 		norms[i] = normalize.New(normalize.Options{RefYear: cfg.ReferenceYear})
 	}
-	var nameYear []uint64
 	var bar *progress.Reporter
 	if opts.Progress {
 		bar = progress.New("register", 0, progress.Options{})
@@ -186,7 +244,7 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 		}
 		return nil
 	}
-	err := ordered.Pool[item, *regChunk]{Workers: opts.Workers, Work: func(w int, it item) (*regChunk, error) {
+	return ordered.Pool[item, *regChunk]{Workers: opts.Workers, Work: func(w int, it item) (*regChunk, error) {
 		defer it.rec.Release()
 		ch := newRegChunk()
 		ids, nm, dob, nid := strCol(it.rec, 0), strCol(it.rec, 1), strCol(it.rec, 2), strCol(it.rec, 3)
@@ -212,14 +270,8 @@ func LoadRegister(ctx context.Context, files []string, cfg Config, opts Options,
 		if bar != nil {
 			bar.Add(int64(len(ch.dob)))
 		}
-		return reg.merge(ch, &nameYear)
+		return consume(ch)
 	}}.Stream(ctx, produce)
-	if err != nil {
-		return nil, err
-	}
-	reg.buildIndexes(nameYear)
-	m.Register.Rows = int64(reg.Rows())
-	return reg, nil
 }
 
 // subColumns are the indexes of the subscriber roles in a read batch.
@@ -277,6 +329,27 @@ type simCounts struct {
 	// order): set for a row whose carrier and subscription id an earlier
 	// row has. Only the first is verified and counted.
 	dup []uint64
+	// support has per row the Support bits: other subscriptions on its
+	// ID (not repeats) give the same date of birth, the same name.
+	support []uint8
+	// alt holds per row the AltDOB of SubInput, nil when none has one.
+	alt []int32
+}
+
+// altOf returns the AltDOB of row g.
+func (s *simCounts) altOf(g int64) int32 {
+	if g < int64(len(s.alt)) {
+		return s.alt[g]
+	}
+	return 0
+}
+
+// supportOf returns the Support bits of row g.
+func (s *simCounts) supportOf(g int64) uint8 {
+	if g < int64(len(s.support)) {
+		return s.support[g]
+	}
+	return 0
 }
 
 const (
@@ -312,6 +385,10 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 	var idKeys, h2 []uint64
 	var cars []int32
 	var subs []blocking.Entry // first subscription hash, row
+	// per row: the full date of birth given (0: none) and the name as
+	// spelt (spellingKey), for the support bits
+	var dobs []int32
+	var nameKeys []uint64
 	for _, f := range files {
 		r, sc, err := openSubs(f, cfg, opts.BatchSize, func(dataio.Reject) {})
 		if err != nil {
@@ -325,6 +402,7 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 			}
 			rec := r.Batch()
 			sid, nid, car := strCol(rec, sc.sid), strCol(rec, sc.nid), strCol(rec, sc.carrier)
+			nmc, dobc := strCol(rec, sc.name), strCol(rec, sc.dob)
 			for i := 0; i < int(rec.NumRows()); i++ {
 				g := len(idKeys)
 				if g >= 1<<31-1 {
@@ -349,8 +427,15 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 				s := cell(sid, i)
 				if blank(s) {
 					idKeys, h2 = append(idKeys, 0), append(h2, 0)
+					dobs, nameKeys = append(dobs, 0), append(nameKeys, 0)
 					continue
 				}
+				d := normalize.ParseDate(cell(dobc, i), normalize.DateOptions{RefYear: cfg.ReferenceYear})
+				dk := int32(0)
+				if d.Valid() && d.Precision == normalize.PrecisionDay {
+					dk = d.Packed()
+				}
+				dobs, nameKeys = append(dobs, dk), append(nameKeys, spellingKey(cell(nmc, i)))
 				k1, k2 := subKeys(name, bytes.TrimSpace(s))
 				subs = append(subs, blocking.Entry{Key: k1, Row: int32(g)})
 				h2 = append(h2, k2)
@@ -385,6 +470,8 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 		lo = hi
 	}
 	subs, h2 = nil, nil
+	support, alt := supportBits(idKeys, dup, dobs, nameKeys)
+	dobs, nameKeys = nil, nil
 	var entries []blocking.Entry
 	for g, k := range idKeys {
 		if k != 0 && dup[g>>6]&(1<<(g&63)) == 0 {
@@ -400,7 +487,7 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 		remap[i] = int32(slices.Index(order, n))
 	}
 	entries = radix.Sort(entries, make([]blocking.Entry, len(entries)))
-	sc := &simCounts{carriers: order, unknown: slices.Index(order, CarrierUnknown), perCar: map[int][]int32{}, cfg: cfg, names: names, dup: dup}
+	sc := &simCounts{carriers: order, unknown: slices.Index(order, CarrierUnknown), perCar: map[int][]int32{}, cfg: cfg, names: names, dup: dup, support: support, alt: alt}
 	per := make([]int32, len(order))
 	for lo := 0; lo < len(entries); {
 		hi := lo
@@ -434,6 +521,70 @@ func countSIMs(ctx context.Context, files []string, cfg Config, opts Options) (*
 		lo = hi
 	}
 	return sc, nil
+}
+
+// spellingKey hashes a name as written, spaces collapsed and case
+// ignored (ASCII): two carriers' clerks spelling it alike. 0 for none.
+func spellingKey(name []byte) uint64 {
+	h := blocking.NewHasher()
+	n := 0
+	for _, w := range bytes.Fields(name) {
+		h = h.Bytes(bytes.ToLower(w))
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return h.Sum()
+}
+
+// supportBits sets, per subscription row, SupportDOB when another
+// subscription on its ID (not a repeat) gives the same full date of
+// birth, and SupportName when another spells the name alike; and, per
+// row, the other full date of birth given with the name spelt alike
+// (the smallest when several), 0 for none.
+func supportBits(idKeys, dup []uint64, dobs []int32, nameKeys []uint64) ([]uint8, []int32) {
+	var e []blocking.Entry
+	for g, k := range idKeys {
+		if k != 0 && dup[g>>6]&(1<<(g&63)) == 0 {
+			e = append(e, blocking.Entry{Key: k, Row: int32(g)})
+		}
+	}
+	e = radix.Sort(e, make([]blocking.Entry, len(e)))
+	out := make([]uint8, len(idKeys))
+	var alt []int32
+	for lo := 0; lo < len(e); {
+		hi := lo + 1
+		for hi < len(e) && e[hi].Key == e[lo].Key {
+			hi++
+		}
+		for a := lo; a < hi; a++ {
+			for b := a + 1; b < hi; b++ {
+				i, j := e[a].Row, e[b].Row
+				if dobs[i] != 0 && dobs[i] == dobs[j] {
+					out[i] |= SupportDOB
+					out[j] |= SupportDOB
+				}
+				if nameKeys[i] != 0 && nameKeys[i] == nameKeys[j] {
+					out[i] |= SupportName
+					out[j] |= SupportName
+					if di, dj := dobs[i], dobs[j]; di != 0 && dj != 0 && di != dj {
+						if alt == nil {
+							alt = make([]int32, len(idKeys))
+						}
+						if alt[i] == 0 || dj < alt[i] {
+							alt[i] = dj
+						}
+						if alt[j] == 0 || di < alt[j] {
+							alt[j] = di
+						}
+					}
+				}
+			}
+		}
+		lo = hi
+	}
+	return out, alt
 }
 
 // find returns the index of an ID key, -1 if absent.
@@ -487,6 +638,8 @@ var verdictSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "sims_on_id_carrier_max", Type: arrow.PrimitiveTypes.Int32},
 	{Name: "over_limit", Type: arrow.FixedWidthTypes.Boolean},
 	{Name: "limit_rules", Type: arrow.BinaryTypes.String},
+	{Name: "evidence", Type: arrow.BinaryTypes.String},
+	{Name: "register_inconsistent", Type: arrow.FixedWidthTypes.Boolean},
 }, nil)
 
 // Sources of rejects.parquet's rows (its schema is run's,
@@ -522,6 +675,9 @@ type subItem struct {
 	// first is the index of the batch's first row among all rows the
 	// readers return, in file order (simCounts.isDup's numbering)
 	first int64
+	// reg is the register the batch is checked against: the whole one,
+	// or its partition's (partition.go)
+	reg *Register
 }
 
 // subOut is a worker's result for one batch.
@@ -531,7 +687,9 @@ type subOut struct {
 	stats   map[string]*CarrierSummary
 }
 
-func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files []string, cfg Config, opts Options, m *Manifest) error {
+// writeVerdicts checks the lists against reg, or, when rs is set, against
+// the spilled register a partition of partRows rows at a time.
+func writeVerdicts(ctx context.Context, reg *Register, rs *regSpill, partRows int, counts *simCounts, files []string, cfg Config, opts Options, m *Manifest) error {
 	w, err := dataio.Create(filepath.Join(opts.OutDir, runfolder.FileVerdicts), verdictSchema)
 	if err != nil {
 		return err
@@ -565,46 +723,75 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 		defer bar.Done()
 	}
 	sum := map[string]*CarrierSummary{}
-	produce := func(emit func(subItem) bool) error {
-		for fi, f := range files {
-			m.Subscribers[fi].File = f
-			r, sc, err := openSubs(f, cfg, opts.BatchSize, func(rj dataio.Reject) {
-				// reader rejects go through the ordered stream with the next batch
-				readerRejects = append(readerRejects, reject{SourceSubscribers, rj.File, rj.Row, rj.Column, rj.Reason})
-				m.Subscribers[fi].Rejects++
-				m.Subscribers[fi].RowsIn++
-			})
-			if err != nil {
-				return err
+	var part []subItem // the batches of the partition being read
+	partN := 0
+	// flush builds the register of the buffered partition and hands its
+	// batches on; false when the stream stopped or the build failed.
+	var perr error
+	flush := func(emit func(subItem) bool) bool {
+		if len(part) == 0 {
+			return true
+		}
+		preg, err := rs.partitionRegister(ctx, part, cfg, opts.Workers, counts)
+		if err != nil {
+			perr = err
+			for _, it := range part {
+				it.rec.Release()
 			}
-			for r.Next() {
-				if ctx.Err() != nil {
-					r.Close()
-					return ctx.Err()
+			part = part[:0]
+			return false
+		}
+		m.Partitions++
+		for k, it := range part {
+			it.reg = preg
+			if !emit(it) {
+				for _, rest := range part[k:] {
+					rest.rec.Release()
 				}
-				rec := r.Batch()
-				rec.Retain()
-				rows := make([]int64, rec.NumRows())
-				for i := range rows {
-					rows[i] = r.Row(i) + 1
-				}
-				m.Subscribers[fi].RowsIn += int64(len(rows))
-				it := subItem{rec, sc, fi, rows, g}
-				g += int64(len(rows))
-				if !emit(it) {
-					rec.Release()
-					break
-				}
-			}
-			err = r.Err()
-			r.Close()
-			if err != nil {
-				return err
+				part = part[:0]
+				return false
 			}
 		}
-		return nil
+		part, partN = part[:0], 0
+		return true
+	}
+	produce := func(emit func(subItem) bool) error {
+		if rs != nil {
+			direct := emit
+			emit = func(it subItem) bool {
+				part = append(part, it)
+				partN += len(it.rows)
+				if partN >= partRows {
+					return flush(direct)
+				}
+				return true
+			}
+			defer func() {
+				for _, it := range part {
+					it.rec.Release()
+				}
+				part = nil
+			}()
+			err := produceSubs(ctx, files, cfg, opts, m, &readerRejects, &g, emit)
+			if err == nil && perr == nil {
+				flush(direct)
+			}
+			if perr != nil {
+				return perr
+			}
+			return err
+		}
+		return produceSubs(ctx, files, cfg, opts, m, &readerRejects, &g, func(it subItem) bool {
+			it.reg = reg
+			if !emit(it) {
+				it.rec.Release()
+				return false
+			}
+			return true
+		})
 	}
 	err = ordered.Pool[subItem, subOut]{Workers: opts.Workers, Work: func(wk int, it subItem) (subOut, error) {
+		checkers[wk].reg = it.reg
 		return verdictBatch(checkers[wk], builders[wk], counts, files[it.file], it), nil
 	}, Consume: func(o subOut) error {
 		defer o.rec.Release()
@@ -662,6 +849,49 @@ func writeVerdicts(ctx context.Context, reg *Register, counts *simCounts, files 
 	return nil
 }
 
+// produceSubs reads the carrier lists in file order and hands each
+// batch to emit, which owns it (releases it) whether or not it goes on;
+// emit false stops the reading.
+func produceSubs(ctx context.Context, files []string, cfg Config, opts Options, m *Manifest, readerRejects *[]reject, g *int64, emit func(subItem) bool) error {
+	for fi, f := range files {
+		m.Subscribers[fi].File = f
+		r, sc, err := openSubs(f, cfg, opts.BatchSize, func(rj dataio.Reject) {
+			// reader rejects go through the ordered stream with the next batch
+			*readerRejects = append(*readerRejects, reject{SourceSubscribers, rj.File, rj.Row, rj.Column, rj.Reason})
+			m.Subscribers[fi].Rejects++
+			m.Subscribers[fi].RowsIn++
+		})
+		if err != nil {
+			return err
+		}
+		for r.Next() {
+			if ctx.Err() != nil {
+				r.Close()
+				return ctx.Err()
+			}
+			rec := r.Batch()
+			rec.Retain()
+			rows := make([]int64, rec.NumRows())
+			for i := range rows {
+				rows[i] = r.Row(i) + 1
+			}
+			m.Subscribers[fi].RowsIn += int64(len(rows))
+			it := subItem{rec: rec, sc: sc, file: fi, rows: rows, first: *g}
+			*g += int64(len(rows))
+			if !emit(it) {
+				r.Close()
+				return nil
+			}
+		}
+		err = r.Err()
+		r.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // verdictBatch checks the rows of one batch.
 func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file string, it subItem) subOut {
 	defer it.rec.Release()
@@ -700,7 +930,7 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 			st.dupByFile[it.file]++
 			continue
 		}
-		in := SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i)}
+		in := SubInput{Name: cell(nm, i), DOB: cell(dob, i), ID: cell(nid, i), MSISDN: cell(ms, i), Support: counts.supportOf(it.first + int64(i)), AltDOB: counts.altOf(it.first + int64(i))}
 		if addr != nil {
 			in.Address = cell(addr, i)
 		}
@@ -745,6 +975,8 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 		f[21].(*array.BooleanBuilder).Append(over != 0)
 		buf = appendRules(buf[:0], over)
 		str(22).BinaryBuilder.Append(buf)
+		str(23).Append(res.Evidence)
+		f[24].(*array.BooleanBuilder).Append(res.Inconsistent)
 		st.add(it.file, &res, over != 0)
 	}
 	out.rec = b.NewRecordBatch()

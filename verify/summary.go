@@ -23,7 +23,10 @@ import (
 type Manifest struct {
 	SchemaVersion int `json:"schema_version"`
 	Workers       int `json:"workers"`
-	Register      struct {
+	// Partitions is the number of partitions of the subscriptions a
+	// memory-bounded run took (0: the register was held in memory).
+	Partitions int `json:"partitions,omitempty"`
+	Register   struct {
 		Kind         string   `json:"kind"`
 		Files        []string `json:"files"`
 		Rows         int64    `json:"rows"`

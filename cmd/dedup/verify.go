@@ -2,8 +2,11 @@ package main
 
 import (
 	"io"
+	"runtime/debug"
 	"strings"
 
+	"github.com/dedup-vn/dedup/internal/sysmem"
+	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/verify"
 )
 
@@ -33,6 +36,9 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	total := fs.Int("max-total", 0, "SIM limit per ID in total (rule R6, low confidence; default 10; negative: off)")
 	fs.IntVar(&opts.Workers, "workers", 0, "worker goroutines (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	memory := fs.String("memory", "", "memory budget verify keeps under, e.g. 6GiB (default: a quarter of the machine's memory)")
+	spill := fs.String("spill", "auto", "keep the register on disk and take the subscriptions in partitions: auto (when the register would pass 60% of --memory), always or never")
+	fs.StringVar(&opts.SpillDir, "spill-dir", "", "folder for the spill files (default: a hidden folder in --out); removed when verify ends")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this `file`")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -43,9 +49,24 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if len(reg) == 0 || len(subs) == 0 || opts.OutDir == "" {
 		return usagef("--register, --subscribers and --out are required")
 	}
-	if err := checkWorkers(opts.Workers); err != nil {
+	err := checkWorkers(opts.Workers)
+	if err != nil {
 		return err
 	}
+	if opts.MemoryLimit, err = memoryFlag(*memory); err != nil {
+		return err
+	}
+	if opts.MemoryLimit == 0 {
+		opts.MemoryLimit = verify.DefaultMemoryLimit()
+	}
+	spillMode, err := pipeline.ParseSpillMode(*spill)
+	if err != nil {
+		return usagef("--spill: %v", err)
+	}
+	opts.ForceSpill, opts.NoSpill = spillMode == pipeline.SpillAlways, spillMode == pipeline.SpillNever
+	// The garbage collector keeps the process under the budget, as in
+	// dedup run.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(sysmem.HeapLimit(opts.MemoryLimit)))
 	opts.Register, opts.Subscribers = reg, subs
 	opts.Config = verify.DefaultConfig()
 	if *cfgPath != "" {
