@@ -69,9 +69,18 @@ func (c *colWriter) strings(n int, val func(i int) string) {
 	binary.LittleEndian.PutUint64(head[:], ends[n])
 	c.raw(head[:])
 	for i := range n {
-		c.raw([]byte(val(i)))
+		c.str(val(i))
 	}
 	c.pad()
+}
+
+func (c *colWriter) str(v string) {
+	if c.err != nil {
+		return
+	}
+	var n int
+	n, c.err = c.w.WriteString(v)
+	c.n += int64(n)
 }
 
 func (c *colWriter) flush() error {

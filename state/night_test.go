@@ -577,6 +577,15 @@ func TestBadState(t *testing.T) {
 			}
 			return os.WriteFile(p, []byte(strings.Replace(string(b), `"night": 1`, `"night": 7`, 1)), 0o600)
 		}, nil, ErrDamaged, fileState},
+		{"a byte altered in the keys", func(d string) error {
+			p := filepath.Join(d, genName(1), fileKeys)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			b[len(b)/2] ^= 0x10
+			return os.WriteFile(p, b, 0o600)
+		}, nil, ErrDamaged, fileKeys},
 		{"truncated pointer", func(d string) error {
 			return os.Truncate(filepath.Join(d, fileCurrent), 20)
 		}, nil, ErrDamaged, fileCurrent},

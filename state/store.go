@@ -178,6 +178,18 @@ func load(dir, wantDigest string) (*generation, error) {
 	var have []string
 	for _, f := range g.meta.Files {
 		have = append(have, f.Name)
+		if bigTable(f.Name) {
+			// Read whole by readTables, which checks the SHA-256 of the
+			// bytes it reads: here only the size (one read, not two).
+			st, err := os.Stat(filepath.Join(g.dir, f.Name))
+			if err != nil {
+				return nil, damaged(dir, "generation %s: cannot read %s: %v", name, f.Name, err)
+			}
+			if st.Size() != f.Bytes {
+				return nil, damaged(dir, "generation %s: %s has %d bytes, state.json records %d", name, f.Name, st.Size(), f.Bytes)
+			}
+			continue
+		}
 		n, s, err := fileSum(filepath.Join(g.dir, f.Name))
 		if err != nil {
 			return nil, damaged(dir, "generation %s: cannot read %s: %v", name, f.Name, err)
@@ -209,6 +221,12 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
+// bigTable says whether a generation's file is one of the tables read
+// whole into memory, whose checksum readTables checks as it reads them.
+func bigTable(name string) bool {
+	return name == fileRecords || name == fileKeys || name == filePairs || name == filePersons
+}
+
 // hasFreqs reports whether the generation's model has frozen term
 // frequencies (model.freq): a config with term_frequency comparisons.
 func (m meta) hasFreqs() bool {
@@ -222,10 +240,17 @@ func (m meta) hasFreqs() bool {
 
 // read loads the generation's tables.
 func (g *generation) read() error {
+	sums := map[string]string{}
+	for _, f := range g.meta.Files {
+		sums[f.Name] = f.SHA256
+	}
 	file := func(name, magic string) (*colReader, error) {
 		b, err := os.ReadFile(filepath.Join(g.dir, name))
 		if err != nil {
 			return nil, err
+		}
+		if bigTable(name) && sha256Hex(b) != sums[name] {
+			return nil, fmt.Errorf("%s does not match its checksum in %s", name, fileState)
 		}
 		return newColReader(b, name, magic), nil
 	}
@@ -387,7 +412,21 @@ func (g *generation) write(stateDir, modelDir string, segments []string, fault f
 		g.meta.Segments = append(g.meta.Segments, sum{Name: filepath.Base(p), Bytes: info.Size()})
 	}
 	n := len(g.records)
-	err := writeAtomic(filepath.Join(tmp, fileRecords), func(w io.Writer) error {
+	sums := map[string]sum{}
+	// writeSummed is writeAtomic that hashes the bytes as they go out.
+	writeSummed := func(name string, write func(w io.Writer) error) error {
+		h := sha256.New()
+		var size int64
+		err := writeAtomic(filepath.Join(tmp, name), func(w io.Writer) error {
+			cw := &countWriter{w: io.MultiWriter(w, h)}
+			err := write(cw)
+			size = cw.n
+			return err
+		})
+		sums[name] = sum{name, size, hex.EncodeToString(h.Sum(nil))}
+		return err
+	}
+	err := writeSummed(fileRecords, func(w io.Writer) error {
 		c := newColWriter(w, magicRecords)
 		var sources []string
 		index := map[string]uint16{}
@@ -419,7 +458,7 @@ func (g *generation) write(stateDir, modelDir string, segments []string, fault f
 		return err
 	}
 	fault("state-records")
-	err = writeAtomic(filepath.Join(tmp, fileKeys), func(w io.Writer) error {
+	err = writeSummed(fileKeys, func(w io.Writer) error {
 		c := newColWriter(w, magicKeys)
 		for _, k := range g.keys {
 			column(c, k)
@@ -429,7 +468,7 @@ func (g *generation) write(stateDir, modelDir string, segments []string, fault f
 	if err != nil {
 		return err
 	}
-	err = writeAtomic(filepath.Join(tmp, filePairs), func(w io.Writer) error {
+	err = writeSummed(filePairs, func(w io.Writer) error {
 		c := newColWriter(w, magicPairs)
 		left, right, weight := g.pairL, g.pairR, g.pairW
 		column(c, left)
@@ -440,7 +479,7 @@ func (g *generation) write(stateDir, modelDir string, segments []string, fault f
 	if err != nil {
 		return err
 	}
-	err = writeAtomic(filepath.Join(tmp, filePersons), func(w io.Writer) error {
+	err = writeSummed(filePersons, func(w io.Writer) error {
 		c := newColWriter(w, magicPersons)
 		np := len(g.reg.Persons)
 		created, retired, status := make([]int32, np), make([]int32, np), make([]uint8, np)
@@ -465,7 +504,7 @@ func (g *generation) write(stateDir, modelDir string, segments []string, fault f
 	if err != nil {
 		return err
 	}
-	err = writeAtomic(filepath.Join(tmp, fileCapped), func(w io.Writer) error {
+	err = writeSummed(fileCapped, func(w io.Writer) error {
 		c := newColWriter(w, magicCapped)
 		for _, m := range g.capped {
 			keys := make([]uint64, 0, len(m))
@@ -491,6 +530,10 @@ func (g *generation) write(stateDir, modelDir string, segments []string, fault f
 	g.meta.Records, g.meta.Pairs, g.meta.Persons = int64(len(g.records)), int64(len(g.pairL)), int64(len(g.reg.Persons))
 	g.meta.Files = nil
 	for _, f := range files {
+		if s, ok := sums[f]; ok {
+			g.meta.Files = append(g.meta.Files, s)
+			continue
+		}
 		n, s, err := fileSum(filepath.Join(tmp, f))
 		if err != nil {
 			return err
@@ -542,4 +585,16 @@ func clean(stateDir string) error {
 		}
 	}
 	return nil
+}
+
+// countWriter counts the bytes written through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
