@@ -249,28 +249,34 @@ func incrementalNight(ctx context.Context, cfg *config.Config, popt pipeline.Opt
 	}
 	t := newTonight(n, len(cfg.Blocking.Rules))
 	t.scan, t.rejects = scan, rejects
-	rowOf := make([]int32, n) // each record's snapshot row
+	rowOf := make([]int32, n)  // each record's snapshot row
+	fromRun := make([]bool, n) // its keys are the first run's
 	i, j := 0, 0
 	for p := 0; p <= nprev; p++ {
 		// The first run's records that sort before last night's p-th.
 		for j < len(loaded) && (p == nprev || compareKeys(loaded[j].key, prev.records[p]) < 0) {
 			d := loaded[j]
 			t.keys[i], t.hashes[i], t.loc[i] = d.key, d.hash, d.loc
-			for r := range t.rules {
-				t.rules[r][i] = dRun.keys[r][d.idx]
-			}
-			t.prevOf[i], t.status[i], rowOf[i] = scan.prev[d.idx], rowStatus(scan, d.idx), d.idx
+			t.prevOf[i], t.status[i], rowOf[i], fromRun[i] = scan.prev[d.idx], rowStatus(scan, d.idx), d.idx, true
 			i, j = i+1, j+1
 		}
 		if p == nprev || rowOfPrev[p] < 0 {
 			continue
 		}
 		t.keys[i], t.hashes[i], t.loc[i] = prev.records[p], prev.hashes[p], prev.loc[p]
-		for r := range t.rules {
-			t.rules[r][i] = prev.keys[r][p]
-		}
 		t.prevOf[i], t.status[i], rowOf[i] = int32(p), recUnchanged, rowOfPrev[p]
 		i++
+	}
+	// The keys, a rule at a time (one column read and written in order).
+	for r, dst := range t.rules {
+		kept := prev.keys[r]
+		for i := range dst {
+			if fromRun[i] {
+				dst[i] = dRun.keys[r][rowOf[i]]
+			} else {
+				dst[i] = kept[t.prevOf[i]]
+			}
+		}
 	}
 	// gone: last night's records that are not tonight's unchanged ones.
 	gone := make([]bool, nprev)
