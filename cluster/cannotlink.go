@@ -54,10 +54,11 @@ type Evidence struct {
 	// Given is the folded given name's first 8 bytes, zero-padded (Given
 	// names are one syllable: 7 letters at most).
 	Given uint64
-	// GivenKnown says the folded given name is a given name of the
-	// lexicon (refdata): two known names one edit apart ("anh"/"oanh",
-	// "thu"/"thuy") are two names, where a known name and an unknown one
-	// are a name and its typo.
+	// GivenKnown says the given name is a given name of the lexicon
+	// (refdata), as written when the record has diacritics, else folded:
+	// two known names one edit apart ("anh"/"oanh", "thu"/"thuy") are two
+	// names, where a known name and an unknown one are a name and its
+	// typo.
 	GivenKnown bool
 	// GivenTone hashes the accented given name when the record's name
 	// was typed with diacritics, 0 otherwise: twins named Thanh and
@@ -71,6 +72,15 @@ type Evidence struct {
 	MonthDay int16
 	// Gender is 1 or 2 when valid, 0 otherwise.
 	Gender int8
+	// ID hashes the record's national ID number (9 or 12 digits), 0 if
+	// none: two records holding the same number are one person, whatever
+	// the rules say (a gender typo, a given name spelled another way).
+	ID uint32
+	// GivenVariant and GivenSpelling hash the given name's token of the
+	// folded variant key (regional variants mapped to one form) and of
+	// the phonetic key (also i/y merged), 0 if unknown: Phước and Phúc,
+	// Tùng and Tòng, Mỹ and Mĩ are one name written two ways, not twins.
+	GivenVariant, GivenSpelling uint32
 }
 
 // PackGiven packs a folded given name as Evidence.Given.
@@ -103,10 +113,16 @@ type Rules struct {
 func (r Rules) Any() bool { return r.GivenName || r.GenerationYears > 0 || r.Gender }
 
 // Conflict returns why records a and b cannot be one person, or
-// ReasonNone. A given name one edit away from the other is a typo, not
-// another person, unless both are names of the lexicon; the same folded
-// given name with other diacritics, both typed with them, is another name.
+// ReasonNone. Records holding the same national ID number never conflict.
+// A given name one edit away from the other is a typo, not another person,
+// unless both are names of the lexicon; a regional variant or an i/y
+// spelling of the other (the same GivenSpelling) is the same name; the
+// same folded given name with other diacritics, both typed with them, is
+// another name.
 func (r Rules) Conflict(a, b *Evidence) Reason {
+	if a.ID != 0 && a.ID == b.ID {
+		return ReasonNone
+	}
 	if r.Gender && a.Gender != 0 && b.Gender != 0 && a.Gender != b.Gender {
 		return ReasonGender
 	}
@@ -115,6 +131,9 @@ func (r Rules) Conflict(a, b *Evidence) Reason {
 	if r.GivenName && sameHousehold && a.Year != 0 && a.Year == b.Year &&
 		(a.MonthDay == 0 || b.MonthDay == 0 || a.MonthDay == b.MonthDay) && a.Given != 0 && b.Given != 0 {
 		if a.Given != b.Given {
+			if a.GivenVariant != 0 && a.GivenVariant == b.GivenVariant || a.GivenSpelling != 0 && a.GivenSpelling == b.GivenSpelling {
+				return r.generation(a, b)
+			}
 			var x, y [8]byte
 			if a.GivenKnown && b.GivenKnown || !linkage.WithinOneEdit(unpackGiven(x[:0], a.Given), unpackGiven(y[:0], b.Given)) {
 				return ReasonGivenName
@@ -123,6 +142,11 @@ func (r Rules) Conflict(a, b *Evidence) Reason {
 			return ReasonGivenName
 		}
 	}
+	return r.generation(a, b)
+}
+
+// generation is the father-and-son rule.
+func (r Rules) generation(a, b *Evidence) Reason {
 	if r.GenerationYears > 0 && a.NameAddress != 0 && a.NameAddress == b.NameAddress && a.Year != 0 && b.Year != 0 &&
 		(a.MonthDay == 0 || a.MonthDay != b.MonthDay) {
 		d := int(a.Year) - int(b.Year)

@@ -40,6 +40,13 @@ func TestRulesConflict(t *testing.T) {
 		{"another birth year", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1991}, ReasonNone},
 		{"ward missing, same district", all, &Evidence{HouseholdArea: 5, Given: PackGiven([]byte("khai")), Year: 1965}, &Evidence{Household: hh, HouseholdArea: 5, Given: PackGiven([]byte("khanh")), Year: 1965}, ReasonGivenName},
 		{"both wards known and different, same district", all, &Evidence{Household: hh + 1, HouseholdArea: 5, Given: PackGiven([]byte("khai")), Year: 1965}, &Evidence{Household: hh, HouseholdArea: 5, Given: PackGiven([]byte("khanh")), Year: 1965}, ReasonNone},
+		{"regional variant (Phước, Phúc)", all, &Evidence{Household: hh, Given: PackGiven([]byte("phuoc")), GivenKnown: true, GivenSpelling: 3, Year: 1946}, &Evidence{Household: hh, Given: PackGiven([]byte("phuc")), GivenKnown: true, GivenSpelling: 3, Year: 1946}, ReasonNone},
+		{"other spellings of other names", all, &Evidence{Household: hh, Given: PackGiven([]byte("an")), GivenKnown: true, GivenSpelling: 3, Year: 1986}, &Evidence{Household: hh, Given: PackGiven([]byte("anh")), GivenKnown: true, GivenSpelling: 4, Year: 1986}, ReasonGivenName},
+		{"spelling unknown on one side", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), GivenSpelling: 3, Year: 1990}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1990}, ReasonGivenName},
+		{"twins, same ID number: one person", all, &Evidence{Household: hh, Given: PackGiven([]byte("an")), GivenKnown: true, Year: 1986, ID: 11}, &Evidence{Household: hh, Given: PackGiven([]byte("anh")), GivenKnown: true, Year: 1986, ID: 11}, ReasonNone},
+		{"twins, other ID numbers", all, &Evidence{Household: hh, Given: PackGiven([]byte("an")), GivenKnown: true, Year: 1986, ID: 11}, &Evidence{Household: hh, Given: PackGiven([]byte("anh")), GivenKnown: true, Year: 1986, ID: 13}, ReasonGivenName},
+		{"genders differ, same ID number", all, &Evidence{Gender: 1, ID: 11}, &Evidence{Gender: 2, ID: 11}, ReasonNone},
+		{"father and son, same ID number", all, &Evidence{NameAddress: na, Year: 1950, ID: 11}, &Evidence{NameAddress: na, Year: 1980, ID: 11}, ReasonNone},
 		{"long given names packed", all, ev(hh, 0, "nghieng", 1990, 1), ev(hh, 0, "nghieng", 1990, 1), ReasonNone},
 	} {
 		if got := tc.rules.Conflict(tc.a, tc.b); got != tc.want {
