@@ -90,6 +90,10 @@ const (
 // Comparison kinds that are not field kinds.
 const (
 	CompareExact = "exact"
+	// CompareIDProvince compares the province of birth registration in
+	// one record's CCCD with the address of a record holding no ID: its
+	// field is the national ID, its also the address fields.
+	CompareIDProvince = "id_province"
 )
 
 // FieldParts lists, per field kind, the parts a blocking key may use
@@ -110,9 +114,9 @@ var ComparisonKinds = map[normalize.Kind][]string{
 	KindPersonName: {string(KindPersonName), string(KindText), CompareExact},
 	KindDate:       {string(KindDate), CompareExact},
 	KindGender:     {CompareExact},
-	KindNationalID: {string(KindNationalID), CompareExact},
+	KindNationalID: {string(KindNationalID), CompareExact, CompareIDProvince},
 	KindPhone:      {string(KindPhone), CompareExact},
-	KindVNAddress:  {string(KindVNAddress)},
+	KindVNAddress:  {string(KindVNAddress), CompareIDProvince},
 	KindText:       {string(KindText), CompareExact},
 }
 
@@ -677,6 +681,19 @@ func (c *Config) Validate() error {
 			}
 			if !slices.Contains(ComparisonKinds[f.Kind], cp.Kind) {
 				bad(key+".kind", "%q cannot compare field %q of kind %s (want one of %s)", cp.Kind, fname, f.Kind, strings.Join(ComparisonKinds[f.Kind], ", "))
+			}
+		}
+		if cp.Kind == CompareIDProvince {
+			if f := fields[cp.Field]; f != nil && f.Kind != KindNationalID {
+				bad(key+".field", "id_province compares a national_id field, not %q", cp.Field)
+			}
+			if len(cp.Also) == 0 {
+				bad(key+".also", "id_province needs the address fields (vn_address) in also")
+			}
+			for _, fname := range cp.Also {
+				if f := fields[fname]; f != nil && f.Kind != KindVNAddress {
+					bad(key+".also", "id_province compares vn_address fields, not %q", fname)
+				}
 			}
 		}
 		for j, t := range cp.JWThresholds {

@@ -38,6 +38,15 @@ type scorer struct {
 
 // columnFor names the store column a comparison role reads for a field.
 func columnFor(fs *fieldStore, kind linkage.Kind, role string) string {
+	if kind == linkage.KindIDProvince {
+		// The ID field gives the digits, each address its provinces.
+		switch {
+		case fs.kind == config.KindNationalID && role == "digits",
+			fs.kind == config.KindVNAddress && role != "digits":
+			return fs.name + "." + role
+		}
+		return ""
+	}
 	switch fs.kind {
 	case config.KindPersonName:
 		switch role {
