@@ -356,8 +356,14 @@ type Cluster struct {
 	// does not say, keeps the union-find clusters with the cannot-link
 	// rules. On FEBRL3 average linkage split 3 true pairs that components
 	// kept (F1 0.9985 against 0.9988), so a config must opt in.
-	Method     string     `yaml:"method"`
-	CannotLink CannotLink `yaml:"cannot_link"`
+	Method string `yaml:"method"`
+	// RecordMargin is the match weight per record beyond a pair that
+	// average linkage asks above the threshold before two groups merge
+	// (cluster.AverageLinkage): a third record of one person is rarer than
+	// a second, so it needs more evidence. 0, the default, is plain
+	// average linkage; default.yaml sets 1.
+	RecordMargin float64    `yaml:"record_margin"`
+	CannotLink   CannotLink `yaml:"cannot_link"`
 }
 
 // Cluster methods.
@@ -725,6 +731,9 @@ func (c *Config) Validate() error {
 	}
 	if m := c.Cluster.Method; m != ClusterAverage && m != ClusterComponents {
 		bad("cluster.method", "unknown method %q (want average or components)", m)
+	}
+	if m := c.Cluster.RecordMargin; m < 0 || m > 100 || m != m {
+		bad("cluster.record_margin", "must be between 0 and 100, got %g", m)
 	}
 	if y := c.Cluster.CannotLink.GenerationYears; y != nil && (*y < 0 || *y > 150) {
 		bad("cluster.cannot_link.generation_years", "must be between 0 (off) and 150, got %d", *y)
