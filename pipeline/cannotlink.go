@@ -17,10 +17,10 @@ import (
 
 // cannotLinkFields are the fields the pairwise cannot-link rules read: the
 // config's first field of each kind, -1 if it has none.
-type cannotLinkFields struct{ name, dob, gender, address, id int }
+type cannotLinkFields struct{ name, dob, gender, address, address2, id int }
 
 func findCannotLinkFields(cfg *config.Config) cannotLinkFields {
-	f := cannotLinkFields{-1, -1, -1, -1, -1}
+	f := cannotLinkFields{-1, -1, -1, -1, -1, -1}
 	for i, fd := range cfg.Fields {
 		var p *int
 		switch fd.Kind {
@@ -32,6 +32,9 @@ func findCannotLinkFields(cfg *config.Config) cannotLinkFields {
 			p = &f.gender
 		case normalize.KindVNAddress:
 			p = &f.address
+			if f.address >= 0 {
+				p = &f.address2 // the second address (current after permanent)
+			}
 		case normalize.KindNationalID:
 			p = &f.id
 		}
@@ -76,7 +79,7 @@ func (r *runner) cannotLinkTest(ctx context.Context, acc *acceptedEdges, keys []
 	rows = slices.Compact(rows)
 	ev := make([]cluster.Evidence, len(rows))
 	var names []string
-	for _, k := range []int{f.name, f.dob, f.gender, f.address, f.id} {
+	for _, k := range []int{f.name, f.dob, f.gender, f.address, f.address2, f.id} {
 		if k >= 0 {
 			names = append(names, r.cfg.Fields[k].Name)
 		}
@@ -112,7 +115,7 @@ func (r *runner) cannotLinkTest(ctx context.Context, acc *acceptedEdges, keys []
 
 // fillEvidence reads record i of st into e.
 func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
-	var date, ward int32
+	var date int32
 	if f.dob >= 0 {
 		date = st.fields[f.dob].int32s("date")[i]
 		e.Year = int16(date / 10000)
@@ -120,18 +123,23 @@ func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
 			e.MonthDay = int16(md)
 		}
 	}
-	var district int32
-	if f.address >= 0 {
-		ward = st.fields[f.address].int32s("ward_2025")[i]
-		district = st.fields[f.address].int32s("district_old")[i]
+	var ward, district [2]int32
+	for k, a := range []int{f.address, f.address2} {
+		if a >= 0 {
+			ward[k] = st.fields[a].int32s("ward_2025")[i]
+			district[k] = st.fields[a].int32s("district_old")[i]
+		}
 	}
 	if f.gender >= 0 {
 		e.Gender = int8(st.fields[f.gender].int32s("value")[i])
 	}
 	if f.id >= 0 {
-		if d := st.fields[f.id].str("digits").Get(i); len(d) > 0 {
-			e.ID = uint32(blocking.HashBytes(d)) | 1
+		// digits holds 9 or 12 digits or nothing.
+		d := st.fields[f.id].str("digits").Get(i)
+		for _, c := range d {
+			e.ID = e.ID*10 + uint64(c-'0')
 		}
+		e.IDLen = uint8(len(d))
 	}
 	if f.name < 0 {
 		return
@@ -154,14 +162,16 @@ func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
 	}
 	e.GivenVariant = givenKey(folded, name.str("variant_key").Get(i), given)
 	e.GivenSpelling = givenKey(folded, name.str("phonetic").Get(i), given)
-	if len(family) > 0 && ward != 0 {
-		e.Household = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(ward)).Sum()) | 1
+	for k := range ward {
+		if len(family) > 0 && ward[k] != 0 {
+			e.Household[k] = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(ward[k])).Sum()) | 1
+		}
+		if len(family) > 0 && district[k] != 0 {
+			e.HouseholdArea[k] = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(district[k])).Uint64(1).Sum()) | 1
+		}
 	}
-	if len(family) > 0 && district != 0 {
-		e.HouseholdArea = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(district)).Uint64(1).Sum()) | 1
-	}
-	if len(folded) > 0 && ward != 0 {
-		e.NameAddress = uint32(blocking.NewHasher().Bytes(folded).Uint64(uint64(ward)).Sum()) | 1
+	if len(folded) > 0 && ward[0] != 0 {
+		e.NameAddress = uint32(blocking.NewHasher().Bytes(folded).Uint64(uint64(ward[0])).Sum()) | 1
 	}
 }
 
