@@ -10,7 +10,7 @@ func TestRulesConflict(t *testing.T) {
 	all := Rules{GivenName: true, GenerationYears: 15, Gender: true}
 	hh, na := uint32(7), uint32(9)
 	ev := func(household, nameAddr uint32, given string, year int16, gender int8) *Evidence {
-		return &Evidence{Household: household, NameAddress: nameAddr, Given: PackGiven([]byte(given)), Year: year, Gender: gender}
+		return &Evidence{Household: [2]uint32{household}, NameAddress: nameAddr, Given: PackGiven([]byte(given)), Year: year, Gender: gender}
 	}
 	for _, tc := range []struct {
 		name  string
@@ -35,11 +35,24 @@ func TestRulesConflict(t *testing.T) {
 		{"genders differ", all, ev(0, 0, "an", 1950, 1), ev(0, 0, "an", 1950, 2), ReasonGender},
 		{"a gender unknown", all, ev(0, 0, "an", 1950, 0), ev(0, 0, "an", 1950, 2), ReasonNone},
 		{"gender off", Rules{}, ev(0, 0, "an", 1950, 1), ev(0, 0, "an", 1950, 2), ReasonNone},
-		{"twins, one date year only", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990, MonthDay: 412}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1990}, ReasonGivenName},
-		{"siblings born another day", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990, MonthDay: 412}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1990, MonthDay: 1107}, ReasonNone},
-		{"another birth year", all, &Evidence{Household: hh, Given: PackGiven([]byte("thanh")), Year: 1990}, &Evidence{Household: hh, Given: PackGiven([]byte("hoang")), Year: 1991}, ReasonNone},
-		{"ward missing, same district", all, &Evidence{HouseholdArea: 5, Given: PackGiven([]byte("khai")), Year: 1965}, &Evidence{Household: hh, HouseholdArea: 5, Given: PackGiven([]byte("khanh")), Year: 1965}, ReasonGivenName},
-		{"both wards known and different, same district", all, &Evidence{Household: hh + 1, HouseholdArea: 5, Given: PackGiven([]byte("khai")), Year: 1965}, &Evidence{Household: hh, HouseholdArea: 5, Given: PackGiven([]byte("khanh")), Year: 1965}, ReasonNone},
+		{"twins, one date year only", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("thanh")), Year: 1990, MonthDay: 412}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("hoang")), Year: 1990}, ReasonGivenName},
+		{"siblings born another day", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("thanh")), Year: 1990, MonthDay: 412}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("hoang")), Year: 1990, MonthDay: 1107}, ReasonNone},
+		{"another birth year", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("thanh")), Year: 1990}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("hoang")), Year: 1991}, ReasonNone},
+		{"ward missing, same district", all, &Evidence{HouseholdArea: [2]uint32{5}, Given: PackGiven([]byte("khai")), Year: 1965}, &Evidence{Household: [2]uint32{hh}, HouseholdArea: [2]uint32{5}, Given: PackGiven([]byte("khanh")), Year: 1965}, ReasonGivenName},
+		{"both wards known and different, same district", all, &Evidence{Household: [2]uint32{hh + 1}, HouseholdArea: [2]uint32{5}, Given: PackGiven([]byte("khai")), Year: 1965}, &Evidence{Household: [2]uint32{hh}, HouseholdArea: [2]uint32{5}, Given: PackGiven([]byte("khanh")), Year: 1965}, ReasonNone},
+		{"regional variant (Phước, Phúc)", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("phuoc")), GivenKnown: true, GivenSpelling: 3, Year: 1946}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("phuc")), GivenKnown: true, GivenSpelling: 3, Year: 1946}, ReasonNone},
+		{"other spellings of other names", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("an")), GivenKnown: true, GivenSpelling: 3, Year: 1986}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("anh")), GivenKnown: true, GivenSpelling: 4, Year: 1986}, ReasonGivenName},
+		{"spelling unknown on one side", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("thanh")), GivenSpelling: 3, Year: 1990}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("hoang")), Year: 1990}, ReasonGivenName},
+		{"twins, same ID number: one person", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("an")), GivenKnown: true, Year: 1986, ID: 123456789, IDLen: 9}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("anh")), GivenKnown: true, Year: 1986, ID: 123456789, IDLen: 9}, ReasonNone},
+		{"twins, other ID numbers", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("an")), GivenKnown: true, Year: 1986, ID: 123456789, IDLen: 9}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("anh")), GivenKnown: true, Year: 1986, ID: 123456780, IDLen: 9}, ReasonGivenName},
+		{"regional variant, CMND against CCCD: twins", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("phuoc")), GivenKnown: true, GivenVariant: 3, Year: 1980, ID: 132565688, IDLen: 9}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("phuc")), GivenKnown: true, GivenVariant: 3, Year: 1980, ID: 17180167849, IDLen: 12}, ReasonGivenName},
+		{"regional variant, CCCDs one digit apart: a typo", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("tung")), GivenKnown: true, GivenVariant: 3, Year: 1987, ID: 72087264755, IDLen: 12}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("tong")), GivenKnown: true, GivenVariant: 3, Year: 1987, ID: 72087264355, IDLen: 12}, ReasonNone},
+		{"regional variant, CCCDs two digits apart", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("tung")), GivenKnown: true, GivenVariant: 3, Year: 1987, ID: 72087264755, IDLen: 12}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("tong")), GivenKnown: true, GivenVariant: 3, Year: 1987, ID: 72087264311, IDLen: 12}, ReasonGivenName},
+		{"regional variant, one ID unknown", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("tung")), GivenKnown: true, GivenVariant: 3, Year: 1987, ID: 72087264755, IDLen: 12}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("tong")), GivenKnown: true, GivenVariant: 3, Year: 1987}, ReasonNone},
+		{"twins, day and month swapped", all, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("thanh")), Year: 1962, MonthDay: 809}, &Evidence{Household: [2]uint32{hh}, Given: PackGiven([]byte("hoang")), Year: 1962, MonthDay: 908}, ReasonGivenName},
+		{"twins, household by the current address", all, &Evidence{Household: [2]uint32{0, hh}, Given: PackGiven([]byte("thanh")), Year: 1975}, &Evidence{Household: [2]uint32{hh, 0}, Given: PackGiven([]byte("hoang")), Year: 1975}, ReasonGivenName},
+		{"genders differ, same ID number", all, &Evidence{Gender: 1, ID: 123456789, IDLen: 9}, &Evidence{Gender: 2, ID: 123456789, IDLen: 9}, ReasonNone},
+		{"father and son, same ID number", all, &Evidence{NameAddress: na, Year: 1950, ID: 123456789, IDLen: 9}, &Evidence{NameAddress: na, Year: 1980, ID: 123456789, IDLen: 9}, ReasonNone},
 		{"long given names packed", all, ev(hh, 0, "nghieng", 1990, 1), ev(hh, 0, "nghieng", 1990, 1), ReasonNone},
 	} {
 		if got := tc.rules.Conflict(tc.a, tc.b); got != tc.want {

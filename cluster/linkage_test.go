@@ -16,21 +16,32 @@ func TestAverageLinkage(t *testing.T) {
 		n      int
 		pairs  []pw // unlisted pairs weigh -20
 		forbid [][2]int
+		margin float64
 		want   []int32
 	}{
-		{"singleton", 1, nil, nil, []int32{0}},
-		{"one pair above", 2, []pw{{0, 1, 3}}, nil, []int32{0, 0}},
-		{"one pair below", 2, []pw{{0, 1, -1}}, nil, []int32{0, 1}},
-		{"at the threshold merges", 2, []pw{{0, 1, 0}}, nil, []int32{0, 0}},
-		{"forbidden pair", 2, []pw{{0, 1, 30}}, [][2]int{{0, 1}}, []int32{0, 1}},
+		{"singleton", 1, nil, nil, 0, []int32{0}},
+		{"one pair above", 2, []pw{{0, 1, 3}}, nil, 0, []int32{0, 0}},
+		{"one pair below", 2, []pw{{0, 1, -1}}, nil, 0, []int32{0, 1}},
+		{"at the threshold merges", 2, []pw{{0, 1, 0}}, nil, 0, []int32{0, 0}},
+		{"forbidden pair", 2, []pw{{0, 1, 30}}, [][2]int{{0, 1}}, 0, []int32{0, 1}},
 		// A chain 0–1–2–3: strong pairs 0–1 and 2–3, one weak link 1–2;
 		// components would make one cluster.
-		{"weak chain split", 4, []pw{{0, 1, 20}, {2, 3, 20}, {1, 2, 1}}, nil, []int32{0, 0, 2, 2}},
+		{"weak chain split", 4, []pw{{0, 1, 20}, {2, 3, 20}, {1, 2, 1}}, nil, 0, []int32{0, 0, 2, 2}},
 		// A person's third record weakly matches one of the other two and
 		// strongly the other: the mean keeps it.
-		{"third record kept", 3, []pw{{0, 1, 20}, {0, 2, 15}, {1, 2, -5}}, nil, []int32{0, 0, 0}},
+		{"third record kept", 3, []pw{{0, 1, 20}, {0, 2, 15}, {1, 2, -5}}, nil, 0, []int32{0, 0, 0}},
 		// A forbidden pair blocks its groups' merge even when the mean is high.
-		{"forbidden across groups", 3, []pw{{0, 1, 20}, {0, 2, 20}, {1, 2, 20}}, [][2]int{{1, 2}}, []int32{0, 0, 2}},
+		{"forbidden across groups", 3, []pw{{0, 1, 20}, {0, 2, 20}, {1, 2, 20}}, [][2]int{{1, 2}}, 0, []int32{0, 0, 2}},
+		// A namesake's weak links to both records of a sure pair: plain
+		// average linkage takes it in, the margin asks a third record for
+		// more evidence.
+		{"weak third record, no margin", 3, []pw{{0, 1, 30}, {0, 2, 1.5}, {1, 2, 1.5}}, nil, 0, []int32{0, 0, 0}},
+		{"weak third record, margin", 3, []pw{{0, 1, 30}, {0, 2, 1.5}, {1, 2, 1.5}}, nil, 2, []int32{0, 0, 2}},
+		{"strong third record, margin", 3, []pw{{0, 1, 30}, {0, 2, 3}, {1, 2, 1}}, nil, 2, []int32{0, 0, 0}},
+		{"a pair needs no margin", 2, []pw{{0, 1, 0.5}}, nil, 2, []int32{0, 0}},
+		// The margin prefers the merge with the most weight to spare: 2–3
+		// pair up before 0–1 takes 2 in.
+		{"margin orders merges", 4, []pw{{0, 1, 30}, {0, 2, 6}, {1, 2, 6}, {2, 3, 5}}, nil, 2, []int32{0, 0, 2, 2}},
 	} {
 		w := map[[2]int]float64{}
 		for _, p := range tc.pairs {
@@ -43,7 +54,7 @@ func TestAverageLinkage(t *testing.T) {
 			return -20
 		}
 		forbid := func(i, j int) bool { return slices.Contains(tc.forbid, [2]int{i, j}) }
-		if got := AverageLinkage(tc.n, weight, forbid, 0); !slices.Equal(got, tc.want) {
+		if got := AverageLinkage(tc.n, weight, forbid, 0, tc.margin); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -64,7 +75,8 @@ func TestAverageLinkageProperties(t *testing.T) {
 				f[i*n+j] = r.IntN(10) == 0
 			}
 		}
-		label := AverageLinkage(n, func(i, j int) float64 { return w[i*n+j] }, func(i, j int) bool { return f[i*n+j] }, 2)
+		margin := float64(r.IntN(3))
+		label := AverageLinkage(n, func(i, j int) float64 { return w[i*n+j] }, func(i, j int) bool { return f[i*n+j] }, 2, margin)
 		for g := range n {
 			var members []int
 			for i, l := range label {

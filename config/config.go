@@ -90,6 +90,10 @@ const (
 // Comparison kinds that are not field kinds.
 const (
 	CompareExact = "exact"
+	// CompareIDProvince compares the province of birth registration in
+	// one record's CCCD with the address of a record holding no ID: its
+	// field is the national ID, its also the address fields.
+	CompareIDProvince = "id_province"
 )
 
 // FieldParts lists, per field kind, the parts a blocking key may use
@@ -110,9 +114,9 @@ var ComparisonKinds = map[normalize.Kind][]string{
 	KindPersonName: {string(KindPersonName), string(KindText), CompareExact},
 	KindDate:       {string(KindDate), CompareExact},
 	KindGender:     {CompareExact},
-	KindNationalID: {string(KindNationalID), CompareExact},
+	KindNationalID: {string(KindNationalID), CompareExact, CompareIDProvince},
 	KindPhone:      {string(KindPhone), CompareExact},
-	KindVNAddress:  {string(KindVNAddress)},
+	KindVNAddress:  {string(KindVNAddress), CompareIDProvince},
 	KindText:       {string(KindText), CompareExact},
 }
 
@@ -352,8 +356,14 @@ type Cluster struct {
 	// does not say, keeps the union-find clusters with the cannot-link
 	// rules. On FEBRL3 average linkage split 3 true pairs that components
 	// kept (F1 0.9985 against 0.9988), so a config must opt in.
-	Method     string     `yaml:"method"`
-	CannotLink CannotLink `yaml:"cannot_link"`
+	Method string `yaml:"method"`
+	// RecordMargin is the match weight per record beyond a pair that
+	// average linkage asks above the threshold before two groups merge
+	// (cluster.AverageLinkage): a third record of one person is rarer than
+	// a second, so it needs more evidence. 0, the default, is plain
+	// average linkage; default.yaml sets 1.
+	RecordMargin float64    `yaml:"record_margin"`
+	CannotLink   CannotLink `yaml:"cannot_link"`
 }
 
 // Cluster methods.
@@ -679,6 +689,19 @@ func (c *Config) Validate() error {
 				bad(key+".kind", "%q cannot compare field %q of kind %s (want one of %s)", cp.Kind, fname, f.Kind, strings.Join(ComparisonKinds[f.Kind], ", "))
 			}
 		}
+		if cp.Kind == CompareIDProvince {
+			if f := fields[cp.Field]; f != nil && f.Kind != KindNationalID {
+				bad(key+".field", "id_province compares a national_id field, not %q", cp.Field)
+			}
+			if len(cp.Also) == 0 {
+				bad(key+".also", "id_province needs the address fields (vn_address) in also")
+			}
+			for _, fname := range cp.Also {
+				if f := fields[fname]; f != nil && f.Kind != KindVNAddress {
+					bad(key+".also", "id_province compares vn_address fields, not %q", fname)
+				}
+			}
+		}
 		for j, t := range cp.JWThresholds {
 			if t <= 0 || t >= 1 || j > 0 && t >= cp.JWThresholds[j-1] {
 				bad(fmt.Sprintf("%s.jw_thresholds[%d]", key, j), "thresholds must be in (0,1) and decreasing")
@@ -708,6 +731,9 @@ func (c *Config) Validate() error {
 	}
 	if m := c.Cluster.Method; m != ClusterAverage && m != ClusterComponents {
 		bad("cluster.method", "unknown method %q (want average or components)", m)
+	}
+	if m := c.Cluster.RecordMargin; m < 0 || m > 100 || m != m {
+		bad("cluster.record_margin", "must be between 0 and 100, got %g", m)
 	}
 	if y := c.Cluster.CannotLink.GenerationYears; y != nil && (*y < 0 || *y > 150) {
 		bad("cluster.cannot_link.generation_years", "must be between 0 (off) and 150, got %d", *y)

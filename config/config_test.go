@@ -49,6 +49,10 @@ func TestValidationNamesTheKey(t *testing.T) {
 	f("{name: dob, field: dob, kind: date}", "{name: dob, field: birth, kind: date}", "comparisons[1].field")
 	f("jw_thresholds: [0.95, 0.88, 0.80]", "jw_thresholds: [0.80, 0.88]", "comparisons[0].jw_thresholds[1]")
 	f("match_probability: 0.5", "match_probability: 1.5", "threshold.match_probability")
+	f("{name: id_province, field: national_id, also: [address, current_address], kind: id_province}", "{name: id_province, field: national_id, kind: id_province}", "comparisons[6].also")
+	f("{name: id_province, field: national_id, also: [address, current_address], kind: id_province}", "{name: id_province, field: address, also: [current_address], kind: id_province}", "comparisons[6].field")
+	f("{name: id_province, field: national_id, also: [address, current_address], kind: id_province}", "{name: id_province, field: national_id, also: [phone], kind: id_province}", "comparisons[6]")
+	f("record_margin: 1", "record_margin: -1", "cluster.record_margin")
 	f("default: most_recent", "default: newest", "survivorship")
 	f("max_block_size: 1000", "max_block_size: 1", "blocking.max_block_size")
 	f("em_max_iterations: 50", "em_max_iterations: 50\n  em_iters: 3", "em_iters") // unknown keys are errors

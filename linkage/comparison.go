@@ -15,18 +15,20 @@ type Kind uint8
 
 // Comparison kinds; their String forms are the config's kind names.
 const (
-	KindName    Kind = iota + 1 // person_name: see CompareName
-	KindDate                    // date: see CompareDate
-	KindID                      // national_id: see CompareID
-	KindPhone                   // phone: see ComparePhones
-	KindAddress                 // vn_address: see CompareAddress
-	KindText                    // text: exact, Jaro-Winkler bands, else
-	KindExact                   // exact: equal or not
+	KindName       Kind = iota + 1 // person_name: see CompareName
+	KindDate                       // date: see CompareDate
+	KindID                         // national_id: see CompareID
+	KindPhone                      // phone: see ComparePhones
+	KindAddress                    // vn_address: see CompareAddress
+	KindText                       // text: exact, Jaro-Winkler bands, else
+	KindExact                      // exact: equal or not
+	KindIDProvince                 // id_province: see CompareIDProvince
 )
 
 var kindNames = [...]string{
 	KindName: "person_name", KindDate: "date", KindID: "national_id", KindPhone: "phone",
 	KindAddress: "vn_address", KindText: "text", KindExact: "exact",
+	KindIDProvince: "id_province",
 }
 
 // String returns the config name of k.
@@ -72,6 +74,10 @@ func (k Kind) Roles() []Role {
 		return []Role{{Name: "ward_2025", Int: true, Optional: true}, {Name: "district_old", Int: true, Optional: true}, {Name: "province_2025", Int: true, Optional: true}}
 	case KindText, KindExact:
 		return []Role{{Name: "value"}}
+	case KindIDProvince:
+		// The ID field's group has digits, each address field's group
+		// the provinces.
+		return []Role{{Name: "digits", Optional: true}, {Name: "province_old", Int: true, Optional: true}, {Name: "province_2025", Int: true, Optional: true}}
 	}
 	return nil
 }
@@ -208,6 +214,8 @@ func levelsOf(s Comparison) levelInfo {
 		li.labels = []string{"else", "exact"}
 	case KindAddress:
 		li.labels = []string{"else", "province_2025", "district_old", "ward_2025"}
+	case KindIDProvince:
+		li.labels = []string{"else", "province_2025", "province_old"}
 	case KindText:
 		li.labels = append(bandLabels([]string{"else"}, s.Bands), "exact")
 		if s.TermFrequency {
@@ -414,7 +422,9 @@ func (cm *Comparer) Compare(i, j int32, levels []int8, sims []float32, tf []floa
 		bestGroup := 0
 		// Most comparisons read one input group: compare it directly rather
 		// than through the all-pairs loop of multi-group comparisons.
-		if len(bc.groups) == 1 {
+		if bc.kind == KindIDProvince {
+			best, bestSim = compareIDProvince(bc.groups, i, j)
+		} else if len(bc.groups) == 1 {
 			g := &bc.groups[0]
 			best, bestSim = cm.compareGroups(bc, g, g, i, j)
 		} else if bc.kind == KindAddress && len(bc.groups) <= maxAddressGroups {
@@ -452,6 +462,30 @@ func (cm *Comparer) Compare(i, j int32, levels []int8, sims []float32, tf []floa
 			}
 		}
 	}
+}
+
+// compareIDProvince is CompareIDProvince over the columns: groups[0]
+// holds the ID digits, the others an address's provinces each.
+func compareIDProvince(groups []boundGroup, i, j int32) (int8, float32) {
+	if len(groups) < 2 {
+		return Null, 0
+	}
+	a, b := strOf(&groups[0].str[0], i), strOf(&groups[0].str[0], j)
+	other := j
+	switch {
+	case len(a) == 12 && len(b) == 0:
+	case len(a) == 0 && len(b) == 12:
+		a, other = b, i
+	default:
+		return Null, 0
+	}
+	var prov [maxAddressGroups][2]int32
+	n := 0
+	for g := 1; g < len(groups) && n < maxAddressGroups; g++ {
+		prov[n] = [2]int32{intOf(groups[g].ints[1], other), intOf(groups[g].ints[2], other)}
+		n++
+	}
+	return CompareIDProvince(a, prov[:n])
 }
 
 // valueHash hashes the value of row i that the term-frequency table counts:

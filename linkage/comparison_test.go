@@ -262,3 +262,45 @@ func TestPrefetchColumns(t *testing.T) {
 		cm.PrefetchValues(i)
 	}
 }
+
+// TestIDProvinceComparer: the id_province comparison reads the ID from
+// its first input group and the addresses from the others, in both
+// directions, and is null unless exactly one record holds a CCCD and the
+// other no ID.
+func TestIDProvinceComparer(t *testing.T) {
+	c, err := Compile([]Comparison{{Name: "id_province", Kind: KindIDProvince, Inputs: [][]string{
+		{"id.digits", "", ""},
+		{"", "a.province_old", "a.province_2025"},
+		{"", "c.province_old", "c.province_2025"},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := Columns{Rows: 4,
+		Strings: map[string]StringColumn{"id.digits": strCol("002190123456", "", "", "123456789")},
+		Ints: map[string][]int32{
+			"a.province_old": {1, 79, 0, 2}, "a.province_2025": {1, 79, 8, 8},
+			"c.province_old": {1, 2, 0, 2}, "c.province_2025": {1, 8, 8, 8},
+		},
+	}
+	cm, err := c.Bind(cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lv, sm := make([]int8, 1), make([]float32, 1)
+	for _, tc := range []struct {
+		i, j int32
+		want int8
+	}{
+		{0, 1, IDProvinceOld},  // record 1's current address is in 002's province
+		{1, 0, IDProvinceOld},  // either order
+		{0, 2, IDProvince2025}, // only the 2025 province known
+		{1, 2, Null},           // neither holds an ID
+		{0, 3, Null},           // the other holds a CMND
+	} {
+		cm.Compare(tc.i, tc.j, lv, sm, nil)
+		if lv[0] != tc.want {
+			t.Errorf("records %d, %d: level %d, want %d", tc.i, tc.j, lv[0], tc.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+	"strconv"
 	"sync"
 
 	"github.com/dedup-vn/dedup/refdata"
@@ -538,6 +539,60 @@ func CompareID(a, b []byte) (int8, float32) {
 		return IDOneDigit, sim
 	}
 	return IDElse, sim
+}
+
+// ID-province levels.
+const (
+	IDProvinceElse int8 = 0
+	// IDProvince2025: the CCCD's province lies in the 2025 province of
+	// the other record's address (its old province unknown or another).
+	IDProvince2025 int8 = 1
+	// IDProvinceOld: the CCCD's province is the old province of the
+	// other record's address.
+	IDProvinceOld int8 = 2
+)
+
+// cccdNewProvince maps an old province code (a CCCD's first three digits)
+// to its 2025 province code, 0 where refdata has none.
+var cccdNewProvince = sync.OnceValue(func() *[1000]int32 {
+	var out [1000]int32
+	for _, p := range refdata.Get().ProvincesOld {
+		c, e1 := strconv.Atoi(p.Code)
+		n, e2 := strconv.Atoi(p.NewCode)
+		if e1 == nil && e2 == nil && c > 0 && c < 1000 {
+			out[c] = int32(n)
+		}
+	}
+	return &out
+})
+
+// CompareIDProvince compares a record's 12-digit CCCD with the addresses
+// of a record that holds no ID number (provs: per address its old and
+// 2025 province codes, 0 unknown). A CCCD's first three digits are the
+// province where the birth was registered; people live there or return
+// there, so a record without an ID living in that province is evidence
+// for a match, one living elsewhere against (the model learns how much;
+// a namesake born the same day elsewhere in the country is the commonest
+// false match of a register whose records lack IDs). The best address
+// wins; no address known gives Null.
+func CompareIDProvince(cccd []byte, provs [][2]int32) (int8, float32) {
+	if len(cccd) != 12 || !isDigit(cccd[0]) || !isDigit(cccd[1]) || !isDigit(cccd[2]) {
+		return Null, 0
+	}
+	code := int32(cccd[0]-'0')*100 + int32(cccd[1]-'0')*10 + int32(cccd[2]-'0')
+	newCode := cccdNewProvince()[code]
+	best := Null
+	for _, p := range provs {
+		switch {
+		case p[0] != 0 && p[0] == code:
+			return IDProvinceOld, 1
+		case p[1] != 0 && newCode != 0 && p[1] == newCode:
+			best = IDProvince2025
+		case (p[0] != 0 || p[1] != 0) && best == Null:
+			best = IDProvinceElse
+		}
+	}
+	return best, 0
 }
 
 // Phone levels.

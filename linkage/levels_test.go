@@ -262,3 +262,25 @@ func TestCMNDPrefixTable(t *testing.T) {
 		t.Errorf("Hà Nội (001): %v, want [01]", got)
 	}
 }
+
+func TestCompareIDProvince(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cccd  string
+		provs [][2]int32
+		want  int8
+	}{
+		{"old province of the CCCD", "001190123456", [][2]int32{{1, 1}}, IDProvinceOld},
+		{"current address in it", "002190123456", [][2]int32{{79, 79}, {2, 8}}, IDProvinceOld},
+		{"2025 province that absorbed it", "002190123456", [][2]int32{{0, 8}}, IDProvince2025},
+		{"elsewhere", "002190123456", [][2]int32{{79, 79}}, IDProvinceElse},
+		{"no address", "002190123456", [][2]int32{{0, 0}}, Null},
+		{"no addresses at all", "002190123456", nil, Null},
+		{"not a CCCD", "123456789", [][2]int32{{1, 1}}, Null},
+		{"not digits", "0A1190123456", [][2]int32{{1, 1}}, Null},
+	} {
+		if got, _ := CompareIDProvince([]byte(tc.cccd), tc.provs); got != tc.want {
+			t.Errorf("%s: level %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

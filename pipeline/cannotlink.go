@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/dedup-vn/dedup/blocking"
@@ -16,10 +17,10 @@ import (
 
 // cannotLinkFields are the fields the pairwise cannot-link rules read: the
 // config's first field of each kind, -1 if it has none.
-type cannotLinkFields struct{ name, dob, gender, address int }
+type cannotLinkFields struct{ name, dob, gender, address, address2, id int }
 
 func findCannotLinkFields(cfg *config.Config) cannotLinkFields {
-	f := cannotLinkFields{-1, -1, -1, -1}
+	f := cannotLinkFields{-1, -1, -1, -1, -1, -1}
 	for i, fd := range cfg.Fields {
 		var p *int
 		switch fd.Kind {
@@ -31,6 +32,11 @@ func findCannotLinkFields(cfg *config.Config) cannotLinkFields {
 			p = &f.gender
 		case normalize.KindVNAddress:
 			p = &f.address
+			if f.address >= 0 {
+				p = &f.address2 // the second address (current after permanent)
+			}
+		case normalize.KindNationalID:
+			p = &f.id
 		}
 		if p != nil && *p < 0 {
 			*p = i
@@ -73,7 +79,7 @@ func (r *runner) cannotLinkTest(ctx context.Context, acc *acceptedEdges, keys []
 	rows = slices.Compact(rows)
 	ev := make([]cluster.Evidence, len(rows))
 	var names []string
-	for _, k := range []int{f.name, f.dob, f.gender, f.address} {
+	for _, k := range []int{f.name, f.dob, f.gender, f.address, f.address2, f.id} {
 		if k >= 0 {
 			names = append(names, r.cfg.Fields[k].Name)
 		}
@@ -109,7 +115,7 @@ func (r *runner) cannotLinkTest(ctx context.Context, acc *acceptedEdges, keys []
 
 // fillEvidence reads record i of st into e.
 func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
-	var date, ward int32
+	var date int32
 	if f.dob >= 0 {
 		date = st.fields[f.dob].int32s("date")[i]
 		e.Year = int16(date / 10000)
@@ -117,30 +123,55 @@ func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
 			e.MonthDay = int16(md)
 		}
 	}
-	var district int32
-	if f.address >= 0 {
-		ward = st.fields[f.address].int32s("ward_2025")[i]
-		district = st.fields[f.address].int32s("district_old")[i]
+	var ward, district [2]int32
+	for k, a := range []int{f.address, f.address2} {
+		if a >= 0 {
+			ward[k] = st.fields[a].int32s("ward_2025")[i]
+			district[k] = st.fields[a].int32s("district_old")[i]
+		}
 	}
 	if f.gender >= 0 {
 		e.Gender = int8(st.fields[f.gender].int32s("value")[i])
+	}
+	if f.id >= 0 {
+		// digits holds 9 or 12 digits or nothing.
+		d := st.fields[f.id].str("digits").Get(i)
+		for _, c := range d {
+			e.ID = e.ID*10 + uint64(c-'0')
+		}
+		e.IDLen = uint8(len(d))
 	}
 	if f.name < 0 {
 		return
 	}
 	name := &st.fields[f.name]
 	family, given, folded := name.str("family").Get(i), name.str("given").Get(i), name.str("folded").Get(i)
+	if len(given) > 0 && given[len(given)-1] == '.' {
+		// An abbreviated given name ("Trng.", a typo the parser took for
+		// an initial) says nothing of which name it was.
+		given = nil
+	}
+	canonical := name.str("canonical").Get(i)
 	e.Given = cluster.PackGiven(given)
+	e.GivenTone = givenTone(canonical, given)
 	e.GivenKnown = knownGiven()[string(given)]
-	e.GivenTone = givenTone(name.str("canonical").Get(i), given)
-	if len(family) > 0 && ward != 0 {
-		e.Household = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(ward)).Sum()) | 1
+	if e.GivenTone != 0 {
+		// Typed with diacritics: known as written ("Tọng", a typo of
+		// Trọng, is no name, though it folds to Tòng's "tong").
+		e.GivenKnown = knownGivenAccented()[strings.ToLower(string(canonical[bytes.LastIndexByte(canonical, ' ')+1:]))]
 	}
-	if len(family) > 0 && district != 0 {
-		e.HouseholdArea = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(district)).Uint64(1).Sum()) | 1
+	e.GivenVariant = givenKey(folded, name.str("variant_key").Get(i), given)
+	e.GivenSpelling = givenKey(folded, name.str("phonetic").Get(i), given)
+	for k := range ward {
+		if len(family) > 0 && ward[k] != 0 {
+			e.Household[k] = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(ward[k])).Sum()) | 1
+		}
+		if len(family) > 0 && district[k] != 0 {
+			e.HouseholdArea[k] = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(district[k])).Uint64(1).Sum()) | 1
+		}
 	}
-	if len(folded) > 0 && ward != 0 {
-		e.NameAddress = uint32(blocking.NewHasher().Bytes(folded).Uint64(uint64(ward)).Sum()) | 1
+	if len(folded) > 0 && ward[0] != 0 {
+		e.NameAddress = uint32(blocking.NewHasher().Bytes(folded).Uint64(uint64(ward[0])).Sum()) | 1
 	}
 }
 
@@ -149,6 +180,31 @@ var knownGiven = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for _, g := range refdata.Get().GivenNames {
 		m[normalize.FoldString(g.Name)] = true
+	}
+	return m
+})
+
+// givenKey is the hash of a name key's token in the given name's place
+// (the last, when the folded name ends with the given name and the key
+// has as many tokens), 0 otherwise: the variant key maps regional
+// variants to one form and the phonetic key also merges i/y spellings, so
+// one name written two ways shares them.
+func givenKey(folded, key, given []byte) uint32 {
+	if len(given) == 0 || len(key) == 0 || !bytes.HasSuffix(folded, given) ||
+		bytes.Count(folded, []byte{' '}) != bytes.Count(key, []byte{' '}) {
+		return 0
+	}
+	if rest := folded[:len(folded)-len(given)]; len(rest) > 0 && rest[len(rest)-1] != ' ' {
+		return 0
+	}
+	return uint32(blocking.HashBytes(key[bytes.LastIndexByte(key, ' ')+1:])) | 1
+}
+
+// knownGivenAccented is the lexicon's given names as written, lower case.
+var knownGivenAccented = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, g := range refdata.Get().GivenNames {
+		m[strings.ToLower(g.Name)] = true
 	}
 	return m
 })

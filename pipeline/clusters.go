@@ -207,7 +207,7 @@ func (r *runner) reclusterComponents(ctx context.Context, sc *scorer, in *cluste
 					reasons[why].Add(1)
 				}
 				return why != cluster.ReasonNone
-			}, sc.threshold)
+			}, sc.threshold, r.cfg.Cluster.RecordMargin)
 	})
 	for why := cluster.ReasonNationalID; why <= cluster.ReasonGender; why++ {
 		st.CannotLinkPairs[why.String()] += reasons[why].Load()

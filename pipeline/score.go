@@ -30,10 +30,23 @@ type scorer struct {
 	freqs     map[string]*linkage.FreqTable // term frequencies by comparison
 	// idComparison is the index of the national ID comparison, -1 if none.
 	idComparison int
+	// idField names the field it compares; phoneComparison is the index
+	// of the phone comparison, -1 if none (the two-digit ID typo rule).
+	idField         string
+	phoneComparison int
 }
 
 // columnFor names the store column a comparison role reads for a field.
 func columnFor(fs *fieldStore, kind linkage.Kind, role string) string {
+	if kind == linkage.KindIDProvince {
+		// The ID field gives the digits, each address its provinces.
+		switch {
+		case fs.kind == config.KindNationalID && role == "digits",
+			fs.kind == config.KindVNAddress && role != "digits":
+			return fs.name + "." + role
+		}
+		return ""
+	}
 	switch fs.kind {
 	case config.KindPersonName:
 		switch role {
@@ -106,10 +119,14 @@ func (r *runner) newScorer(ctx context.Context, cands candidates) (*scorer, erro
 	if err != nil {
 		return nil, err
 	}
-	sc := &scorer{compiled: compiled, width: compiled.Len(), rulePairs: make([]int64, len(r.cfg.Blocking.Rules)), idComparison: -1}
+	sc := &scorer{compiled: compiled, width: compiled.Len(), rulePairs: make([]int64, len(r.cfg.Blocking.Rules)), idComparison: -1, phoneComparison: -1}
 	for k := 0; k < compiled.Len(); k++ {
 		if compiled.Spec(k).Kind == linkage.KindID && sc.idComparison < 0 {
 			sc.idComparison = k
+			sc.idField = r.cfg.Comparisons[k].Field
+		}
+		if compiled.Spec(k).Kind == linkage.KindPhone && sc.phoneComparison < 0 {
+			sc.phoneComparison = k
 		}
 	}
 	if r.opt.ModelPath != "" {
@@ -533,7 +550,7 @@ func (r *runner) score(ctx context.Context, src pairSource, sc *scorer, pw *pair
 			for i, wt := range c.weights {
 				if wt >= sc.threshold {
 					acc.add(c.left[i], c.right[i], wt)
-					if sc.idComparison >= 0 && c.levels[i*sc.width+sc.idComparison] == linkage.IDOneDigit {
+					if sc.idTypo(c, i) {
 						acc.idTypo = append(acc.idTypo, [2]int32{c.left[i], c.right[i]})
 					}
 					r.manifest.Pairs.Accepted++
@@ -597,12 +614,51 @@ func prefetchPairs(cm *linkage.Comparer, pairs []blocking.Pair, k int, loc []int
 	}
 }
 
+// idTypo says whether the IDs of accepted pair i of c are one number with
+// a typo: one digit apart, or two digits apart when the pair's phones
+// agree (each record with its own typo; IDs two digits apart are common
+// among the people of one province and birth year, not with one phone
+// number, name, birth date and address as well).
+func (sc *scorer) idTypo(c *scoredChunk, i int) bool {
+	if sc.idComparison < 0 {
+		return false
+	}
+	switch c.levels[i*sc.width+sc.idComparison] {
+	case linkage.IDOneDigit:
+		return true
+	case 0:
+		if sc.phoneComparison < 0 || c.levels[i*sc.width+sc.phoneComparison] != linkage.PhoneExact || c.st == nil {
+			return false
+		}
+		fs := c.st.field(sc.idField)
+		if fs == nil {
+			return false
+		}
+		col := fs.str("digits")
+		if col == nil {
+			return false
+		}
+		a, b := col.Get(c.localLeft[i]), col.Get(c.localRight[i])
+		if len(a) != 12 || len(b) != 12 {
+			return false
+		}
+		d := 0
+		for k := range a {
+			if a[k] != b[k] {
+				d++
+			}
+		}
+		return d <= 2
+	}
+	return false
+}
+
 // acceptedEdges buffers the pairs above the threshold until scoring ends:
 // the cannot-link keys of the clusterer depend on all of them.
 type acceptedEdges struct {
 	left, right []int32
 	weight      []float64
-	idTypo      [][2]int32 // accepted pairs whose IDs differ by one digit
+	idTypo      [][2]int32 // accepted pairs whose IDs are one number with a typo (scorer.idTypo)
 }
 
 func (a *acceptedEdges) add(l, r int32, w float64) {
