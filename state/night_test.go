@@ -682,54 +682,13 @@ func TestMappedSource(t *testing.T) {
 	var inputs []string
 	for n := 0; n < 2; n++ {
 		in := filepath.Join(dir, fmt.Sprintf("night%d", n))
-		if err := os.MkdirAll(in, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		src := filepath.Join(snapshot(t, n), "population.parquet")
-		r, err := dataio.Open(src, dataio.ReadOptions{AsStrings: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cols []string
-		for _, f := range r.Schema().Fields() {
-			name := f.Name
-			if to, ok := rename[name]; ok {
-				name = to
-			}
-			cols = append(cols, name)
-		}
-		var rows [][]string
-		for r.Next() {
-			b := r.Batch()
-			for i := 0; i < int(b.NumRows()); i++ {
-				row := make([]string, len(cols))
-				for j := range cols {
-					row[j] = strings.Clone(b.Column(j).(*array.String).Value(i))
-				}
-				rows = append(rows, row)
+		cols, rows := readRows(t, filepath.Join(snapshot(t, n), "population.parquet"))
+		for j, c := range cols {
+			if to, ok := rename[c]; ok {
+				cols[j] = to
 			}
 		}
-		if err := r.Err(); err != nil {
-			t.Fatal(err)
-		}
-		r.Close()
-		w, err := dataio.Create(filepath.Join(in, "population.parquet"), dataio.StringSchema(cols...))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := dataio.NewStringBatchBuilder(dataio.StringSchema(cols...))
-		for _, row := range rows {
-			b.Append(row)
-		}
-		rec := b.NewBatch()
-		if err := w.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-		rec.Release()
-		b.Release()
-		if err := w.Commit(); err != nil {
-			t.Fatal(err)
-		}
+		writeRows(t, filepath.Join(in, "population.parquet"), cols, rows)
 		inputs = append(inputs, in)
 	}
 	cfg := config.Default()
