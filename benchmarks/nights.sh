@@ -8,15 +8,21 @@
 # its truth, with the share of unchanged persons that kept their ID.
 #
 # usage: benchmarks/nights.sh DATA OUT   (BIN=bin/dedup, WORKERS=all cores,
-#        EXTRA="--spill always --memory 2GiB" for a spilled register)
+#        EXTRA="--spill always --memory 2GiB" for a spilled register,
+#        CHANGES=1: nights 1.. as change files, upserts and deletes made by
+#        benchmarks/nightdiff from consecutive snapshots, run with --changes)
 # Prints one line per night: wall, peak RSS, records new/changed/deleted,
 # re-scored, events; P/R; ID stability; and the membership check.
 set -euo pipefail
 DATA=$1
-OUT=$2
+OUT=$(realpath -m "$2")
 BIN=${BIN:-bin/dedup}
 WORKERS=${WORKERS:-$(nproc)}
 EXTRA=${EXTRA:-}
+CHANGES=${CHANGES:-0}
+if [ "$CHANGES" = 1 ]; then
+  (cd "$(dirname "$0")/.." && go build -o "$OUT.nightdiff" ./benchmarks/nightdiff)
+fi
 for tool in jq sha256sum /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "nights.sh: $tool is required" >&2; exit 1; }
 done
@@ -28,7 +34,14 @@ nights=$(ls -d "$DATA"/nights/*/ 2>/dev/null | wc -l)
 for n in $(seq 0 "$nights"); do
   if [ "$n" = 0 ]; then in=$DATA/population; truth=$DATA/truth/population.parquet
   else in=$DATA/nights/$n/population; truth=$DATA/nights/$n/truth/population.parquet; fi
-  /usr/bin/time -f "%e %M" -o "$OUT/time$n" "$BIN" run --quiet --workers "$WORKERS" $EXTRA --state "$STATE" --out "$OUT/night$n" "$in"
+  if [ "$CHANGES" = 1 ] && [ "$n" -gt 0 ]; then
+    before=$DATA/population
+    [ "$n" -gt 1 ] && before=$DATA/nights/$((n-1))/population
+    "$OUT.nightdiff" --old "$before" --new "$in" --upserts "$OUT/changes$n/up/population.parquet" --deletes "$OUT/changes$n/deletes.parquet" >/dev/null
+    /usr/bin/time -f "%e %M" -o "$OUT/time$n" "$BIN" run --quiet --workers "$WORKERS" $EXTRA --state "$STATE" --changes --deletes "$OUT/changes$n/deletes.parquet" --out "$OUT/night$n" "$OUT/changes$n/up"
+  else
+    /usr/bin/time -f "%e %M" -o "$OUT/time$n" "$BIN" run --quiet --workers "$WORKERS" $EXTRA --state "$STATE" --out "$OUT/night$n" "$in"
+  fi
   "$BIN" lookup --state "$STATE" --out "$OUT/register$n" >/dev/null
   prev=""
   [ "$n" -gt 0 ] && prev="--previous $OUT/register$((n-1))"
