@@ -3,6 +3,8 @@ package linkage
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -61,4 +63,51 @@ func FuzzUnmarshalFreqTables(f *testing.F) {
 			t.Fatalf("decoded tables do not survive a round trip: %v", err)
 		}
 	})
+}
+
+// TestLoadModelFrequencies: a model naming frozen term frequencies loads
+// them from beside it; a name outside its folder, a missing file and a
+// damaged one are errors, never a model without them.
+func TestLoadModelFrequencies(t *testing.T) {
+	m, err := UnmarshalModel(trainSim(t, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Freqs = map[string]*FreqTable{}
+	for _, c := range m.Comparisons {
+		m.Freqs[c.Name] = NewFreqTable([]uint64{1, 1, 2})
+	}
+	m.TermFrequencies = "model.freq"
+	dir := t.TempDir()
+	write := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := m.MarshalModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("model.json", data)
+	freq := MarshalFreqTables(m.Freqs)
+	write("model.freq", freq)
+	got, err := LoadModel(filepath.Join(dir, "model.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Freqs) != len(m.Comparisons) {
+		t.Fatalf("loaded %d tables, want %d", len(got.Freqs), len(m.Comparisons))
+	}
+	write("bad.json", bytes.Replace(data, []byte(`"model.freq"`), []byte(`"../model.freq"`), 1))
+	if _, err := LoadModel(filepath.Join(dir, "bad.json")); !errors.Is(err, ErrModel) {
+		t.Errorf("a frequency file outside the model's folder: %v, want ErrModel", err)
+	}
+	write("missing.json", bytes.Replace(data, []byte(`"model.freq"`), []byte(`"none.freq"`), 1))
+	if _, err := LoadModel(filepath.Join(dir, "missing.json")); err == nil {
+		t.Error("a missing frequency file loaded")
+	}
+	write("model.freq", freq[:len(freq)/2])
+	if _, err := LoadModel(filepath.Join(dir, "model.json")); !errors.Is(err, ErrFreqTables) {
+		t.Errorf("a truncated frequency file: %v, want ErrFreqTables", err)
+	}
 }
