@@ -143,7 +143,6 @@ func runRows(ctx context.Context, cfg *config.Config, popt pipeline.Options, dir
 		origins = append(origins, origin)
 		lo = hi
 	}
-	popt.Inputs = args
 	if sr.files, err = pipeline.InputFiles(cfg, args, dir); err != nil {
 		return nil, err
 	}
