@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"slices"
@@ -145,7 +146,22 @@ type Config struct {
 	Cluster       Cluster      `yaml:"cluster"`
 	Output        Output       `yaml:"output"`
 	Survivorship  Survivorship `yaml:"survivorship"`
+	// Link configures `dedup link --register`; absent in most configs.
+	Link Link `yaml:"link,omitempty"`
 }
+
+// Link holds the settings of `dedup link --register`, which links a
+// sector table's rows to the persons of a nightly run's state.
+type Link struct {
+	// AmbiguityMargin is how many bits (match weight) the best person's
+	// pair must lead the next person's by: closer, the row is ambiguous
+	// and names no person. 0 means DefaultAmbiguityMargin.
+	AmbiguityMargin float64 `yaml:"ambiguity_margin,omitempty"`
+}
+
+// DefaultAmbiguityMargin is the link margin when the config sets none: a
+// lead of 3 bits is 8 times the odds of the runner-up.
+const DefaultAmbiguityMargin = 3.0
 
 // Source is a named group of input files.
 type Source struct {
@@ -171,6 +187,10 @@ type Source struct {
 	// DateFormat is the order of day, month and year in the source's date
 	// fields (see DateOrders); empty: each field's date_format.
 	DateFormat string `yaml:"date_format,omitempty"`
+	// OnePerPerson says the source holds at most one record per person
+	// (a passport table, a social-insurance table): `dedup link` then
+	// assigns its rows to persons one to one.
+	OnePerPerson bool `yaml:"one_per_person,omitempty"`
 }
 
 // ColumnList is one or more input columns; YAML may give a single column
@@ -284,6 +304,17 @@ type Blocking struct {
 	MaxBlockSize int            `yaml:"max_block_size"`
 	Window       int            `yaml:"window"`
 	Rules        []BlockingRule `yaml:"rules"`
+	// LinkRules are rules a run does not block on: a nightly state
+	// (`dedup run --state`) keeps their keys beside the rules' so that
+	// `dedup link --register` can block sector tables on them, e.g. a
+	// vehicle table without dates of birth on the name and the ward.
+	LinkRules []BlockingRule `yaml:"link_rules,omitempty"`
+}
+
+// AllRules is the rules then the link rules: the rules whose keys a
+// nightly state keeps, each key salted with its place in this list.
+func (b *Blocking) AllRules() []BlockingRule {
+	return append(slices.Clip(b.Rules), b.LinkRules...)
 }
 
 // BlockingRule is a key made of field parts ("name.family", "dob").
@@ -591,6 +622,9 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if m := c.Link.AmbiguityMargin; m < 0 || math.IsNaN(m) || math.IsInf(m, 0) {
+		bad("link.ambiguity_margin", "%v: want a number of bits, 0 or more", m)
+	}
 	fields := map[string]*Field{}
 	for i := range c.Fields {
 		f := &c.Fields[i]
@@ -633,12 +667,15 @@ func (c *Config) Validate() error {
 	if len(c.Blocking.Rules) == 0 {
 		bad("blocking.rules", "no blocking rules: every pair would be compared")
 	}
-	if len(c.Blocking.Rules) > 64 {
-		bad("blocking.rules", "at most 64 rules")
+	if len(c.Blocking.AllRules()) > 64 {
+		bad("blocking.rules", "at most 64 rules and link rules")
 	}
 	ruleNames := map[string]bool{}
-	for i, r := range c.Blocking.Rules {
+	for i, r := range c.Blocking.AllRules() {
 		key := fmt.Sprintf("blocking.rules[%d]", i)
+		if i >= len(c.Blocking.Rules) {
+			key = fmt.Sprintf("blocking.link_rules[%d]", i-len(c.Blocking.Rules))
+		}
 		if r.Name == "" || ruleNames[r.Name] {
 			bad(key+".name", "empty or duplicate rule name %q", r.Name)
 		}
@@ -797,12 +834,19 @@ func (c *Config) FieldByName(name string) *Field {
 // Digest is a SHA-256 of the config's canonical YAML: two runs with the
 // same digest used the same settings.
 func (c *Config) Digest() string {
+	sum := sha256.Sum256(c.YAML())
+	return hex.EncodeToString(sum[:])
+}
+
+// YAML is the config as the digest reads it: Parse of these bytes gives
+// the config back (the nightly state keeps them, so that `dedup link
+// --register` knows how the register was normalized and keyed).
+func (c *Config) YAML() []byte {
 	data, err := yaml.Marshal(c)
 	if err != nil {
 		panic("BUG: config marshal: " + err.Error())
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	return data
 }
 
 // SurvivorshipFor returns the survivorship rule of a field.

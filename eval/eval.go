@@ -54,6 +54,12 @@ type Options struct {
 	// PersonMap, with Links, is a table (person_id, truth_person_id) that
 	// translates the links' person ids into the truth's.
 	PersonMap string
+	// RegisterRun and RegisterTruth, with Links and instead of PersonMap,
+	// give the map themselves: a folder whose clusters.parquet names each
+	// register record's person_id (`dedup lookup --state` writes one) and
+	// the register's truth (record_id, person_id); each register person
+	// maps to the truth person most of its records belong to.
+	RegisterRun, RegisterTruth string
 }
 
 // Run evaluates a run against a truth. It streams the run's files; memory

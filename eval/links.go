@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"cmp"
 	"fmt"
+	"path/filepath"
 	"slices"
 
 	"github.com/dedup-vn/dedup/runfolder"
@@ -183,6 +185,11 @@ func runLinks(opts Options) (*Report, error) {
 			pm[e.Key] = e.Value
 		}
 	}
+	if opts.RegisterRun != "" {
+		if pm, err = PersonMapOf(filepath.Join(opts.RegisterRun, runfolder.FileClusters), opts.RegisterTruth); err != nil {
+			return nil, err
+		}
+	}
 	l, err := ScoreLinks(links, truth, pm)
 	if err != nil {
 		// ScoreLinks counts rows; say which files they are rows of.
@@ -193,4 +200,55 @@ func runLinks(opts Options) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d links rows have a record_id the truth does not have: they are left out", l.Unknown))
 	}
 	return rep, nil
+}
+
+// PersonMapOf maps each register person of a register's clusters table
+// (record_id, person_id) to the truth person (registerTruth: record_id,
+// person_id) most of its records belong to; a tie goes to the smaller
+// truth id. A register record the truth lacks is an error.
+func PersonMapOf(clusters, registerTruth string) (map[string]string, error) {
+	truth, err := readKeyValues(registerTruth, "record_id", "person_id")
+	if err != nil {
+		return nil, err
+	}
+	truthOf := make(map[string]string, len(truth))
+	for _, t := range truth {
+		truthOf[t.Key] = t.Value
+	}
+	recs, err := readKeyValues(clusters, runfolder.ColRecordID, runfolder.ColPersonID)
+	if err != nil {
+		return nil, err
+	}
+	type vote struct{ person, truth string }
+	votes := make([]vote, 0, len(recs))
+	for i, r := range recs {
+		t, ok := truthOf[r.Key]
+		if !ok {
+			return nil, fmt.Errorf("%s row %d: a record_id the register truth %s does not have", clusters, i+1, registerTruth)
+		}
+		votes = append(votes, vote{r.Value, t})
+	}
+	slices.SortFunc(votes, func(a, b vote) int {
+		if c := cmp.Compare(a.person, b.person); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.truth, b.truth)
+	})
+	out := map[string]string{}
+	for i := 0; i < len(votes); {
+		j, best, bestN := i, "", 0
+		for j < len(votes) && votes[j].person == votes[i].person {
+			k := j
+			for k < len(votes) && votes[k] == votes[j] {
+				k++
+			}
+			if k-j > bestN {
+				best, bestN = votes[j].truth, k-j
+			}
+			j = k
+		}
+		out[votes[i].person] = best
+		i = j
+	}
+	return out, nil
 }

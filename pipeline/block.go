@@ -131,10 +131,33 @@ func (r *runner) block(ctx context.Context) (candidates, error) {
 	if r.secondary, err = r.secondaryKeys(ctx); err != nil {
 		return nil, err
 	}
+	if err := r.reportLinkKeys(ctx); err != nil {
+		return nil, err
+	}
 	if sp, ok := r.set.(*spillSet); ok {
 		return r.blockEachRule(ctx, sp)
 	}
 	return r.blockAllRules(ctx)
+}
+
+// reportLinkKeys hands the keys of blocking.link_rules, which the run does
+// not block on, to Options.BlockingKeys (as rules len(rules)...), for the
+// nightly state to keep.
+func (r *runner) reportLinkKeys(ctx context.Context) error {
+	if r.opt.BlockingKeys == nil {
+		return nil
+	}
+	n := len(r.cfg.Blocking.Rules)
+	for j, rule := range r.cfg.Blocking.LinkRules {
+		keys, err := r.keys(ctx, uint64(n+j), rule)
+		if err == nil {
+			err = r.reportKeys(n+j, keys)
+		}
+		if err != nil {
+			return fmt.Errorf("blocking.link_rules[%d]: %w", j, err)
+		}
+	}
+	return nil
 }
 
 // allRules is the candidates strategy of a run in memory: one index over

@@ -53,8 +53,9 @@ type Options struct {
 	// run with this model weighs by them: the nightly state's frozen
 	// model. A model loaded with its own tables always keeps them.
 	FreezeFrequencies bool
-	// BlockingKeys, when set, receives after the block stage each
-	// blocking rule's key of every record (0: no key, or a record rejected
+	// BlockingKeys, when set, receives in the block stage each blocking
+	// rule's key (then each blocking.link_rules', as rules
+	// len(rules)...) of every record (0: no key, or a record rejected
 	// as a duplicate id), with each record's input file (an index into
 	// the files in InputFiles order) and 1-based data row. The slices are
 	// the run's: valid only during the call.

@@ -1,6 +1,10 @@
 package runfolder
 
-import "github.com/apache/arrow-go/v18/arrow"
+import (
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
 
 // FileLinks is the file `dedup link` writes: one row per input row of the
 // sector table that was not rejected, naming the register person it
@@ -33,6 +37,15 @@ const (
 // LinkVerdicts lists the verdicts in the order reports show them.
 var LinkVerdicts = []string{VerdictLinked, VerdictAmbiguous, VerdictNotFound}
 
+// More columns of the links.parquet `dedup link` writes: the row's
+// source, the deciding pair's match weight (null when no pair was
+// scored), and the candidate persons of an ambiguous row (best first).
+const (
+	ColLinkSource      = "source"
+	ColLinkMatchWeight = "match_weight"
+	ColLinkCandidates  = "candidate_person_ids"
+)
+
 // LinksSchema is the schema of links.parquet without comparison levels.
 var LinksSchema = arrow.NewSchema([]arrow.Field{
 	{Name: ColLinkRecordID, Type: arrow.BinaryTypes.String},
@@ -40,3 +53,19 @@ var LinksSchema = arrow.NewSchema([]arrow.Field{
 	{Name: ColLinkPersonID, Type: arrow.BinaryTypes.String},
 	{Name: ColLinkMatchProbability, Type: arrow.PrimitiveTypes.Float64},
 }, nil)
+
+// LinkSchema is the schema of the links.parquet `dedup link` writes: the
+// LinksSchema columns, the source, match weight and candidates, then the
+// deciding pair's level for each comparison named (int8, null when no
+// pair), named by LevelColumn.
+func LinkSchema(comparisons []string) *arrow.Schema {
+	fields := slices.Clone(LinksSchema.Fields())
+	fields = append(fields,
+		arrow.Field{Name: ColLinkSource, Type: arrow.BinaryTypes.String},
+		arrow.Field{Name: ColLinkMatchWeight, Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		arrow.Field{Name: ColLinkCandidates, Type: arrow.ListOf(arrow.BinaryTypes.String)})
+	for _, c := range comparisons {
+		fields = append(fields, arrow.Field{Name: LevelColumn(c), Type: arrow.PrimitiveTypes.Int8, Nullable: true})
+	}
+	return arrow.NewSchema(fields, nil)
+}

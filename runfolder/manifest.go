@@ -42,6 +42,24 @@ type Manifest struct {
 	// Night is set by a run with --state (package state): what the night
 	// found and did.
 	Night *NightStat `json:"night,omitempty"`
+	// Link is set by `dedup link --register`: the state linked against
+	// and the rows by verdict.
+	Link *LinkStat `json:"link,omitempty"`
+}
+
+// LinkStat describes one `dedup link --register` run. Its rows in are
+// Verdicts' sum plus the manifest's rows_rejected.
+type LinkStat struct {
+	State      string `json:"state"`      // the state folder linked against
+	Night      int    `json:"night"`      // the night that wrote its generation
+	Records    int64  `json:"records"`    // register records in the state
+	Candidates int64  `json:"candidates"` // those sharing a blocking key with a row
+	// AmbiguityMargin is the lead in bits the best person needs over the
+	// next (config link.ambiguity_margin).
+	AmbiguityMargin float64 `json:"ambiguity_margin"`
+	// OnePerPerson lists the sources linked one to one.
+	OnePerPerson []string         `json:"one_per_person,omitempty"`
+	Verdicts     map[string]int64 `json:"verdicts"` // rows by verdict
 }
 
 // NightStat counts one night of a run with --state: its records by their

@@ -28,15 +28,15 @@ var LookupSchema = arrow.NewSchema([]arrow.Field{
 
 // Lookup calls fn with every record of the state in dir (its current
 // generation, checked as a night checks it; any config may read it) and
-// its person ID, in key order. It holds the state's lock: not while a
-// night runs.
+// its person ID, in key order. It holds the state's lock shared: not
+// while a night runs.
 func Lookup(dir string, fn func(k Key, person string) error) error {
 	_, err := lookup(dir, fn)
 	return err
 }
 
 func lookup(dir string, fn func(k Key, person string) error) (*meta, error) {
-	unlock, err := lock(dir)
+	unlock, err := lockShared(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -114,8 +114,8 @@ func Run(ctx context.Context, cfg *config.Config, popt pipeline.Options, opt Opt
 		if err := prev.readTables(opt.Dir); err != nil {
 			return nil, err
 		}
-		if len(prev.keys) != len(cfg.Blocking.Rules) {
-			return nil, damaged(opt.Dir, "generation %s holds keys of %d blocking rules, the config has %d", filepath.Base(prev.dir), len(prev.keys), len(cfg.Blocking.Rules))
+		if len(prev.keys) != len(cfg.Blocking.AllRules()) {
+			return nil, damaged(opt.Dir, "generation %s holds keys of %d blocking rules, the config has %d", filepath.Base(prev.dir), len(prev.keys), len(cfg.Blocking.AllRules()))
 		}
 		full = opt.Retrain || opt.Full
 		if full && opt.Changes {

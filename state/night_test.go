@@ -616,17 +616,40 @@ func TestBadState(t *testing.T) {
 	}
 }
 
-// TestLocked: a second night on a state folder in use is refused.
+// TestLocked: a night on a state folder in use (by a night, or by a
+// reader such as dedup link) is refused; readers share the folder with
+// each other but not with a night.
 func TestLocked(t *testing.T) {
 	dir := t.TempDir()
-	unlock, err := lock(dir)
-	if err != nil {
+	if _, err := Run(context.Background(), config.Default(), pipeline.Options{OutDir: filepath.Join(t.TempDir(), "o"), Inputs: []string{snapshot(t, 0)}, Workers: 2, Progress: quiet}, Options{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	defer unlock()
-	_, err = Run(context.Background(), config.Default(), pipeline.Options{OutDir: filepath.Join(t.TempDir(), "o"), Inputs: []string{snapshot(t, 0)}, Progress: quiet}, Options{Dir: dir})
-	if err == nil || !strings.Contains(err.Error(), "another night") {
-		t.Fatalf("error %v, want another night running", err)
+	for _, tc := range []struct {
+		name   string
+		holder func(string) (func(), error)
+	}{{"night", lock}, {"reader", lockShared}} {
+		t.Run(tc.name, func(t *testing.T) {
+			unlock, err := tc.holder(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unlock()
+			_, err = Run(context.Background(), config.Default(), pipeline.Options{OutDir: filepath.Join(t.TempDir(), "o"), Inputs: []string{snapshot(t, 0)}, Progress: quiet}, Options{Dir: dir})
+			if err == nil || !strings.Contains(err.Error(), "in use") {
+				t.Fatalf("night: error %v, want the folder in use", err)
+			}
+			reg, err := Open(dir)
+			if tc.name == "night" {
+				if err == nil || !strings.Contains(err.Error(), "a night is running") {
+					t.Fatalf("Open: error %v, want a night running", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Open beside another reader: %v", err)
+			}
+			reg.Close()
+		})
 	}
 }
 

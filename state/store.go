@@ -61,6 +61,10 @@ type meta struct {
 	Pairs        int64   `json:"pairs"`
 	Persons      int64   `json:"persons"`
 	Rules        int     `json:"blocking_rules"`
+	// Config is the night's config as its digest reads it (config.YAML):
+	// how the register was normalized and keyed, for `dedup link
+	// --register`. Generations written before it was kept lack it.
+	Config string `json:"config,omitempty"`
 	// Files are the tables and model, each with its size and SHA-256;
 	// Segments the raw segments, with their sizes (each record holds its
 	// own checksum: a night reads only the records it re-scores).

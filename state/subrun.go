@@ -164,7 +164,7 @@ func (sr *subRun) run(ctx context.Context, cfg *config.Config, popt pipeline.Opt
 		popt.Inputs = args
 	}
 	if wantKeys {
-		sr.keys = make([][]uint64, len(cfg.Blocking.Rules))
+		sr.keys = make([][]uint64, len(cfg.Blocking.AllRules()))
 		popt.BlockingKeys = func(rule int, files []uint16, rowsOf []int64, keys []uint64) error {
 			if sr.keys[rule] == nil {
 				sr.keys[rule] = make([]uint64, rows)

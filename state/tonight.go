@@ -62,7 +62,7 @@ func fullNight(ctx context.Context, cfg *config.Config, popt pipeline.Options, w
 		order[i] = int32(i)
 	}
 	slices.SortStableFunc(order, func(a, b int32) int { return compareKeys(scan.dirty[a].key, scan.dirty[b].key) })
-	t := newTonight(len(keys), len(cfg.Blocking.Rules))
+	t := newTonight(len(keys), len(cfg.Blocking.AllRules()))
 	t.sr, t.scan, t.seconds = sr, scan, runSeconds
 	j := 0
 	for i, k := range keys {
@@ -83,7 +83,7 @@ func fullNight(ctx context.Context, cfg *config.Config, popt pipeline.Options, w
 		t.status[i] = rowStatus(scan, d.idx)
 		t.inS[i] = true
 	}
-	t.capped = cappedBlocks(t.rules, maxBlockSize(cfg))
+	t.capped = cappedBlocks(t.rules, len(cfg.Blocking.Rules), maxBlockSize(cfg))
 	t.region = int64(len(keys))
 	return t, nil
 }
@@ -115,11 +115,15 @@ func rowStatus(scan *inputScan, row int32) uint8 {
 	return recChanged
 }
 
-// cappedBlocks finds, per rule, the blocks larger than maxBlock.
-func cappedBlocks(rules [][]uint64, maxBlock int) []map[uint64]int32 {
+// cappedBlocks finds, per rule, the blocks larger than maxBlock; the link
+// rules (from blocking) block nothing and have none.
+func cappedBlocks(rules [][]uint64, blocking, maxBlock int) []map[uint64]int32 {
 	out := make([]map[uint64]int32, len(rules))
 	for r, keys := range rules {
 		out[r] = map[uint64]int32{}
+		if r >= blocking {
+			continue
+		}
 		sorted := make([]uint64, 0, len(keys))
 		for _, k := range keys {
 			if k != 0 {
@@ -247,7 +251,7 @@ func incrementalNight(ctx context.Context, cfg *config.Config, popt pipeline.Opt
 			n++
 		}
 	}
-	t := newTonight(n, len(cfg.Blocking.Rules))
+	t := newTonight(n, len(cfg.Blocking.AllRules()))
 	t.scan, t.rejects = scan, rejects
 	rowOf := make([]int32, n)  // each record's snapshot row
 	fromRun := make([]bool, n) // its keys are the first run's
@@ -298,8 +302,10 @@ func incrementalNight(ctx context.Context, cfg *config.Config, popt pipeline.Opt
 			goneAt = append(goneAt, p)
 		}
 	}
+	// Only the rules the run blocks on: a link rule's keys pair nobody.
+	nb := len(cfg.Blocking.Rules)
 	touched := make([]map[uint64]int32, len(t.rules))
-	for r := range t.rules {
+	for r := range nb {
 		m := map[uint64]int32{}
 		for k := range prev.capped[r] {
 			m[k] = 0
@@ -319,13 +325,13 @@ func incrementalNight(ctx context.Context, cfg *config.Config, popt pipeline.Opt
 	// The scan of every record's keys, rules shared out among the
 	// workers, each marking its own copy of the region; a bit table of
 	// the touched keys skips most map lookups.
-	workers := min(max(popt.Workers, 1), len(t.rules))
+	workers := min(max(popt.Workers, 1), nb)
 	regions := make([][]bool, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		regions[w] = make([]bool, n)
 		wg.Go(func() {
-			for r := w; r < len(t.rules); r += workers {
+			for r := w; r < nb; r += workers {
 				m := touched[r]
 				const bitsLog = 22
 				var filter [1 << bitsLog / 64]uint64
@@ -663,7 +669,7 @@ func (t *tonightSet) finish(ctx context.Context, cfg *config.Config, out, stateD
 
 	// The new generation, then the switch.
 	next := &generation{records: t.keys, hashes: t.hashes, person: person, loc: t.loc, keys: t.rules, pairL: pairL, pairR: pairR, pairW: pairW, reg: as.reg, capped: t.capped}
-	next.meta = meta{Night: night, ConfigDigest: cfg.Digest(), Threshold: m.Threshold.MatchWeight}
+	next.meta = meta{Night: night, ConfigDigest: cfg.Digest(), Config: string(cfg.YAML()), Threshold: m.Threshold.MatchWeight}
 	if err := next.write(stateDir, run, segments, fault); err != nil {
 		return nil, err
 	}

@@ -35,12 +35,17 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&opts.Events, "events", "", "the night's events `file` for --previous (default: events.parquet beside --truth, as dedup gen --nights writes it)")
 	fs.StringVar(&opts.Links, "links", "", "sector links (record_id, verdict, person_id); --truth is then the sector truth (truth/sectors/NAME)")
 	fs.StringVar(&opts.PersonMap, "person-map", "", "with --links: table (person_id, truth_person_id) from the links' person ids to the truth's")
+	fs.StringVar(&opts.RegisterRun, "register-run", "", "with --links, instead of --person-map: a `folder` naming each register record's person_id (dedup lookup --state writes one)")
+	fs.StringVar(&opts.RegisterTruth, "register-truth", "", "with --register-run: the register's truth `file` (record_id, person_id)")
 	jsonOut := fs.String("json", "", "also write the JSON report to `file` ('-' for stdout instead of the table)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if (opts.RegisterRun == "") != (opts.RegisterTruth == "") || opts.RegisterRun != "" && (opts.Links == "" || opts.PersonMap != "") {
+		return usagef("--register-run and --register-truth go together, with --links and without --person-map")
 	}
 	if opts.Truth == "" || (opts.RunDir == "" && opts.Verdicts == "" && opts.Links == "") {
 		return usagef("--truth and --run (or --verdicts, or --links) are required")

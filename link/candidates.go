@@ -1,0 +1,196 @@
+package link
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/bits"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/parallel"
+	"github.com/dedup-vn/dedup/pipeline"
+	"github.com/dedup-vn/dedup/state"
+)
+
+// keySet is a set of blocking keys (never 0: 0 is "no key"), open
+// addressing with linear probing: one cache line a lookup, where a Go map
+// of millions of keys costs several.
+type keySet struct {
+	slots []uint64
+	shift uint
+}
+
+func newKeySet(keys []uint64) *keySet {
+	n := max(16, 1<<bits.Len(uint(2*len(keys))))
+	s := &keySet{slots: make([]uint64, n), shift: uint(64 - bits.TrailingZeros(uint(n)))}
+	for _, k := range keys {
+		if k == 0 {
+			continue
+		}
+		for i := s.slot(k); ; i = (i + 1) & (len(s.slots) - 1) {
+			if s.slots[i] == k {
+				break
+			}
+			if s.slots[i] == 0 {
+				s.slots[i] = k
+				break
+			}
+		}
+	}
+	return s
+}
+
+// slot is k's home slot: the keys are hashes already, but of fields that
+// may share low bits, so they are mixed once more (Fibonacci hashing).
+func (s *keySet) slot(k uint64) int { return int((k * 0x9E3779B97F4A7C15) >> s.shift) }
+
+func (s *keySet) has(k uint64) bool {
+	for i := s.slot(k); ; i = (i + 1) & (len(s.slots) - 1) {
+		switch s.slots[i] {
+		case k:
+			return true
+		case 0:
+			return false
+		}
+	}
+}
+
+// sectorKeys runs the pipeline's load and block stages over the sector
+// rows alone (a plan: nothing is written) under the nights' blocking
+// rules and link rules (a key's hash is salted with its rule's place) and
+// returns the keys of the rules used (by their index in the nights'
+// Blocking.AllRules; nil for the others).
+func sectorKeys(ctx context.Context, cfg, night *config.Config, used []bool, regSrc int, popt pipeline.Options, args []string) ([][]uint64, error) {
+	kc := *cfg
+	kc.Mode = config.ModeDedupe
+	kc.Blocking = night.Blocking
+	kc.Sources = nil
+	for i, s := range cfg.Sources {
+		if i != regSrc {
+			kc.Sources = append(kc.Sources, s)
+		}
+	}
+	keys := make([][]uint64, len(night.Blocking.AllRules()))
+	popt.Inputs = args
+	popt.Plan = true
+	popt.OutDir = ""
+	popt.Log = nil
+	popt.BlockingKeys = func(rule int, _ []uint16, _ []int64, ks []uint64) error {
+		if !used[rule] {
+			return nil
+		}
+		for _, k := range ks {
+			if k != 0 {
+				keys[rule] = append(keys[rule], k)
+			}
+		}
+		return nil
+	}
+	if _, err := pipeline.Run(ctx, &kc, popt); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// candidates marks the register records that share a blocking key with a
+// sector row under some rule: every register record a link run over the
+// whole register would put in a block with a sector row. Blocks without
+// a sector row give no cross pair and are left out.
+func candidates(reg *state.Register, keys [][]uint64, workers int) []int32 {
+	n := reg.Len()
+	hit := make([]bool, n)
+	for k, ks := range keys {
+		if len(ks) == 0 {
+			continue
+		}
+		set := newKeySet(ks)
+		rk := reg.Keys(k)
+		const chunk = 1 << 16
+		parallel.For(workers, (n+chunk-1)/chunk, func(_, c int) {
+			for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
+				if !hit[i] && rk[i] != 0 && set.has(rk[i]) {
+					hit[i] = true
+				}
+			}
+		})
+	}
+	var out []int32
+	for i, h := range hit {
+		if h {
+			out = append(out, int32(i))
+		}
+	}
+	return out
+}
+
+// writeRegister writes the cells of the register records rows (ascending)
+// to path as the config's register source reads them (its column
+// projection), and returns the rows sorted by record id with the ids, for
+// mapping the run's pairs back. Two records of one id (from two of the
+// nights' sources) cannot be told apart in a run: an error.
+func writeRegister(reg *state.Register, cfg *config.Config, regSrc int, rows []int32, path string) (byID []int32, err error) {
+	cols := pipeline.SourceColumns(cfg, regSrc)
+	fields := make([]arrow.Field, len(cols))
+	for j, c := range cols {
+		fields[j] = arrow.Field{Name: c, Type: arrow.BinaryTypes.String, Nullable: true}
+	}
+	schema := arrow.NewSchema(fields, nil)
+	w, err := dataio.Create(path, schema)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Abort()
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	flush := func() error {
+		rec := b.NewRecordBatch()
+		defer rec.Release()
+		return w.Write(rec)
+	}
+	var cells []string
+	var valid []bool
+	for n, i := range rows {
+		if cells, valid, err = reg.Cells(int(i), cells, valid); err != nil {
+			return nil, err
+		}
+		if len(cells) != len(cols) {
+			return nil, fmt.Errorf("state: a stored record has %d cells, the config's register source reads %d columns", len(cells), len(cols))
+		}
+		for j := range cells {
+			sb := b.Field(j).(*array.StringBuilder)
+			if valid[j] {
+				sb.Append(cells[j])
+			} else {
+				sb.AppendNull()
+			}
+		}
+		if (n+1)%(64<<10) == 0 {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	if err := w.Commit(); err != nil {
+		return nil, err
+	}
+	byID = slices.Clone(rows)
+	slices.SortStableFunc(byID, func(a, b int32) int {
+		return cmp.Compare(reg.Record(int(a)).ID, reg.Record(int(b)).ID)
+	})
+	for j := 1; j < len(byID); j++ {
+		if reg.Record(int(byID[j])).ID == reg.Record(int(byID[j-1])).ID {
+			return nil, fmt.Errorf("state: two of the nights' sources (%s, %s) hold records of the same record id; a link reads them as one source and cannot tell them apart",
+				reg.Record(int(byID[j-1])).Source, reg.Record(int(byID[j])).Source)
+		}
+	}
+	return byID, nil
+}
