@@ -9,7 +9,8 @@
 // writes those records' stored input cells to a temporary table, and runs
 // the pipeline in link mode over that table and the sector tables: the
 // sector's comparisons are scored with a model trained on those blocks
-// (or --model). Each sector row then takes, per register person, its best
+// (or --model), names weighed by the register's term frequencies (the
+// state's). Each sector row then takes, per register person, its best
 // pair, and its verdict: linked, ambiguous or not_found (decide).
 // Only the candidate register records are normalized again, from the
 // stored cells: the state keeps input cells, not normalized records.
@@ -28,6 +29,7 @@ import (
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/runfolder"
 	"github.com/dedup-vn/dedup/state"
@@ -113,57 +115,32 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	runDir := filepath.Join(work, "run")
 	sub := popt
 	sub.OutDir = runDir
+	if sub.Frequencies, err = registerFrequencies(reg, cfg); err != nil {
+		return nil, err
+	}
 	sub.Inputs = append([]string{cfg.Sources[regSrc].Name + "=" + regPath}, args...)
 	m, err := pipeline.Run(ctx, cfg, sub)
 	if err != nil {
 		return nil, err
 	}
 	t = time.Now()
-	names := make([]string, len(cfg.Sources))
-	for i, s := range cfg.Sources {
-		names[i] = s.Name
-	}
-	rows, err := readSectorRows(filepath.Join(runDir, runfolder.FileClusters), cfg.Sources[regSrc].Name, names)
-	if err != nil {
-		return nil, err
-	}
-	comps := make([]string, len(cfg.Comparisons))
-	for i, c := range cfg.Comparisons {
-		comps[i] = c.Name
-	}
-	pr, err := readPairs(filepath.Join(runDir, runfolder.FilePairs), cfg.Sources[regSrc].Name, comps, rows, reg, byID)
-	if err != nil {
-		return nil, err
-	}
 	margin := cfg.Link.AmbiguityMargin
 	if margin == 0 {
 		margin = config.DefaultAmbiguityMargin
 	}
-	threshold := m.Threshold.MatchWeight
+	d, err := decideRun(runDir, cfg, regSrc, reg, byID, m.Threshold.MatchWeight, margin)
+	if err != nil {
+		return nil, err
+	}
 	stat := &runfolder.LinkStat{State: opt.Register, Night: reg.Night(), Records: int64(reg.Len()), Candidates: int64(len(cands)),
-		AmbiguityMargin: margin, Verdicts: map[string]int64{}}
+		AmbiguityMargin: margin, OnePerPerson: d.onePerPerson, Verdicts: map[string]int64{}}
 	for _, v := range runfolder.LinkVerdicts {
 		stat.Verdicts[v] = 0
 	}
-	verdicts := make([]verdict, len(rows.ids))
-	claims := bestPerPerson(pr.claims)
-	// Each source's rows are decided apart: one_per_person is a source's.
-	for s := range cfg.Sources {
-		lo, hi := rows.span(s)
-		if lo == hi {
-			continue
-		}
-		own := claimsOf(claims, lo, hi)
-		one := cfg.Sources[s].OnePerPerson
-		if one {
-			stat.OnePerPerson = append(stat.OnePerPerson, cfg.Sources[s].Name)
-		}
-		copy(verdicts[lo:hi], decide(int(hi-lo), own, threshold, margin, one))
-	}
-	for _, v := range verdicts {
+	for _, v := range d.verdicts {
 		stat.Verdicts[v.verdict]++
 	}
-	if err := writeLinks(filepath.Join(out, runfolder.FileLinks), comps, rows, verdicts, pr, reg); err != nil {
+	if err := writeLinks(filepath.Join(out, runfolder.FileLinks), d.comps, d.rows, d.verdicts, d.pairs); err != nil {
 		return nil, err
 	}
 	logf("stage verdicts: %.1fs", time.Since(t).Seconds())
@@ -188,6 +165,74 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		return nil, err
 	}
 	return man, nil
+}
+
+// decided is what a link run's folder decides.
+type decided struct {
+	rows         *sectorRows
+	verdicts     []verdict
+	pairs        *pairsRead
+	comps        []string
+	onePerPerson []string // the sources decided one to one
+}
+
+// decideRun reads the sector rows and pairs of the link-mode run in runDir
+// (register records named by id, found through byID: state records sorted
+// by id) and decides every row's verdict, source by source (one_per_person
+// is a source's).
+func decideRun(runDir string, cfg *config.Config, regSrc int, reg *state.Register, byID []int32, threshold, margin float64) (*decided, error) {
+	names := make([]string, len(cfg.Sources))
+	for i, s := range cfg.Sources {
+		names[i] = s.Name
+	}
+	rows, err := readSectorRows(filepath.Join(runDir, runfolder.FileClusters), cfg.Sources[regSrc].Name, names)
+	if err != nil {
+		return nil, err
+	}
+	d := &decided{rows: rows, verdicts: make([]verdict, len(rows.ids)), comps: make([]string, len(cfg.Comparisons))}
+	for i, c := range cfg.Comparisons {
+		d.comps[i] = c.Name
+	}
+	if d.pairs, err = readPairs(filepath.Join(runDir, runfolder.FilePairs), cfg.Sources[regSrc].Name, d.comps, rows, reg, byID); err != nil {
+		return nil, err
+	}
+	claims := bestPerPerson(d.pairs.claims)
+	for s := range cfg.Sources {
+		lo, hi := rows.span(s)
+		if lo == hi {
+			continue
+		}
+		one := cfg.Sources[s].OnePerPerson
+		if one {
+			d.onePerPerson = append(d.onePerPerson, cfg.Sources[s].Name)
+		}
+		copy(d.verdicts[lo:hi], decide(int(hi-lo), claimsOf(claims, lo, hi), threshold, margin, one))
+	}
+	return d, nil
+}
+
+// registerFrequencies is the state's term-frequency tables of the
+// config's term-frequency comparisons: a sector row's name is as rare as
+// it is in the whole register, not among the few register records the
+// link reads.
+func registerFrequencies(reg *state.Register, cfg *config.Config) (map[string]*linkage.FreqTable, error) {
+	m, err := linkage.LoadModel(reg.ModelPath())
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*linkage.FreqTable{}
+	for _, c := range cfg.Comparisons {
+		if !c.TermFrequency {
+			continue
+		}
+		t := m.Freqs[c.Name]
+		if t == nil {
+			return nil, fmt.Errorf("comparison %s weighs by term frequency, but the state's model keeps no frequencies of a comparison of that name: "+
+				"name it as the nights' config does, or drop term_frequency", c.Name)
+		}
+		out[c.Name] = t
+	}
+	return out, nil
 }
 
 // splitSources finds the config's register source, the one source the

@@ -151,7 +151,7 @@ func readPairs(path, register string, comps []string, rows *sectorRows, reg *sta
 }
 
 // writeLinks writes links.parquet: one row per sector row, in rows' order.
-func writeLinks(path string, comps []string, rows *sectorRows, vs []verdict, pr *pairsRead, reg *state.Register) error {
+func writeLinks(path string, comps []string, rows *sectorRows, vs []verdict, pr *pairsRead) error {
 	schema := runfolder.LinkSchema(comps)
 	w, err := dataio.Create(path, schema)
 	if err != nil {

@@ -53,6 +53,13 @@ type Options struct {
 	// run with this model weighs by them: the nightly state's frozen
 	// model. A model loaded with its own tables always keeps them.
 	FreezeFrequencies bool
+	// Frequencies, when set and the model brings no tables of its own,
+	// are the term-frequency tables the run weighs by (and trains with),
+	// by comparison name, instead of counting its own records': `dedup
+	// link` scores a sector against the register's frequencies, not
+	// those of the few register records it reads. A term-frequency
+	// comparison without a table here is an error.
+	Frequencies map[string]*linkage.FreqTable
 	// BlockingKeys, when set, receives in the block stage each blocking
 	// rule's key (then each blocking.link_rules', as rules
 	// len(rules)...) of every record (0: no key, or a record rejected

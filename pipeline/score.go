@@ -142,6 +142,14 @@ func (r *runner) newScorer(ctx context.Context, cands candidates) (*scorer, erro
 		// A model with frozen term frequencies weighs by them.
 		sc.freqs = m.Freqs
 	}
+	if sc.freqs == nil && r.opt.Frequencies != nil {
+		for k := 0; k < compiled.Len(); k++ {
+			if spec := compiled.Spec(k); spec.TermFrequency && r.opt.Frequencies[spec.Name] == nil {
+				return nil, fmt.Errorf("comparisons[%d] (%s): term_frequency, but the frequencies given have no table of it", k, spec.Name)
+			}
+		}
+		sc.freqs = r.opt.Frequencies
+	}
 	if sc.freqs == nil {
 		if sc.freqs, err = r.freqTables(ctx, compiled); err != nil {
 			return nil, err
