@@ -3,6 +3,7 @@ package state
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/dedup-vn/dedup/config"
@@ -24,6 +25,9 @@ type Register struct {
 // Open opens the state in dir for reading, checked as a night checks it
 // (ErrDamaged for a truncated or altered state).
 func Open(dir string) (*Register, error) {
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("state %s: no such folder (the first night of `dedup run --state` makes it)", dir)
+	}
 	unlock, err := lockShared(dir)
 	if err != nil {
 		return nil, err

@@ -272,3 +272,56 @@ func TestStateNights(t *testing.T) {
 		t.Error("a refused night changed the state's pointer")
 	}
 }
+
+// TestLinkCommand: `dedup link` links a generated BHXH table to a night's
+// state and says so on stdout; its files are 0600 in a 0700 folder with
+// no work folder left; eval scores it through the state's lookup; a
+// missing flag is a usage error (exit 2), a state that does not exist an
+// error (exit 1).
+func TestLinkCommand(t *testing.T) {
+	dir := t.TempDir()
+	g := filepath.Join(dir, "gen")
+	mustDedup(t, "gen", "--people", "600", "--seed", "23", "--sectors", "bhxh", "--quiet", "--out", g)
+	st := filepath.Join(dir, "state")
+	mustDedup(t, "run", "--quiet", "--state", st, "--out", filepath.Join(dir, "n1"), filepath.Join(g, "population"))
+	cfg := filepath.Join(dir, "bhxh.yaml")
+	if err := os.WriteFile(cfg, []byte(mustDedup(t, "config", "bhxh").stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "links")
+	sector := "bhxh=" + filepath.Join(g, "sectors", "bhxh.parquet")
+	r := mustDedup(t, "link", "--quiet", "--register", st, "--config", cfg, "--out", out, sector)
+	if !strings.Contains(r.stdout, "linked") || !strings.Contains(r.stdout, "register records were candidates") {
+		t.Errorf("stdout %q", r.stdout)
+	}
+	m := readManifest(t, out)
+	if m.Link == nil || m.Link.Verdicts[runfolder.VerdictLinked] == 0 || tableRows(t, filepath.Join(out, runfolder.FileLinks)) != m.RowsClustered {
+		t.Fatalf("manifest link %+v, %d rows clustered", m.Link, m.RowsClustered)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		info, _ := e.Info()
+		if e.IsDir() || info.Mode().Perm() != dataio.FileMode {
+			t.Errorf("%s: mode %v (dir %v), want a %v file", e.Name(), info.Mode().Perm(), e.IsDir(), os.FileMode(dataio.FileMode))
+		}
+	}
+	if info, err := os.Stat(out); err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("the output folder: %v %v, want 0700", info.Mode().Perm(), err)
+	}
+	reg := filepath.Join(dir, "register")
+	mustDedup(t, "lookup", "--state", st, "--out", reg)
+	r = mustDedup(t, "eval", "--links", filepath.Join(out, runfolder.FileLinks), "--truth", filepath.Join(g, "truth", "sectors", "bhxh.parquet"),
+		"--register-run", reg, "--register-truth", filepath.Join(g, "truth", "population.parquet"))
+	if !strings.Contains(r.stdout, "linked precision") {
+		t.Errorf("eval stdout %q", r.stdout)
+	}
+	if r := dedup(t, "link", "--register", st, "--out", out, sector); r.code != 2 || !strings.Contains(r.stderr, "--config") {
+		t.Errorf("no --config: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := dedup(t, "link", "--register", filepath.Join(dir, "none"), "--config", cfg, "--out", filepath.Join(dir, "l2"), sector); r.code != 1 || !strings.Contains(r.stderr, "no such folder") {
+		t.Errorf("no state: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
