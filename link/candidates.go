@@ -133,8 +133,9 @@ func candidates(reg *state.Register, keys [][]uint64, workers int) []int32 {
 // to path as the config's register source reads them (its column
 // projection), and returns the rows sorted by record id with the ids, for
 // mapping the run's pairs back. Two records of one id (from two of the
-// nights' sources) cannot be told apart in a run: an error.
-func writeRegister(reg *state.Register, cfg *config.Config, regSrc int, rows []int32, path string) (byID []int32, err error) {
+// nights' sources) cannot be told apart in a run: an error. The workers
+// read and build a batch each, written in order.
+func writeRegister(reg *state.Register, cfg *config.Config, regSrc int, rows []int32, path string, workers int) (byID []int32, err error) {
 	cols := pipeline.SourceColumns(cfg, regSrc)
 	fields := make([]arrow.Field, len(cols))
 	for j, c := range cols {
@@ -146,38 +147,37 @@ func writeRegister(reg *state.Register, cfg *config.Config, regSrc int, rows []i
 		return nil, err
 	}
 	defer w.Abort()
-	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
-	defer b.Release()
-	flush := func() error {
-		rec := b.NewRecordBatch()
-		defer rec.Release()
-		return w.Write(rec)
-	}
-	var cells []string
-	var valid []bool
-	for n, i := range rows {
-		if cells, valid, err = reg.Cells(int(i), cells, valid); err != nil {
+	readers := make([]*state.CellReader, workers)
+	for i := range readers {
+		if readers[i], err = reg.CellReader(); err != nil {
 			return nil, err
 		}
-		if len(cells) != len(cols) {
-			return nil, fmt.Errorf("state: a stored record has %d cells, the config's register source reads %d columns", len(cells), len(cols))
-		}
-		for j := range cells {
-			sb := b.Field(j).(*array.StringBuilder)
-			if valid[j] {
-				sb.Append(cells[j])
-			} else {
-				sb.AppendNull()
-			}
-		}
-		if (n+1)%(64<<10) == 0 {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-		}
+		defer readers[i].Close()
 	}
-	if err := flush(); err != nil {
-		return nil, err
+	const batch = 32 << 10
+	batches := (len(rows) + batch - 1) / batch
+	recs := make([]arrow.RecordBatch, workers)
+	errs := make([]error, workers)
+	for wave := 0; wave < batches; wave += workers {
+		n := min(workers, batches-wave)
+		parallel.For(n, n, func(_, k int) {
+			lo := (wave + k) * batch
+			recs[k], errs[k] = buildBatch(readers[k], schema, rows[lo:min(len(rows), lo+batch)])
+		})
+		for k := range n {
+			if err == nil {
+				err = errs[k]
+			}
+			if err == nil {
+				err = w.Write(recs[k])
+			}
+			if recs[k] != nil {
+				recs[k].Release()
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if err := w.Commit(); err != nil {
 		return nil, err
@@ -193,4 +193,30 @@ func writeRegister(reg *state.Register, cfg *config.Config, regSrc int, rows []i
 		}
 	}
 	return byID, nil
+}
+
+// buildBatch is the cells of the records rows as one batch of schema.
+func buildBatch(cr *state.CellReader, schema *arrow.Schema, rows []int32) (arrow.RecordBatch, error) {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	var cells []string
+	var valid []bool
+	var err error
+	for _, i := range rows {
+		if cells, valid, err = cr.Cells(int(i), cells, valid); err != nil {
+			return nil, err
+		}
+		if len(cells) != len(schema.Fields()) {
+			return nil, fmt.Errorf("state: a stored record has %d cells, the config's register source reads %d columns", len(cells), len(schema.Fields()))
+		}
+		for j := range cells {
+			sb := b.Field(j).(*array.StringBuilder)
+			if valid[j] {
+				sb.Append(cells[j])
+			} else {
+				sb.AppendNull()
+			}
+		}
+	}
+	return b.NewRecordBatch(), nil
 }

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -63,6 +64,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	if err != nil {
 		return nil, err
 	}
+	t := time.Now()
 	reg, err := state.Open(opt.Register)
 	if err != nil {
 		return nil, err
@@ -92,7 +94,8 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		}
 	}
 
-	t := time.Now()
+	logf("stage open state: %.1fs", time.Since(t).Seconds())
+	t = time.Now()
 	used := make([]bool, len(reg.Config().Blocking.AllRules()))
 	for _, rule := range cfg.Blocking.Rules {
 		used[nightRule(reg.Config(), rule)] = true
@@ -103,10 +106,14 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	}
 	logf("stage sector keys: %.1fs", time.Since(t).Seconds())
 	t = time.Now()
-	cands := candidates(reg, keys, max(1, popt.Workers))
+	workers := popt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	cands := candidates(reg, keys, workers)
 	keys = nil
 	regPath := filepath.Join(work, "register.arrow")
-	byID, err := writeRegister(reg, cfg, regSrc, cands, regPath)
+	byID, err := writeRegister(reg, cfg, regSrc, cands, regPath, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +122,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	runDir := filepath.Join(work, "run")
 	sub := popt
 	sub.OutDir = runDir
+	sub.NoGolden = true
 	if sub.Frequencies, err = registerFrequencies(reg, cfg); err != nil {
 		return nil, err
 	}

@@ -337,6 +337,11 @@ func (o *outputs) writeResults(ctx context.Context, r *runner, res *cluster.Resu
 	if err != nil {
 		return err
 	}
+	if r.opt.NoGolden {
+		stats, rows, err := writeClusters(ctx, r, cw, res, ev)
+		r.manifest.Clusters, r.manifest.RowsClustered = stats, rows
+		return err
+	}
 	g := survive.New(r.cfg)
 	// One core goes to encoding golden.parquet (Parquet encoding and zstd
 	// are most of the stage), the others choose values; on two cores one

@@ -60,6 +60,9 @@ type Options struct {
 	// those of the few register records it reads. A term-frequency
 	// comparison without a table here is an error.
 	Frequencies map[string]*linkage.FreqTable
+	// NoGolden writes no golden.parquet: `dedup link` reads only the
+	// pairs and the clusters of its run.
+	NoGolden bool
 	// BlockingKeys, when set, receives in the block stage each blocking
 	// rule's key (then each blocking.link_rules', as rules
 	// len(rules)...) of every record (0: no key, or a record rejected

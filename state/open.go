@@ -114,11 +114,40 @@ func (r *Register) Keys(k int) []uint64 { return r.g.keys[k] }
 
 // Cells reads record i's input cells as its night read them (its source's
 // column projection, pipeline.InputFile.Columns: the record id, then each
-// field's columns), into cells and valid (reused; valid false: null).
+// field's columns), into cells and valid (reused; valid false: null). It
+// is not safe for concurrent use: each goroutine takes a CellReader.
 func (r *Register) Cells(i int, cells []string, valid []bool) ([]string, []bool, error) {
-	c, v, err := r.rr.read(r.g.loc[i], cells, valid)
+	return r.read(r.rr, i, cells, valid)
+}
+
+func (r *Register) read(rr *rawReader, i int, cells []string, valid []bool) ([]string, []bool, error) {
+	c, v, err := rr.read(r.g.loc[i], cells, valid)
 	if err != nil {
 		return nil, nil, damaged(r.dir, "%v", err)
 	}
 	return c, v, nil
 }
+
+// CellReader reads records' cells as Register.Cells does, with files of
+// its own: one per goroutine.
+type CellReader struct {
+	r  *Register
+	rr *rawReader
+}
+
+// CellReader opens a reader of the register's cells; Close it.
+func (r *Register) CellReader() (*CellReader, error) {
+	rr, err := openRaw(r.g.segmentPaths())
+	if err != nil {
+		return nil, damaged(r.dir, "generation %s: %v", filepath.Base(r.g.dir), err)
+	}
+	return &CellReader{r: r, rr: rr}, nil
+}
+
+// Cells is Register.Cells.
+func (c *CellReader) Cells(i int, cells []string, valid []bool) ([]string, []bool, error) {
+	return c.r.read(c.rr, i, cells, valid)
+}
+
+// Close closes the reader's files.
+func (c *CellReader) Close() { c.rr.close() }
