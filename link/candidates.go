@@ -1,11 +1,10 @@
 package link
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"math/bits"
-	"slices"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -131,11 +130,11 @@ func candidates(reg *state.Register, keys [][]uint64, workers int) []int32 {
 
 // writeRegister writes the cells of the register records rows (ascending)
 // to path as the config's register source reads them (its column
-// projection), and returns the rows sorted by record id with the ids, for
-// mapping the run's pairs back. Two records of one id (from two of the
-// nights' sources) cannot be told apart in a run: an error. The workers
-// read and build a batch each, written in order.
-func writeRegister(reg *state.Register, cfg *config.Config, regSrc int, rows []int32, path string, workers int) (byID []int32, err error) {
+// projection), each record's id replaced by its index in the state: the
+// run's pairs then name state records directly, and records of the same id
+// from two of the nights' sources stay apart. The workers read and build a
+// batch each, written in order.
+func writeRegister(reg *state.Register, cfg *config.Config, regSrc int, rows []int32, path string, workers int) error {
 	cols := pipeline.SourceColumns(cfg, regSrc)
 	fields := make([]arrow.Field, len(cols))
 	for j, c := range cols {
@@ -144,13 +143,13 @@ func writeRegister(reg *state.Register, cfg *config.Config, regSrc int, rows []i
 	schema := arrow.NewSchema(fields, nil)
 	w, err := dataio.Create(path, schema)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer w.Abort()
 	readers := make([]*state.CellReader, workers)
 	for i := range readers {
 		if readers[i], err = reg.CellReader(); err != nil {
-			return nil, err
+			return err
 		}
 		defer readers[i].Close()
 	}
@@ -176,23 +175,10 @@ func writeRegister(reg *state.Register, cfg *config.Config, regSrc int, rows []i
 			}
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := w.Commit(); err != nil {
-		return nil, err
-	}
-	byID = slices.Clone(rows)
-	slices.SortStableFunc(byID, func(a, b int32) int {
-		return cmp.Compare(reg.Record(int(a)).ID, reg.Record(int(b)).ID)
-	})
-	for j := 1; j < len(byID); j++ {
-		if reg.Record(int(byID[j])).ID == reg.Record(int(byID[j-1])).ID {
-			return nil, fmt.Errorf("state: two of the nights' sources (%s, %s) hold records of the same record id; a link reads them as one source and cannot tell them apart",
-				reg.Record(int(byID[j-1])).Source, reg.Record(int(byID[j])).Source)
-		}
-	}
-	return byID, nil
+	return w.Commit()
 }
 
 // buildBatch is the cells of the records rows as one batch of schema.
@@ -209,6 +195,7 @@ func buildBatch(cr *state.CellReader, schema *arrow.Schema, rows []int32) (arrow
 		if len(cells) != len(schema.Fields()) {
 			return nil, fmt.Errorf("state: a stored record has %d cells, the config's register source reads %d columns", len(cells), len(schema.Fields()))
 		}
+		cells[0], valid[0] = strconv.Itoa(int(i)), true
 		for j := range cells {
 			sb := b.Field(j).(*array.StringBuilder)
 			if valid[j] {

@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -113,8 +114,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	cands := candidates(reg, keys, workers)
 	keys = nil
 	regPath := filepath.Join(work, "register.arrow")
-	byID, err := writeRegister(reg, cfg, regSrc, cands, regPath, workers)
-	if err != nil {
+	if err := writeRegister(reg, cfg, regSrc, cands, regPath, workers); err != nil {
 		return nil, err
 	}
 	logf("stage register candidates: %d of %d records in %.1fs", len(cands), reg.Len(), time.Since(t).Seconds())
@@ -127,7 +127,11 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		return nil, err
 	}
 	sub.Inputs = append([]string{cfg.Sources[regSrc].Name + "=" + regPath}, args...)
-	m, err := pipeline.Run(ctx, cfg, sub)
+	// The verdicts read the pairs, never the clusters: the run clusters
+	// by components, the cheapest way.
+	rc := *cfg
+	rc.Cluster.Method = config.ClusterComponents
+	m, err := pipeline.Run(ctx, &rc, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +140,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	if margin == 0 {
 		margin = config.DefaultAmbiguityMargin
 	}
-	d, err := decideRun(runDir, cfg, regSrc, reg, byID, m.Threshold.MatchWeight, margin)
+	d, err := decideRun(runDir, cfg, regSrc, reg, stateIndex, m.Threshold.MatchWeight, margin)
 	if err != nil {
 		return nil, err
 	}
@@ -185,10 +189,10 @@ type decided struct {
 }
 
 // decideRun reads the sector rows and pairs of the link-mode run in runDir
-// (register records named by id, found through byID: state records sorted
-// by id) and decides every row's verdict, source by source (one_per_person
-// is a source's).
-func decideRun(runDir string, cfg *config.Config, regSrc int, reg *state.Register, byID []int32, threshold, margin float64) (*decided, error) {
+// (recordOf maps a register id of the run to its state record, -1: none)
+// and decides every row's verdict, source by source (one_per_person is a
+// source's).
+func decideRun(runDir string, cfg *config.Config, regSrc int, reg *state.Register, recordOf func(string) int32, threshold, margin float64) (*decided, error) {
 	names := make([]string, len(cfg.Sources))
 	for i, s := range cfg.Sources {
 		names[i] = s.Name
@@ -201,7 +205,7 @@ func decideRun(runDir string, cfg *config.Config, regSrc int, reg *state.Registe
 	for i, c := range cfg.Comparisons {
 		d.comps[i] = c.Name
 	}
-	if d.pairs, err = readPairs(filepath.Join(runDir, runfolder.FilePairs), cfg.Sources[regSrc].Name, d.comps, rows, reg, byID); err != nil {
+	if d.pairs, err = readPairs(filepath.Join(runDir, runfolder.FilePairs), cfg.Sources[regSrc].Name, d.comps, rows, reg, recordOf); err != nil {
 		return nil, err
 	}
 	claims := bestPerPerson(d.pairs.claims)
@@ -217,6 +221,16 @@ func decideRun(runDir string, cfg *config.Config, regSrc int, reg *state.Registe
 		copy(d.verdicts[lo:hi], decide(int(hi-lo), claimsOf(claims, lo, hi), threshold, margin, one))
 	}
 	return d, nil
+}
+
+// stateIndex is the state record a register id of the link's run names:
+// writeRegister writes each record's index as its id.
+func stateIndex(id string) int32 {
+	i, err := strconv.ParseInt(id, 10, 32)
+	if err != nil {
+		return -1
+	}
+	return int32(i)
 }
 
 // registerFrequencies is the state's term-frequency tables of the

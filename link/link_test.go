@@ -2,11 +2,9 @@ package link
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -173,12 +171,17 @@ func sameAsWholeRegister(t *testing.T, dir, sector, out string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byID := make([]int32, r.Len())
-	for i := range byID {
-		byID[i] = int32(i)
+	index := map[string]int32{}
+	for i := range r.Len() {
+		index[r.Record(i).ID] = int32(i)
 	}
-	slices.SortFunc(byID, func(a, b int32) int { return cmp.Compare(r.Record(int(a)).ID, r.Record(int(b)).ID) })
-	d, err := decideRun(full, cfg, 0, r, byID, m.Threshold.MatchWeight, config.DefaultAmbiguityMargin)
+	recordOf := func(id string) int32 {
+		if i, ok := index[id]; ok {
+			return i
+		}
+		return -1
+	}
+	d, err := decideRun(full, cfg, 0, r, recordOf, m.Threshold.MatchWeight, config.DefaultAmbiguityMargin)
 	if err != nil {
 		t.Fatal(err)
 	}

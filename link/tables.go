@@ -48,18 +48,27 @@ func readSectorRows(path, register string, sources []string) (*sectorRows, error
 		id  string
 	}
 	var all []row
-	err := dataio.EachRow(path, []string{runfolder.ColSource, runfolder.ColRecordID}, func(c []string) error {
-		if c[0] == register {
-			return nil
-		}
-		s := slices.Index(sources, c[0])
-		if s < 0 {
-			return fmt.Errorf("BUG: %s names a source the config does not have", path)
-		}
-		all = append(all, row{int32(s), strings.Clone(c[1])})
-		return nil
-	})
+	rd, err := dataio.Open(path, dataio.ReadOptions{Columns: []string{runfolder.ColSource, runfolder.ColRecordID}})
 	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	for rd.Next() {
+		b := rd.Batch()
+		src, ids := b.Column(0).(*array.String), b.Column(1).(*array.String)
+		for i := 0; i < int(b.NumRows()); i++ {
+			name := src.Value(i)
+			if name == register {
+				continue
+			}
+			s := slices.Index(sources, name)
+			if s < 0 {
+				return nil, fmt.Errorf("BUG: %s names a source the config does not have", path)
+			}
+			all = append(all, row{int32(s), strings.Clone(ids.Value(i))})
+		}
+	}
+	if err := rd.Err(); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(all, func(a, b row) int {
@@ -87,9 +96,8 @@ type pairsRead struct {
 
 // readPairs reads a link run's pairs.parquet: every pair is a sector row
 // and a register record (link mode scores no other), the record mapped to
-// its state record through byID (the candidates sorted by record id) and
-// so to its person.
-func readPairs(path, register string, comps []string, rows *sectorRows, reg *state.Register, byID []int32) (*pairsRead, error) {
+// its state record by recordOf and so to its person.
+func readPairs(path, register string, comps []string, rows *sectorRows, reg *state.Register, recordOf func(string) int32) (*pairsRead, error) {
 	names := []string{runfolder.ColLeftID, runfolder.ColRightID, runfolder.ColLeftSource, runfolder.ColRightSource,
 		runfolder.ColMatchWeight, runfolder.ColMatchProbability}
 	for _, c := range comps {
@@ -101,13 +109,6 @@ func readPairs(path, register string, comps []string, rows *sectorRows, reg *sta
 	}
 	defer rd.Close()
 	pr := &pairsRead{width: len(comps)}
-	findRecord := func(id string) int32 {
-		at, ok := slices.BinarySearchFunc(byID, id, func(i int32, id string) int { return cmp.Compare(reg.Record(int(i)).ID, id) })
-		if !ok {
-			return -1
-		}
-		return byID[at]
-	}
 	for rd.Next() {
 		b := rd.Batch()
 		ids := [2]*array.String{b.Column(0).(*array.String), b.Column(1).(*array.String)}
@@ -131,8 +132,8 @@ func readPairs(path, register string, comps []string, rows *sectorRows, reg *sta
 			if s >= 0 {
 				row = rows.find(s, ids[side].Value(i))
 			}
-			rec := findRecord(ids[1-side].Value(i))
-			if row < 0 || rec < 0 {
+			rec := recordOf(ids[1-side].Value(i))
+			if row < 0 || rec < 0 || int(rec) >= reg.Len() {
 				return nil, fmt.Errorf("BUG: %s holds a pair of records the link did not give the run", path)
 			}
 			pair := int32(len(pr.prob))

@@ -60,6 +60,7 @@ func (r *Register) open() error {
 	if len(r.cfg.Blocking.AllRules()) != g.meta.Rules {
 		return damaged(r.dir, "generation %s: %d blocking rules, its config has %d", filepath.Base(g.dir), g.meta.Rules, len(r.cfg.Blocking.AllRules()))
 	}
+	g.noPairs = true
 	if err := g.readTables(r.dir); err != nil {
 		return err
 	}

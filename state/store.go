@@ -94,6 +94,9 @@ type generation struct {
 	pairL, pairR []uint32
 	pairW        []float64
 	reg          Registry
+	// noPairs skips the pairs table on read: a reader (state.Open) that
+	// does not use them (its size is checked all the same).
+	noPairs bool
 	// capped is, per rule, the size of each block larger than
 	// blocking.max_block_size (capped with a window).
 	capped []map[uint64]int32
@@ -301,20 +304,22 @@ func (g *generation) read() error {
 	if err := c.done(); err != nil {
 		return err
 	}
-	if c, err = file(filePairs, magicPairs); err != nil {
-		return err
-	}
-	np := int(g.meta.Pairs)
-	left, right, weight := readColumn[uint32](c, np), readColumn[uint32](c, np), readColumn[float64](c, np)
-	if err := c.done(); err != nil {
-		return err
-	}
-	for i := range left {
-		if int(left[i]) >= n || int(right[i]) >= n || left[i] >= right[i] {
-			return fmt.Errorf("%s row %d: not a pair of records", filePairs, i+1)
+	if !g.noPairs {
+		if c, err = file(filePairs, magicPairs); err != nil {
+			return err
 		}
+		np := int(g.meta.Pairs)
+		left, right, weight := readColumn[uint32](c, np), readColumn[uint32](c, np), readColumn[float64](c, np)
+		if err := c.done(); err != nil {
+			return err
+		}
+		for i := range left {
+			if int(left[i]) >= n || int(right[i]) >= n || left[i] >= right[i] {
+				return fmt.Errorf("%s row %d: not a pair of records", filePairs, i+1)
+			}
+		}
+		g.pairL, g.pairR, g.pairW = left, right, weight
 	}
-	g.pairL, g.pairR, g.pairW = left, right, weight
 	if c, err = file(filePersons, magicPersons); err != nil {
 		return err
 	}
