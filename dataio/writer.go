@@ -393,3 +393,16 @@ func RemoveStaleTemps(path string) error {
 	}
 	return nil
 }
+
+// AppendTextRow appends one row of text cells to a builder whose fields
+// are all strings: cell j, or null where valid[j] is false.
+func AppendTextRow(b *array.RecordBuilder, cells []string, valid []bool) {
+	for j, c := range cells {
+		sb := b.Field(j).(*array.StringBuilder)
+		if valid[j] {
+			sb.Append(c)
+		} else {
+			sb.AppendNull()
+		}
+	}
+}

@@ -196,14 +196,7 @@ func buildBatch(cr *state.CellReader, schema *arrow.Schema, rows []int32) (arrow
 			return nil, fmt.Errorf("state: a stored record has %d cells, the config's register source reads %d columns", len(cells), len(schema.Fields()))
 		}
 		cells[0], valid[0] = strconv.Itoa(int(i)), true
-		for j := range cells {
-			sb := b.Field(j).(*array.StringBuilder)
-			if valid[j] {
-				sb.Append(cells[j])
-			} else {
-				sb.AppendNull()
-			}
-		}
+		dataio.AppendTextRow(b, cells, valid)
 	}
 	return b.NewRecordBatch(), nil
 }

@@ -113,14 +113,7 @@ func runRows(ctx context.Context, cfg *config.Config, popt pipeline.Options, dir
 				err = fmt.Errorf("a stored record has %d cells, its source reads %d columns: the state does not fit the config", len(cells), len(cols))
 				break
 			}
-			for j := range cells {
-				sb := b.Field(j).(*array.StringBuilder)
-				if valid[j] {
-					sb.Append(cells[j])
-				} else {
-					sb.AppendNull()
-				}
-			}
+			dataio.AppendTextRow(b, cells, valid)
 			origin = append(origin, row)
 			if len(origin)%batchRows == 0 {
 				if err = flush(); err != nil {

@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"runtime/debug"
 
 	"github.com/dedup-vn/dedup/config"
-	"github.com/dedup-vn/dedup/internal/sysmem"
 	"github.com/dedup-vn/dedup/link"
 	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/progress"
@@ -44,14 +42,11 @@ func runLink(args []string, stdout, stderr io.Writer) error {
 	if err := checkWorkers(*workers); err != nil {
 		return err
 	}
-	memLimit, err := memoryFlag(*memory)
+	memLimit, restore, err := memoryBudget(*memory)
 	if err != nil {
 		return err
 	}
-	if memLimit == 0 {
-		memLimit = pipeline.DefaultMemoryLimit()
-	}
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(sysmem.HeapLimit(memLimit)))
+	defer restore()
 	cfg, err := config.Load(*cfgPath)
 	if err != nil {
 		return err

@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"runtime/debug"
 
 	"github.com/dedup-vn/dedup/config"
-	"github.com/dedup-vn/dedup/internal/sysmem"
 	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/progress"
 	"github.com/dedup-vn/dedup/runfolder"
@@ -69,16 +67,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if *batch <= 0 {
 		return usagef("--batch-size %d: want a positive number of rows", *batch)
 	}
-	memLimit, err := memoryFlag(*memory)
+	memLimit, restore, err := memoryBudget(*memory)
 	if err != nil {
 		return err
 	}
-	if memLimit == 0 {
-		memLimit = pipeline.DefaultMemoryLimit()
-	}
-	// The garbage collector keeps the process under the budget: the
-	// process's decision, so it is made here and not inside the library.
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(sysmem.HeapLimit(memLimit)))
+	defer restore()
 	if *format != "parquet" && *format != "csv" {
 		return usagef("--format %q: want parquet or csv", *format)
 	}

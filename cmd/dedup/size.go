@@ -3,8 +3,12 @@ package main
 import (
 	"fmt"
 	"math"
+	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/dedup-vn/dedup/internal/sysmem"
+	"github.com/dedup-vn/dedup/pipeline"
 )
 
 // sizeUnits are the suffixes parseSize accepts, longest first so that
@@ -56,6 +60,21 @@ func memoryFlag(v string) (int64, error) {
 		return 0, usagef("--memory: %s is under the 256 MiB a run needs at least", v)
 	}
 	return n, nil
+}
+
+// memoryBudget reads --memory (empty: pipeline.DefaultMemoryLimit) and
+// has the garbage collector keep the process under it, until restore is
+// called: the process's decision, so it is made here and not inside the
+// library.
+func memoryBudget(v string) (limit int64, restore func(), err error) {
+	if limit, err = memoryFlag(v); err != nil {
+		return 0, nil, err
+	}
+	if limit == 0 {
+		limit = pipeline.DefaultMemoryLimit()
+	}
+	old := debug.SetMemoryLimit(sysmem.HeapLimit(limit))
+	return limit, func() { debug.SetMemoryLimit(old) }, nil
 }
 
 // checkWorkers rejects a negative --workers (0 means all cores).
