@@ -37,7 +37,7 @@ func testRegisterFull(t testing.TB, rows [][7]string) *Register {
 	ch := newRegChunk()
 	n := normalize.New(normalize.Options{RefYear: 2026})
 	for _, r := range rows {
-		if err := ch.add(n, 2026, regRow{id: []byte(r[0]), name: []byte(r[1]), dob: []byte(r[2]), nid: []byte(r[3]), phone: []byte(r[4]),
+		if err := ch.add(n, nil, 2026, regRow{id: []byte(r[0]), name: []byte(r[1]), dob: []byte(r[2]), nid: []byte(r[3]), phone: []byte(r[4]),
 			gender: []byte(r[5]), prov: []byte(r[6])}); err != nil {
 			t.Fatal(err)
 		}
