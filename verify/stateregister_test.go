@@ -55,8 +55,8 @@ func personChunk(t *testing.T, rows [][6]string) (*Register, *regChunk) {
 // are separate records, and the ID's record alone decides.
 func TestPersonRecords(t *testing.T) {
 	rows := [][6]string{
-		{"A1", "Lê Văn Nam", "03/04/1991", "001191000111", "", "P000000000007"},    // the ID's record: a wrong name and date
-		{"A2", "Lê Thị Mai", "03/04/1990", "", "", "P000000000007"},                // the person's record without the ID
+		{"A1", "Lê Văn Nam", "03/04/1991", "001191000111", "", "P000000000007"},     // the ID's record: a wrong name and date
+		{"A2", "Lê Thị Mai", "03/04/1990", "", "", "P000000000007"},                 // the person's record without the ID
 		{"B1", "Phạm Minh Tuấn", "05/12/1979", "079079000222", "", "P000000000009"}, // the ID's record: a wrong date
 		{"B2", "Phạm Minh Tuấn", "05/12/1978", "012345678", "", "P000000000009"},    // their old CMND
 		{"C1", "Đỗ Quang Huy", "20/01/2000", "001200123499", "", "P000000000011"},
