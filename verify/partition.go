@@ -9,6 +9,7 @@ import (
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/internal/ordered"
 	"github.com/dedup-vn/dedup/internal/parallel"
+	"github.com/dedup-vn/dedup/internal/strcol"
 	"github.com/dedup-vn/dedup/internal/sysmem"
 	"github.com/dedup-vn/dedup/state"
 )
@@ -253,7 +254,9 @@ func (rs *rowFilter) nameAgrees(t int, k uint64, r *spillRow, fs []int32) bool {
 // register is built in row order.
 func (s *regSpill) subRegister(ctx context.Context, workers int, want func(w int, r *spillRow) (keep, whole bool)) (*Register, error) {
 	reg := newRegister(s.kind)
-	var nameYear []uint64
+	// 10% over the last partition's size
+	reg.reserve(s.last.rows*11/10, [4]int{s.last.bytes[0] * 11 / 10, s.last.bytes[1] * 11 / 10, s.last.bytes[2] * 11 / 10, s.last.bytes[3] * 11 / 10})
+	nameYear := make([]uint64, 0, s.last.rows*11/10)
 	type block struct {
 		buf  []byte
 		offs []int32 // record i is buf[offs[i]:offs[i+1]]
@@ -326,6 +329,10 @@ func (s *regSpill) subRegister(ctx context.Context, workers int, want func(w int
 		return nil, err
 	}
 	reg.buildIndexes(nameYear)
+	s.last.rows = reg.Rows()
+	for k, c := range [4]*strcol.Column{&reg.ids, &reg.canon, &reg.folded, &reg.variant} {
+		s.last.bytes[k] = len(c.Data)
+	}
 	return reg, nil
 }
 

@@ -22,6 +22,27 @@ type regSpill struct {
 	path string
 	kind string
 	rows int64
+	// last is the size of the last partition's register (rows and bytes
+	// per string column): the next one, of a like number of
+	// subscriptions, is allocated so, rather than grown by copies.
+	last struct {
+		rows  int
+		bytes [4]int
+	}
+}
+
+// reserve gives a register being built room for rows rows, bytes[k] bytes
+// in its k-th string column (ids, canon, folded, variant).
+func (r *Register) reserve(rows int, bytes [4]int) {
+	for k, c := range [4]*strcol.Column{&r.ids, &r.canon, &r.folded, &r.variant} {
+		*c = strcol.New(rows, 0)
+		c.Data = make([]byte, 0, bytes[k])
+	}
+	r.family, r.given = make([]uint8, 0, rows), make([]uint8, 0, rows)
+	r.dob, r.dobFixed = make([]int32, 0, rows), make([]bool, 0, rows)
+	r.idKey, r.idYear, r.phone = make([]uint64, 0, rows), make([]int16, 0, rows), make([]uint64, 0, rows)
+	r.gender, r.prov, r.prov25 = make([]normalize.Gender, 0, rows), make([]uint8, 0, rows), make([]uint8, 0, rows)
+	r.person = make([]uint64, 0, rows)
 }
 
 // spillRow is one register row as the spill file holds it: the columns
