@@ -192,7 +192,12 @@ func (c *regChunk) add(n *normalize.Normalizer, ap *normalize.AddressParser, ref
 		var one []byte
 		one, rest, _ = bytes.Cut(rest, []byte{'\n'})
 		a := ap.ParseText(n.Text(one))
-		if a.OldProvinceConf >= normalize.Low && a.OldProvince > 0 && a.OldProvince < 256 {
+		// An address without an old ward in a province whose name is
+		// both an old and a 2025 province's (Phú Thọ, which Hòa Bình
+		// merged into; "Thôn 1, Phú Thọ" also reads as the old town of
+		// Phú Thọ) says only the 2025 one.
+		alone := a.OldProvince == a.NewProvince && a.OldWardConf < normalize.Low
+		if a.OldProvinceConf >= normalize.Low && a.OldProvince > 0 && a.OldProvince < 256 && !alone {
 			prov = uint8(a.OldProvince)
 		} else if a.NewProvinceConf >= normalize.Low && a.NewProvince > 0 && a.NewProvince < 256 && newProv == 0 {
 			newProv = uint8(a.NewProvince)

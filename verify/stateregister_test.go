@@ -318,3 +318,31 @@ func mustList(t *testing.T, dir string) []string {
 	}
 	return files
 }
+
+// TestRecordProvinceFromAddress: without a province code, a record's
+// province is read from its addresses in turn: the first naming an old
+// province gives it; a province named alone whose name is also a 2025
+// province's (Phú Thọ, which Hòa Bình merged into) gives only the 2025
+// one, unless a later address names the old one.
+func TestRecordProvinceFromAddress(t *testing.T) {
+	n := normalize.New(normalize.Options{RefYear: 2026})
+	ap := normalize.NewAddressParser()
+	for _, tc := range []struct {
+		addr         string
+		prov, prov25 uint8
+	}{
+		{"Thôn 1, Xã Lương Sơn, Huyện Lương Sơn, Tỉnh Hòa Bình", 17, 0},
+		{"Thôn 1, Phú Thọ", 0, 25},
+		{"Thôn 1, Phú Thọ\nThôn 1, Xã Lương Sơn, Tỉnh Phú Thọ", 17, 0},
+		{"Thôn 1, Tỉnh Hòa Bình\nThôn 1, Phú Thọ", 17, 0},
+		{"", 0, 0},
+	} {
+		ch := newRegChunk()
+		if err := ch.add(n, ap, 2026, regRow{id: []byte("R1"), name: []byte("Lê Thị Mai"), dob: []byte("1990"), addr: []byte(tc.addr)}); err != nil {
+			t.Fatal(err)
+		}
+		if ch.prov[0] != tc.prov || ch.prov25[0] != tc.prov25 {
+			t.Errorf("%q: province %d, 2025 province %d; want %d, %d", tc.addr, ch.prov[0], ch.prov25[0], tc.prov, tc.prov25)
+		}
+	}
+}
