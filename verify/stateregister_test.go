@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
-	"github.com/dedup-vn/dedup/gen"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/pipeline"
 	"github.com/dedup-vn/dedup/progress"
@@ -162,13 +162,7 @@ func verdictRows(t *testing.T, path string, cols ...string) map[string][]string 
 // msisdn is the list's. A state given with other paths, a state of
 // another config and a damaged one are errors.
 func TestStateRegister(t *testing.T) {
-	if testing.Short() {
-		t.Skip("generates a register and runs a night")
-	}
-	dir := t.TempDir()
-	if _, err := gen.Generate(context.Background(), gen.Options{People: 3000, Seed: 7, OutDir: dir, Quiet: true, Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
+	dir := generated(t, 3000, 7)
 	stateDir, night := filepath.Join(dir, "state"), filepath.Join(dir, "night")
 	if _, err := state.Run(context.Background(), config.Default(), pipeline.Options{OutDir: night, Inputs: []string{filepath.Join(dir, "population")}, Workers: 2, Progress: progress.Options{Quiet: true}},
 		state.Options{Dir: stateDir}); err != nil {
@@ -267,13 +261,7 @@ func TestStateRegister(t *testing.T) {
 	// Memory-bounded runs give the same bytes.
 	for _, tc := range []struct{ workers, batch, part int }{{1, 97, 1}, {3, 333, 1000}} {
 		out := must(run("spill", []string{stateDir}, Options{Workers: tc.workers, BatchSize: tc.batch, ForceSpill: true, PartitionRows: tc.part}))
-		for _, f := range []string{runfolder.FileVerdicts, runfolder.FileVerifyIDs, runfolder.FileRejects, runfolder.FileVerifySummary} {
-			a, _ := os.ReadFile(filepath.Join(st, f))
-			b, _ := os.ReadFile(filepath.Join(out, f))
-			if len(a) == 0 || !bytes.Equal(a, b) {
-				t.Errorf("%+v: %s differs from the in-memory run's", tc, f)
-			}
-		}
+		assertSameOutputs(t, st, out, fmt.Sprintf("%+v", tc))
 		assertNoSpill(t, out)
 		os.RemoveAll(out)
 	}
