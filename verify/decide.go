@@ -1422,8 +1422,19 @@ func (c *Checker) gather(year int, pre func(i int32) bool, keep func(i int32, cl
 // with one identity: rows are one citizen unless they hold IDs of the same
 // kind more than one digit apart (a CMND and a CCCD may be one person's,
 // and rows without an ID join whoever is there). It counts the CCCD
-// groups, else the CMND groups, else 1.
+// groups, else the CMND groups, else 1. Rows all of one person (a
+// register that knows persons) are one citizen, whatever their IDs.
 func (c *Checker) citizens(rows []int32) int {
+	if len(rows) > 0 {
+		p := c.reg.person[rows[0]]
+		one := p != 0
+		for _, i := range rows[1:] {
+			one = one && c.reg.person[i] == p
+		}
+		if one {
+			return 1
+		}
+	}
 	best := 1
 	for _, kind := range [2]uint64{1, 2} {
 		c.group = c.group[:0]

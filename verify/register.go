@@ -66,8 +66,14 @@ type Register struct {
 // Rows is the number of register rows.
 func (r *Register) Rows() int { return len(r.dob) }
 
-// ID returns the record id (raw) or golden cluster id of row i.
-func (r *Register) ID(i int32) string { return string(r.ids.Get(i)) }
+// ID returns the record id (raw) or golden cluster id of row i ("" for
+// -1: nobody).
+func (r *Register) ID(i int32) string {
+	if i < 0 {
+		return ""
+	}
+	return string(r.ids.Get(i))
+}
 
 // IDKey packs a parsed ID into a uint64: the kind in the top bits and the
 // digits below, so that a CMND and a CCCD with the same digits differ and

@@ -62,6 +62,8 @@ func TestPersonRecords(t *testing.T) {
 		{"C1", "Đỗ Quang Huy", "20/01/2000", "001200123499", "", "P000000000011"},
 		{"D1", "Hoàng Văn Đức", "11/11/1985", "001086000333", "", "P000000000013"}, // the ID's record: a wrong date
 		{"D2", "Trần Thị Hoa", "12/12/1986", "", "", "P000000000013"},              // their record that no name or phone key finds
+		{"E1", "Ngô Thị Bình", "01/01/1990", "001190000443", "", "P000000000015"},  // two slips of the subscription's ID,
+		{"E2", "Ngô Thị Bình", "01/01/1990", "001190000454", "", "P000000000015"},  // two digits apart: one person
 	}
 	withPersons, chunk := personChunk(t, rows)
 	// The same register spilled, and one partition of the subscriptions
@@ -78,7 +80,7 @@ func TestPersonRecords(t *testing.T) {
 	list := filepath.Join(tmp, "viettel.csv")
 	os.WriteFile(list, []byte("subscription_id,msisdn,registered_name,registered_dob,registered_id_number\n"+
 		"S1,0912000001,Lê Thị Mai,03/04/1990,001191000111\nS2,0912000002,Phạm Minh Tuấn,05/12/1978,079079000222\nS3,0912000003,Đỗ Quang Huy,20/01/2000,001200123499\n"+
-		"S4,0912000004,Hoàng Văn Đức,12/12/1986,001086000333\n"), 0o600)
+		"S4,0912000004,Hoàng Văn Đức,12/12/1986,001086000333\nS5,0912000005,Ngô Thị Bình,01/01/1990,001190000444\n"), 0o600)
 	cfg := DefaultConfig()
 	counts, err := countSIMs(context.Background(), []string{list}, cfg, Options{Workers: 1})
 	if err != nil {
@@ -92,7 +94,7 @@ func TestPersonRecords(t *testing.T) {
 	if !r.Next() {
 		t.Fatal(r.Err())
 	}
-	part, err := rs.partitionRegister(context.Background(), []subItem{{rec: r.Batch(), sc: sc, rows: []int64{1, 2, 3, 4}}}, cfg, 1, counts)
+	part, err := rs.partitionRegister(context.Background(), []subItem{{rec: r.Batch(), sc: sc, rows: []int64{1, 2, 3, 4, 5}}}, cfg, 1, counts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +118,8 @@ func TestPersonRecords(t *testing.T) {
 			verdict: VerdictMatch, person: "P000000000011", verdictNoPersons: VerdictMatch, matchedWithPerson: "C1"},
 		{name: "the name on the ID's record, the date on another", in: SubInput{Name: []byte("Hoàng Văn Đức"), DOB: []byte("12/12/1986"), ID: []byte("001086000333"), MSISDN: []byte("0912000004")},
 			verdict: VerdictMatch, person: "P000000000013", verdictNoPersons: VerdictMismatch, matchedWithPerson: "D1"},
+		{name: "records holding two slips of the ID are one person, not a tie", in: SubInput{Name: []byte("Ngô Thị Bình"), DOB: []byte("01/01/1990"), ID: []byte("001190000444"), MSISDN: []byte("0912000005")},
+			verdict: VerdictMatch, person: "P000000000015", verdictNoPersons: VerdictMatch, matchedWithPerson: "E1"},
 	} {
 		var res Result
 		NewChecker(withPersons, 2026).Check(tc.in, &res)
