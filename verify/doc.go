@@ -152,7 +152,8 @@
 //
 // The person decides, not one record: all rows of an ID are evidence
 // (above), with, where the register knows persons, every record of the
-// persons holding the ID (Checker.personRows), and so are the other subscriptions on the ID (in all lists,
+// persons holding the ID (Checker.personRows; rows of one person that
+// fit are one citizen, never a tie), and so are the other subscriptions on the ID (in all lists,
 // repeats left out). When another gives the same full date of birth and
 // the ID's record is one digit from it while the name agrees, the slip
 // is the register's: match, differences dob:register_slip, evidence
