@@ -45,6 +45,9 @@ type Config struct {
 	// the fields of kinds person_name, date, national_id, phone and
 	// gender. Empty: config.Default()'s fields.
 	RunFields []config.Field `yaml:"-"`
+	// runPath is the job config file LoadConfig read: a register read
+	// from a state folder is read under its run config (config.Load).
+	runPath string
 }
 
 // ColumnNames maps the roles to column names of the register and the
@@ -175,6 +178,7 @@ func LoadConfig(path string) (Config, error) {
 	}
 	c := doc.Verify.withDefaults()
 	c.RunFields = doc.Fields
+	c.runPath = path
 	return c, nil
 }
 

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"sync"
 
@@ -140,6 +141,7 @@ type Checker struct {
 
 	cand   []int32
 	rest   []int32
+	prows  []blocking.Entry // scratch of personRows
 	backed []int32
 	group  []uint64
 	dist   [3][96]int32
@@ -459,7 +461,7 @@ func (c *Checker) Check(in SubInput, res *Result) {
 		// holds is a wrong date of birth of that citizen
 		// (dob:impossible); with any other ID it names nobody.
 		if rows := lookup(c.reg.byID, c.idKey); c.dobImpossible && len(rows) > 0 && c.phoneKey != 0 {
-			c.checkFound(rows, res)
+			c.checkFound(c.personRows(rows), res)
 			return
 		}
 		res.Verdict, res.Reason = VerdictUnusable, ReasonDOBUnreadable
@@ -473,11 +475,44 @@ func (c *Checker) Check(in SubInput, res *Result) {
 	}
 
 	if rows := lookup(c.reg.byID, c.idKey); len(rows) > 0 {
-		c.checkFound(rows, res)
+		c.checkFound(c.personRows(rows), res)
 		return
 	}
 
 	c.checkNotFound(d, res)
+}
+
+// personRows widens the rows holding the subscription's ID to all the
+// records of their persons, in register order, where the register knows
+// persons (a state's): a person's record without the ID, or with the
+// old CMND, is their evidence too. rows otherwise.
+func (c *Checker) personRows(rows []blocking.Entry) []blocking.Entry {
+	r := c.reg
+	if len(r.byPerson) == 0 {
+		return rows
+	}
+	out := c.prows[:0]
+	for k, e := range rows {
+		p := r.person[e.Row]
+		if p == 0 {
+			out = append(out, e)
+			continue
+		}
+		seen := false
+		for _, f := range rows[:k] {
+			if r.person[f.Row] == p {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			out = append(out, lookup(r.byPerson, p)...)
+		}
+	}
+	slices.SortFunc(out, func(a, b blocking.Entry) int { return cmp.Compare(a.Row, b.Row) })
+	out = slices.CompactFunc(out, func(a, b blocking.Entry) bool { return a.Row == b.Row })
+	c.prows = out
+	return out
 }
 
 // Index tags of the register lookups a subscription may make (requests).
@@ -1387,8 +1422,19 @@ func (c *Checker) gather(year int, pre func(i int32) bool, keep func(i int32, cl
 // with one identity: rows are one citizen unless they hold IDs of the same
 // kind more than one digit apart (a CMND and a CCCD may be one person's,
 // and rows without an ID join whoever is there). It counts the CCCD
-// groups, else the CMND groups, else 1.
+// groups, else the CMND groups, else 1. Rows all of one person (a
+// register that knows persons) are one citizen, whatever their IDs.
 func (c *Checker) citizens(rows []int32) int {
+	if len(rows) > 0 {
+		p := c.reg.person[rows[0]]
+		one := p != 0
+		for _, i := range rows[1:] {
+			one = one && c.reg.person[i] == p
+		}
+		if one {
+			return 1
+		}
+	}
 	best := 1
 	for _, kind := range [2]uint64{1, 2} {
 		c.group = c.group[:0]

@@ -4,10 +4,14 @@
 //
 // # Register
 //
-// The register is either raw extracts (dedup gen's population files: one
-// row per record, a person may have several) or a dedup run golden.parquet
-// (one row per citizen), told apart by its columns (cluster_id and
-// member_ids make a golden output). It is held in memory as columns: per
+// The register is a nightly run's state folder (stateregister.go: its
+// records, their person IDs and their input cells from the state's raw
+// segments), raw extracts (dedup gen's population files: one row per
+// record, a person may have several) or a dedup run golden.parquet (one
+// row per citizen), told apart by the state's pointer and the columns
+// (cluster_id and member_ids make a golden output). A state's records and
+// a golden register with person_id (a run with --state) carry person IDs;
+// raw extracts have none: there the person is the record. It is held in memory as columns: per
 // row the record (or golden cluster) id, the normalized name forms, the
 // packed date of birth, the ID number packed into a uint64 (kind in the top
 // bits, digits below: no hash collisions), the phone, and, where the
@@ -147,7 +151,9 @@
 // full date).
 //
 // The person decides, not one record: all rows of an ID are evidence
-// (above), and so are the other subscriptions on the ID (in all lists,
+// (above), with, where the register knows persons, every record of the
+// persons holding the ID (Checker.personRows; rows of one person that
+// fit are one citizen, never a tie), and so are the other subscriptions on the ID (in all lists,
 // repeats left out). When another gives the same full date of birth and
 // the ID's record is one digit from it while the name agrees, the slip
 // is the register's: match, differences dob:register_slip, evidence
@@ -225,7 +231,7 @@
 // # Outputs
 //
 // verdicts.parquet (one row per subscription, in input order whatever the
-// worker count), ids.parquet (counts as int32), rejects.parquet (run's
+// worker count; person_id is the person of matched_id, msisdn the list's), ids.parquet (counts as int32), rejects.parquet (run's
 // schema, runfolder.RejectsSchema: source "register" or "subscribers",
 // file, row, column, reason; the register's reader rejects, then the
 // lists' rows without or repeating a subscription id, then the lists'

@@ -9,7 +9,9 @@ import (
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/internal/ordered"
 	"github.com/dedup-vn/dedup/internal/parallel"
+	"github.com/dedup-vn/dedup/internal/strcol"
 	"github.com/dedup-vn/dedup/internal/sysmem"
+	"github.com/dedup-vn/dedup/state"
 )
 
 // A memory-bounded verify (Options.MemoryLimit, ForceSpill) keeps the register on disk,
@@ -74,10 +76,18 @@ func plan(opts Options, regFiles, subFiles []string) (spill bool, partRows int) 
 		budget = DefaultMemoryLimit()
 	}
 	subs := rowsOf(subFiles)
+	regRows := int64(0)
+	if dir, ok := stateFolder(regFiles); ok {
+		if info, err := state.Describe(dir); err == nil {
+			regRows = info.Records
+		}
+	} else {
+		regRows = rowsOf(regFiles)
+	}
 	switch {
 	case opts.NoSpill:
 		return false, 0
-	case !opts.ForceSpill && memPerRegisterRow*rowsOf(regFiles)+memPerCountRow*subs <= budget*6/10:
+	case !opts.ForceSpill && memPerRegisterRow*regRows+memPerCountRow*subs <= budget*6/10:
 		return false, 0
 	}
 	if opts.PartitionRows > 0 {
@@ -176,13 +186,22 @@ func partRequests(items []subItem, cfg Config, workers int, counts *simCounts) *
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
 
 // wants says whether a register row answers one of the partition's
-// lookups (see the comment at the top of this file).
-func (rs *rowFilter) wants(r *spillRow) bool {
+// lookups (see the comment at the top of this file), and whole whether
+// all rows of its person go with it: it holds a requested ID, and the
+// check of an ID on the register takes the ID's persons' records
+// (Checker.personRows).
+func (rs *rowFilter) wants(r *spillRow) (keep, whole bool) {
 	if r.idKey != 0 {
 		if _, ok := rs.ids[r.idKey]; ok {
-			return true
+			return true, true
 		}
 	}
+	return rs.wantsKey(r), false
+}
+
+// wantsKey says whether a register row answers one of the partition's
+// phone and name lookups.
+func (rs *rowFilter) wantsKey(r *spillRow) bool {
 	if r.phone != 0 {
 		if _, ok := rs.phones[r.phone]; ok {
 			return true
@@ -227,12 +246,17 @@ func (rs *rowFilter) nameAgrees(t int, k uint64, r *spillRow, fs []int32) bool {
 }
 
 // subRegister reads the spilled register and returns the rows want
-// keeps, in register order, as a Register with its indexes. The rows are
-// sifted on the workers, a block at a time (want(w, row) runs on worker
-// w); the register is built in row order.
-func (s *regSpill) subRegister(ctx context.Context, workers int, want func(w int, r *spillRow) bool) (*Register, error) {
+// keeps, in register order, as a Register with its indexes; a row it
+// keeps whole brings every row of its person (a person's rows are
+// consecutive in a register that has persons: a state's, a golden
+// register's one row). The rows are sifted on the workers, a block at a
+// time, never splitting a person (want(w, row) runs on worker w); the
+// register is built in row order.
+func (s *regSpill) subRegister(ctx context.Context, workers int, want func(w int, r *spillRow) (keep, whole bool)) (*Register, error) {
 	reg := newRegister(s.kind)
-	var nameYear []uint64
+	// 10% over the last partition's size
+	reg.reserve(s.last.rows*11/10, [4]int{s.last.bytes[0] * 11 / 10, s.last.bytes[1] * 11 / 10, s.last.bytes[2] * 11 / 10, s.last.bytes[3] * 11 / 10})
+	nameYear := make([]uint64, 0, s.last.rows*11/10)
 	type block struct {
 		buf  []byte
 		offs []int32 // record i is buf[offs[i]:offs[i+1]]
@@ -244,15 +268,18 @@ func (s *regSpill) subRegister(ctx context.Context, workers int, want func(w int
 	}
 	produce := func(emit func(*block) bool) error {
 		b := newBlock()
+		last := uint64(0) // the person of the block's last row
 		err := s.scanRaw(ctx, func(rec []byte) error {
-			b.buf = append(b.buf, rec...)
-			b.offs = append(b.offs, int32(len(b.buf)))
-			if len(b.offs) > blockRows {
+			p := spillPerson(rec)
+			if len(b.offs) > blockRows && (p == 0 || p != last) {
 				if !emit(b) {
 					return context.Canceled
 				}
 				b = newBlock()
 			}
+			b.buf = append(b.buf, rec...)
+			b.offs = append(b.offs, int32(len(b.buf)))
+			last = p
 			return nil
 		})
 		if err != nil {
@@ -265,11 +292,23 @@ func (s *regSpill) subRegister(ctx context.Context, workers int, want func(w int
 	}
 	err := ordered.Pool[*block, *block]{Workers: workers, Work: func(w int, b *block) (*block, error) {
 		var r spillRow
-		for i := 0; i+1 < len(b.offs); i++ {
+		var whole map[uint64]bool // persons kept whole
+		keep := make([]bool, len(b.offs)-1)
+		for i := range keep {
 			if err := decodeSpillRow(b.buf[b.offs[i]:b.offs[i+1]], &r); err != nil {
 				return nil, err
 			}
-			if want(w, &r) {
+			k, all := want(w, &r)
+			keep[i] = k
+			if all && r.person != 0 {
+				if whole == nil {
+					whole = map[uint64]bool{}
+				}
+				whole[r.person] = true
+			}
+		}
+		for i, k := range keep {
+			if k || whole[spillPerson(b.buf[b.offs[i]:b.offs[i+1]])] {
 				b.keep = append(b.keep, int32(i))
 			}
 		}
@@ -290,6 +329,10 @@ func (s *regSpill) subRegister(ctx context.Context, workers int, want func(w int
 		return nil, err
 	}
 	reg.buildIndexes(nameYear)
+	s.last.rows = reg.Rows()
+	for k, c := range [4]*strcol.Column{&reg.ids, &reg.canon, &reg.folded, &reg.variant} {
+		s.last.bytes[k] = len(c.Data)
+	}
 	return reg, nil
 }
 
@@ -302,9 +345,9 @@ func (s *regSpill) idRegister(ctx context.Context, counts *simCounts) (*Register
 			over[counts.keys[k]] = struct{}{}
 		}
 	}
-	return s.subRegister(ctx, 1, func(_ int, r *spillRow) bool {
+	return s.subRegister(ctx, 1, func(_ int, r *spillRow) (bool, bool) {
 		_, ok := over[r.idKey]
-		return ok && r.idKey != 0
+		return ok && r.idKey != 0, false
 	})
 }
 
@@ -319,5 +362,5 @@ func (s *regSpill) partitionRegister(ctx context.Context, items []subItem, cfg C
 	for w := range filters {
 		filters[w] = &rowFilter{requestSet: rs, memo: map[uint64]bool{}, fc: NewChecker(nil, cfg.ReferenceYear)}
 	}
-	return s.subRegister(ctx, workers, func(w int, r *spillRow) bool { return filters[w].wants(r) })
+	return s.subRegister(ctx, workers, func(w int, r *spillRow) (bool, bool) { return filters[w].wants(r) })
 }

@@ -3,12 +3,12 @@ package verify
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/dedup-vn/dedup/gen"
 	"github.com/dedup-vn/dedup/runfolder"
 )
 
@@ -17,13 +17,7 @@ import (
 // the in-memory run's outputs byte for byte, for any worker count and
 // partition size, and leaves no spill folder behind.
 func TestPartitionsSameBytes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("generates a register")
-	}
-	dir := t.TempDir()
-	if _, err := gen.Generate(context.Background(), gen.Options{People: 3000, Seed: 7, OutDir: dir, Quiet: true, Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
+	dir := generated(t, 3000, 7)
 	run := func(out string, o Options) *Manifest {
 		o.Register, o.Subscribers, o.OutDir = []string{filepath.Join(dir, "population")}, []string{filepath.Join(dir, "subscribers")}, out
 		m, err := Run(context.Background(), o)
@@ -45,14 +39,21 @@ func TestPartitionsSameBytes(t *testing.T) {
 		if m.Partitions < 1 {
 			t.Errorf("%+v: %d partitions", tc, m.Partitions)
 		}
-		for _, f := range []string{runfolder.FileVerdicts, runfolder.FileVerifyIDs, runfolder.FileRejects, runfolder.FileVerifySummary} {
-			a, _ := os.ReadFile(filepath.Join(ref, f))
-			b, _ := os.ReadFile(filepath.Join(out, f))
-			if len(a) == 0 || !bytes.Equal(a, b) {
-				t.Errorf("%+v: %s differs from the in-memory run's", tc, f)
-			}
-		}
+		assertSameOutputs(t, ref, out, fmt.Sprintf("%+v", tc))
 		assertNoSpill(t, out)
+	}
+}
+
+// assertSameOutputs checks that the run in out wrote the outputs of the
+// run in ref byte for byte.
+func assertSameOutputs(t *testing.T, ref, out, what string) {
+	t.Helper()
+	for _, f := range []string{runfolder.FileVerdicts, runfolder.FileVerifyIDs, runfolder.FileRejects, runfolder.FileVerifySummary} {
+		a, _ := os.ReadFile(filepath.Join(ref, f))
+		b, _ := os.ReadFile(filepath.Join(out, f))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: %s differs from the in-memory run's", what, f)
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/progress"
 	"github.com/dedup-vn/dedup/runfolder"
+	"github.com/dedup-vn/dedup/state"
 )
 
 // Options configures Run.
@@ -64,9 +65,17 @@ func Run(ctx context.Context, opts Options) (*Manifest, error) {
 	if err := os.MkdirAll(opts.OutDir, 0o700); err != nil {
 		return nil, err
 	}
-	regFiles, err := dataio.ListInputs(opts.Register)
-	if err != nil {
-		return nil, fmt.Errorf("register: %w", err)
+	regFiles := opts.Register
+	if _, ok := stateFolder(regFiles); !ok {
+		for _, p := range regFiles {
+			if state.IsState(p) {
+				return nil, fmt.Errorf("register: %s is a state folder: give it alone", p)
+			}
+		}
+		var err error
+		if regFiles, err = dataio.ListInputs(opts.Register); err != nil {
+			return nil, fmt.Errorf("register: %w", err)
+		}
 	}
 	subFiles, err := dataio.ListInputs(opts.Subscribers)
 	if err != nil {
@@ -172,6 +181,9 @@ func readRegister(ctx context.Context, files []string, cfg Config, opts Options,
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	if dir, ok := stateFolder(files); ok {
+		return readStateRegister(ctx, dir, cfg, opts, m, start, consume)
+	}
 	var cols []registerColumns
 	for _, f := range files {
 		rc, err := detectRegister(f, cfg.Columns, cfg.RunFields)
@@ -188,28 +200,12 @@ func readRegister(ctx context.Context, files []string, cfg Config, opts Options,
 	}
 	start(cols[0].kind)
 	m.Register.Kind = cols[0].kind
-	// item is a batch with the positions of its optional columns (-1 =
-	// absent).
-	type item struct {
-		rec                           arrow.RecordBatch
-		phone, gender, pv, pv25, prec int
-	}
-	norms := make([]*normalize.Normalizer, opts.Workers)
-	for i := range norms {
-		norms[i] = normalize.New(normalize.Options{RefYear: cfg.ReferenceYear})
-	}
-	var bar *progress.Reporter
-	if opts.Progress {
-		bar = progress.New("register", 0, progress.Options{})
-		defer bar.Done()
-	}
-	var werr error
-	produce := func(emit func(item) bool) error {
+	produce := func(emit func(regItem) bool) error {
 		for fi, f := range files {
 			rc := cols[fi]
 			names := []string{rc.id, rc.name, rc.dob, rc.nid}
-			opt := [5]int{-1, -1, -1, -1, -1}
-			for k, c := range [5]string{rc.phone, rc.gender, rc.prov, rc.prov25, rc.dobPrec} {
+			opt := [6]int{-1, -1, -1, -1, -1, -1}
+			for k, c := range [6]string{rc.phone, rc.gender, rc.prov, rc.prov25, rc.dobPrec, rc.person} {
 				if c != "" {
 					opt[k] = len(names)
 					names = append(names, c)
@@ -231,7 +227,7 @@ func readRegister(ctx context.Context, files []string, cfg Config, opts Options,
 				}
 				rec := r.Batch()
 				rec.Retain()
-				if !emit(item{rec, opt[0], opt[1], opt[2], opt[3], opt[4]}) {
+				if !emit(regItem{rec, opt[0], opt[1], opt[2], opt[3], opt[4], opt[5], -1}) {
 					rec.Release()
 					break
 				}
@@ -244,7 +240,33 @@ func readRegister(ctx context.Context, files []string, cfg Config, opts Options,
 		}
 		return nil
 	}
-	return ordered.Pool[item, *regChunk]{Workers: opts.Workers, Work: func(w int, it item) (*regChunk, error) {
+	return normalizeRegister(ctx, cfg, opts, produce, consume)
+}
+
+// regItem is a batch of register rows: id, name, date of birth and ID
+// number in columns 0 to 3, then the positions of its optional columns
+// (-1 = absent).
+type regItem struct {
+	rec                                         arrow.RecordBatch
+	phone, gender, pv, pv25, prec, person, addr int
+}
+
+// normalizeRegister normalizes the batches produce emits on the worker
+// pool and hands them to consume in order: every kind of register goes
+// through it.
+func normalizeRegister(ctx context.Context, cfg Config, opts Options, produce func(emit func(regItem) bool) error, consume func(*regChunk) error) error {
+	norms := make([]*normalize.Normalizer, opts.Workers)
+	addrs := make([]*normalize.AddressParser, opts.Workers)
+	for i := range norms {
+		norms[i] = normalize.New(normalize.Options{RefYear: cfg.ReferenceYear})
+	}
+	var bar *progress.Reporter
+	if opts.Progress {
+		bar = progress.New("register", 0, progress.Options{})
+		defer bar.Done()
+	}
+	var werr error
+	return ordered.Pool[regItem, *regChunk]{Workers: opts.Workers, Work: func(w int, it regItem) (*regChunk, error) {
 		defer it.rec.Release()
 		ch := newRegChunk()
 		ids, nm, dob, nid := strCol(it.rec, 0), strCol(it.rec, 1), strCol(it.rec, 2), strCol(it.rec, 3)
@@ -255,9 +277,13 @@ func readRegister(ctx context.Context, files []string, cfg Config, opts Options,
 			return strCol(it.rec, k)
 		}
 		ph, gd, pv, pv25, prec := optCol(it.phone), optCol(it.gender), optCol(it.pv), optCol(it.pv25), optCol(it.prec)
+		person, addr := optCol(it.person), optCol(it.addr)
+		if addr != nil && addrs[w] == nil {
+			addrs[w] = normalize.NewAddressParser()
+		}
 		for i := 0; i < int(it.rec.NumRows()); i++ {
-			if err := ch.add(norms[w], cfg.ReferenceYear, regRow{id: cell(ids, i), name: cell(nm, i), dob: trimToPrecision(cell(dob, i), cellOf(prec, i)), nid: cell(nid, i), phone: cellOf(ph, i),
-				gender: cellOf(gd, i), prov: cellOf(pv, i), prov25: cellOf(pv25, i)}); err != nil {
+			if err := ch.add(norms[w], addrs[w], cfg.ReferenceYear, regRow{id: cell(ids, i), name: cell(nm, i), dob: trimToPrecision(cell(dob, i), cellOf(prec, i)), nid: cell(nid, i), phone: cellOf(ph, i),
+				gender: cellOf(gd, i), prov: cellOf(pv, i), prov25: cellOf(pv25, i), person: cellOf(person, i), addr: cellOf(addr, i)}); err != nil {
 				werr = err
 				break
 			}
@@ -640,6 +666,11 @@ var verdictSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "limit_rules", Type: arrow.BinaryTypes.String},
 	{Name: "evidence", Type: arrow.BinaryTypes.String},
 	{Name: "register_inconsistent", Type: arrow.FixedWidthTypes.Boolean},
+	// person_id is the register's person of matched_id (a state's or a
+	// golden register's person ID; "" for raw extracts, whose person is
+	// the record, and when nobody is matched); msisdn as the list gives it.
+	{Name: runfolder.ColPersonID, Type: arrow.BinaryTypes.String},
+	{Name: "msisdn", Type: arrow.BinaryTypes.String},
 }, nil)
 
 // Sources of rejects.parquet's rows (its schema is run's,
@@ -977,6 +1008,8 @@ func verdictBatch(c *Checker, b *array.RecordBuilder, counts *simCounts, file st
 		str(22).BinaryBuilder.Append(buf)
 		str(23).Append(res.Evidence)
 		f[24].(*array.BooleanBuilder).Append(res.Inconsistent)
+		str(25).Append(reg.PersonID(res.Matched))
+		str(26).BinaryBuilder.Append(cell(ms, i))
 		st.add(it.file, &res, over != 0)
 	}
 	out.rec = b.NewRecordBatch()

@@ -22,6 +22,27 @@ type regSpill struct {
 	path string
 	kind string
 	rows int64
+	// last is the size of the last partition's register (rows and bytes
+	// per string column): the next one, of a like number of
+	// subscriptions, is allocated so, rather than grown by copies.
+	last struct {
+		rows  int
+		bytes [4]int
+	}
+}
+
+// reserve gives a register being built room for rows rows, bytes[k] bytes
+// in its k-th string column (ids, canon, folded, variant).
+func (r *Register) reserve(rows int, bytes [4]int) {
+	for k, c := range [4]*strcol.Column{&r.ids, &r.canon, &r.folded, &r.variant} {
+		*c = strcol.New(rows, 0)
+		c.Data = make([]byte, 0, bytes[k])
+	}
+	r.family, r.given = make([]uint8, 0, rows), make([]uint8, 0, rows)
+	r.dob, r.dobFixed = make([]int32, 0, rows), make([]bool, 0, rows)
+	r.idKey, r.idYear, r.phone = make([]uint64, 0, rows), make([]int16, 0, rows), make([]uint64, 0, rows)
+	r.gender, r.prov, r.prov25 = make([]normalize.Gender, 0, rows), make([]uint8, 0, rows), make([]uint8, 0, rows)
+	r.person = make([]uint64, 0, rows)
 }
 
 // spillRow is one register row as the spill file holds it: the columns
@@ -38,6 +59,7 @@ type spillRow struct {
 	gender                     normalize.Gender
 	prov, prov25               uint8
 	nameYear                   uint64
+	person                     uint64
 }
 
 // givenKey and famKey are the row's second and third search keys.
@@ -103,6 +125,7 @@ func appendSpillRow(dst []byte, c *regChunk, i int32) []byte {
 	}
 	dst = append(dst, byte(c.gender[i]), c.prov[i], c.prov25[i], fixed)
 	dst = binary.LittleEndian.AppendUint64(dst, c.nameYear[i])
+	dst = binary.LittleEndian.AppendUint64(dst, c.person[i]) // last: see spillPerson
 	binary.LittleEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
 	return dst
 }
@@ -153,7 +176,7 @@ func decodeSpillRow(b []byte, r *spillRow) error {
 		*dst = b[k : k+int(n)]
 		b = b[k+int(n):]
 	}
-	if len(b) != 2+4+8+2+8+4+8 {
+	if len(b) != 2+4+8+2+8+4+8+8 {
 		return errSpillCorrupt
 	}
 	r.family, r.given = b[0], b[1]
@@ -163,7 +186,17 @@ func decodeSpillRow(b []byte, r *spillRow) error {
 	r.phone = binary.LittleEndian.Uint64(b[16:])
 	r.gender, r.prov, r.prov25, r.dobFixed = normalize.Gender(b[24]), b[25], b[26], b[27] == 1
 	r.nameYear = binary.LittleEndian.Uint64(b[28:])
+	r.person = binary.LittleEndian.Uint64(b[36:])
 	return nil
+}
+
+// spillPerson is the person of an encoded row (its last 8 bytes), 0 for
+// a record too short to hold one (decodeSpillRow then says it is corrupt).
+func spillPerson(rec []byte) uint64 {
+	if len(rec) < 8 {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(rec[len(rec)-8:])
 }
 
 // appendRow adds a spilled row to a register being built (its indexes
@@ -187,6 +220,7 @@ func (r *Register) appendRow(s *spillRow, nameYear *[]uint64) error {
 	r.gender = append(r.gender, s.gender)
 	r.prov = append(r.prov, s.prov)
 	r.prov25 = append(r.prov25, s.prov25)
+	r.person = append(r.person, s.person)
 	*nameYear = append(*nameYear, s.nameYear)
 	return nil
 }

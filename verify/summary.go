@@ -31,6 +31,9 @@ type Manifest struct {
 		Files        []string `json:"files"`
 		Rows         int64    `json:"rows"`
 		RowsRejected int64    `json:"rows_rejected"`
+		// Night is the state's night a register read from a state
+		// folder is.
+		Night int `json:"state_night,omitempty"`
 	} `json:"register"`
 	Subscribers []SubscriberFile  `json:"subscribers"`
 	Limits      []Limit           `json:"limits"`

@@ -37,7 +37,7 @@ func testRegisterFull(t testing.TB, rows [][7]string) *Register {
 	ch := newRegChunk()
 	n := normalize.New(normalize.Options{RefYear: 2026})
 	for _, r := range rows {
-		if err := ch.add(n, 2026, regRow{id: []byte(r[0]), name: []byte(r[1]), dob: []byte(r[2]), nid: []byte(r[3]), phone: []byte(r[4]),
+		if err := ch.add(n, nil, 2026, regRow{id: []byte(r[0]), name: []byte(r[1]), dob: []byte(r[2]), nid: []byte(r[3]), phone: []byte(r[4]),
 			gender: []byte(r[5]), prov: []byte(r[6])}); err != nil {
 			t.Fatal(err)
 		}
@@ -390,17 +390,25 @@ func readManifest(t testing.TB, dir string) *Manifest {
 	return &m
 }
 
-// TestGenerated verifies a generated register's subscriber lists and
-// scores the verdicts against the generator's truth, case by case; it
-// also checks that the worker count does not change a byte.
-func TestGenerated(t *testing.T) {
+// generated writes dedup gen's register and lists of people persons
+// (seed seed) into a temporary folder, skipped in -short mode.
+func generated(t *testing.T, people int64, seed uint64) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("generates a register")
 	}
 	dir := t.TempDir()
-	if _, err := gen.Generate(context.Background(), gen.Options{People: 5000, Seed: 11, OutDir: dir, Quiet: true, Workers: 2}); err != nil {
+	if _, err := gen.Generate(context.Background(), gen.Options{People: people, Seed: seed, OutDir: dir, Quiet: true, Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// TestGenerated verifies a generated register's subscriber lists and
+// scores the verdicts against the generator's truth, case by case; it
+// also checks that the worker count does not change a byte.
+func TestGenerated(t *testing.T) {
+	dir := generated(t, 5000, 11)
 	run := func(out string, workers, batch int) *Manifest {
 		m, err := Run(context.Background(), Options{Register: []string{filepath.Join(dir, "population")}, Subscribers: []string{filepath.Join(dir, "subscribers")},
 			OutDir: out, Workers: workers, BatchSize: batch})

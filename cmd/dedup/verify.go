@@ -28,7 +28,7 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("verify", stderr)
 	var opts verify.Options
 	var reg, subs listFlag
-	fs.Var(&reg, "register", "population register `path`: raw extracts (files or folders) or a dedup run golden.parquet (repeatable)")
+	fs.Var(&reg, "register", "population register `path`: raw extracts (files or folders), a dedup run golden.parquet, or a nightly run's state folder (dedup run --state; alone, with the run's --config) (repeatable)")
 	fs.Var(&subs, "subscribers", "carrier subscriber lists `path`: files or folders (repeatable)")
 	fs.StringVar(&opts.OutDir, "out", "", "output `folder`")
 	cfgPath := fs.String("config", "", "job config `file` whose verify section sets limits, columns and reference year")
