@@ -1,7 +1,6 @@
 package state
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,6 +27,13 @@ func Open(dir string) (*Register, error) {
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("state %s: no such folder (the first night of `dedup run --state` makes it)", dir)
 	}
+	// Checked before the lock, so that a folder that is no state gets no
+	// LOCK file.
+	if _, _, ok, err := current(dir); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, fmt.Errorf("state %s: not a state folder, or no night has finished on it yet (no %s)", dir, fileCurrent)
+	}
 	unlock, err := lockShared(dir)
 	if err != nil {
 		return nil, err
@@ -46,7 +52,7 @@ func (r *Register) open() error {
 		return err
 	}
 	if g == nil {
-		return errors.New("state " + r.dir + ": no night has finished on it yet")
+		return fmt.Errorf("state %s: not a state folder, or no night has finished on it yet (no %s)", r.dir, fileCurrent)
 	}
 	if g.meta.Config == "" {
 		return fmt.Errorf("state %s: its generation was written by a dedup that did not keep the night's config; run a night with this dedup first", r.dir)

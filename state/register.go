@@ -42,7 +42,7 @@ func ReadRegister(dir, wantDigest string, start func(RegisterInfo) error, fn fun
 	} else if !ok {
 		return fmt.Errorf("state %s: not a state folder, or no night has finished on it yet (no %s)", dir, fileCurrent)
 	}
-	unlock, err := lock(dir)
+	unlock, err := lockShared(dir)
 	if err != nil {
 		return err
 	}
