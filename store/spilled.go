@@ -8,6 +8,7 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/internal/ordered"
+	"github.com/dedup-vn/dedup/internal/strcol"
 )
 
 // Spilled is the record set of records kept on disk (see Set): the
@@ -79,7 +80,7 @@ func (sp *Spilled) AppendBatch(st *Store, enc []byte) error {
 	}
 	thin := New(sp.schema, 0)
 	thin.N, thin.Source, thin.File, thin.Row, thin.Flags, thin.IDKey = st.N, st.Source, st.File, st.Row, st.Flags, st.IDKey
-	thin.RecordID = bytesColumn{Offs: make([]uint32, 1)}
+	thin.RecordID = strcol.Column{Offs: make([]uint32, 1)}
 	sp.thin = append(sp.thin, thin)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/dedup-vn/dedup/internal/strcol"
 	"github.com/klauspost/compress/s2"
 )
 
@@ -40,8 +41,9 @@ type File struct {
 
 const spillMagic = 0x31424453 // "SDB1" little-endian
 
-// Dir is a run's temporary folder; remove deletes it and all its
-// files, on success, on error and on Ctrl-C alike (Run defers it).
+// Dir is a run's private folder of spill files; Remove deletes it and
+// all its files (a run defers it: on success, on error and on Ctrl-C
+// alike).
 type Dir struct {
 	path  string
 	files []*File
@@ -393,7 +395,7 @@ func encodeStore(dst []byte, st *Store, ends []int) ([]byte, []int) {
 			dst = append(dst, 0)
 		}
 	}
-	putBytes := func(c *bytesColumn) {
+	putBytes := func(c *strcol.Column) {
 		put(c.Data)
 		put(asBytes(c.Offs))
 	}
@@ -464,8 +466,8 @@ func decodeStore(schema Schema, raw []byte, rows int, ends []int, want []bool) (
 		raw = raw[padded:]
 		return b
 	}
-	getBytes := func() bytesColumn {
-		c := bytesColumn{Data: next()}
+	getBytes := func() strcol.Column {
+		c := strcol.Column{Data: next()}
 		c.Offs = fromBytes[uint32](next())
 		if len(c.Offs) != rows+1 || c.Offs[0] != 0 || int(c.Offs[rows]) != len(c.Data) {
 			bad = true

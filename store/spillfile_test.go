@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"github.com/dedup-vn/dedup/internal/strcol"
 	"os"
 	"path/filepath"
 	"slices"
@@ -110,7 +111,7 @@ func FuzzDecodeSpillBatch(f *testing.F) {
 			return
 		}
 		// Every value of a decoded batch can be read.
-		for _, c := range append([]*bytesColumn{&st.RecordID}, stringColumns(st)...) {
+		for _, c := range append([]*strcol.Column{&st.RecordID}, stringColumns(st)...) {
 			for i := 0; i < st.N; i++ {
 				c.Get(int32(i))
 			}
@@ -128,8 +129,8 @@ func asBytesU64(v []uint64) []byte {
 	return asBytes(v)
 }
 
-func stringColumns(st *Store) []*bytesColumn {
-	var cols []*bytesColumn
+func stringColumns(st *Store) []*strcol.Column {
+	var cols []*strcol.Column
 	for i := range st.Fields {
 		for j := range st.Fields[i].Strs {
 			cols = append(cols, &st.Fields[i].Strs[j])

@@ -19,9 +19,6 @@ import (
 	"github.com/dedup-vn/dedup/normalize"
 )
 
-// bytesColumn is the store's string column (one byte arena plus offsets).
-type bytesColumn = strcol.Column
-
 // errColumnFull is returned when a column outgrows 32-bit offsets.
 var errColumnFull = strcol.ErrFull
 
@@ -51,9 +48,9 @@ func SchemaOf(fields []config.Field) Schema {
 type Field struct {
 	Name string
 	Kind normalize.Kind
-	Strs []bytesColumn // by StringRoles(kind) order
-	Ints [][]int32     // by IntRoles(kind) order
-	TS   []int64       // timestamp fields: Unix seconds, 0 = null
+	Strs []strcol.Column // by StringRoles(kind) order
+	Ints [][]int32       // by IntRoles(kind) order
+	TS   []int64         // timestamp fields: Unix seconds, 0 = null
 }
 
 // storedColumn is a stored column of a kind and its index among the
@@ -109,7 +106,7 @@ func IntRoles(kind normalize.Kind) []string { return kindRoles[kind].ints }
 // column. Records are addressed by int32 row numbers.
 type Store struct {
 	N        int
-	RecordID bytesColumn
+	RecordID strcol.Column
 	Source   []uint16 // index into Config.Sources
 	File     []uint16 // index into the input file list
 	Row      []int64  // 1-based data row in its file
@@ -181,7 +178,7 @@ func join(schema Schema, chunks []*Store, release bool) (*Store, error) {
 		return nil, fmt.Errorf("%d records: at most %d in one run", s.N, math.MaxInt32)
 	}
 	var err error
-	if s.RecordID, err = concatBytes(chunks, release, func(c *Store) *bytesColumn { return &c.RecordID }); err != nil {
+	if s.RecordID, err = concatBytes(chunks, release, func(c *Store) *strcol.Column { return &c.RecordID }); err != nil {
 		return nil, err
 	}
 	s.Source = concatInts(chunks, release, func(c *Store) *[]uint16 { return &c.Source })
@@ -192,7 +189,7 @@ func join(schema Schema, chunks []*Store, release bool) (*Store, error) {
 	for i := range s.Fields {
 		f := &s.Fields[i]
 		for j := range f.Strs {
-			if f.Strs[j], err = concatBytes(chunks, release, func(c *Store) *bytesColumn { return &c.Fields[i].Strs[j] }); err != nil {
+			if f.Strs[j], err = concatBytes(chunks, release, func(c *Store) *strcol.Column { return &c.Fields[i].Strs[j] }); err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.Name, err)
 			}
 		}
@@ -206,7 +203,7 @@ func join(schema Schema, chunks []*Store, release bool) (*Store, error) {
 
 // concatBytes copies one string column of every chunk into an exact-size
 // column, releasing each chunk's copy.
-func concatBytes(chunks []*Store, release bool, col func(*Store) *bytesColumn) (bytesColumn, error) {
+func concatBytes(chunks []*Store, release bool, col func(*Store) *strcol.Column) (strcol.Column, error) {
 	var size uint64
 	rows := 0
 	for _, c := range chunks {
@@ -214,16 +211,16 @@ func concatBytes(chunks []*Store, release bool, col func(*Store) *bytesColumn) (
 		rows += col(c).Rows()
 	}
 	if size > 1<<32-1 {
-		return bytesColumn{}, errColumnFull
+		return strcol.Column{}, errColumnFull
 	}
-	out := bytesColumn{Data: make([]byte, 0, size), Offs: make([]uint32, 1, rows+1)}
+	out := strcol.Column{Data: make([]byte, 0, size), Offs: make([]uint32, 1, rows+1)}
 	for _, c := range chunks {
 		cc := col(c)
 		if err := out.AppendColumn(cc); err != nil {
-			return bytesColumn{}, err
+			return strcol.Column{}, err
 		}
 		if release {
-			*cc = bytesColumn{}
+			*cc = strcol.Column{}
 		}
 	}
 	return out, nil
@@ -271,7 +268,7 @@ func (s *Store) Field(name string) *Field {
 }
 
 // Str returns the string column of a field's role, or nil.
-func (f *Field) Str(role string) *bytesColumn {
+func (f *Field) Str(role string) *strcol.Column {
 	for i, r := range StringRoles(f.Kind) {
 		if r == role {
 			return &f.Strs[i]
@@ -321,7 +318,7 @@ func (s *Store) ReleaseForOutput() {
 		f := &s.Fields[i]
 		for _, role := range releasedRoles[f.Kind] {
 			if c := f.Str(role); c != nil {
-				*c = bytesColumn{}
+				*c = strcol.Column{}
 			}
 			for j, r := range IntRoles(f.Kind) {
 				if r == role {
@@ -430,11 +427,11 @@ func (s *Store) AppendRecord(id []byte, source, file uint16, row int64, nrow *no
 // memory (a string column keeps its byte arena and slices its offsets).
 // Columns let go of (ReleaseForOutput) stay empty.
 func (s *Store) Window(a, b int) *Store {
-	str := func(c *bytesColumn) bytesColumn {
+	str := func(c *strcol.Column) strcol.Column {
 		if len(c.Offs) == 0 {
-			return bytesColumn{}
+			return strcol.Column{}
 		}
-		return bytesColumn{Data: c.Data, Offs: c.Offs[a : b+1]}
+		return strcol.Column{Data: c.Data, Offs: c.Offs[a : b+1]}
 	}
 	w := &Store{
 		N: b - a, RecordID: str(&s.RecordID),
@@ -445,7 +442,7 @@ func (s *Store) Window(a, b int) *Store {
 	for i := range s.Fields {
 		f, d := &s.Fields[i], &w.Fields[i]
 		d.Name, d.Kind = f.Name, f.Kind
-		d.Strs = make([]bytesColumn, len(f.Strs))
+		d.Strs = make([]strcol.Column, len(f.Strs))
 		for j := range f.Strs {
 			d.Strs[j] = str(&f.Strs[j])
 		}

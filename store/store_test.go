@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/strcol"
 )
 
 // testSchema is the default configuration's fields.
@@ -106,7 +107,7 @@ func assertSameStore(t *testing.T, got, want *Store) {
 			t.Errorf("column %s differs", name)
 		}
 	}
-	eqBytes := func(name string, a, b *bytesColumn) {
+	eqBytes := func(name string, a, b *strcol.Column) {
 		t.Helper()
 		for i := 0; i < want.N; i++ {
 			if string(a.Get(int32(i))) != string(b.Get(int32(i))) {
