@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"github.com/dedup-vn/dedup/internal/strcol"
 	"os"
@@ -12,7 +13,7 @@ import (
 )
 
 // spillTestStore fills a store of a few hundred synthetic records.
-func spillTestStore(t *testing.T) (Schema, *Store) {
+func spillTestStore(t testing.TB) (Schema, *Store) {
 	t.Helper()
 	schema := testSchema()
 	st := New(schema, 1)
@@ -269,4 +270,32 @@ func TestOpenFile(t *testing.T) {
 			t.Errorf("%s: opened without error", name)
 		}
 	}
+}
+
+// FuzzOpenFile: opening arbitrary bytes as a spill file, and reading each
+// batch it finds, is an error or works, never a panic.
+func FuzzOpenFile(f *testing.F) {
+	schema, st := spillTestStore(f)
+	enc, _ := EncodeBatch(st, nil)
+	var hdr [16]byte
+	binary.LittleEndian.PutUint32(hdr[0:], spillMagic)
+	binary.LittleEndian.PutUint32(hdr[4:], uint32(st.N))
+	binary.LittleEndian.PutUint64(hdr[8:], uint64(len(enc)))
+	f.Add(append(hdr[:], enc...))
+	f.Add(hdr[:])
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "f.spill")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		g, err := OpenFile(p)
+		if err != nil {
+			return
+		}
+		defer g.Close()
+		for b := range g.Batches() {
+			g.Read(schema, b, nil, nil)
+		}
+	})
 }

@@ -15,7 +15,7 @@ func testSchema() Schema { return SchemaOf(config.Default().Fields) }
 // fillStore appends n synthetic records, numbered from first, to every
 // column of s: record k's values all derive from k, so a row that lands in
 // the wrong place or is lost shows.
-func fillStore(t *testing.T, s *Store, first, n int) {
+func fillStore(t testing.TB, s *Store, first, n int) {
 	t.Helper()
 	for k := first; k < first+n; k++ {
 		if err := s.RecordID.Append(fmt.Appendf(nil, "id-%d", k)); err != nil {
