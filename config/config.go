@@ -443,22 +443,20 @@ type Survivorship struct {
 }
 
 // Default returns the embedded Vietnamese register config.
-func Default() *Config {
-	c, err := Parse(defaultYAML, "default.yaml")
-	if err != nil {
-		panic("BUG: embedded default config: " + err.Error())
-	}
-	return c
-}
+func Default() *Config { return mustParse(defaultYAML, "default.yaml") }
 
 // DefaultYAML is the text of the embedded default config.
 func DefaultYAML() []byte { return slices.Clone(defaultYAML) }
 
 // FEBRL returns the embedded config for the FEBRL benchmark schema.
-func FEBRL() *Config {
-	c, err := Parse(febrlYAML, "febrl.yaml")
+func FEBRL() *Config { return mustParse(febrlYAML, "febrl.yaml") }
+
+// mustParse parses an embedded config, which is valid (the tests load
+// each).
+func mustParse(data []byte, name string) *Config {
+	c, err := Parse(data, name)
 	if err != nil {
-		panic("BUG: embedded febrl config: " + err.Error())
+		panic("BUG: embedded config " + name + ": " + err.Error())
 	}
 	return c
 }

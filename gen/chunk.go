@@ -110,35 +110,27 @@ func (w *worker) drawName(female bool, y int16, region int) (sur, mid, given str
 	// Thị and Văn are far commoner nationally, and among older people,
 	// than the forum sample behind MiddleNames shows.
 	u := r.Float64()
+	// The common middle name's share among those born before 1970, before
+	// 1990 and later.
+	mids, midP, names, namesP := t.maleMid, &t.maleMidP, t.boys, &t.boysP
+	common, shares := "Văn", [3]float64{0.55, 0.35, 0.15}
 	if female {
-		pThi := 0.3
-		if y < 1970 {
-			pThi = 0.75
-		} else if y < 1990 {
-			pThi = 0.5
-		}
-		switch {
-		case u < pThi:
-			mid = "Thị"
-		case u < 0.97:
-			mid = t.femMid[t.femMidP.pick(r)]
-		}
-		given = t.girls[t.girlsP.pick(r)]
-	} else {
-		pVan := 0.15
-		if y < 1970 {
-			pVan = 0.55
-		} else if y < 1990 {
-			pVan = 0.35
-		}
-		switch {
-		case u < pVan:
-			mid = "Văn"
-		case u < 0.97:
-			mid = t.maleMid[t.maleMidP.pick(r)]
-		}
-		given = t.boys[t.boysP.pick(r)]
+		mids, midP, names, namesP = t.femMid, &t.femMidP, t.girls, &t.girlsP
+		common, shares = "Thị", [3]float64{0.75, 0.5, 0.3}
 	}
+	p := shares[2]
+	if y < 1970 {
+		p = shares[0]
+	} else if y < 1990 {
+		p = shares[1]
+	}
+	switch {
+	case u < p:
+		mid = common
+	case u < 0.97:
+		mid = mids[midP.pick(r)]
+	}
+	given = names[namesP.pick(r)]
 	return
 }
 

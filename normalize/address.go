@@ -514,13 +514,7 @@ func (p *AddressParser) filter(ent *nameEntry, lv uint8, typ unitType, mask uint
 			if mask&(1<<uint(di.prov)) == 0 {
 				continue
 			}
-			if typ != utNone && di.typ == typ && !typed {
-				typed = true
-				p.dc = p.dc[:0]
-			}
-			if !typed || di.typ == typ {
-				p.dc = append(p.dc, d)
-			}
+			p.dc = keepTyped(p.dc, d, di.typ, typ, &typed)
 		}
 		return len(p.dc) > 0
 	case lvWardOld:
@@ -528,27 +522,10 @@ func (p *AddressParser) filter(ent *nameEntry, lv uint8, typ unitType, mask uint
 		typed := false
 		for _, w := range ent.wOld {
 			wi := &ix.wOld[w]
-			if p.inDists {
-				in := false
-				for _, d := range p.dc {
-					if d == wi.dist {
-						in = true
-						break
-					}
-				}
-				if !in {
-					continue
-				}
-			} else if mask&(1<<uint(wi.prov)) == 0 {
+			if p.inDists && !containsInt32(p.dc, wi.dist) || !p.inDists && mask&(1<<uint(wi.prov)) == 0 {
 				continue
 			}
-			if typ != utNone && wi.typ == typ && !typed {
-				typed = true
-				p.wo = p.wo[:0]
-			}
-			if !typed || wi.typ == typ {
-				p.wo = append(p.wo, w)
-			}
+			p.wo = keepTyped(p.wo, w, wi.typ, typ, &typed)
 		}
 		p.woTyped = typed
 		return len(p.wo) > 0
@@ -571,18 +548,26 @@ func (p *AddressParser) filter(ent *nameEntry, lv uint8, typ unitType, mask uint
 					continue
 				}
 			}
-			if typ != utNone && wi.typ == typ && !typed {
-				typed = true
-				p.wn = p.wn[:0]
-			}
-			if !typed || wi.typ == typ {
-				p.wn = append(p.wn, w)
-			}
+			p.wn = keepTyped(p.wn, w, wi.typ, typ, &typed)
 		}
 		p.wnTyped = typed
 		return len(p.wn) > 0
 	}
 	return false
+}
+
+// keepTyped appends candidate c, of type ctyp, to list, unless the
+// marker names a type (typ) and candidates of it have been seen (*typed):
+// then only they are kept, and the first one empties the list.
+func keepTyped(list []int32, c int32, ctyp, typ unitType, typed *bool) []int32 {
+	if typ != utNone && ctyp == typ && !*typed {
+		*typed = true
+		list = list[:0]
+	}
+	if !*typed || ctyp == typ {
+		list = append(list, c)
+	}
+	return list
 }
 
 // stripCountry drops a trailing "Việt Nam" / "Vietnam" / "VN".

@@ -69,9 +69,12 @@ func (id ID) String() string { return string(id.digits[:id.n]) }
 
 // Uint64 returns the digits as an integer (leading zeros drop out; the kind
 // tells the length), 0 when missing.
-func (id *ID) Uint64() uint64 {
+func (id *ID) Uint64() uint64 { return digitsValue(id.digits[:id.n]) }
+
+// digitsValue is the number ASCII digits spell (an ID's, a phone's).
+func digitsValue(digits []byte) uint64 {
 	var v uint64
-	for _, c := range id.digits[:id.n] {
+	for _, c := range digits {
 		v = v*10 + uint64(c-'0')
 	}
 	return v

@@ -17,7 +17,10 @@ func tokenizeNameQuick(toks []nameToken, s []byte) (out []nameToken, ok bool) {
 	var vowel uint8 // bit 7: the open token has a vowel
 	for i := 0; i < len(s); {
 		c := s[i]
+		// v: the letter's quickASCII value (0: not a letter of the fast
+		// path), size its length in bytes.
 		var v uint8
+		size := 1
 		switch {
 		case c < 0x80:
 			if c == ' ' || c == '-' {
@@ -29,42 +32,19 @@ func tokenizeNameQuick(toks []nameToken, s []byte) (out []nameToken, ok bool) {
 				continue
 			}
 			v = quickASCII[c]
-			if v == 0 {
-				return toks[:n0], false
-			}
-			i++
 		case c-0xC3 < 4 && i+1 < len(s) && s[i+1]&0xC0 == 0x80:
-			e := &quickTab[int(c-0xC3)<<6|int(s[i+1]&0x3F)]
-			if e.n == 0 {
-				return toks[:n0], false
-			}
-			v = e.vowel | 1
-			if start < 0 {
-				start, vowel = i, 0
-			}
-			vowel |= v & 0x80
-			i += 2
-			continue
+			v, size = quickTab[int(c-0xC3)<<6|int(s[i+1]&0x3F)].letter(), 2
 		case c == 0xE1 && i+2 < len(s) && s[i+1]-0xBA < 2 && s[i+2]&0xC0 == 0x80:
-			e := &quickTab[256+(int(s[i+1]-0xBA)<<6|int(s[i+2]&0x3F))]
-			if e.n == 0 {
-				return toks[:n0], false
-			}
-			v = e.vowel | 1
-			if start < 0 {
-				start, vowel = i, 0
-			}
-			vowel |= v & 0x80
-			i += 3
-			continue
-		default:
+			v, size = quickTab[256+(int(s[i+1]-0xBA)<<6|int(s[i+2]&0x3F))].letter(), 3
+		}
+		if v == 0 {
 			return toks[:n0], false
 		}
-		// An ASCII letter (i already past it).
 		if start < 0 {
-			start, vowel = i-1, 0
+			start, vowel = i, 0
 		}
 		vowel |= v & 0x80
+		i += size
 	}
 	if start >= 0 {
 		toks = append(toks, nameToken{start: start, end: len(s), abbrev: vowel == 0})

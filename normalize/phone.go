@@ -48,13 +48,7 @@ func (p Phone) String() string { return string(p.digits[:p.n]) }
 
 // Uint64 returns the number as an integer (the leading 0 drops out), 0 for
 // a missing phone: a compact key for storage and blocking.
-func (p *Phone) Uint64() uint64 {
-	var v uint64
-	for _, c := range p.digits[:p.n] {
-		v = v*10 + uint64(c-'0')
-	}
-	return v
-}
+func (p *Phone) Uint64() uint64 { return digitsValue(p.digits[:p.n]) }
 
 // Valid reports whether p is a usable Vietnamese number (mobile or landline).
 func (p *Phone) Valid() bool { return p.Kind == PhoneMobile || p.Kind == PhoneLandline }

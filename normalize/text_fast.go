@@ -195,6 +195,18 @@ func (n *Normalizer) scanFold(dst, s []byte) ([]byte, scanStats, bool) {
 	return n.scan(dst, s, true)
 }
 
+// pendingSpace writes the space pending before a letter or a symbol to
+// dst (none at its start) and, with fold, to fd.
+func pendingSpace(dst, fd []byte, start int, fold bool) ([]byte, []byte) {
+	if len(dst) > start {
+		dst = append(dst, ' ')
+		if fold {
+			fd = append(fd, ' ')
+		}
+	}
+	return dst, fd
+}
+
 // scan is the fast scan; with fold it also builds n.folded (the letters'
 // bases, the other runes through foldTable).
 //
@@ -226,12 +238,7 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 				i++
 				if !inWord {
 					if space {
-						if len(dst) > start {
-							dst = append(dst, ' ')
-							if fold {
-								fd = append(fd, ' ')
-							}
-						}
+						dst, fd = pendingSpace(dst, fd, start, fold)
 						space = false
 					}
 					ws = wordState{}
@@ -272,12 +279,7 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 				continue
 			}
 			if space {
-				if len(dst) > start {
-					dst = append(dst, ' ')
-					if fold {
-						fd = append(fd, ' ')
-					}
-				}
+				dst, fd = pendingSpace(dst, fd, start, fold)
 				space = false
 			}
 			dst = append(dst, c)
@@ -311,12 +313,7 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 			if l := letterTab[r]; l.base != 0 {
 				if !inWord {
 					if space {
-						if len(dst) > start {
-							dst = append(dst, ' ')
-							if fold {
-								fd = append(fd, ' ')
-							}
-						}
+						dst, fd = pendingSpace(dst, fd, start, fold)
 						space = false
 					}
 					ws = wordState{}
@@ -378,12 +375,7 @@ func (n *Normalizer) scan(dst, s []byte, fold bool) ([]byte, scanStats, bool) {
 			needNFC = true
 		}
 		if space {
-			if len(dst) > start {
-				dst = append(dst, ' ')
-				if fold {
-					fd = append(fd, ' ')
-				}
-			}
+			dst, fd = pendingSpace(dst, fd, start, fold)
 			space = false
 		}
 		lr := unicode.ToLower(r)

@@ -25,6 +25,15 @@ type quickLetter struct {
 	vowel uint8 // 0x80 for a vowel (as quickASCII)
 }
 
+// letter is the letter as quickASCII gives an ASCII one (never 0, bit 7
+// for a vowel), or 0 where quickTab holds no letter.
+func (e *quickLetter) letter() uint8 {
+	if e.n == 0 {
+		return 0
+	}
+	return e.vowel | 1
+}
+
 const (
 	qlMod       = 1 << iota // the letter has a modifier (â ă ê ô ơ ư đ)
 	qlNonLatin1             // Windows-1252 cannot encode the rune
@@ -126,7 +135,8 @@ func (n *Normalizer) scanQuick(dst, s []byte, fold bool) (_ []byte, st scanStats
 	i := 0
 	for i < len(s) {
 		c := s[i]
-		if c < utf8.RuneSelf && asciiLetter[c] == 0 {
+		other := c < utf8.RuneSelf && asciiLetter[c] == 0
+		if other {
 			// Any other ASCII byte: as in scan (the word before it has
 			// ended already).
 			i++
@@ -137,22 +147,8 @@ func (n *Normalizer) scanQuick(dst, s []byte, fold bool) (_ []byte, st scanStats
 				space = true
 				continue
 			}
-			if space {
-				if d > 0 {
-					q.out[d&quickOutMask] = ' '
-					q.fold[f&quickFoldMask] = ' '
-					d++
-					f++
-				}
-				space = false
-			}
-			q.out[d&quickOutMask] = c
-			q.fold[f&quickFoldMask] = foldTable[c]
-			d++
-			f++
-			continue
 		}
-		// A word starts: letters up to the next byte that is none.
+		// A symbol or a word follows: the pending space first.
 		if space {
 			if d > 0 {
 				q.out[d&quickOutMask] = ' '
@@ -162,6 +158,14 @@ func (n *Normalizer) scanQuick(dst, s []byte, fold bool) (_ []byte, st scanStats
 			}
 			space = false
 		}
+		if other {
+			q.out[d&quickOutMask] = c
+			q.fold[f&quickFoldMask] = foldTable[c]
+			d++
+			f++
+			continue
+		}
+		// A word starts: letters up to the next byte that is none.
 		foldAt := f
 		var key uint64
 		// The word's state but its key, packed: bit 7 a vowel, bit 8 a

@@ -8,7 +8,9 @@ import (
 
 	"github.com/dedup-vn/dedup/blocking"
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/internal/strcol"
 	"github.com/dedup-vn/dedup/linkage"
+	"github.com/dedup-vn/dedup/store"
 )
 
 // keyPart reads one part of a blocking key for a record: a byte string or
@@ -16,14 +18,14 @@ import (
 type keyPart func(row int32, h blocking.Hasher) (blocking.Hasher, bool)
 
 // compilePart turns "field" or "field.part" into a keyPart over store st.
-func compilePart(st *store, spec string) (keyPart, error) {
+func compilePart(st *store.Store, spec string) (keyPart, error) {
 	name, sub, _ := strings.Cut(spec, ".")
-	fs := st.field(name)
+	fs := st.Field(name)
 	if fs == nil {
 		return nil, fmt.Errorf("blocking key %q: unknown field", spec)
 	}
 	str := func(role string) keyPart {
-		col := fs.str(role)
+		col := fs.Str(role)
 		return func(row int32, h blocking.Hasher) (blocking.Hasher, bool) {
 			b := col.Get(row)
 			return h.Bytes(b), len(b) > 0
@@ -38,7 +40,7 @@ func compilePart(st *store, spec string) (keyPart, error) {
 			return h.Uint64(uint64(v / div)), true
 		}
 	}
-	switch fs.kind {
+	switch fs.Kind {
 	case config.KindPersonName:
 		role := map[string]string{"": "folded", "family": "family", "middle": "middle", "given": "given", "phonetic": "phonetic", "variant": "variant_key"}[sub]
 		if role == "" {
@@ -46,7 +48,7 @@ func compilePart(st *store, spec string) (keyPart, error) {
 		}
 		return str(role), nil
 	case config.KindDate:
-		d := fs.int32s("date")
+		d := fs.Int32s("date")
 		switch sub {
 		case "":
 			return num(d, 1, func(v int32) bool { return v%100 != 0 && v/100%100 != 0 }), nil
@@ -85,7 +87,7 @@ func compilePart(st *store, spec string) (keyPart, error) {
 			return num(md, 1, nil), nil
 		}
 	case config.KindGender:
-		return num(fs.int32s("value"), 1, nil), nil
+		return num(fs.Int32s("value"), 1, nil), nil
 	case config.KindNationalID:
 		return str("digits"), nil
 	case config.KindPhone:
@@ -97,9 +99,9 @@ func compilePart(st *store, spec string) (keyPart, error) {
 		if role == "" {
 			break
 		}
-		return num(fs.int32s(role), 1, nil), nil
+		return num(fs.Int32s(role), 1, nil), nil
 	}
-	return nil, fmt.Errorf("blocking key %q: field kind %s has no part %q", spec, fs.kind, sub)
+	return nil, fmt.Errorf("blocking key %q: field kind %s has no part %q", spec, fs.Kind, sub)
 }
 
 // candidates is how the train and score stages walk the candidate pairs
@@ -134,7 +136,7 @@ func (r *runner) block(ctx context.Context) (candidates, error) {
 	if err := r.reportLinkKeys(ctx); err != nil {
 		return nil, err
 	}
-	if sp, ok := r.set.(*spillSet); ok {
+	if sp, ok := r.set.(*store.Spilled); ok {
 		return r.blockEachRule(ctx, sp)
 	}
 	return r.blockAllRules(ctx)
@@ -237,8 +239,8 @@ func (a *allRules) score(ctx context.Context, sc *scorer, pw *pairsWriter, acc *
 // hash so that equal values under different rules never share a key.
 func (r *runner) keys(ctx context.Context, salt uint64, rule config.BlockingRule) ([]uint64, error) {
 	keys := make([]uint64, r.set.Len())
-	err := r.set.scan(ctx, spillGroups(r.cfg, false, ruleFields(rule)...), func(first int, st *store) error {
-		return fillRuleKeys(keys[first:first+st.n], st, r.dropped[first:first+st.n], salt, rule)
+	err := r.set.Scan(ctx, store.Groups(r.schema, false, ruleFields(rule)...), func(first int, st *store.Store) error {
+		return fillRuleKeys(keys[first:first+st.N], st, r.dropped[first:first+st.N], salt, rule)
 	}, nil)
 	return keys, err
 }
@@ -248,7 +250,7 @@ func (r *runner) reportKeys(rule int, keys []uint64) error {
 	if r.opt.BlockingKeys == nil {
 		return nil
 	}
-	return r.opt.BlockingKeys(rule, r.st.file, r.st.row, keys)
+	return r.opt.BlockingKeys(rule, r.st.File, r.st.Row, keys)
 }
 
 // ruleIndex computes one rule's keys (salted by salt) and indexes that
@@ -264,13 +266,13 @@ func (r *runner) ruleIndex(ctx context.Context, salt uint64, rule config.Blockin
 // ruleKeys computes one rule's key per record of st: 0 when a part is
 // empty or the record was dropped (dropped may be nil). salt goes into the
 // hash so that equal values under different rules never share a key.
-func ruleKeys(st *store, dropped []bool, salt uint64, rule config.BlockingRule) ([]uint64, error) {
-	keys := make([]uint64, st.n)
+func ruleKeys(st *store.Store, dropped []bool, salt uint64, rule config.BlockingRule) ([]uint64, error) {
+	keys := make([]uint64, st.N)
 	return keys, fillRuleKeys(keys, st, dropped, salt, rule)
 }
 
 // fillRuleKeys is ruleKeys into keys.
-func fillRuleKeys(keys []uint64, st *store, dropped []bool, salt uint64, rule config.BlockingRule) error {
+func fillRuleKeys(keys []uint64, st *store.Store, dropped []bool, salt uint64, rule config.BlockingRule) error {
 	parts := make([]keyPart, len(rule.Keys))
 	for j, spec := range rule.Keys {
 		p, err := compilePart(st, spec)
@@ -312,24 +314,24 @@ func (r *runner) secondaryKeys(ctx context.Context) ([]uint64, error) {
 		}
 	}
 	keys := make([]uint64, r.set.Len())
-	err := r.set.scan(ctx, spillGroups(r.cfg, false, textFields...), func(first int, st *store) error {
-		fillSecondaryKeys(keys[first:first+st.n], st)
+	err := r.set.Scan(ctx, store.Groups(r.schema, false, textFields...), func(first int, st *store.Store) error {
+		fillSecondaryKeys(keys[first:first+st.N], st)
 		return nil
 	}, nil)
 	return keys, err
 }
 
 // fillSecondaryKeys is secondaryKeys for the records of st, into keys.
-func fillSecondaryKeys(keys []uint64, st *store) {
-	var col *bytesColumn
-	for i := range st.fields {
-		f := &st.fields[i]
-		if f.kind == config.KindPersonName {
-			col = f.str("folded")
+func fillSecondaryKeys(keys []uint64, st *store.Store) {
+	var col *strcol.Column
+	for i := range st.Fields {
+		f := &st.Fields[i]
+		if f.Kind == config.KindPersonName {
+			col = f.Str("folded")
 			break
 		}
-		if f.kind == config.KindText && col == nil {
-			col = f.str("value")
+		if f.Kind == config.KindText && col == nil {
+			col = f.Str("value")
 		}
 	}
 	if col == nil {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/store"
 )
 
 // TestDateKeyParts checks which dates share a key under each date part:
@@ -22,10 +23,10 @@ func TestDateKeyParts(t *testing.T) {
 		19900715, // 7: other day and month
 		0,        // 8: none
 	}
-	st := newStore(config.Default(), len(dates))
-	st.n = len(dates)
-	dob := st.field("dob")
-	dob.ints[0] = append(dob.ints[0], dates...)
+	st := store.New(store.SchemaOf(config.Default().Fields), len(dates))
+	st.N = len(dates)
+	dob := st.Field("dob")
+	dob.Ints[0] = append(dob.Ints[0], dates...)
 	same := func(part string) map[[2]int]bool {
 		keys, err := ruleKeys(st, nil, 1, config.BlockingRule{Name: part, Keys: []string{part}})
 		if err != nil {

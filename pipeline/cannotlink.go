@@ -13,6 +13,7 @@ import (
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/refdata"
+	"github.com/dedup-vn/dedup/store"
 )
 
 // cannotLinkFields are the fields the pairwise cannot-link rules read: the
@@ -84,9 +85,9 @@ func (r *runner) cannotLinkTest(ctx context.Context, acc *acceptedEdges, keys []
 			names = append(names, r.cfg.Fields[k].Name)
 		}
 	}
-	err := r.set.scan(ctx, spillGroups(r.cfg, false, names...), func(first int, st *store) error {
+	err := r.set.Scan(ctx, store.Groups(r.schema, false, names...), func(first int, st *store.Store) error {
 		lo := sort.Search(len(rows), func(k int) bool { return int(rows[k]) >= first })
-		for k := lo; k < len(rows) && int(rows[k]) < first+st.n; k++ {
+		for k := lo; k < len(rows) && int(rows[k]) < first+st.N; k++ {
 			fillEvidence(&ev[k], st, f, int32(int(rows[k])-first))
 		}
 		return nil
@@ -114,10 +115,10 @@ func (r *runner) cannotLinkTest(ctx context.Context, acc *acceptedEdges, keys []
 }
 
 // fillEvidence reads record i of st into e.
-func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
+func fillEvidence(e *cluster.Evidence, st *store.Store, f cannotLinkFields, i int32) {
 	var date int32
 	if f.dob >= 0 {
-		date = st.fields[f.dob].int32s("date")[i]
+		date = st.Fields[f.dob].Int32s("date")[i]
 		e.Year = int16(date / 10000)
 		if md := date % 10000; md%100 != 0 && md/100 != 0 {
 			e.MonthDay = int16(md)
@@ -126,16 +127,16 @@ func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
 	var ward, district [2]int32
 	for k, a := range []int{f.address, f.address2} {
 		if a >= 0 {
-			ward[k] = st.fields[a].int32s("ward_2025")[i]
-			district[k] = st.fields[a].int32s("district_old")[i]
+			ward[k] = st.Fields[a].Int32s("ward_2025")[i]
+			district[k] = st.Fields[a].Int32s("district_old")[i]
 		}
 	}
 	if f.gender >= 0 {
-		e.Gender = int8(st.fields[f.gender].int32s("value")[i])
+		e.Gender = int8(st.Fields[f.gender].Int32s("value")[i])
 	}
 	if f.id >= 0 {
 		// digits holds 9 or 12 digits or nothing.
-		d := st.fields[f.id].str("digits").Get(i)
+		d := st.Fields[f.id].Str("digits").Get(i)
 		for _, c := range d {
 			e.ID = e.ID*10 + uint64(c-'0')
 		}
@@ -144,14 +145,14 @@ func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
 	if f.name < 0 {
 		return
 	}
-	name := &st.fields[f.name]
-	family, given, folded := name.str("family").Get(i), name.str("given").Get(i), name.str("folded").Get(i)
+	name := &st.Fields[f.name]
+	family, given, folded := name.Str("family").Get(i), name.Str("given").Get(i), name.Str("folded").Get(i)
 	if len(given) > 0 && given[len(given)-1] == '.' {
 		// An abbreviated given name ("Trng.", a typo the parser took for
 		// an initial) says nothing of which name it was.
 		given = nil
 	}
-	canonical := name.str("canonical").Get(i)
+	canonical := name.Str("canonical").Get(i)
 	e.Given = cluster.PackGiven(given)
 	e.GivenTone = givenTone(canonical, given)
 	e.GivenKnown = knownGiven()[string(given)]
@@ -160,8 +161,8 @@ func fillEvidence(e *cluster.Evidence, st *store, f cannotLinkFields, i int32) {
 		// Trọng, is no name, though it folds to Tòng's "tong").
 		e.GivenKnown = knownGivenAccented()[strings.ToLower(string(canonical[bytes.LastIndexByte(canonical, ' ')+1:]))]
 	}
-	e.GivenVariant = givenKey(folded, name.str("variant_key").Get(i), given)
-	e.GivenSpelling = givenKey(folded, name.str("phonetic").Get(i), given)
+	e.GivenVariant = givenKey(folded, name.Str("variant_key").Get(i), given)
+	e.GivenSpelling = givenKey(folded, name.Str("phonetic").Get(i), given)
 	for k := range ward {
 		if len(family) > 0 && ward[k] != 0 {
 			e.Household[k] = uint32(blocking.NewHasher().Bytes(family).Uint64(uint64(ward[k])).Sum()) | 1

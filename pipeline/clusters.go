@@ -8,6 +8,7 @@ import (
 	"github.com/dedup-vn/dedup/cluster"
 	"github.com/dedup-vn/dedup/internal/parallel"
 	"github.com/dedup-vn/dedup/runfolder"
+	"github.com/dedup-vn/dedup/store"
 )
 
 // maxLinkage is the largest component clusterAverage re-clusters
@@ -168,7 +169,7 @@ func (r *runner) reclusterComponents(ctx context.Context, sc *scorer, in *cluste
 	st.PairsScored = int64(len(pairs))
 	weights := make([]float64, len(pairs))
 	off := 0
-	err := r.set.eachPiece(ctx, pairs, func(part []blocking.Pair, s *store, loc []int32) error {
+	err := r.set.EachPiece(ctx, pairs, func(part []blocking.Pair, s *store.Store, loc []int32) error {
 		cms, err := r.comparersFor(sc, s)
 		if err != nil {
 			return err

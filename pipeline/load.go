@@ -14,6 +14,7 @@ import (
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/internal/radix"
 	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/store"
 )
 
 // Reject reasons the pipeline adds to the readers' row-level ones.
@@ -32,7 +33,7 @@ type rawBatch struct {
 
 // normBatch is a normalized batch: a small store plus its rejects.
 type normBatch struct {
-	st      *store
+	st      *store.Store
 	rejects []rejectRow
 	spill   []byte // the batch encoded for the spill file, once the run spills
 }
@@ -52,7 +53,7 @@ type worker struct {
 	rows  []*normalize.RowNormalizer
 	cells [][]byte // the current row's cells, by plan column
 	buf   []byte
-	store *store
+	store *store.Store
 	// spillRaw is scratch for encoding a batch for the spill file.
 	spillRaw []byte
 }
@@ -131,7 +132,7 @@ func (r *runner) load(ctx context.Context) error {
 	// Batches are kept as they come and joined at the end into columns of
 	// their exact size: appending to one growing store peaked at twice the
 	// records' bytes.
-	var chunks []*store
+	var chunks []*store.Store
 	var loaded, storeBytes int64
 	overBudget := false
 	workers := make([]*worker, r.opt.Workers)
@@ -199,7 +200,7 @@ func (r *runner) load(ctx context.Context) error {
 			defer in.rec.Release()
 			out, err := workers[w].normalizeBatch(r.cfg, plans, in)
 			if err == nil && r.spilling.Load() {
-				out.spill, workers[w].spillRaw = encodeSpillBatch(out.st, workers[w].spillRaw)
+				out.spill, workers[w].spillRaw = store.EncodeBatch(out.st, workers[w].spillRaw)
 			}
 			return out, err
 		},
@@ -209,23 +210,23 @@ func (r *runner) load(ctx context.Context) error {
 			}
 			// Auto spills before the store passes its share of the budget
 			// or of the machine.
-			if next := storeBytes + out.st.memBytes(); r.spill == nil && r.opt.Spill != SpillNever &&
+			if next := storeBytes + out.st.MemBytes(); r.spill == nil && r.opt.Spill != SpillNever &&
 				(r.opt.Spill == SpillAlways || next > r.opt.MemoryLimit*spillPercent/100 || ceiling > 0 && next > ceiling) {
 				if err := r.startSpill(chunks); err != nil {
 					return err
 				}
 				chunks = nil
 			}
-			loaded += int64(out.st.n)
+			loaded += int64(out.st.N)
 			if r.spill != nil {
-				if err := r.spill.appendBatch(out.st, out.spill); err != nil {
+				if err := r.spill.AppendBatch(out.st, out.spill); err != nil {
 					return err
 				}
-				r.progress.Add(int64(out.st.n + len(out.rejects)))
+				r.progress.Add(int64(out.st.N + len(out.rejects)))
 				return nil
 			}
 			chunks = append(chunks, out.st)
-			storeBytes += out.st.memBytes()
+			storeBytes += out.st.MemBytes()
 			if !overBudget && storeBytes > r.opt.MemoryLimit {
 				// The heap limit now sits under the live data: the
 				// collector runs without pause and loading slows to about
@@ -241,7 +242,7 @@ func (r *runner) load(ctx context.Context) error {
 					"and --spill never forbids spilling to disk: split the input (for example by province) or use a larger machine",
 					loaded, storeBytes>>20, storeCeilingPercent, physical>>20)
 			}
-			r.progress.Add(int64(out.st.n + len(out.rejects)))
+			r.progress.Add(int64(out.st.N + len(out.rejects)))
 			return nil
 		},
 	}
@@ -276,8 +277,8 @@ func (r *runner) load(ctx context.Context) error {
 		err = r.finishSpill()
 		r.set = r.spill
 	} else {
-		r.st, err = concatStores(r.cfg, chunks)
-		r.set = &memSet{st: r.st, workers: r.opt.Workers}
+		r.st, err = store.Concat(r.schema, chunks)
+		r.set = store.InMemory(r.st, r.opt.Workers)
 	}
 	if err != nil {
 		return err
@@ -296,10 +297,10 @@ func (w *worker) normalizeBatch(cfg *config.Config, plans []columnPlan, in rawBa
 	plan := plans[in.source]
 	rows := w.normalizer(cfg, plans, in.source)
 	if w.store == nil {
-		w.store = newStore(cfg, n)
+		w.store = store.New(store.SchemaOf(cfg.Fields), n)
 	}
 	st := w.store
-	st.reset()
+	st.Reset()
 	out := normBatch{}
 	// Each cell is a view of its column's value bytes: no copy (a []byte
 	// conversion of Value allocated one per cell, stored in w.cells, 0.9 s
@@ -334,20 +335,14 @@ func (w *worker) normalizeBatch(cfg *config.Config, plans []columnPlan, in rawBa
 			out.rejects = append(out.rejects, rejectRow{source: in.source, file: in.file, row: in.rows[row], reason: ReasonAllFieldsEmpty})
 			continue
 		}
-		if err := st.recordID.Append(id); err != nil {
-			return out, err
-		}
-		st.source = append(st.source, uint16(in.source))
-		st.file = append(st.file, uint16(in.file))
-		st.row = append(st.row, in.rows[row])
 		var err error
-		if w.buf, err = st.appendRow(rows.Row(vals), w.buf); err != nil {
+		if w.buf, err = st.AppendRecord(id, uint16(in.source), uint16(in.file), in.rows[row], rows.Row(vals), w.buf); err != nil {
 			return out, err
 		}
 	}
 	// The batch's own copy, exact in size: the scratch store is reused.
 	var err error
-	out.st, err = st.compact(cfg)
+	out.st, err = st.Compact()
 	return out, err
 }
 
@@ -362,61 +357,26 @@ func allEmpty(vals [][]byte) bool {
 	return true
 }
 
-// appendRow appends a normalized row's stored columns, flags and
-// cannot-link key to the store (the record id, source, file and row are
-// the caller's); scratch is returned for reuse.
-func (s *store) appendRow(row *normalize.Row, scratch []byte) ([]byte, error) {
-	var idKey uint64
-	for f := range s.fields {
-		fs := &s.fields[f]
-		v := &row.Values[f]
-		for _, c := range kindRoles[fs.kind].cols {
-			switch c.col.Type {
-			case normalize.ColumnString:
-				sc := &fs.strs[c.index] // written in place: no copy through scratch
-				sc.Data = c.col.AppendBytes(sc.Data, v)
-				if err := sc.EndRow(); err != nil {
-					return scratch, err
-				}
-			case normalize.ColumnInt32:
-				fs.ints[c.index] = append(fs.ints[c.index], int32(c.col.Int(v)))
-			case normalize.ColumnInt64:
-				fs.ts = append(fs.ts, c.col.Int(v))
-			}
-		}
-		// A valid 12-digit CCCD is the cannot-link key; the last such
-		// field's wins.
-		if fs.kind == normalize.KindNationalID && v.ID.Kind == normalize.IDCCCD && v.ID.Valid() {
-			scratch = v.ID.AppendNumber(scratch[:0])
-			idKey = blocking.HashBytes(scratch)
-		}
-	}
-	s.flags = append(s.flags, uint64(row.Flags)) // the record checks included: golden quality_flags name them
-	s.idKey = append(s.idKey, idKey)
-	s.n++
-	return scratch, nil
-}
-
 // markDuplicateIDs sets r.dropped and rejects the second and later rows
 // with the same (source, record_id): a duplicate id would make the outputs
 // ambiguous. Rows are sorted by the hash of both; the ids of the rows that
 // share a hash are gathered to compare them.
 func (r *runner) markDuplicateIDs(ctx context.Context) error {
 	keys := make([]uint64, r.set.Len())
-	if err := r.set.scan(ctx, spillGroups(r.cfg, true), func(first int, st *store) error {
-		for i := 0; i < st.n; i++ {
-			keys[first+i] = duplicateKey(st.source[i], st.recordID.Get(int32(i)))
+	if err := r.set.Scan(ctx, store.Groups(r.schema, true), func(first int, st *store.Store) error {
+		for i := 0; i < st.N; i++ {
+			keys[first+i] = duplicateKey(st.Source[i], st.RecordID.Get(int32(i)))
 		}
 		return nil
 	}, nil); err != nil {
 		return err
 	}
 	return r.markDuplicates(keys, func(rows []int32) (func(int32) []byte, error) {
-		sub, loc, err := r.set.gather(ctx, rows)
+		sub, loc, err := r.set.Gather(ctx, rows)
 		if err != nil {
 			return nil, err
 		}
-		return func(row int32) []byte { return sub.recordID.Get(position(loc, row)) }, nil
+		return func(row int32) []byte { return sub.RecordID.Get(position(loc, row)) }, nil
 	})
 }
 
@@ -460,12 +420,12 @@ func (r *runner) markDuplicates(keys []uint64, ids func(rows []int32) (func(int3
 	}
 	for i := 1; i < len(entries); i++ {
 		a, b := entries[i-1], entries[i]
-		if a.Key != b.Key || !bytes.Equal(idOf(a.Row), idOf(b.Row)) || st.source[a.Row] != st.source[b.Row] {
+		if a.Key != b.Key || !bytes.Equal(idOf(a.Row), idOf(b.Row)) || st.Source[a.Row] != st.Source[b.Row] {
 			continue
 		}
 		// Sorting is stable, so b is the later row: it goes.
 		r.dropped[b.Row] = true
-		r.addReject(rejectRow{source: int(st.source[b.Row]), file: int(st.file[b.Row]), row: st.row[b.Row], column: r.recordIDColumn(int(st.source[b.Row])), reason: ReasonDuplicateRecordID})
+		r.addReject(rejectRow{source: int(st.Source[b.Row]), file: int(st.File[b.Row]), row: st.Row[b.Row], column: r.recordIDColumn(int(st.Source[b.Row])), reason: ReasonDuplicateRecordID})
 		entries[i] = a // keep comparing against the first of the run
 	}
 	return nil

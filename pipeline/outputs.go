@@ -16,9 +16,11 @@ import (
 	"github.com/dedup-vn/dedup/cluster"
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
+	"github.com/dedup-vn/dedup/internal/strcol"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/progress"
 	"github.com/dedup-vn/dedup/runfolder"
+	"github.com/dedup-vn/dedup/store"
 	"github.com/dedup-vn/dedup/survive"
 )
 
@@ -206,10 +208,10 @@ func (p *pairsWriter) write(c *scoredChunk, floor float64) (int64, error) {
 			continue
 		}
 		l, r := c.localLeft[i], c.localRight[i]
-		b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.Get(l))
-		b.Field(1).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.Get(r))
-		b.Field(2).(*array.StringBuilder).Append(p.r.cfg.Sources[st.source[l]].Name)
-		b.Field(3).(*array.StringBuilder).Append(p.r.cfg.Sources[st.source[r]].Name)
+		b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.RecordID.Get(l))
+		b.Field(1).(*array.StringBuilder).BinaryBuilder.Append(st.RecordID.Get(r))
+		b.Field(2).(*array.StringBuilder).Append(p.r.cfg.Sources[st.Source[l]].Name)
+		b.Field(3).(*array.StringBuilder).Append(p.r.cfg.Sources[st.Source[r]].Name)
 		b.Field(4).(*array.StringBuilder).Append(p.r.cfg.Blocking.Rules[c.rule[i]].Name)
 		for k := 0; k < width; k++ {
 			b.Field(5 + 2*k).(*array.Int8Builder).Append(c.levels[i*width+k])
@@ -249,14 +251,14 @@ func writeClusters(ctx context.Context, r *runner, w *dataio.Writer, res *cluste
 	stats := runfolder.ClusterStats{SizeCounts: map[string]int64{}}
 	stats.Splits, stats.Sparse = ev.totals(res)
 	// add writes the rows of st, which are the run's rows first, first+1, ...
-	add := func(first int, st *store) error {
-		for i := 0; i < st.n; i++ {
+	add := func(first int, st *store.Store) error {
+		for i := 0; i < st.N; i++ {
 			row := int32(first + i)
 			if r.dropped[row] {
 				continue
 			}
-			b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.recordID.Get(int32(i)))
-			b.Field(1).(*array.StringBuilder).Append(r.cfg.Sources[st.source[i]].Name)
+			b.Field(0).(*array.StringBuilder).BinaryBuilder.Append(st.RecordID.Get(int32(i)))
+			b.Field(1).(*array.StringBuilder).Append(r.cfg.Sources[st.Source[i]].Name)
 			id = res.AppendID(id[:0], row)
 			b.Field(2).(*array.StringBuilder).BinaryBuilder.Append(id)
 			density, weakest, ok, splits := ev.of(res, row)
@@ -286,7 +288,7 @@ func writeClusters(ctx context.Context, r *runner, w *dataio.Writer, res *cluste
 		}
 		return nil
 	}
-	if err := r.set.scan(ctx, spillGroups(r.cfg, true), nil, add); err != nil {
+	if err := r.set.Scan(ctx, store.Groups(r.schema, true), nil, add); err != nil {
 		return stats, rows, err
 	}
 	return stats, rows, flushBuilder(w, b)
@@ -383,10 +385,11 @@ func (o *outputs) writeResults(ctx context.Context, r *runner, res *cluster.Resu
 // writes them, in order.
 func writeGolden(ctx context.Context, r *runner, g *survive.Builder, w *dataio.Writer, res *cluster.Result) (int64, error) {
 	starts, rows := res.Groups()
-	src, err := r.set.clusterSource(ctx, starts, rows, r.dropped)
+	ranges, err := r.set.Clusters(ctx, starts, rows, r.dropped)
 	if err != nil {
 		return 0, err
 	}
+	src := survivalSource{ranges}
 	cl := survive.Clusters{Starts: starts, Rows: rows, Key: res.Key, Dropped: r.dropped}
 	batches := make(chan arrow.RecordBatch, 1)
 	stop := make(chan struct{})
@@ -421,30 +424,43 @@ func writeGolden(ctx context.Context, r *runner, g *survive.Builder, w *dataio.W
 	return golden, err
 }
 
+// survivalSource is the survive.Source of the record set's cluster ranges.
+type survivalSource struct{ r store.Ranges }
+
+func (s survivalSource) Ranges() []int { return s.r.Ends() }
+
+func (s survivalSource) Members(i int) (*survive.Members, []int32, error) {
+	st, loc, err := s.r.Members(i)
+	if err != nil {
+		return nil, nil, err
+	}
+	return survivalView(st), loc, nil
+}
+
 // survivalView is the view of st's columns survivorship reads.
-func survivalView(st *store) *survive.Members {
-	strs := func(c *bytesColumn) survive.Strings { return survive.Strings{Data: c.Data, Offs: c.Offs} }
-	v := &survive.Members{RecordID: strs(&st.recordID), Flags: st.flags, IDKey: st.idKey, Fields: make([]survive.Field, len(st.fields))}
-	for i := range st.fields {
-		f := &st.fields[i]
+func survivalView(st *store.Store) *survive.Members {
+	strs := func(c *strcol.Column) survive.Strings { return survive.Strings{Data: c.Data, Offs: c.Offs} }
+	v := &survive.Members{RecordID: strs(&st.RecordID), Flags: st.Flags, IDKey: st.IDKey, Fields: make([]survive.Field, len(st.Fields))}
+	for i := range st.Fields {
+		f := &st.Fields[i]
 		c := &v.Fields[i]
-		c.Kind = f.kind
-		switch f.kind {
+		c.Kind = f.Kind
+		switch f.Kind {
 		case config.KindPersonName, config.KindText:
-			c.Text = strs(f.str("canonical"))
+			c.Text = strs(f.Str("canonical"))
 		case config.KindNationalID:
-			c.Text = strs(f.str("digits"))
+			c.Text = strs(f.Str("digits"))
 		case config.KindPhone:
-			c.Text = strs(f.str("phones"))
+			c.Text = strs(f.Str("phones"))
 		case config.KindDate:
-			c.Ints = f.int32s("date")
+			c.Ints = f.Int32s("date")
 		case config.KindGender:
-			c.Ints = f.int32s("value")
+			c.Ints = f.Int32s("value")
 		case config.KindVNAddress:
-			c.Street, c.Ward, c.Province = strs(f.str("street")), f.int32s("ward_2025"), f.int32s("province_2025")
-			c.WardOld, c.DistrictOld, c.ProvinceOld = f.int32s("ward_old"), f.int32s("district_old"), f.int32s("province_old")
+			c.Street, c.Ward, c.Province = strs(f.Str("street")), f.Int32s("ward_2025"), f.Int32s("province_2025")
+			c.WardOld, c.DistrictOld, c.ProvinceOld = f.Int32s("ward_old"), f.Int32s("district_old"), f.Int32s("province_old")
 		case config.KindTimestamp:
-			c.TS = f.ts
+			c.TS = f.TS
 		}
 	}
 	return v

@@ -15,6 +15,7 @@ import (
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/dataio"
 	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/store"
 )
 
 // parityRows are rows whose names and addresses are typed in TCVN3, VNI,
@@ -66,19 +67,19 @@ func TestRowParity(t *testing.T) {
 			run := loadStore(t, cfg, []string{in}, 3)
 			explain := parityRecords(t, cfg, in)
 			table := parityTable(t, cfgPath, in, filepath.Join(dir, order+".out.parquet"))
-			if run.n != len(parityRows) || explain.n != len(parityRows) || len(table) != len(parityRows) {
-				t.Fatalf("rows: run %d, explain %d, dedup normalize %d; want %d", run.n, explain.n, len(table), len(parityRows))
+			if run.N != len(parityRows) || explain.N != len(parityRows) || len(table) != len(parityRows) {
+				t.Fatalf("rows: run %d, explain %d, dedup normalize %d; want %d", run.N, explain.N, len(table), len(parityRows))
 			}
 			// The rows test what they should: the VNI address makes r2's
 			// name Hồ, r3's Unicode one stays Hòa, r5's date is read in
 			// the field's order.
-			if got := string(run.field("name").str("canonical").Get(1)); got != "Hồ Trung Bình" {
+			if got := string(run.Field("name").Str("canonical").Get(1)); got != "Hồ Trung Bình" {
 				t.Errorf("r2 name %q, want Hồ Trung Bình", got)
 			}
-			if got := string(run.field("name").str("canonical").Get(2)); got != "Hòa Trung Bình" {
+			if got := string(run.Field("name").Str("canonical").Get(2)); got != "Hòa Trung Bình" {
 				t.Errorf("r3 name %q, want Hòa Trung Bình", got)
 			}
-			if got, want := run.field("dob").int32s("date")[4], map[string]int32{"dmy": 19900504, "mdy": 19900405}[order]; order != "ymd" && got != want {
+			if got, want := run.Field("dob").Int32s("date")[4], map[string]int32{"dmy": 19900504, "mdy": 19900405}[order]; order != "ymd" && got != want {
 				t.Errorf("r5 date %d, want %d", got, want)
 			}
 			for i := range parityRows {
@@ -95,10 +96,10 @@ func TestRowParity(t *testing.T) {
 }
 
 // storedRow renders row i of a store in the terms dedup normalize writes.
-func storedRow(st *store, i int) string {
+func storedRow(st *store.Store, i int) string {
 	row := int32(i)
-	s := func(field, role string) string { return string(st.field(field).str(role).Get(row)) }
-	n := func(field, role string) int32 { return st.field(field).int32s(role)[i] }
+	s := func(field, role string) string { return string(st.Field(field).Str(role).Get(row)) }
+	n := func(field, role string) int32 { return st.Field(field).Int32s(role)[i] }
 	code := func(v int32, digits int) string { return string(normalize.AppendCode(nil, uint32(v), digits)) }
 	gender := ""
 	switch normalize.Gender(n("gender", "value")) {
@@ -112,7 +113,7 @@ func storedRow(st *store, i int) string {
 		fmt.Fprintf(&b, "%s %s %s %s %s %s\n", a, code(n(a, "province_old"), 2), code(n(a, "district_old"), 3), code(n(a, "ward_old"), 5),
 			code(n(a, "province_2025"), 2), code(n(a, "ward_2025"), 5))
 	}
-	fmt.Fprintf(&b, "flags %s", normalize.Flags(st.flags[i]))
+	fmt.Fprintf(&b, "flags %s", normalize.Flags(st.Flags[i]))
 	return b.String()
 }
 
@@ -153,7 +154,7 @@ func tableRow(r map[string]string) string {
 }
 
 // parityRecords builds explain's store of every row of in, in order.
-func parityRecords(t *testing.T, cfg *config.Config, in string) *store {
+func parityRecords(t *testing.T, cfg *config.Config, in string) *store.Store {
 	t.Helper()
 	st, err := NewRecords(cfg)
 	if err != nil {

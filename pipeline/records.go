@@ -8,6 +8,7 @@ import (
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/normalize"
+	"github.com/dedup-vn/dedup/store"
 )
 
 // Records is the run's columnar store for a handful of records, built by
@@ -17,7 +18,7 @@ import (
 type Records struct {
 	cfg      *config.Config
 	plan     columnPlan
-	st       *store
+	st       *store.Store
 	w        *worker
 	rows     *normalize.RowNormalizer // the first source's
 	compiled *linkage.Compiled
@@ -26,7 +27,7 @@ type Records struct {
 // NewRecords returns an empty store for cfg with its comparisons compiled.
 func NewRecords(cfg *config.Config) (*Records, error) {
 	plans := planColumns(cfg)
-	r := &Records{cfg: cfg, plan: plans[0], st: newStore(cfg, 2), w: newWorker(cfg, plans)}
+	r := &Records{cfg: cfg, plan: plans[0], st: store.New(store.SchemaOf(cfg.Fields), 2), w: newWorker(cfg, plans)}
 	r.rows = r.w.normalizer(cfg, plans, 0)
 	var err error
 	if r.compiled, err = compileComparisons(cfg, r.st); err != nil {
@@ -61,23 +62,17 @@ func (r *Records) Append(raw [][]byte) error {
 	if len(raw) != len(r.cfg.Fields) {
 		return fmt.Errorf("pipeline: %d field values for %d config fields", len(raw), len(r.cfg.Fields))
 	}
-	if err := r.st.recordID.Append(nil); err != nil {
-		return err
-	}
-	r.st.source = append(r.st.source, 0)
-	r.st.file = append(r.st.file, 0)
-	r.st.row = append(r.st.row, 0)
 	var err error
-	r.w.buf, err = r.st.appendRow(r.rows.Row(raw), r.w.buf)
+	r.w.buf, err = r.st.AppendRecord(nil, 0, 0, 0, r.rows.Row(raw), r.w.buf)
 	return err
 }
 
 // Reset empties the store, keeping its memory, for a scan that
 // normalizes one record at a time.
-func (r *Records) Reset() { r.st.reset() }
+func (r *Records) Reset() { r.st.Reset() }
 
 // Len returns the number of records appended.
-func (r *Records) Len() int { return r.st.n }
+func (r *Records) Len() int { return r.st.N }
 
 // Compiled returns the config's comparisons as a run compiles them.
 func (r *Records) Compiled() *linkage.Compiled { return r.compiled }
@@ -86,7 +81,7 @@ func (r *Records) Compiled() *linkage.Compiled { return r.compiled }
 // comparison name, weighs the exact levels by term frequency as a run
 // does; nil leaves them unweighted.
 func (r *Records) Comparer(freqs map[string]*linkage.FreqTable) (*linkage.Comparer, error) {
-	cols := r.st.linkageColumns()
+	cols := r.st.LinkageColumns()
 	cols.Freqs = freqs
 	return r.compiled.Bind(cols)
 }
@@ -108,8 +103,8 @@ func (r *Records) TFValue(k, row int) []byte {
 // ("name", "canonical") or ("address", "street"); nil when the field has
 // no such role. The roles per kind are those of the run's store.
 func (r *Records) Bytes(field, role string, row int) []byte {
-	if fs := r.st.field(field); fs != nil {
-		if c := fs.str(role); c != nil {
+	if fs := r.st.Field(field); fs != nil {
+		if c := fs.Str(role); c != nil {
 			return c.Get(int32(row))
 		}
 	}
@@ -120,8 +115,8 @@ func (r *Records) Bytes(field, role string, row int) []byte {
 // ("dob", "date") packed as normalize.Date.Packed or ("address",
 // "ward_2025"); 0 (null) when the field has no such role.
 func (r *Records) Int32(field, role string, row int) int32 {
-	if fs := r.st.field(field); fs != nil {
-		if c := fs.int32s(role); c != nil {
+	if fs := r.st.Field(field); fs != nil {
+		if c := fs.Int32s(role); c != nil {
 			return c[row]
 		}
 	}

@@ -1,67 +1,60 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
-	"fmt"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/dedup-vn/dedup/config"
+	"github.com/dedup-vn/dedup/runfolder"
+	"github.com/dedup-vn/dedup/store"
 )
 
-// TestMemSetScan checks that an in-memory scan hands out every row once,
-// in order, as views that read the store's own values, and that a
-// rule's keys computed a window at a time on several workers are the keys
-// of the whole store.
-func TestMemSetScan(t *testing.T) {
-	cfg := config.Default()
-	st := newStore(cfg, 1)
-	n := 2*scanRows + 123
-	fillStore(t, st, 0, n)
-	set := &memSet{st: st, workers: 3}
-	next := 0
-	err := set.scan(context.Background(), nil, nil, func(first int, w *store) error {
-		if first != next {
-			return fmt.Errorf("batch at row %d, want %d", first, next)
-		}
-		next += w.n
-		for i := 0; i < w.n; i++ {
-			g := int32(first + i)
-			if !bytes.Equal(w.recordID.Get(int32(i)), st.recordID.Get(g)) || w.source[i] != st.source[g] || w.flags[i] != st.flags[g] {
-				return fmt.Errorf("row %d: the window reads another record", g)
-			}
-			for f := range w.fields {
-				for j := range w.fields[f].strs {
-					if !bytes.Equal(w.fields[f].strs[j].Get(int32(i)), st.fields[f].strs[j].Get(g)) {
-						return fmt.Errorf("row %d field %s: string column %d differs", g, w.fields[f].name, j)
-					}
-				}
-				for j := range w.fields[f].ints {
-					if w.fields[f].ints[j][i] != st.fields[f].ints[j][g] {
-						return fmt.Errorf("row %d field %s: int column %d differs", g, w.fields[f].name, j)
-					}
-				}
-				if len(st.fields[f].ts) > 0 && w.fields[f].ts[i] != st.fields[f].ts[g] {
-					return fmt.Errorf("row %d field %s: timestamp differs", g, w.fields[f].name)
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
+// loadStore loads inputs as a run does, in batches of batch rows, and
+// returns the run's store.
+func loadStore(t *testing.T, cfg *config.Config, inputs []string, batch int) *store.Store {
+	t.Helper()
+	out := t.TempDir()
+	r := &runner{cfg: cfg, schema: store.SchemaOf(cfg.Fields), opt: Options{OutDir: out, Workers: 2, BatchSize: batch, MemoryLimit: 1 << 30, Inputs: inputs, Progress: quietProgress}}
+	var err error
+	if r.files, err = resolveInputs(cfg, r.opt.Inputs, ""); err != nil {
 		t.Fatal(err)
 	}
-	if next != n {
-		t.Fatalf("scan covered %d rows, want %d", next, n)
+	for _, f := range r.files {
+		r.inputs = append(r.inputs, runfolder.InputStat{Source: cfg.Sources[f.source].Name, File: f.path})
 	}
-	if got, loc, err := set.gather(context.Background(), []int32{1, 5}); err != nil || got != st || loc != nil {
-		t.Fatalf("gather in memory: %p %v %v, want the store itself and no map", got, loc, err)
+	o := newOutputs(out, false)
+	defer o.abort()
+	if r.rejects, err = o.rejectSink(r); err != nil {
+		t.Fatal(err)
 	}
+	if err := r.load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return r.st
+}
 
-	dropped := make([]bool, n)
+// TestKeysByWindow checks that a rule's keys computed a window of the
+// record set at a time on several workers are the keys of the whole
+// store (the store repeats the generated records so that it spans
+// several windows).
+func TestKeysByWindow(t *testing.T) {
+	cfg := config.Default()
+	one := loadStore(t, cfg, []string{filepath.Join(generated(t), "population")}, 1000)
+	all := make([]int32, one.N)
+	for i := range all {
+		all[i] = int32(i)
+	}
+	st := store.New(store.SchemaOf(cfg.Fields), 0)
+	for st.N < 3<<16 {
+		if err := st.AppendRows(one, all); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dropped := make([]bool, st.N)
 	dropped[7] = true
-	r := &runner{cfg: cfg, opt: Options{Workers: 3}, set: set, st: st, dropped: dropped}
+	r := &runner{cfg: cfg, schema: store.SchemaOf(cfg.Fields), opt: Options{Workers: 3}, set: store.InMemory(st, 3), st: st, dropped: dropped}
 	for k, rule := range cfg.Blocking.Rules {
 		got, err := r.keys(context.Background(), uint64(k), rule)
 		if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/progress"
 	"github.com/dedup-vn/dedup/runfolder"
+	"github.com/dedup-vn/dedup/store"
 )
 
 // Options are the run's settings that are not part of the job config.
@@ -90,10 +91,12 @@ type runner struct {
 	// set is the records, in memory or spilled, from the end of load;
 	// st holds the columns every stage reads by row (in memory: all of
 	// them, the store set reads).
-	set recordSet
-	st  *store
-	// spill is set once load starts spilling (spillSet then is the set).
-	spill     *spillSet
+	set store.Set
+	st  *store.Store
+	// schema is the fields' names and kinds, as the store knows them.
+	schema store.Schema
+	// spill is set once load starts spilling (it then is the set).
+	spill     *store.Spilled
 	spilling  atomic.Bool // spill is set: load's workers encode batches for it
 	dropped   []bool      // rows rejected after loading (duplicate ids)
 	secondary []uint64    // sort key of capped blocks
@@ -132,6 +135,11 @@ func (r *runner) addReject(rj rejectRow) {
 // Run executes a whole `dedup run`. On error no output file is left half
 // written: every output is published by rename only when complete.
 func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manifest, error) {
+	m, err := run(ctx, cfg, opt)
+	return m, canceled(ctx, err)
+}
+
+func run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manifest, error) {
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -142,7 +150,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		opt.MemoryLimit = DefaultMemoryLimit()
 	}
 	start := time.Now()
-	r := &runner{cfg: cfg, opt: opt}
+	r := &runner{cfg: cfg, opt: opt, schema: store.SchemaOf(cfg.Fields)}
 	r.timer.log = r.logf
 	var err error
 	outDir := opt.OutDir
@@ -177,7 +185,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 
 	// Spill files go on success, error and Ctrl-C alike (a canceled
 	// context ends the run through here).
-	defer func() { r.spill.remove() }()
+	defer func() { r.spill.Remove() }()
 
 	r.timer.begin("read+normalize")
 	r.progress = progress.New("normalize", r.inputRows(), opt.Progress)
@@ -190,7 +198,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 		return nil, err
 	}
 	r.logf("loaded %d records from %d files (%d rejected); record store %d MiB of a %d MiB budget",
-		r.st.n, len(r.files), r.rejects.count, r.st.memBytes()>>20, opt.MemoryLimit>>20)
+		r.st.N, len(r.files), r.rejects.count, r.st.MemBytes()>>20, opt.MemoryLimit>>20)
 
 	r.timer.begin("block")
 	cands, err := r.block(ctx)
@@ -251,8 +259,8 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	r.timer.begin("cluster")
 	// The cannot-link evidence is read, and the pairs inside components
 	// scored, before the name keys are let go.
-	in := &clusterInput{acc: acc, ids: acc.clusterKeys(r.st.idKey)}
-	in.conflict, err = r.cannotLinkTest(ctx, acc, r.st.idKey)
+	in := &clusterInput{acc: acc, ids: acc.clusterKeys(r.st.IDKey)}
+	in.conflict, err = r.cannotLinkTest(ctx, acc, r.st.IDKey)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +299,7 @@ func Run(ctx context.Context, cfg *config.Config, opt Options) (*runfolder.Manif
 	// What only blocking and scoring read is let go before the last
 	// stages, so that the write stage's buffers fit the memory budget.
 	sc = nil
-	r.st.releaseForOutput()
+	r.st.ReleaseForOutput()
 
 	r.timer.begin("write")
 	if err := out.writeResults(ctx, r, res, evidence); err != nil {
@@ -347,9 +355,9 @@ func ruleStats(stats []blocking.RuleStats) []runfolder.RuleStat {
 // the hash of its source name and record id. Cluster ids derive from it.
 func (r *runner) stableKeys(ctx context.Context) ([]uint64, error) {
 	keys := make([]uint64, r.set.Len())
-	err := r.set.scan(ctx, spillGroups(r.cfg, true), func(first int, st *store) error {
-		for i := 0; i < st.n; i++ {
-			keys[first+i] = stableKey(r.cfg.Sources[st.source[i]].Name, st.recordID.Get(int32(i)))
+	err := r.set.Scan(ctx, store.Groups(r.schema, true), func(first int, st *store.Store) error {
+		for i := 0; i < st.N; i++ {
+			keys[first+i] = stableKey(r.cfg.Sources[st.Source[i]].Name, st.RecordID.Get(int32(i)))
 		}
 		return nil
 	}, nil)

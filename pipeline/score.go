@@ -15,6 +15,7 @@ import (
 	"github.com/dedup-vn/dedup/linkage"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/runfolder"
+	"github.com/dedup-vn/dedup/store"
 )
 
 // scorer holds the compiled comparisons, one comparer per worker and the
@@ -37,30 +38,30 @@ type scorer struct {
 }
 
 // columnFor names the store column a comparison role reads for a field.
-func columnFor(fs *fieldStore, kind linkage.Kind, role string) string {
+func columnFor(fs *store.Field, kind linkage.Kind, role string) string {
 	if kind == linkage.KindIDProvince {
 		// The ID field gives the digits, each address its provinces.
 		switch {
-		case fs.kind == config.KindNationalID && role == "digits",
-			fs.kind == config.KindVNAddress && role != "digits":
-			return fs.name + "." + role
+		case fs.Kind == config.KindNationalID && role == "digits",
+			fs.Kind == config.KindVNAddress && role != "digits":
+			return fs.Name + "." + role
 		}
 		return ""
 	}
-	switch fs.kind {
+	switch fs.Kind {
 	case config.KindPersonName:
 		switch role {
 		case "canonical", "folded", "variant_key":
-			return fs.name + "." + role
+			return fs.Name + "." + role
 		case "value":
-			return fs.name + ".folded"
+			return fs.Name + ".folded"
 		}
 		return ""
 	case config.KindVNAddress:
-		return fs.name + "." + role
+		return fs.Name + "." + role
 	}
-	if r, ok := singleRole[fs.kind]; ok {
-		return fs.name + "." + r
+	if r, ok := singleRole[fs.Kind]; ok {
+		return fs.Name + "." + r
 	}
 	return ""
 }
@@ -87,7 +88,7 @@ func tfColumn(spec linkage.Comparison) string {
 
 // compileComparisons maps the config's comparisons onto linkage specs over
 // the columns of store st.
-func compileComparisons(cfg *config.Config, st *store) (*linkage.Compiled, error) {
+func compileComparisons(cfg *config.Config, st *store.Store) (*linkage.Compiled, error) {
 	specs := make([]linkage.Comparison, len(cfg.Comparisons))
 	for i, c := range cfg.Comparisons {
 		kind, err := linkage.ParseKind(c.Kind)
@@ -96,7 +97,7 @@ func compileComparisons(cfg *config.Config, st *store) (*linkage.Compiled, error
 		}
 		spec := linkage.Comparison{Name: c.Name, Kind: kind, Bands: c.JWThresholds, TermFrequency: c.TermFrequency}
 		for _, fname := range append([]string{c.Field}, c.Also...) {
-			fs := st.field(fname)
+			fs := st.Field(fname)
 			if fs == nil {
 				return nil, fmt.Errorf("comparisons[%d]: unknown field %q", i, fname)
 			}
@@ -304,14 +305,14 @@ func (r *runner) identifierCounts(ctx context.Context, compiled *linkage.Compile
 			continue
 		}
 		name, _, _ := strings.Cut(spec.Inputs[0][0], ".")
-		fs := r.st.field(name)
-		if fs == nil || len(fs.strs) == 0 {
+		fs := r.st.Field(name)
+		if fs == nil || len(fs.Strs) == 0 {
 			continue
 		}
 		entries := make([]blocking.Entry, 0, r.set.Len())
-		if err := r.set.scan(ctx, spillGroups(r.cfg, false, name), nil, func(first int, st *store) error {
-			col := &st.field(name).strs[0]
-			for i := 0; i < st.n; i++ {
+		if err := r.set.Scan(ctx, store.Groups(r.schema, false, name), nil, func(first int, st *store.Store) error {
+			col := &st.Field(name).Strs[0]
+			for i := 0; i < st.N; i++ {
 				if v := col.Get(int32(i)); len(v) > 0 && !r.dropped[first+i] {
 					entries = append(entries, blocking.Entry{Key: blocking.HashBytes(v), Row: int32(first + i)})
 				}
@@ -340,9 +341,9 @@ func (r *runner) identifierCounts(ctx context.Context, compiled *linkage.Compile
 func (r *runner) allPairs() float64 {
 	perSource := make([]float64, len(r.cfg.Sources))
 	var n float64
-	for i := 0; i < r.st.n; i++ {
+	for i := 0; i < r.st.N; i++ {
 		if !r.dropped[i] {
-			perSource[r.st.source[i]]++
+			perSource[r.st.Source[i]]++
 			n++
 		}
 	}
@@ -358,7 +359,7 @@ func (r *runner) allPairs() float64 {
 // skipPair reports whether the mode excludes a pair: link mode compares
 // records of different sources only.
 func (r *runner) skipPair(i, j int32) bool {
-	return r.cfg.Mode == config.ModeLink && r.st.source[i] == r.st.source[j]
+	return r.cfg.Mode == config.ModeLink && r.st.Source[i] == r.st.Source[j]
 }
 
 // ruleMasks tells, per rule, which comparisons read a field the rule
@@ -435,8 +436,8 @@ func sampledPairs(ix *blocking.Index, s *blocking.Sample, workers int, cms []*li
 
 // liveRows lists the rows that were not dropped, for random-pair sampling.
 func (r *runner) liveRows() []int32 {
-	rows := make([]int32, 0, r.st.n)
-	for i := 0; i < r.st.n; i++ {
+	rows := make([]int32, 0, r.st.N)
+	for i := 0; i < r.st.N; i++ {
 		if !r.dropped[i] {
 			rows = append(rows, int32(i))
 		}
@@ -456,7 +457,7 @@ type scoredChunk struct {
 	perRule []int64
 	// st holds the pairs' records; localLeft and localRight are their
 	// rows there (the same as left and right unless spilled).
-	st                    *store
+	st                    *store.Store
 	localLeft, localRight []int32
 }
 
@@ -478,7 +479,7 @@ type pairSource struct {
 	rule int
 	// st holds the records; loc maps the index's rows to st's (nil: the
 	// same rows).
-	st        *store
+	st        *store.Store
 	loc       []int32
 	comparers []*linkage.Comparer // bound to st
 	// earlier, when set, tells the pairs an earlier rule produced (the
@@ -638,11 +639,11 @@ func (sc *scorer) idTypo(c *scoredChunk, i int) bool {
 		if sc.phoneComparison < 0 || c.levels[i*sc.width+sc.phoneComparison] != linkage.PhoneExact || c.st == nil {
 			return false
 		}
-		fs := c.st.field(sc.idField)
+		fs := c.st.Field(sc.idField)
 		if fs == nil {
 			return false
 		}
-		col := fs.str("digits")
+		col := fs.Str("digits")
 		if col == nil {
 			return false
 		}
@@ -730,8 +731,8 @@ func (r *runner) freqTables(ctx context.Context, compiled *linkage.Compiled) (ma
 	if len(freqs) == 0 {
 		return freqs, nil
 	}
-	err := r.set.scan(ctx, spillGroups(r.cfg, false, fields...), nil, func(_ int, st *store) error {
-		cols := st.linkageColumns()
+	err := r.set.Scan(ctx, store.Groups(r.schema, false, fields...), nil, func(_ int, st *store.Store) error {
+		cols := st.LinkageColumns()
 		for k := 0; k < compiled.Len(); k++ {
 			if spec := compiled.Spec(k); spec.TermFrequency {
 				freqs[spec.Name].AddColumn(cols.Strings[tfColumn(spec)])
@@ -745,11 +746,11 @@ func (r *runner) freqTables(ctx context.Context, compiled *linkage.Compiled) (ma
 // comparersFor returns the comparisons bound to st's columns, one comparer
 // per worker: bound once for the run's own store (sc.comparers), afresh
 // for records read back.
-func (r *runner) comparersFor(sc *scorer, st *store) ([]*linkage.Comparer, error) {
+func (r *runner) comparersFor(sc *scorer, st *store.Store) ([]*linkage.Comparer, error) {
 	if st == r.st && sc.comparers != nil {
 		return sc.comparers, nil
 	}
-	cols := st.linkageColumns()
+	cols := st.LinkageColumns()
 	cols.Freqs = sc.freqs
 	base, err := sc.compiled.Bind(cols)
 	if err != nil {
@@ -769,7 +770,7 @@ func (r *runner) comparersFor(sc *scorer, st *store) ([]*linkage.Comparer, error
 // at a time, and adds each vector, with the masked comparisons set to
 // null, to hist(worker).
 func (r *runner) comparePairs(ctx context.Context, sc *scorer, pairs []blocking.Pair, mask []bool, hist func(w int) *linkage.Histogram) error {
-	return r.set.eachPiece(ctx, pairs, func(part []blocking.Pair, st *store, loc []int32) error {
+	return r.set.EachPiece(ctx, pairs, func(part []blocking.Pair, st *store.Store, loc []int32) error {
 		cms, err := r.comparersFor(sc, st)
 		if err != nil {
 			return err

@@ -2,12 +2,10 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/runfolder"
@@ -103,59 +101,6 @@ func TestParseSpillMode(t *testing.T) {
 		got, err := ParseSpillMode(tc.in)
 		if (err == nil) != tc.ok || tc.ok && got != tc.want {
 			t.Errorf("ParseSpillMode(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
-		}
-	}
-}
-
-// TestStaleSpillFoldersRemoved: a spill folder left by a killed run (its
-// lock file not held, or no lock file and older than lockGrace) is removed
-// when the next run makes its own; the folder of a live run (its lock
-// held, or just made and not locked yet) is kept.
-func TestStaleSpillFoldersRemoved(t *testing.T) {
-	parent := t.TempDir()
-	live, err := newSpillDir(parent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.remove()
-	killed := filepath.Join(parent, spillPrefix+"killed")
-	if err := os.MkdirAll(killed, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{spillLockName, "records-1.spill"} {
-		if err := os.WriteFile(filepath.Join(killed, f), []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	early := filepath.Join(parent, spillPrefix+"early") // killed before its lock file
-	if err := os.MkdirAll(early, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	old := time.Now().Add(-2 * lockGrace)
-	if err := os.Chtimes(early, old, old); err != nil {
-		t.Fatal(err)
-	}
-	starting := filepath.Join(parent, spillPrefix+"starting") // a live run, lock not made yet
-	if err := os.MkdirAll(starting, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	other := filepath.Join(parent, "user-data")
-	if err := os.MkdirAll(other, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	next, err := newSpillDir(parent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer next.remove()
-	for _, gone := range []string{killed, early} {
-		if _, err := os.Stat(gone); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("%s: left (%v), want removed", filepath.Base(gone), err)
-		}
-	}
-	for _, kept := range []string{live.path, other, next.path, starting} {
-		if _, err := os.Stat(kept); err != nil {
-			t.Errorf("%s: %v, want kept", filepath.Base(kept), err)
 		}
 	}
 }

@@ -3,7 +3,6 @@
 package pipeline
 
 import (
-	"os"
 	"runtime"
 	"syscall"
 )
@@ -21,13 +20,4 @@ func processUsage() (cpuSeconds float64, peakRSS int64) {
 		rss = int64(ru.Maxrss) // bytes on macOS
 	}
 	return cpu, rss
-}
-
-// lockFile takes an exclusive lock on f, waiting for it.
-func lockFile(f *os.File) error { return syscall.Flock(int(f.Fd()), syscall.LOCK_EX) }
-
-// tryLockFile takes an exclusive lock on f, or fails at once if another
-// process holds it.
-func tryLockFile(f *os.File) error {
-	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 }

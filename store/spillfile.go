@@ -1,4 +1,4 @@
-package pipeline
+package store
 
 import (
 	"bufio"
@@ -13,9 +13,8 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/dedup-vn/dedup/internal/strcol"
 	"github.com/klauspost/compress/s2"
-
-	"github.com/dedup-vn/dedup/config"
 )
 
 // A spill file holds record-store batches on disk when the register does
@@ -23,14 +22,14 @@ import (
 // them that one blocking rule's blocks need at a time. Each batch is every
 // column of a store, laid end to end (8-byte aligned), cut into column
 // groups (record ids, the small per-record columns, each field), each
-// group compressed as its own S2 block (see encodeSpillBatch): a pass
+// group compressed as its own S2 block (see EncodeBatch): a pass
 // decodes only the groups it reads, S2 decodes at memory speed, and a
 // generated register takes ~145 bytes a record on disk against ~270 in
 // memory.
 //
 // Layout: batches one after another, each a 16-byte header (magic, row
 // count, encoded length) and the encoded batch. The offsets live in memory.
-type spillFile struct {
+type File struct {
 	path    string
 	f       *os.File
 	w       *bufio.Writer
@@ -42,11 +41,12 @@ type spillFile struct {
 
 const spillMagic = 0x31424453 // "SDB1" little-endian
 
-// spillDir is a run's temporary folder; remove deletes it and all its
-// files, on success, on error and on Ctrl-C alike (Run defers it).
-type spillDir struct {
+// Dir is a run's private folder of spill files; Remove deletes it and
+// all its files (a run defers it: on success, on error and on Ctrl-C
+// alike).
+type Dir struct {
 	path  string
-	files []*spillFile
+	files []*File
 	seq   int
 	// lock is the folder's lock file, held locked while the run lives:
 	// a later run that can lock it knows the folder was left by a run
@@ -72,21 +72,21 @@ func recentlyMade(e os.DirEntry) bool {
 	return err != nil || time.Since(info.ModTime()) < lockGrace
 }
 
-// newSpillDir makes a private folder under parent (the output folder
+// NewDir makes a private folder under parent (the output folder
 // unless --spill-dir says otherwise), after removing the spill folders
 // that killed runs left there.
-func newSpillDir(parent string) (*spillDir, error) {
+func NewDir(parent string) (*Dir, error) {
 	removeStaleSpills(parent)
 	p, err := os.MkdirTemp(parent, spillPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the spill folder: %w", err)
 	}
-	d := &spillDir{path: p}
+	d := &Dir{path: p}
 	if d.lock, err = os.OpenFile(filepath.Join(p, spillLockName), os.O_CREATE|os.O_RDWR, 0o600); err == nil {
 		err = lockFile(d.lock)
 	}
 	if err != nil {
-		d.remove()
+		d.Remove()
 		return nil, fmt.Errorf("cannot lock the spill folder: %w", err)
 	}
 	return d, nil
@@ -127,21 +127,21 @@ func removeStaleSpills(parent string) {
 	}
 }
 
-// create opens a new spill file in the folder.
-func (d *spillDir) create(name string) (*spillFile, error) {
+// Create opens a new spill file in the folder.
+func (d *Dir) Create(name string) (*File, error) {
 	d.seq++
 	path := filepath.Join(d.path, fmt.Sprintf("%s-%d.spill", name, d.seq))
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create a spill file: %w", err)
 	}
-	sf := &spillFile{path: path, f: f, w: bufio.NewWriterSize(f, 1<<20)}
+	sf := &File{path: path, f: f, w: bufio.NewWriterSize(f, 1<<20)}
 	d.files = append(d.files, sf)
 	return sf, nil
 }
 
-// remove deletes the folder and everything in it.
-func (d *spillDir) remove() error {
+// Remove deletes the folder and everything in it.
+func (d *Dir) Remove() error {
 	if d == nil {
 		return nil
 	}
@@ -157,34 +157,69 @@ func (d *spillDir) remove() error {
 	return err
 }
 
-// numRows is the number of rows in the file.
-func (f *spillFile) numRows() int {
-	n := 0
-	for _, r := range f.rows {
-		n += r
-	}
-	return n
-}
-
-// close removes the file (a partition already read).
-func (f *spillFile) close() {
+// Remove closes and deletes the file (a partition already read).
+func (f *File) Remove() {
 	f.f.Close()
 	os.Remove(f.path)
 }
 
-// append writes st as the next batch.
-func (f *spillFile) append(st *store) error {
-	var enc []byte
-	enc, f.raw = encodeSpillBatch(st, f.raw)
-	return f.appendEncoded(enc, st.n)
+// Close closes the file and keeps it.
+func (f *File) Close() error { return f.f.Close() }
+
+// OpenFile opens a spill file written and flushed before, for reading
+// (Read, Batches): the batches' offsets and row counts are read back from
+// their headers. A file that is not a spill file or is cut short is an
+// error. It is how a record set kept on disk between runs is read again.
+func OpenFile(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	f := &File{path: path, f: fh}
+	info, err := fh.Stat()
+	if err == nil {
+		f.size = info.Size()
+	}
+	var hdr [16]byte
+	for off := int64(0); err == nil && off < f.size; {
+		if _, err = fh.ReadAt(hdr[:], off); err != nil {
+			break
+		}
+		enc := binary.LittleEndian.Uint64(hdr[8:])
+		if binary.LittleEndian.Uint32(hdr[0:]) != spillMagic || enc > uint64(f.size-off-16) {
+			err = fmt.Errorf("batch %d is damaged or cut short", len(f.offsets))
+			break
+		}
+		f.offsets = append(f.offsets, off)
+		f.rows = append(f.rows, int(binary.LittleEndian.Uint32(hdr[4:])))
+		off += 16 + int64(enc)
+	}
+	if err != nil {
+		fh.Close()
+		return nil, fmt.Errorf("spill file %s: %w", filepath.Base(path), err)
+	}
+	return f, nil
 }
 
-// encodeSpillBatch compresses st for the spill file: its encodeStore
+// Batches is the row count of each batch, in order.
+func (f *File) Batches() []int { return f.rows }
+
+// Path is where the file is.
+func (f *File) Path() string { return f.path }
+
+// Append writes st as the next batch.
+func (f *File) Append(st *Store) error {
+	var enc []byte
+	enc, f.raw = EncodeBatch(st, f.raw)
+	return f.AppendEncoded(enc, st.N)
+}
+
+// EncodeBatch compresses st for the spill file: its encodeStore
 // layout cut into column groups (the record ids, the small per-record
 // columns, then each field), each group its own S2 block behind a
 // directory of (raw, compressed) lengths, so that a pass that reads one
 // field decodes that field only. raw is scratch, returned for reuse.
-func encodeSpillBatch(st *store, raw []byte) (enc, rawOut []byte) {
+func EncodeBatch(st *Store, raw []byte) (enc, rawOut []byte) {
 	var ends []int
 	raw, ends = encodeStore(raw[:0], st, ends)
 	enc = binary.LittleEndian.AppendUint32(nil, uint32(len(ends)))
@@ -203,8 +238,8 @@ func encodeSpillBatch(st *store, raw []byte) (enc, rawOut []byte) {
 	return enc, raw
 }
 
-// appendEncoded writes a batch of rows encoded by encodeSpillBatch.
-func (f *spillFile) appendEncoded(enc []byte, rows int) error {
+// AppendEncoded writes a batch of rows encoded by EncodeBatch.
+func (f *File) AppendEncoded(enc []byte, rows int) error {
 	var hdr [16]byte
 	binary.LittleEndian.PutUint32(hdr[0:], spillMagic)
 	binary.LittleEndian.PutUint32(hdr[4:], uint32(rows))
@@ -225,8 +260,8 @@ func spillWriteErr(err error) error {
 	return fmt.Errorf("writing the spill file (is the disk full? --spill-dir picks another): %w", err)
 }
 
-// flush makes every appended batch readable.
-func (f *spillFile) flush() error {
+// Flush makes every appended batch readable.
+func (f *File) Flush() error {
 	if err := f.w.Flush(); err != nil {
 		return spillWriteErr(err)
 	}
@@ -234,11 +269,11 @@ func (f *spillFile) flush() error {
 	return nil
 }
 
-// read decodes batch b into a new store. buf is scratch for the
+// Read decodes batch b into a new store. buf is scratch for the
 // compressed bytes and is returned for reuse; the store does not alias it.
-// want (nil: all) says which column groups to decode (see spillGroups);
+// want (nil: all) says which column groups to decode (see Groups);
 // the columns of the others are left empty.
-func (f *spillFile) read(cfg *config.Config, b int, buf []byte, want []bool) (*store, []byte, error) {
+func (f *File) Read(schema Schema, b int, buf []byte, want []bool) (*Store, []byte, error) {
 	var hdr [16]byte
 	if _, err := f.f.ReadAt(hdr[:], f.offsets[b]); err != nil {
 		return nil, buf, fmt.Errorf("reading the spill file: %w", err)
@@ -254,7 +289,7 @@ func (f *spillFile) read(cfg *config.Config, b int, buf []byte, want []bool) (*s
 	if _, err := f.f.ReadAt(buf, f.offsets[b]+16); err != nil && !(errors.Is(err, io.EOF) && len(buf) == size) {
 		return nil, buf, fmt.Errorf("reading the spill file: %w", err)
 	}
-	st, backing, err := decodeSpillBatch(cfg, buf, f.rows[b], want)
+	st, backing, err := decodeBatch(schema, buf, f.rows[b], want)
 	if err != nil {
 		return nil, buf, fmt.Errorf("spill file %s: batch %d: %w", filepath.Base(f.path), b, err)
 	}
@@ -262,9 +297,9 @@ func (f *spillFile) read(cfg *config.Config, b int, buf []byte, want []bool) (*s
 	return st, buf, nil
 }
 
-// decodeSpillBatch decodes an encodeSpillBatch block into a store whose
+// decodeBatch decodes an EncodeBatch block into a store whose
 // columns alias the returned backing memory.
-func decodeSpillBatch(cfg *config.Config, enc []byte, rows int, want []bool) (*store, []uint64, error) {
+func decodeBatch(schema Schema, enc []byte, rows int, want []bool) (*Store, []uint64, error) {
 	if len(enc) < 4 {
 		return nil, nil, errors.New("damaged batch")
 	}
@@ -303,20 +338,20 @@ func decodeSpillBatch(cfg *config.Config, enc []byte, rows int, want []bool) (*s
 		blocks = blocks[size:]
 		start = ends[g]
 	}
-	st, err := decodeStore(cfg, raw, rows, ends, want)
+	st, err := decodeStore(schema, raw, rows, ends, want)
 	if err != nil {
 		return nil, nil, err
 	}
 	return st, backing, nil
 }
 
-// spillGroups is the want mask of spillFile.read that decodes the small
-// per-record columns, the record ids when ids is set, and the named
-// fields.
-func spillGroups(cfg *config.Config, ids bool, fields ...string) []bool {
-	want := make([]bool, 2+len(cfg.Fields))
+// Groups is the want mask of File.Read (and of Set.Scan) that decodes
+// the small per-record columns, the record ids when ids is set, and the
+// named fields.
+func Groups(schema Schema, ids bool, fields ...string) []bool {
+	want := make([]bool, 2+len(schema))
 	want[0], want[1] = ids, true
-	for i, f := range cfg.Fields {
+	for i, f := range schema {
 		for _, name := range fields {
 			if f.Name == name {
 				want[2+i] = true
@@ -338,9 +373,9 @@ func decodedBuffer(words int) []uint64 {
 	return make([]uint64, words)
 }
 
-// recycleDecoded hands st's decoded memory back for reuse; st must not be
+// Recycle hands st's decoded memory back for reuse; st must not be
 // used again.
-func recycleDecoded(st *store) {
+func Recycle(st *Store) {
 	if st.backing != nil {
 		b := st.backing
 		st.backing = nil
@@ -352,7 +387,7 @@ func recycleDecoded(st *store) {
 // length and its bytes, padded to 8 bytes, and appends to ends where each
 // column group ends: the record ids, the small per-record columns, then
 // each field.
-func encodeStore(dst []byte, st *store, ends []int) ([]byte, []int) {
+func encodeStore(dst []byte, st *Store, ends []int) ([]byte, []int) {
 	put := func(b []byte) {
 		dst = binary.LittleEndian.AppendUint64(dst, uint64(len(b)))
 		dst = append(dst, b...)
@@ -360,27 +395,27 @@ func encodeStore(dst []byte, st *store, ends []int) ([]byte, []int) {
 			dst = append(dst, 0)
 		}
 	}
-	putBytes := func(c *bytesColumn) {
+	putBytes := func(c *strcol.Column) {
 		put(c.Data)
 		put(asBytes(c.Offs))
 	}
-	putBytes(&st.recordID)
+	putBytes(&st.RecordID)
 	ends = append(ends, len(dst))
-	put(asBytes(st.source))
-	put(asBytes(st.file))
-	put(asBytes(st.row))
-	put(asBytes(st.flags))
-	put(asBytes(st.idKey))
+	put(asBytes(st.Source))
+	put(asBytes(st.File))
+	put(asBytes(st.Row))
+	put(asBytes(st.Flags))
+	put(asBytes(st.IDKey))
 	ends = append(ends, len(dst))
-	for i := range st.fields {
-		f := &st.fields[i]
-		for j := range f.strs {
-			putBytes(&f.strs[j])
+	for i := range st.Fields {
+		f := &st.Fields[i]
+		for j := range f.Strs {
+			putBytes(&f.Strs[j])
 		}
-		for j := range f.ints {
-			put(asBytes(f.ints[j]))
+		for j := range f.Ints {
+			put(asBytes(f.Ints[j]))
 		}
-		put(asBytes(f.ts))
+		put(asBytes(f.TS))
 		ends = append(ends, len(dst))
 	}
 	return dst, ends
@@ -389,7 +424,7 @@ func encodeStore(dst []byte, st *store, ends []int) ([]byte, []int) {
 // decodeStore is encodeStore's inverse; the columns alias raw. ends are
 // the column groups' ends and want the groups to decode (both nil: all);
 // the columns of a group not wanted are left empty.
-func decodeStore(cfg *config.Config, raw []byte, rows int, ends []int, want []bool) (*store, error) {
+func decodeStore(schema Schema, raw []byte, rows int, ends []int, want []bool) (*Store, error) {
 	var bad bool
 	full := raw
 	group := 0
@@ -431,8 +466,8 @@ func decodeStore(cfg *config.Config, raw []byte, rows int, ends []int, want []bo
 		raw = raw[padded:]
 		return b
 	}
-	getBytes := func() bytesColumn {
-		c := bytesColumn{Data: next()}
+	getBytes := func() strcol.Column {
+		c := strcol.Column{Data: next()}
 		c.Offs = fromBytes[uint32](next())
 		if len(c.Offs) != rows+1 || c.Offs[0] != 0 || int(c.Offs[rows]) != len(c.Data) {
 			bad = true
@@ -452,35 +487,35 @@ func decodeStore(cfg *config.Config, raw []byte, rows int, ends []int, want []bo
 		}
 		group++
 	}
-	st := newStore(cfg, 0)
-	st.n = rows
+	st := New(schema, 0)
+	st.N = rows
 	if !skip() {
-		st.recordID = getBytes()
+		st.RecordID = getBytes()
 	}
 	endGroup()
 	if !skip() {
-		st.source = fromBytes[uint16](next())
-		st.file = fromBytes[uint16](next())
-		st.row = fromBytes[int64](next())
-		st.flags = fromBytes[uint64](next())
-		st.idKey = fromBytes[uint64](next())
-		if len(st.source) != rows || len(st.file) != rows || len(st.row) != rows || len(st.flags) != rows || len(st.idKey) != rows {
+		st.Source = fromBytes[uint16](next())
+		st.File = fromBytes[uint16](next())
+		st.Row = fromBytes[int64](next())
+		st.Flags = fromBytes[uint64](next())
+		st.IDKey = fromBytes[uint64](next())
+		if len(st.Source) != rows || len(st.File) != rows || len(st.Row) != rows || len(st.Flags) != rows || len(st.IDKey) != rows {
 			bad = true
 		}
 	}
 	endGroup()
-	for i := range st.fields {
-		f := &st.fields[i]
+	for i := range st.Fields {
+		f := &st.Fields[i]
 		if !skip() {
-			for j := range f.strs {
-				f.strs[j] = getBytes()
+			for j := range f.Strs {
+				f.Strs[j] = getBytes()
 			}
-			for j := range f.ints {
-				if f.ints[j] = fromBytes[int32](next()); len(f.ints[j]) != rows {
+			for j := range f.Ints {
+				if f.Ints[j] = fromBytes[int32](next()); len(f.Ints[j]) != rows {
 					bad = true
 				}
 			}
-			if f.ts = fromBytes[int64](next()); len(f.ts) != 0 && len(f.ts) != rows {
+			if f.TS = fromBytes[int64](next()); len(f.TS) != 0 && len(f.TS) != rows {
 				bad = true
 			}
 		}
