@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 
+	"github.com/dedup-vn/dedup/config"
 	"github.com/dedup-vn/dedup/normalize"
 	"github.com/dedup-vn/dedup/refdata"
 )
@@ -29,7 +31,9 @@ import (
 //     of it weakly, and a valid CCCD whose birth year agrees adds a vote;
 //     impossible dates never reach survivorship;
 //   - national IDs: a valid CCCD over a CMND over anything else, then
-//     agreement with the chosen date of birth and gender, then votes.
+//     agreement with the chosen date of birth and gender, then a CCCD
+//     whose province of birth registration is one a member lived in
+//     (two CCCDs a digit apart), then votes.
 //
 // Ties still go to the most recent update, then to the smallest stable
 // key, so the choice stays deterministic.
@@ -553,6 +557,56 @@ func (g *Builder) chooseDate(i int, members []int32) (int32, int) {
 	return best, bestN
 }
 
+// livedIn tells whether a member's address lies in the pre-2025 province
+// with code p (a CCCD's province of birth registration), in the old units
+// or, for an address written in the 2025 units, in the province p merged
+// into.
+func (g *Builder) livedIn(p int32, members []int32) bool {
+	p2025 := province2025(p)
+	for i := range g.local.Fields {
+		f := &g.local.Fields[i]
+		if f.Kind != config.KindVNAddress {
+			continue
+		}
+		for _, m := range members {
+			if old := at(f.ProvinceOld, m); old != 0 {
+				if old == p {
+					return true
+				}
+			} else if f.Province[m] != 0 && f.Province[m] == p2025 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// province2025 is the 2025 province a pre-2025 province merged into, 0
+// when the code is none.
+func province2025(old int32) int32 {
+	m := oldToNew()
+	if old < 0 || int(old) >= len(m) {
+		return 0
+	}
+	return m[old]
+}
+
+var oldToNew = sync.OnceValue(func() []int32 {
+	var m []int32
+	for _, p := range refdata.Get().ProvincesOld {
+		o, err1 := strconv.Atoi(p.Code)
+		n, err2 := strconv.Atoi(p.NewCode)
+		if err1 != nil || err2 != nil || o < 0 {
+			continue
+		}
+		if o >= len(m) {
+			m = append(m, make([]int32, o+1-len(m))...)
+		}
+		m[o] = int32(n)
+	}
+	return m
+})
+
 // idClass ranks an ID number: a valid CCCD, a CMND, anything else.
 func idClass(id *normalize.ID) int {
 	switch id.Kind {
@@ -570,7 +624,7 @@ func idClass(id *normalize.ID) int {
 func (g *Builder) chooseID(i int, members []int32, dob normalize.Date, gender normalize.Gender) (int32, int) {
 	c := &g.local.Fields[i]
 	best, bestN, bestClass := int32(-1), 0, 0
-	bestOK := false
+	bestOK, bestHome := false, false
 	for _, m := range members {
 		s := c.Text.Get(m)
 		if len(s) == 0 {
@@ -579,6 +633,7 @@ func (g *Builder) chooseID(i int, members []int32, dob normalize.Date, gender no
 		id := normalize.ParseID(s)
 		class := idClass(&id)
 		ok := normalize.CheckIDConsistency(id, dob, gender) == 0
+		home := id.Kind == normalize.IDCCCD && g.livedIn(int32(id.Province), members)
 		n := 0
 		for _, o := range members {
 			if bytes.Equal(c.Text.Get(o), s) {
@@ -586,9 +641,10 @@ func (g *Builder) chooseID(i int, members []int32, dob normalize.Date, gender no
 			}
 		}
 		better := best < 0 || class > bestClass ||
-			class == bestClass && (ok && !bestOK || ok == bestOK && (n > bestN || n == bestN && g.ts(m) > g.ts(best)))
+			class == bestClass && (ok && !bestOK || ok == bestOK && (home && !bestHome || home == bestHome &&
+				(n > bestN || n == bestN && g.ts(m) > g.ts(best))))
 		if better {
-			best, bestN, bestClass, bestOK = m, n, class, ok
+			best, bestN, bestClass, bestOK, bestHome = m, n, class, ok, home
 		}
 	}
 	return best, bestN

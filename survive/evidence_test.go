@@ -100,3 +100,50 @@ func TestEvidenceDate(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceIDProvince: of two valid CCCDs, the one whose province of
+// birth registration is one a member lived in wins over a more recent one,
+// read in the old units or, for an address in the 2025 units, the
+// province the old one merged into.
+func TestEvidenceIDProvince(t *testing.T) {
+	cfg := &config.Config{
+		Fields: []config.Field{{Name: "nid", Kind: config.KindNationalID}, {Name: "addr", Kind: config.KindVNAddress},
+			{Name: "updated_at", Kind: config.KindTimestamp}},
+		Survivorship: config.Survivorship{Default: config.SurviveMostRecent, Fields: map[string]string{"nid": config.SurviveValidFirst}},
+	}
+	for _, tc := range []struct {
+		what              string
+		provOld, prov2025 []int32
+		ts                []int64
+		want              string
+	}{
+		{"no address: recency", []int32{0, 0}, []int32{0, 0}, []int64{1, 2}, "002090012345"},
+		{"old units: Hà Nội", []int32{1, 0}, []int32{1, 0}, []int64{1, 2}, "001090012345"},
+		{"2025 units: Hà Giang merged into Tuyên Quang", []int32{0, 0}, []int32{8, 0}, []int64{2, 1}, "002090012345"},
+		{"2025 units: Hà Nội", []int32{0, 0}, []int32{1, 0}, []int64{1, 2}, "001090012345"},
+	} {
+		ward := []int32{0, 0}
+		for i := range ward {
+			if tc.prov2025[i] != 0 {
+				ward[i] = 1
+			}
+		}
+		m := &Members{
+			RecordID: Strings{Data: []byte("ab"), Offs: []uint32{0, 1, 2}},
+			Flags:    []uint64{0, 0},
+			IDKey:    []uint64{1, 2},
+			Fields: []Field{
+				{Kind: config.KindNationalID, Text: Strings{Data: []byte("001090012345002090012345"), Offs: []uint32{0, 12, 24}}},
+				{Kind: config.KindVNAddress, Text: Strings{Offs: []uint32{0, 0, 0}}, Street: Strings{Offs: []uint32{0, 0, 0}},
+					Ward: ward, Province: tc.prov2025, WardOld: []int32{0, 0}, DistrictOld: []int32{0, 0}, ProvinceOld: tc.provOld},
+				{Kind: config.KindTimestamp, TS: tc.ts},
+			},
+		}
+		rec := New(cfg).Golden(0xabc, m, []int32{0, 1})
+		got := rowsOf(rec)[0]["nid"]
+		rec.Release()
+		if got != tc.want {
+			t.Errorf("%s: nid %q, want %q", tc.what, got, tc.want)
+		}
+	}
+}
