@@ -3,6 +3,7 @@ package survive
 import (
 	"bytes"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -72,6 +73,9 @@ type lexicon struct {
 	// tables list the form used across the north with its national
 	// share and the southern forms beside it.
 	northern map[string][]string
+	// mid and given: a folded syllable's share as a middle and as a given
+	// name (surname holds its share as a surname).
+	mid, given map[string]float64
 }
 
 var (
@@ -83,7 +87,7 @@ func names() *lexicon {
 	lexOnce.Do(func() {
 		t := refdata.Get()
 		lex = lexicon{known: map[string]bool{}, surname: map[string]float64{}, folded: map[string]float64{}, share: map[string]float64{},
-			accent: map[string]string{}, northern: map[string][]string{}}
+			accent: map[string]string{}, northern: map[string][]string{}, mid: map[string]float64{}, given: map[string]float64{}}
 		add := func(name string, share float64) {
 			for _, s := range bytes.Fields([]byte(name)) {
 				lex.known[string(normalize.AppendFold(nil, s))] = true
@@ -110,9 +114,11 @@ func names() *lexicon {
 		}
 		for _, m := range t.MiddleNames {
 			add(m.Name, m.Share)
+			lex.mid[normalize.FoldString(m.Name)] += m.Share
 		}
 		for _, g := range t.GivenNames {
 			add(g.Name, g.Share)
+			lex.given[normalize.FoldString(g.Name)] += g.Share
 		}
 		for _, v := range t.NameVariants {
 			add(v.A, 0)
@@ -154,7 +160,15 @@ type nameInfo struct {
 	// the summed shares of its folded syllables: which of two orders or
 	// two regional variants the tables make likelier.
 	famShare, foldShare float64
+	// posScore is how likely the tables make the name read in order:
+	// surname, middle names, given name (the sum of the logs of each
+	// syllable's share in its place).
+	posScore float64
 }
+
+// shareFloor stands for a syllable the tables never saw in a place (in
+// percent, as the shares are).
+const shareFloor = 0.001
 
 // nameInfoOf reads name s of member m (s non-empty).
 func (g *Builder) nameInfoOf(m int32, s []byte) nameInfo {
@@ -185,6 +199,18 @@ func (g *Builder) nameInfoOf(m int32, s []byte) nameInfo {
 		in.foldShare += lx.folded[string(g.foldBuf[fs:])]
 	}
 	in.fold = g.foldBuf[start:len(g.foldBuf):len(g.foldBuf)]
+	k := 0
+	for f := range bytes.SplitSeq(in.fold, []byte{' '}) {
+		place := lx.mid
+		switch {
+		case k == in.tokens-1:
+			place = lx.given
+		case k == 0:
+			place = lx.surname
+		}
+		in.posScore += math.Log(place[string(f)] + shareFloor)
+		k++
+	}
 	return in
 }
 
@@ -426,14 +452,19 @@ func (g *Builder) accentFrom(infos []nameInfo, pick int) []byte {
 
 // likelierForm breaks a tie between two folded forms: for a person born
 // in the north, the northern form of a surname over its southern variant
-// (Hoàng over Huỳnh, Vũ over Võ); then the one whose first syllable is the
-// commoner surname (Nguyễn Nhân over Nhân Nguyễn), then the one of
-// commoner syllables, then betterSpelling.
+// (Hoàng over Huỳnh, Vũ over Võ); then the one the tables make likelier
+// read as surname, middle names, given name (Nguyễn Nhân over Nhân
+// Nguyễn, Đặng Văn Nguyên over Nguyên Đặng Văn, Hoàng as a middle name
+// over Huỳnh); then the commoner surname, then the one of commoner
+// syllables, then betterSpelling.
 func (g *Builder) likelierForm(x, y *nameInfo) bool {
 	if g.north {
 		if nx, ny := northernOver(x.fold, y.fold), northernOver(y.fold, x.fold); nx != ny {
 			return nx
 		}
+	}
+	if x.posScore != y.posScore {
+		return x.posScore > y.posScore
 	}
 	if x.famShare != y.famShare {
 		return x.famShare > y.famShare
