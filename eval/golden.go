@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"unicode"
@@ -395,4 +396,21 @@ func (g *GoldenReport) table(line func(string, ...any)) {
 			line("    %s\t%d\t%d\t%s", m.Label, m.Singletons, m.Multi, fmt.Sprint(m.ExamplesMulti, m.Examples))
 		}
 	}
+}
+
+// RunFile is the path of a run folder's table name (runfolder.FileGolden,
+// FileClusters, FilePairs…): the Parquet file, or its CSV sibling when
+// only that exists (a run written with --format csv). The Parquet path
+// when neither does, so an error names the file expected.
+func RunFile(dir, name string) string {
+	p := filepath.Join(dir, name)
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	if c := strings.TrimSuffix(p, ".parquet") + ".csv"; c != p {
+		if _, err := os.Stat(c); err == nil {
+			return c
+		}
+	}
+	return p
 }
