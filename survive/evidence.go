@@ -76,6 +76,10 @@ type lexicon struct {
 	// mid and given: a folded syllable's share as a middle and as a given
 	// name (surname holds its share as a surname).
 	mid, given map[string]float64
+	// accentAt is accent by place (surname, middle, given): the spelling
+	// of a folded syllable that holds nine tenths of its share in that
+	// place (hoang as a surname: Hoàng), in the run's canonical spelling.
+	accentAt [3]map[string]string
 }
 
 var (
@@ -112,13 +116,25 @@ func names() *lexicon {
 				}
 			}
 		}
+		var at [3]map[string]float64 // by place: spelling → share
+		for p := range at {
+			at[p] = map[string]float64{}
+		}
+		for _, s := range t.Surnames {
+			at[placeSurname][s.Name] += s.SampleShare
+		}
 		for _, m := range t.MiddleNames {
 			add(m.Name, m.Share)
 			lex.mid[normalize.FoldString(m.Name)] += m.Share
+			at[placeMiddle][m.Name] += m.Share
 		}
 		for _, g := range t.GivenNames {
 			add(g.Name, g.Share)
 			lex.given[normalize.FoldString(g.Name)] += g.Share
+			at[placeGiven][g.Name] += g.Share
+		}
+		for p := range at {
+			lex.accentAt[p] = dominant(at[p])
 		}
 		for _, v := range t.NameVariants {
 			add(v.A, 0)
@@ -139,6 +155,43 @@ func names() *lexicon {
 		}
 	})
 	return &lex
+}
+
+// Places of a syllable in a name, written surname first.
+const (
+	placeSurname = iota
+	placeMiddle
+	placeGiven
+)
+
+// placeOf is the place of syllable k of a name of n syllables.
+func placeOf(k, n int) int {
+	switch {
+	case k == n-1:
+		return placeGiven
+	case k == 0:
+		return placeSurname
+	}
+	return placeMiddle
+}
+
+// dominant maps each folded syllable of shares (spelling: share) to the
+// spelling holding at least nine tenths of the folded syllable's share,
+// in the run's canonical spelling (an unaccented one too: Nam).
+func dominant(shares map[string]float64) map[string]string {
+	total := map[string]float64{}
+	spellings := slices.Sorted(maps.Keys(shares)) // float sums in a fixed order
+	for _, sp := range spellings {
+		total[normalize.FoldString(sp)] += shares[sp]
+	}
+	out := map[string]string{}
+	for _, sp := range spellings {
+		f := normalize.FoldString(sp)
+		if sh := shares[sp]; sh > 0 && sh >= 0.9*total[f] {
+			out[f] = normalize.NameString(sp)
+		}
+	}
+	return out
 }
 
 // nameInfo is what the vote knows of one member's name.
@@ -435,7 +488,12 @@ func (g *Builder) accentFrom(infos []nameInfo, pick int) []byte {
 			}
 		}
 		if found == nil {
-			sp, ok := lx.accent[string(f)]
+			// The spelling the tables make dominant in its place, then
+			// across the tables.
+			sp, ok := lx.accentAt[placeOf(k, infos[pick].tokens)][string(f)]
+			if !ok {
+				sp, ok = lx.accent[string(f)]
+			}
 			if !ok {
 				return nil
 			}
