@@ -42,24 +42,22 @@ func TestMeasureGolden(t *testing.T) {
 		t.Fatalf("records %d, fields %d", rep.Records, len(rep.Fields))
 	}
 	name, dob := rep.Fields[0], rep.Fields[1]
-	check := func(what string, a GoldenAgreement, records, equal int64) {
-		if a.Records != records || a.Equal != equal {
-			t.Errorf("%s: %d of %d equal, want %d of %d", what, a.Equal, a.Records, equal, records)
+	// Supported: the records where a member holds the true value (c5's
+	// members both lost the date).
+	for _, c := range []struct {
+		what                              string
+		a                                 GoldenAgreement
+		records, equal, supported, suppEq int64
+	}{
+		{"name singletons", name.Singletons, 2, 1, 2, 1},
+		{"name 2+", name.Multi, 3, 3, 3, 3},
+		{"dob singletons", dob.Singletons, 2, 1, 2, 1},
+		{"dob 2+", dob.Multi, 3, 1, 2, 1},
+	} {
+		if got := [4]int64{c.a.Records, c.a.Equal, c.a.Supported, c.a.SupportedEqual}; got != [4]int64{c.records, c.equal, c.supported, c.suppEq} {
+			t.Errorf("%s: records, equal, supported, supported equal %v, want %v", c.what, got, [4]int64{c.records, c.equal, c.supported, c.suppEq})
 		}
 	}
-	check("name singletons", name.Singletons, 2, 1)
-	check("name 2+", name.Multi, 3, 3)
-	check("dob singletons", dob.Singletons, 2, 1)
-	check("dob 2+", dob.Multi, 3, 1)
-	// What the members could support: c5's members both lost the date.
-	supp := func(what string, a GoldenAgreement, supported, equal int64) {
-		if a.Supported != supported || a.SupportedEqual != equal {
-			t.Errorf("%s: %d of %d supported equal, want %d of %d", what, a.SupportedEqual, a.Supported, equal, supported)
-		}
-	}
-	supp("name 2+", name.Multi, 3, 3)
-	supp("dob 2+", dob.Multi, 2, 1)
-	supp("dob singletons", dob.Singletons, 2, 1)
 	if m := dob.MismatchByCorruption; len(m) != 3 || m[0].Singletons+m[0].Multi != 1 || m[1].Singletons+m[1].Multi != 1 {
 		t.Errorf("dob mismatches %+v", m)
 	}
