@@ -377,10 +377,13 @@ func measureGolden(path, truthPath, idCol, entCol string) (*GoldenReport, error)
 // goldenTable writes the golden section of the table report.
 func (g *GoldenReport) table(line func(string, ...any)) {
 	line("")
-	line("GOLDEN vs TRUTH\tsingletons\t\t2+ records\t\t2+, a member holds it\t\tno member holds it\t(%d golden records)", g.Records)
+	// "held": the records where a member holds the true value (as written
+	// or as normalization restores it); for singletons, what normalization
+	// should have got right.
+	line("GOLDEN vs TRUTH\tsingletons\t\tsingletons, held\t\t2+ records\t\t2+, held\t\t2+, no member holds it\t(%d golden records)", g.Records)
 	for _, f := range g.Fields {
-		m := &f.Multi
-		line("  %s\t%s\t(%d)\t%s\t(%d)\t%s\t(%d)\t%d of %d right", f.Field, pct(f.Singletons.Share), f.Singletons.Records,
+		o, m := &f.Singletons, &f.Multi
+		line("  %s\t%s\t(%d)\t%s\t(%d)\t%s\t(%d)\t%s\t(%d)\t%d of %d right", f.Field, pct(o.Share), o.Records, pct(o.SupportedShare), o.Supported,
 			pct(m.Share), m.Records, pct(m.SupportedShare), m.Supported, m.Equal-m.SupportedEqual, m.Records-m.Supported)
 	}
 	for _, f := range g.Fields {
