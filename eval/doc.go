@@ -83,9 +83,13 @@
 //	                      persons_changed_id, share_kept, note}: counts only, never an ID
 //	golden                (with golden.parquet and a truth holding true_* columns)
 //	                      {records, fields: [{field, truth_column, singletons, multi:
-//	                      {records, equal, share}, mismatch_by_corruption: [{label,
+//	                      {records, equal, share, supported, supported_equal,
+//	                      supported_share}, mismatch_by_corruption: [{label,
 //	                      singletons, multi, examples, examples_multi}]}]}: each golden
 //	                      record against the person most of its members belong to;
+//	                      supported: the records where a member of that person holds
+//	                      the true value (no corruption of the field but ones
+//	                      normalization undoes), the rest no survivorship can recover;
 //	                      examples are cluster ids, never values
 //	warnings              what limits the figures (records of the truth not in the run,
 //	                      records of the run not in the truth), with counts; absent if none

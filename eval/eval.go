@@ -106,7 +106,7 @@ func Run(opts Options) (*Report, error) {
 		rep.TruthEntity = "febrl_rec_id"
 	}
 
-	as, notInTruth, err := assign(filepath.Join(opts.RunDir, runfolder.FileClusters), t)
+	as, notInTruth, err := assign(RunFile(opts.RunDir, runfolder.FileClusters), t)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func Run(opts Options) (*Report, error) {
 		th = &Threshold{MatchWeight: *opts.Threshold, Source: "flag"}
 	}
 	rep.Threshold = th
-	pairsPath := filepath.Join(opts.RunDir, runfolder.FilePairs)
+	pairsPath := RunFile(opts.RunDir, runfolder.FilePairs)
 	if _, err := os.Stat(pairsPath); err == nil {
 		thr := math.Inf(1) // no threshold: every pair is "below", FN samples still useful
 		if th != nil {
@@ -167,7 +167,7 @@ func Run(opts Options) (*Report, error) {
 	if t.febrl {
 		return rep, nil // a FEBRL file holds no true values
 	}
-	if rep.Golden, err = measureGolden(filepath.Join(opts.RunDir, runfolder.FileGolden), opts.Truth, opts.TruthID, opts.TruthEntity); err != nil {
+	if rep.Golden, err = measureGolden(RunFile(opts.RunDir, runfolder.FileGolden), opts.Truth, opts.TruthID, opts.TruthEntity); err != nil {
 		return nil, err
 	}
 	return rep, nil

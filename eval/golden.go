@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"unicode"
@@ -57,10 +58,40 @@ type GoldenField struct {
 }
 
 // GoldenAgreement counts golden records whose value equals the truth's.
+//
+// Supported counts the golden records where at least one member of the
+// person holds the true value, as written or as normalization restores it
+// (no corruption label of the field but those in fixableLabels): what the
+// members could support. The rest (every member's value lost, e.g. an ID
+// missing or an old CMND where the truth holds the person's CCCD the
+// register never saw) no survivorship can recover; they are reported,
+// never dropped: Records = Supported + the rest.
 type GoldenAgreement struct {
-	Records int64   `json:"records"` // with a true value to compare
-	Equal   int64   `json:"equal"`
-	Share   float64 `json:"share"`
+	Records        int64   `json:"records"` // with a true value to compare
+	Equal          int64   `json:"equal"`
+	Share          float64 `json:"share"`
+	Supported      int64   `json:"supported"`
+	SupportedEqual int64   `json:"supported_equal"`
+	SupportedShare float64 `json:"supported_share"`
+}
+
+// fixableLabels are the corruption labels normalization undoes: a member
+// carrying only these (for a field) still holds the field's true value.
+var fixableLabels = map[string]bool{
+	"name_upper": true, "name_nfd": true, "name_tcvn3": true, "name_vni": true, "name_old_tone": true,
+	"name_telex": true, "name_reorder": true, "dob_format": true, "gender_format": true,
+	"phone_format": true, "phone_old_prefix": true, "addr_abbrev": true, "addr_2025_units": true,
+}
+
+// holds tells whether a record with corruption labels corr holds the true
+// value of truthCol: no label of that field but fixable ones.
+func holds(truthCol, corr string) bool {
+	for l := range strings.SplitSeq(corr, ";") {
+		if l = strings.TrimSpace(l); l != "" && labelOf(truthCol, l) && !fixableLabels[l] {
+			return false
+		}
+	}
+	return true
 }
 
 // GoldenMismatch counts one label's mismatches, with a few cluster ids
@@ -260,11 +291,24 @@ func measureGolden(path, truthPath, idCol, entCol string) (*GoldenReport, error)
 					agr = &rep.Fields[k].Multi
 				}
 				agr.Records++
+				supported := false
+				for _, r := range rows {
+					if t.person[r] == t.person[best] && holds(GoldenFields[fields[k]][1], t.corr[r]) {
+						supported = true
+						break
+					}
+				}
+				if supported {
+					agr.Supported++
+				}
 				if gr.cols[2+2*k] != nil {
 					val = gr.cols[2+2*k].appendText(val[:0], i)
 				}
 				if sameValue(val, want) {
 					agr.Equal++
+					if supported {
+						agr.SupportedEqual++
+					}
 					continue
 				}
 				labels := []string{"(no value)"}
@@ -313,6 +357,7 @@ func measureGolden(path, truthPath, idCol, entCol string) (*GoldenReport, error)
 		f := &rep.Fields[k]
 		for _, a := range []*GoldenAgreement{&f.Singletons, &f.Multi} {
 			a.Share = Recall(a.Equal, a.Records)
+			a.SupportedShare = Recall(a.SupportedEqual, a.Supported)
 		}
 		f.MismatchByCorruption = []GoldenMismatch{}
 		for l, m := range byLabel[k] {
@@ -332,9 +377,14 @@ func measureGolden(path, truthPath, idCol, entCol string) (*GoldenReport, error)
 // goldenTable writes the golden section of the table report.
 func (g *GoldenReport) table(line func(string, ...any)) {
 	line("")
-	line("GOLDEN vs TRUTH\tsingletons\t\t2+ records\t\t(%d golden records)", g.Records)
+	// "held": the records where a member holds the true value (as written
+	// or as normalization restores it); for singletons, what normalization
+	// should have got right.
+	line("GOLDEN vs TRUTH\tsingletons\t\tsingletons, held\t\t2+ records\t\t2+, held\t\t2+, no member holds it\t(%d golden records)", g.Records)
 	for _, f := range g.Fields {
-		line("  %s\t%s\t(%d)\t%s\t(%d)", f.Field, pct(f.Singletons.Share), f.Singletons.Records, pct(f.Multi.Share), f.Multi.Records)
+		o, m := &f.Singletons, &f.Multi
+		line("  %s\t%s\t(%d)\t%s\t(%d)\t%s\t(%d)\t%s\t(%d)\t%d of %d right", f.Field, pct(o.Share), o.Records, pct(o.SupportedShare), o.Supported,
+			pct(m.Share), m.Records, pct(m.SupportedShare), m.Supported, m.Equal-m.SupportedEqual, m.Records-m.Supported)
 	}
 	for _, f := range g.Fields {
 		if len(f.MismatchByCorruption) == 0 {
@@ -349,4 +399,21 @@ func (g *GoldenReport) table(line func(string, ...any)) {
 			line("    %s\t%d\t%d\t%s", m.Label, m.Singletons, m.Multi, fmt.Sprint(m.ExamplesMulti, m.Examples))
 		}
 	}
+}
+
+// RunFile is the path of a run folder's table name (runfolder.FileGolden,
+// FileClusters, FilePairs…): the Parquet file, or its CSV sibling when
+// only that exists (a run written with --format csv). The Parquet path
+// when neither does, so an error names the file expected.
+func RunFile(dir, name string) string {
+	p := filepath.Join(dir, name)
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	if c := strings.TrimSuffix(p, ".parquet") + ".csv"; c != p {
+		if _, err := os.Stat(c); err == nil {
+			return c
+		}
+	}
+	return p
 }

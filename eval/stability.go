@@ -48,7 +48,7 @@ func idStability(runDir, prev, truthPath, events string, t *truth) (*IDStability
 	if _, _, err := readRunManifest(prev); err != nil {
 		return nil, fmt.Errorf("--previous: %w", err)
 	}
-	curPath, prevPath := filepath.Join(runDir, runfolder.FileClusters), filepath.Join(prev, runfolder.FileClusters)
+	curPath, prevPath := RunFile(runDir, runfolder.FileClusters), RunFile(prev, runfolder.FileClusters)
 	s := &IDStability{Previous: prev, IDColumn: ColPersonID}
 	curHas, err := hasColumn(curPath, ColPersonID)
 	if err != nil {

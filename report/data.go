@@ -95,14 +95,14 @@ func Load(opt Options) (*Data, error) {
 	} else {
 		d.note("no %s: the model section is left out", runfolder.FileModel)
 	}
-	if gp := filepath.Join(opt.RunDir, runfolder.FileGolden); exists(gp) {
+	if gp := eval.RunFile(opt.RunDir, runfolder.FileGolden); exists(gp) {
 		if d.Quality, err = readQuality(gp); err != nil {
 			return nil, err
 		}
 	} else {
 		d.note("no %s: the quality section is left out", runfolder.FileGolden)
 	}
-	if pp := filepath.Join(opt.RunDir, runfolder.FilePairs); exists(pp) {
+	if pp := eval.RunFile(opt.RunDir, runfolder.FilePairs); exists(pp) {
 		if d.Weights, err = readWeights(pp, m.Threshold.MatchWeight); err != nil {
 			return nil, err
 		}
@@ -312,12 +312,30 @@ func readWeights(path string, threshold float64) (*WeightHist, error) {
 	defer r.Close()
 	h := &WeightHist{Threshold: threshold, Min: math.Inf(1), Max: math.Inf(-1)}
 	bins := map[int]int64{}
+	var ws []float64
+	row := int64(1) // data rows of a CSV file count from 1, after the header
 	for r.Next() {
-		col, ok := r.Batch().Column(0).(*array.Float64)
-		if !ok {
-			return nil, fmt.Errorf("%s: column %s is %s, want double", path, runfolder.ColMatchWeight, r.Batch().Column(0).DataType())
+		// A double, or text in a run written with --format csv.
+		switch col := r.Batch().Column(0).(type) {
+		case *array.Float64:
+			ws = col.Float64Values()
+		case *array.String:
+			ws = ws[:0]
+			for i := 0; i < col.Len(); i++ {
+				if col.IsNull(i) || col.Value(i) == "" {
+					continue
+				}
+				w, err := strconv.ParseFloat(col.Value(i), 64)
+				if err != nil {
+					return nil, fmt.Errorf("%s: row %d: column %s is not a number", path, row+int64(i), runfolder.ColMatchWeight)
+				}
+				ws = append(ws, w)
+			}
+			row += int64(col.Len())
+		default:
+			return nil, fmt.Errorf("%s: column %s is %s, want double", path, runfolder.ColMatchWeight, col.DataType())
 		}
-		for _, w := range col.Float64Values() {
+		for _, w := range ws {
 			if math.IsNaN(w) || math.IsInf(w, 0) {
 				continue
 			}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -396,5 +397,57 @@ func TestGolden(t *testing.T) {
 	}
 	if bytes.Contains(page, []byte("001203004567")) {
 		t.Error("page shows a full ID number")
+	}
+}
+
+// TestCSVRunFolder: a run folder written with --format csv reads as its
+// Parquet twin: eval's figures (pairs, clusters, golden vs truth) and the
+// report's quality and match-weight sections are the same.
+func TestCSVRunFolder(t *testing.T) {
+	f := testRun(t)
+	csvDir := filepath.Join(f.dir, "run-csv")
+	if _, err := pipeline.Run(context.Background(), config.Default(), pipeline.Options{
+		OutDir: csvDir, Inputs: []string{filepath.Join(f.genDir, "population")}, Workers: 2, CSV: true, Progress: progress.Options{Quiet: true},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(csvDir, runfolder.FileGolden)); err == nil {
+		t.Fatal("the csv run wrote golden.parquet")
+	}
+	truth := filepath.Join(f.genDir, "truth", "population.parquet")
+	var reps [2]*eval.Report
+	for i, dir := range []string{f.runDir, csvDir} {
+		rep, err := eval.Run(eval.Options{Truth: truth, RunDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep.Run, rep.RunManifestSHA256 = "", ""
+		reps[i] = rep
+	}
+	if reps[1].Golden == nil || reps[1].Pairwise == nil || reps[1].Sweep == nil {
+		t.Fatalf("csv run: golden %v, pairwise %v, sweep %v", reps[1].Golden != nil, reps[1].Pairwise != nil, reps[1].Sweep != nil)
+	}
+	for _, part := range []struct {
+		name string
+		a, b any
+	}{{"golden", reps[0].Golden, reps[1].Golden}, {"pairwise", reps[0].Pairwise, reps[1].Pairwise},
+		{"pair level", reps[0].PairLevel, reps[1].PairLevel}, {"sweep", reps[0].Sweep, reps[1].Sweep}} {
+		if !reflect.DeepEqual(part.a, part.b) {
+			t.Errorf("%s: the csv run's figures differ from the parquet run's", part.name)
+		}
+	}
+	var loaded [2]*Data
+	for i, dir := range []string{f.runDir, csvDir} {
+		d, err := Load(Options{RunDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		loaded[i] = d
+	}
+	if loaded[1].Quality == nil || loaded[1].Weights == nil {
+		t.Fatal("the csv run's report lacks the quality or match-weight section")
+	}
+	if !reflect.DeepEqual(loaded[0].Quality, loaded[1].Quality) || !reflect.DeepEqual(loaded[0].Weights, loaded[1].Weights) {
+		t.Error("the csv run's quality or match-weight section differs from the parquet run's")
 	}
 }

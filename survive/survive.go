@@ -105,7 +105,10 @@ type Builder struct {
 	from    []int32    // the chosen member by field
 	support []int      // members holding the chosen value, by field
 	names   []nameInfo // chooseName's
+	north   bool       // chooseName's: the cluster's person was born in the north
 	foldBuf []byte
+	// repairBuf holds chooseName's repaired names.
+	repairBuf []byte
 	// over is a field's golden text when it is no member's value as it
 	// is (a name given the diacritics other members wrote); nil: none.
 	over      [][]byte

@@ -33,7 +33,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	spill := fs.String("spill", "auto", "keep the records on disk: auto (when they pass 60% of --memory), always or never")
 	delimiter := fs.String("delimiter", "", "CSV field separator of every source (one character or \"tab\"; default: ',' or, from the header line, ';', tab or '|')")
-	format := fs.String("format", "parquet", "format of the table outputs: parquet, or csv for people without Parquet tools (eval, report and explain read Parquet)")
+	format := fs.String("format", "parquet", "format of the table outputs: parquet, or csv for people without Parquet tools (eval and report read either; explain reads Parquet)")
 	stateDir := fs.String("state", "", "state folder of a nightly register: the first night writes it, each later night reads the previous generation, carries person IDs forward and writes the next (see README, nightly runs)")
 	retrain := fs.Bool("retrain", false, "with --state: train a new model tonight instead of using the state's (re-scores every record)")
 	full := fs.Bool("full", false, "with --state: re-read and re-score every record with the state's model instead of only what changed (a check, or to rewrite the state's raw segments whole)")
