@@ -8,10 +8,10 @@ import (
 	"github.com/dedup-vn/dedup/config"
 )
 
-// Register is the current generation of a state opened for reading, by
-// `dedup link --register`: its records in key order with their person
-// IDs, blocking keys and input cells, the config the nights ran with and
-// their model. It holds the state's lock shared until Close, so that no
+// Register is the current generation of a state opened for reading (by
+// `dedup link --register`, and under ReadRegister for `dedup verify
+// --register`): its records in key order with their person IDs, blocking
+// keys and input cells, the config the nights ran with and their model. It holds the state's lock shared until Close, so that no
 // night replaces the generation under it.
 type Register struct {
 	dir    string
@@ -22,11 +22,20 @@ type Register struct {
 }
 
 // Open opens the state in dir for reading, checked as a night checks it
-// (ErrDamaged for a truncated or altered state).
+// (ErrDamaged for a truncated or altered state), with the night's config.
 func Open(dir string) (*Register, error) {
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return nil, fmt.Errorf("state %s: no such folder (the first night of `dedup run --state` makes it)", dir)
 	}
+	return openRegister(dir, "", true)
+}
+
+// openRegister opens the current generation of the state in dir for
+// reading: written with config digest wantDigest unless it is empty
+// (another is ErrConfigMismatch); withConfig parses the night's config,
+// which a generation written before it was kept lacks (ReadRegister maps
+// cells with its caller's config and does without).
+func openRegister(dir, wantDigest string, withConfig bool) (*Register, error) {
 	// Checked before the lock, so that a folder that is no state gets no
 	// LOCK file.
 	if _, _, ok, err := current(dir); err != nil {
@@ -39,32 +48,25 @@ func Open(dir string) (*Register, error) {
 		return nil, err
 	}
 	r := &Register{dir: dir, unlock: unlock}
-	if err := r.open(); err != nil {
+	if err := r.open(wantDigest, withConfig); err != nil {
 		r.Close()
 		return nil, err
 	}
 	return r, nil
 }
 
-func (r *Register) open() error {
-	g, err := load(r.dir, "")
+func (r *Register) open(wantDigest string, withConfig bool) error {
+	g, err := load(r.dir, wantDigest)
 	if err != nil {
 		return err
 	}
 	if g == nil {
 		return fmt.Errorf("state %s: not a state folder, or no night has finished on it yet (no %s)", r.dir, fileCurrent)
 	}
-	if g.meta.Config == "" {
-		return fmt.Errorf("state %s: its generation was written by a dedup that did not keep the night's config; run a night with this dedup first", r.dir)
-	}
-	if sha256Hex([]byte(g.meta.Config)) != g.meta.ConfigDigest {
-		return damaged(r.dir, "generation %s: the config in %s does not match its digest", filepath.Base(g.dir), fileState)
-	}
-	if r.cfg, err = config.Parse([]byte(g.meta.Config), "the state's config"); err != nil {
-		return damaged(r.dir, "generation %s: %v", filepath.Base(g.dir), err)
-	}
-	if len(r.cfg.Blocking.AllRules()) != g.meta.Rules {
-		return damaged(r.dir, "generation %s: %d blocking rules, its config has %d", filepath.Base(g.dir), g.meta.Rules, len(r.cfg.Blocking.AllRules()))
+	if withConfig {
+		if err := r.parseConfig(g); err != nil {
+			return err
+		}
 	}
 	g.noPairs = true
 	if err := g.readTables(r.dir); err != nil {
@@ -74,6 +76,24 @@ func (r *Register) open() error {
 	r.rr, err = openRaw(g.segmentPaths())
 	if err != nil {
 		return damaged(r.dir, "generation %s: %v", filepath.Base(g.dir), err)
+	}
+	return nil
+}
+
+// parseConfig reads the night's config from g's state.json.
+func (r *Register) parseConfig(g *generation) error {
+	if g.meta.Config == "" {
+		return fmt.Errorf("state %s: its generation was written by a dedup that did not keep the night's config; run a night with this dedup first", r.dir)
+	}
+	if sha256Hex([]byte(g.meta.Config)) != g.meta.ConfigDigest {
+		return damaged(r.dir, "generation %s: the config in %s does not match its digest", filepath.Base(g.dir), fileState)
+	}
+	var err error
+	if r.cfg, err = config.Parse([]byte(g.meta.Config), "the state's config"); err != nil {
+		return damaged(r.dir, "generation %s: %v", filepath.Base(g.dir), err)
+	}
+	if len(r.cfg.Blocking.AllRules()) != g.meta.Rules {
+		return damaged(r.dir, "generation %s: %d blocking rules, its config has %d", filepath.Base(g.dir), g.meta.Rules, len(r.cfg.Blocking.AllRules()))
 	}
 	return nil
 }

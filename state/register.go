@@ -1,7 +1,7 @@
 package state
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -37,28 +37,14 @@ type RegisterInfo struct {
 // error; a damaged record is an error naming its segment. It holds the
 // state's lock: not while a night runs.
 func ReadRegister(dir, wantDigest string, start func(RegisterInfo) error, fn func(*RegisterRecord) error) error {
-	if _, _, ok, err := current(dir); err != nil {
-		return err
-	} else if !ok {
-		return fmt.Errorf("state %s: not a state folder, or no night has finished on it yet (no %s)", dir, fileCurrent)
-	}
-	unlock, err := lockShared(dir)
+	r, err := openRegister(dir, wantDigest, false)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	g, err := load(dir, wantDigest)
-	if err != nil {
-		return err
-	}
-	if g == nil {
-		return errors.New("state " + dir + ": no night has finished on it yet")
-	}
-	if err := g.readTables(dir); err != nil {
-		return err
-	}
-	// The pairs, keys and capped blocks are the nights' business.
-	g.keys, g.pairL, g.pairR, g.pairW, g.capped = nil, nil, nil, nil, nil
+	defer r.Close()
+	g := r.g
+	// The keys and capped blocks are the nights' business.
+	g.keys, g.capped = nil, nil
 	if err := start(RegisterInfo{Night: g.meta.Night, ConfigDigest: g.meta.ConfigDigest, Records: g.meta.Records}); err != nil {
 		return err
 	}
@@ -67,26 +53,11 @@ func ReadRegister(dir, wantDigest string, start func(RegisterInfo) error, fn fun
 		order[i] = int32(i)
 	}
 	// Stable: a person's records stay in key order.
-	slices.SortStableFunc(order, func(a, b int32) int {
-		pa, pb := g.person[a], g.person[b]
-		switch {
-		case pa < pb:
-			return -1
-		case pa > pb:
-			return 1
-		}
-		return 0
-	})
-	rr, err := openRaw(g.segmentPaths())
-	if err != nil {
-		return damaged(dir, "generation %s: %v", filepath.Base(g.dir), err)
-	}
-	defer rr.close()
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(g.person[a], g.person[b]) })
 	var rec RegisterRecord
 	for _, i := range order {
-		rec.Cells, rec.Valid, err = rr.read(g.loc[i], rec.Cells, rec.Valid)
-		if err != nil {
-			return damaged(dir, "%v", err)
+		if rec.Cells, rec.Valid, err = r.Cells(int(i), rec.Cells, rec.Valid); err != nil {
+			return err
 		}
 		rec.Key, rec.Person = g.records[i], FormatPersonID(g.person[i])
 		if err := fn(&rec); err != nil {
